@@ -1,0 +1,372 @@
+"""The TurboMeeting wapi client: every call the portal makes to the meeting server.
+
+Paths live in ``PATHS`` and nowhere else, because the published spec blanks
+some of them out and a real server may differ: adapting is a one-line change.
+Each call has connect and read timeouts; only calls marked ``retry_safe`` (reads)
+are retried, and only when the server could not be reached, so a create or a
+schedule is never sent twice. Secrets travel in POST bodies where the spec
+allows it and are redacted from logs and error messages.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import ClassVar, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from conferencing.base import (
+    Account,
+    BadServerResponse,
+    Capability,
+    MeetingRequest,
+    MeetingStatus,
+    ScheduledMeeting,
+    ServerRefused,
+    ServerUnavailable,
+    Unsupported,
+    register,
+)
+from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
+from conferencing.turbomeeting.times import to_server_time, zone
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    method: str = "GET"
+    retry_safe: bool = False  # safe to send again when no answer came back
+
+
+PATHS: dict[str, Endpoint] = {
+    # Spec §2-§5 and §7: "parameters in the URL", so GET; none carries a password.
+    "create_account": Endpoint("/as/wapi/service/create_account"),
+    "update_account": Endpoint("/as/wapi/service/update_account"),
+    "delete_account": Endpoint("/as/wapi/service/delete_account"),
+    "query_account": Endpoint("/as/wapi/service/query_account", retry_safe=True),
+    "remote_schedule": Endpoint("/as/wapi/service/remote_schedule"),
+    # Integration page: these carry passwords or the integration code, so POST.
+    "schedule_meeting": Endpoint("/as/wapi/schedule_meeting", "POST"),
+    "meeting_status": Endpoint("/as/wapi/meeting_status", "POST", retry_safe=True),
+    "stop_meeting": Endpoint("/as/wapi/stop_meeting", "POST"),
+    # Opened by people's browsers, not by this client (see launch.py).
+    "goto_downloader": Endpoint("/as/wapi/goto_downloader"),
+    "web_viewer": Endpoint("/as/wapi/web_viewer"),
+    "ping": Endpoint("/", retry_safe=True),
+}
+
+# Values never written to logs or error messages.
+SECRET_PARAMS = frozenset({"password", "user_password", "integration_code", "service_company_uid"})
+
+POOL_SIZE = 32
+_INTEGER = re.compile(r"-?\d+")
+_ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
+_INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
+
+
+def retry_delay(
+    endpoint: Endpoint, error: Exception, attempt: int, *, retries: int, backoff: float
+) -> float | None:
+    """Seconds to wait before sending ``endpoint`` again after ``attempt`` (0-based) failed.
+
+    ``None`` means give up. Only reads are resent, and only when nothing came
+    back: a FAILED or a malformed answer will not change by asking again, and
+    resending a write the server may have applied could create it twice.
+    """
+    if not endpoint.retry_safe or not isinstance(error, ServerUnavailable):
+        return None
+    if attempt >= retries:
+        return None
+    return backoff * 2**attempt
+
+
+def redact(params: Mapping[str, str]) -> dict[str, str]:
+    return {
+        key: ("***" if key in SECRET_PARAMS and value else value) for key, value in params.items()
+    }
+
+
+def _pooled_session() -> requests.Session:
+    session = requests.Session()
+    # Retries are ours (retry_delay), never the adapter's: it cannot tell a read from a write.
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@register("turbomeeting")
+class TurboMeeting:
+    """A TurboMeeting server, seen from the partner portal.
+
+    ``time_zone`` is the server's zone: its ``YYYY/MM/DD HH:MM`` strings are in it.
+    """
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.ACCOUNTS,
+            Capability.SCHEDULE,
+            Capability.STATUS,
+            Capability.STOP,
+            Capability.COMMAND_FILE,
+            Capability.WEB_VIEWER,
+        }
+    )
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        service_company_uid: str,
+        integration_code: str = "",
+        admin_email: str = "",
+        admin_password: str = "",
+        time_zone: str = "UTC",
+        session: requests.Session | None = None,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        read_retries: int = 2,
+        backoff: float = 0.2,
+        sleep: Callable[[float], object] = time.sleep,
+        max_body: int = 1_000_000,
+    ) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"the server URL must start with http:// or https://: {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.service_company_uid = service_company_uid
+        self.integration_code = integration_code
+        self.admin_email = admin_email
+        self.admin_password = admin_password
+        self.time_zone = time_zone
+        self._tz = zone(time_zone)
+        self._owns_session = session is None
+        self.session = session if session is not None else _pooled_session()
+        self.timeout = (connect_timeout, read_timeout)
+        self.read_retries = read_retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.max_body = max_body
+
+    def close(self) -> None:
+        """Release pooled connections (only of a session this client created)."""
+        if self._owns_session:
+            self.session.close()
+
+    # --- the calls -------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Any HTTP answer below 500 proves the server is there; the body does not matter."""
+        endpoint = PATHS["ping"]
+        self._with_retries(endpoint, lambda: self._request(endpoint, {}, read_body=False))
+
+    def create_account(self, account: Account) -> str:
+        ret = self._call("create_account", self._account_params(account))
+        return self._required(ret, "create_account", "CompanyUid")
+
+    def update_account(self, account: Account) -> None:
+        if not account.company_uid:
+            raise ValueError("update_account needs the account's company_uid")
+        params = self._account_params(account) | {"company_uid": account.company_uid}
+        self._call("update_account", params)
+
+    def delete_account(self, company_uid: str) -> None:
+        self._call("delete_account", self._partner(company_uid=company_uid))
+
+    def query_account(self, company_uid: str) -> Account:
+        ret = self._call("query_account", self._partner(company_uid=company_uid))
+        return Account(
+            company_name=self._required(ret, "query_account", "CompanyName"),
+            email=self._required(ret, "query_account", "Email"),
+            number_of_meeting_room=self._integer(ret, "query_account", "NumberOfMeetingRoom"),
+            number_of_participant=self._integer(ret, "query_account", "NumberOfParticipant"),
+            company_uid=company_uid,
+        )
+
+    def remote_schedule(self, *, company_uid: str, user_id: str) -> str:
+        """Reserve a meeting ID for a user (spec §7); ``schedule_meeting`` may then use it."""
+        ret = self._call("remote_schedule", self._partner(company_uid=company_uid, user_id=user_id))
+        return self._required(ret, "remote_schedule", "MeetingID")
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        """The backend-neutral name the portal uses for ``remote_schedule``."""
+        return self.remote_schedule(company_uid=company_uid, user_id=user_id)
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        """Schedule on behalf of ``request.host_email``.
+
+        The integration code authenticates the partner, so no user password is
+        sent (the portal never holds one in clear text).
+        """
+        if request.is_recurring:
+            start_time = end_time = ""
+        elif request.start is None or request.end is None:
+            raise ValueError("a meeting that is not recurring needs a start and an end")
+        else:
+            start_time = to_server_time(request.start, self._tz)
+            end_time = to_server_time(request.end, self._tz)
+        params = {
+            "meeting_type": str(int(request.meeting_type)),
+            "email": request.host_email,
+            "user_password": "",
+            "password": request.password,
+            "is_recurring": "Y" if request.is_recurring else "N",
+            "meeting_topic": request.topic,
+            "integration_code": self.integration_code,
+            "call_number": request.call_number,
+            "attendee_access_code": request.attendee_access_code,
+            "start_time": start_time,
+            "end_time": end_time,
+        }
+        if request.meeting_id:
+            params["meeting_id"] = request.meeting_id
+        ret = self._call("schedule_meeting", params)
+        return ScheduledMeeting(
+            meeting_id=self._required(ret, "schedule_meeting", "MeetingID"),
+            topic=request.topic,
+            start=request.start,
+            join_url=ret.get("JoinMeetingURL"),
+        )
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        params = {"integration_code": self.integration_code, "meeting_id": meeting_id}
+        ret = self._call("meeting_status", params)
+        flag = self._required(ret, "meeting_status", "IsActive").casefold()
+        if flag not in _ACTIVE | _INACTIVE:
+            raise BadServerResponse(f"meeting_status: <__IsActive__> is not Y or N: {flag[:20]!r}")
+        attendees = 0
+        if ret.get("NumberOfAttendees"):
+            attendees = self._integer(ret, "meeting_status", "NumberOfAttendees")
+        return MeetingStatus(
+            meeting_id=meeting_id,
+            active=flag in _ACTIVE,
+            attendees=attendees,
+            details=dict(ret.fields),
+        )
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        """Needs the server's system administrator (integration page: "stop meeting")."""
+        if not (self.admin_email and self.admin_password):
+            raise Unsupported("stopping a meeting needs the server's administrator credentials")
+        params = {
+            "meeting_id": meeting_id,
+            "email": self.admin_email,
+            "password": self.admin_password,
+        }
+        self._call("stop_meeting", params)
+
+    # --- plumbing --------------------------------------------------------------
+
+    def _partner(self, **params: str) -> dict[str, str]:
+        return {"service_company_uid": self.service_company_uid, **params}
+
+    def _account_params(self, account: Account) -> dict[str, str]:
+        return self._partner(
+            company_name=account.company_name,
+            email=account.email,
+            number_of_meeting_room=str(int(account.number_of_meeting_room)),
+            number_of_participant=str(int(account.number_of_participant)),
+        )
+
+    def _call(self, name: str, params: dict[str, str]) -> TMReturn:
+        endpoint = PATHS[name]
+        body = self._with_retries(endpoint, lambda: self._request(endpoint, params))
+        try:
+            ret = parse_return(body, max_bytes=self.max_body)
+        except BadServerResponse as exc:
+            raise BadServerResponse(f"{name}: {exc}") from None
+        if ret.ok:
+            return ret
+        reason = ret.reason
+        for key, value in params.items():
+            if key in SECRET_PARAMS and value:
+                reason = reason.replace(value, "***")
+        if ret.status in (FAILED, DELETED):
+            raise ServerRefused(reason, status=ret.status)
+        raise BadServerResponse(f"{name}: unexpected status {ret.status[:40]!r}")
+
+    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            try:
+                return send()
+            except ServerUnavailable as exc:
+                delay = retry_delay(
+                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
+                )
+                if delay is None:
+                    raise
+                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
+                self._sleep(delay)
+                attempt += 1
+
+    def _request(
+        self, endpoint: Endpoint, params: dict[str, str], *, read_body: bool = True
+    ) -> bytes:
+        where = f"{endpoint.method} {endpoint.path}"
+        payload = {"params": params} if endpoint.method == "GET" else {"data": params}
+        started = time.monotonic()
+        try:
+            with self.session.request(
+                endpoint.method,
+                self.base_url + endpoint.path,
+                timeout=self.timeout,
+                stream=True,
+                allow_redirects=False,
+                **payload,
+            ) as response:
+                status = response.status_code
+                log.debug(
+                    "%s -> HTTP %s in %.0f ms %s",
+                    where,
+                    status,
+                    (time.monotonic() - started) * 1000,
+                    redact(params),
+                )
+                if status >= 500:
+                    raise ServerUnavailable(f"{where}: HTTP {status}")
+                if not read_body:
+                    return b""
+                if not 200 <= status < 300:
+                    raise BadServerResponse(f"{where}: HTTP {status}")
+                return self._read(response, where)
+        except requests.exceptions.ContentDecodingError:
+            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
+        except requests.Timeout as exc:
+            raise ServerUnavailable(f"{where}: timed out") from exc
+        except requests.RequestException as exc:
+            log.debug("%s failed: %s", where, type(exc).__name__)
+            raise ServerUnavailable(f"{where}: {type(exc).__name__}") from exc
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > self.max_body:
+                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    @staticmethod
+    def _required(ret: TMReturn, name: str, field: str) -> str:
+        value = ret.get(field)
+        if not value:
+            raise BadServerResponse(f"{name}: the answer has no <__{field}__>")
+        return value
+
+    @classmethod
+    def _integer(cls, ret: TMReturn, name: str, field: str) -> int:
+        value = cls._required(ret, name, field)
+        if not _INTEGER.fullmatch(value):
+            raise BadServerResponse(f"{name}: <__{field}__> is not an integer: {value[:20]!r}")
+        return int(value)
