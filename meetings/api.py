@@ -1,0 +1,90 @@
+"""The host's own meetings over the API; every write goes through the services."""
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from meetings import launch, services
+from meetings.models import Meeting
+from meetings.serializers import MeetingSerializer, MeetingStatusSerializer
+from portal.accounts.models import Host
+
+
+class IsHost(permissions.BasePermission):
+    message = "Only hosts have meetings; this user is not a host of a customer."
+
+    def has_permission(self, request, view) -> bool:
+        host = Host.objects.filter(user_id=request.user.pk, deleted_at__isnull=True).first()
+        request.host = host
+        return host is not None and not host.customer.is_deleted
+
+
+class MeetingViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Delete cancels the meeting (it stays in the record, marked cancelled)."""
+
+    serializer_class = MeetingSerializer
+    permission_classes = [permissions.IsAuthenticated, IsHost]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Meeting.objects.none()
+        return (
+            Meeting.objects.filter(host=self.request.host)
+            .select_related("host__user", "customer")
+            .order_by("starts_at", "pk")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.meeting_schedule(
+            host=self.request.host, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        if serializer.instance.cancelled_at:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["A cancelled meeting cannot be changed."]}
+            )
+        serializer.instance = services.meeting_update(
+            meeting=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.meeting_cancel(meeting=instance)
+
+    @extend_schema(responses=MeetingStatusSerializer)
+    @action(detail=True, methods=["get"])
+    def status(self, request, pk=None):
+        """Live state as last polled from the meeting server."""
+        return Response(MeetingStatusSerializer(self.get_object()).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("role", enum=["host", "join"], default="host")],
+        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path="command-file")
+    def command_file(self, request, pk=None):
+        """The desktop launcher file (TurboMeeting --cmd) to start or join the meeting."""
+        meeting = self.get_object()
+        role = request.query_params.get("role", "host")
+        if role not in ("host", "join"):
+            raise exceptions.ValidationError({"role": ["Choose host or join."]})
+        if not meeting.server_meeting_id:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["The meeting is not on the server yet."]}
+            )
+        body = launch.command_file(meeting, role=role, name=request.user.get_full_name())
+        response = HttpResponse(body, content_type="application/xml")
+        response["Content-Disposition"] = (
+            f'attachment; filename="meeting-{meeting.server_meeting_id}-{role}.xml"'
+        )
+        return response

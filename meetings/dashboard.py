@@ -1,0 +1,215 @@
+"""The host dashboard: schedule, start, join, stop and watch meetings.
+
+Views stay thin: forms validate, services write, selectors read, and pages
+show the stored live state (the poller keeps it fresh; no page calls the
+server per meeting).
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from conferencing.base import ConferencingError
+from conferencing.turbomeeting import launch as tm_launch
+from meetings import launch, selectors, services
+from meetings.forms import JoinForm, MeetingForm
+from meetings.models import Meeting
+from portal import sync
+from portal.accounts.models import Host, SyncState
+
+
+def host_required(view):
+    """Signed in as a host (not deleted); the customer's time zone is active for the request."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        host = Host.objects.select_related("customer", "user").filter(user=request.user).first()
+        if host is None or host.is_deleted:
+            return render(request, "dashboard/not_a_host.html", status=403)
+        request.host = host
+        with timezone.override(zoneinfo.ZoneInfo(host.customer.time_zone)):
+            return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _meeting(request: HttpRequest, pk: int) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.select_related("host__user", "customer"), pk=pk, host=request.host
+    )
+
+
+@host_required
+def home(request: HttpRequest) -> HttpResponse:
+    """The spec's "Home URL": host a meeting, join a meeting, and the host's meetings."""
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "host": request.host,
+            "meetings": selectors.dashboard_meetings(request.host),
+            "join_form": JoinForm(),
+        },
+    )
+
+
+@host_required
+def status(request: HttpRequest) -> JsonResponse:
+    """Live state of the host's meetings, for the list to refresh without a reload."""
+    return JsonResponse(
+        {
+            str(m.pk): {
+                "live_state": m.live_state,
+                "label": m.get_live_state_display(),
+                "attendees": m.attendees,
+                "sync_state": m.sync_state,
+            }
+            for m in selectors.dashboard_meetings(request.host)
+        }
+    )
+
+
+@host_required
+def meeting_new(request: HttpRequest) -> HttpResponse:
+    customer = request.host.customer
+    form = MeetingForm(
+        request.POST or None,
+        initial={
+            "call_number": customer.default_call_number,
+            "access_code_is_meeting_id": customer.default_access_code_is_meeting_id,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            meeting = services.meeting_schedule(host=request.host, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Meeting saved. It is being scheduled on the meeting server.")
+            return redirect("dashboard-meeting", pk=meeting.pk)
+    return render(request, "dashboard/meeting_form.html", {"form": form, "meeting": None})
+
+
+@host_required
+def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    if meeting.cancelled_at:
+        messages.error(request, "A cancelled meeting cannot be edited.")
+        return redirect("dashboard-meeting", pk=pk)
+    initial = {name: getattr(meeting, name) for name in services.EDITABLE}
+    initial["password"] = meeting.password
+    form = MeetingForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.meeting_update(meeting=meeting, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, "Changes saved. The meeting server is being updated.")
+            return redirect("dashboard-meeting", pk=pk)
+    return render(request, "dashboard/meeting_form.html", {"form": form, "meeting": meeting})
+
+
+@host_required
+def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    on_server = bool(meeting.server_meeting_id) and not meeting.cancelled_at
+    return render(
+        request,
+        "dashboard/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "on_server": on_server,
+            "invitation": launch.invitation(meeting) if on_server else "",
+            "join_url": launch.join_url(meeting) if on_server else "",
+            "start_url": launch.start_url(meeting) if on_server else "",
+            "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
+            "chart": selectors.attendance_chart(meeting),
+        },
+    )
+
+
+@host_required
+def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpResponse:
+    if role not in ("host", "join"):
+        raise Http404("no such command file")
+    meeting = _meeting(request, pk)
+    if not meeting.server_meeting_id:
+        messages.error(request, "The meeting is not on the meeting server yet.")
+        return redirect("dashboard-meeting", pk=pk)
+    body = launch.command_file(meeting, role=role, name=request.user.get_full_name())
+    response = HttpResponse(body, content_type="application/xml")
+    response["Content-Disposition"] = (
+        f'attachment; filename="meeting-{meeting.server_meeting_id}-{role}.xml"'
+    )
+    return response
+
+
+@require_POST
+@host_required
+def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    services.meeting_cancel(meeting=_meeting(request, pk))
+    messages.success(request, "Meeting cancelled. It is no longer listed or published.")
+    return redirect("dashboard-home")
+
+
+@require_POST
+@host_required
+def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = services.meeting_push(meeting_id=_meeting(request, pk).pk)
+    if meeting is not None and meeting.sync_state == SyncState.SYNCED:
+        messages.success(request, "The meeting is on the meeting server.")
+    elif meeting is not None:
+        messages.error(request, meeting.sync_error)
+    return redirect("dashboard-meeting", pk=pk)
+
+
+@require_POST
+@host_required
+def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = _meeting(request, pk)
+    if not request.host.is_administrator:
+        messages.error(request, "Only administrators can stop a meeting.")
+        return redirect("dashboard-meeting", pk=pk)
+    try:
+        services.meeting_stop(meeting=meeting)
+    except ConferencingError as exc:
+        messages.error(request, sync.describe(exc))
+    else:
+        messages.success(request, "The meeting was stopped.")
+    return redirect("dashboard-meeting", pk=pk)
+
+
+@host_required
+def join(request: HttpRequest) -> HttpResponse:
+    """The home page's "Join a meeting": off to the server's join page."""
+    form = JoinForm(request.GET or None)
+    if form.is_valid():
+        return redirect(
+            tm_launch.join_url(
+                settings.TM_SERVER_URL,
+                name=form.cleaned_data["name"],
+                meeting_id=form.cleaned_data["meeting_id"].replace(" ", "").strip(),
+                password=form.cleaned_data["password"],
+            )
+        )
+    return render(
+        request,
+        "dashboard/home.html",
+        {
+            "host": request.host,
+            "meetings": selectors.dashboard_meetings(request.host),
+            "join_form": form,
+        },
+    )

@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from meetings import dashboard
+
+urlpatterns = [
+    path("", dashboard.home, name="dashboard-home"),
+    path("status.json", dashboard.status, name="dashboard-status"),
+    path("join/", dashboard.join, name="dashboard-join"),
+    path("meetings/new/", dashboard.meeting_new, name="dashboard-meeting-new"),
+    path("meetings/<int:pk>/", dashboard.meeting_detail, name="dashboard-meeting"),
+    path("meetings/<int:pk>/edit/", dashboard.meeting_edit, name="dashboard-meeting-edit"),
+    path("meetings/<int:pk>/cancel/", dashboard.meeting_cancel, name="dashboard-meeting-cancel"),
+    path("meetings/<int:pk>/retry/", dashboard.meeting_retry, name="dashboard-meeting-retry"),
+    path("meetings/<int:pk>/stop/", dashboard.meeting_stop, name="dashboard-meeting-stop"),
+    path(
+        "meetings/<int:pk>/launch-<str:role>.xml",
+        dashboard.meeting_command_file,
+        name="dashboard-meeting-command-file",
+    ),
+    # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
+    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("", include("django.contrib.auth.urls")),
+]

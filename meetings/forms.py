@@ -1,0 +1,57 @@
+from django import forms
+
+from meetings.models import Meeting
+
+
+class MeetingForm(forms.Form):
+    """Times are entered and shown in the customer's zone (the view activates it)."""
+
+    meeting_type = forms.TypedChoiceField(
+        label="Type", choices=Meeting.Type.choices, coerce=int, initial=Meeting.Type.INTERACTIVE
+    )
+    topic = forms.CharField(max_length=200)
+    starts_at = forms.DateTimeField(
+        label="Starts", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    ends_at = forms.DateTimeField(
+        label="Ends", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    is_recurring = forms.BooleanField(
+        label="Recurring (no fixed time)",
+        required=False,
+        help_text="Recurring meetings have no times.",
+    )
+    password = forms.CharField(
+        label="Meeting password",
+        required=False,
+        max_length=64,
+        widget=forms.PasswordInput(render_value=True),
+    )
+    is_published = forms.BooleanField(
+        label="To be published", required=False, help_text="List it on your public meetings page."
+    )
+    call_number = forms.CharField(label="Audio call number", required=False, max_length=40)
+    attendee_access_code = forms.CharField(label="Audio access code", required=False, max_length=40)
+    access_code_is_meeting_id = forms.BooleanField(
+        label="Use the meeting ID as the audio access code", required=False
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("is_recurring"):
+            data["starts_at"] = data["ends_at"] = None
+        elif not {"starts_at", "ends_at"} & set(self.errors):
+            start, end = data.get("starts_at"), data.get("ends_at")
+            if not start:
+                self.add_error("starts_at", "Give a start, or make the meeting recurring.")
+            if not end:
+                self.add_error("ends_at", "Give an end, or make the meeting recurring.")
+            if start and end and end <= start:
+                self.add_error("ends_at", "The meeting must end after it starts.")
+        return data
+
+
+class JoinForm(forms.Form):
+    meeting_id = forms.RegexField(label="Meeting ID", regex=r"^\s*\d[\d ]*\s*$", max_length=20)
+    name = forms.CharField(label="Your name", max_length=100)
+    password = forms.CharField(label="Meeting password", required=False, max_length=64)

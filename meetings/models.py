@@ -1,0 +1,106 @@
+"""Meetings scheduled through the portal and mirrored on the meeting server."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from conferencing.base import MeetingType
+from portal import crypto
+from portal.accounts.models import Customer, Host, Synced
+
+
+class LiveState(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    LIVE = "live", "Live now"
+    ENDED = "ended", "Ended"
+
+
+class Meeting(Synced):
+    Type = models.IntegerChoices(
+        "Type",
+        [
+            ("INTERACTIVE", (MeetingType.INTERACTIVE.value, "Interactive meeting")),
+            ("REMOTE_SUPPORT", (MeetingType.REMOTE_SUPPORT.value, "Remote support")),
+            ("REMOTE_ACCESS", (MeetingType.REMOTE_ACCESS.value, "Remote access")),
+            ("WEBINAR", (MeetingType.WEBINAR.value, "Webinar")),
+            ("VIDEO_CONFERENCE", (MeetingType.VIDEO_CONFERENCE.value, "HD video conference")),
+        ],
+    )
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
+    host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
+    server_meeting_id = models.CharField(max_length=64, blank=True, db_index=True)
+    meeting_type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.INTERACTIVE)
+    topic = models.CharField(max_length=200)
+    starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    is_recurring = models.BooleanField(default=False)
+    is_published = models.BooleanField("to be published", default=False)
+    password_encrypted = models.TextField(blank=True, editable=False)
+    call_number = models.CharField("audio call number", max_length=40, blank=True)
+    attendee_access_code = models.CharField("audio access code", max_length=40, blank=True)
+    access_code_is_meeting_id = models.BooleanField(
+        "use the meeting ID as the audio access code", default=False
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Live status, written only by the poller (meetings/polling.py); pages read these.
+    live_state = models.CharField(
+        max_length=16, choices=LiveState.choices, default=LiveState.SCHEDULED, db_index=True
+    )
+    attendees = models.PositiveIntegerField(default=0)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_seen_active_at = models.DateTimeField(null=True, blank=True)
+    inactive_polls = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["customer", "is_published", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.topic
+
+    @property
+    def password(self) -> str:
+        return crypto.decrypt(self.password_encrypted)
+
+    @password.setter
+    def password(self, value: str) -> None:
+        self.password_encrypted = crypto.encrypt(value)
+
+    @property
+    def audio_access_code(self) -> str:
+        return (
+            self.server_meeting_id if self.access_code_is_meeting_id else self.attendee_access_code
+        )
+
+    @property
+    def is_live(self) -> bool:
+        return self.live_state == LiveState.LIVE
+
+    def clean(self) -> None:
+        if self.is_recurring:
+            if self.starts_at or self.ends_at:
+                raise ValidationError("A recurring meeting has no start or end time.")
+            return
+        if not self.starts_at or not self.ends_at:
+            raise ValidationError("Give a start and an end, or make the meeting recurring.")
+        if self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": "The meeting must end after it starts."})
+
+
+class MeetingSample(models.Model):
+    """One poll of a meeting's status: the history behind the attendance chart."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="samples")
+    taken_at = models.DateTimeField()
+    active = models.BooleanField()
+    attendees = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["taken_at"]
+        indexes = [models.Index(fields=["meeting", "taken_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} at {self.taken_at:%Y-%m-%d %H:%M}: {self.attendees}"

@@ -1,0 +1,66 @@
+"""Reads for meetings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from meetings.models import Meeting
+from portal.accounts.models import Host, QueryToken
+from portal.accounts.services import hash_token
+
+
+def host_for_query_token(token: str) -> Host | None:
+    """The host of a live sign-in, or None for an unknown or expired token."""
+    found = (
+        QueryToken.objects.select_related("host__customer", "host__user")
+        .filter(token_hash=hash_token(token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if found is None or found.host.is_deleted:
+        return None
+    return found.host
+
+
+def scheduled_meetings(host: Host, *, now: dt.datetime | None = None) -> QuerySet[Meeting]:
+    """The host's meetings the server knows, not cancelled, not yet over."""
+    now = now or timezone.now()
+    return (
+        Meeting.objects.filter(host=host, cancelled_at__isnull=True)
+        .exclude(server_meeting_id="")
+        .filter(Q(is_recurring=True) | Q(ends_at__gt=now))
+        .order_by("starts_at", "pk")
+    )
+
+
+def dashboard_meetings(host: Host) -> QuerySet[Meeting]:
+    """The host's meetings, newest schedule last; one query however many there are."""
+    return (
+        Meeting.objects.filter(host=host, cancelled_at__isnull=True)
+        .select_related("customer")
+        .order_by("-is_recurring", "starts_at", "pk")
+    )
+
+
+def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -> dict:
+    """Points of an SVG polyline of attendees over time, from the polling samples."""
+    samples = list(meeting.samples.order_by("-taken_at").values_list("taken_at", "attendees")[:500])
+    samples.reverse()
+    if len(samples) < 2:
+        return {"points": "", "max": 0, "samples": len(samples)}
+    first, last = samples[0][0], samples[-1][0]
+    span = max((last - first).total_seconds(), 1)
+    peak = max(a for _, a in samples) or 1
+    points = " ".join(
+        f"{(t - first).total_seconds() / span * width:.1f},{height - a / peak * (height - 10):.1f}"
+        for t, a in samples
+    )
+    return {
+        "points": points,
+        "max": peak,
+        "samples": len(samples),
+        "width": width,
+        "height": height,
+    }

@@ -1,0 +1,63 @@
+from rest_framework import serializers
+
+from meetings.models import Meeting
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        style={"input_type": "password"},
+    )
+    join_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "topic",
+            "meeting_type",
+            "starts_at",
+            "ends_at",
+            "is_recurring",
+            "is_published",
+            "password",
+            "call_number",
+            "attendee_access_code",
+            "access_code_is_meeting_id",
+            "server_meeting_id",
+            "sync_state",
+            "sync_error",
+            "live_state",
+            "attendees",
+            "cancelled_at",
+            "join_url",
+        ]
+        read_only_fields = [
+            "server_meeting_id",
+            "sync_state",
+            "sync_error",
+            "live_state",
+            "attendees",
+            "cancelled_at",
+        ]
+
+    def get_join_url(self, meeting: Meeting) -> str:
+        from meetings.launch import join_url
+
+        return join_url(meeting) if meeting.server_meeting_id else ""
+
+
+class MeetingStatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "server_meeting_id",
+            "live_state",
+            "attendees",
+            "last_polled_at",
+            "last_seen_active_at",
+        ]

@@ -1,0 +1,154 @@
+"""Writes for meetings; the only code that schedules them on the server."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from conferencing.base import MeetingRequest, MeetingType, ServerRefused
+from meetings.models import Meeting
+from portal import servers, sync
+from portal.accounts.models import Host
+
+
+def meeting_schedule(
+    *,
+    host: Host,
+    topic: str,
+    meeting_type: int = Meeting.Type.INTERACTIVE,
+    starts_at: dt.datetime | None = None,
+    ends_at: dt.datetime | None = None,
+    is_recurring: bool = False,
+    is_published: bool = False,
+    password: str = "",
+    call_number: str | None = None,
+    attendee_access_code: str = "",
+    access_code_is_meeting_id: bool | None = None,
+) -> Meeting:
+    """Save the meeting first, then schedule it on the server once the save commits.
+
+    The server may be down: the meeting stays, visibly "not yet on the
+    server", and is pushed again with backoff until it is.
+    """
+    customer = host.customer
+    meeting = Meeting(
+        customer=customer,
+        host=host,
+        topic=topic,
+        meeting_type=meeting_type,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        is_recurring=is_recurring,
+        is_published=is_published,
+        call_number=customer.default_call_number if call_number is None else call_number,
+        attendee_access_code=attendee_access_code,
+        access_code_is_meeting_id=customer.default_access_code_is_meeting_id
+        if access_code_is_meeting_id is None
+        else access_code_is_meeting_id,
+    )
+    meeting.password = password
+    meeting.full_clean()
+    sync.mark_pending(meeting)
+    with transaction.atomic():
+        meeting.save()
+        _queue_push(meeting)
+    return meeting
+
+
+def meeting_push(*, meeting_id: int) -> Meeting | None:
+    meeting = sync.claim(Meeting, meeting_id)
+    if meeting is None:
+        return None
+    return sync.push(meeting, _push_meeting)
+
+
+def _push_meeting(meeting: Meeting) -> None:
+    """remote_schedule reserves the meeting ID (once), schedule_meeting sets the details."""
+    server = servers.backend()
+    if not meeting.server_meeting_id:
+        meeting.server_meeting_id = server.reserve_meeting_id(
+            company_uid=meeting.customer.company_uid, user_id=str(meeting.host_id)
+        )
+        meeting.save(update_fields=["server_meeting_id"])
+    scheduled = server.schedule_meeting(
+        MeetingRequest(
+            meeting_type=MeetingType(meeting.meeting_type),
+            topic=meeting.topic,
+            host_email=meeting.host.user.email,
+            start=meeting.starts_at,
+            end=meeting.ends_at,
+            is_recurring=meeting.is_recurring,
+            password=meeting.password,
+            call_number=meeting.call_number,
+            attendee_access_code=meeting.audio_access_code,
+            meeting_id=meeting.server_meeting_id,
+        )
+    )
+    if scheduled.meeting_id and scheduled.meeting_id != meeting.server_meeting_id:
+        meeting.server_meeting_id = scheduled.meeting_id
+        meeting.save(update_fields=["server_meeting_id"])
+
+
+def meetings_push_due() -> int:
+    ids = sync.due(Meeting)
+    for pk in ids:
+        meeting_push(meeting_id=pk)
+    return len(ids)
+
+
+def _queue_push(meeting: Meeting) -> None:
+    from meetings.tasks import meeting_push as task
+
+    sync.queue_push(task, meeting.pk)
+
+
+EDITABLE = (
+    "topic",
+    "meeting_type",
+    "starts_at",
+    "ends_at",
+    "is_recurring",
+    "is_published",
+    "call_number",
+    "attendee_access_code",
+    "access_code_is_meeting_id",
+)
+
+
+def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) -> Meeting:
+    """Save the change, then send the details to the server again under the same ID."""
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(meeting, name, value)
+    if password is not None:
+        meeting.password = password
+    meeting.full_clean()
+    sync.mark_pending(meeting)
+    with transaction.atomic():
+        meeting.save()
+        _queue_push(meeting)
+    return meeting
+
+
+def meeting_cancel(*, meeting: Meeting) -> Meeting:
+    """Cancel locally; the server stops listing it.
+
+    TurboMeeting has no call to delete a scheduled meeting: in this
+    integration the partner owns the schedule, and the server learns of the
+    cancellation through the host's scheduled-meeting list (/tm/meetings).
+    """
+    if meeting.cancelled_at is None:
+        meeting.cancelled_at = timezone.now()
+        meeting.save(update_fields=["cancelled_at", "updated_at"])
+    return meeting
+
+
+def meeting_stop(*, meeting: Meeting) -> None:
+    """End a running meeting on the server; raises the server's error for the page to show."""
+    if not meeting.server_meeting_id:
+        raise ServerRefused("The meeting is not on the server yet.")
+    servers.backend().stop_meeting(meeting.server_meeting_id)

@@ -1,0 +1,21 @@
+from celery import shared_task
+
+from meetings import services
+
+
+@shared_task(name="meetings.tasks.meeting_push", ignore_result=True)
+def meeting_push(meeting_id: int) -> None:
+    services.meeting_push(meeting_id=meeting_id)
+
+
+@shared_task(name="meetings.tasks.meetings_sync_due", ignore_result=True)
+def meetings_sync_due() -> int:
+    return services.meetings_push_due()
+
+
+@shared_task(name="meetings.tasks.meetings_poll", ignore_result=True)
+def meetings_poll() -> None:
+    """Beat: one round of active-meeting status polling (see meetings/polling.py)."""
+    from meetings import polling
+
+    polling.poll_round()

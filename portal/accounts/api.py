@@ -1,0 +1,88 @@
+"""Staff API for customers and their hosts; every write goes through the services."""
+
+import dataclasses
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from portal.accounts import services
+from portal.accounts.models import Customer, Host
+from portal.accounts.serializers import CustomerSerializer, DriftSerializer, HostSerializer
+
+
+class CustomerViewSet(viewsets.ModelViewSet):
+    serializer_class = CustomerSerializer
+    permission_classes = [permissions.IsAdminUser]
+    queryset = Customer.objects.filter(deleted_at__isnull=True)
+
+    def perform_create(self, serializer):
+        serializer.instance = services.customer_create(**serializer.validated_data)
+
+    def perform_update(self, serializer):
+        serializer.instance = services.customer_update(
+            customer=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.customer_delete(customer=instance)
+
+    @extend_schema(request=None, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def sync(self, request, pk=None):
+        """Push the customer to the meeting server now and report the outcome."""
+        customer = self.get_object()
+        services.customer_push(customer_id=customer.pk)
+        customer.refresh_from_db()
+        return Response(self.get_serializer(customer).data)
+
+    @extend_schema(responses=DriftSerializer)
+    @action(detail=True, methods=["get"])
+    def server(self, request, pk=None):
+        """What the meeting server holds for this customer, and how it differs from ours."""
+        drift = services.customer_drift(customer=self.get_object())
+        return Response(
+            {
+                "in_step": drift.in_step,
+                "server": dataclasses.asdict(drift.server) if drift.server else None,
+                "differences": {k: list(v) for k, v in drift.differences.items()},
+                "error": drift.error,
+            }
+        )
+
+
+class HostViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = HostSerializer
+    permission_classes = [permissions.IsAdminUser]
+
+    def get_customer(self) -> Customer:
+        return get_object_or_404(Customer, pk=self.kwargs["customer_pk"], deleted_at__isnull=True)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
+            return Host.objects.none()
+        return Host.objects.filter(
+            customer_id=self.kwargs["customer_pk"], deleted_at__isnull=True
+        ).select_related("user", "customer")
+
+    def perform_create(self, serializer):
+        serializer.instance = services.host_create(
+            customer=self.get_customer(), **serializer.flat_data()
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.host_update(
+            host=serializer.instance, **serializer.flat_data()
+        )
+
+    def perform_destroy(self, instance):
+        services.host_delete(host=instance)

@@ -1,0 +1,166 @@
+"""Customers (accounts on the meeting server) and their hosts."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+
+def validate_time_zone(value: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. Europe/Berlin).") from None
+
+
+def validate_origins(value: str) -> None:
+    for origin in value.split():
+        scheme, sep, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not rest or "/" in rest.rstrip("/"):
+            raise ValidationError(
+                f"{origin!r} is not an origin: write scheme and host, e.g. https://www.example.com"
+            )
+
+
+class SyncState(models.TextChoices):
+    PENDING = "pending", "not yet on the server"
+    SYNCED = "synced", "in step with the server"
+    FAILED = "failed", "the server refused or was unreachable"
+
+
+class Synced(models.Model):
+    """A local record that the meeting server must mirror.
+
+    The row is the portal's promise; these fields say whether the server has
+    caught up, why not, and when the next attempt is due (see portal/sync.py).
+    """
+
+    sync_state = models.CharField(
+        max_length=16, choices=SyncState.choices, default=SyncState.PENDING, db_index=True
+    )
+    sync_error = models.TextField(blank=True)
+    sync_attempts = models.PositiveIntegerField(default=0)
+    next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sync_claimed_until = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class Customer(Synced):
+    name = models.CharField("organisation name", max_length=200)
+    slug = models.SlugField(unique=True, help_text="Used in public URLs: /p/<slug>/meetings/")
+    contact_email = models.EmailField()
+    number_of_meeting_rooms = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)]
+    )
+    participants_per_room = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)]
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    embed_origins = models.TextField(
+        blank=True,
+        validators=[validate_origins],
+        help_text="Origins allowed to embed this customer's pages, one per line.",
+    )
+    default_call_number = models.CharField(
+        "audio call number", max_length=40, blank=True, help_text="Default for new meetings."
+    )
+    default_access_code_is_meeting_id = models.BooleanField(
+        "use the meeting ID as the audio access code", default=False
+    )
+    company_uid = models.CharField(
+        max_length=36, blank=True, help_text="The account ID the meeting server returned."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_uid"],
+                condition=~models.Q(company_uid=""),
+                name="unique_company_uid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [o.rstrip("/") for o in self.embed_origins.split()]
+
+
+class Host(models.Model):
+    """A person who hosts meetings for a customer, with TurboMeeting's privileges."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="host"
+    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="hosts")
+    phone = models.CharField(max_length=40, blank=True)
+    user_group = models.CharField(max_length=100, blank=True)
+    is_administrator = models.BooleanField(default=False)
+    privilege_interactive_meeting = models.BooleanField(default=True)
+    privilege_seminar = models.BooleanField(default=True)
+    privilege_remote_support = models.BooleanField(default=False)
+    privilege_remote_access = models.BooleanField(default=False)
+    privilege_send_file = models.BooleanField(default=True)
+    privilege_chat = models.BooleanField(default=True)
+    privilege_record = models.BooleanField(default=False)
+    video_conference = models.BooleanField(default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    PRIVILEGES = (
+        "is_administrator",
+        "privilege_interactive_meeting",
+        "privilege_seminar",
+        "privilege_remote_support",
+        "privilege_remote_access",
+        "privilege_send_file",
+        "privilege_chat",
+        "privilege_record",
+        "video_conference",
+    )
+
+    class Meta:
+        ordering = ["user__email"]
+
+    def __str__(self) -> str:
+        return self.user.email
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None or self.customer.is_deleted
+
+
+class QueryToken(models.Model):
+    """One sign-in at the meeting server: the secret in its QueryScheduledMeetingURL.
+
+    Only a hash is stored, so a database dump does not reveal live URLs.
+    """
+
+    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="query_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"sign-in of {self.host} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def expired(self) -> bool:
+        return self.expires_at <= timezone.now()

@@ -1,0 +1,259 @@
+"""Writes for customers and hosts; the only code that mirrors them on the server."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from conferencing.base import Account, ConferencingError, ServerRefused
+from portal import servers, sync
+from portal.accounts.models import Customer, Host, QueryToken
+
+User = get_user_model()
+
+CUSTOMER_FIELDS = (
+    "name",
+    "slug",
+    "contact_email",
+    "number_of_meeting_rooms",
+    "participants_per_room",
+    "time_zone",
+    "embed_origins",
+)
+
+
+# --- customers -----------------------------------------------------------------
+
+
+def customer_create(
+    *,
+    name: str,
+    contact_email: str,
+    number_of_meeting_rooms: int = 1,
+    participants_per_room: int = 10,
+    time_zone: str = "UTC",
+    slug: str = "",
+    embed_origins: str = "",
+) -> Customer:
+    """Save the customer, then create its account on the server once the save commits."""
+    customer = Customer(
+        name=name,
+        slug=slug or _free_slug(name),
+        contact_email=contact_email,
+        number_of_meeting_rooms=number_of_meeting_rooms,
+        participants_per_room=participants_per_room,
+        time_zone=time_zone,
+        embed_origins=embed_origins,
+    )
+    customer.full_clean()
+    sync.mark_pending(customer)
+    customer.save()
+    _queue_push(customer)
+    return customer
+
+
+def customer_update(*, customer: Customer, **changes: Any) -> Customer:
+    unknown = set(changes) - set(CUSTOMER_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    for name, value in changes.items():
+        setattr(customer, name, value)
+    customer.full_clean()
+    sync.mark_pending(customer)
+    customer.save()
+    _queue_push(customer)
+    return customer
+
+
+def customer_delete(*, customer: Customer) -> Customer:
+    """Mark the customer deleted; its hosts are refused at once, the server follows."""
+    now = timezone.now()
+    customer.deleted_at = now
+    sync.mark_pending(customer)
+    customer.save()
+    customer.hosts.filter(deleted_at__isnull=True).update(deleted_at=now)
+    User.objects.filter(host__customer=customer).update(is_active=False)
+    _queue_push(customer)
+    return customer
+
+
+def customer_push(*, customer_id: int) -> Customer | None:
+    """Bring the server in step with one customer (create, update or delete).
+
+    Idempotent: the server's account ID is saved the moment it is known, so a
+    repeated push updates rather than creating a second account.
+    """
+    customer = sync.claim(Customer, customer_id)
+    if customer is None:
+        return None
+    return sync.push(customer, _push_customer)
+
+
+def _push_customer(customer: Customer) -> None:
+    server = servers.backend()
+    if customer.is_deleted:
+        if customer.company_uid:
+            try:
+                server.delete_account(customer.company_uid)
+            except ServerRefused:
+                if _account_exists(customer.company_uid):
+                    raise  # a real refusal, not "already gone"
+        return
+    account = _account(customer)
+    if not customer.company_uid:
+        customer.company_uid = server.create_account(account)
+        customer.save(update_fields=["company_uid"])
+    else:
+        server.update_account(account)
+
+
+def _account_exists(company_uid: str) -> bool:
+    try:
+        servers.backend().query_account(company_uid)
+    except ServerRefused:
+        return False
+    return True
+
+
+def customers_push_due() -> int:
+    """Push every customer whose next attempt is due; the number pushed."""
+    ids = sync.due(Customer)
+    for pk in ids:
+        customer_push(customer_id=pk)
+    return len(ids)
+
+
+@dataclasses.dataclass(frozen=True)
+class Drift:
+    """The server's view of a customer beside ours."""
+
+    server: Account | None
+    differences: dict[str, tuple[Any, Any]]  # field -> (ours, the server's)
+    error: str = ""
+
+    @property
+    def in_step(self) -> bool:
+        return self.server is not None and not self.differences
+
+
+def customer_drift(*, customer: Customer) -> Drift:
+    """Ask the server what it holds for this customer and compare."""
+    if not customer.company_uid:
+        return Drift(None, {}, "The customer has no account on the server yet.")
+    try:
+        theirs = servers.backend().query_account(customer.company_uid)
+    except ConferencingError as exc:
+        return Drift(None, {}, sync.describe(exc))
+    ours = _account(customer)
+    differences = {
+        f.name: (getattr(ours, f.name), getattr(theirs, f.name))
+        for f in dataclasses.fields(Account)
+        if f.name != "company_uid" and getattr(ours, f.name) != getattr(theirs, f.name)
+    }
+    return Drift(theirs, differences)
+
+
+def _account(customer: Customer) -> Account:
+    return Account(
+        company_name=customer.name,
+        email=customer.contact_email,
+        number_of_meeting_room=customer.number_of_meeting_rooms,
+        number_of_participant=customer.participants_per_room,
+        company_uid=customer.company_uid,
+    )
+
+
+def _queue_push(customer: Customer) -> None:
+    from portal.accounts.tasks import customer_push as task
+
+    sync.queue_push(task, customer.pk)
+
+
+def _free_slug(name: str) -> str:
+    base = slugify(name)[:40] or "customer"
+    slug, n = base, 1
+    while Customer.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+# --- hosts ---------------------------------------------------------------------
+
+
+def host_create(
+    *,
+    customer: Customer,
+    email: str,
+    first_name: str = "",
+    last_name: str = "",
+    password: str | None = None,
+    **details: Any,
+) -> Host:
+    """A host signs in to the dashboard and, through /tm/auth, to the meeting server."""
+    email = User.objects.normalize_email(email).strip()
+    with transaction.atomic():
+        user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean()
+        user.save()
+        host = Host(user=user, customer=customer, **details)
+        host.full_clean()
+        host.save()
+    return host
+
+
+def host_update(*, host: Host, password: str | None = None, **changes: Any) -> Host:
+    user_fields = {"email", "first_name", "last_name"}
+    with transaction.atomic():
+        for name, value in changes.items():
+            setattr(host.user if name in user_fields else host, name, value)
+        if "email" in changes:
+            host.user.username = host.user.email.lower()
+        if password:
+            host.user.set_password(password)
+        host.user.full_clean()
+        host.user.save()
+        host.full_clean()
+        host.save()
+    return host
+
+
+def host_delete(*, host: Host) -> Host:
+    """Keep a tombstone: the server is told "Deleted" the next time the host signs in."""
+    host.deleted_at = timezone.now()
+    host.save(update_fields=["deleted_at"])
+    host.user.is_active = False
+    host.user.save(update_fields=["is_active"])
+    return host
+
+
+# --- sign-in sessions for the server's scheduled-meeting query ---------------------
+
+
+def query_token_issue(*, host: Host) -> str:
+    """A new unguessable token for one sign-in; only its hash is kept."""
+    token = secrets.token_urlsafe(32)
+    QueryToken.objects.create(
+        host=host,
+        token_hash=hash_token(token),
+        expires_at=timezone.now() + dt.timedelta(minutes=settings.TM_QUERY_URL_TTL_MINUTES),
+    )
+    QueryToken.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
+    return token
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

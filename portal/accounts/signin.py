@@ -1,0 +1,105 @@
+"""User authentication for the meeting server (spec §6, 000's authentication adapter).
+
+The server passes on what a person typed into a TurboMeeting client; the
+portal decides, and answers with who the person is, what they may do, and a
+per-sign-in URL for their scheduled meetings.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import logging
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.core.cache import cache
+
+from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
+from portal.accounts.models import Host, SyncState
+from portal.accounts.services import query_token_issue
+
+log = logging.getLogger("portal.callbacks")
+
+# Hashed once so that an unknown email costs as much time as a wrong password.
+_DUMMY_HASH = make_password("not a real password")
+
+
+@dataclasses.dataclass(frozen=True)
+class SignIn:
+    status: str  # SUCCEED, FAILED or Deleted
+    reason: str = ""
+    host: Host | None = None
+    query_token: str = ""
+
+
+def sign_in(*, email: str, encrypted_password: str) -> SignIn:
+    if not email or not encrypted_password:
+        return SignIn("FAILED", "Email and password are required.")
+    throttle_key = "tm-auth-failures:" + hashlib.sha256(email.lower().encode()).hexdigest()
+    if cache.get(throttle_key, 0) >= settings.TM_AUTH_MAX_FAILURES:
+        log.warning("sign-in refused: too many failures for one email")
+        return SignIn("FAILED", "Too many failed sign-ins. Try again later.")
+
+    def failed(reason: str) -> SignIn:
+        try:
+            cache.incr(throttle_key)
+        except ValueError:
+            cache.set(throttle_key, 1, settings.TM_AUTH_LOCKOUT_SECONDS)
+        return SignIn("FAILED", reason)
+
+    try:
+        password = decode_password(
+            settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY, encrypted_password
+        )
+    except PasswordDecodeError:
+        log.warning("sign-in refused: the password could not be decrypted (check TM_PASSWORD_KEY)")
+        return failed("The password could not be decrypted.")
+
+    host = (
+        Host.objects.select_related("user", "customer")
+        .filter(user__email__iexact=email)
+        .order_by("deleted_at")  # a live host wins over an old tombstone
+        .first()
+    )
+    if host is not None and host.is_deleted:
+        return SignIn("Deleted", host=host)
+    if host is None or not host.user.is_active:
+        check_password(password, _DUMMY_HASH)
+        return failed("Wrong email or password.")
+    if not host.user.check_password(password):
+        return failed("Wrong email or password.")
+    customer = host.customer
+    if customer.sync_state != SyncState.SYNCED or not customer.company_uid:
+        return SignIn(
+            "FAILED", "Your organisation's account is not active on the meeting server yet."
+        )
+    cache.delete(throttle_key)
+    return SignIn("SUCCEED", host=host, query_token=query_token_issue(host=host))
+
+
+def yes_no(value: bool) -> str:
+    return "Y" if value else "N"
+
+
+def reply_fields(host: Host, query_url: str) -> list[tuple[str, str]]:
+    """The elements of a successful reply, in the order spec §6 and 000 list them."""
+    user = host.user
+    return [
+        ("CompanyUid", host.customer.company_uid),
+        ("FirstName", user.first_name),
+        ("LastName", user.last_name),
+        ("UserID", str(host.pk)),
+        ("QueryScheduledMeetingURL", query_url),
+        ("Phone", host.phone),
+        ("IsAdministrator", yes_no(host.is_administrator)),
+        ("PrivilegeInteractiveMeeting", yes_no(host.privilege_interactive_meeting)),
+        ("PrivilegeSeminar", yes_no(host.privilege_seminar)),
+        ("PrivilegeRemoteSupport", yes_no(host.privilege_remote_support)),
+        ("PrivilegeRemoteAccess", yes_no(host.privilege_remote_access)),
+        ("PrivilegeSendFile", yes_no(host.privilege_send_file)),
+        ("PrivilegeChat", yes_no(host.privilege_chat)),
+        ("PrivilegeRecord", yes_no(host.privilege_record)),
+        ("VideoConference", yes_no(host.video_conference)),
+        ("UserGroupName", host.user_group),
+    ]

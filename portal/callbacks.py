@@ -1,0 +1,68 @@
+"""What every callback from the meeting server shares: who may call, and the XML reply."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from conferencing.turbomeeting.returns import build_return
+
+log = logging.getLogger("portal.callbacks")
+
+
+class CallbackRefused(Exception):
+    """The caller gets Status FAILED with this reason."""
+
+
+def caller_allowed(remote_addr: str, allowed: Iterable[str] | None = None) -> bool:
+    """True when the address is in TM_CALLBACK_ALLOWED_IPS (addresses or networks)."""
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return False
+    for entry in settings.TM_CALLBACK_ALLOWED_IPS if allowed is None else allowed:
+        try:
+            if address in ipaddress.ip_network(entry.strip(), strict=False):
+                return True
+        except ValueError:
+            log.error("TM_CALLBACK_ALLOWED_IPS has an entry that is not an address: %r", entry)
+    return False
+
+
+def check_caller(request: HttpRequest, *, partner_id: str | None) -> None:
+    """Refuse callers outside the allow-list and, where one is sent, a wrong partner ID."""
+    remote = request.META.get("REMOTE_ADDR", "")
+    if not caller_allowed(remote):
+        log.warning(
+            "callback %s refused: caller %s is not in TM_CALLBACK_ALLOWED_IPS", request.path, remote
+        )
+        raise CallbackRefused("Caller not allowed.")
+    if partner_id is not None and not hmac.compare_digest(
+        partner_id.strip().encode(), settings.TM_SERVICE_COMPANY_UID.encode()
+    ):
+        log.warning("callback %s refused from %s: wrong service_company_uid", request.path, remote)
+        raise CallbackRefused("Unknown service_company_uid.")
+
+
+def xml_response(
+    status: str,
+    *,
+    reason: str = "",
+    fields: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+    meetings: Sequence[Mapping[str, str]] | None = None,
+) -> HttpResponse:
+    body = build_return(status, reason=reason, fields=fields, meetings=meetings)
+    response = HttpResponse(body, content_type="text/xml; charset=utf-8")
+    response["Content-Length"] = str(len(body))  # the spec asks for it over HTTPS
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def param(request: HttpRequest, name: str) -> str:
+    """A parameter from the POST body or the query string (the server may use either)."""
+    return (request.POST.get(name) or request.GET.get(name) or "").strip()

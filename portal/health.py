@@ -1,0 +1,54 @@
+"""/healthz: can the portal reach what it depends on?"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+
+from portal import servers
+from portal.celery import app as celery_app
+
+
+def _database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+def _broker() -> None:
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+def _meeting_server() -> None:
+    servers.backend().ping()
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": _database,
+    "broker": _broker,
+    "meeting_server": _meeting_server,
+}
+
+
+def run_checks() -> dict[str, dict[str, str]]:
+    results = {}
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # noqa: BLE001  (any failure means "down")
+            results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
+        else:
+            results[name] = {"status": "up"}
+    return results
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = run_checks()
+    healthy = all(c["status"] == "up" for c in checks.values())
+    return JsonResponse(
+        {"status": "up" if healthy else "down", "checks": checks}, status=200 if healthy else 503
+    )

@@ -1,0 +1,247 @@
+"""Settings, all read from the environment through django-environ.
+
+Defaults make `make run` work on a bare machine (SQLite, a filesystem Celery
+broker, the fake TurboMeeting server); production sets the variables listed
+in README.md. DEBUG is off unless set, and with DEBUG off cookies are secure
+and HSTS is on.
+"""
+
+from pathlib import Path
+
+import environ
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded defaults (SQLite, broker queue)
+
+env = environ.Env()
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- core --------------------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=False)
+SECRET_KEY = env("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=true for a development run).")
+    SECRET_KEY = "development-only-not-secret"  # noqa: S105
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "portal.accounts",
+    "meetings",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- database and cache ------------------------------------------------------
+
+DATABASES = {
+    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
+}
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    VAR_DIR.mkdir(exist_ok=True)
+    # Several processes (web, worker, beat) share the file in `make run`.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+    )
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# --- auth --------------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard-home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- i18n and time -----------------------------------------------------------
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- static files ------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+
+# --- security ----------------------------------------------------------------
+
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+SECURE_HSTS_PRELOAD = not DEBUG
+if env.bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The meeting server calls /tm/* over plain HTTP on many installations.
+SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
+
+# --- email -------------------------------------------------------------------
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
+
+# --- Celery ------------------------------------------------------------------
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_RESULT_BACKEND = REDIS_URL
+else:
+    # Embedded default: a broker kept in files, so no server is needed.
+    _queue = VAR_DIR / "celery"
+    for _folder in ("queue", "processed", "results", "control"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"),
+        "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"),
+        "control_folder": str(_queue / "control"),
+        "store_processed": False,
+    }
+    CELERY_RESULT_BACKEND = f"file://{_queue / 'results'}"
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sync-pending-customers": {
+        "task": "portal.accounts.tasks.customers_sync_due",
+        "schedule": 60.0,
+    },
+    "sync-pending-meetings": {
+        "task": "meetings.tasks.meetings_sync_due",
+        "schedule": 60.0,
+    },
+    "poll-meeting-status": {
+        "task": "meetings.tasks.meetings_poll",
+        "schedule": env.float("TM_POLL_INTERVAL_SECONDS", default=30.0),
+    },
+}
+
+# --- REST API ----------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "portal.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Partner portal API",
+    "DESCRIPTION": "Customers, hosts and meetings of a web-conferencing partner portal.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- the meeting server ------------------------------------------------------
+
+TM_BACKEND = env("TM_BACKEND", default="turbomeeting")
+TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
+TM_SERVICE_COMPANY_UID = env("TM_SERVICE_COMPANY_UID", default="demo-partner")
+TM_INTEGRATION_CODE = env("TM_INTEGRATION_CODE", default="demo-integration")
+TM_ADMIN_EMAIL = env("TM_ADMIN_EMAIL", default="admin@example.com")
+TM_ADMIN_PASSWORD = env("TM_ADMIN_PASSWORD", default="admin-password")
+TM_SERVER_TIME_ZONE = env("TM_SERVER_TIME_ZONE", default="UTC")
+# Seconds to wait for the meeting server to answer one call (connecting: a few seconds).
+TM_READ_TIMEOUT = env.float("TM_READ_TIMEOUT", default=10.0)
+TM_CALLBACK_ALLOWED_IPS = env.list("TM_CALLBACK_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+TM_PASSWORD_ENCODING = env("TM_PASSWORD_ENCODING", default="fernet")
+TM_PASSWORD_KEY = env("TM_PASSWORD_KEY", default="")
+# How long a QueryScheduledMeetingURL handed out at sign-in stays valid (spec: >= 20 min).
+TM_QUERY_URL_TTL_MINUTES = env.int("TM_QUERY_URL_TTL_MINUTES", default=30)
+# Failed sign-ins for one email before /tm/auth refuses it for a while.
+TM_AUTH_MAX_FAILURES = env.int("TM_AUTH_MAX_FAILURES", default=5)
+TM_AUTH_LOCKOUT_SECONDS = env.int("TM_AUTH_LOCKOUT_SECONDS", default=900)
+# Active-meeting polling: how many status calls at once, the window around a
+# meeting's scheduled time in which it is polled, and how many inactive polls
+# in a row confirm that a meeting that was live has ended.
+TM_POLL_CONCURRENCY = env.int("TM_POLL_CONCURRENCY", default=32)
+TM_POLL_WINDOW_BEFORE_MINUTES = env.int("TM_POLL_WINDOW_BEFORE_MINUTES", default=15)
+TM_POLL_WINDOW_AFTER_MINUTES = env.int("TM_POLL_WINDOW_AFTER_MINUTES", default=120)
+TM_POLL_ENDED_AFTER = env.int("TM_POLL_ENDED_AFTER", default=2)
+# The base URL the meeting server uses to reach the portal (for the query URL).
+PORTAL_URL = env("PORTAL_URL", default="")
+
+# --- logging -----------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}

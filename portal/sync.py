@@ -1,0 +1,120 @@
+"""Keeping local records and the meeting server in step.
+
+The database is the record of what the portal promised. A push to the server
+first *claims* the row with a conditional UPDATE (so two workers never push
+the same row at once, on SQLite and PostgreSQL alike, without holding a
+transaction open over the network call), then records success, or the reason
+for failure and when to try again (exponential backoff). A periodic Celery
+task pushes every row whose next attempt is due, so nothing depends on a
+queued message surviving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from typing import TypeVar
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from conferencing.base import ConferencingError, ServerRefused, ServerUnavailable
+from portal.accounts.models import Synced, SyncState
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S", bound=Synced)
+
+CLAIM_SECONDS = 120  # longer than any one push can take (timeouts x retries)
+BACKOFF_BASE_SECONDS = 30
+BACKOFF_MAX_SECONDS = 3600
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Delay before attempt number ``attempts + 1``: 30 s, 60 s, 2 min, ... up to an hour."""
+    exponent = max(0, attempts - 1)
+    return dt.timedelta(
+        seconds=min(BACKOFF_BASE_SECONDS * 2 ** min(exponent, 16), BACKOFF_MAX_SECONDS)
+    )
+
+
+def mark_pending(obj: Synced) -> None:
+    """Note that the server must catch up with a local change; due at once."""
+    obj.sync_state = SyncState.PENDING
+    obj.next_sync_at = timezone.now()
+
+
+def claim(model: type[S], pk: int) -> S | None:
+    """Take the row for one push, or None if another worker holds it or it is gone."""
+    now = timezone.now()
+    taken = (
+        model.objects.filter(pk=pk)
+        .filter(models.Q(sync_claimed_until__isnull=True) | models.Q(sync_claimed_until__lt=now))
+        .update(sync_claimed_until=now + dt.timedelta(seconds=CLAIM_SECONDS))
+    )
+    if not taken:
+        return None
+    return model.objects.get(pk=pk)
+
+
+def push(obj: S, action: Callable[[S], None]) -> S:
+    """Run ``action`` (the server calls) on a claimed row and record how it went."""
+    fields = ["sync_state", "sync_error", "sync_attempts", "next_sync_at", "sync_claimed_until"]
+    try:
+        action(obj)
+    except ConferencingError as exc:
+        obj.sync_attempts += 1
+        obj.sync_state = (
+            SyncState.PENDING if isinstance(exc, ServerUnavailable) else SyncState.FAILED
+        )
+        obj.sync_error = describe(exc)
+        obj.next_sync_at = timezone.now() + backoff(obj.sync_attempts)
+        log.warning(
+            "%s %s not in step with the server: %s", type(obj).__name__, obj.pk, obj.sync_error
+        )
+    else:
+        obj.sync_state = SyncState.SYNCED
+        obj.sync_error = ""
+        obj.sync_attempts = 0
+        obj.next_sync_at = None
+        obj.synced_at = timezone.now()
+        fields.append("synced_at")
+    obj.sync_claimed_until = None
+    obj.save(update_fields=fields)
+    return obj
+
+
+def describe(exc: ConferencingError) -> str:
+    """A sentence for the person looking at the record."""
+    if isinstance(exc, ServerUnavailable):
+        return f"The meeting server could not be reached ({exc}); will retry automatically."
+    if isinstance(exc, ServerRefused):
+        return f"The meeting server refused: {exc.reason}"
+    return f"The meeting server answered something unexpected ({exc}); will retry."
+
+
+def due(model: type[S], limit: int = 100) -> list[int]:
+    """Ids of rows whose next push is due."""
+    return list(
+        model.objects.exclude(sync_state=SyncState.SYNCED)
+        .filter(next_sync_at__lte=timezone.now())
+        .order_by("next_sync_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def queue_push(task, pk: int) -> None:
+    """Queue ``task(pk)`` once the current transaction commits.
+
+    A broker that is down costs nothing: the row is already due, and the
+    periodic sweep pushes it when the broker is back.
+    """
+
+    def enqueue() -> None:
+        try:
+            task.delay(pk)
+        except Exception:  # noqa: BLE001  (kombu raises many types)
+            log.warning("could not queue %s(%s); the periodic sweep will push it", task.name, pk)
+
+    transaction.on_commit(enqueue)

@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from meetings.api import MeetingViewSet
+from meetings.views import tm_meetings
+from portal.accounts.api import CustomerViewSet, HostViewSet
+from portal.accounts.views import tm_auth
+from portal.health import healthz
+
+router = DefaultRouter(trailing_slash=True)
+router.register("customers", CustomerViewSet, basename="customer")
+router.register(r"customers/(?P<customer_pk>\d+)/hosts", HostViewSet, basename="customer-host")
+router.register("meetings", MeetingViewSet, basename="meeting")
+
+urlpatterns = [
+    path("tm/auth", tm_auth, name="tm-auth"),
+    path("tm/meetings/<str:token>", tm_meetings, name="tm-meetings"),
+    path("healthz", healthz, name="healthz"),
+    path("p/", include("meetings.feed_urls")),
+    path("dashboard/", include("meetings.dashboard_urls")),
+    path("", RedirectView.as_view(pattern_name="dashboard-home", permanent=False)),
+    path("admin/", admin.site.urls),
+    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

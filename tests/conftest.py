@@ -1,0 +1,46 @@
+import pytest
+from django.core.cache import cache
+
+from conferencing.fakes.server import serve
+from conferencing.fakes.turbomeeting import FakeTurboMeeting
+from portal.celery import app as celery_app
+
+PARTNER_ID = "test-partner"
+INTEGRATION_CODE = "test-integration-code"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(settings):
+    """Tasks run in-process unless a test starts a real worker; no state leaks between tests."""
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed only
+    settings.STORAGES = settings.STORAGES | {  # tests do not run collectstatic
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    }
+    settings.TM_PASSWORD_ENCODING = "plain"
+    settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1", "::1"]
+    cache.clear()
+    yield
+    celery_app.conf.task_always_eager = False
+    cache.clear()
+
+
+@pytest.fixture
+def fake_tm(settings):
+    """A fake TurboMeeting server on a loopback port, with the portal pointed at it."""
+    fake = FakeTurboMeeting(
+        partner_id=PARTNER_ID,
+        integration_code=INTEGRATION_CODE,
+        admin_email="sysadmin@example.com",
+        admin_password="sysadmin-secret",
+    )
+    with serve(fake) as server:
+        settings.TM_SERVER_URL = server.url
+        settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+        settings.TM_INTEGRATION_CODE = INTEGRATION_CODE
+        settings.TM_ADMIN_EMAIL = "sysadmin@example.com"
+        settings.TM_ADMIN_PASSWORD = "sysadmin-secret"
+        settings.TM_READ_TIMEOUT = 0.5
+        fake.url = server.url
+        yield fake

@@ -1,0 +1,62 @@
+import datetime as dt
+
+import factory
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from meetings.models import Meeting
+from portal.accounts.models import Customer, Host, SyncState
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Customer {n}")
+    slug = factory.Sequence(lambda n: f"customer-{n}")
+    contact_email = factory.Sequence(lambda n: f"contact{n}@customer.example")
+    number_of_meeting_rooms = 2
+    participants_per_room = 25
+    time_zone = "Europe/Berlin"
+    company_uid = factory.Sequence(lambda n: f"uid-{n:04d}")
+    sync_state = SyncState.SYNCED
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"host{n}@customer.example")
+    username = factory.LazyAttribute(lambda u: u.email.lower())
+    first_name = "Ada"
+    last_name = "Lovelace"
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class HostFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Host
+
+    user = factory.SubFactory(UserFactory)
+    customer = factory.SubFactory(CustomerFactory)
+    phone = "+1 555 0100"
+    user_group = "Sales"
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    host = factory.SubFactory(HostFactory)
+    customer = factory.LazyAttribute(lambda m: m.host.customer)
+    topic = factory.Sequence(lambda n: f"Meeting {n}")
+    server_meeting_id = factory.Sequence(lambda n: f"{100000 + n}")
+    starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=1))
+    ends_at = factory.LazyAttribute(lambda m: m.starts_at + dt.timedelta(hours=1))
+    sync_state = SyncState.SYNCED

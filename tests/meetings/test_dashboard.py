@@ -1,0 +1,235 @@
+import datetime as dt
+import zoneinfo
+
+import pytest
+from defusedxml import ElementTree
+from django.test import Client
+from django.utils import timezone
+
+from meetings.models import LiveState, Meeting, MeetingSample
+from portal.accounts.models import SyncState
+from portal.accounts.services import customer_create, customer_push
+from tests.factories import HostFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def host(fake_tm):
+    customer = customer_create(
+        name="Stark", contact_email="it@stark.example", time_zone="Europe/Berlin"
+    )
+    customer = customer_push(customer_id=customer.pk)
+    return HostFactory(customer=customer, is_administrator=True)
+
+
+@pytest.fixture
+def browser(client, host):
+    client.force_login(host.user)
+    return client
+
+
+def test_sign_in_page_and_redirects(client, host):
+    assert client.get("/dashboard/").url.startswith("/dashboard/login/")
+    page = client.get("/dashboard/login/")
+    assert page.status_code == 200 and b"Forgot your password?" in page.content
+    assert page["X-Frame-Options"] == "DENY"
+    response = client.post(
+        "/dashboard/login/", {"username": host.user.email, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302 and response.url == "/dashboard/"
+    assert client.get("/dashboard/password_reset/").status_code == 200
+
+
+def test_schedule_in_the_customers_time_zone(
+    browser, host, fake_tm, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            "/dashboard/meetings/new/",
+            {
+                "meeting_type": "0",
+                "topic": "Board meeting",
+                "starts_at": "2031-03-10T09:00",
+                "ends_at": "2031-03-10T10:30",
+                "password": "pw-1234",
+                "is_published": "on",
+                "call_number": "+49 30 123",
+                "access_code_is_meeting_id": "on",
+            },
+        )
+    assert response.status_code == 302
+    meeting = Meeting.objects.get()
+    assert meeting.starts_at == dt.datetime(2031, 3, 10, 9, 0, tzinfo=BERLIN)
+    assert meeting.sync_state == SyncState.SYNCED
+    assert fake_tm.meetings[meeting.server_meeting_id].password == "pw-1234"
+
+    page = browser.get(response.url).content.decode()
+    assert "Board meeting" in page
+    assert "Monday, 10 March 2031, 09:00–10:30 (Europe/Berlin)" in page
+    assert f"Meeting ID: {meeting.server_meeting_id}" in page
+    assert f"Access code: {meeting.server_meeting_id}" in page
+    assert "Stop meeting" in page
+
+
+def test_form_errors_are_shown_and_nothing_is_saved(browser):
+    response = browser.post(
+        "/dashboard/meetings/new/",
+        {
+            "meeting_type": "0",
+            "topic": "",
+            "starts_at": "2031-03-10T10:00",
+            "ends_at": "2031-03-10T09:00",
+        },
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "topic" in errors and "ends_at" in errors
+    assert not Meeting.objects.exists()
+
+
+def test_server_down_shows_the_meeting_as_not_yet_on_the_server(
+    browser, host, fake_tm, django_capture_on_commit_callbacks
+):
+    fake_tm.mode = "down"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = browser.post(
+            "/dashboard/meetings/new/",
+            {"meeting_type": "0", "topic": "Kept", "is_recurring": "on"},
+        )
+    page = browser.get(response.url).content.decode()
+    assert "Not yet on the server" in page and "Retry now" in page
+    fake_tm.mode = "ok"
+    meeting = Meeting.objects.get()
+    retried = browser.post(f"/dashboard/meetings/{meeting.pk}/retry/", follow=True).content.decode()
+    assert "The meeting is on the meeting server." in retried
+
+
+def test_edit_sends_the_new_details_under_the_same_id(
+    browser, host, fake_tm, django_capture_on_commit_callbacks
+):
+    meeting = MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING)
+    from meetings.services import meeting_push
+
+    meeting = meeting_push(meeting_id=meeting.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        browser.post(
+            f"/dashboard/meetings/{meeting.pk}/edit/",
+            {"meeting_type": "3", "topic": "Renamed", "is_recurring": "on"},
+        )
+    meeting.refresh_from_db()
+    assert list(fake_tm.meetings) == [meeting.server_meeting_id]
+    on_server = fake_tm.meetings[meeting.server_meeting_id]
+    assert (on_server.topic, on_server.meeting_type, on_server.is_recurring) == ("Renamed", 3, True)
+
+
+def test_command_files(browser, host):
+    meeting = MeetingFactory(host=host)
+    meeting.password = "secret-pw"
+    meeting.save()
+    host_file = browser.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml")
+    assert host_file["Content-Disposition"].startswith("attachment")
+    root = ElementTree.fromstring(host_file.content)
+    assert root.findtext("Action") == "Host" and root.findtext("Email") == host.user.email
+    assert root.findtext("StartAtMinimized") == "N"
+    join_file = ElementTree.fromstring(
+        browser.get(f"/dashboard/meetings/{meeting.pk}/launch-join.xml").content
+    )
+    assert join_file.findtext("MeetingId") == meeting.server_meeting_id
+    assert join_file.findtext("MeetingPassword") == "secret-pw"
+    assert browser.get(f"/dashboard/meetings/{meeting.pk}/launch-other.xml").status_code == 404
+
+
+def test_stop_is_for_administrators_and_reports_the_server(browser, host, fake_tm):
+    meeting = MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING)
+    from meetings.services import meeting_push
+
+    meeting = meeting_push(meeting_id=meeting.pk)
+    fake_tm.set_live(meeting.server_meeting_id, attendees=3)
+    page = browser.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
+    assert "The meeting was stopped." in page
+    assert fake_tm.meetings[meeting.server_meeting_id].ended_at is not None
+    stop_calls = [r for r in fake_tm.requests if r.path.endswith("stop_meeting")]
+    assert stop_calls[0].method == "POST" and "password" not in stop_calls[0].path
+
+    host.is_administrator = False
+    host.save()
+    page = browser.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
+    assert "Only administrators" in page
+
+
+def test_cancel_removes_it_from_the_servers_list(browser, host):
+    meeting = MeetingFactory(host=host)
+    response = browser.post(f"/dashboard/meetings/{meeting.pk}/cancel/")
+    assert response.status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.cancelled_at is not None
+    from meetings.selectors import scheduled_meetings
+
+    assert not scheduled_meetings(host).exists()
+    assert browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 405
+
+
+def test_other_hosts_meetings_are_not_found(browser):
+    other = MeetingFactory()
+    assert browser.get(f"/dashboard/meetings/{other.pk}/").status_code == 404
+    assert browser.post(f"/dashboard/meetings/{other.pk}/cancel/").status_code == 404
+
+
+def test_writes_need_a_csrf_token(host):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(host.user)
+    meeting = MeetingFactory(host=host)
+    assert client.post(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 403
+
+
+def test_staff_without_a_host_account(client, admin_user):
+    client.force_login(admin_user)
+    response = client.get("/dashboard/")
+    assert response.status_code == 403 and b"No host account" in response.content
+
+
+def test_join_goes_to_the_server(browser, settings):
+    response = browser.get(
+        "/dashboard/join/", {"meeting_id": "123 456", "name": "Bo", "password": ""}
+    )
+    assert response.status_code == 302
+    assert response.url.startswith(
+        settings.TM_SERVER_URL + "/as/wapi/goto_downloader?role=attendee"
+    )
+    assert "meeting_id=123456" in response.url
+    bad = browser.get("/dashboard/join/", {"meeting_id": "abc", "name": ""})
+    assert bad.status_code == 200 and bad.context["join_form"].errors
+
+
+def test_list_shows_live_state_with_constant_queries(browser, host, django_assert_max_num_queries):
+    def page_queries(n):
+        MeetingFactory.create_batch(n, host=host, live_state=LiveState.LIVE, attendees=7)
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            assert browser.get("/dashboard/").status_code == 200
+            assert browser.get("/dashboard/status.json").status_code == 200
+        return len(queries)
+
+    assert page_queries(2) == page_queries(20)
+    data = browser.get("/dashboard/status.json").json()
+    assert len(data) == 22
+    assert {v["label"] for v in data.values()} == {"Live now"}
+    assert "7 attending" in browser.get("/dashboard/").content.decode()
+
+
+def test_attendance_chart_from_samples(browser, host):
+    meeting = MeetingFactory(host=host)
+    start = timezone.now()
+    MeetingSample.objects.bulk_create(
+        MeetingSample(
+            meeting=meeting, taken_at=start + dt.timedelta(minutes=i), active=True, attendees=a
+        )
+        for i, a in enumerate([1, 4, 9, 3])
+    )
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "<polyline" in page and "Peak 9 attending" in page

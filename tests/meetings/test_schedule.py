@@ -1,0 +1,103 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from meetings import services
+from meetings.models import Meeting
+from portal.accounts.models import SyncState
+from tests.factories import HostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def host(fake_tm):
+    from portal.accounts.services import customer_create, customer_push
+
+    customer = customer_create(name="Hooli", contact_email="it@hooli.example")
+    customer_push(customer_id=customer.pk)
+    return HostFactory(customer=customer)
+
+
+def schedule(capture, host, **overrides):
+    start = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(days=2)
+    data = {"topic": "Roadmap", "starts_at": start, "ends_at": start + dt.timedelta(minutes=90)}
+    with capture(execute=True):
+        meeting = services.meeting_schedule(host=host, **(data | overrides))
+    meeting.refresh_from_db()
+    return meeting
+
+
+def test_schedule_reserves_an_id_and_sends_the_details(
+    fake_tm, host, django_capture_on_commit_callbacks
+):
+    meeting = schedule(django_capture_on_commit_callbacks, host, meeting_type=Meeting.Type.WEBINAR)
+    assert meeting.sync_state == SyncState.SYNCED, meeting.sync_error
+    on_server = fake_tm.meetings[meeting.server_meeting_id]
+    assert on_server.topic == "Roadmap"
+    assert on_server.meeting_type == 3
+    assert on_server.start == meeting.starts_at and on_server.end == meeting.ends_at
+
+
+def test_server_down_keeps_the_meeting_and_schedules_it_once_later(
+    fake_tm, host, django_capture_on_commit_callbacks
+):
+    fake_tm.mode = "down"
+    meeting = schedule(django_capture_on_commit_callbacks, host)
+    assert meeting.sync_state == SyncState.PENDING and meeting.server_meeting_id == ""
+    assert "could not be reached" in meeting.sync_error
+
+    fake_tm.mode = "ok"
+    Meeting.objects.filter(pk=meeting.pk).update(next_sync_at=timezone.now())
+    assert services.meetings_push_due() == 1
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED
+    services.meeting_push(meeting_id=meeting.pk)
+    assert list(fake_tm.meetings) == [meeting.server_meeting_id]
+
+
+def test_recurring_meetings_have_no_times(fake_tm, host, django_capture_on_commit_callbacks):
+    meeting = schedule(
+        django_capture_on_commit_callbacks, host, starts_at=None, ends_at=None, is_recurring=True
+    )
+    assert meeting.sync_state == SyncState.SYNCED, meeting.sync_error
+    with pytest.raises(ValidationError):
+        schedule(django_capture_on_commit_callbacks, host, is_recurring=True)
+
+
+def test_end_before_start_is_refused_before_saving(host):
+    start = timezone.now() + dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as error:
+        services.meeting_schedule(host=host, topic="x", starts_at=start, ends_at=start)
+    assert "ends_at" in error.value.message_dict
+    assert not Meeting.objects.exists()
+
+
+def test_password_and_audio_reach_the_server_but_not_the_database_in_clear(
+    fake_tm, host, django_capture_on_commit_callbacks
+):
+    host.customer.refresh_from_db()
+    host.customer.default_call_number = "+1 800 555 0199"
+    host.customer.default_access_code_is_meeting_id = True
+    host.customer.save()
+    meeting = schedule(django_capture_on_commit_callbacks, host, password="m33ting-pw")
+    on_server = fake_tm.meetings[meeting.server_meeting_id]
+    assert on_server.password == "m33ting-pw"
+    assert on_server.call_number == "+1 800 555 0199"
+    assert on_server.attendee_access_code == meeting.server_meeting_id
+    assert "m33ting-pw" not in meeting.password_encrypted
+    assert Meeting.objects.get(pk=meeting.pk).password == "m33ting-pw"
+    sent = [r for r in fake_tm.requests if r.path.endswith("schedule_meeting")]
+    assert sent and all(r.method == "POST" for r in sent)
+
+    overridden = schedule(
+        django_capture_on_commit_callbacks,
+        host,
+        call_number="+49 30 555",
+        attendee_access_code="4711",
+        access_code_is_meeting_id=False,
+    )
+    on_server = fake_tm.meetings[overridden.server_meeting_id]
+    assert (on_server.call_number, on_server.attendee_access_code) == ("+49 30 555", "4711")

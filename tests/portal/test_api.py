@@ -1,0 +1,140 @@
+import pytest
+from rest_framework.test import APIClient
+
+from portal.accounts.models import Customer, Host, SyncState
+from tests.factories import CustomerFactory, HostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def staff(django_user_model):
+    return django_user_model.objects.create_user(
+        "staff", "staff@portal.example", "staff-pass-123", is_staff=True
+    )
+
+
+@pytest.fixture
+def api(staff):
+    client = APIClient()
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "staff", "password": "staff-pass-123"}, format="json"
+    )
+    assert response.status_code == 200
+    client.credentials(HTTP_AUTHORIZATION="Token " + response.json()["token"])
+    return client
+
+
+def test_token_auth_refuses_bad_credentials_with_a_reason(staff):
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": "staff", "password": "nope"}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["reason"]
+
+
+def test_customers_need_staff(django_user_model):
+    assert APIClient().get("/api/v1/customers/").status_code == 401
+    user = django_user_model.objects.create_user("h", "h@x.example", "pw-123456")
+    client = APIClient()
+    client.force_authenticate(user)
+    response = client.get("/api/v1/customers/")
+    assert response.status_code == 403
+    assert "permission" in response.json()["reason"]
+
+
+def test_customer_crud_keeps_the_server_in_step(api, fake_tm, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            "/api/v1/customers/",
+            {
+                "name": "Umbrella",
+                "contact_email": "it@umbrella.example",
+                "participants_per_room": 12,
+            },
+            format="json",
+        )
+    assert response.status_code == 201, response.json()
+    created = response.json()
+    assert created["slug"] == "umbrella"
+    customer = Customer.objects.get(pk=created["id"])
+    assert customer.sync_state == SyncState.SYNCED
+    assert fake_tm.accounts[customer.company_uid].number_of_participant == 12
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.patch(
+            f"/api/v1/customers/{customer.pk}/", {"name": "Umbrella Corp"}, format="json"
+        )
+    assert response.status_code == 200
+    assert fake_tm.accounts[customer.company_uid].company_name == "Umbrella Corp"
+
+    response = api.get(f"/api/v1/customers/{customer.pk}/server/")
+    assert response.status_code == 200 and response.json()["in_step"] is True
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert api.delete(f"/api/v1/customers/{customer.pk}/").status_code == 204
+    assert customer.company_uid not in fake_tm.accounts
+    assert api.get(f"/api/v1/customers/{customer.pk}/").status_code == 404
+
+
+def test_invalid_customer_is_a_400_with_field_errors(api, fake_tm):
+    response = api.post(
+        "/api/v1/customers/",
+        {"name": "", "contact_email": "nope", "time_zone": "Nowhere/Land"},
+        format="json",
+    )
+    assert response.status_code == 400
+    body = response.json()
+    assert body["reason"] == "The request has invalid fields."
+    assert {"name", "contact_email", "time_zone"} <= set(body["errors"])
+    assert not Customer.objects.exists()
+
+
+def test_sync_now_when_the_server_is_down(api, fake_tm):
+    customer = CustomerFactory(company_uid="", sync_state=SyncState.PENDING)
+    fake_tm.mode = "down"
+    response = api.post(f"/api/v1/customers/{customer.pk}/sync/")
+    assert response.status_code == 200
+    assert response.json()["sync_state"] == "pending"
+    assert "could not be reached" in response.json()["sync_error"]
+    fake_tm.mode = "ok"
+    assert api.post(f"/api/v1/customers/{customer.pk}/sync/").json()["sync_state"] == "synced"
+
+
+def test_hosts_of_a_customer(api):
+    customer = CustomerFactory()
+    HostFactory()  # another customer's host: not listed
+    url = f"/api/v1/customers/{customer.pk}/hosts/"
+    response = api.post(
+        url,
+        {
+            "email": "new@host.example",
+            "first_name": "New",
+            "password": "a good password",
+            "privilege_record": True,
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert "password" not in response.json()
+    host = Host.objects.get(pk=response.json()["id"])
+    assert host.user.check_password("a good password") and host.privilege_record
+
+    duplicate = api.post(url, {"email": "NEW@host.example"}, format="json")
+    assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]
+
+    assert [h["email"] for h in api.get(url).json()["results"]] == ["new@host.example"]
+    assert api.patch(f"{url}{host.pk}/", {"phone": "+49 30 1234"}, format="json").status_code == 200
+    assert api.delete(f"{url}{host.pk}/").status_code == 204
+    host.refresh_from_db()
+    assert host.is_deleted and not host.user.is_active
+    assert api.get(url).json()["results"] == []
+
+
+def test_openapi_schema_and_docs(api):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert schema.status_code == 200
+    paths = schema.json()["paths"]
+    assert "/api/v1/customers/{id}/server/" in paths
+    assert "/api/v1/customers/{customer_pk}/hosts/" in paths
+    assert api.get("/api/docs/").status_code == 200

@@ -1,0 +1,164 @@
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from portal import sync
+from portal.accounts import services
+from portal.accounts.models import Customer, SyncState
+from tests.factories import HostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def make_due(customer: Customer) -> None:
+    Customer.objects.filter(pk=customer.pk).update(next_sync_at=timezone.now() - dt.timedelta(1))
+
+
+def create(django_capture_on_commit_callbacks, **overrides) -> Customer:
+    data = {
+        "name": "Globex",
+        "contact_email": "it@globex.example",
+        "number_of_meeting_rooms": 3,
+        "participants_per_room": 40,
+        "time_zone": "America/New_York",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = services.customer_create(**(data | overrides))
+    customer.refresh_from_db()
+    return customer
+
+
+def test_create_mirrors_the_account_on_the_server(fake_tm, django_capture_on_commit_callbacks):
+    customer = create(django_capture_on_commit_callbacks)
+
+    assert customer.sync_state == SyncState.SYNCED
+    assert customer.slug == "globex"
+    account = fake_tm.accounts[customer.company_uid]
+    assert (account.company_name, account.email) == ("Globex", "it@globex.example")
+    assert (account.number_of_meeting_room, account.number_of_participant) == (3, 40)
+
+
+def test_server_down_keeps_the_customer_and_syncs_once_it_is_back(
+    fake_tm, django_capture_on_commit_callbacks
+):
+    fake_tm.mode = "down"
+    customer = create(django_capture_on_commit_callbacks)
+
+    assert customer.pk and customer.sync_state == SyncState.PENDING
+    assert "could not be reached" in customer.sync_error
+    assert customer.next_sync_at > timezone.now()
+    assert customer.sync_attempts == 1
+    assert fake_tm.accounts == {}
+
+    assert services.customers_push_due() == 0  # not due yet: backoff
+    fake_tm.mode = "ok"
+    make_due(customer)
+    assert services.customers_push_due() == 1
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED and customer.sync_error == ""
+    assert len(fake_tm.accounts) == 1
+
+    services.customer_push(customer_id=customer.pk)  # pushing again never creates twice
+    assert len(fake_tm.accounts) == 1
+
+
+def test_a_refusal_is_kept_with_the_servers_reason(
+    fake_tm, settings, django_capture_on_commit_callbacks
+):
+    settings.TM_SERVICE_COMPANY_UID = "not-the-partner"
+    customer = create(django_capture_on_commit_callbacks)
+
+    assert customer.sync_state == SyncState.FAILED
+    assert customer.sync_error.startswith("The meeting server refused:")
+    assert len(customer.sync_error) > len("The meeting server refused:")
+    assert customer.next_sync_at is not None  # retried with backoff: the operator may fix it
+
+
+def test_garbage_from_the_server_is_a_retry_not_a_loss(fake_tm, django_capture_on_commit_callbacks):
+    fake_tm.mode = "garbage"
+    customer = create(django_capture_on_commit_callbacks)
+    assert customer.sync_state == SyncState.FAILED
+    assert "unexpected" in customer.sync_error
+    assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_update_is_mirrored(fake_tm, django_capture_on_commit_callbacks):
+    customer = create(django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_update(customer=customer, name="Globex Inc.", participants_per_room=99)
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED
+    account = fake_tm.accounts[customer.company_uid]
+    assert (account.company_name, account.number_of_participant) == ("Globex Inc.", 99)
+
+
+def test_invalid_data_is_refused_before_anything_is_saved(fake_tm):
+    with pytest.raises(ValidationError) as error:
+        services.customer_create(name="X", contact_email="not-an-email", time_zone="Mars/Base")
+    assert {"contact_email", "time_zone"} <= set(error.value.message_dict)
+    assert not Customer.objects.exists()
+    with pytest.raises(ValidationError):
+        services.customer_create(
+            name="X", contact_email="a@b.example", embed_origins="javascript:x"
+        )
+
+
+def test_delete_is_mirrored_and_refuses_its_hosts(fake_tm, django_capture_on_commit_callbacks):
+    customer = create(django_capture_on_commit_callbacks)
+    host = HostFactory(customer=customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_delete(customer=customer)
+    customer.refresh_from_db()
+    host.refresh_from_db()
+    assert customer.is_deleted and customer.sync_state == SyncState.SYNCED
+    assert customer.company_uid not in fake_tm.accounts
+    assert host.is_deleted and not host.user.is_active
+
+
+def test_delete_of_an_account_already_gone_counts_as_done(
+    fake_tm, django_capture_on_commit_callbacks
+):
+    customer = create(django_capture_on_commit_callbacks)
+    del fake_tm.accounts[customer.company_uid]
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_delete(customer=customer)
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED
+
+
+def test_drift_shows_the_servers_view_beside_ours(fake_tm, django_capture_on_commit_callbacks):
+    customer = create(django_capture_on_commit_callbacks)
+    assert services.customer_drift(customer=customer).in_step
+
+    account = fake_tm.accounts[customer.company_uid]
+    fake_tm.accounts[customer.company_uid] = type(account)(
+        company_name="Renamed on the server",
+        email=account.email,
+        number_of_meeting_room=account.number_of_meeting_room,
+        number_of_participant=account.number_of_participant,
+        company_uid=account.company_uid,
+    )
+    drift = services.customer_drift(customer=customer)
+    assert not drift.in_step
+    assert drift.differences == {"company_name": ("Globex", "Renamed on the server")}
+
+    fake_tm.mode = "down"
+    drift = services.customer_drift(customer=customer)
+    assert drift.server is None and "could not be reached" in drift.error
+
+
+def test_a_row_is_pushed_by_one_worker_at_a_time(fake_tm):
+    customer = services.customer_create(name="Initech", contact_email="it@initech.example")
+    assert sync.claim(Customer, customer.pk) is not None
+    assert sync.claim(Customer, customer.pk) is None
+    assert services.customer_push(customer_id=customer.pk) is None
+    assert fake_tm.accounts == {}
+
+
+def test_backoff_grows_and_is_capped():
+    delays = [sync.backoff(n).total_seconds() for n in range(1, 12)]
+    assert delays[:3] == [30, 60, 120]
+    assert delays == sorted(delays)
+    assert max(delays) == sync.BACKOFF_MAX_SECONDS

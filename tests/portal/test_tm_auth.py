@@ -1,0 +1,205 @@
+import datetime as dt
+import logging
+
+import pytest
+from cryptography.fernet import Fernet
+from django.utils import timezone
+
+from conferencing.turbomeeting.returns import parse_return
+from portal.accounts import services
+from portal.accounts.models import QueryToken
+from tests.conftest import PARTNER_ID
+from tests.factories import HostFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def _partner(settings):
+    settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+
+
+def auth(client, method="get", remote="127.0.0.1", **params):
+    data = {"service_company_uid": PARTNER_ID} | params
+    response = getattr(client, method)("/tm/auth", data, REMOTE_ADDR=remote)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/xml")
+    assert int(response["Content-Length"]) == len(response.content)
+    return parse_return(response.content)
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_host_signs_in_and_gets_its_profile(client, method):
+    host = HostFactory(
+        user__first_name="Grace",
+        user__last_name="Hopper",
+        is_administrator=True,
+        privilege_record=True,
+        privilege_remote_access=False,
+    )
+    reply = auth(client, method, email=host.user.email.upper(), password=PASSWORD)
+
+    assert reply.status == "SUCCEED", reply.reason
+    f = reply.fields
+    assert f["CompanyUid"] == host.customer.company_uid
+    assert (f["FirstName"], f["LastName"], f["UserID"]) == ("Grace", "Hopper", str(host.pk))
+    assert (f["Phone"], f["UserGroupName"]) == ("+1 555 0100", "Sales")
+    assert (f["IsAdministrator"], f["PrivilegeRecord"], f["PrivilegeRemoteAccess"]) == (
+        "Y",
+        "Y",
+        "N",
+    )
+    for name in [
+        "PrivilegeInteractiveMeeting",
+        "PrivilegeSeminar",
+        "PrivilegeRemoteSupport",
+        "PrivilegeSendFile",
+        "PrivilegeChat",
+        "VideoConference",
+    ]:
+        assert f[name] in ("Y", "N")
+    assert f["QueryScheduledMeetingURL"].startswith("http://testserver/tm/meetings/")
+
+
+def test_values_are_escaped_as_text(client):
+    host = HostFactory(user__first_name="</__FirstName__><x>", user__last_name="a & b <c>")
+    reply = auth(client, email=host.user.email, password=PASSWORD)
+    assert reply.fields["FirstName"] == "</__FirstName__><x>"
+    assert reply.fields["LastName"] == "a & b <c>"
+
+
+@pytest.mark.parametrize(
+    ("params", "remote", "reason"),
+    [
+        ({"password": "wrong password"}, "127.0.0.1", "Wrong email or password"),
+        ({"email": "nobody@nowhere.example"}, "127.0.0.1", "Wrong email or password"),
+        ({"password": ""}, "127.0.0.1", "required"),
+        ({"service_company_uid": "another-partner"}, "127.0.0.1", "service_company_uid"),
+        ({"service_company_uid": ""}, "127.0.0.1", "service_company_uid"),
+        ({}, "203.0.113.9", "not allowed"),
+    ],
+)
+def test_refusals_say_why(client, params, remote, reason):
+    host = HostFactory()
+    reply = auth(
+        client, remote=remote, **({"email": host.user.email, "password": PASSWORD} | params)
+    )
+    assert reply.status == "FAILED"
+    assert reason in reply.reason
+    assert "QueryScheduledMeetingURL" not in reply.fields
+
+
+def test_allow_list_takes_networks(client, settings):
+    settings.TM_CALLBACK_ALLOWED_IPS = ["10.0.0.0/8"]
+    host = HostFactory()
+    assert auth(client, remote="10.1.2.3", email=host.user.email, password=PASSWORD).ok
+    assert not auth(client, remote="127.0.0.1", email=host.user.email, password=PASSWORD).ok
+
+
+def test_a_deleted_host_is_reported_deleted(client):
+    host = HostFactory()
+    services.host_delete(host=host)
+    reply = auth(client, email=host.user.email, password=PASSWORD)
+    assert reply.status == "DELETED"
+    assert reply.fields["UserID"] == str(host.pk)
+
+
+def test_a_customer_not_yet_on_the_server_cannot_sign_in(client):
+    host = HostFactory(customer__sync_state="pending", customer__company_uid="")
+    reply = auth(client, email=host.user.email, password=PASSWORD)
+    assert reply.status == "FAILED" and "not active" in reply.reason
+
+
+def test_repeated_failures_are_throttled_per_email(client, settings):
+    settings.TM_AUTH_MAX_FAILURES = 3
+    host, other = HostFactory(), HostFactory()
+    for _ in range(3):
+        assert not auth(client, email=host.user.email, password="guess").ok
+    reply = auth(client, email=host.user.email, password=PASSWORD)
+    assert reply.status == "FAILED" and "Too many" in reply.reason
+    assert auth(client, email=other.user.email, password=PASSWORD).ok
+
+
+def test_the_password_is_never_logged(client, caplog):
+    host = HostFactory()
+    secret = "s3cret-that-must-not-leak"
+    with caplog.at_level(logging.DEBUG):
+        auth(client, email=host.user.email, password=secret)
+        auth(client, remote="198.51.100.1", email=host.user.email, password=secret)
+        auth(client, email=host.user.email, password=secret, service_company_uid="x")
+    assert caplog.records  # refusals are logged ...
+    assert secret not in caplog.text  # ... without the password
+
+
+def test_fernet_encrypted_passwords(client, settings):
+    key = Fernet.generate_key()
+    settings.TM_PASSWORD_ENCODING = "fernet"
+    settings.TM_PASSWORD_KEY = key.decode()
+    host = HostFactory()
+    token = Fernet(key).encrypt(PASSWORD.encode()).decode()
+    assert auth(client, email=host.user.email, password=token).ok
+
+    reply = auth(client, email=host.user.email, password=PASSWORD)  # not encrypted
+    assert reply.status == "FAILED" and "decrypted" in reply.reason
+
+
+def meetings_reply(client, url: str, remote="127.0.0.1"):
+    response = client.get(url, REMOTE_ADDR=remote)
+    assert response.status_code == 200
+    return parse_return(response.content)
+
+
+def test_query_url_lists_the_hosts_scheduled_meetings_until_it_expires(client, settings):
+    settings.TM_SERVER_URL = "https://meet.example.com"
+    host = HostFactory(customer__time_zone="Europe/Berlin")
+    start = dt.datetime(2031, 7, 1, 12, 30, tzinfo=dt.UTC)
+    MeetingFactory(
+        host=host, topic="</__MeetingTopic__><x>", starts_at=start, server_meeting_id="424242"
+    )
+    MeetingFactory(host=host, cancelled_at=timezone.now())  # cancelled: not listed
+    MeetingFactory(host=host, server_meeting_id="", sync_state="pending")  # not on the server
+    MeetingFactory(topic="someone else's")
+
+    url = auth(client, email=host.user.email, password=PASSWORD).fields["QueryScheduledMeetingURL"]
+    reply = meetings_reply(client, url)
+
+    assert reply.ok
+    assert reply.meetings == [
+        {
+            "MeetingId": "424242",
+            "ScheduledStartTime": "2031/07/01 14:30",  # the customer's zone (CEST)
+            "MeetingTopic": "</__MeetingTopic__><x>",
+            "JoinMeetingURL": reply.meetings[0]["JoinMeetingURL"],
+        }
+    ]
+    assert reply.meetings[0]["JoinMeetingURL"].startswith("https://meet.example.com/as/wapi/")
+    assert "meeting_id=424242" in reply.meetings[0]["JoinMeetingURL"]
+
+    assert not meetings_reply(client, url, remote="203.0.113.5").ok  # only the server may ask
+
+    QueryToken.objects.update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    expired = meetings_reply(client, url)
+    assert expired.status == "FAILED" and "expired" in expired.reason
+
+
+def test_query_tokens_are_unguessable_and_stored_hashed(client):
+    host = HostFactory()
+    urls = {
+        auth(client, email=host.user.email, password=PASSWORD).fields["QueryScheduledMeetingURL"]
+        for _ in range(3)
+    }
+    assert len(urls) == 3
+    tokens = {u.rsplit("/", 1)[1] for u in urls}
+    assert all(len(t) >= 40 for t in tokens)
+    stored = set(QueryToken.objects.values_list("token_hash", flat=True))
+    assert not tokens & stored
+    assert not meetings_reply(client, "/tm/meetings/not-a-token").ok
+
+
+def test_query_url_lives_at_least_twenty_minutes(client, settings):
+    host = HostFactory()
+    auth(client, email=host.user.email, password=PASSWORD)
+    token = QueryToken.objects.get()
+    assert token.expires_at - token.created_at >= dt.timedelta(minutes=20)
