@@ -71,7 +71,7 @@ def main() -> int:
         start(*manage, "runserver", f"127.0.0.1:{PORT}", "--noreload")
         _wait_for(PORTAL + "/healthz", accept_503=True)
         print(
-            f"\n  Partner portal:  {PORTAL}/admin/\n"
+            f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
             f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
             f"  Fake TurboMeeting server: {env['TM_SERVER_URL']}\n"
             "  Logins:  admin / admin-demo-password   (staff)\n"

@@ -50,6 +50,7 @@ class Command(BaseCommand):
                 last_name="Host",
                 phone="+1 555 0100",
                 user_group="Sales",
+                is_administrator=True,
             )
 
         if not Meeting.objects.filter(host=host).exists():
