@@ -3,3 +3,8 @@ from django.apps import AppConfig
 
 class MeetingsConfig(AppConfig):
     name = "meetings"
+
+    def ready(self) -> None:
+        # The feeds drop their kept versions when meetings or customers are
+        # saved; connect that in every process (web, worker), not just on use.
+        import meetings.feeds  # noqa: F401

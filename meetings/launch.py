@@ -21,12 +21,13 @@ def server_address() -> tuple[str, int]:
     return url.hostname or "", port
 
 
-def join_url(meeting: Meeting, *, name: str = "") -> str:
+def join_url(meeting: Meeting, *, name: str = "", with_password: bool = True) -> str:
+    """The attendees' link; calendars get it without the password (they are shared widely)."""
     return launch.join_url(
         settings.TM_SERVER_URL,
         name=name,
         meeting_id=meeting.server_meeting_id,
-        password=meeting.password,
+        password=meeting.password if with_password else "",
     )
 
 

@@ -1,5 +1,8 @@
 """Meetings scheduled through the portal and mirrored on the meeting server."""
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -68,6 +71,15 @@ class Meeting(Synced):
     @password.setter
     def password(self, value: str) -> None:
         self.password_encrypted = crypto.encrypt(value)
+
+    @property
+    def calendar_uid(self) -> str:
+        """The event's UID in every calendar the portal sends (feeds, mail attachments).
+
+        Stable across edits, and across the host name a feed was fetched by,
+        as calendar clients need to update rather than duplicate the event.
+        """
+        return f"meeting-{self.pk}@{urlsplit(settings.SITE_URL).hostname or 'localhost'}"
 
     @property
     def audio_access_code(self) -> str:

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferencing.base import MeetingRequest, MeetingType, ServerRefused
-from meetings.models import Meeting
+from meetings.models import Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
 
@@ -152,3 +152,13 @@ def meeting_stop(*, meeting: Meeting) -> None:
     if not meeting.server_meeting_id:
         raise ServerRefused("The meeting is not on the server yet.")
     servers.backend().stop_meeting(meeting.server_meeting_id)
+
+
+def samples_prune(*, older_than: dt.timedelta) -> int:
+    """Forget status samples past their use for charts; the number deleted.
+
+    The poller adds one row per live meeting per round (about 120 an hour
+    each at the default interval), so without pruning the table only grows.
+    """
+    deleted, _ = MeetingSample.objects.filter(taken_at__lt=timezone.now() - older_than).delete()
+    return deleted

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from celery import shared_task
 
 from meetings import services
@@ -19,3 +21,10 @@ def meetings_poll() -> None:
     from meetings import polling
 
     polling.poll_round()
+
+
+@shared_task(name="meetings.tasks.samples_prune", ignore_result=True)
+def samples_prune() -> int:
+    from django.conf import settings
+
+    return services.samples_prune(older_than=dt.timedelta(days=settings.TM_SAMPLE_RETENTION_DAYS))

@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["portal.accounts", "meetings"])
+app.autodiscover_tasks(["portal.accounts", "meetings", "webinars"])
 
 
 @app.task(name="portal.ping")

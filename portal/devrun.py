@@ -63,6 +63,7 @@ def main() -> int:
         manage = [python, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo_data"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "demo_webinars"], cwd=ROOT, env=env, check=True)
         start(
             python, "-m", "celery", "-A", "portal", "worker", "--beat",
             "--loglevel", "INFO", "--concurrency", "2",

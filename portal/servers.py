@@ -23,12 +23,13 @@ def backend() -> Backend:
         settings.TM_ADMIN_PASSWORD,
         settings.TM_SERVER_TIME_ZONE,
         settings.TM_READ_TIMEOUT,
+        settings.TM_POLL_CONCURRENCY,
     )
 
 
 @functools.lru_cache(maxsize=8)
 def _backend(
-    name, url, partner_id, integration_code, admin_email, admin_password, tz, read_timeout
+    name, url, partner_id, integration_code, admin_email, admin_password, tz, read_timeout, pool
 ) -> Backend:
     # Cached so every caller shares one pooled HTTP session; keyed by the
     # settings so a changed configuration (or a test's override) gets its own.
@@ -41,4 +42,5 @@ def _backend(
         admin_password=admin_password,
         time_zone=tz,
         read_timeout=read_timeout,
+        pool_size=max(pool, 10),  # the poller fans out this wide over one session
     )

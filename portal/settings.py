@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "portal.accounts",
     "meetings",
+    "webinars",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +102,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Optional LDAP / Active Directory sign-in (pip install '.[ldap]'). Hosts who
+# sign in through LDAP become hosts of LDAP_CUSTOMER. For a forest with
+# several domains, point LDAP_SERVER_URI at a global catalog: port 3268.
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+if LDAP_SERVER_URI:
+    import ldap
+    from django_auth_ldap.config import LDAPSearch
+
+    AUTHENTICATION_BACKENDS.insert(0, "portal.accounts.ldap.HostLDAPBackend")
+    AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
+    AUTH_LDAP_BIND_DN = env("LDAP_BIND_DN", default="")
+    AUTH_LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", default="")
+    AUTH_LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+    AUTH_LDAP_USER_SEARCH = LDAPSearch(
+        env("LDAP_USER_SEARCH_BASE", default=""),
+        ldap.SCOPE_SUBTREE,
+        env("LDAP_USER_FILTER", default="(mail=%(user)s)"),
+    )
+    AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
+    AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 5}
+LDAP_CUSTOMER = env("LDAP_CUSTOMER", default="")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard-home"
 LOGOUT_REDIRECT_URL = "login"
@@ -181,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "meetings.tasks.meetings_sync_due",
         "schedule": 60.0,
     },
+    "prune-status-samples": {
+        "task": "meetings.tasks.samples_prune",
+        "schedule": 3600.0,
+    },
     "poll-meeting-status": {
         "task": "meetings.tasks.meetings_poll",
         "schedule": env.float("TM_POLL_INTERVAL_SECONDS", default=30.0),
@@ -233,8 +260,40 @@ TM_POLL_CONCURRENCY = env.int("TM_POLL_CONCURRENCY", default=32)
 TM_POLL_WINDOW_BEFORE_MINUTES = env.int("TM_POLL_WINDOW_BEFORE_MINUTES", default=15)
 TM_POLL_WINDOW_AFTER_MINUTES = env.int("TM_POLL_WINDOW_AFTER_MINUTES", default=120)
 TM_POLL_ENDED_AFTER = env.int("TM_POLL_ENDED_AFTER", default=2)
+# Status samples (the attendance charts' history) older than this are deleted.
+TM_SAMPLE_RETENTION_DAYS = env.int("TM_SAMPLE_RETENTION_DAYS", default=90)
 # The base URL the meeting server uses to reach the portal (for the query URL).
 PORTAL_URL = env("PORTAL_URL", default="")
+# The portal's public address, for links in mail and calendars (workers send
+# mail with no request to take the address from); its host name also makes
+# calendar event UIDs, so keep it stable.
+SITE_URL = env("SITE_URL", default=PORTAL_URL or "http://localhost:8000")
+# Seconds a published feed's version is kept before the database is asked
+# again; saves through the ORM (and the poller) refresh it at once.
+FEED_VERSION_SECONDS = env.int("FEED_VERSION_SECONDS", default=5)
+
+# --- webinars ----------------------------------------------------------------
+
+# Seconds an embedded registration form's signed token stays valid: the token
+# stands in for the CSRF cookie, which browsers may withhold from iframes.
+WEBINAR_FORM_TOKEN_MAX_AGE = env.int("WEBINAR_FORM_TOKEN_MAX_AGE", default=4 * 3600)
+# Registration submissions allowed, as "count/seconds", per client IP (offices
+# share one address: keep it generous) and per webinar.
+WEBINAR_RATE_PER_IP = env("WEBINAR_RATE_PER_IP", default="20/600")
+WEBINAR_RATE_PER_WEBINAR = env("WEBINAR_RATE_PER_WEBINAR", default="300/60")
+# Registrants get one reminder this many hours before the webinar starts.
+WEBINAR_REMINDER_HOURS = env.int("WEBINAR_REMINDER_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["webinar-reminders"] = {
+    "task": "webinars.tasks.send_reminders",
+    "schedule": 300.0,
+}
+# Webinars and registrations both have a "status": name the two enums apart.
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "WebinarStatusEnum": "webinars.models.Webinar.Status",
+        "RegistrationStatusEnum": "webinars.models.Registration.Status",
+    }
+)
 
 # --- logging -----------------------------------------------------------------
 

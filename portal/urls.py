@@ -10,18 +10,30 @@ from meetings.views import tm_meetings
 from portal.accounts.api import CustomerViewSet, HostViewSet
 from portal.accounts.views import tm_auth
 from portal.health import healthz
+from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("customers", CustomerViewSet, basename="customer")
 router.register(r"customers/(?P<customer_pk>\d+)/hosts", HostViewSet, basename="customer-host")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("webinars", WebinarViewSet, basename="webinar")
+router.register(
+    r"webinars/(?P<webinar_pk>\d+)/questions", QuestionViewSet, basename="webinar-question"
+)
+router.register(
+    r"webinars/(?P<webinar_pk>\d+)/registrations",
+    RegistrationViewSet,
+    basename="webinar-registration",
+)
 
 urlpatterns = [
     path("tm/auth", tm_auth, name="tm-auth"),
     path("tm/meetings/<str:token>", tm_meetings, name="tm-meetings"),
     path("healthz", healthz, name="healthz"),
     path("p/", include("meetings.feed_urls")),
+    path("dashboard/webinars/", include("webinars.dashboard_urls")),
     path("dashboard/", include("meetings.dashboard_urls")),
+    path("w/", include("webinars.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard-home", permanent=False)),
     path("admin/", admin.site.urls),
     path("api/v1/auth/token/", obtain_auth_token, name="api-token"),

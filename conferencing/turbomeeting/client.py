@@ -95,10 +95,10 @@ def redact(params: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-def _pooled_session() -> requests.Session:
+def _pooled_session(pool_size: int = POOL_SIZE) -> requests.Session:
     session = requests.Session()
     # Retries are ours (retry_delay), never the adapter's: it cannot tell a read from a write.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_SIZE, max_retries=0)
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -138,6 +138,7 @@ class TurboMeeting:
         backoff: float = 0.2,
         sleep: Callable[[float], object] = time.sleep,
         max_body: int = 1_000_000,
+        pool_size: int = POOL_SIZE,
     ) -> None:
         if not base_url.startswith(("http://", "https://")):
             raise ValueError(f"the server URL must start with http:// or https://: {base_url!r}")
@@ -149,7 +150,7 @@ class TurboMeeting:
         self.time_zone = time_zone
         self._tz = zone(time_zone)
         self._owns_session = session is None
-        self.session = session if session is not None else _pooled_session()
+        self.session = session if session is not None else _pooled_session(pool_size)
         self.timeout = (connect_timeout, read_timeout)
         self.read_retries = read_retries
         self.backoff = backoff

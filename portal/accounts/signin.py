@@ -12,17 +12,15 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth import authenticate
 from django.core.cache import cache
+from django.db.models import F
 
 from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts.models import Host, SyncState
 from portal.accounts.services import query_token_issue
 
 log = logging.getLogger("portal.callbacks")
-
-# Hashed once so that an unknown email costs as much time as a wrong password.
-_DUMMY_HASH = make_password("not a real password")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,18 +54,21 @@ def sign_in(*, email: str, encrypted_password: str) -> SignIn:
         log.warning("sign-in refused: the password could not be decrypted (check TM_PASSWORD_KEY)")
         return failed("The password could not be decrypted.")
 
-    host = (
-        Host.objects.select_related("user", "customer")
+    known = (
+        Host.objects.select_related("customer")
         .filter(user__email__iexact=email)
-        .order_by("deleted_at")  # a live host wins over an old tombstone
+        .order_by(F("deleted_at").asc(nulls_first=True))  # a live host wins over a tombstone
         .first()
     )
-    if host is not None and host.is_deleted:
-        return SignIn("Deleted", host=host)
-    if host is None or not host.user.is_active:
-        check_password(password, _DUMMY_HASH)
-        return failed("Wrong email or password.")
-    if not host.user.check_password(password):
+    if known is not None and known.is_deleted:
+        return SignIn("Deleted", host=known)
+    # Through every configured backend (the database, LDAP); the database
+    # backend spends the same time on an unknown email as on a wrong password.
+    user = authenticate(None, username=email.lower(), password=password)
+    host = (
+        Host.objects.select_related("user", "customer").filter(user=user).first() if user else None
+    )
+    if host is None or host.is_deleted:
         return failed("Wrong email or password.")
     customer = host.customer
     if customer.sync_state != SyncState.SYNCED or not customer.company_uid:

@@ -101,3 +101,19 @@ def test_password_and_audio_reach_the_server_but_not_the_database_in_clear(
     )
     on_server = fake_tm.meetings[overridden.server_meeting_id]
     assert (on_server.call_number, on_server.attendee_access_code) == ("+49 30 555", "4711")
+
+
+def test_old_status_samples_are_pruned(settings):
+    from meetings.models import MeetingSample
+    from meetings.tasks import samples_prune
+    from tests.factories import MeetingFactory
+
+    meeting = MeetingFactory()
+    now = timezone.now()
+    for age in (1, 89, 91, 400):
+        MeetingSample.objects.create(
+            meeting=meeting, taken_at=now - dt.timedelta(days=age), active=True, attendees=1
+        )
+    settings.TM_SAMPLE_RETENTION_DAYS = 90
+    samples_prune.delay()
+    assert sorted((now - s.taken_at).days for s in MeetingSample.objects.all()) == [1, 89]

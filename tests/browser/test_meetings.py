@@ -1,0 +1,95 @@
+"""A host schedules a published meeting; a customer's site embeds the feed and sees it go live."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from meetings.models import Meeting
+from meetings.tasks import meetings_poll
+from portal.accounts.models import Customer, SyncState
+from portal.accounts.services import customer_create, customer_push, customer_update, host_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "browser-host-password"
+
+
+@pytest.fixture
+def host(fake_tm, live_server, settings):
+    settings.PORTAL_URL = live_server.url
+    customer = customer_create(
+        name="Embed Co", slug="embed-co", contact_email="it@embed.example", time_zone="UTC"
+    )
+    customer = customer_push(customer_id=customer.pk)
+    assert customer.sync_state == SyncState.SYNCED
+    return host_create(
+        customer=customer, email="host@embed.example", password=PASSWORD, first_name="Emma"
+    )
+
+
+def embed_page(feed_url: str) -> str:
+    return (
+        "<!doctype html><title>Our events</title><h1>Upcoming events</h1>"
+        f'<iframe id="feed" src="{feed_url}" width="600" height="400"></iframe>'
+    )
+
+
+def test_host_schedules_and_an_embedded_feed_shows_it_live(
+    page, host, live_server, other_site, fake_tm
+):
+    customer_update(
+        customer=Customer.objects.get(pk=host.customer_id), embed_origins=other_site.origin
+    )
+
+    page.goto(live_server.url + "/dashboard/")
+    page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Schedule a meeting").click()
+
+    start = (timezone.now() + dt.timedelta(minutes=5)).replace(second=0, microsecond=0)
+    page.get_by_label("Topic").fill("Spring product launch")
+    page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends").fill((start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("To be published").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Meeting saved.").wait_for()
+
+    meeting = Meeting.objects.get(topic="Spring product launch")
+    assert meeting.sync_state == SyncState.SYNCED and meeting.is_published
+
+    other_site.html = embed_page(f"{live_server.url}/p/embed-co/meetings/")
+    page.goto(other_site.url)
+    feed = page.frame_locator("#feed")
+    feed.get_by_text("Spring product launch").wait_for()
+    assert feed.get_by_text("Live now").count() == 0
+
+    fake_tm.set_live(meeting.server_meeting_id, attendees=4)
+    meetings_poll.delay()
+    meeting.refresh_from_db()
+    assert (meeting.live_state, meeting.attendees) == ("live", 4)
+    page.reload()
+    page.frame_locator("#feed").get_by_text("Live now · 4 attending").wait_for()
+    join = page.frame_locator("#feed").get_by_role("link", name="Join")
+    assert meeting.server_meeting_id in join.get_attribute("href")
+
+
+def test_a_site_not_allowed_cannot_frame_the_feed(page, host, live_server, other_site):
+    from tests.factories import MeetingFactory
+
+    MeetingFactory(host=host, topic="Members only webinar", is_published=True)
+    other_site.html = embed_page(f"{live_server.url}/p/embed-co/meetings/")  # origin not allowed
+    blocked = []
+    page.on("console", lambda message: blocked.append(message.text))
+    page.goto(other_site.url)
+    page.wait_for_timeout(1000)
+    frame = page.frame_locator("#feed")
+    assert frame.get_by_text("Members only webinar").count() == 0
+    assert any("frame-ancestors" in text for text in blocked)
+
+    # The dashboard itself is never frameable, from anywhere.
+    other_site.html = embed_page(f"{live_server.url}/dashboard/login/")
+    page.goto(other_site.url)
+    page.wait_for_timeout(500)
+    assert page.frame_locator("#feed").get_by_text("Sign in").count() == 0

@@ -1,0 +1,106 @@
+"""Visitors register through a form embedded on another site; the host exports the list."""
+
+import datetime as dt
+import io
+
+import openpyxl
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from portal.accounts.services import customer_create, customer_push, customer_update, host_create
+from webinars.models import Registration, Webinar
+from webinars.services import question_create, webinar_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "webinar-host-password"
+
+
+@pytest.fixture
+def webinar(fake_tm, live_server, other_site, settings):
+    settings.PORTAL_URL = settings.SITE_URL = live_server.url
+    customer = customer_push(
+        customer_id=customer_create(
+            name="Webinar Co",
+            slug="webinar-co",
+            contact_email="it@webinar.example",
+            time_zone="UTC",
+        ).pk
+    )
+    customer = customer_update(customer=customer, embed_origins=other_site.origin)
+    host = host_create(customer=customer, email="host@webinar.example", password=PASSWORD)
+    start = timezone.now() + dt.timedelta(days=3)
+    webinar = webinar_create(
+        host=host,
+        title="Zero trust in practice",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        capacity=1,
+        waiting_list=True,
+        status=Webinar.Status.PUBLISHED,
+    )
+    question_create(webinar=webinar, label="Company size", kind="short_text", required=True)
+    other_site.html = (
+        "<!doctype html><title>Events</title><h1>Register below</h1>"
+        f'<iframe id="form" src="{live_server.url}/w/{webinar.slug}/embed/"'
+        ' width="600" height="900"></iframe>'
+    )
+    return webinar
+
+
+def register(page, other_site, *, first, last, email):
+    page.goto(other_site.url)
+    form = page.frame_locator("#form")
+    form.get_by_label("First name").fill(first)
+    form.get_by_label("Last name").fill(last)
+    form.get_by_label("Email").fill(email)
+    form.get_by_label("Company size").fill("=1+1")  # a formula, to be neutralised in exports
+    form.get_by_role("button", name="Register").click()
+    return form.locator("#result")
+
+
+def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other_site, live_server):
+    result = register(page, other_site, first="Ada", last="Lovelace", email="ada@visitor.example")
+    result.wait_for()
+    assert result.get_attribute("data-status") == "confirmed"
+    assert "You are registered" in result.inner_text()
+    # The embed never needed a cookie: none reached the portal's frame.
+    assert page.context.cookies(live_server.url) == []
+
+    confirmation = mail.outbox[-1]
+    assert confirmation.to == ["ada@visitor.example"]
+    body = confirmation.body
+    assert "name=Ada+Lovelace" in body and webinar.meeting.server_meeting_id in body
+    assert any(name.endswith(".ics") for name, *_ in confirmation.attachments)
+
+    # The webinar is full now: the next visitor waits.
+    waiting = register(page, other_site, first="Bob", last="Byte", email="bob@visitor.example")
+    waiting.wait_for()
+    assert waiting.get_attribute("data-status") == "waitlisted"
+    assert "waiting list" in waiting.inner_text()
+
+    # The host signs in, exports to Excel, and cancels Ada's registration.
+    page.goto(f"{live_server.url}/dashboard/login/")
+    page.get_by_label("Email").fill("host@webinar.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/registrations/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Excel").click()
+    sheet = openpyxl.load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    ada = next(
+        dict(zip(header, row, strict=True)) for row in rows[1:] if "ada@visitor.example" in row
+    )
+    assert (ada["First name"], ada["Last name"]) == ("Ada", "Lovelace")
+    assert ada["Company size"] == "'=1+1"
+    registered_at = next(value for key, value in ada.items() if "egistered" in str(key))
+    assert isinstance(registered_at, dt.datetime)
+
+    page.get_by_role("button", name="Cancel the registration of Ada Lovelace").click()
+    page.wait_for_load_state()
+    statuses = dict(Registration.objects.values_list("email", "status"))
+    assert statuses == {"ada@visitor.example": "cancelled", "bob@visitor.example": "confirmed"}
+    assert mail.outbox[-1].to == ["bob@visitor.example"]

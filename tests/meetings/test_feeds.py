@@ -1,0 +1,452 @@
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from defusedxml import ElementTree as SafeET
+from django.utils import timezone
+from icalendar import Calendar
+from lxml import etree
+
+from conferencing.fakes.turbomeeting import FakeMeeting
+from meetings import polling
+from meetings.feeds import feeds_changed, forget_kept_snapshots
+from meetings.models import LiveState, Meeting
+from portal.accounts.models import Customer
+from portal.framing import frame_ancestors
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+XSD = Path(__file__).parents[2] / "meetings/static/meetings/published-meetings.xsd"
+ORIGINS = "https://www.acme.example\nhttps://intranet.acme.example:8443/"
+# 2030-07-01 13:00 UTC is 15:00 CEST in the customer's zone (Europe/Berlin).
+SUMMER = dt.datetime(2030, 7, 1, 13, 0, tzinfo=dt.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    forget_kept_snapshots()  # conftest clears the shared cache; this is the in-process part
+    yield
+    forget_kept_snapshots()
+
+
+@pytest.fixture
+def host():
+    customer = CustomerFactory(slug="acme", name="Acme", embed_origins=ORIGINS)
+    return HostFactory(customer=customer)
+
+
+def publish(host, **fields):
+    return MeetingFactory(host=host, is_published=True, **fields)
+
+
+def at(start, **duration):
+    return {"starts_at": start, "ends_at": start + dt.timedelta(**(duration or {"hours": 1}))}
+
+
+def url(fmt="html", slug="acme"):
+    return f"/p/{slug}/meetings/" if fmt == "html" else f"/p/{slug}/meetings.{fmt}"
+
+
+def topics_in_json(client):
+    return [m["topic"] for m in client.get(url("json")).json()["meetings"]]
+
+
+# --- what is listed ------------------------------------------------------------
+
+
+def test_only_published_upcoming_meetings_of_the_customer_are_listed(client, host):
+    now = timezone.now()
+    publish(host, topic="Published")
+    overrun = at(now - dt.timedelta(hours=2), minutes=115)
+    publish(host, topic="Live, overrunning", live_state=LiveState.LIVE, **overrun)
+    publish(host, topic="Recurring", starts_at=None, ends_at=None, is_recurring=True)
+    publish(
+        host,
+        topic="Recurring, last session ended",
+        starts_at=None,
+        ends_at=None,
+        is_recurring=True,
+        live_state=LiveState.ENDED,
+    )
+    MeetingFactory(host=host, topic="Not published")
+    publish(host, topic="Cancelled", cancelled_at=now)
+    publish(host, topic="Ended by the server", live_state=LiveState.ENDED)
+    publish(host, topic="Over", **at(now - dt.timedelta(hours=2)))
+    publish(HostFactory(), topic="Other customer")
+
+    assert topics_in_json(client) == [
+        "Live, overrunning",
+        "Published",
+        "Recurring",
+        "Recurring, last session ended",
+    ]
+    page = client.get(url()).content.decode()
+    assert "Recurring meeting" in page
+    for hidden in ("Not published", "Cancelled", "Ended by the server", "Over", "Other customer"):
+        assert hidden not in page
+
+
+@pytest.mark.parametrize("fmt", ["html", "xml", "ics", "rss", "json"])
+def test_a_deleted_or_unknown_customer_is_not_found(client, host, fmt):
+    assert client.get(url(fmt, slug="nobody")).status_code == 404
+    host.customer.deleted_at = timezone.now()
+    host.customer.save()
+    assert client.get(url(fmt)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "path", ["/p/acme/meetings.pdf", "/p/acme/meetings.html", "/p/acme/meetings.xmlx"]
+)
+def test_unknown_formats_are_not_found(client, host, path):
+    assert client.get(path).status_code == 404
+
+
+def test_feeds_are_read_only(client, host):
+    assert client.post(url("json")).status_code == 405
+
+
+# --- HTML ----------------------------------------------------------------------
+
+
+def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, host, settings):
+    settings.TM_SERVER_URL = "https://meet.example"
+    meeting = publish(
+        host,
+        topic="Quarterly review",
+        live_state=LiveState.LIVE,
+        attendees=7,
+        server_meeting_id="424242",
+        **at(SUMMER),
+    )
+    meeting.password = "pw-1234"
+    meeting.save()
+
+    response = client.get(url())
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    page = response.content.decode()
+    assert "Quarterly review" in page
+    assert "Mon 1 Jul 2030, 15:00–16:00 CEST" in page
+    assert (
+        '<time class="when" datetime="2030-07-01T13:00:00Z" data-end="2030-07-01T14:00:00Z">'
+        in page
+    )
+    assert "Live now · 7 attending" in page
+    assert (
+        'href="https://meet.example/as/wapi/goto_downloader?role=attendee&amp;name=&amp;'
+        'meeting_id=424242&amp;password=pw-1234&amp;sumbit=submit" target="_blank"'
+    ) in page
+    assert 'data-zone="Europe/Berlin"' in page and " hidden>" in page  # no JS, no switch
+    assert "webcal://testserver/p/acme/meetings.ics" in page
+
+
+def test_page_says_so_when_nothing_is_published(client, host):
+    assert "No meetings are scheduled right now." in client.get(url()).content.decode()
+
+
+def test_accent_and_compact_theme_the_page(client, host):
+    page = client.get(url(), {"accent": "#FF6600", "compact": "1"}).content.decode()
+    assert "--accent: #ff6600;" in page
+    assert "Subscribe in your calendar" not in page  # compact drops the footer
+    assert "--accent: #0a0;" in client.get(url(), {"accent": "0a0"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "accent", ["red;}</style><script>alert(1)</script>", "red", "#12345", "url(x)"]
+)
+def test_an_invalid_accent_is_ignored(client, host, accent):
+    page = client.get(url(), {"accent": accent}).content.decode()
+    assert "--accent: #1a73e8;" in page
+    assert "alert(1)" not in page and "red" not in page
+
+
+# --- framing and CORS ----------------------------------------------------------
+
+
+def test_page_can_be_framed_only_by_the_customer_origins(client, host):
+    response = client.get(url())
+    assert response["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://www.acme.example https://intranet.acme.example:8443"
+    )
+    assert "X-Frame-Options" not in response
+
+
+def test_not_modified_page_keeps_the_framing_rules(client, host):
+    etag = client.get(url())["ETag"]
+    response = client.get(url(), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert "frame-ancestors" in response["Content-Security-Policy"]
+    assert "X-Frame-Options" not in response
+
+
+def test_other_pages_are_not_frameable(client, host, fake_tm):
+    assert client.get("/healthz")["X-Frame-Options"] == "DENY"
+    feed = client.get(url("xml"))
+    assert feed["X-Frame-Options"] == "DENY"
+    assert "Content-Security-Policy" not in feed
+
+
+def test_only_plain_origins_reach_the_policy():
+    directive = frame_ancestors(["https://ok.example", "https://x.example; script-src *", "'none'"])
+    assert directive == "frame-ancestors 'self' https://ok.example"
+
+
+def test_json_is_open_to_scripts_on_other_sites(client, host):
+    response = client.get(url("json"), HTTP_ORIGIN="https://elsewhere.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Content-Type"] == "application/json"
+
+
+# --- XML and JSON --------------------------------------------------------------
+
+
+def test_xml_follows_the_published_schema(client, host):
+    publish(host, topic="Fish & <chips>\x07", live_state=LiveState.LIVE, attendees=3, **at(SUMMER))
+    publish(host, topic="Weekly", starts_at=None, ends_at=None, is_recurring=True)
+
+    response = client.get(url("xml"))
+    assert response["Content-Type"] == "application/xml; charset=utf-8"
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    document = etree.fromstring(response.content)
+    schema.assertValid(document)
+    assert document.attrib == {
+        "version": "1",
+        "customer": "acme",
+        "name": "Acme",
+        "time_zone": "Europe/Berlin",
+    }
+    first, weekly = document.findall("meeting")
+    assert first.findtext("topic") == "Fish & <chips>"
+    assert first.findtext("starts_at") == "2030-07-01T13:00:00Z"
+    assert (first.findtext("is_live"), first.findtext("attendees")) == ("true", "3")
+    assert weekly.find("starts_at") is None and weekly.findtext("is_recurring") == "true"
+
+
+def test_the_schema_rejects_what_it_should(host):
+    schema = etree.XMLSchema(etree.parse(str(XSD)))
+    no_topic = b'<published_meetings version="1" customer="a" name="A" time_zone="UTC"><meeting>'
+    no_topic += b"<id>1</id><uid>u</uid><meeting_id>1</meeting_id></meeting></published_meetings>"
+    assert not schema.validate(etree.fromstring(no_topic))
+
+
+def test_json_has_the_xml_fields(client, host):
+    publish(host, **at(SUMMER))
+    publish(host, starts_at=None, ends_at=None, is_recurring=True)
+
+    data = json.loads(client.get(url("json")).content)
+    document = etree.fromstring(client.get(url("xml")).content)
+    assert {k: v for k, v in data.items() if k != "meetings"} == dict(document.attrib)
+    for record, element in zip(data["meetings"], document.findall("meeting"), strict=True):
+        as_text = {
+            k: ("true" if v else "false") if isinstance(v, bool) else str(v)
+            for k, v in record.items()
+            if v is not None
+        }
+        assert as_text == {child.tag: child.text or "" for child in element}
+    assert data["meetings"][1]["starts_at"] is None
+    assert isinstance(data["meetings"][0]["id"], int)
+
+
+# --- iCalendar -----------------------------------------------------------------
+
+
+def test_ics_has_one_event_per_timed_meeting_without_passwords(client, host):
+    meeting = publish(host, topic="Launch", server_meeting_id="777001", **at(SUMMER))
+    meeting.password = "do-not-leak-9f3"
+    meeting.save()
+    publish(host, topic="Weekly", starts_at=None, ends_at=None, is_recurring=True)
+
+    response = client.get(url("ics"))
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    assert b"do-not-leak-9f3" not in response.content
+    calendar = Calendar.from_ical(response.content)
+    assert str(calendar["X-WR-CALNAME"]) == "Acme: meetings"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Launch"
+    assert event.decoded("DTSTART") == SUMMER
+    assert event.decoded("DTEND") == SUMMER + dt.timedelta(hours=1)
+    assert b"DTSTART:20300701T130000Z" in response.content
+    assert "meeting_id=777001" in str(event["URL"])
+    assert (
+        str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
+    )  # SITE_URL's host, not the request's
+
+
+def test_ics_uid_is_stable_across_edits(client, host):
+    meeting = publish(host, topic="Before")
+    before = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")[0]
+    meeting.topic = "After"
+    meeting.starts_at += dt.timedelta(days=1)
+    meeting.ends_at += dt.timedelta(days=1)
+    meeting.save()
+    after = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")[0]
+    assert str(after["SUMMARY"]) == "After"
+    assert after["UID"] == before["UID"]
+
+
+# --- RSS -----------------------------------------------------------------------
+
+
+def test_rss_lists_the_meetings(client, host):
+    meeting = publish(host, topic="Webinar", **at(SUMMER))
+    response = client.get(url("rss"))
+    assert response["Content-Type"] == "application/rss+xml; charset=utf-8"
+    channel = SafeET.fromstring(response.content).find("channel")
+    assert channel.findtext("title") == "Acme: meetings"
+    assert channel.findtext("link") == "http://testserver/p/acme/meetings/"
+    (item,) = channel.findall("item")
+    assert item.findtext("title") == "Webinar"
+    assert item.findtext("link") == f"http://testserver/p/acme/meetings/#meeting-{meeting.pk}"
+    assert item.findtext("guid") == meeting.calendar_uid
+    assert "15:00–16:00 CEST" in item.findtext("description")
+
+
+# --- conditional GET and caching -------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["html", "xml", "ics", "rss", "json"])
+def test_revalidation_answers_304_until_something_changes(client, host, fmt):
+    meeting = publish(host)
+    first = client.get(url(fmt))
+    assert first["Cache-Control"] == "public, no-cache"
+    etag, last_modified = first["ETag"], first["Last-Modified"]
+
+    again = client.get(url(fmt), HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again["ETag"] == etag
+    assert client.get(url(fmt), HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 304
+
+    meeting.topic = "Moved to Thursday"
+    meeting.save()
+    changed = client.get(url(fmt), HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and changed["ETag"] != etag
+    assert b"Moved to Thursday" in changed.content
+
+
+@pytest.fixture
+def unkept(settings):
+    """No snapshot is kept: every request sees writes that bypass signals."""
+    settings.FEED_VERSION_SECONDS = 0
+
+
+@pytest.fixture
+def on_fake_server(fake_tm, settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # the poller's lock file
+
+    def register(meeting):
+        fake_tm.meetings[meeting.server_meeting_id] = FakeMeeting(
+            meeting_id=meeting.server_meeting_id,
+            host_email=meeting.host.user.email,
+            topic=meeting.topic,
+            meeting_type=meeting.meeting_type,
+            start=meeting.starts_at,
+            end=meeting.ends_at,
+            is_recurring=meeting.is_recurring,
+        )
+        return meeting
+
+    return register
+
+
+def test_a_poll_changes_the_page_and_its_etag(client, host, fake_tm, on_fake_server):
+    """The poller writes without signals and says so (feeds_changed): no waiting."""
+    meeting = on_fake_server(publish(host, **at(timezone.now() + dt.timedelta(minutes=5))))
+    fake_tm.set_live(meeting.server_meeting_id, attendees=4)
+    polling.poll_round()
+    first = client.get(url())
+    assert "Live now · 4 attending" in first.content.decode()
+
+    fake_tm.set_live(meeting.server_meeting_id, attendees=6)
+    polling.poll_round()
+    response = client.get(url(), HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 200
+    assert "Live now · 6 attending" in response.content.decode()
+
+
+def test_writes_without_signals_show_when_the_snapshot_is_dropped(client, host):
+    """Kept snapshots last FEED_VERSION_SECONDS, or until a writer says what changed."""
+    meeting = publish(host, live_state=LiveState.LIVE, attendees=1)
+    etag = client.get(url())["ETag"]
+    Meeting.objects.filter(pk=meeting.pk).update(attendees=9)  # no signal
+    assert client.get(url(), HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+    feeds_changed(customer_ids=[host.customer_id])
+    assert "Live now · 9 attending" in client.get(url(), HTTP_IF_NONE_MATCH=etag).content.decode()
+
+
+def test_live_totals_are_in_the_version_not_only_timestamps(client, host, unkept):
+    """Two meetings trading attendees in one write still make a new version."""
+    a = publish(host, live_state=LiveState.LIVE, attendees=2)
+    b = publish(host, live_state=LiveState.LIVE, attendees=5)
+    etag = client.get(url())["ETag"]
+    a.attendees, b.attendees = 5, 2
+    Meeting.objects.bulk_update([a, b], ["attendees"])
+    assert client.get(url(), HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+def test_cancelling_moves_last_modified_forward(client, host):
+    """Clients that send only If-Modified-Since must see a meeting leave the list."""
+    publish(host, topic="Stays")
+    meeting = publish(host, topic="To cancel")
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Meeting.objects.update(updated_at=an_hour_ago)
+    Customer.objects.update(updated_at=an_hour_ago)
+    last_modified = client.get(url("ics"))["Last-Modified"]
+    meeting.cancelled_at = timezone.now()
+    meeting.save()
+    response = client.get(url("ics"), HTTP_IF_MODIFIED_SINCE=last_modified)
+    assert response.status_code == 200 and b"To cancel" not in response.content
+
+
+def test_a_meeting_that_ends_drops_out_and_changes_the_etag(client, host, unkept):
+    now = timezone.now()
+    meeting = publish(host, topic="Soon over", **at(now - dt.timedelta(minutes=30)))
+    etag = client.get(url("json"))["ETag"]
+    Meeting.objects.filter(pk=meeting.pk).update(ends_at=now - dt.timedelta(seconds=1))
+    response = client.get(url("json"), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response.json()["meetings"] == []
+
+
+def test_options_and_customer_edits_make_their_own_versions(client, host):
+    plain = client.get(url())["ETag"]
+    assert client.get(url(), {"compact": "1"})["ETag"] != plain
+    host.customer.name = "Acme Corp"
+    host.customer.save()
+    assert client.get(url())["ETag"] != plain
+
+
+@pytest.mark.parametrize("fmt", ["html", "xml", "ics", "rss", "json"])
+def test_query_count_does_not_grow_with_the_meetings(
+    client, host, fmt, django_assert_max_num_queries
+):
+    """Customer, version and list on a miss; nothing while the snapshot is kept."""
+    for count in (3, 30):
+        Meeting.objects.all().delete()
+        for _ in range(count):
+            publish(host, live_state=LiveState.LIVE, attendees=1)
+        with django_assert_max_num_queries(3):
+            response = client.get(url(fmt))
+        assert response.status_code == 200
+        with django_assert_max_num_queries(0):
+            assert client.get(url(fmt)).content == response.content
+        with django_assert_max_num_queries(0):
+            assert client.get(url(fmt), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_renaming_the_customer_moves_the_address_at_once(client, host):
+    assert client.get(url()).status_code == 200
+    host.customer.slug = "acme-corp"
+    host.customer.save()
+    assert client.get(url()).status_code == 404
+    assert client.get(url(slug="acme-corp")).status_code == 200
+
+
+def test_a_meeting_the_server_does_not_know_yet_is_listed_without_a_link(client, host):
+    publish(host, topic="Pending", server_meeting_id="", **at(SUMMER))
+    assert "Join link coming soon" in client.get(url()).content.decode()
+    document = etree.fromstring(client.get(url("xml")).content)
+    etree.XMLSchema(etree.parse(str(XSD))).assertValid(document)
+    assert document.find("meeting/join_url") is None
+    (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
+    assert "URL" not in event

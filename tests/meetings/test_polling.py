@@ -1,0 +1,264 @@
+import datetime as dt
+import logging
+
+import pytest
+from django.utils import timezone
+
+from conferencing.base import Capability, register
+from conferencing.fakes.turbomeeting import FakeMeeting
+from conferencing.turbomeeting.client import PATHS
+from meetings import polling
+from meetings.models import LiveState, Meeting
+from meetings.tasks import meetings_poll
+from portal.accounts.models import SyncState
+from tests.conftest import INTEGRATION_CODE
+from tests.factories import HostFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@register("test-no-status")
+class NoStatusBackend:
+    """A server that cannot report status: the poller must not even ask it."""
+
+    capabilities = frozenset({Capability.SCHEDULE})
+
+    def __init__(self, **options):
+        pass
+
+    def meeting_status(self, meeting_id):
+        raise AssertionError("asked a backend without the STATUS capability")
+
+
+@pytest.fixture(autouse=True)
+def _poll_settings(settings, tmp_path):
+    # The file lock lives in VAR_DIR: keep it away from a `make run` or another test run.
+    settings.VAR_DIR = tmp_path
+    settings.TM_POLL_ENDED_AFTER = 2
+
+
+@pytest.fixture
+def host():
+    return HostFactory()
+
+
+@pytest.fixture
+def meeting(fake_tm, host):
+    """Make a synced meeting starting ``start_in`` minutes from now, known to the fake server."""
+
+    def make(start_in=10, length=60, **fields):
+        if not fields.get("is_recurring"):
+            start = timezone.now() + dt.timedelta(minutes=start_in)
+            fields = {"starts_at": start, "ends_at": start + dt.timedelta(minutes=length)} | fields
+        made = MeetingFactory(host=host, **fields)
+        fake_tm.meetings[made.server_meeting_id] = FakeMeeting(
+            meeting_id=made.server_meeting_id,
+            host_email=host.user.email,
+            topic=made.topic,
+            meeting_type=made.meeting_type,
+            start=made.starts_at,
+            end=made.ends_at,
+            is_recurring=made.is_recurring,
+        )
+        return made
+
+    return make
+
+
+def asked(fake):
+    path = PATHS["meeting_status"].path
+    return sorted(r.params["meeting_id"] for r in fake.requests if r.path == path)
+
+
+def samples(meeting):
+    return [(s.taken_at, s.active, s.attendees) for s in meeting.samples.all()]
+
+
+def test_only_meetings_whose_window_is_open_are_asked(fake_tm, meeting):
+    too_early = meeting(start_in=120)
+    open_ = meeting(start_in=10)
+    recurring = meeting(is_recurring=True)
+    passed = meeting(start_in=-300, length=60)
+    not_synced = meeting(sync_state=SyncState.PENDING)
+    cancelled = meeting(cancelled_at=timezone.now())
+
+    report = polling.poll_round()
+
+    assert asked(fake_tm) == sorted([open_.server_meeting_id, recurring.server_meeting_id])
+    assert (report.polled, report.live, report.failed, report.ended) == (2, 0, 0, 1)
+    states = dict(Meeting.objects.values_list("pk", "live_state"))
+    assert states[passed.pk] == LiveState.ENDED  # never seen live, window over: no call needed
+    for m in (too_early, open_, recurring, not_synced, cancelled):
+        assert states[m.pk] == LiveState.SCHEDULED
+    open_.refresh_from_db()
+    assert open_.last_polled_at is not None and [s[1:] for s in samples(open_)] == [(False, 0)]
+    too_early.refresh_from_db()
+    assert too_early.last_polled_at is None and samples(too_early) == []
+
+    polling.poll_round()
+    assert passed.server_meeting_id not in asked(fake_tm)
+
+
+def test_a_live_meeting_stores_attendees_and_a_sample(fake_tm, meeting):
+    m = meeting()
+    fake_tm.set_live(m.server_meeting_id, attendees=7)
+    now = timezone.now()
+
+    report = polling.poll_round(now=now)
+
+    m.refresh_from_db()
+    assert (report.polled, report.live) == (1, 1)
+    assert (m.live_state, m.attendees, m.inactive_polls) == (LiveState.LIVE, 7, 0)
+    assert m.last_seen_active_at == now and m.last_polled_at == now
+    assert samples(m) == [(now, True, 7)]
+
+
+def test_ended_only_after_enough_inactive_polls(fake_tm, meeting, settings):
+    settings.TM_POLL_ENDED_AFTER = 3
+    m = meeting()
+    fake_tm.set_live(m.server_meeting_id, attendees=4)
+    polling.poll_round()
+    fake_tm.set_ended(m.server_meeting_id)
+
+    for inactive in (1, 2):
+        assert polling.poll_round().ended == 0
+        m.refresh_from_db()
+        assert (m.live_state, m.attendees, m.inactive_polls) == (LiveState.LIVE, 4, inactive)
+    assert polling.poll_round().ended == 1
+    m.refresh_from_db()
+    assert (m.live_state, m.attendees) == (LiveState.ENDED, 0)
+    assert [s[1:] for s in samples(m)] == [(True, 4), (False, 0), (False, 0), (False, 0)]
+
+    fake_tm.requests.clear()
+    assert polling.poll_round().polled == 0 and asked(fake_tm) == []
+
+
+def test_a_meeting_rejoined_before_confirmation_stays_live(fake_tm, meeting):
+    m = meeting()
+    fake_tm.set_live(m.server_meeting_id, attendees=5)
+    polling.poll_round()
+    fake_tm.set_ended(m.server_meeting_id)
+    polling.poll_round()
+    fake_tm.set_live(m.server_meeting_id, attendees=3)
+
+    polling.poll_round()
+    m.refresh_from_db()
+    assert (m.live_state, m.attendees, m.inactive_polls) == (LiveState.LIVE, 3, 0)
+
+    fake_tm.set_ended(m.server_meeting_id)
+    polling.poll_round()
+    m.refresh_from_db()
+    assert m.live_state == LiveState.LIVE  # the count started again
+
+
+def test_an_ended_recurring_meeting_is_scheduled_and_still_polled(fake_tm, meeting):
+    m = meeting(is_recurring=True)
+    fake_tm.set_live(m.server_meeting_id)
+    polling.poll_round()
+    fake_tm.set_ended(m.server_meeting_id)
+    polling.poll_round()
+    assert polling.poll_round().ended == 1
+    m.refresh_from_db()
+    assert (m.live_state, m.attendees) == (LiveState.SCHEDULED, 0)
+
+    fake_tm.set_live(m.server_meeting_id, attendees=2)
+    assert polling.poll_round().live == 1
+
+
+@pytest.mark.parametrize("mode", ["down", "slow"])
+def test_server_trouble_leaves_states_alone_and_ends_the_round(fake_tm, meeting, mode, caplog):
+    live = meeting()
+    fake_tm.set_live(live.server_meeting_id, attendees=6)
+    others = [meeting() for _ in range(4)]
+    polling.poll_round()
+    before = {m.pk: m for m in Meeting.objects.all()}
+    fake_tm.mode = mode
+
+    with caplog.at_level(logging.WARNING, logger="meetings.polling"):
+        report = polling.poll_round()
+
+    assert (report.polled, report.failed, report.live, report.ended) == (5, 5, 0, 0)
+    assert report.seconds < 4  # one read timeout (0.5 s) with retries, not five
+    for m in [live, *others]:
+        m.refresh_from_db()
+        old = before[m.pk]
+        assert (m.live_state, m.attendees, m.last_polled_at, m.inactive_polls) == (
+            old.live_state,
+            old.attendees,
+            old.last_polled_at,
+            old.inactive_polls,
+        )
+        assert len(samples(m)) == 1
+    [record] = caplog.records
+    assert "no answer for 5 of 5 meetings" in record.getMessage()
+    assert INTEGRATION_CODE not in caplog.text
+
+
+def test_a_down_server_is_not_asked_about_every_meeting(fake_tm, meeting, settings):
+    settings.TM_POLL_CONCURRENCY = 2
+    for _ in range(20):
+        meeting()
+    fake_tm.mode = "down"
+
+    report = polling.poll_round()
+
+    assert (report.polled, report.failed) == (20, 20)
+    # Each call is tried 3 times: 60 requests without the breaker; with it, the
+    # calls up to the third failure and the one in flight beside it.
+    assert polling.BREAKER_AFTER == 3
+    assert len(fake_tm.requests) <= (3 + 1) * 3
+
+
+@pytest.mark.parametrize("redis_url", ["", "redis://lock-in-the-cache"])
+def test_a_round_is_skipped_while_another_holds_the_lock(fake_tm, meeting, settings, redis_url):
+    # REDIS_URL only picks the lock's kind here: the cache is whatever CACHES configures.
+    settings.REDIS_URL = redis_url
+    meeting()
+    held = polling.PollLock()
+    assert held.acquire()
+    try:
+        assert not polling.PollLock().acquire()
+        report = polling.poll_round()
+        assert report.skipped_locked and report.polled == 0
+        assert asked(fake_tm) == []
+    finally:
+        held.release()
+
+    report = polling.poll_round()
+    assert not report.skipped_locked and report.polled == 1
+
+
+def test_a_backend_without_status_is_not_polled(fake_tm, meeting, settings):
+    settings.TM_BACKEND = "test-no-status"
+    meeting()
+    passed = meeting(start_in=-300)
+
+    assert polling.poll_round() == polling.PollReport(seconds=pytest.approx(0, abs=1))
+    passed.refresh_from_db()
+    assert passed.live_state == LiveState.SCHEDULED
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_queries_do_not_grow_with_the_number_of_meetings(
+    fake_tm, meeting, count, django_assert_max_num_queries
+):
+    for _ in range(count):
+        meeting(start_in=-10)  # running by the fake's clock: live
+    meeting(start_in=-300)  # expired in the same round
+
+    # select, savepoint, bulk update, bulk insert, expire update, release
+    with django_assert_max_num_queries(6):
+        report = polling.poll_round()
+
+    assert (report.polled, report.live, report.ended) == (count, count, 1)
+    assert Meeting.objects.filter(live_state=LiveState.LIVE, samples__active=True).count() == count
+
+
+def test_the_celery_task_runs_a_round(fake_tm, meeting):
+    m = meeting()
+    fake_tm.set_live(m.server_meeting_id, attendees=9)
+
+    meetings_poll.delay()
+
+    m.refresh_from_db()
+    assert (m.live_state, m.attendees) == (LiveState.LIVE, 9)

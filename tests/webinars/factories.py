@@ -1,0 +1,53 @@
+import datetime as dt
+
+import factory
+from django.utils import timezone
+
+from meetings.models import Meeting
+from tests.factories import HostFactory, MeetingFactory
+from webinars.models import Question, Registration, Webinar
+
+
+class WebinarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Webinar
+
+    host = factory.SubFactory(HostFactory)
+    customer = factory.LazyAttribute(lambda w: w.host.customer)
+    title = factory.Sequence(lambda n: f"Webinar {n}")
+    slug = factory.Sequence(lambda n: f"webinar-{n}")
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + dt.timedelta(days=2)).replace(microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda w: w.starts_at + dt.timedelta(hours=1))
+    status = Webinar.Status.PUBLISHED
+    meeting = factory.SubFactory(
+        MeetingFactory,
+        host=factory.SelfAttribute("..host"),
+        meeting_type=Meeting.Type.WEBINAR,
+        topic=factory.SelfAttribute("..title"),
+        starts_at=factory.SelfAttribute("..starts_at"),
+        ends_at=factory.SelfAttribute("..ends_at"),
+    )
+
+
+class QuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Question
+
+    webinar = factory.SubFactory(WebinarFactory)
+    label = factory.Sequence(lambda n: f"Question {n}")
+    kind = Question.Kind.SHORT_TEXT
+    position = factory.Sequence(lambda n: n + 1)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    webinar = factory.SubFactory(WebinarFactory)
+    status = Registration.Status.CONFIRMED
+    first_name = "Grace"
+    last_name = factory.Sequence(lambda n: f"Hopper{n}")
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    confirmed_at = factory.LazyFunction(timezone.now)

@@ -1,0 +1,390 @@
+"""Exports written to real files and read back: openpyxl for xlsx, the csv module for CSV."""
+
+import csv
+import datetime as dt
+import enum
+import io
+import uuid
+from collections import namedtuple
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.http import FileResponse, StreamingHttpResponse
+from django.utils.safestring import mark_safe
+from openpyxl import load_workbook
+from openpyxl.worksheet import _writer as openpyxl_writer
+
+from webinars.exporters import (
+    EXPORTERS,
+    CsvExporter,
+    Exporter,
+    XlsxExporter,
+    clean_sheet_title,
+    content_disposition,
+    neutralise,
+)
+
+HEADER = ["ID", "Name", "Registered at", "Preferred date", "Attended", "Score", "Note"]
+# 2030-07-01 13:00 UTC is 15:00 in Paris (CEST).
+SUMMER = dt.datetime(2030, 7, 1, 13, 0, 30, tzinfo=dt.UTC)
+TRIGGERS = ["=", "+", "-", "@", "\t", "\r"]
+
+
+def xlsx(header, rows, **options):
+    out = io.BytesIO()
+    count = XlsxExporter().write(header, rows, out, **options)
+    return count, load_workbook(io.BytesIO(out.getvalue())).active
+
+
+def csv_rows(header, rows, **options):
+    out = io.BytesIO()
+    count = CsvExporter().write(header, rows, out, **options)
+    data = out.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")  # the BOM Excel needs to read UTF-8
+    return count, list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+
+
+def values(ws):
+    return [[cell.value for cell in row] for row in ws.iter_rows()]
+
+
+# --- neutralise ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_neutralise_prefixes_strings_that_start_a_formula(trigger):
+    assert neutralise(f"{trigger}HYPERLINK(1)") == f"'{trigger}HYPERLINK(1)"
+
+
+@pytest.mark.parametrize(
+    "value", [-5, -2.5, Decimal("-1"), True, None, dt.date(2030, 1, 1), SUMMER, "", "plain", "a=b"]
+)
+def test_neutralise_leaves_everything_else(value):
+    assert neutralise(value) is value
+
+
+# --- xlsx -----------------------------------------------------------------------------------
+
+
+def test_xlsx_cells_keep_their_types():
+    rows = [
+        (1, "Chloé", SUMMER, dt.date(2030, 7, 2), True, 2.5, None),
+        (
+            2,
+            "Björn",
+            dt.datetime(2030, 1, 5, 9, 15),
+            dt.date(2030, 1, 6),
+            False,
+            Decimal("7"),
+            "ok",
+        ),
+    ]
+    count, ws = xlsx(HEADER, iter(rows), time_zone="Europe/Paris")
+
+    assert count == 2
+    assert values(ws) == [
+        HEADER,
+        # aware: shown in the customer's zone, without a zone (Excel has none)
+        [1, "Chloé", dt.datetime(2030, 7, 1, 15, 0, 30), dt.datetime(2030, 7, 2), True, 2.5, None],
+        # naive: taken as it is
+        [2, "Björn", dt.datetime(2030, 1, 5, 9, 15), dt.datetime(2030, 1, 6), False, 7, "ok"],
+    ]
+    first = ws[2]
+    assert [type(cell.value) for cell in first] == [
+        int, str, dt.datetime, dt.datetime, bool, float, type(None)
+    ]  # fmt: skip
+    assert first[2].is_date and first[2].number_format == "yyyy-mm-dd hh:mm"
+    assert first[3].is_date and first[3].number_format == "yyyy-mm-dd"
+    assert first[4].data_type == "b"
+    assert first[0].data_type == first[5].data_type == "n"
+
+
+def test_xlsx_default_zone_is_utc():
+    _, ws = xlsx(["At"], [(SUMMER,), (SUMMER.astimezone(ZoneInfo("Asia/Tokyo")),)])
+    assert ws["A2"].value == ws["A3"].value == dt.datetime(2030, 7, 1, 13, 0, 30)
+
+
+def test_xlsx_header_is_bold_filled_frozen_and_filtered():
+    rows = [(i, f"n{i}", SUMMER, dt.date(2030, 1, 1), True, 1.0, "") for i in range(3)]
+    _, ws = xlsx(HEADER, rows)
+
+    assert all(cell.font.b for cell in ws[1])
+    assert all(cell.fill.fill_type == "solid" for cell in ws[1])
+    assert not ws["A2"].font.b
+    assert ws.freeze_panes == "A2"
+    assert ws.auto_filter.ref == "A1:G4"
+
+
+def test_xlsx_column_widths_follow_the_header_and_leave_room_for_dates():
+    _, ws = xlsx(["ID", "A much longer column name", "At"], [(1, "x", SUMMER)])
+    widths = {letter: ws.column_dimensions[letter].width for letter in "ABC"}
+    assert widths["A"] < widths["C"] < widths["B"]
+    assert widths["B"] == len("A much longer column name") + 2
+    assert widths["C"] >= len("2030-07-01 15:00")
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_xlsx_neutralises_formulas_in_cells_and_header(trigger):
+    text = f"{trigger}1+cmd|' /C calc'!A0"
+    _, ws = xlsx([f"{trigger}Q", "Number"], [(text, -5)])
+
+    assert ws["A1"].value == f"'{trigger}Q"
+    assert ws["A2"].value == f"'{text}"
+    assert ws["A2"].data_type == "s"  # a string, never a formula
+    assert ws["B2"].value == -5 and ws["B2"].data_type == "n"  # a negative number stays one
+
+
+def test_xlsx_removes_control_characters_before_neutralising():
+    rows = [("a\x00b\x08c\x0bd\x1fe", "\x01=SUM(A1)", "tab\tand\nnewline", "lone \ud800 surrogate")]
+    _, ws = xlsx(["A", "B", "C", "D"], rows)
+    assert values(ws)[1] == ["abcde", "'=SUM(A1)", "tab\tand\nnewline", "lone  surrogate"]
+
+
+def test_xlsx_error_codes_typed_by_people_stay_text():
+    _, ws = xlsx(["A", "B"], [("#N/A", "#DIV/0!"), ("fine", None)])
+    assert values(ws)[1:] == [["#N/A", "#DIV/0!"], ["fine", None]]
+    assert ws["A2"].data_type == ws["B2"].data_type == "s"
+
+
+def test_xlsx_column_types_may_change_between_rows():
+    """A plan made from the first rows must not let a later string through unneutralised."""
+    rows = [(1, None, "x"), (None, "=a", 2), ("=b", 3, SUMMER), (4.5, dt.date(2030, 1, 1), "-c")]
+    _, ws = xlsx(["A", "B", "C"], rows)
+    assert values(ws)[1:] == [
+        [1, None, "x"],
+        [None, "'=a", 2],
+        ["'=b", 3, dt.datetime(2030, 7, 1, 13, 0, 30)],
+        [4.5, dt.datetime(2030, 1, 1), "'-c"],
+    ]
+
+
+class Seats(enum.IntEnum):
+    ONE = 1
+
+
+def test_xlsx_other_types_become_numbers_or_text():
+    key = uuid.UUID(int=1)
+    _, ws = xlsx(["A", "B", "C"], [(mark_safe("=safe"), Seats.ONE, key)])
+    assert values(ws)[1] == ["'=safe", 1, str(key)]
+
+
+@pytest.mark.parametrize(
+    ("title", "cleaned"),
+    [
+        ("Registrations", "Registrations"),
+        ("Q1/Q2: [intro]*?", "Q1 Q2 intro"),
+        ("back\\slash", "back slash"),
+        (
+            "A webinar title much longer than thirty-one characters",
+            "A webinar title much longer tha",
+        ),
+        ("'quoted'", "quoted"),
+        ("  ", "Sheet1"),
+        ("[]:*?/\\", "Sheet1"),
+        ("tab\there\x01", "tab here"),
+        ("History", "History (1)"),
+        ("😀" * 20, "😀" * 15),  # Excel counts UTF-16 units: 15 emoji are 30
+    ],
+)
+def test_clean_sheet_title(title, cleaned):
+    assert clean_sheet_title(title) == cleaned
+    assert len(cleaned.encode("utf-16-le")) <= 62
+
+
+def test_xlsx_sheet_title_is_cleaned_in_the_file():
+    _, ws = xlsx(["A"], [], sheet_title="Webinar: Intro to [Turbo]/Meeting, spring session")
+    assert ws.title == "Webinar Intro to Turbo Meeting,"  # 31 characters
+
+
+def test_xlsx_without_rows_still_has_its_header():
+    count, ws = xlsx(["ID", "Name", "Note"], iter(()))
+    assert count == 0
+    assert values(ws) == [["ID", "Name", "Note"]]
+    assert ws.auto_filter.ref == "A1:C1"
+    assert ws.freeze_panes == "A2"
+
+
+def test_xlsx_failure_leaves_no_temporary_file():
+    def rows():
+        yield (1, "a")
+        raise RuntimeError("database went away")
+
+    before = list(openpyxl_writer.ALL_TEMP_FILES)
+    with pytest.raises(RuntimeError):
+        XlsxExporter().write(["ID", "Name"], rows(), io.BytesIO())
+    assert openpyxl_writer.ALL_TEMP_FILES == before
+
+
+# --- csv ------------------------------------------------------------------------------------
+
+
+def test_csv_round_trip():
+    rows = [
+        (1, "Chloé Müller", SUMMER, dt.date(2030, 7, 2), True, 2.5, None),
+        (2, "Søren", dt.datetime(2030, 1, 5, 9, 15), dt.date(2030, 1, 6), False, -3, 'a,"b"\nc'),
+    ]
+    count, read = csv_rows(HEADER, iter(rows), time_zone="Europe/Paris")
+    assert count == 2
+    assert read == [
+        HEADER,
+        ["1", "Chloé Müller", "2030-07-01T15:00:30+02:00", "2030-07-02", "True", "2.5", ""],
+        ["2", "Søren", "2030-01-05T09:15:00", "2030-01-06", "False", "-3", 'a,"b"\nc'],
+    ]
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_csv_neutralises_formulas_in_cells_and_header(trigger):
+    _, read = csv_rows([f"{trigger}Q", "N"], [(f"{trigger}1+1", -5), (3, f"{trigger}x")])
+    assert read == [[f"'{trigger}Q", "N"], [f"'{trigger}1+1", "-5"], ["3", f"'{trigger}x"]]
+
+
+def test_csv_default_zone_is_utc():
+    _, read = csv_rows(["At"], [(SUMMER.astimezone(ZoneInfo("Asia/Tokyo")),)])
+    assert read[1] == ["2030-07-01T13:00:30+00:00"]
+
+
+@pytest.mark.parametrize("time_zone", ["UTC", "Europe/Paris"])
+def test_csv_datetime_columns_of_every_kind(time_zone):
+    naive = dt.datetime(2030, 1, 5, 9, 15)
+    paris = SUMMER.astimezone(ZoneInfo("Europe/Paris"))
+    rows = [(SUMMER, naive, SUMMER, paris, SUMMER), (SUMMER, naive, naive, SUMMER, None)]
+    _, read = csv_rows(["A", "B", "C", "D", "E"], rows, time_zone=time_zone)
+    here = SUMMER.astimezone(ZoneInfo(time_zone)).isoformat()
+    assert read[1:] == [
+        [here, "2030-01-05T09:15:00", here, here, here],
+        [here, "2030-01-05T09:15:00", "2030-01-05T09:15:00", here, ""],
+    ]
+
+
+def test_csv_without_rows_still_has_its_header():
+    count, read = csv_rows(["ID", "Prénom"], iter(()))
+    assert count == 0
+    assert read == [["ID", "Prénom"]]
+
+
+# --- both ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exporter", [XlsxExporter(), CsvExporter()], ids=["xlsx", "csv"])
+def test_rows_may_be_tuples_lists_or_named_tuples(exporter):
+    Row = namedtuple("Row", "id name")
+    out = io.BytesIO()
+    assert exporter.write(["ID", "Name"], [(1, "=a"), [2, "b"], Row(3, "+c")], out) == 3
+    if exporter.extension == "csv":
+        read = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"), newline="")))
+    else:
+        read = values(load_workbook(io.BytesIO(out.getvalue())).active)
+    assert [list(map(str, row)) for row in read[1:]] == [["1", "'=a"], ["2", "b"], ["3", "'+c"]]
+
+
+@pytest.mark.parametrize("exporter", [XlsxExporter(), CsvExporter()], ids=["xlsx", "csv"])
+def test_rows_of_unequal_length_are_still_neutralised(exporter):
+    out = io.BytesIO()
+    exporter.write(["ID", "Name"], [(1, "=a"), (2,), (3, "b", "=extra"), ()], out)
+    if exporter.extension == "csv":
+        read = list(csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig"), newline="")))
+        assert read[1:] == [["1", "'=a"], ["2"], ["3", "b", "'=extra"], []]
+    else:
+        ws = load_workbook(io.BytesIO(out.getvalue())).active
+        assert values(ws)[1:4] == [[1, "'=a", None], [2, None, None], [3, "b", "'=extra"]]
+
+
+def test_a_column_is_checked_in_every_batch_not_only_the_first():
+    """Numbers for 1,200 rows, then text that looks like a formula: still neutralised."""
+    rows = (
+        (i if i < 1_200 else f"=cmd{i}", None if i < 2_100 else SUMMER, "x" if i < 2_400 else "+1")
+        for i in range(2_500)
+    )
+    _, read = csv_rows(["A", "B", "C"], rows)
+    assert read[1] == ["0", "", "x"]
+    assert read[1_201] == ["'=cmd1200", "", "x"]
+    assert read[2_101] == ["'=cmd2100", "2030-07-01T13:00:30+00:00", "x"]
+    assert read[2_500] == ["'=cmd2499", "2030-07-01T13:00:30+00:00", "'+1"]
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("exporter", [XlsxExporter(), CsvExporter()], ids=["xlsx", "csv"])
+def test_progress_is_reported_every_thousand_rows(exporter):
+    calls = []
+    rows = ((i, f"name {i}") for i in range(2_500))
+    count = exporter.write(["ID", "Name"], rows, io.BytesIO(), progress=calls.append)
+    assert count == 2_500
+    assert calls == [1_000, 2_000]
+
+
+# --- responses -------------------------------------------------------------------------------
+
+NAME = 'Réunion "Q3" — inscriptions/2030'
+
+
+def test_csv_response_streams_without_reading_rows_first():
+    read = []
+
+    def rows():
+        for i in range(2_500):
+            read.append(i)
+            yield (i, f"=name {i}")
+
+    response = CsvExporter().response(["ID", "Name"], rows(), filename=NAME)
+
+    assert isinstance(response, StreamingHttpResponse)
+    assert read == []  # nothing is read until the response is sent
+    chunks = list(response.streaming_content)
+    assert len(chunks) > 1
+    assert len(read) == 2_500
+    body = b"".join(chunks).decode("utf-8-sig")
+    lines = list(csv.reader(io.StringIO(body, newline="")))
+    assert lines[0] == ["ID", "Name"] and lines[-1] == ["2499", "'=name 2499"]
+    assert len(lines) == 2_501
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="Reunion_Q3_inscriptions-2030.csv"; '
+        "filename*=UTF-8''R%C3%A9union%20%27Q3%27%20%E2%80%94%20inscriptions-2030.csv"
+    )
+
+
+@pytest.mark.parametrize(
+    ("filename", "fallback", "utf8"),
+    [
+        ("Réunion.xlsx", "Reunion.xlsx", "R%C3%A9union.xlsx"),
+        ("登録.csv", "export.csv", "%E7%99%BB%E9%8C%B2.csv"),
+        ("../../etc/passwd", "-..-etc-passwd", "-..-etc-passwd"),
+        ("a\r\nX-Evil: 1.csv", "aX-Evil_1.csv", "aX-Evil%3A%201.csv"),
+        ("Q1/Q2 webinar.xlsx", "Q1-Q2 webinar.xlsx", "Q1-Q2%20webinar.xlsx"),
+    ],
+)
+def test_content_disposition_is_safe_with_an_ascii_fallback(filename, fallback, utf8):
+    expected = f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{utf8}"
+    assert content_disposition(filename) == expected
+
+
+def test_xlsx_response_is_a_download_of_the_workbook():
+    rows = ((i, f"Chloé {i}") for i in range(10))
+    response = XlsxExporter().response(
+        ["ID", "Name"], rows, filename="Réunion", sheet_title="Réunion d'été"
+    )
+
+    assert isinstance(response, FileResponse)
+    assert response["Content-Type"] == XlsxExporter.content_type
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"Reunion.xlsx\"; filename*=UTF-8''R%C3%A9union.xlsx"
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert ws.title == "Réunion d'été"
+    assert ws.max_row == 11 and ws["B11"].value == "Chloé 9"
+    # Close the spooled file itself: response.close() would signal request_finished.
+    response.file_to_stream.close()
+
+
+def test_exporters_registry():
+    assert set(EXPORTERS) == {"xlsx", "csv"}
+    assert isinstance(EXPORTERS["xlsx"], XlsxExporter)
+    assert isinstance(EXPORTERS["csv"], CsvExporter)
+    for identifier, exporter in EXPORTERS.items():
+        assert isinstance(exporter, Exporter)
+        assert exporter.identifier == identifier == exporter.extension
+        assert exporter.verbose_name and exporter.content_type

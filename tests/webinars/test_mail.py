@@ -1,0 +1,123 @@
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.test import Client
+from icalendar import Calendar
+
+from tests.webinars.factories import RegistrationFactory
+from webinars import services
+from webinars.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+
+def register(webinar, email="grace@example.com", **extra):
+    data = {"first_name": "Grace", "last_name": "Hopper", "email": email} | extra
+    return services.registration_create(webinar=webinar, **data).registration
+
+
+def cancel_link(message):
+    return re.search(r"Cancel your registration: (\S+)", message.body).group(1)
+
+
+def test_confirmation_has_a_personal_join_link_calendar_and_cancel_link(
+    webinar, commit, mailoutbox, settings
+):
+    webinar.meeting.password = "m33t"
+    webinar.meeting.save()
+    with commit():
+        register(webinar)
+    message = mailoutbox[0]
+    assert message.to == ["grace@example.com"]
+    assert message.subject == "You are registered: Rocket science 101"
+    assert message.reply_to == ["host@customer.example"]
+    join = re.search(r"Your personal join link: (\S+)", message.body).group(1)
+    assert join.startswith(settings.TM_SERVER_URL + "/as/wapi/goto_downloader?")
+    query = parse_qs(urlsplit(join).query)
+    assert query["name"] == ["Grace Hopper"] and query["role"] == ["attendee"]
+    assert query["meeting_id"] == [webinar.meeting.server_meeting_id]
+    assert query["password"] == ["m33t"]
+    assert "(Europe/Berlin)" in message.body
+    assert cancel_link(message).startswith(f"https://portal.example/w/{webinar.slug}/cancel/")
+
+    ((name, content, mimetype),) = message.attachments
+    assert name == "webinar.ics" and mimetype.startswith("text/calendar")
+    event = next(iter(Calendar.from_ical(content).walk("VEVENT")))
+    assert str(event["uid"]) == f"meeting-{webinar.meeting_id}@portal.example"
+    assert event.decoded("dtstart") == webinar.starts_at
+    assert str(event["summary"]) == webinar.title
+    assert Registration.objects.get().confirmation_sent_at is not None
+
+
+def test_calendar_uid_is_the_published_feeds_uid(webinar, commit, mailoutbox, settings, client):
+    settings.SITE_URL = "http://testserver"
+    webinar.meeting.is_published = True
+    webinar.meeting.save()
+    with commit():
+        register(webinar)
+    ((_, content, _),) = mailoutbox[0].attachments
+    mailed = str(next(iter(Calendar.from_ical(content).walk("VEVENT")))["uid"])
+    feed = client.get(f"/p/{webinar.customer.slug}/meetings.ics")
+    assert feed.status_code == 200
+    uids = [str(e["uid"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")]
+    assert mailed in uids
+
+
+def test_cancel_link_needs_no_login_and_promotes_the_waiting_list(webinar, commit, mailoutbox):
+    services.webinar_update(webinar=webinar, capacity=1)
+    with commit():
+        register(webinar)
+        register(webinar, "next@example.com")
+    link = urlsplit(cancel_link(mailoutbox[0])).path
+    anonymous = Client(enforce_csrf_checks=True)
+    ask = anonymous.get(link)
+    assert ask.status_code == 200 and "Cancel my registration" in ask.content.decode()
+    assert Registration.objects.get(email="grace@example.com").status == "confirmed"  # GET is safe
+
+    mailoutbox.clear()
+    with commit():
+        done = anonymous.post(link)
+    assert "Your registration is cancelled" in done.content.decode()
+    assert Registration.objects.get(email="grace@example.com").status == "cancelled"
+    assert Registration.objects.get(email="next@example.com").status == "confirmed"
+    assert [m.to for m in mailoutbox] == [["next@example.com"]]
+    assert "already cancelled" in anonymous.post(link).content.decode()
+
+
+def test_tampered_cancel_links_do_nothing(webinar, commit, mailoutbox):
+    with commit():
+        register(webinar)
+    link = urlsplit(cancel_link(mailoutbox[0])).path
+    response = Client().post(link.replace("/cancel/", "/cancel/x"))
+    assert response.status_code == 404 and "not valid" in response.content.decode()
+    other = Client().post(link.replace(webinar.slug, "another-webinar"))
+    assert other.status_code == 404
+    assert Registration.objects.get().status == "confirmed"
+
+
+def test_rejection_mail_carries_the_hosts_message(webinar, commit, mailoutbox):
+    registration = RegistrationFactory(webinar=webinar, status=Registration.Status.PENDING)
+    with commit():
+        services.registration_reject(registration=registration, message="Only <partners>, sorry.")
+    (message,) = mailoutbox
+    assert message.subject == "Your registration for Rocket science 101"
+    assert "Only <partners>, sorry." in message.body  # plain text, not HTML-escaped
+    assert not message.attachments
+
+
+def test_a_mail_for_a_status_that_is_gone_is_not_sent(webinar, mailoutbox):
+    from webinars.tasks import send_registration_mail
+
+    registration = RegistrationFactory(webinar=webinar, status=Registration.Status.CANCELLED)
+    send_registration_mail.delay(registration.pk, "confirmation")
+    send_registration_mail.delay(999999, "confirmation")
+    assert mailoutbox == []
+
+
+def test_no_join_link_before_the_meeting_is_on_the_server(webinar, commit, mailoutbox):
+    webinar.meeting.server_meeting_id = ""
+    webinar.meeting.save()
+    with commit():
+        register(webinar)
+    assert "Your join link will follow" in mailoutbox[0].body

@@ -1,0 +1,97 @@
+import datetime as dt
+import types
+import zoneinfo
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tests.webinars.factories import QuestionFactory, RegistrationFactory
+from webinars import selectors
+from webinars.models import Question, Registration
+
+pytestmark = pytest.mark.django_db
+
+BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def questions(webinar):
+    kinds = [
+        ("Role", Question.Kind.SINGLE_CHOICE, "Dev\nOps"),
+        ("Topics", Question.Kind.MULTIPLE_CHOICE, "A\nB\nC"),
+        ("News", Question.Kind.CHECKBOX, ""),
+        ("Day", Question.Kind.DATE, ""),
+        ("Phone at work", Question.Kind.PHONE, ""),
+        ("Notes", Question.Kind.LONG_TEXT, ""),
+    ]
+    return [
+        QuestionFactory(webinar=webinar, label=label, kind=kind, choices=choices, position=i)
+        for i, (label, kind, choices) in enumerate(kinds, start=1)
+    ]
+
+
+def test_table_columns_and_typed_values(webinar, questions):
+    role, topics, news, day, phone, notes = questions
+    created = dt.datetime(2025, 1, 2, 9, 30, tzinfo=dt.UTC)
+    RegistrationFactory(
+        webinar=webinar,
+        first_name="Ada",
+        created_at=created,
+        consent=True,
+        source_url="https://www.customer.example/",
+        answers={
+            str(role.pk): "Dev",
+            str(topics.pk): ["A", "C"],
+            str(news.pk): True,
+            str(day.pk): "2031-05-06",
+            str(phone.pk): "+1 555",
+        },
+    )
+    RegistrationFactory(
+        webinar=webinar, first_name="Bo", status=Registration.Status.WAITLISTED, confirmed_at=None
+    )
+    notes.archived_at = timezone.now()  # removed from the form: its column stays, marked
+    notes.save()
+    header, rows = selectors.registration_table(webinar)
+    assert isinstance(rows, types.GeneratorType)  # streamed, never a list
+    assert header == selectors.FIXED_COLUMNS + [
+        "Role", "Topics", "News", "Day", "Phone at work", "Notes (removed)",
+    ]  # fmt: skip
+    first, second = list(rows)
+    record = dict(zip(header, first, strict=True))
+    assert record["Registered at"] == created and record["Registered at"].tzinfo == BERLIN
+    assert record["Status"] == "Registered" and record["Consent"] is True
+    assert record["Confirmed at"].tzinfo is not None and record["Cancelled at"] is None
+    assert record["Topics"] == "A, C" and record["News"] is True
+    assert record["Day"] == dt.date(2031, 5, 6) and record["Role"] == "Dev"
+    assert record["Notes (removed)"] is None
+    assert record["Page it came from"] == "https://www.customer.example/"
+    assert dict(zip(header, second, strict=True))["Status"] == "On the waiting list"
+
+
+def test_table_queries_are_constant(webinar, questions):
+    def queries(n):
+        RegistrationFactory.create_batch(n, webinar=webinar, answers={str(questions[1].pk): ["A"]})
+        with CaptureQueriesContext(connection) as captured:
+            header, rows = selectors.registration_table(webinar)
+            count = sum(1 for _ in rows)
+        return len(captured), count
+
+    two, rows_two = queries(2)
+    twenty, rows_twenty = queries(18)
+    assert (rows_two, rows_twenty) == (2, 20)
+    assert two == twenty <= 2
+
+
+def test_chart_and_counts(webinar):
+    assert selectors.registrations_chart(webinar)["points"] == ""
+    start = timezone.now() - dt.timedelta(days=4)
+    for day in (0, 0, 2, 4):
+        RegistrationFactory(webinar=webinar, created_at=start + dt.timedelta(days=day))
+    chart = selectors.registrations_chart(webinar)
+    assert chart["total"] == 4 and len(chart["points"].split()) == 3
+    assert chart["points"].split()[-1] == "600.0,10.0"  # the running total reaches the top
+    counts = selectors.webinar_counts(webinar)
+    assert counts["confirmed"] == 4 and counts["waiting"] == 0 and counts["attended"] is None

@@ -1,0 +1,212 @@
+"""The host's own webinars, their questions and registrations over the API.
+
+Every write goes through the services; the public registration endpoint for
+custom pages is ``webinars.views.PublicRegistrationView``.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import QueryDict
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import exceptions, mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from meetings.api import IsHost
+from webinars import selectors, services
+from webinars.forms import RegistrationForm, form_data_from_json
+from webinars.models import Question, Registration, Webinar
+from webinars.serializers import (
+    QuestionSerializer,
+    RegistrationCreateSerializer,
+    RegistrationSerializer,
+    RejectSerializer,
+    WebinarSerializer,
+)
+
+
+class WebinarViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The signed-in host's webinars. Delete cancels the webinar and its meeting."""
+
+    serializer_class = WebinarSerializer
+    permission_classes = [permissions.IsAuthenticated, IsHost]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Webinar.objects.none()
+        return selectors.dashboard_webinars(self.request.host).prefetch_related(
+            Prefetch("questions", queryset=Question.objects.order_by("position", "pk"))
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.webinar_create(
+            host=self.request.host, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        if serializer.instance.cancelled_at:
+            raise exceptions.ValidationError(
+                {"non_field_errors": ["A cancelled webinar cannot be changed."]}
+            )
+        serializer.instance = services.webinar_update(
+            webinar=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.webinar_cancel(webinar=instance)
+
+
+class _WebinarChild:
+    """Nested under /webinars/<webinar_pk>/: only the host's own webinar."""
+
+    permission_classes = [permissions.IsAuthenticated, IsHost]
+
+    def get_webinar(self) -> Webinar:
+        if not hasattr(self, "_webinar"):
+            self._webinar = get_object_or_404(
+                Webinar.objects.select_related("customer", "meeting"),
+                pk=self.kwargs["webinar_pk"],
+                host=self.request.host,
+            )
+        return self._webinar
+
+    def get_serializer_context(self):
+        context = super().get_serializer_context()
+        if not getattr(self, "swagger_fake_view", False) and "webinar_pk" in self.kwargs:
+            context["webinar"] = self.get_webinar()
+        return context
+
+
+class QuestionViewSet(
+    _WebinarChild,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The webinar's registration questions, in form order.
+
+    Delete removes a question from the form; a question someone answered is
+    archived instead, so its answers stay in the registrations and exports.
+    """
+
+    serializer_class = QuestionSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Question.objects.none()
+        return (
+            self.get_webinar().questions.filter(archived_at__isnull=True).order_by("position", "pk")
+        )
+
+    def perform_create(self, serializer):
+        serializer.instance = services.question_create(
+            webinar=self.get_webinar(), **serializer.validated_data
+        )
+
+    def perform_update(self, serializer):
+        serializer.instance = services.question_update(
+            question=serializer.instance, **serializer.validated_data
+        )
+
+    def perform_destroy(self, instance):
+        services.question_delete(question=instance)
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter("status", enum=[s.value for s in Registration.Status]),
+        OpenApiParameter("search", str, description="In names, email and organisation."),
+    ]
+)
+class RegistrationViewSet(
+    _WebinarChild,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Registrations of one of the host's webinars; create is for integrations (no rate limit)."""
+
+    serializer_class = RegistrationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Registration.objects.none()
+        params = self.request.query_params
+        return selectors.host_registrations(
+            self.get_webinar(), search=params.get("search", ""), status=params.get("status", "")
+        )
+
+    @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
+    def create(self, request, *args, **kwargs):
+        """Register someone; 200 with the existing registration if the email is registered."""
+        incoming = RegistrationCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        payload = dict(incoming.validated_data)
+        source_url = payload.pop("source_url", "")
+        data = QueryDict(mutable=True)
+        for name, values in form_data_from_json(payload).items():
+            data.setlist(name, values)
+        webinar = self.get_webinar()
+        form = RegistrationForm(data, webinar=webinar, questions=selectors.form_questions(webinar))
+        if not form.is_valid():
+            raise exceptions.ValidationError(
+                {("non_field_errors" if k == "__all__" else k): v for k, v in form.errors.items()}
+            )
+        try:
+            result = services.registration_create(
+                webinar=webinar,
+                source_url=source_url,
+                channel=Registration.Channel.API,
+                **form.registration_data(),
+            )
+        except services.RegistrationRefused as exc:
+            raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
+        return Response(
+            RegistrationSerializer(result.registration).data,
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(request=None, responses=RegistrationSerializer)
+    @action(detail=True, methods=["post"])
+    def approve(self, request, webinar_pk=None, pk=None):
+        """Confirm; the confirmation mail with the join link goes out."""
+        registration = services.registration_approve(registration=self.get_object())
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=RejectSerializer, responses=RegistrationSerializer)
+    @action(detail=True, methods=["post"])
+    def reject(self, request, webinar_pk=None, pk=None):
+        """Reject, with an optional message for the registrant's mail."""
+        body = RejectSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        registration = services.registration_reject(
+            registration=self.get_object(), message=body.validated_data.get("message", "")
+        )
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=None, responses=RegistrationSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, webinar_pk=None, pk=None):
+        """Cancel; a freed seat goes to the first person on the waiting list."""
+        registration = services.registration_cancel(registration=self.get_object())
+        return Response(RegistrationSerializer(registration).data)
+
+    @extend_schema(request=None, responses={202: None})
+    @action(detail=True, methods=["post"], url_path="resend-confirmation")
+    def resend_confirmation(self, request, webinar_pk=None, pk=None):
+        """Send the confirmation mail again."""
+        services.registration_resend_confirmation(registration=self.get_object())
+        return Response(status=status.HTTP_202_ACCEPTED)

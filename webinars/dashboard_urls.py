@@ -1,0 +1,58 @@
+"""Host pages, mounted under /dashboard/webinars/ by portal/urls.py."""
+
+from django.urls import path, register_converter
+
+from webinars import dashboard
+
+
+class ExportFormatConverter:
+    regex = "xlsx|csv"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormatConverter, "export_format")
+
+urlpatterns = [
+    path("", dashboard.webinar_list, name="dashboard-webinars"),
+    path("new/", dashboard.webinar_new, name="dashboard-webinar-new"),
+    path("<int:pk>/", dashboard.webinar_detail, name="dashboard-webinar"),
+    path("<int:pk>/edit/", dashboard.webinar_edit, name="dashboard-webinar-edit"),
+    path("<int:pk>/cancel/", dashboard.webinar_cancel, name="dashboard-webinar-cancel"),
+    path("<int:pk>/questions/", dashboard.questions, name="dashboard-webinar-questions"),
+    path(
+        "<int:pk>/questions/<int:qid>/edit/",
+        dashboard.question_edit,
+        name="dashboard-webinar-question-edit",
+    ),
+    path(
+        "<int:pk>/questions/<int:qid>/delete/",
+        dashboard.question_delete,
+        name="dashboard-webinar-question-delete",
+    ),
+    path(
+        "<int:pk>/questions/<int:qid>/move/",
+        dashboard.question_move,
+        name="dashboard-webinar-question-move",
+    ),
+    path(
+        "<int:pk>/registrations/",
+        dashboard.registrations,
+        name="dashboard-webinar-registrations",
+    ),
+    path(
+        "<int:pk>/registrations.<export_format:fmt>",
+        dashboard.registrations_export,
+        name="dashboard-webinar-export",
+    ),
+    path(
+        "<int:pk>/registrations/<int:rid>/<str:action>/",
+        dashboard.registration_action,
+        name="dashboard-webinar-registration-action",
+    ),
+    path("<int:pk>/custom-page/", dashboard.custom_page, name="dashboard-webinar-custom-page"),
+]

@@ -1,0 +1,511 @@
+"""Spreadsheet exports: one small class per file format, fed a header and rows.
+
+Shaped after pretix's ``base/exporter.py``: whoever knows the data (a selector
+over registrations, a webinar's questions) produces a header and an iterable
+of rows; an exporter only knows a file format. So this module imports nothing
+from the webinars models, and any other list (meetings, hosts) can be
+exported the same way.
+
+Every cell that came from a person goes into a spreadsheet, so every string
+cell, header included, is neutralised against formula injection (OWASP "CSV
+injection"): a leading apostrophe makes Excel and LibreOffice show the text
+instead of evaluating it. Only strings are touched: a negative number is a
+number, not a formula.
+
+Rows are consumed once, in order, and never held: pass a generator or a
+``QuerySet.iterator()``/``values_list().iterator()`` so that an export of
+100,000 registrations needs no more memory than one of 10,000. What a
+column needs is worked out from the types of its values once per batch of
+1,000 rows, not per cell; see ``_Converter``.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from decimal import Decimal
+from itertools import chain, islice, repeat
+from operator import attrgetter, itemgetter
+from tempfile import SpooledTemporaryFile
+from types import SimpleNamespace
+from typing import BinaryIO, ClassVar
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+__all__ = [
+    "EXPORTERS",
+    "CsvExporter",
+    "Exporter",
+    "XlsxExporter",
+    "clean_sheet_title",
+    "content_disposition",
+    "neutralise",
+]
+
+PROGRESS_EVERY = 1_000
+#: First characters that make a spreadsheet treat a cell as a formula (OWASP).
+FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+#: Exports are spooled in memory up to this size, then on disk.
+SPOOL_MAX_SIZE = 8 * 1024 * 1024
+
+Row = Sequence[object]
+Progress = Callable[[int], None]
+Convert = Callable[[object], object]
+
+
+def neutralise(value: object) -> object:
+    """Prefix an apostrophe to a string a spreadsheet would run as a formula; leave the rest.
+
+    Numbers, dates and booleans pass unchanged (``-5`` stays a number), so
+    only text a person typed can be affected.
+    """
+    if isinstance(value, str) and value[:1] in FORMULA_TRIGGERS:
+        return "'" + value
+    return value
+
+
+def _zone(name: str) -> tzinfo:
+    return UTC if name == "UTC" else ZoneInfo(name)
+
+
+#: Types written as they are unless a format converts them.
+_PLAIN = frozenset((type(None), bool, int, float, Decimal, date, time, timedelta))
+_TEXT = frozenset((str, type(None)))
+#: What openpyxl refuses, and what XML cannot hold at all (lone surrogates, U+FFFE, U+FFFF).
+_XLSX_ILLEGAL = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]")
+_FIRST_CHARACTER = itemgetter(slice(0, 1))  # s[:1], in C
+_TZINFO = attrgetter("tzinfo")
+
+
+class _Converter:
+    """Converts rows a batch of 1,000 at a time, and each batch a column at a time.
+
+    The set of a column's value types in the batch, computed in C, decides
+    what the column needs: nothing (numbers, dates, empty cells); one test of
+    all its texts at once, also in C, and a fix only if one of them starts
+    with a formula trigger or holds a control character; or a conversion per
+    cell (datetimes, mixed or unknown types). So the per-cell Python work is
+    left to the cells that need it, and no column is trusted on its first
+    value: an answer column of numbers that later holds "=cmd" is seen in
+    that batch. Rows of unequal length (rare) are converted cell by cell.
+    """
+
+    def __init__(
+        self,
+        *,
+        text: Callable[[str], object],
+        converters: dict[type, Convert],
+        printable: bool = False,
+        special: frozenset[str] = frozenset(),
+        datetimes: Callable[[Sequence[datetime]], list[object] | None] | None = None,
+    ) -> None:
+        """What a format needs, given once per export.
+
+        ``text`` cleans one string; ``converters`` convert the other types that
+        need it; ``printable``: a text must have no control character;
+        ``special``: whole texts that ``text`` must see too; ``datetimes`` may
+        convert a column of datetimes at once, or return ``None`` to have it
+        done cell by cell.
+        """
+        self.text = text
+        self.printable = printable
+        self.special = special
+        self.datetimes = datetimes
+        self.passthrough = _PLAIN - converters.keys()
+        self.table: dict[type, Convert | None] = dict.fromkeys(self.passthrough)
+        self.table.update(converters)
+        self.table[str] = text
+
+    def one(self, row: Row) -> list[object]:
+        """One row converted cell by cell (the header)."""
+        return list(map(self.cell, row))
+
+    def cell(self, value: object) -> object:
+        convert = self.table.get(type(value), self._resolve)
+        return value if convert is None else convert(value)
+
+    def batches(self, rows: Iterable[Row]) -> Iterator[Sequence[Row]]:
+        """The rows converted, in lists of ``PROGRESS_EVERY`` (the last one shorter)."""
+        rows = iter(rows)
+        column, cell = self._column, self.cell
+        while batch := list(islice(rows, PROGRESS_EVERY)):
+            if len(set(map(len, batch))) == 1 and batch[0]:
+                yield list(zip(*map(column, zip(*batch, strict=True)), strict=True))
+            else:
+                yield [list(map(cell, row)) for row in batch]
+            if len(batch) < PROGRESS_EVERY:
+                return
+
+    def _column(self, column: Sequence[object]) -> Sequence[object]:
+        kinds = set(map(type, column))
+        if kinds <= self.passthrough:
+            return column
+        if kinds <= _TEXT:
+            if (
+                FORMULA_TRIGGERS.isdisjoint(map(_FIRST_CHARACTER, filter(None, column)))
+                and (not self.printable or all(map(str.isprintable, filter(None, column))))
+                and (not self.special or self.special.isdisjoint(column))
+            ):
+                return column
+            text = self.text
+            return [value if value is None else text(value) for value in column]
+        if len(kinds) == 1 and datetime in kinds and self.datetimes is not None:
+            converted = self.datetimes(column)
+            if converted is not None:
+                return converted
+        return list(map(self.cell, column))
+
+    def _resolve(self, value: object) -> object:
+        """Convert a value of a type not in the table, after adding that type to it."""
+        kind = type(value)
+        convert: Convert | None
+        if isinstance(value, str):  # SafeString: cleaned like any text
+            convert = self.text
+        elif isinstance(value, bool | int | float | Decimal):  # IntEnum: the plain number
+            convert = next(base for base in (bool, int, float, Decimal) if isinstance(value, base))
+        elif isinstance(value, datetime | date | time | timedelta):  # a subclass
+            base = next(b for b in (datetime, date, time, timedelta) if isinstance(value, b))
+            convert = self.table.get(base)
+        else:  # UUID, a lazy translation, anything else: its text
+            convert = self._as_text
+        self.table[kind] = convert
+        return value if convert is None else convert(value)
+
+    def _as_text(self, value: object) -> object:
+        return self.text(str(value))
+
+
+# --- helpers the HTTP side needs --------------------------------------------------
+
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._() -]+")
+_UNDERSCORES = re.compile(r"[ _]*_[ _]*")
+
+
+def content_disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback and the exact name in RFC 5987 ``filename*``.
+
+    Old clients read the plain ``filename``; every current browser prefers
+    ``filename*``. Path separators, control characters and quotes never make
+    it into either (a webinar title "Q1/Q2" gives "Q1-Q2").
+    """
+    name = "".join(ch for ch in filename if unicodedata.category(ch)[0] != "C")
+    name = name.replace("/", "-").replace("\\", "-").replace('"', "'").strip().lstrip(".")
+    name = name[:150] or "export"
+    stem, extension = os.path.splitext(name)
+    fallback = (_ascii(stem) or "export") + _ascii(extension)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def _ascii(text: str) -> str:
+    """Accents dropped ("é" is "e"), anything else outside a safe set an underscore."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _UNDERSCORES.sub("_", _UNSAFE_IN_FILENAME.sub("_", kept)).strip(" _")
+
+
+_SHEET_TITLE_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+
+
+def clean_sheet_title(title: str) -> str:
+    """Clean a title to Excel's rules: at most 31 characters, none of ``[]:*?/\\``, not blank.
+
+    Excel counts UTF-16 units, also refuses an apostrophe at either end and
+    reserves "History"; a forbidden character becomes a space, so
+    "Q1/Q2: intro" reads "Q1 Q2 intro".
+    """
+    cleaned = _SHEET_TITLE_FORBIDDEN.sub(" ", ILLEGAL_CHARACTERS_RE.sub("", title))
+    cleaned = " ".join(cleaned.split()).strip("'").strip()
+    while len(cleaned.encode("utf-16-le")) > 62:  # 31 UTF-16 code units
+        cleaned = cleaned[:-1].rstrip().rstrip("'")
+    if not cleaned:
+        return "Sheet1"
+    if cleaned.casefold() == "history":
+        return f"{cleaned} (1)"
+    return cleaned
+
+
+# --- exporters --------------------------------------------------------------------
+
+
+class Exporter:
+    """A file format. Subclasses write a header and rows to a binary stream.
+
+    ``write()`` returns how many data rows it wrote and calls ``progress``
+    with the running count after every 1,000 rows (a Celery task can report
+    it). ``time_zone`` is the zone aware datetimes are shown in: spreadsheets
+    have no zones, so the customer's zone is the one that makes sense.
+    """
+
+    identifier: ClassVar[str]
+    verbose_name: ClassVar[str]
+    extension: ClassVar[str]
+    content_type: ClassVar[str]
+
+    def write(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        out: BinaryIO,
+        *,
+        sheet_title: str = "Registrations",
+        progress: Progress | None = None,
+        time_zone: str = "UTC",
+    ) -> int:
+        raise NotImplementedError
+
+    def response(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        *,
+        filename: str,
+        sheet_title: str = "Registrations",
+        time_zone: str = "UTC",
+    ) -> HttpResponse:
+        """The whole file, spooled (memory up to 8 MB, then a temporary file), as a download."""
+        spool = SpooledTemporaryFile(max_size=SPOOL_MAX_SIZE)  # FileResponse closes it
+        try:
+            self.write(header, rows, spool, sheet_title=sheet_title, time_zone=time_zone)
+            spool.seek(0)
+        except BaseException:
+            spool.close()
+            raise
+        response = FileResponse(spool, content_type=self.content_type)
+        return self._attach(response, filename)
+
+    def _attach(self, response: HttpResponse, filename: str) -> HttpResponse:
+        if not filename.lower().endswith(f".{self.extension}"):
+            filename = f"{filename}.{self.extension}"
+        response["Content-Disposition"] = content_disposition(filename)
+        response["Cache-Control"] = "private, no-store"  # personal data
+        return response
+
+
+class XlsxExporter(Exporter):
+    """Excel, through openpyxl's write-only mode: typed cells, a frozen bold header, a filter.
+
+    Why ``response()`` spools the file instead of streaming it while rows are
+    written: an .xlsx is a ZIP of XML parts, and openpyxl's write-only mode
+    writes the sheet's XML to a temporary file of its own; only ``save()``
+    builds the archive, compressing that file next to parts that can be
+    written only once every cell is known (the styles part lists the styles
+    the cells used; the sheet itself ends with the auto-filter range, which
+    reaches the last row). No byte of the archive exists before the last row
+    has been read, so the best there is is to write the file once, spooled,
+    and send it with ``FileResponse``, which also tells the browser its size.
+    """
+
+    identifier = "xlsx"
+    verbose_name = "Excel (.xlsx)"
+    extension = "xlsx"
+    content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+    DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+    HEADER_FONT = Font(bold=True)
+    HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+    MIN_WIDTH = 8
+    MAX_WIDTH = 60
+    #: Narrower than this and Excel shows ##### instead of the date.
+    TYPE_WIDTHS: ClassVar[dict[type, int]] = {date: 10, datetime: 16}
+
+    def write(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        out: BinaryIO,
+        *,
+        sheet_title: str = "Registrations",
+        progress: Progress | None = None,
+        time_zone: str = "UTC",
+    ) -> int:
+        workbook = Workbook(write_only=True)
+        ws = workbook.create_sheet(clean_sheet_title(sheet_title))
+        converter = self._converter(ws, _zone(time_zone))
+        rows = iter(rows)
+        first = next(rows, None)
+        header_cells = [self._header_cell(ws, value) for value in converter.one(_texts(header))]
+        # What comes before the cells (views, column widths) is written on the first append.
+        ws.freeze_panes = "A2"
+        for index, cell in enumerate(header_cells, 1):
+            width = len(str(cell.value))
+            if first is not None and index <= len(first):
+                width = max(width, self.TYPE_WIDTHS.get(type(first[index - 1]), 0))
+            width = min(max(width + 2, self.MIN_WIDTH), self.MAX_WIDTH)
+            ws.column_dimensions[get_column_letter(index)].width = width
+        count = 0
+        try:
+            ws.append(header_cells)
+            if first is not None:
+                append = ws.append
+                for batch in converter.batches(chain((first,), rows)):
+                    for row in batch:
+                        append(row)
+                    count += len(batch)
+                    if progress is not None and len(batch) == PROGRESS_EVERY:
+                        progress(count)
+            if header_cells:  # written after the rows, so it can cover exactly them
+                ws.auto_filter.ref = f"A1:{get_column_letter(len(header_cells))}{count + 1}"
+            workbook.save(out)
+        except BaseException:
+            _discard(ws)
+            raise
+        return count
+
+    def _header_cell(self, ws, value: object) -> WriteOnlyCell:
+        cell = WriteOnlyCell(ws, value=value)
+        cell.font = self.HEADER_FONT
+        cell.fill = self.HEADER_FILL
+        return cell
+
+    def _converter(self, ws, zone: tzinfo) -> _Converter:
+        datetime_format = self.DATETIME_FORMAT
+        illegal = _XLSX_ILLEGAL.sub
+        errors = frozenset(ERROR_CODES)
+
+        def text(value: str) -> object:
+            # Control characters go first, so that "\x01=cmd" is seen to start with "=".
+            value = neutralise(value if value.isprintable() else illegal("", value))
+            if value in errors:  # "#N/A" typed by a person is text, not an error cell
+                cell = WriteOnlyCell(ws, value)
+                cell.data_type = "s"
+                return cell
+            return value
+
+        def moment(value: datetime) -> WriteOnlyCell:
+            if value.tzinfo is not None:
+                value = value.astimezone(zone).replace(tzinfo=None)
+            cell = WriteOnlyCell(ws)
+            cell.number_format = datetime_format
+            cell.value = value
+            return cell
+
+        def clock(value: time) -> time:
+            return value.replace(tzinfo=None)
+
+        # A date is left to openpyxl, whose own format for it is "yyyy-mm-dd".
+        converters: dict[type, Convert] = {datetime: moment, time: clock}
+        return _Converter(text=text, converters=converters, printable=True, special=errors)
+
+
+class CsvExporter(Exporter):
+    """CSV in UTF-8 with a byte-order mark, so Excel reads accents; dates in ISO 8601.
+
+    ``response()`` streams: rows are read and sent 1,000 at a time while the
+    browser downloads, so the whole file is never in memory. The rows are
+    therefore read after the view has returned, outside its transaction: a
+    database error at that point truncates the download.
+    """
+
+    identifier = "csv"
+    verbose_name = "CSV (.csv)"
+    extension = "csv"
+    content_type = "text/csv; charset=utf-8"
+
+    def write(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        out: BinaryIO,
+        *,
+        sheet_title: str = "Registrations",
+        progress: Progress | None = None,
+        time_zone: str = "UTC",
+    ) -> int:
+        counter = [0]
+        for chunk in self._chunks(header, rows, progress, time_zone, counter):
+            out.write(chunk)
+        return counter[0]
+
+    def response(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        *,
+        filename: str,
+        sheet_title: str = "Registrations",
+        time_zone: str = "UTC",
+    ) -> HttpResponse:
+        chunks = self._chunks(header, rows, None, time_zone, [0])
+        response = StreamingHttpResponse(chunks, content_type=self.content_type)
+        return self._attach(response, filename)
+
+    def _chunks(
+        self,
+        header: list[str],
+        rows: Iterable[Row],
+        progress: Progress | None,
+        time_zone: str,
+        counter: list[int],
+    ) -> Iterator[bytes]:
+        """The encoded file, one chunk per 1,000 rows; ``counter[0]`` counts the rows."""
+        converter = self._converter(_zone(time_zone))
+        lines = ["\ufeff"]  # the csv module writes a line at a time: collecting them is cheapest
+        writer = csv.writer(SimpleNamespace(write=lines.append))
+        writer.writerow(converter.one(_texts(header)))
+        for batch in converter.batches(rows):
+            writer.writerows(batch)
+            yield "".join(lines).encode("utf-8", "replace")  # "replace": a lone surrogate
+            lines.clear()
+            counter[0] += len(batch)
+            if progress is not None and len(batch) == PROGRESS_EVERY:
+                progress(counter[0])
+        if lines:  # no rows: the header alone
+            yield "".join(lines).encode("utf-8", "replace")
+
+    def _converter(self, zone: tzinfo) -> _Converter:
+        def moment(value: datetime) -> str:
+            if value.tzinfo is not None and value.tzinfo is not zone:
+                value = value.astimezone(zone)
+            return value.isoformat()
+
+        def datetimes(column: Sequence[datetime]) -> list[object] | None:
+            """A column at once, in C, unless it mixes naive and aware datetimes."""
+            zones = set(map(_TZINFO, column))
+            if None in zones and len(zones) > 1:
+                return None
+            if zones != {zone} and None not in zones:
+                column = map(datetime.astimezone, column, repeat(zone))  # type: ignore[assignment]
+            return list(map(datetime.isoformat, column))
+
+        # str() of a date, a time, a number is what the csv module writes, ISO 8601 for dates.
+        return _Converter(text=neutralise, converters={datetime: moment}, datetimes=datetimes)
+
+
+def _texts(header: Sequence[object]) -> list[str]:
+    return ["" if name is None else str(name) for name in header]
+
+
+def _discard(ws) -> None:
+    """Remove openpyxl's temporary sheet file after a failed export.
+
+    openpyxl deletes it after a successful ``save()`` and otherwise only at
+    interpreter exit, which for a long-lived worker is never.
+    """
+    writer = getattr(ws, "_writer", None)
+    if writer is None:  # nothing was written yet
+        return
+    try:
+        if not ws.closed:
+            ws.close()  # ends the XML, so that nothing complains when it is collected
+    except Exception:  # noqa: S110 - the error being raised is the one that matters
+        pass
+    try:
+        writer.cleanup()
+    except (OSError, ValueError):
+        pass
+
+
+EXPORTERS: dict[str, Exporter] = {
+    exporter.identifier: exporter for exporter in (XlsxExporter(), CsvExporter())
+}

@@ -1,0 +1,404 @@
+"""Forms: the HTTP boundary of the dashboard and of every registration page.
+
+``RegistrationForm`` is the one validator of a registration, whichever way
+it arrives (built-in page, embedded form, custom page, API), so the field
+names documented for custom pages are the names used here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django import forms
+from django.core.validators import RegexValidator
+
+from webinars.models import Question, Registration, Webinar
+
+DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+phone_validator = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{3,38}$",
+    "Enter a phone number: digits, spaces and + ( ) - . / only, e.g. +49 30 1234567.",
+)
+
+
+class WebinarForm(forms.Form):
+    """Times are entered and shown in the customer's zone (the view activates it)."""
+
+    title = forms.CharField(max_length=200)
+    slug = forms.SlugField(
+        label="Address",
+        max_length=80,
+        required=False,
+        help_text="The page is at /w/<address>/. Leave empty to make one from the title.",
+    )
+    status = forms.ChoiceField(
+        choices=Webinar.Status.choices,
+        initial=Webinar.Status.DRAFT,
+        help_text="Only published webinars take registrations.",
+    )
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 8}),
+        required=False,
+        help_text="Markdown: **bold**, *italic*, [links](https://…), lists, headings.",
+    )
+    speakers = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="One per line, e.g. “Grace Hopper, Head of Research”.",
+    )
+    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_WIDGET)
+    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_WIDGET)
+    capacity = forms.IntegerField(
+        min_value=1, required=False, help_text="Number of seats; empty for no limit."
+    )
+    waiting_list = forms.BooleanField(
+        label="Waiting list when full",
+        required=False,
+        initial=True,
+        help_text="Seats freed by cancellations go to the waiting list in order.",
+    )
+    approval = forms.ChoiceField(
+        choices=Webinar.Approval.choices,
+        initial=Webinar.Approval.AUTOMATIC,
+        widget=forms.RadioSelect,
+    )
+    registration_opens_at = forms.DateTimeField(
+        label="Registration opens",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text="Empty: as soon as the webinar is published.",
+    )
+    registration_closes_at = forms.DateTimeField(
+        label="Registration closes",
+        required=False,
+        widget=DATETIME_WIDGET,
+        help_text="Empty: when the webinar starts.",
+    )
+    consent_text = forms.CharField(
+        label="Consent text",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text="If given, registrants must tick a box agreeing to it (e.g. your privacy terms).",
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("starts_at"), data.get("ends_at")
+        if start and end and end <= start:
+            self.add_error("ends_at", "The webinar must end after it starts.")
+        opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
+        if opens and closes and closes <= opens:
+            self.add_error("registration_closes_at", "Registration must close after it opens.")
+        return data
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label="Question", max_length=300)
+    kind = forms.ChoiceField(label="Type", choices=Question.Kind.choices)
+    required = forms.BooleanField(required=False)
+    help_text = forms.CharField(label="Hint", max_length=300, required=False)
+    choices = forms.CharField(
+        label="Options",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text="For single and multiple choice: one option per line.",
+    )
+    depends_on = forms.ModelChoiceField(
+        label="Ask only if",
+        queryset=Question.objects.none(),
+        required=False,
+        empty_label="(always ask)",
+        help_text="A choice or checkbox question asked before this one.",
+    )
+    depends_on_value = forms.CharField(
+        label="…is answered with",
+        max_length=200,
+        required=False,
+        help_text="One of its options; for a checkbox “yes” or “no”.",
+    )
+
+    def __init__(self, *args, webinar: Webinar, question: Question | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        parents = webinar.questions.filter(
+            archived_at__isnull=True, kind__in=Question.CONDITION_KINDS
+        )
+        if question is not None:
+            parents = parents.exclude(pk=question.pk).filter(position__lte=question.position)
+        self.fields["depends_on"].queryset = parents.order_by("position", "pk")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("depends_on") is None:
+            data["depends_on_value"] = ""
+        return data
+
+
+class RejectForm(forms.Form):
+    message = forms.CharField(
+        label="Message to the registrant (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+    )
+
+
+class RegistrationFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    status = forms.ChoiceField(
+        choices=[("", "All statuses"), *Registration.Status.choices], required=False
+    )
+
+
+# --- the registration form ---------------------------------------------------------
+
+FIXED_FIELDS = ("first_name", "last_name", "email", "organisation", "phone")
+HONEYPOT = "website"
+
+
+@dataclass(frozen=True)
+class Row:
+    """One field of the form as the templates lay it out."""
+
+    field: forms.BoundField
+    required: bool
+    group: bool  # radio buttons or checkboxes in a <fieldset>
+    checkbox: bool  # a single checkbox, its label after it
+    depends_on: str = ""  # the field name this one depends on
+    depends_value: str = ""
+
+
+def _question_field(question: Question) -> forms.Field:
+    common = {"label": question.label, "required": False, "help_text": question.help_text}
+    kind = question.kind
+    if kind == Question.Kind.LONG_TEXT:
+        return forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), **common)
+    if kind == Question.Kind.SINGLE_CHOICE:
+        return forms.ChoiceField(
+            choices=[(c, c) for c in question.choice_list], widget=forms.RadioSelect, **common
+        )
+    if kind == Question.Kind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(c, c) for c in question.choice_list],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    if kind == Question.Kind.CHECKBOX:
+        return forms.BooleanField(**common)
+    if kind == Question.Kind.DATE:
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            input_formats=["%Y-%m-%d"],
+            **common,
+        )
+    if kind == Question.Kind.PHONE:
+        return forms.CharField(
+            max_length=40,
+            validators=[phone_validator],
+            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+            **common,
+        )
+    return forms.CharField(max_length=300, **common)
+
+
+def _answer(question: Question, value: object) -> object:
+    """The stored form of an answer: str, list of str, bool, or an ISO date string."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _empty(value: object) -> bool:
+    return value in (None, "", [], False)
+
+
+def _matches(question: Question, answer: object, wanted: str) -> bool:
+    if question.kind == Question.Kind.CHECKBOX:
+        return ("yes" if answer else "no") == wanted
+    if isinstance(answer, list):
+        return wanted in answer
+    return answer == wanted
+
+
+class RegistrationForm(forms.Form):
+    """Fixed fields, then one ``q_<id>`` field per question, the consent box and the honeypot.
+
+    Question fields are optional at field level: whether one is required
+    depends on the answers to the questions it depends on, which ``clean``
+    decides; the answers to questions that were not asked are dropped.
+    """
+
+    first_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+    )
+    last_name = forms.CharField(
+        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+    )
+    email = forms.EmailField(
+        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+    organisation = forms.CharField(
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    phone = forms.CharField(
+        max_length=40,
+        required=False,
+        validators=[phone_validator],
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+    )
+
+    def __init__(self, *args, webinar: Webinar, questions: list[Question], **kwargs):
+        kwargs.setdefault("auto_id", "reg-%s")
+        super().__init__(*args, **kwargs)
+        self.webinar = webinar
+        self.questions = [q for q in questions if q.archived_at is None]
+        for question in self.questions:
+            self.fields[question.field_name] = _question_field(question)
+        if webinar.consent_text:
+            self.fields["consent"] = forms.BooleanField(
+                label=webinar.consent_text,
+                error_messages={"required": "Please agree to continue."},
+            )
+        self.fields[HONEYPOT] = forms.CharField(
+            required=False,
+            label="Leave this field empty",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+        )
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+        for question in self.questions:
+            if question.required:
+                self.fields[question.field_name].widget.attrs["aria-required"] = "true"
+
+    @property
+    def is_bot(self) -> bool:
+        return bool(self.data.get(HONEYPOT))
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Tie each error to its field, for screen readers.
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            ids = [f"{self[name].auto_id}-error"]
+            if self.fields[name].help_text:
+                ids.append(f"{self[name].auto_id}-help")
+            attrs["aria-describedby"] = " ".join(ids)
+            attrs["aria-invalid"] = "true"
+
+    def clean_website(self):
+        if self.cleaned_data.get(HONEYPOT):
+            raise forms.ValidationError("Leave this field empty.")
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        answers: dict[str, object] = {}
+        asked: dict[int, object] = {}  # question id -> answer, for questions that were asked
+        by_id = {q.pk: q for q in self.questions}
+        for question in self.questions:
+            name = question.field_name
+            parent = by_id.get(question.depends_on_id)
+            if parent is not None and (
+                parent.pk not in asked
+                or not _matches(parent, asked[parent.pk], question.depends_on_value)
+            ):
+                self._errors.pop(name, None)
+                data.pop(name, None)
+                continue
+            if name in self._errors:
+                asked[question.pk] = None
+                continue
+            value = data.get(name)
+            asked[question.pk] = value
+            if _empty(value):
+                if question.required:
+                    self.add_error(name, "This question needs an answer.")
+                if question.kind != Question.Kind.CHECKBOX:
+                    continue
+            answers[str(question.pk)] = _answer(question, value)
+        data["answers"] = answers
+        return data
+
+    def registration_data(self) -> dict:
+        """Keyword arguments for services.registration_create."""
+        data = self.cleaned_data
+        return {
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "email": data["email"],
+            "organisation": data.get("organisation", ""),
+            "phone": data.get("phone", ""),
+            "answers": data["answers"],
+            "consent": bool(data.get("consent")),
+        }
+
+    def rows(self) -> list[Row]:
+        """Every visible field, in order, with what the template needs to lay it out."""
+        by_id = {q.pk: q for q in self.questions}
+        rows = []
+        for name in self.fields:
+            if name == HONEYPOT:
+                continue
+            field = self.fields[name]
+            question = next((q for q in self.questions if q.field_name == name), None)
+            depends_on = depends_value = ""
+            required = field.required
+            if question is not None:
+                required = question.required
+                parent = by_id.get(question.depends_on_id)
+                if parent is not None:
+                    depends_on, depends_value = parent.field_name, question.depends_on_value
+            rows.append(
+                Row(
+                    field=self[name],
+                    required=required,
+                    group=isinstance(
+                        field.widget, forms.RadioSelect | forms.CheckboxSelectMultiple
+                    ),
+                    checkbox=isinstance(field, forms.BooleanField),
+                    depends_on=depends_on,
+                    depends_value=depends_value,
+                )
+            )
+        return rows
+
+    @property
+    def honeypot(self) -> forms.BoundField:
+        return self[HONEYPOT]
+
+
+def form_data_from_json(payload: dict) -> dict[str, list[str]]:
+    """A JSON body as the form-encoded fields a browser would send for the same answers.
+
+    Lists stay lists (multiple choice); true becomes "on" and false is left
+    out (checkboxes); numbers become text. Answers may also come nested, as
+    ``"answers": {"<question id>": value}``.
+    """
+    flat = {k: v for k, v in payload.items() if k != "answers"}
+    nested = payload.get("answers")
+    if isinstance(nested, dict):
+        for key, value in nested.items():
+            key = str(key)
+            flat[key if key.startswith("q_") else f"q_{key}"] = value
+    data: dict[str, list[str]] = {}
+    for name, value in flat.items():
+        if not isinstance(name, str):
+            continue
+        values = value if isinstance(value, list) else [value]
+        out = []
+        for v in values:
+            if v is True:
+                out.append("on")
+            elif v is False or v is None:
+                continue
+            elif isinstance(v, str | int | float):
+                out.append(str(v))
+        if out:
+            data[name] = out
+    return data

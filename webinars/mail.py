@@ -1,0 +1,119 @@
+"""The mails a registrant receives, built from the stored registration.
+
+Links in mail must be absolute, and mail is sent by a worker with no
+request at hand, so they start from ``settings.SITE_URL``. The
+calendar attachment's UID is the published meeting feed's UID for the same
+meeting, so a calendar that has both merges them into one event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from icalendar import Calendar, Event
+
+from meetings import launch
+from webinars.models import Registration
+from webinars.text import when
+
+CANCEL_SALT = "webinars.cancel-registration"
+
+SUBJECTS = {
+    "confirmation": "You are registered: {title}",
+    "received": "Registration received: {title}",
+    "rejection": "Your registration for {title}",
+    "reminder": "Starting soon: {title}",
+}
+WITH_CALENDAR = ("confirmation", "reminder")
+
+
+def site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def cancel_token(registration: Registration) -> str:
+    """A signed capability: whoever holds the link may cancel this one registration."""
+    return signing.dumps(registration.pk, salt=CANCEL_SALT)
+
+
+def registration_for_cancel_token(token: str) -> int | None:
+    try:
+        pk = signing.loads(token, salt=CANCEL_SALT)
+    except signing.BadSignature:
+        return None
+    return pk if isinstance(pk, int) else None
+
+
+def cancel_url(registration: Registration) -> str:
+    path = reverse(
+        "webinar-cancel-registration",
+        kwargs={"slug": registration.webinar.slug, "token": cancel_token(registration)},
+    )
+    return site_url(path)
+
+
+def personal_join_url(registration: Registration) -> str:
+    """The server's join URL with the registrant's name filled in; "" until the meeting is on it."""
+    meeting = registration.webinar.meeting
+    if not meeting.server_meeting_id:
+        return ""
+    return launch.join_url(meeting, name=registration.full_name)
+
+
+def calendar_file(registration: Registration, join: str) -> bytes:
+    webinar = registration.webinar
+    calendar = Calendar()
+    calendar.add("prodid", "-//Partner portal//Webinars//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", webinar.meeting.calendar_uid)
+    event.add("dtstamp", timezone.now().astimezone(dt.UTC))
+    event.add("dtstart", webinar.starts_at.astimezone(dt.UTC))
+    event.add("dtend", webinar.ends_at.astimezone(dt.UTC))
+    event.add("summary", webinar.title)
+    lines = [f"Join: {join}"] if join else []
+    lines.append(f"Cancel your registration: {cancel_url(registration)}")
+    event.add("description", "\n".join(lines))
+    if join:
+        event.add("url", join)
+    calendar.add_component(event)
+    return calendar.to_ical()
+
+
+def build(registration: Registration, kind: str) -> EmailMessage:
+    webinar = registration.webinar
+    join = personal_join_url(registration) if kind in WITH_CALENDAR else ""
+    context = {
+        "registration": registration,
+        "webinar": webinar,
+        "when": when(webinar),
+        "join_url": join,
+        "meeting_id": webinar.meeting.server_meeting_id,
+        "cancel_url": cancel_url(registration),
+        "page_url": site_url(reverse("webinar-page", kwargs={"slug": webinar.slug})),
+        "host_name": webinar.host.user.get_full_name() or webinar.customer.name,
+    }
+    message = EmailMessage(
+        subject=SUBJECTS[kind].format(title=webinar.title),
+        body=render_to_string(f"webinars/mail/{kind}.txt", context),
+        to=[registration.email],
+        reply_to=[webinar.host.user.email] if webinar.host.user.email else None,
+    )
+    if kind in WITH_CALENDAR:
+        message.attach(
+            "webinar.ics",
+            calendar_file(registration, join),
+            "text/calendar; charset=utf-8; method=PUBLISH",
+        )
+    return message
+
+
+def send(registration: Registration, kind: str) -> None:
+    build(registration, kind).send()

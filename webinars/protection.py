@@ -1,0 +1,105 @@
+"""What keeps the public registration forms usable by people and costly for bots.
+
+- Form tokens: the embedded form sits in a third-party iframe where the
+  browser may drop every cookie, so it cannot rely on the CSRF cookie. It
+  carries a signed, time-limited token instead, bound to the webinar.
+- Rate limits: fixed-window counters in the cache (Redis in production),
+  per client IP and per webinar.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.http import HttpRequest
+
+TOKEN_SALT = "webinars.registration-form"
+
+
+class BadFormToken(Exception):
+    """The token is missing, tampered with, for another webinar, or expired; ``str`` says which."""
+
+
+def form_token(webinar_id: int) -> str:
+    return signing.dumps({"w": webinar_id}, salt=TOKEN_SALT, compress=False)
+
+
+def check_form_token(token: str, webinar_id: int) -> None:
+    if not token:
+        raise BadFormToken("The form is missing its security token. Reload the page and try again.")
+    try:
+        data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.WEBINAR_FORM_TOKEN_MAX_AGE)
+    except signing.SignatureExpired:
+        raise BadFormToken(
+            "This form has expired. Please submit it again; your answers are kept."
+        ) from None
+    except signing.BadSignature:
+        raise BadFormToken(
+            "This form could not be verified. Reload the page and try again."
+        ) from None
+    if not isinstance(data, dict) or data.get("w") != webinar_id:
+        raise BadFormToken("This form belongs to another webinar. Reload the page and try again.")
+
+
+@dataclass(frozen=True)
+class Limited:
+    """A limit was hit: what to tell the person, and when to try again."""
+
+    reason: str
+    retry_after: int
+
+
+def _parse_rate(rate: str) -> tuple[int, int]:
+    """ "10/600" is 10 requests per 600 seconds."""
+    count, _, seconds = rate.partition("/")
+    return int(count), int(seconds or 60)
+
+
+def _hit(key: str, rate: str) -> int | None:
+    """Count one hit in the current window; the seconds to wait if over the limit, else None."""
+    limit, window = _parse_rate(rate)
+    now = int(time.time())
+    start = now - now % window
+    bucket = f"webinars:rate:{key}:{start}"
+    cache.add(bucket, 0, timeout=window + 5)
+    try:
+        count = cache.incr(bucket)
+    except ValueError:  # evicted between add and incr
+        cache.set(bucket, 1, timeout=window + 5)
+        count = 1
+    if count > limit:
+        return max(1, start + window - now)
+    return None
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR: behind a proxy, the proxy must set it (e.g. gunicorn --forwarded-allow-ips)."""
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
+    """Count this submission against the per-IP and per-webinar limits."""
+    wait = _hit(f"ip:{client_ip(request)}", settings.WEBINAR_RATE_PER_IP)
+    if wait is not None:
+        return Limited(
+            f"Too many registrations from your network. Please try again in {_minutes(wait)}.",
+            wait,
+        )
+    wait = _hit(f"webinar:{webinar_id}", settings.WEBINAR_RATE_PER_WEBINAR)
+    if wait is not None:
+        return Limited(
+            f"Many people are registering right now. Please try again in {_minutes(wait)}.",
+            wait,
+        )
+    return None
+
+
+def _minutes(seconds: int) -> str:
+    if seconds < 60:
+        return "a minute"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minutes"

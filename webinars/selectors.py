@@ -1,0 +1,259 @@
+"""Reads for webinars: lists, counts, the chart and the export table.
+
+Every function here runs a fixed number of queries however many
+registrations there are; pages show the meeting's stored live state and
+attendance (written by the poller) and never call the meeting server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterator
+
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
+
+from meetings.models import MeetingSample
+from portal.accounts.models import Host
+from webinars.models import Question, Registration, Webinar
+
+S = Registration.Status
+
+
+def _count(status: str) -> Count:
+    return Count("registrations", filter=Q(registrations__status=status))
+
+
+def dashboard_webinars(host: Host) -> QuerySet[Webinar]:
+    """The host's webinars with their registration counts, in one query."""
+    return (
+        Webinar.objects.filter(host=host)
+        .select_related("meeting", "customer")
+        .annotate(
+            confirmed_count=_count(S.CONFIRMED),
+            pending_count=_count(S.PENDING),
+            waiting_count=_count(S.WAITLISTED),
+        )
+        .order_by("cancelled_at", "-starts_at", "pk")
+    )
+
+
+def public_webinar(slug: str) -> Webinar | None:
+    return (
+        Webinar.objects.select_related("customer", "meeting", "host__user")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def form_questions(webinar: Webinar) -> list[Question]:
+    """The questions the form asks, in order; archived ones keep their answers, unasked."""
+    return list(webinar.questions.filter(archived_at__isnull=True).order_by("position", "pk"))
+
+
+def all_questions(webinar: Webinar) -> list[Question]:
+    """Every question that may have answers: the form's, in order, then removed ones."""
+    return list(
+        webinar.questions.order_by(F("archived_at").asc(nulls_first=True), "position", "pk")
+    )
+
+
+def webinar_counts(webinar: Webinar) -> dict[str, int | None]:
+    """Registrations by status, and attendance as the meeting server last reported it.
+
+    ``attended`` is the peak number of attendees the poller saw (None when it
+    never saw the meeting live); ``attending`` is the current number while live.
+    """
+    by_status = dict(webinar.registrations.values_list("status").annotate(n=Count("pk")).order_by())
+    meeting = webinar.meeting
+    peak = MeetingSample.objects.filter(meeting=meeting).aggregate(peak=Max("attendees"))["peak"]
+    if meeting.is_live:
+        peak = max(peak or 0, meeting.attendees)
+    return {
+        "confirmed": by_status.get(S.CONFIRMED, 0),
+        "pending": by_status.get(S.PENDING, 0),
+        "waiting": by_status.get(S.WAITLISTED, 0),
+        "rejected": by_status.get(S.REJECTED, 0),
+        "cancelled": by_status.get(S.CANCELLED, 0),
+        "total": sum(by_status.values()),
+        "attended": peak if peak else None,
+        "attending": meeting.attendees if meeting.is_live else None,
+    }
+
+
+def host_registrations(
+    webinar: Webinar, *, search: str = "", status: str = ""
+) -> QuerySet[Registration]:
+    registrations = webinar.registrations.order_by("created_at", "pk")
+    if status:
+        registrations = registrations.filter(status=status)
+    for word in search.split()[:5]:
+        registrations = registrations.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(email__icontains=word)
+            | Q(organisation__icontains=word)
+        )
+    return registrations
+
+
+def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120) -> dict:
+    """An SVG polyline of the running total of registrations, one point per day.
+
+    Cancelled and rejected registrations count on the day they came in: the
+    chart shows interest over time, the counts above it show seats.
+    """
+    zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
+    per_day = list(
+        webinar.registrations.annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values_list("day")
+        .annotate(n=Count("pk"))
+        .order_by("day")
+    )
+    if not per_day:
+        return {"points": "", "total": 0, "days": 0}
+    first, last = per_day[0][0], per_day[-1][0]
+    if first == last:  # one day: a flat line from nothing to the total
+        per_day = [(first - dt.timedelta(days=1), 0), *per_day]
+        first = per_day[0][0]
+    span = max((last - first).days, 1)
+    total = sum(n for _, n in per_day)
+    running, points = 0, []
+    for day, n in per_day:
+        running += n
+        x = (day - first).days / span * width
+        y = height - running / total * (height - 10)
+        points.append(f"{x:.1f},{y:.1f}")
+    return {
+        "points": " ".join(points),
+        "total": total,
+        "days": span + 1,
+        "first": first,
+        "last": last,
+        "width": width,
+        "height": height,
+    }
+
+
+# --- export ----------------------------------------------------------------------
+
+FIXED_COLUMNS = [
+    "Registered at",
+    "Status",
+    "First name",
+    "Last name",
+    "Email",
+    "Organisation",
+    "Phone",
+    "Consent",
+    "Confirmed at",
+    "Cancelled at",
+    "Channel",
+    "Page it came from",
+]
+_ROW_FIELDS = (
+    "created_at",
+    "status",
+    "first_name",
+    "last_name",
+    "email",
+    "organisation",
+    "phone",
+    "consent",
+    "confirmed_at",
+    "cancelled_at",
+    "channel",
+    "source_url",
+    "answers",
+)
+
+
+def _typed(question: Question, value: object) -> object:
+    """An answer as a spreadsheet cell: dates as dates, checkboxes as booleans, lists joined."""
+    if value is None:
+        return None
+    kind = question.kind
+    if kind == Question.Kind.CHECKBOX:
+        return bool(value)
+    if kind == Question.Kind.DATE:
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            return str(value)
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return value
+
+
+def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, object]]:
+    """(question, answer as text) for the answers given, in form order."""
+    rows = []
+    for question in questions:
+        value = _typed(question, (answers or {}).get(str(question.pk)))
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        rows.append((question.label, value))
+    return rows
+
+
+def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[list]]:
+    """The header and a stream of rows: one per registration, a column per question.
+
+    Questions come in form order, then removed (archived) questions, whose
+    answers are kept. Datetimes are aware, in the customer's time zone. Two
+    queries however many rows (questions, then the registrations streamed in
+    chunks): nothing is held in memory but the chunk being written.
+    """
+    zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
+    questions = all_questions(webinar)
+    header = FIXED_COLUMNS + [
+        q.label if q.archived_at is None else f"{q.label} (removed)" for q in questions
+    ]
+    statuses = dict(S.choices)
+    channels = dict(Registration.Channel.choices)
+
+    def local(value: dt.datetime | None) -> dt.datetime | None:
+        return value.astimezone(zone) if value is not None else None
+
+    def rows() -> Iterator[list]:
+        queryset = (
+            Registration.objects.filter(webinar=webinar)
+            .order_by("created_at", "pk")
+            .values_list(*_ROW_FIELDS)
+        )
+        for (
+            created_at,
+            status,
+            first_name,
+            last_name,
+            email,
+            organisation,
+            phone,
+            consent,
+            confirmed_at,
+            cancelled_at,
+            channel,
+            source_url,
+            answers,
+        ) in queryset.iterator(chunk_size=2000):
+            answers = answers or {}
+            yield [
+                local(created_at),
+                statuses.get(status, status),
+                first_name,
+                last_name,
+                email,
+                organisation,
+                phone,
+                consent,
+                local(confirmed_at),
+                local(cancelled_at),
+                channels.get(channel, channel),
+                source_url,
+                *(_typed(q, answers.get(str(q.pk))) for q in questions),
+            ]
+
+    return header, rows()

@@ -1,0 +1,254 @@
+from __future__ import annotations
+
+from django.urls import reverse
+from rest_framework import serializers
+
+from webinars.models import Question, Registration, Webinar
+from webinars.text import render_markdown
+
+# --- hosts' API ----------------------------------------------------------------------------
+
+
+class ChoicesField(serializers.ListField):
+    """Options as a JSON list; stored one per line."""
+
+    child = serializers.CharField(max_length=200)
+
+    def to_representation(self, value: str) -> list[str]:
+        return [line.strip() for line in (value or "").splitlines() if line.strip()]
+
+    def to_internal_value(self, data) -> str:
+        return "\n".join(super().to_internal_value(data))
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    choices = ChoicesField(required=False)
+    field_name = serializers.CharField(read_only=True)
+    depends_on = serializers.PrimaryKeyRelatedField(
+        queryset=Question.objects.none(), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = Question
+        fields = [
+            "id",
+            "field_name",
+            "label",
+            "help_text",
+            "kind",
+            "required",
+            "choices",
+            "depends_on",
+            "depends_on_value",
+            "position",
+            "archived_at",
+        ]
+        read_only_fields = ["position", "archived_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        webinar = self.context.get("webinar")
+        if webinar is not None:
+            self.fields["depends_on"].queryset = webinar.questions.filter(archived_at__isnull=True)
+
+
+class WebinarSerializer(serializers.ModelSerializer):
+    description_html = serializers.SerializerMethodField()
+    questions = serializers.SerializerMethodField()
+    server_meeting_id = serializers.CharField(source="meeting.server_meeting_id", read_only=True)
+    page_url = serializers.SerializerMethodField()
+    embed_url = serializers.SerializerMethodField()
+    register_url = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    slug = serializers.SlugField(max_length=80, required=False, allow_blank=True)
+
+    class Meta:
+        model = Webinar
+        fields = [
+            "id",
+            "slug",
+            "title",
+            "status",
+            "description",
+            "description_html",
+            "speakers",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "registration_opens_at",
+            "registration_closes_at",
+            "approval",
+            "waiting_list",
+            "consent_text",
+            "cancelled_at",
+            "meeting",
+            "server_meeting_id",
+            "page_url",
+            "embed_url",
+            "register_url",
+            "counts",
+            "questions",
+        ]
+        read_only_fields = ["cancelled_at", "meeting"]
+
+    def validate_slug(self, value: str) -> str:
+        taken = Webinar.objects.filter(slug=value)
+        if self.instance is not None:
+            taken = taken.exclude(pk=self.instance.pk)
+        if value and taken.exists():
+            raise serializers.ValidationError("This address is taken.")
+        return value
+
+    def validate(self, attrs):
+        start = attrs.get("starts_at", getattr(self.instance, "starts_at", None))
+        end = attrs.get("ends_at", getattr(self.instance, "ends_at", None))
+        if start and end and end <= start:
+            raise serializers.ValidationError({"ends_at": "The webinar must end after it starts."})
+        return attrs
+
+    def get_description_html(self, webinar: Webinar) -> str:
+        return str(render_markdown(webinar.description))
+
+    def get_questions(self, webinar: Webinar) -> list[dict]:
+        active = [q for q in webinar.questions.all() if q.archived_at is None]
+        return QuestionSerializer(active, many=True).data
+
+    def _url(self, name: str, webinar: Webinar) -> str:
+        path = reverse(name, kwargs={"slug": webinar.slug})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_page_url(self, webinar: Webinar) -> str:
+        return self._url("webinar-page", webinar)
+
+    def get_embed_url(self, webinar: Webinar) -> str:
+        return self._url("webinar-embed", webinar)
+
+    def get_register_url(self, webinar: Webinar) -> str:
+        return self._url("webinar-register", webinar)
+
+    def get_counts(self, webinar: Webinar) -> dict[str, int]:
+        """From the list's annotations when present (no query per webinar)."""
+        if hasattr(webinar, "confirmed_count"):
+            return {
+                "confirmed": webinar.confirmed_count,
+                "pending": webinar.pending_count,
+                "waiting": webinar.waiting_count,
+            }
+        statuses = Registration.Status
+        return {
+            "confirmed": webinar.registrations.filter(status=statuses.CONFIRMED).count(),
+            "pending": webinar.registrations.filter(status=statuses.PENDING).count(),
+            "waiting": webinar.registrations.filter(status=statuses.WAITLISTED).count(),
+        }
+
+
+class RegistrationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Registration
+        fields = [
+            "id",
+            "status",
+            "first_name",
+            "last_name",
+            "email",
+            "organisation",
+            "phone",
+            "answers",
+            "consent",
+            "consent_text",
+            "source_url",
+            "channel",
+            "rejection_message",
+            "created_at",
+            "confirmed_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class RegistrationCreateSerializer(serializers.Serializer):
+    """For integrations: the public form's fields, answers keyed by question id."""
+
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(max_length=254)
+    organisation = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    answers = serializers.DictField(
+        required=False,
+        default=dict,
+        help_text='{"<question id>": answer}: text, a list for multiple choice, '
+        "true/false for a checkbox, YYYY-MM-DD for a date.",
+    )
+    consent = serializers.BooleanField(required=False, default=False)
+    source_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
+
+
+class RejectSerializer(serializers.Serializer):
+    message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+
+
+# --- the public endpoint, for the schema --------------------------------------------------
+
+
+class PublicRegistrationSerializer(serializers.Serializer):
+    """What ``POST /w/<slug>/register`` reads (documentation only: the form validates)."""
+
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(max_length=254)
+    organisation = serializers.CharField(max_length=200, required=False)
+    phone = serializers.CharField(max_length=40, required=False)
+    consent = serializers.BooleanField(
+        required=False, help_text="Required (true / on) when the webinar has a consent text."
+    )
+    source_url = serializers.URLField(
+        required=False, help_text="The page the form is on; defaults to the Referer."
+    )
+    success_url = serializers.URLField(
+        required=False,
+        help_text="Plain HTML forms only: where to send the browser afterwards "
+        "(303, with ?registration=<status>). Must be on an allowed origin.",
+    )
+    website = serializers.CharField(
+        required=False, help_text="Honeypot: hide it and leave it empty; filled in means a bot."
+    )
+    answers = serializers.DictField(
+        required=False,
+        help_text='JSON only, instead of q_<id> fields: {"<question id>": answer}.',
+    )
+    q_id = serializers.CharField(
+        required=False,
+        help_text="Stands for one field per question, named q_<question id> (see the "
+        "host's custom page recipe). Multiple choice: repeat the field or send a list. "
+        "Checkbox: on / true. Date: YYYY-MM-DD.",
+    )
+
+
+class PublicRegistrationResultSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=Registration.Status.choices)
+    created = serializers.BooleanField(help_text="False: this email was registered already.")
+    message = serializers.CharField(help_text="A sentence to show the person.")
+
+
+class PublicErrorSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="A sentence to show the person.")
+    code = serializers.ChoiceField(
+        choices=[
+            "invalid",
+            "bot",
+            "draft",
+            "cancelled",
+            "not_yet_open",
+            "closed",
+            "full",
+            "rate_limited",
+            "origin_not_allowed",
+            "not_found",
+        ]
+    )
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Messages per field name; non_field_errors for the form as a whole.",
+    )

@@ -1,0 +1,536 @@
+"""Writes for webinars: the only code that creates webinars, questions and registrations.
+
+Seats are counted under a row lock on the webinar (``select_for_update``),
+so concurrent registrations queue up on that one row and never overbook; on
+SQLite, where the lock is a no-op, the settings' IMMEDIATE transactions give
+the same one-writer-at-a-time guarantee. Mail is queued to Celery only once
+the transaction commits, with ids, never objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import string
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
+
+from meetings.models import Meeting
+from meetings.services import meeting_cancel, meeting_schedule, meeting_update
+from portal.accounts.models import Host
+from webinars.models import Question, Registration, Webinar
+
+log = logging.getLogger(__name__)
+
+# --- webinars ------------------------------------------------------------------
+
+WEBINAR_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "speakers",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "approval",
+    "waiting_list",
+    "consent_text",
+    "status",
+)
+_MEETING_FIELDS = {"title": "topic", "starts_at": "starts_at", "ends_at": "ends_at"}
+
+
+def _meeting_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:60].strip("-") or "webinar"
+    slug, n = base, 1
+    taken = Webinar.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def webinar_create(
+    *,
+    host: Host,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    slug: str = "",
+    description: str = "",
+    speakers: str = "",
+    capacity: int | None = None,
+    registration_opens_at: dt.datetime | None = None,
+    registration_closes_at: dt.datetime | None = None,
+    approval: str = Webinar.Approval.AUTOMATIC,
+    waiting_list: bool = True,
+    consent_text: str = "",
+    status: str = Webinar.Status.DRAFT,
+    meeting_password: str | None = None,
+) -> Webinar:
+    """Save the webinar and schedule its meeting (a webinar, meeting_type 3) in one transaction.
+
+    The meeting is pushed to the server after the commit, by the meetings
+    services: if the server is down the webinar is kept and registration
+    works; the meeting catches up with backoff.
+    """
+    webinar = Webinar(
+        customer=host.customer,
+        host=host,
+        title=title,
+        slug=slug or _unique_slug(title),
+        description=description,
+        speakers=speakers,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        approval=approval,
+        waiting_list=waiting_list,
+        consent_text=consent_text,
+        status=status,
+    )
+    webinar.full_clean(exclude=["meeting"])
+    with transaction.atomic():
+        webinar.meeting = meeting_schedule(
+            host=host,
+            topic=title,
+            meeting_type=Meeting.Type.WEBINAR,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            password=_meeting_password() if meeting_password is None else meeting_password,
+        )
+        webinar.save()
+    return webinar
+
+
+def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
+    """Change the webinar; its meeting follows title and times; registrations are never touched.
+
+    A larger capacity (or no limit) promotes people from the waiting list at
+    once; a smaller one keeps everyone who has a seat and only stops new ones.
+    """
+    unknown = set(changes) - set(WEBINAR_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if "slug" in changes and not changes["slug"]:
+        changes["slug"] = _unique_slug(changes.get("title", webinar.title), exclude_pk=webinar.pk)
+    with transaction.atomic():
+        locked = Webinar.objects.select_for_update().select_related("meeting").get(pk=webinar.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        meeting_changes = {
+            _MEETING_FIELDS[name]: getattr(locked, name)
+            for name in _MEETING_FIELDS
+            if getattr(locked.meeting, _MEETING_FIELDS[name]) != getattr(locked, name)
+        }
+        if meeting_changes and locked.meeting.cancelled_at is None:
+            meeting_update(meeting=locked.meeting, **meeting_changes)
+        _promote(locked)
+    return locked
+
+
+def webinar_cancel(*, webinar: Webinar) -> Webinar:
+    """Cancel the webinar and its meeting; registrations stay on record, registration closes."""
+    if webinar.cancelled_at is None:
+        webinar.cancelled_at = timezone.now()
+        webinar.save(update_fields=["cancelled_at", "updated_at"])
+        meeting_cancel(meeting=webinar.meeting)
+    return webinar
+
+
+# --- questions -----------------------------------------------------------------
+
+QUESTION_FIELDS = (
+    "label",
+    "help_text",
+    "kind",
+    "required",
+    "choices",
+    "depends_on",
+    "depends_on_value",
+)
+
+
+def question_has_answers(question: Question) -> bool:
+    return Registration.objects.filter(
+        webinar_id=question.webinar_id, answers__has_key=str(question.pk)
+    ).exists()
+
+
+def question_create(
+    *,
+    webinar: Webinar,
+    label: str,
+    kind: str = Question.Kind.SHORT_TEXT,
+    required: bool = False,
+    help_text: str = "",
+    choices: str = "",
+    depends_on: Question | None = None,
+    depends_on_value: str = "",
+) -> Question:
+    """Add a question at the end of the form."""
+    last = webinar.questions.aggregate(last=Max("position"))["last"]
+    question = Question(
+        webinar=webinar,
+        label=label,
+        kind=kind,
+        required=required,
+        help_text=help_text,
+        choices=choices,
+        depends_on=depends_on,
+        depends_on_value=depends_on_value,
+        position=(last or 0) + 1,
+    )
+    question.full_clean()
+    question.save()
+    return question
+
+
+def question_update(*, question: Question, **changes) -> Question:
+    """Edit a question; answers already given stay as they were given.
+
+    Its type cannot change once someone answered it (the answers would no
+    longer fit); add a new question and remove this one instead.
+    """
+    unknown = set(changes) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if (
+        "kind" in changes
+        and changes["kind"] != question.kind
+        and question.pk
+        and question_has_answers(question)
+    ):
+        raise ValidationError(
+            {
+                "kind": "People have answered this question, so its type cannot change. "
+                "Add a new question and remove this one instead."
+            }
+        )
+    for name, value in changes.items():
+        setattr(question, name, value)
+    question.full_clean()
+    question.save()
+    return question
+
+
+def question_delete(*, question: Question) -> bool:
+    """Remove a question from the form; True if it was archived to keep its answers.
+
+    Questions that depended on it are asked unconditionally from now on.
+    """
+    with transaction.atomic():
+        question.dependents.update(depends_on=None, depends_on_value="")
+        if question_has_answers(question):
+            question.archived_at = timezone.now()
+            question.save(update_fields=["archived_at"])
+            return True
+        question.delete()
+        return False
+
+
+def question_move(*, question: Question, direction: str) -> Question:
+    """Swap with the neighbouring question; a question stays after the one it depends on."""
+    if direction not in ("up", "down"):
+        raise ValueError("direction is up or down")
+    with transaction.atomic():
+        active = list(
+            Question.objects.select_for_update()
+            .filter(webinar_id=question.webinar_id, archived_at__isnull=True)
+            .order_by("position", "pk")
+        )
+        index = next(i for i, q in enumerate(active) if q.pk == question.pk)
+        other_index = index - 1 if direction == "up" else index + 1
+        if not 0 <= other_index < len(active):
+            return question
+        first, second = sorted((index, other_index))
+        if active[second].depends_on_id == active[first].pk:
+            raise ValidationError(
+                f"“{active[second].label}” depends on “{active[first].label}”, "
+                "so it must come after it."
+            )
+        active[first], active[second] = active[second], active[first]
+        for position, q in enumerate(active, start=1):
+            q.position = position
+        Question.objects.bulk_update(active, ["position"])
+    return next(q for q in active if q.pk == question.pk)
+
+
+# --- registrations ---------------------------------------------------------------
+
+
+class RegistrationRefused(Exception):
+    """The webinar takes no (more) registrations; ``code`` for programs, ``str`` for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+REFUSALS = {
+    "draft": "This webinar is not open for registration.",
+    "cancelled": "This webinar has been cancelled.",
+    "not_yet_open": "Registration for this webinar has not opened yet.",
+    "closed": "Registration for this webinar is closed.",
+    "full": "This webinar is fully booked.",
+}
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    registration: Registration
+    created: bool  # False: this email was registered already, nothing changed
+
+
+def registration_create(
+    *,
+    webinar: Webinar,
+    first_name: str,
+    last_name: str,
+    email: str,
+    organisation: str = "",
+    phone: str = "",
+    answers: dict | None = None,
+    consent: bool = False,
+    source_url: str = "",
+    channel: str = Registration.Channel.PAGE,
+    now: dt.datetime | None = None,
+) -> RegistrationResult:
+    """Register one person: a seat if one is free, else the waiting list, else refused.
+
+    One registration per email and webinar, case-insensitively: submitting
+    again returns the existing registration unchanged (``created=False``).
+    Someone who cancelled and registers again gets their row back, at the
+    end of the queue. ``answers`` must be validated already (forms.RegistrationForm).
+    """
+    email = email.strip()
+    now = now or timezone.now()
+    if webinar.consent_text and not consent:
+        raise ValidationError({"consent": "Please agree to continue."})
+    with transaction.atomic():
+        locked = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        existing = Registration.objects.filter(webinar=locked, email__iexact=email).first()
+        if existing is not None and existing.status != Registration.Status.CANCELLED:
+            return RegistrationResult(existing, created=False)
+        state = locked.registration_state(now)
+        if state != "open":
+            raise RegistrationRefused(state, REFUSALS[state])
+        registration = existing or Registration(webinar=locked)
+        registration.first_name = first_name.strip()
+        registration.last_name = last_name.strip()
+        registration.email = email
+        registration.organisation = organisation.strip()
+        registration.phone = phone.strip()
+        registration.answers = answers or {}
+        registration.consent = bool(consent)
+        registration.consent_text = locked.consent_text if consent else ""
+        registration.source_url = source_url[:2000]
+        registration.channel = channel
+        registration.created_at = now
+        registration.cancelled_at = registration.confirmed_at = registration.waitlisted_at = None
+        registration.confirmation_sent_at = registration.reminder_sent_at = None
+        registration.rejection_message = ""
+        _take_seat(locked, registration, now=now)
+        registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            # Another request with this email committed first: that one counts.
+            existing = Registration.objects.get(webinar=locked, email__iexact=email)
+            return RegistrationResult(existing, created=False)
+        _notify_new_status(registration)
+    return RegistrationResult(registration, created=True)
+
+
+def _seated(webinar: Webinar) -> int:
+    return Registration.objects.filter(webinar=webinar, status__in=Registration.SEATED).count()
+
+
+def _has_free_seat(webinar: Webinar) -> bool:
+    return webinar.capacity is None or _seated(webinar) < webinar.capacity
+
+
+def _seat_status(webinar: Webinar) -> str:
+    if webinar.approval == Webinar.Approval.MANUAL:
+        return Registration.Status.PENDING
+    return Registration.Status.CONFIRMED
+
+
+def _take_seat(webinar: Webinar, registration: Registration, *, now: dt.datetime) -> None:
+    """Status for a newcomer; the caller holds the webinar's row lock."""
+    if _has_free_seat(webinar):
+        registration.status = _seat_status(webinar)
+        if registration.status == Registration.Status.CONFIRMED:
+            registration.confirmed_at = now
+    elif webinar.waiting_list:
+        registration.status = Registration.Status.WAITLISTED
+        registration.waitlisted_at = now
+    else:
+        raise RegistrationRefused("full", REFUSALS["full"])
+
+
+def _promote(webinar: Webinar) -> list[Registration]:
+    """Give free seats to the waiting list, first come first served; caller holds the lock."""
+    if webinar.cancelled_at is not None:
+        return []
+    waiting = Registration.objects.filter(
+        webinar=webinar, status=Registration.Status.WAITLISTED
+    ).order_by("waitlisted_at", "pk")
+    if webinar.capacity is not None:
+        free = webinar.capacity - _seated(webinar)
+        if free <= 0:
+            return []
+        waiting = waiting[:free]
+    promoted = list(waiting)
+    now = timezone.now()
+    for registration in promoted:
+        registration.status = _seat_status(webinar)
+        if registration.status == Registration.Status.CONFIRMED:
+            registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        _notify_new_status(registration)
+    return promoted
+
+
+def _locked(registration: Registration) -> tuple[Webinar, Registration]:
+    """Lock the webinar (the seat count), then read the registration afresh under the lock."""
+    webinar = Webinar.objects.select_for_update().get(pk=registration.webinar_id)
+    fresh = Registration.objects.get(pk=registration.pk)
+    fresh.webinar = webinar
+    return webinar, fresh
+
+
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel (by the registrant's link or a host); a freed seat goes to the waiting list."""
+    with transaction.atomic():
+        webinar, registration = _locked(registration)
+        if registration.status == Registration.Status.CANCELLED:
+            return registration
+        held_seat = registration.status in Registration.SEATED
+        registration.status = Registration.Status.CANCELLED
+        registration.cancelled_at = timezone.now()
+        registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        if held_seat:
+            _promote(webinar)
+    return registration
+
+
+def registration_approve(*, registration: Registration) -> Registration:
+    """Confirm a registration; the confirmation mail goes out now.
+
+    A pending registration already holds its seat; one from the waiting list
+    or a rejected one needs a free seat.
+    """
+    with transaction.atomic():
+        webinar, registration = _locked(registration)
+        if registration.status == Registration.Status.CONFIRMED:
+            return registration
+        if registration.status not in Registration.SEATED and not _has_free_seat(webinar):
+            raise ValidationError("No seat is free. Raise the capacity or wait for a cancellation.")
+        registration.status = Registration.Status.CONFIRMED
+        registration.confirmed_at = timezone.now()
+        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        _notify_new_status(registration)
+    return registration
+
+
+def registration_reject(*, registration: Registration, message: str = "") -> Registration:
+    """Reject, telling the person with the host's optional message; the seat is freed."""
+    with transaction.atomic():
+        webinar, registration = _locked(registration)
+        if registration.status == Registration.Status.CANCELLED:
+            raise ValidationError("The registration was cancelled; there is nothing to reject.")
+        if registration.status == Registration.Status.REJECTED:
+            return registration
+        held_seat = registration.status in Registration.SEATED
+        registration.status = Registration.Status.REJECTED
+        registration.rejection_message = message.strip()
+        registration.save(update_fields=["status", "rejection_message", "updated_at"])
+        _notify_new_status(registration)
+        if held_seat:
+            _promote(webinar)
+    return registration
+
+
+def registration_resend_confirmation(*, registration: Registration) -> None:
+    if registration.status != Registration.Status.CONFIRMED:
+        raise ValidationError("Only confirmed registrations have a confirmation to send.")
+    _queue_mail("confirmation", registration.pk)
+
+
+REMINDER_MIN_GAP = dt.timedelta(hours=2)
+
+
+def registrations_remind_due(*, now: dt.datetime | None = None) -> int:
+    """Queue the reminder for every confirmed registration whose webinar is near; once each.
+
+    Each registration is claimed with a conditional UPDATE before its mail is
+    queued, so overlapping beat runs or workers never send one twice. People
+    confirmed less than REMINDER_MIN_GAP ago are skipped: their confirmation
+    is fresh (and they are not reminded later, once the webinar has started).
+    """
+    now = now or timezone.now()
+    window = dt.timedelta(hours=settings.WEBINAR_REMINDER_HOURS)
+    due = Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        reminder_sent_at__isnull=True,
+        confirmed_at__lte=now - REMINDER_MIN_GAP,
+        webinar__status=Webinar.Status.PUBLISHED,
+        webinar__cancelled_at__isnull=True,
+        webinar__starts_at__gt=now,
+        webinar__starts_at__lte=now + window,
+    ).values_list("pk", flat=True)
+    queued = 0
+    for pk in list(due[:1000]):
+        claimed = Registration.objects.filter(pk=pk, reminder_sent_at__isnull=True).update(
+            reminder_sent_at=now
+        )
+        if claimed:
+            _queue_mail("reminder", pk)
+            queued += 1
+    return queued
+
+
+def _notify_new_status(registration: Registration) -> None:
+    """The mail that goes with a status a registration just took."""
+    kind = {
+        Registration.Status.CONFIRMED: "confirmation",
+        Registration.Status.PENDING: "received",
+        Registration.Status.WAITLISTED: "received",
+        Registration.Status.REJECTED: "rejection",
+    }.get(registration.status)
+    if kind:
+        _queue_mail(kind, registration.pk)
+
+
+def _queue_mail(kind: str, registration_id: int) -> None:
+    """Queue the mail once the transaction commits; a broker that is down is logged."""
+    from webinars import tasks
+
+    def enqueue() -> None:
+        try:
+            tasks.send_registration_mail.delay(registration_id, kind)
+        except Exception:  # noqa: BLE001  (kombu raises many types)
+            log.exception("could not queue the %s mail of registration %s", kind, registration_id)
+
+    transaction.on_commit(enqueue)

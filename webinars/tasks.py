@@ -1,0 +1,65 @@
+"""Celery tasks: take ids, fetch, call a service or send one mail."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.utils import timezone
+
+from webinars import mail, services
+from webinars.models import Registration
+
+# A meeting is usually on the server seconds after it is saved; wait this long
+# (retries x countdown) for its ID before sending a mail without a join link.
+JOIN_LINK_RETRIES = 30
+JOIN_LINK_RETRY_SECONDS = 60
+
+
+@shared_task(
+    bind=True,
+    name="webinars.tasks.send_registration_mail",
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    max_retries=8,
+)
+def send_registration_mail(self, registration_id: int, kind: str) -> None:
+    registration = (
+        Registration.objects.select_related(
+            "webinar__meeting", "webinar__customer", "webinar__host__user"
+        )
+        .filter(pk=registration_id)
+        .first()
+    )
+    if registration is None or not _still_relevant(registration, kind):
+        return
+    meeting = registration.webinar.meeting
+    if (
+        kind in mail.WITH_CALENDAR
+        and not meeting.server_meeting_id
+        and self.request.retries < JOIN_LINK_RETRIES
+        and not self.request.is_eager
+    ):
+        raise self.retry(countdown=JOIN_LINK_RETRY_SECONDS, max_retries=JOIN_LINK_RETRIES)
+    mail.send(registration, kind)
+    if kind == "confirmation":
+        Registration.objects.filter(pk=registration_id).update(confirmation_sent_at=timezone.now())
+
+
+def _still_relevant(registration: Registration, kind: str) -> bool:
+    """A mail queued for a status the registration has since left is not sent."""
+    wanted = {
+        "confirmation": {Registration.Status.CONFIRMED},
+        "reminder": {Registration.Status.CONFIRMED},
+        "received": {Registration.Status.PENDING, Registration.Status.WAITLISTED},
+        "rejection": {Registration.Status.REJECTED},
+    }
+    return registration.status in wanted[kind]
+
+
+@shared_task(name="webinars.tasks.send_reminders", ignore_result=True)
+def send_reminders() -> int:
+    """Beat: queue the reminder of every registration whose webinar starts soon."""
+    return services.registrations_remind_due()
