@@ -110,9 +110,14 @@ class ScheduledMeeting:
 
 @dataclass(frozen=True)
 class MeetingStatus:
+    """What the server says of a meeting now; topic and times when it reports them."""
+
     meeting_id: str
     active: bool
     attendees: int = 0
+    topic: str | None = None
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
     details: dict[str, str] = field(default_factory=dict)
 
 

@@ -60,6 +60,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
             "join_form": JoinForm(),
+            "publishing": selectors.publishing(request.host.customer),
         },
     )
 
@@ -118,7 +119,10 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, "Changes saved. The meeting server is being updated.")
             return redirect("dashboard-meeting", pk=pk)
-    return render(request, "dashboard/meeting_form.html", {"form": form, "meeting": meeting})
+    drift = services.meeting_drift(meeting=meeting) if request.method == "GET" else None
+    return render(
+        request, "dashboard/meeting_form.html", {"form": form, "meeting": meeting, "drift": drift}
+    )
 
 
 @host_required

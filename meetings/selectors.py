@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from meetings.models import Meeting
-from portal.accounts.models import Host, QueryToken
+from portal.accounts.models import Customer, Host, QueryToken
 from portal.accounts.services import hash_token
 
 
@@ -64,3 +65,17 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         "width": width,
         "height": height,
     }
+
+
+def publishing(customer: Customer) -> dict:
+    """What a host pastes into the customer's website: feed URLs and an iframe snippet."""
+    from meetings.feeds import FORMATS, feed_path
+
+    base = settings.SITE_URL.rstrip("/")
+    urls = {name: base + feed_path(customer.slug, fmt.extension) for name, fmt in FORMATS.items()}
+    urls["webcal"] = "webcal://" + urls["ics"].split("://", 1)[1]
+    snippet = (
+        f'<iframe src="{urls["html"]}" title="Upcoming meetings of {customer.name}" '
+        'width="100%" height="480" style="border:0" loading="lazy"></iframe>'
+    )
+    return {"urls": urls, "snippet": snippet, "origins": customer.allowed_origins}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
 
-from conferencing.base import MeetingRequest, MeetingType, ServerRefused
+from conferencing.base import ConferencingError, MeetingRequest, MeetingType, ServerRefused
 from meetings.models import Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
@@ -162,3 +163,39 @@ def samples_prune(*, older_than: dt.timedelta) -> int:
     """
     deleted, _ = MeetingSample.objects.filter(taken_at__lt=timezone.now() - older_than).delete()
     return deleted
+
+
+@dataclasses.dataclass(frozen=True)
+class MeetingDrift:
+    """What the server holds for a meeting where it differs from ours."""
+
+    differences: dict[str, tuple[object, object]]  # field -> (ours, the server's)
+    error: str = ""
+
+
+def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
+    """Re-read the server's view before an edit, so the host sees what would be overwritten.
+
+    Only what the server reports is compared; one call, made for one page.
+    """
+    if not meeting.server_meeting_id:
+        return MeetingDrift({}, "The meeting is not on the meeting server yet.")
+    try:
+        theirs = servers.backend().meeting_status(meeting.server_meeting_id)
+    except ConferencingError as exc:
+        return MeetingDrift({}, sync.describe(exc))
+    def minute(value: dt.datetime | None) -> dt.datetime | None:  # the server's precision
+        return value.replace(second=0, microsecond=0) if value else None
+
+    pairs = {
+        "topic": (meeting.topic, theirs.topic),
+        "starts_at": (minute(meeting.starts_at), theirs.start),
+        "ends_at": (minute(meeting.ends_at), theirs.end),
+    }
+    return MeetingDrift(
+        {
+            name: (ours, server)
+            for name, (ours, server) in pairs.items()
+            if server is not None and ours != server
+        }
+    )

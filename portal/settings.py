@@ -232,6 +232,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, hosts and meetings of a web-conferencing partner portal.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "meetings.openapi.add_feed_paths",
+    ],
 }
 
 # --- the meeting server ------------------------------------------------------

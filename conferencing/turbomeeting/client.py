@@ -10,6 +10,7 @@ allows it and are redacted from logs and error messages.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import time
@@ -33,7 +34,7 @@ from conferencing.base import (
     register,
 )
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
-from conferencing.turbomeeting.times import to_server_time, zone
+from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
 
 log = logging.getLogger(__name__)
 
@@ -250,8 +251,20 @@ class TurboMeeting:
             meeting_id=meeting_id,
             active=flag in _ACTIVE,
             attendees=attendees,
+            topic=ret.get("MeetingTopic") or None,
+            start=self._time_or_none(ret, "StartTime"),
+            end=self._time_or_none(ret, "EndTime"),
             details=dict(ret.fields),
         )
+
+    def _time_or_none(self, ret: TMReturn, field: str) -> dt.datetime | None:
+        text = ret.get(field)
+        if not text:
+            return None
+        try:
+            return from_server_time(text, self._tz)
+        except ValueError as exc:
+            raise BadServerResponse(f"meeting_status: <__{field}__> {exc}") from None
 
     def stop_meeting(self, meeting_id: str) -> None:
         """Needs the server's system administrator (integration page: "stop meeting")."""

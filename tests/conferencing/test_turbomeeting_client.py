@@ -235,6 +235,9 @@ def test_status_follows_the_meeting(tm, fake, clock):
         meeting_id=meeting_id,
         active=True,
         attendees=7,
+        topic="Quarterly review </__MeetingTopic__><x>",
+        start=T0 + dt.timedelta(hours=1),
+        end=T0 + dt.timedelta(hours=2),
         details=status.details | {"NumberOfAttendees": "7"},
     )
     [*_, (method, _, params)] = calls(fake, "meeting_status")

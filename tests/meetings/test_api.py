@@ -101,3 +101,15 @@ def test_schema_lists_the_meeting_endpoints(api):
         "/api/v1/meetings/{id}/status/",
         "/api/v1/meetings/{id}/command-file/",
     } <= set(paths)
+
+
+def test_schema_describes_the_public_feeds_as_served(api, host, client):
+    schema = api.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    feed = schema["paths"]["/p/{slug}/meetings.json"]["get"]
+    assert feed["security"] == [{}]
+    described = set(schema["components"]["schemas"]["PublishedMeeting"]["properties"])
+
+    MeetingFactory(host=host, is_published=True)
+    served = client.get(f"/p/{host.customer.slug}/meetings.json").json()
+    assert set(served) == set(schema["components"]["schemas"]["PublishedMeetings"]["properties"])
+    assert set(served["meetings"][0]) == described

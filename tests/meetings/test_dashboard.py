@@ -233,3 +233,31 @@ def test_attendance_chart_from_samples(browser, host):
     )
     page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "<polyline" in page and "Peak 9 attending" in page
+
+
+def test_edit_shows_what_the_server_holds_when_it_differs(browser, host, fake_tm):
+    from meetings.services import meeting_push
+
+    meeting = meeting_push(
+        meeting_id=MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING).pk
+    )
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    assert 'id="drift"' not in page
+
+    fake_tm.meetings[meeting.server_meeting_id].topic = "Changed on the server"
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    assert "The meeting server holds different details." in page
+    assert "Changed on the server" in page
+
+    fake_tm.mode = "down"
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    assert "Could not compare with the meeting server" in page
+
+
+def test_publishing_urls_and_iframe_snippet(browser, host, settings):
+    settings.SITE_URL = "https://portal.example"
+    page = browser.get("/dashboard/").content.decode()
+    slug = host.customer.slug
+    assert f"https://portal.example/p/{slug}/meetings/" in page
+    assert f"webcal://portal.example/p/{slug}/meetings.ics" in page
+    assert "&lt;iframe src=&quot;https://portal.example/p/" in page  # escaped, to copy
