@@ -197,8 +197,11 @@ def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
 
 @host_required
 def join(request: HttpRequest) -> HttpResponse:
-    """The home page's "Join a meeting": off to the server's join page."""
-    form = JoinForm(request.GET or None)
+    """The home page's "Join a meeting": off to the server's join page.
+
+    Posted, so the meeting password stays out of the portal's URLs and logs.
+    """
+    form = JoinForm(request.POST or None)
     if form.is_valid():
         return redirect(
             tm_launch.join_url(

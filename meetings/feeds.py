@@ -658,12 +658,17 @@ def _body(
 ) -> bytes:
     """Rendered once per version and variant; the list is read as of the snapshot's ``now``."""
     key = f"published-meetings:body:{key}"
+    # Themed variants (?accent=, ?compact=) are kept in this process only: a
+    # visitor can ask for millions of colours, and those must not push the
+    # shared cache's rate-limit and lockout counters out.
+    shared = not options
     body = _recent_bodies.get(key)
     if body is None:
-        body = cache.get(key)
+        body = cache.get(key) if shared else None
         if body is None:
             meetings = _listed_meetings(snapshot.customer.pk, snapshot.now)
             body = fmt.render(Listing(snapshot.customer, meetings, request, options))
-            cache.set(key, body, BODY_CACHE_SECONDS)
+            if shared:
+                cache.set(key, body, BODY_CACHE_SECONDS)
         _recent_bodies.put(key, body)
     return body

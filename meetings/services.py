@@ -128,9 +128,9 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
     if password is not None:
         meeting.password = password
     meeting.full_clean()
-    sync.mark_pending(meeting)
+    fields = [*changes, "password_encrypted"] if password is not None else list(changes)
     with transaction.atomic():
-        meeting.save()
+        sync.save_change(meeting, fields)
         _queue_push(meeting)
     return meeting
 
@@ -184,6 +184,7 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
         theirs = servers.backend().meeting_status(meeting.server_meeting_id)
     except ConferencingError as exc:
         return MeetingDrift({}, sync.describe(exc))
+
     def minute(value: dt.datetime | None) -> dt.datetime | None:  # the server's precision
         return value.replace(second=0, microsecond=0) if value else None
 

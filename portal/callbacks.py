@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import hmac
-import ipaddress
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from conferencing.turbomeeting.returns import build_return
+from portal.net import client_ip, in_networks
 
 log = logging.getLogger("portal.callbacks")
 
@@ -19,25 +19,10 @@ class CallbackRefused(Exception):
     """The caller gets Status FAILED with this reason."""
 
 
-def caller_allowed(remote_addr: str, allowed: Iterable[str] | None = None) -> bool:
-    """True when the address is in TM_CALLBACK_ALLOWED_IPS (addresses or networks)."""
-    try:
-        address = ipaddress.ip_address(remote_addr)
-    except ValueError:
-        return False
-    for entry in settings.TM_CALLBACK_ALLOWED_IPS if allowed is None else allowed:
-        try:
-            if address in ipaddress.ip_network(entry.strip(), strict=False):
-                return True
-        except ValueError:
-            log.error("TM_CALLBACK_ALLOWED_IPS has an entry that is not an address: %r", entry)
-    return False
-
-
 def check_caller(request: HttpRequest, *, partner_id: str | None) -> None:
     """Refuse callers outside the allow-list and, where one is sent, a wrong partner ID."""
-    remote = request.META.get("REMOTE_ADDR", "")
-    if not caller_allowed(remote):
+    remote = client_ip(request)
+    if not in_networks(remote, settings.TM_CALLBACK_ALLOWED_IPS):
         log.warning(
             "callback %s refused: caller %s is not in TM_CALLBACK_ALLOWED_IPS", request.path, remote
         )

@@ -106,12 +106,15 @@ AUTH_PASSWORD_VALIDATORS = [
 # sign in through LDAP become hosts of LDAP_CUSTOMER. For a forest with
 # several domains, point LDAP_SERVER_URI at a global catalog: port 3268.
 LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "portal.accounts.lockout.LockoutBackend",  # must stay first
+    "django.contrib.auth.backends.ModelBackend",
+]
 if LDAP_SERVER_URI:
     import ldap
     from django_auth_ldap.config import LDAPSearch
 
-    AUTHENTICATION_BACKENDS.insert(0, "portal.accounts.ldap.HostLDAPBackend")
+    AUTHENTICATION_BACKENDS.insert(1, "portal.accounts.ldap.HostLDAPBackend")
     AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
     AUTH_LDAP_BIND_DN = env("LDAP_BIND_DN", default="")
     AUTH_LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", default="")
@@ -250,6 +253,10 @@ TM_SERVER_TIME_ZONE = env("TM_SERVER_TIME_ZONE", default="UTC")
 # Seconds to wait for the meeting server to answer one call (connecting: a few seconds).
 TM_READ_TIMEOUT = env.float("TM_READ_TIMEOUT", default=10.0)
 TM_CALLBACK_ALLOWED_IPS = env.list("TM_CALLBACK_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed
+# when telling who a caller is (callback allow-list, rate limits). Empty: the
+# connecting address is the caller.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 TM_PASSWORD_ENCODING = env("TM_PASSWORD_ENCODING", default="fernet")
 TM_PASSWORD_KEY = env("TM_PASSWORD_KEY", default="")
 # How long a QueryScheduledMeetingURL handed out at sign-in stays valid (spec: >= 20 min).

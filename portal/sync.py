@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
 from django.db import models, transaction
@@ -40,9 +40,26 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def mark_pending(obj: Synced) -> None:
-    """Note that the server must catch up with a local change; due at once."""
+    """A new row: the server must catch up with it; due at once."""
     obj.sync_state = SyncState.PENDING
     obj.next_sync_at = timezone.now()
+
+
+def save_change(obj: Synced, fields: Iterable[str]) -> None:
+    """Save ``fields`` of an existing row and make it due, bumping its version.
+
+    Only the named fields are written, never those a push or the poller own
+    (the server's IDs, claims, live state), which may have moved on since
+    ``obj`` was read.
+    """
+    obj.sync_state = SyncState.PENDING
+    obj.next_sync_at = timezone.now()
+    obj.sync_version = models.F("sync_version") + 1
+    bookkeeping = ["sync_state", "next_sync_at", "sync_version"]
+    if hasattr(obj, "updated_at"):
+        bookkeeping.append("updated_at")
+    obj.save(update_fields=[*fields, *bookkeeping])
+    obj.refresh_from_db(fields=["sync_version"])
 
 
 def claim(model: type[S], pk: int) -> S | None:
@@ -59,29 +76,42 @@ def claim(model: type[S], pk: int) -> S | None:
 
 
 def push(obj: S, action: Callable[[S], None]) -> S:
-    """Run ``action`` (the server calls) on a claimed row and record how it went."""
-    fields = ["sync_state", "sync_error", "sync_attempts", "next_sync_at", "sync_claimed_until"]
+    """Run ``action`` (the server calls) on a claimed row and record how it went.
+
+    The outcome is written only if the row's version is still the one that
+    was pushed; otherwise a change came in meanwhile, and the row stays
+    pending and due at once, so that change is pushed too.
+    """
+    model = type(obj)
+    pushed = model.objects.filter(pk=obj.pk, sync_version=obj.sync_version)
+    now = timezone.now()
     try:
         action(obj)
     except ConferencingError as exc:
-        obj.sync_attempts += 1
-        obj.sync_state = (
-            SyncState.PENDING if isinstance(exc, ServerUnavailable) else SyncState.FAILED
-        )
-        obj.sync_error = describe(exc)
-        obj.next_sync_at = timezone.now() + backoff(obj.sync_attempts)
-        log.warning(
-            "%s %s not in step with the server: %s", type(obj).__name__, obj.pk, obj.sync_error
+        attempts = obj.sync_attempts + 1
+        error = describe(exc)
+        log.warning("%s %s not in step with the server: %s", model.__name__, obj.pk, error)
+        recorded = pushed.update(
+            sync_state=SyncState.PENDING
+            if isinstance(exc, ServerUnavailable)
+            else SyncState.FAILED,
+            sync_error=error,
+            sync_attempts=attempts,
+            next_sync_at=now + backoff(attempts),
+            sync_claimed_until=None,
         )
     else:
-        obj.sync_state = SyncState.SYNCED
-        obj.sync_error = ""
-        obj.sync_attempts = 0
-        obj.next_sync_at = None
-        obj.synced_at = timezone.now()
-        fields.append("synced_at")
-    obj.sync_claimed_until = None
-    obj.save(update_fields=fields)
+        recorded = pushed.update(
+            sync_state=SyncState.SYNCED,
+            sync_error="",
+            sync_attempts=0,
+            next_sync_at=None,
+            synced_at=now,
+            sync_claimed_until=None,
+        )
+    if not recorded:
+        model.objects.filter(pk=obj.pk).update(sync_claimed_until=None, next_sync_at=now)
+    obj.refresh_from_db()
     return obj
 
 

@@ -17,6 +17,8 @@ from django.core import signing
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from portal.net import client_ip
+
 TOKEN_SALT = "webinars.registration-form"
 
 
@@ -76,14 +78,9 @@ def _hit(key: str, rate: str) -> int | None:
     return None
 
 
-def client_ip(request: HttpRequest) -> str:
-    """REMOTE_ADDR: behind a proxy, the proxy must set it (e.g. gunicorn --forwarded-allow-ips)."""
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
     """Count this submission against the per-IP and per-webinar limits."""
-    wait = _hit(f"ip:{client_ip(request)}", settings.WEBINAR_RATE_PER_IP)
+    wait = _hit(f"ip:{client_ip(request) or 'unknown'}", settings.WEBINAR_RATE_PER_IP)
     if wait is not None:
         return Limited(
             f"Too many registrations from your network. Please try again in {_minutes(wait)}.",

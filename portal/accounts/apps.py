@@ -5,3 +5,7 @@ class AccountsConfig(AppConfig):
     name = "portal.accounts"
     label = "accounts"
     verbose_name = "Customer accounts"
+
+    def ready(self) -> None:
+        from portal import checks  # noqa: F401  (registers the deploy checks)
+        from portal.accounts import lockout  # noqa: F401  (connects its signal receivers)

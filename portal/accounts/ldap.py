@@ -8,12 +8,22 @@ through the same backends) work for them without an account made by hand.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django_auth_ldap.backend import LDAPBackend
 
 from portal.accounts.models import Customer, Host
 
 
 class HostLDAPBackend(LDAPBackend):
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # A directory entry carrying someone's address must not take over a
+        # portal account (django-auth-ldap matches users by name): accounts
+        # with a portal password, and staff, sign in with the database only.
+        existing = get_user_model().objects.filter(username__iexact=username or "").first()
+        if existing is not None and (existing.has_usable_password() or existing.is_staff):
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def authenticate_ldap_user(self, ldap_user, password):
         user = super().authenticate_ldap_user(ldap_user, password)
         if user is not None:

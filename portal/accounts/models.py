@@ -47,6 +47,9 @@ class Synced(models.Model):
     sync_attempts = models.PositiveIntegerField(default=0)
     next_sync_at = models.DateTimeField(null=True, blank=True, db_index=True)
     sync_claimed_until = models.DateTimeField(null=True, blank=True)
+    # Bumped by every change the server must see: a push marks the row synced
+    # only if no change arrived while it was talking to the server.
+    sync_version = models.PositiveIntegerField(default=0)
     synced_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

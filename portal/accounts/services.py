@@ -68,8 +68,7 @@ def customer_update(*, customer: Customer, **changes: Any) -> Customer:
     for name, value in changes.items():
         setattr(customer, name, value)
     customer.full_clean()
-    sync.mark_pending(customer)
-    customer.save()
+    sync.save_change(customer, changes)
     _queue_push(customer)
     return customer
 
@@ -78,8 +77,7 @@ def customer_delete(*, customer: Customer) -> Customer:
     """Mark the customer deleted; its hosts are refused at once, the server follows."""
     now = timezone.now()
     customer.deleted_at = now
-    sync.mark_pending(customer)
-    customer.save()
+    sync.save_change(customer, ["deleted_at"])
     customer.hosts.filter(deleted_at__isnull=True).update(deleted_at=now)
     User.objects.filter(host__customer=customer).update(is_active=False)
     _queue_push(customer)

@@ -8,15 +8,14 @@ per-sign-in URL for their scheduled meetings.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db.models import F
 
 from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
+from portal.accounts import lockout
 from portal.accounts.models import Host, SyncState
 from portal.accounts.services import query_token_issue
 
@@ -34,17 +33,9 @@ class SignIn:
 def sign_in(*, email: str, encrypted_password: str) -> SignIn:
     if not email or not encrypted_password:
         return SignIn("FAILED", "Email and password are required.")
-    throttle_key = "tm-auth-failures:" + hashlib.sha256(email.lower().encode()).hexdigest()
-    if cache.get(throttle_key, 0) >= settings.TM_AUTH_MAX_FAILURES:
-        log.warning("sign-in refused: too many failures for one email")
+    if lockout.is_locked(email):
+        log.warning("sign-in refused: too many failures for one account")
         return SignIn("FAILED", "Too many failed sign-ins. Try again later.")
-
-    def failed(reason: str) -> SignIn:
-        try:
-            cache.incr(throttle_key)
-        except ValueError:
-            cache.set(throttle_key, 1, settings.TM_AUTH_LOCKOUT_SECONDS)
-        return SignIn("FAILED", reason)
 
     try:
         password = decode_password(
@@ -52,30 +43,35 @@ def sign_in(*, email: str, encrypted_password: str) -> SignIn:
         )
     except PasswordDecodeError:
         log.warning("sign-in refused: the password could not be decrypted (check TM_PASSWORD_KEY)")
-        return failed("The password could not be decrypted.")
+        lockout.record_failure(email)
+        return SignIn("FAILED", "The password could not be decrypted.")
 
     known = (
-        Host.objects.select_related("customer")
+        Host.objects.select_related("user", "customer")
         .filter(user__email__iexact=email)
         .order_by(F("deleted_at").asc(nulls_first=True))  # a live host wins over a tombstone
         .first()
     )
     if known is not None and known.is_deleted:
+        if not known.user.check_password(password):  # say "Deleted" only to its owner
+            lockout.record_failure(email)
+            return SignIn("FAILED", "Wrong email or password.")
         return SignIn("Deleted", host=known)
-    # Through every configured backend (the database, LDAP); the database
-    # backend spends the same time on an unknown email as on a wrong password.
+    # Through every configured backend (lockout, the database, LDAP), which
+    # also counts a failure; the database backend spends the same time on an
+    # unknown email as on a wrong password.
     user = authenticate(None, username=email.lower(), password=password)
     host = (
         Host.objects.select_related("user", "customer").filter(user=user).first() if user else None
     )
     if host is None or host.is_deleted:
-        return failed("Wrong email or password.")
+        return SignIn("FAILED", "Wrong email or password.")
     customer = host.customer
     if customer.sync_state != SyncState.SYNCED or not customer.company_uid:
         return SignIn(
             "FAILED", "Your organisation's account is not active on the meeting server yet."
         )
-    cache.delete(throttle_key)
+    lockout.reset(email)
     return SignIn("SUCCEED", host=host, query_token=query_token_issue(host=host))
 
 

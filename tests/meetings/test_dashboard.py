@@ -192,7 +192,7 @@ def test_staff_without_a_host_account(client, admin_user):
 
 
 def test_join_goes_to_the_server(browser, settings):
-    response = browser.get(
+    response = browser.post(
         "/dashboard/join/", {"meeting_id": "123 456", "name": "Bo", "password": ""}
     )
     assert response.status_code == 302
@@ -200,7 +200,7 @@ def test_join_goes_to_the_server(browser, settings):
         settings.TM_SERVER_URL + "/as/wapi/goto_downloader?role=attendee"
     )
     assert "meeting_id=123456" in response.url
-    bad = browser.get("/dashboard/join/", {"meeting_id": "abc", "name": ""})
+    bad = browser.post("/dashboard/join/", {"meeting_id": "abc", "name": ""})
     assert bad.status_code == 200 and bad.context["join_form"].errors
 
 

@@ -162,3 +162,38 @@ def test_backoff_grows_and_is_capped():
     assert delays[:3] == [30, 60, 120]
     assert delays == sorted(delays)
     assert max(delays) == sync.BACKOFF_MAX_SECONDS
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_made_during_a_push_is_pushed_too(fake_tm):
+    import threading
+
+    from django.db import connection
+
+    customer = services.customer_create(name="Old Name", contact_email="it@old.example")
+    services.customer_push(customer_id=customer.pk)
+    fake_tm.latency = 0.4  # the next push talks to the server for a while
+
+    def push():
+        try:
+            services.customer_push(customer_id=customer.pk)
+        finally:
+            connection.close()
+
+    Customer.objects.filter(pk=customer.pk).update(next_sync_at=timezone.now())
+    pushing = threading.Thread(target=push)
+    pushing.start()
+    time_to_claim = 0.15
+    pushing.join(time_to_claim)
+    services.customer_update(customer=Customer.objects.get(pk=customer.pk), name="New Name")
+    pushing.join()
+
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.PENDING  # not "synced" with the old name
+    assert customer.next_sync_at <= timezone.now()
+    fake_tm.latency = 0
+    services.customers_push_due()
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED
+    assert fake_tm.accounts[customer.company_uid].company_name == "New Name"
+    assert len(fake_tm.accounts) == 1

@@ -23,3 +23,10 @@ def test_unhealthy_when_the_meeting_server_is_not(client, fake_tm, mode):
     assert body["status"] == "down"
     assert body["checks"]["meeting_server"]["status"] == "down"
     assert body["checks"]["database"] == {"status": "up"}
+
+
+def test_a_liveness_probe_can_ask_for_the_database_only(client, fake_tm):
+    fake_tm.mode = "down"
+    response = client.get("/healthz?check=database")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"database": {"status": "up"}}

@@ -161,3 +161,19 @@ def test_the_meeting_server_signs_directory_users_in_through_tm_auth(
 
     reply = parse_return(client.get("/tm/auth", params | {"password": "wrong"}).content)
     assert reply.status == "FAILED"
+
+
+@pytest.mark.django_db
+def test_a_directory_entry_cannot_take_over_a_portal_account(client, ldap_settings):
+    from tests.factories import HostFactory
+
+    victim = HostFactory(user__email="grace@corp.example", user__username="grace@corp.example")
+    victim.user.first_name = "Victim"
+    victim.user.save()
+    response = client.post(
+        "/dashboard/login/", {"username": "grace@corp.example", "password": "directory-password"}
+    )
+    assert response.status_code == 200 and response.context["form"].errors
+    victim.user.refresh_from_db()
+    assert victim.user.first_name == "Victim"
+    assert Host.objects.count() == 1

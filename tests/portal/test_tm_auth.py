@@ -98,9 +98,10 @@ def test_allow_list_takes_networks(client, settings):
     assert not auth(client, remote="127.0.0.1", email=host.user.email, password=PASSWORD).ok
 
 
-def test_a_deleted_host_is_reported_deleted(client):
+def test_a_deleted_host_is_reported_deleted_to_its_owner_only(client):
     host = HostFactory()
     services.host_delete(host=host)
+    assert auth(client, email=host.user.email, password="a guess").status == "FAILED"
     reply = auth(client, email=host.user.email, password=PASSWORD)
     assert reply.status == "DELETED"
     assert reply.fields["UserID"] == str(host.pk)
@@ -116,10 +117,29 @@ def test_repeated_failures_are_throttled_per_email(client, settings):
     settings.TM_AUTH_MAX_FAILURES = 3
     host, other = HostFactory(), HostFactory()
     for _ in range(3):
-        assert not auth(client, email=host.user.email, password="guess").ok
+        assert not auth(client, email=host.user.email.upper(), password="guess").ok
     reply = auth(client, email=host.user.email, password=PASSWORD)
     assert reply.status == "FAILED" and "Too many" in reply.reason
     assert auth(client, email=other.user.email, password=PASSWORD).ok
+
+
+def test_one_lockout_for_every_way_to_sign_in(client, settings):
+    """Guesses at the dashboard or the API count for /tm/auth, and the other way round."""
+    from rest_framework.test import APIClient
+
+    settings.TM_AUTH_MAX_FAILURES = 4
+    host = HostFactory()
+    email = host.user.email
+    client.post("/dashboard/login/", {"username": email, "password": "guess 1"})
+    APIClient().post("/api/v1/auth/token/", {"username": email, "password": "guess 2"})
+    auth(client, email=email, password="guess 3")
+    auth(client, email=email, password="guess 4")
+
+    assert "Too many" in auth(client, email=email, password=PASSWORD).reason
+    token = APIClient().post("/api/v1/auth/token/", {"username": email, "password": PASSWORD})
+    assert token.status_code == 400
+    page = client.post("/dashboard/login/", {"username": email, "password": PASSWORD})
+    assert page.status_code == 200 and page.context["form"].errors  # not signed in
 
 
 def test_the_password_is_never_logged(client, caplog):
@@ -203,3 +223,27 @@ def test_query_url_lives_at_least_twenty_minutes(client, settings):
     auth(client, email=host.user.email, password=PASSWORD)
     token = QueryToken.objects.get()
     assert token.expires_at - token.created_at >= dt.timedelta(minutes=20)
+
+
+def test_behind_a_proxy_the_forwarded_client_is_checked_not_the_proxy(client, settings):
+    host = HostFactory()
+    creds = {"email": host.user.email, "password": PASSWORD, "service_company_uid": PARTNER_ID}
+    settings.TM_CALLBACK_ALLOWED_IPS = ["198.51.100.7"]  # the meeting server
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]  # nginx on this machine
+
+    def via_proxy(forwarded_for):
+        response = client.get(
+            "/tm/auth", creds, REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR=forwarded_for
+        )
+        return parse_return(response.content)
+
+    assert via_proxy("198.51.100.7").ok
+    assert not via_proxy("203.0.113.9").ok  # someone on the internet, through the proxy
+    # A client writing the server's address itself: the proxy appends the real one.
+    assert not via_proxy("198.51.100.7, 203.0.113.9").ok
+
+    settings.TRUSTED_PROXIES = []  # not configured: the header is never believed
+    settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1"]
+    assert via_proxy("198.51.100.7").ok  # the connecting address decides
+    settings.TM_CALLBACK_ALLOWED_IPS = ["198.51.100.7"]
+    assert not via_proxy("198.51.100.7").ok
