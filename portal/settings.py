@@ -298,11 +298,28 @@ CELERY_BEAT_SCHEDULE["webinar-reminders"] = {
     "task": "webinars.tasks.send_reminders",
     "schedule": 300.0,
 }
+# Files the portal generates (webinar export files), on the default storage.
+# The worker writes them and the web process reads them back, so with web
+# and worker on several machines this must be storage they share: a shared
+# volume mounted at MEDIA_ROOT, or an S3 backend set in STORAGES["default"]
+# (django-storages). Nothing here is served at a public URL (no MEDIA_URL
+# route): downloads go through views that check who is asking.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Webinars with more registrations than this export through a Celery task
+# (progress bar, then a download link); smaller ones download at once.
+WEBINAR_EXPORT_INLINE_MAX_ROWS = env.int("WEBINAR_EXPORT_INLINE_MAX_ROWS", default=5_000)
+# Export files (personal data) are deleted this many hours after they were made.
+WEBINAR_EXPORT_RETENTION_HOURS = env.int("WEBINAR_EXPORT_RETENTION_HOURS", default=24)
+CELERY_BEAT_SCHEDULE["webinar-exports-prune"] = {
+    "task": "webinars.tasks.exports_prune",
+    "schedule": 3600.0,
+}
 # Webinars and registrations both have a "status": name the two enums apart.
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "WebinarStatusEnum": "webinars.models.Webinar.Status",
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
+        "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
     }
 )
 

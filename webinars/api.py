@@ -7,9 +7,10 @@ custom pages is ``webinars.views.PublicRegistrationView``.
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from django.http import QueryDict
+from django.http import FileResponse, Http404, QueryDict
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,10 +18,12 @@ from rest_framework.response import Response
 from meetings.api import IsHost
 from webinars import selectors, services
 from webinars.forms import RegistrationForm, form_data_from_json
-from webinars.models import Question, Registration, Webinar
+from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.serializers import (
+    ExportRequestSerializer,
     QuestionSerializer,
     RegistrationCreateSerializer,
+    RegistrationExportSerializer,
     RegistrationSerializer,
     RejectSerializer,
     WebinarSerializer,
@@ -63,6 +66,66 @@ class WebinarViewSet(
 
     def perform_destroy(self, instance):
         services.webinar_cancel(webinar=instance)
+
+    def _export(self, export_pk: str) -> RegistrationExport:
+        webinar = self.get_object()
+        return get_object_or_404(
+            RegistrationExport.objects.select_related("webinar__customer"),
+            pk=export_pk,
+            webinar=webinar,
+        )
+
+    @extend_schema(
+        request=None,
+        responses=RegistrationExportSerializer,
+        parameters=[OpenApiParameter("export_pk", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"exports/(?P<export_pk>\d+)",
+        url_name="export-detail",
+    )
+    def export_detail(self, request, pk=None, export_pk=None):
+        """An export job of the registrations: its status, progress and, once done, the file's URL.
+
+        Start one with ``POST /webinars/<id>/registrations/export/``.
+        """
+        export = self._export(export_pk)
+        return Response(RegistrationExportSerializer(export, context={"request": request}).data)
+
+    @extend_schema(
+        request=None,
+        parameters=[OpenApiParameter("export_pk", int, OpenApiParameter.PATH)],
+        responses={
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
+                OpenApiTypes.BINARY
+            ),
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            404: OpenApiResponse(description="No such export, not done yet, or deleted."),
+        },
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"exports/(?P<export_pk>\d+)/download",
+        url_name="export-download",
+    )
+    def export_download(self, request, pk=None, export_pk=None):
+        """The export's file, once done (only to the webinar's host; deleted after a day)."""
+        from webinars.exporters import EXPORTERS, content_disposition
+
+        export = self._export(export_pk)
+        if export.status != RegistrationExport.Status.DONE or not export.file.name:
+            raise Http404("The export is not done.")
+        try:
+            stored = export.file.open("rb")
+        except FileNotFoundError:
+            raise Http404("The export's file was deleted.") from None
+        response = FileResponse(stored, content_type=EXPORTERS[export.format].content_type)
+        response["Content-Disposition"] = content_disposition(export.download_name)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class _WebinarChild:
@@ -177,6 +240,27 @@ class RegistrationViewSet(
         return Response(
             RegistrationSerializer(result.registration).data,
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+    @extend_schema(
+        request=ExportRequestSerializer,
+        responses={202: RegistrationExportSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="export")
+    def export(self, request, webinar_pk=None):
+        """Start an export of all the registrations (a background job); 202 with the job.
+
+        Poll the job's ``status_url`` (also in the Location header) until its
+        status is ``done``, then GET its ``download_url``.
+        """
+        body = ExportRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        export = services.registration_export_start(
+            webinar=self.get_webinar(), user=request.user, fmt=body.validated_data["format"]
+        )
+        data = RegistrationExportSerializer(export, context={"request": request}).data
+        return Response(
+            data, status=status.HTTP_202_ACCEPTED, headers={"Location": data["status_url"]}
         )
 
     @extend_schema(request=None, responses=RegistrationSerializer)

@@ -7,18 +7,23 @@ page calls the meeting server, and every list runs a fixed number of queries.
 
 from __future__ import annotations
 
+import zoneinfo
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from meetings.dashboard import host_required
 from webinars import selectors, services
 from webinars.forms import QuestionForm, RegistrationFilterForm, RejectForm, WebinarForm
-from webinars.models import Question, Registration, Webinar
+from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.text import render_markdown, when
 
 PAGE_SIZE = 100
@@ -217,15 +222,19 @@ def registrations(request: HttpRequest, pk: int) -> HttpResponse:
         registration.answer_rows = selectors.answer_rows(questions, registration.answers)
     query = request.GET.copy()
     query.pop("page", None)
+    counts = selectors.webinar_counts(webinar)
     return render(
         request,
         "webinars/dashboard/registrations.html",
         {
             "webinar": webinar,
+            "export_in_background": _exports_in_background(webinar, counts["total"]),
+            "export_formats": RegistrationExport.Format.choices,
+            "exports": selectors.recent_exports(webinar),
             "filters": filters,
             "page": page,
             "query": query.urlencode(),
-            "counts": selectors.webinar_counts(webinar),
+            "counts": counts,
             "reject_form": RejectForm(),
             "statuses": Registration.Status,
         },
@@ -269,20 +278,125 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
 
 @host_required
 def registrations_export(request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
-    """The registrations as a spreadsheet, streamed (webinars/exporters.py writes the file)."""
+    """The registrations as a spreadsheet, at once (webinars/exporters.py writes the file).
+
+    Above WEBINAR_EXPORT_INLINE_MAX_ROWS registrations the file is written by a
+    Celery task instead (``export_start``): a GET cannot start a job, so it is
+    sent back to the registrations page, whose buttons post.
+    """
     from webinars.exporters import EXPORTERS
 
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise Http404("no such format")
     webinar = _webinar(request, pk)
+    if _exports_in_background(webinar):
+        messages.info(request, "This webinar has many registrations: start the export below.")
+        return redirect("dashboard-webinar-registrations", pk=pk)
     header, rows = selectors.registration_table(webinar)
     return exporter.response(
         header,
         rows,
         filename=f"registrations-{webinar.slug}.{exporter.extension}",
         sheet_title="Registrations",
+        time_zone=webinar.customer.time_zone,
     )
+
+
+def _exports_in_background(webinar: Webinar, total: int | None = None) -> bool:
+    if total is None:
+        total = webinar.registrations.count()
+    return total > settings.WEBINAR_EXPORT_INLINE_MAX_ROWS
+
+
+@require_POST
+@host_required
+def export_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Queue an export (any size: the page offers it for large webinars) and show its job."""
+    webinar = _webinar(request, pk)
+    fmt = request.POST.get("format", "")
+    if fmt not in RegistrationExport.Format.values:
+        raise Http404("no such format")
+    export = services.registration_export_start(webinar=webinar, user=request.user, fmt=fmt)
+    return redirect("dashboard-webinar-export-job", pk=pk, eid=export.pk)
+
+
+def _export(request: HttpRequest, pk: int, eid: int) -> RegistrationExport:
+    """The job, for the webinar's host (a host account still in use) or staff; else 404."""
+    export = get_object_or_404(
+        RegistrationExport.objects.select_related("webinar__host", "webinar__customer"),
+        pk=eid,
+        webinar_id=pk,
+    )
+    host = export.webinar.host
+    if request.user.is_staff or (host.user_id == request.user.pk and not host.is_deleted):
+        return export
+    raise Http404("no such export")
+
+
+def _export_status(request: HttpRequest, export: RegistrationExport) -> dict:
+    download = None
+    if export.status == RegistrationExport.Status.DONE:
+        download = reverse(
+            "dashboard-webinar-export-download",
+            kwargs={"pk": export.webinar_id, "eid": export.pk},
+        )
+    return {
+        "id": export.pk,
+        "status": export.status,
+        "status_display": export.get_status_display(),
+        "rows_done": export.rows_done,
+        "rows_total": export.rows_total,
+        "percent": export.percent,
+        "error": export.error,
+        "download_url": download,
+    }
+
+
+@login_required
+def export_job(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
+    """The job's progress bar, refreshed by a script (or, without one, a meta refresh)."""
+    export = _export(request, pk, eid)
+    with timezone.override(zoneinfo.ZoneInfo(export.webinar.customer.time_zone)):
+        return render(
+            request,
+            "webinars/dashboard/export_job.html",
+            {
+                "webinar": export.webinar,
+                "export": export,
+                "job": _export_status(request, export),
+                "refresh_seconds": EXPORT_REFRESH_SECONDS,
+            },
+        )
+
+
+EXPORT_REFRESH_SECONDS = 2
+
+
+@login_required
+def export_job_status(request: HttpRequest, pk: int, eid: int) -> JsonResponse:
+    """The job as JSON, for the page's script."""
+    response = JsonResponse(_export_status(request, _export(request, pk, eid)))
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def export_download(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
+    """The stored file, streamed from storage: never a public media URL (personal data)."""
+    from webinars.exporters import EXPORTERS, content_disposition
+
+    export = _export(request, pk, eid)
+    if export.status != RegistrationExport.Status.DONE or not export.file.name:
+        raise Http404("not ready")
+    try:
+        stored = export.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("the file was deleted") from None
+    response = FileResponse(stored, content_type=EXPORTERS[export.format].content_type)
+    response["Content-Disposition"] = content_disposition(export.download_name)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @host_required

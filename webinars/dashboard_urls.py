@@ -49,6 +49,18 @@ urlpatterns = [
         dashboard.registrations_export,
         name="dashboard-webinar-export",
     ),
+    path("<int:pk>/exports/", dashboard.export_start, name="dashboard-webinar-export-start"),
+    path("<int:pk>/exports/<int:eid>/", dashboard.export_job, name="dashboard-webinar-export-job"),
+    path(
+        "<int:pk>/exports/<int:eid>/status.json",
+        dashboard.export_job_status,
+        name="dashboard-webinar-export-status",
+    ),
+    path(
+        "<int:pk>/exports/<int:eid>/download/",
+        dashboard.export_download,
+        name="dashboard-webinar-export-download",
+    ),
     path(
         "<int:pk>/registrations/<int:rid>/<str:action>/",
         dashboard.registration_action,

@@ -82,6 +82,7 @@ def _zone(name: str) -> tzinfo:
 #: Types written as they are unless a format converts them.
 _PLAIN = frozenset((type(None), bool, int, float, Decimal, date, time, timedelta))
 _TEXT = frozenset((str, type(None)))
+_DATETIMES = frozenset((datetime, type(None)))
 #: What openpyxl refuses, and what XML cannot hold at all (lone surrogates, U+FFFE, U+FFFF).
 _XLSX_ILLEGAL = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]")
 _FIRST_CHARACTER = itemgetter(slice(0, 1))  # s[:1], in C
@@ -140,11 +141,17 @@ class _Converter:
         rows = iter(rows)
         column, cell = self._column, self.cell
         while batch := list(islice(rows, PROGRESS_EVERY)):
+            full = len(batch) == PROGRESS_EVERY
             if len(set(map(len, batch))) == 1 and batch[0]:
-                yield list(zip(*map(column, zip(*batch, strict=True)), strict=True))
+                columns = list(map(column, zip(*batch, strict=True)))
+                batch.clear()  # one batch in memory at a time, not two
+                converted = list(zip(*columns, strict=True))
+                columns.clear()
             else:
-                yield [list(map(cell, row)) for row in batch]
-            if len(batch) < PROGRESS_EVERY:
+                converted = [list(map(cell, row)) for row in batch]
+            yield converted
+            del converted
+            if not full:
                 return
 
     def _column(self, column: Sequence[object]) -> Sequence[object]:
@@ -160,7 +167,7 @@ class _Converter:
                 return column
             text = self.text
             return [value if value is None else text(value) for value in column]
-        if len(kinds) == 1 and datetime in kinds and self.datetimes is not None:
+        if datetime in kinds and kinds <= _DATETIMES and self.datetimes is not None:
             converted = self.datetimes(column)
             if converted is not None:
                 return converted
@@ -354,6 +361,7 @@ class XlsxExporter(Exporter):
                     count += len(batch)
                     if progress is not None and len(batch) == PROGRESS_EVERY:
                         progress(count)
+                    del batch  # before the next one is made
             if header_cells:  # written after the rows, so it can cover exactly them
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(header_cells))}{count + 1}"
             workbook.save(out)
@@ -455,10 +463,13 @@ class CsvExporter(Exporter):
         writer.writerow(converter.one(_texts(header)))
         for batch in converter.batches(rows):
             writer.writerows(batch)
-            yield "".join(lines).encode("utf-8", "replace")  # "replace": a lone surrogate
+            size = len(batch)
+            del batch  # before the next one is made
+            chunk = "".join(lines).encode("utf-8", "replace")  # "replace": a lone surrogate
             lines.clear()
-            counter[0] += len(batch)
-            if progress is not None and len(batch) == PROGRESS_EVERY:
+            yield chunk
+            counter[0] += size
+            if progress is not None and size == PROGRESS_EVERY:
                 progress(counter[0])
         if lines:  # no rows: the header alone
             yield "".join(lines).encode("utf-8", "replace")
@@ -469,14 +480,24 @@ class CsvExporter(Exporter):
                 value = value.astimezone(zone)
             return value.isoformat()
 
-        def datetimes(column: Sequence[datetime]) -> list[object] | None:
-            """A column at once, in C, unless it mixes naive and aware datetimes."""
-            zones = set(map(_TZINFO, column))
+        def datetimes(column: Sequence[datetime | None]) -> list[object] | None:
+            """A column at once, in C, unless it mixes naive and aware datetimes.
+
+            Empty cells (None) stay empty; the datetimes around them are
+            converted in the same pass.
+            """
+            present = list(filter(None, column))
+            zones = set(map(_TZINFO, present))
             if None in zones and len(zones) > 1:
                 return None
-            if zones != {zone} and None not in zones:
-                column = map(datetime.astimezone, column, repeat(zone))  # type: ignore[assignment]
-            return list(map(datetime.isoformat, column))
+            shift = zones != {zone} and None not in zones
+            if len(present) == len(column):
+                if shift:
+                    column = map(datetime.astimezone, column, repeat(zone))  # type: ignore[assignment]
+                return list(map(datetime.isoformat, column))
+            if shift:
+                return [None if v is None else v.astimezone(zone).isoformat() for v in column]
+            return [None if v is None else v.isoformat() for v in column]
 
         # str() of a date, a time, a number is what the csv module writes, ISO 8601 for dates.
         return _Converter(text=neutralise, converters={datetime: moment}, datetimes=datetimes)

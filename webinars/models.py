@@ -10,7 +10,10 @@ or removed after people answered it never takes their answers with it
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -240,3 +243,67 @@ class Registration(models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+def _export_path(export: RegistrationExport, filename: str) -> str:
+    """``exports/<webinar id>-<random>-<name>``: unguessable, and never served at a public URL."""
+    return f"exports/{export.webinar_id}-{secrets.token_urlsafe(12)}-{filename}"
+
+
+class RegistrationExport(models.Model):
+    """One export of a webinar's registrations, written by a Celery task.
+
+    The file is kept on the default storage for a day (``WEBINAR_EXPORT_RETENTION_HOURS``)
+    and handed out only by the dashboard's and the API's download views, which
+    check that the person asking is the webinar's host.
+    """
+
+    class Format(models.TextChoices):
+        XLSX = "xlsx", "Excel (.xlsx)"
+        CSV = "csv", "CSV (.csv)"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    FINISHED = (Status.DONE, Status.FAILED)
+
+    webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="exports")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    format = models.CharField(max_length=8, choices=Format.choices)
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_total = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=_export_path, max_length=300, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, for the person who asked.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_format_display()} export of {self.webinar_id} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in self.FINISHED
+
+    @property
+    def download_name(self) -> str:
+        """What the browser saves it as: the webinar and when the export was asked for."""
+        zone = zoneinfo.ZoneInfo(self.webinar.customer.time_zone)
+        stamp = self.created_at.astimezone(zone).strftime("%Y-%m-%d-%H%M")
+        return f"registrations-{self.webinar.slug}-{stamp}.{self.format}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        if not self.rows_total:
+            return 0
+        return min(100, self.rows_done * 100 // self.rows_total)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from webinars.models import Question, Registration, Webinar
+from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.text import render_markdown
 
 # --- hosts' API ----------------------------------------------------------------------------
@@ -189,6 +189,51 @@ class RejectSerializer(serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+class ExportRequestSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=RegistrationExport.Format.choices)
+
+
+class RegistrationExportSerializer(serializers.ModelSerializer):
+    """An export job: poll ``status_url`` until ``status`` is done, then GET ``download_url``."""
+
+    percent = serializers.IntegerField(read_only=True)
+    status_url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField(
+        help_text="Set once the export is done; the file is deleted after a day."
+    )
+
+    class Meta:
+        model = RegistrationExport
+        fields = [
+            "id",
+            "webinar",
+            "format",
+            "status",
+            "rows_done",
+            "rows_total",
+            "percent",
+            "error",
+            "created_at",
+            "finished_at",
+            "status_url",
+            "download_url",
+        ]
+        read_only_fields = fields
+
+    def _url(self, name: str, export: RegistrationExport) -> str:
+        path = reverse(name, kwargs={"pk": export.webinar_id, "export_pk": export.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    def get_status_url(self, export: RegistrationExport) -> str:
+        return self._url("webinar-export-detail", export)
+
+    def get_download_url(self, export: RegistrationExport) -> str | None:
+        if export.status != RegistrationExport.Status.DONE:
+            return None
+        return self._url("webinar-export-download", export)
+
+
 # --- the public endpoint, for the schema --------------------------------------------------
 
 
@@ -227,7 +272,9 @@ class PublicRegistrationSerializer(serializers.Serializer):
 
 
 class PublicRegistrationResultSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Registration.Status.choices)
+    status = serializers.ChoiceField(
+        choices=[*Registration.Status.choices, ("already_registered", "Already registered")]
+    )
     created = serializers.BooleanField(help_text="False: this email was registered already.")
     message = serializers.CharField(help_text="A sentence to show the person.")
 

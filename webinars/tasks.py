@@ -63,3 +63,26 @@ def _still_relevant(registration: Registration, kind: str) -> bool:
 def send_reminders() -> int:
     """Beat: queue the reminder of every registration whose webinar starts soon."""
     return services.registrations_remind_due()
+
+
+# An export of 100,000 registrations takes seconds; the limits only stop a runaway job.
+# The soft limit raises inside the export, which records the job as failed.
+EXPORT_SOFT_TIME_LIMIT = 30 * 60
+EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
+
+
+@shared_task(
+    name="webinars.tasks.export_registrations",
+    ignore_result=True,
+    soft_time_limit=EXPORT_SOFT_TIME_LIMIT,
+    time_limit=EXPORT_TIME_LIMIT,
+)
+def export_registrations(export_id: int) -> None:
+    """Write a registrations export; failures are recorded on the job, not retried."""
+    services.registration_export_run(export_id=export_id)
+
+
+@shared_task(name="webinars.tasks.exports_prune", ignore_result=True)
+def exports_prune() -> int:
+    """Beat: delete export files older than WEBINAR_EXPORT_RETENTION_HOURS."""
+    return services.registration_exports_prune()

@@ -94,9 +94,10 @@ def outcome_message(result: services.RegistrationResult) -> str:
     registration = result.registration
     email = registration.email
     if not result.created:
+        # Not its state (approved, rejected, waiting): anyone may type anyone's address.
         return (
-            f"{email} is already registered for this webinar "
-            f"({registration.get_status_display().lower()}). Nothing was changed."
+            f"{email} is already registered for this webinar. Nothing was changed; "
+            "the mail we sent to that address has the details."
         )
     return {
         Registration.Status.CONFIRMED: (
@@ -405,14 +406,15 @@ class PublicRegistrationView(APIView):
             return response
         registration = outcome.result.registration
         body = {
-            "status": registration.status,
+            # An existing registration's state is its owner's business, not the caller's.
+            "status": registration.status if outcome.result.created else "already_registered",
             "created": outcome.result.created,
             "message": outcome_message(outcome.result),
         }
         if wants_html:
             success = self._success_url(str(data.get("success_url", "")))
             if success:
-                query = urlencode({"registration": registration.status})
+                query = urlencode({"registration": body["status"]})
                 glue = "&" if "?" in success else "?"
                 return HttpResponseRedirect(f"{success}{glue}{query}", status=303)
             return _result(request._request, webinar, outcome, embed=False)

@@ -59,6 +59,8 @@ def test_form_encoded(api, webinar, topics, commit, mailoutbox):
     again = api.post(url(webinar), PERSON | {topics.field_name: "Pricing"}, HTTP_ORIGIN=ORIGIN)
     assert again.status_code == 200
     assert again.json()["created"] is False and "already registered" in again.json()["message"]
+    assert again.json()["status"] == "already_registered"  # its state is not disclosed
+    assert "confirmed" not in again.json()["message"]
 
 
 def test_json(api, webinar, topics):
@@ -193,3 +195,12 @@ def test_in_the_openapi_schema(admin_client):
     assert operation["operationId"] == "webinar_public_register"
     assert {"201", "200", "400", "403", "404", "429"} <= set(operation["responses"])
     assert "application/x-www-form-urlencoded" in operation["requestBody"]["content"]
+
+
+def test_a_deleted_customers_webinars_are_gone(api, webinar):
+    from django.utils import timezone
+
+    webinar.customer.deleted_at = timezone.now()
+    webinar.customer.save(update_fields=["deleted_at"])
+    response = api.post(url(webinar), PERSON, HTTP_ORIGIN=ORIGIN)
+    assert response.status_code == 404
