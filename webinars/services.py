@@ -514,6 +514,32 @@ def registrations_remind_due(*, now: dt.datetime | None = None) -> int:
     return queued
 
 
+#: Longer than a confirmation may legitimately wait for the meeting's join link.
+CONFIRMATION_OVERDUE = dt.timedelta(minutes=45)
+
+
+def confirmations_requeue_due(*, now: dt.datetime | None = None) -> int:
+    """Queue again the confirmations that never went out (the broker was down, say).
+
+    The person was told their join link is on its way; a lost queue message
+    must not make that untrue. By then a normal send has long finished (it
+    waits at most 30 minutes for the join link), so a second copy can only
+    follow a mail server that was down for as long: better than none.
+    """
+    now = now or timezone.now()
+    due = Registration.objects.filter(
+        status=Registration.Status.CONFIRMED,
+        confirmation_sent_at__isnull=True,
+        confirmed_at__lte=now - CONFIRMATION_OVERDUE,
+        webinar__cancelled_at__isnull=True,
+        webinar__ends_at__gt=now,
+    ).values_list("pk", flat=True)
+    ids = list(due[:1000])
+    for pk in ids:
+        _queue_mail("confirmation", pk)
+    return len(ids)
+
+
 def _notify_new_status(registration: Registration) -> None:
     """The mail that goes with a status a registration just took."""
     kind = {

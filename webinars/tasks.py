@@ -61,8 +61,8 @@ def _still_relevant(registration: Registration, kind: str) -> bool:
 
 @shared_task(name="webinars.tasks.send_reminders", ignore_result=True)
 def send_reminders() -> int:
-    """Beat: queue the reminder of every registration whose webinar starts soon."""
-    return services.registrations_remind_due()
+    """Beat: queue reminders for webinars starting soon, and overdue confirmations."""
+    return services.registrations_remind_due() + services.confirmations_requeue_due()
 
 
 # An export of 100,000 registrations takes seconds; the limits only stop a runaway job.

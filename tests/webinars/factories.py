@@ -51,3 +51,4 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"Hopper{n}")
     email = factory.Sequence(lambda n: f"person{n}@example.com")
     confirmed_at = factory.LazyFunction(timezone.now)
+    confirmation_sent_at = factory.LazyAttribute(lambda r: r.confirmed_at)  # mailed as usual

@@ -121,3 +121,36 @@ def test_no_join_link_before_the_meeting_is_on_the_server(webinar, commit, mailo
     with commit():
         register(webinar)
     assert "Your join link will follow" in mailoutbox[0].body
+
+
+def test_a_confirmation_that_never_went_out_is_sent_by_the_sweep(webinar, mailoutbox, commit):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.webinars.factories import RegistrationFactory
+    from webinars.models import Registration
+    from webinars.tasks import send_reminders
+
+    lost = RegistrationFactory(
+        webinar=webinar,
+        status=Registration.Status.CONFIRMED,
+        confirmed_at=timezone.now() - dt.timedelta(hours=1),
+        confirmation_sent_at=None,
+    )
+    fresh = RegistrationFactory(  # its confirmation is still on its way: not overdue
+        webinar=webinar,
+        status=Registration.Status.CONFIRMED,
+        confirmed_at=timezone.now(),
+        confirmation_sent_at=None,
+    )
+    with commit():
+        send_reminders.delay()
+    assert [m.to for m in mailoutbox] == [[lost.email]]
+    lost.refresh_from_db()
+    assert lost.confirmation_sent_at is not None
+    with commit():
+        send_reminders.delay()
+    assert len(mailoutbox) == 1
+    fresh.refresh_from_db()
+    assert fresh.confirmation_sent_at is None
