@@ -1,6 +1,5 @@
 """The host's own meetings over the API; every write goes through the services."""
 
-from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
@@ -82,9 +81,4 @@ class MeetingViewSet(
             raise exceptions.ValidationError(
                 {"non_field_errors": ["The meeting is not on the server yet."]}
             )
-        body = launch.command_file(meeting, role=role, name=request.user.get_full_name())
-        response = HttpResponse(body, content_type="application/xml")
-        response["Content-Disposition"] = (
-            f'attachment; filename="meeting-{meeting.server_meeting_id}-{role}.xml"'
-        )
-        return response
+        return launch.command_file_response(meeting, role=role, name=request.user.get_full_name())

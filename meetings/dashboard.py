@@ -152,12 +152,7 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
     if not meeting.server_meeting_id:
         messages.error(request, "The meeting is not on the meeting server yet.")
         return redirect("dashboard-meeting", pk=pk)
-    body = launch.command_file(meeting, role=role, name=request.user.get_full_name())
-    response = HttpResponse(body, content_type="application/xml")
-    response["Content-Disposition"] = (
-        f'attachment; filename="meeting-{meeting.server_meeting_id}-{role}.xml"'
-    )
-    return response
+    return launch.command_file_response(meeting, role=role, name=request.user.get_full_name())
 
 
 @require_POST

@@ -6,6 +6,7 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.http import HttpResponse
 from django.utils import formats
 
 from conferencing.turbomeeting import launch
@@ -68,6 +69,16 @@ def command_file(meeting: Meeting, *, role: str, name: str = "") -> bytes:
         attendee_name=name or "Guest",
         start_at_minimized=False,
     )
+
+
+def command_file_response(meeting: Meeting, *, role: str, name: str = "") -> HttpResponse:
+    """The command file as a download, for the dashboard and the API alike."""
+    response = HttpResponse(
+        command_file(meeting, role=role, name=name), content_type="application/xml"
+    )
+    filename = f"meeting-{meeting.server_meeting_id}-{role}.xml"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 def invitation(meeting: Meeting) -> str:
