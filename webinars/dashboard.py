@@ -141,11 +141,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
         "webinars/dashboard/questions.html",
         {
             "webinar": webinar,
-            "questions": list(
-                webinar.questions.filter(archived_at__isnull=True)
-                .select_related("depends_on")
-                .order_by("position", "pk")
-            ),
+            "questions": selectors.form_questions(webinar),
             "archived": list(webinar.questions.filter(archived_at__isnull=False)),
             "form": form,
         },

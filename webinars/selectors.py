@@ -52,7 +52,11 @@ def public_webinar(slug: str) -> Webinar | None:
 
 def form_questions(webinar: Webinar) -> list[Question]:
     """The questions the form asks, in order; archived ones keep their answers, unasked."""
-    return list(webinar.questions.filter(archived_at__isnull=True).order_by("position", "pk"))
+    return list(
+        webinar.questions.filter(archived_at__isnull=True)
+        .select_related("depends_on")
+        .order_by("position", "pk")
+    )
 
 
 def all_questions(webinar: Webinar) -> list[Question]:
