@@ -90,7 +90,7 @@ class WebinarAdmin(admin.ModelAdmin):
         for webinar in queryset:
             services.webinar_cancel(webinar=webinar)
 
-    @admin.action(description="Cancel the webinars (registrations are kept)")
+    @admin.action(description="Cancel the webinars (registrations are kept and told by mail)")
     def cancel_webinars(self, request, queryset):
         for webinar in queryset:
             services.webinar_cancel(webinar=webinar)

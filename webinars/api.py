@@ -21,11 +21,11 @@ from webinars.forms import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.serializers import (
     ExportRequestSerializer,
+    MessageSerializer,
     QuestionSerializer,
     RegistrationCreateSerializer,
     RegistrationExportSerializer,
     RegistrationSerializer,
-    RejectSerializer,
     WebinarSerializer,
 )
 
@@ -64,8 +64,14 @@ class WebinarViewSet(
             webinar=serializer.instance, **serializer.validated_data
         )
 
-    def perform_destroy(self, instance):
-        services.webinar_cancel(webinar=instance)
+    @extend_schema(request=MessageSerializer, responses={204: None})
+    def destroy(self, request, *args, **kwargs):
+        """Cancel: registrations are kept, and told by mail with the optional ``message``."""
+        webinar = self.get_object()
+        body = MessageSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.webinar_cancel(webinar=webinar, message=body.validated_data.get("message", ""))
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _export(self, export_pk: str) -> RegistrationExport:
         webinar = self.get_object()
@@ -270,11 +276,11 @@ class RegistrationViewSet(
         registration = services.registration_approve(registration=self.get_object())
         return Response(RegistrationSerializer(registration).data)
 
-    @extend_schema(request=RejectSerializer, responses=RegistrationSerializer)
+    @extend_schema(request=MessageSerializer, responses=RegistrationSerializer)
     @action(detail=True, methods=["post"])
     def reject(self, request, webinar_pk=None, pk=None):
         """Reject, with an optional message for the registrant's mail."""
-        body = RejectSerializer(data=request.data)
+        body = MessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         registration = services.registration_reject(
             registration=self.get_object(), message=body.validated_data.get("message", "")

@@ -115,8 +115,13 @@ def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @host_required
 def webinar_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    services.webinar_cancel(webinar=_webinar(request, pk))
-    messages.success(request, "Webinar cancelled. Registration is closed; registrations are kept.")
+    message = request.POST.get("message", "")[:2000]
+    services.webinar_cancel(webinar=_webinar(request, pk), message=message)
+    messages.success(
+        request,
+        "Webinar cancelled. Registration is closed; registrations are kept, "
+        "and everyone registered, awaiting approval or waiting is told by mail.",
+    )
     return redirect("dashboard-webinar", pk=pk)
 
 

@@ -29,8 +29,10 @@ SUBJECTS = {
     "received": "Registration received: {title}",
     "rejection": "Your registration for {title}",
     "reminder": "Starting soon: {title}",
+    "webinar_cancelled": "Cancelled: {title}",
 }
 WITH_CALENDAR = ("confirmation", "reminder")
+CALENDAR_TYPE = "text/calendar; charset=utf-8; method=%s"
 
 
 def site_url(path: str) -> str:
@@ -66,23 +68,34 @@ def personal_join_url(registration: Registration) -> str:
     return launch.join_url(meeting, name=registration.full_name)
 
 
-def calendar_file(registration: Registration, join: str) -> bytes:
+def calendar_file(registration: Registration, join: str, *, cancelled: bool = False) -> bytes:
+    """The event as an iCalendar file; ``cancelled``: an iTIP CANCEL that removes it again.
+
+    A calendar matches the cancellation to the event it holds by UID, and
+    takes it over the original because its SEQUENCE is higher.
+    """
     webinar = registration.webinar
     calendar = Calendar()
     calendar.add("prodid", "-//Partner portal//Webinars//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
+    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
     event = Event()
     event.add("uid", webinar.meeting.calendar_uid)
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", webinar.starts_at.astimezone(dt.UTC))
     event.add("dtend", webinar.ends_at.astimezone(dt.UTC))
     event.add("summary", webinar.title)
-    lines = [f"Join: {join}"] if join else []
-    lines.append(f"Cancel your registration: {cancel_url(registration)}")
-    event.add("description", "\n".join(lines))
-    if join:
-        event.add("url", join)
+    if cancelled:
+        event.add("status", "CANCELLED")
+        event.add("sequence", 1)
+        if webinar.host.user.email:
+            event.add("organizer", f"mailto:{webinar.host.user.email}")
+    else:
+        lines = [f"Join: {join}"] if join else []
+        lines.append(f"Cancel your registration: {cancel_url(registration)}")
+        event.add("description", "\n".join(lines))
+        if join:
+            event.add("url", join)
     calendar.add_component(event)
     return calendar.to_ical()
 
@@ -107,11 +120,11 @@ def build(registration: Registration, kind: str) -> EmailMessage:
         reply_to=[webinar.host.user.email] if webinar.host.user.email else None,
     )
     if kind in WITH_CALENDAR:
-        message.attach(
-            "webinar.ics",
-            calendar_file(registration, join),
-            "text/calendar; charset=utf-8; method=PUBLISH",
-        )
+        message.attach("webinar.ics", calendar_file(registration, join), CALENDAR_TYPE % "PUBLISH")
+    elif kind == "webinar_cancelled" and registration.confirmation_sent_at is not None:
+        # Only someone who was sent the event has one in a calendar to remove.
+        ics = calendar_file(registration, "", cancelled=True)
+        message.attach("webinar.ics", ics, CALENDAR_TYPE % "CANCEL")
     return message
 
 

@@ -63,6 +63,9 @@ class Webinar(models.Model):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_message = models.TextField(
+        blank=True, help_text="The host's word to registrants when the webinar is cancelled."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -81,6 +81,7 @@ class WebinarSerializer(serializers.ModelSerializer):
             "waiting_list",
             "consent_text",
             "cancelled_at",
+            "cancellation_message",
             "meeting",
             "server_meeting_id",
             "page_url",
@@ -89,7 +90,7 @@ class WebinarSerializer(serializers.ModelSerializer):
             "counts",
             "questions",
         ]
-        read_only_fields = ["cancelled_at", "meeting"]
+        read_only_fields = ["cancelled_at", "cancellation_message", "meeting"]
 
     def validate_slug(self, value: str) -> str:
         taken = Webinar.objects.filter(slug=value)
@@ -185,7 +186,9 @@ class RegistrationCreateSerializer(serializers.Serializer):
     source_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 
-class RejectSerializer(serializers.Serializer):
+class MessageSerializer(serializers.Serializer):
+    """The host's optional word to registrants, for a rejection or a cancelled webinar."""
+
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 

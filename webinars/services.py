@@ -150,12 +150,34 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
     return locked
 
 
-def webinar_cancel(*, webinar: Webinar) -> Webinar:
-    """Cancel the webinar and its meeting; registrations stay on record, registration closes."""
-    if webinar.cancelled_at is None:
-        webinar.cancelled_at = timezone.now()
-        webinar.save(update_fields=["cancelled_at", "updated_at"])
-        meeting_cancel(meeting=webinar.meeting)
+#: Who is told by mail when a webinar is cancelled: whoever holds or awaits a seat.
+TOLD_OF_CANCELLATION = (
+    Registration.Status.PENDING,
+    Registration.Status.CONFIRMED,
+    Registration.Status.WAITLISTED,
+)
+
+
+def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
+    """Cancel the webinar and its meeting, and tell everyone who holds or awaits a seat.
+
+    Registrations stay on record with their status; registration closes. Each
+    person pending, registered or waiting gets one mail with the host's
+    ``message`` (and, if they had the event, a calendar cancellation). The
+    webinar is claimed with a conditional UPDATE, so cancelling twice, or
+    twice at once, sends nothing more.
+    """
+    now = timezone.now()
+    message = message.strip()
+    with transaction.atomic():
+        claimed = Webinar.objects.filter(pk=webinar.pk, cancelled_at__isnull=True).update(
+            cancelled_at=now, cancellation_message=message, updated_at=now
+        )
+        if claimed:
+            webinar.cancelled_at, webinar.cancellation_message = now, message
+            meeting_cancel(meeting=webinar.meeting)
+            told = webinar.registrations.filter(status__in=TOLD_OF_CANCELLATION)
+            _queue_mails("webinar_cancelled", list(told.values_list("pk", flat=True)))
     return webinar
 
 
@@ -553,16 +575,33 @@ def _notify_new_status(registration: Registration) -> None:
 
 
 def _queue_mail(kind: str, registration_id: int) -> None:
-    """Queue the mail once the transaction commits; a broker that is down is logged."""
+    _queue_mails(kind, [registration_id])
+
+
+def _queue_mails(kind: str, registration_ids: list[int]) -> None:
+    """Queue one mail per registration once the transaction commits.
+
+    A broker that is down is logged, and the rest are not tried (each would
+    wait out the same connection timeout).
+    """
     from webinars import tasks
 
     def enqueue() -> None:
-        try:
-            tasks.send_registration_mail.delay(registration_id, kind)
-        except Exception:  # noqa: BLE001  (kombu raises many types)
-            log.exception("could not queue the %s mail of registration %s", kind, registration_id)
+        for done, registration_id in enumerate(registration_ids):
+            try:
+                tasks.send_registration_mail.delay(registration_id, kind)
+            except Exception:  # noqa: BLE001  (kombu raises many types)
+                log.exception(
+                    "could not queue the %s mail of registration %s (%d of %d not queued)",
+                    kind,
+                    registration_id,
+                    len(registration_ids) - done,
+                    len(registration_ids),
+                )
+                return
 
-    transaction.on_commit(enqueue)
+    if registration_ids:
+        transaction.on_commit(enqueue)
 
 
 # --- exports ----------------------------------------------------------------------------

@@ -49,13 +49,22 @@ def send_registration_mail(self, registration_id: int, kind: str) -> None:
 
 
 def _still_relevant(registration: Registration, kind: str) -> bool:
-    """A mail queued for a status the registration has since left is not sent."""
+    """A mail queued for a status the registration has since left is not sent.
+
+    Once a webinar is cancelled, the cancellation is the only mail its
+    registrants still get.
+    """
+    S = Registration.Status
     wanted = {
-        "confirmation": {Registration.Status.CONFIRMED},
-        "reminder": {Registration.Status.CONFIRMED},
-        "received": {Registration.Status.PENDING, Registration.Status.WAITLISTED},
-        "rejection": {Registration.Status.REJECTED},
+        "confirmation": {S.CONFIRMED},
+        "reminder": {S.CONFIRMED},
+        "received": {S.PENDING, S.WAITLISTED},
+        "rejection": {S.REJECTED},
+        "webinar_cancelled": {S.PENDING, S.CONFIRMED, S.WAITLISTED},
     }
+    cancelled = registration.webinar.cancelled_at is not None
+    if cancelled != (kind == "webinar_cancelled"):
+        return False
     return registration.status in wanted[kind]
 
 

@@ -57,9 +57,16 @@ def test_create_update_cancel_through_the_services(synced_host, fake_tm, commit)
     )
     assert bad.status_code == 400 and "ends_at" in bad.json()["errors"]
 
-    assert api.delete(f"/api/v1/webinars/{webinar.pk}/").status_code == 204
+    too_long = api.delete(f"/api/v1/webinars/{webinar.pk}/", {"message": "x" * 2001}, format="json")
+    assert too_long.status_code == 400 and "message" in too_long.json()["errors"]
+    webinar.refresh_from_db()
+    assert webinar.cancelled_at is None
+
+    gone = api.delete(f"/api/v1/webinars/{webinar.pk}/", {"message": "Moved."}, format="json")
+    assert gone.status_code == 204
     webinar.refresh_from_db()
     assert webinar.cancelled_at is not None and Webinar.objects.filter(pk=webinar.pk).exists()
+    assert api.get(f"/api/v1/webinars/{webinar.pk}/").json()["cancellation_message"] == "Moved."
 
 
 def test_list_is_the_hosts_own_with_counts_and_constant_queries(api, host):

@@ -260,9 +260,17 @@ def test_writes_need_csrf_and_pages_are_not_framable(host, webinar):
     assert strict.get(f"/dashboard/webinars/{webinar.pk}/")["X-Frame-Options"] == "DENY"
 
 
-def test_cancel_webinar(browser, webinar):
-    page = browser.post(f"/dashboard/webinars/{webinar.pk}/cancel/", follow=True).content.decode()
-    assert "Webinar cancelled" in page
+def test_cancel_webinar(browser, webinar, commit, mailoutbox):
+    RegistrationFactory(webinar=webinar, email="seated@example.com")
+    assert 'name="message"' in browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+    with commit():
+        response = browser.post(
+            f"/dashboard/webinars/{webinar.pk}/cancel/", {"message": "Moved to May."}, follow=True
+        )
+    assert "Webinar cancelled" in response.content.decode()
     webinar.refresh_from_db()
     assert webinar.cancelled_at and webinar.meeting.cancelled_at
+    assert webinar.cancellation_message == "Moved to May."
+    assert [m.to for m in mailoutbox] == [["seated@example.com"]]
+    assert "Moved to May." in mailoutbox[0].body
     assert browser.get(f"/dashboard/webinars/{webinar.pk}/edit/").status_code == 302

@@ -154,3 +154,64 @@ def test_a_confirmation_that_never_went_out_is_sent_by_the_sweep(webinar, mailou
     assert len(mailoutbox) == 1
     fresh.refresh_from_db()
     assert fresh.confirmation_sent_at is None
+
+
+def test_cancelling_a_webinar_tells_everyone_holding_or_awaiting_a_seat(
+    webinar, commit, mailoutbox, client
+):
+    S = Registration.Status
+    seated = RegistrationFactory(webinar=webinar, email="seated@example.com")
+    RegistrationFactory(webinar=webinar, email="pending@example.com", status=S.PENDING)
+    RegistrationFactory(
+        webinar=webinar, email="waiting@example.com", status=S.WAITLISTED, confirmation_sent_at=None
+    )
+    RegistrationFactory(webinar=webinar, email="gone@example.com", status=S.CANCELLED)
+    RegistrationFactory(webinar=webinar, email="no@example.com", status=S.REJECTED)
+
+    with commit():
+        services.webinar_cancel(webinar=webinar, message="  The speaker is ill.\nSorry!  ")
+    assert sorted(m.to[0] for m in mailoutbox) == [
+        "pending@example.com",
+        "seated@example.com",
+        "waiting@example.com",
+    ]
+    told = {m.to[0]: m for m in mailoutbox}
+    message = told["seated@example.com"]
+    assert message.subject == "Cancelled: Rocket science 101"
+    assert "The speaker is ill.\nSorry!" in message.body
+    assert "Cancel your registration" not in message.body  # nothing left to cancel
+    ((name, content, mimetype),) = message.attachments
+    assert name == "webinar.ics" and "method=CANCEL" in mimetype
+    calendar = Calendar.from_ical(content)
+    assert str(calendar["method"]) == "CANCEL"
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["uid"]) == f"meeting-{webinar.meeting_id}@portal.example"  # the one they hold
+    assert str(event["status"]) == "CANCELLED" and int(event["sequence"]) == 1
+    assert str(event["organizer"]) == "mailto:host@customer.example"
+    assert not told["waiting@example.com"].attachments  # never had the event
+    seated.refresh_from_db()
+    assert seated.status == S.CONFIRMED  # kept on record as it was
+
+    page = client.get(f"/w/{webinar.slug}/").content.decode()
+    assert "This webinar has been cancelled." in page and "The speaker is ill.<br>Sorry!" in page
+
+    mailoutbox.clear()
+    with commit():
+        services.webinar_cancel(webinar=webinar, message="again")
+    assert mailoutbox == []
+    webinar.refresh_from_db()
+    assert webinar.cancellation_message == "The speaker is ill.\nSorry!"
+
+
+def test_after_cancellation_only_the_cancellation_mail_goes_out(webinar, mailoutbox):
+    from webinars.tasks import send_registration_mail
+
+    registration = RegistrationFactory(webinar=webinar)
+    send_registration_mail.delay(registration.pk, "webinar_cancelled")  # not cancelled yet
+    assert mailoutbox == []
+    services.webinar_cancel(webinar=webinar)  # no commit: the mail is not queued here
+    send_registration_mail.delay(registration.pk, "confirmation")  # queued before, sent after
+    send_registration_mail.delay(registration.pk, "reminder")
+    assert mailoutbox == []
+    send_registration_mail.delay(registration.pk, "webinar_cancelled")
+    assert [m.subject for m in mailoutbox] == ["Cancelled: Rocket science 101"]
