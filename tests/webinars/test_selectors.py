@@ -95,3 +95,10 @@ def test_chart_and_counts(webinar):
     assert chart["points"].split()[-1] == "600.0,10.0"  # the running total reaches the top
     counts = selectors.webinar_counts(webinar)
     assert counts["confirmed"] == 4 and counts["waiting"] == 0 and counts["attended"] is None
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="reads SQLite's query plan")
+def test_the_hosts_list_is_read_in_order_off_an_index(webinar):
+    """A page of a large webinar's registrations must not sort them all first."""
+    plan = selectors.host_registrations(webinar).explain()
+    assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
