@@ -318,13 +318,12 @@ class XlsxExporter(Exporter):
     extension = "xlsx"
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-    DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
     HEADER_FONT = Font(bold=True)
     HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
     MIN_WIDTH = 8
     MAX_WIDTH = 60
     #: Narrower than this and Excel shows ##### instead of the date.
-    TYPE_WIDTHS: ClassVar[dict[type, int]] = {date: 10, datetime: 16}
+    TYPE_WIDTHS: ClassVar[dict[type, int]] = {date: 10, datetime: 19}
 
     def write(
         self,
@@ -377,7 +376,6 @@ class XlsxExporter(Exporter):
         return cell
 
     def _converter(self, ws, zone: tzinfo) -> _Converter:
-        datetime_format = self.DATETIME_FORMAT
         illegal = _XLSX_ILLEGAL.sub
         errors = frozenset(ERROR_CODES)
 
@@ -390,20 +388,23 @@ class XlsxExporter(Exporter):
                 return cell
             return value
 
-        def moment(value: datetime) -> WriteOnlyCell:
+        def moment(value: datetime) -> datetime:
             if value.tzinfo is not None:
                 value = value.astimezone(zone).replace(tzinfo=None)
-            cell = WriteOnlyCell(ws)
-            cell.number_format = datetime_format
-            cell.value = value
-            return cell
+            return value
+
+        def datetimes(column: Sequence[datetime | None]) -> list[object]:
+            return [None if value is None else moment(value) for value in column]
 
         def clock(value: time) -> time:
             return value.replace(tzinfo=None)
 
-        # A date is left to openpyxl, whose own format for it is "yyyy-mm-dd".
+        # Dates and datetimes, naive, are left to openpyxl, which writes them as
+        # Excel dates in its own formats ("yyyy-mm-dd", "yyyy-mm-dd h:mm:ss").
         converters: dict[type, Convert] = {datetime: moment, time: clock}
-        return _Converter(text=text, converters=converters, printable=True, special=errors)
+        return _Converter(
+            text=text, converters=converters, printable=True, special=errors, datetimes=datetimes
+        )
 
 
 class CsvExporter(Exporter):

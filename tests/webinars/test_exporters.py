@@ -94,7 +94,7 @@ def test_xlsx_cells_keep_their_types():
     assert [type(cell.value) for cell in first] == [
         int, str, dt.datetime, dt.datetime, bool, float, type(None)
     ]  # fmt: skip
-    assert first[2].is_date and first[2].number_format == "yyyy-mm-dd hh:mm"
+    assert first[2].is_date and first[2].number_format == "yyyy-mm-dd h:mm:ss"
     assert first[3].is_date and first[3].number_format == "yyyy-mm-dd"
     assert first[4].data_type == "b"
     assert first[0].data_type == first[5].data_type == "n"
