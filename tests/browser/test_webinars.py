@@ -7,10 +7,12 @@ import openpyxl
 import pytest
 from django.core import mail
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from portal.accounts.services import customer_create, customer_push, customer_update, host_create
-from webinars.models import Registration, Webinar
+from webinars.models import Registration, RegistrationExport, Webinar
 from webinars.services import question_create, webinar_create
+from webinars.tasks import export_registrations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -60,6 +62,14 @@ def register(page, other_site, *, first, last, email):
     return form.locator("#result")
 
 
+def sign_in(page, live_server):
+    page.goto(f"{live_server.url}/dashboard/login/")
+    page.get_by_label("Email").fill("host@webinar.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/**")
+
+
 def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other_site, live_server):
     result = register(page, other_site, first="Ada", last="Lovelace", email="ada@visitor.example")
     result.wait_for()
@@ -81,10 +91,7 @@ def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other
     assert "waiting list" in waiting.inner_text()
 
     # The host signs in, exports to Excel, and cancels Ada's registration.
-    page.goto(f"{live_server.url}/dashboard/login/")
-    page.get_by_label("Email").fill("host@webinar.example")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    sign_in(page, live_server)
     page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/registrations/")
     with page.expect_download() as download:
         page.get_by_role("link", name="Excel").click()
@@ -104,3 +111,35 @@ def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other
     statuses = dict(Registration.objects.values_list("email", "status"))
     assert statuses == {"ada@visitor.example": "cancelled", "bob@visitor.example": "confirmed"}
     assert mail.outbox[-1].to == ["bob@visitor.example"]
+
+
+def test_a_background_export_shows_its_progress_and_then_its_download(page, webinar, live_server):
+    for n in range(3):
+        Registration.objects.create(
+            webinar=webinar,
+            status=Registration.Status.CONFIRMED,
+            first_name=f"Person{n}",
+            last_name="Example",
+            email=f"person{n}@visitor.example",
+            answers={},
+        )
+    # As the export button leaves it for a worker (with eager tasks it would be
+    # done before its page opens): queued, and the worker is played below.
+    export = RegistrationExport.objects.create(webinar=webinar, format="xlsx", rows_total=3)
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/exports/{export.pk}/")
+    state = page.get_by_role("status")
+    expect(state).to_have_text("Queued: 0 of 3 registrations.")
+    expect(page.locator("#export-download")).to_be_hidden()
+    expect(page.locator("#export-reload")).to_be_hidden()  # the script keeps the page current
+
+    export_registrations(export.pk)  # the worker's turn
+
+    expect(state).to_have_text("Ready: 3 registrations.")
+    expect(page.locator("#export-progress")).to_have_attribute("value", "100")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename.endswith(".xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
+    emails = sorted(row[4] for row in sheet.iter_rows(min_row=2, values_only=True))
+    assert emails == [f"person{n}@visitor.example" for n in range(3)]
