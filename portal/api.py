@@ -1,9 +1,9 @@
-"""What all API views share: errors as JSON with a reason."""
+"""What all API views share: errors as JSON with a reason, and the staff permission."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, permissions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -28,3 +28,31 @@ def exception_handler(exc, context) -> Response | None:
     else:
         response.data = {"reason": str(detail)}
     return response
+
+
+_VIEW = "%(app_label)s.view_%(model_name)s"
+_CHANGE = "%(app_label)s.change_%(model_name)s"
+
+
+class StaffModelPermissions(permissions.DjangoModelPermissions):
+    """Staff, for what their model permissions allow, as in the admin.
+
+    Reading needs the view permission. A POST action on an existing object
+    (such as ``sync``) needs the change permission; creating needs add.
+    Superusers have every permission.
+    """
+
+    perms_map = permissions.DjangoModelPermissions.perms_map | {
+        "GET": [_VIEW],
+        "HEAD": [_VIEW],
+        "OPTIONS": [_VIEW],
+    }
+
+    def has_permission(self, request, view) -> bool:
+        if not (request.user and request.user.is_staff):
+            return False
+        if request.method == "POST" and getattr(view, "detail", False):
+            model = self._queryset(view).model
+            meta = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
+            return request.user.has_perm(_CHANGE % meta)
+        return super().has_permission(request, view)

@@ -4,18 +4,19 @@ import dataclasses
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.accounts import services
 from portal.accounts.models import Customer, Host
 from portal.accounts.serializers import CustomerSerializer, DriftSerializer, HostSerializer
+from portal.api import StaffModelPermissions
 
 
 class CustomerViewSet(viewsets.ModelViewSet):
     serializer_class = CustomerSerializer
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [StaffModelPermissions]
     queryset = Customer.objects.filter(deleted_at__isnull=True)
 
     def perform_create(self, serializer):
@@ -62,7 +63,7 @@ class HostViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = HostSerializer
-    permission_classes = [permissions.IsAdminUser]
+    permission_classes = [StaffModelPermissions]
 
     def get_customer(self) -> Customer:
         return get_object_or_404(Customer, pk=self.kwargs["customer_pk"], deleted_at__isnull=True)

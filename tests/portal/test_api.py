@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Permission
 from rest_framework.test import APIClient
 
 from portal.accounts.models import Customer, Host, SyncState
@@ -9,9 +10,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def staff(django_user_model):
-    return django_user_model.objects.create_user(
+    """Staff allowed to manage customers and hosts (the admin's model permissions)."""
+    user = django_user_model.objects.create_user(
         "staff", "staff@portal.example", "staff-pass-123", is_staff=True
     )
+    user.user_permissions.set(
+        Permission.objects.filter(
+            content_type__app_label="accounts", content_type__model__in=["customer", "host"]
+        )
+    )
+    return user
 
 
 @pytest.fixture
@@ -138,3 +146,22 @@ def test_openapi_schema_and_docs(api):
     assert "/api/v1/customers/{id}/server/" in paths
     assert "/api/v1/customers/{customer_pk}/hosts/" in paths
     assert api.get("/api/docs/").status_code == 200
+
+
+def test_staff_can_do_only_what_their_model_permissions_allow(django_user_model):
+    customer = CustomerFactory()
+    user = django_user_model.objects.create_user("clerk", "c@portal.example", "pw", is_staff=True)
+    client = APIClient()
+    client.force_authenticate(user)
+    assert client.get("/api/v1/customers/").status_code == 403  # staff alone is not enough
+
+    user.user_permissions.set(Permission.objects.filter(codename="view_customer"))
+    user = django_user_model.objects.get(pk=user.pk)  # permissions are cached per object
+    client.force_authenticate(user)
+    assert client.get("/api/v1/customers/").status_code == 200
+    assert client.get(f"/api/v1/customers/{customer.pk}/server/").status_code != 403
+    refused = client.post(f"/api/v1/customers/{customer.pk}/sync/")
+    assert refused.status_code == 403 and refused.json()["reason"]
+    assert client.patch(f"/api/v1/customers/{customer.pk}/", {"name": "X"}).status_code == 403
+    assert client.delete(f"/api/v1/customers/{customer.pk}/").status_code == 403
+    assert client.get(f"/api/v1/customers/{customer.pk}/hosts/").status_code == 403  # no view_host
