@@ -12,11 +12,12 @@ injection"): a leading apostrophe makes Excel and LibreOffice show the text
 instead of evaluating it. Only strings are touched: a negative number is a
 number, not a formula.
 
-Rows are consumed once, in order, and never held: pass a generator or a
-``QuerySet.iterator()``/``values_list().iterator()`` so that an export of
-100,000 registrations needs no more memory than one of 10,000. What a
-column needs is worked out from the types of its values once per batch of
-1,000 rows, not per cell; see ``_Converter``.
+Rows are consumed once, in order, and never held: pass a generator, a
+``QuerySet.iterator()``/``values_list().iterator()``, or ``Columns`` (chunks
+of columns, as a database read produces them) so that an export of 100,000
+registrations needs no more memory than one of 10,000. What a column needs
+is worked out from the types of its values once per batch of 1,000 rows (or
+chunk of ``Columns``), not per cell; see ``_Converter``.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
-from itertools import chain, islice, repeat
+from itertools import islice, repeat
 from operator import attrgetter, itemgetter
 from tempfile import SpooledTemporaryFile
 from types import SimpleNamespace
@@ -45,6 +46,7 @@ from openpyxl.utils import get_column_letter
 
 __all__ = [
     "EXPORTERS",
+    "Columns",
     "CsvExporter",
     "Exporter",
     "XlsxExporter",
@@ -89,8 +91,28 @@ _FIRST_CHARACTER = itemgetter(slice(0, 1))  # s[:1], in C
 _TZINFO = attrgetter("tzinfo")
 
 
+class Columns:
+    """Rows handed over a chunk at a time, each chunk as its columns.
+
+    ``chunks`` yields lists of columns of equal length. A producer that has
+    the values by column anyway (a database read, converted a column at a
+    time) passes them like this, and an exporter converts and writes them
+    without making rows and taking them apart again. Iterated, it gives the
+    rows, so it can go wherever rows go.
+    """
+
+    __slots__ = ("chunks",)
+
+    def __init__(self, chunks: Iterable[Sequence[Sequence[object]]]) -> None:
+        self.chunks = chunks
+
+    def __iter__(self) -> Iterator[tuple[object, ...]]:
+        for columns in self.chunks:
+            yield from zip(*columns, strict=True)
+
+
 class _Converter:
-    """Converts rows a batch of 1,000 at a time, and each batch a column at a time.
+    """Converts rows a batch of 1,000 (or a chunk of ``Columns``) at a time, a column at a time.
 
     The set of a column's value types in the batch, computed in C, decides
     what the column needs: nothing (numbers, dates, empty cells); one test of
@@ -100,6 +122,7 @@ class _Converter:
     left to the cells that need it, and no column is trusted on its first
     value: an answer column of numbers that later holds "=cmd" is seen in
     that batch. Rows of unequal length (rare) are converted cell by cell.
+    A column whose only fault is formulas is neutralised in one pass.
     """
 
     def __init__(
@@ -137,7 +160,13 @@ class _Converter:
         return value if convert is None else convert(value)
 
     def batches(self, rows: Iterable[Row]) -> Iterator[Sequence[Row]]:
-        """The rows converted, in lists of ``PROGRESS_EVERY`` (the last one shorter)."""
+        """The rows converted, in lists: a chunk of ``Columns``, else ``PROGRESS_EVERY`` rows."""
+        if isinstance(rows, Columns):
+            column = self._column
+            for columns in rows.chunks:
+                if columns and len(columns[0]):
+                    yield list(zip(*map(column, columns), strict=True))
+            return
         rows = iter(rows)
         column, cell = self._column, self.cell
         while batch := list(islice(rows, PROGRESS_EVERY)):
@@ -159,12 +188,16 @@ class _Converter:
         if kinds <= self.passthrough:
             return column
         if kinds <= _TEXT:
-            if (
-                FORMULA_TRIGGERS.isdisjoint(map(_FIRST_CHARACTER, filter(None, column)))
-                and (not self.printable or all(map(str.isprintable, filter(None, column))))
-                and (not self.special or self.special.isdisjoint(column))
+            if (not self.printable or all(map(str.isprintable, filter(None, column)))) and (
+                not self.special or self.special.isdisjoint(column)
             ):
-                return column
+                if FORMULA_TRIGGERS.isdisjoint(map(_FIRST_CHARACTER, filter(None, column))):
+                    return column
+                # Formulas are all there is to fix: neutralise(), inline.
+                return [
+                    f"'{value}" if value and value[0] in FORMULA_TRIGGERS else value
+                    for value in column
+                ]
             text = self.text
             return [value if value is None else text(value) for value in column]
         if datetime in kinds and kinds <= _DATETIMES and self.datetimes is not None:
@@ -338,8 +371,9 @@ class XlsxExporter(Exporter):
         workbook = Workbook(write_only=True)
         ws = workbook.create_sheet(clean_sheet_title(sheet_title))
         converter = self._converter(ws, _zone(time_zone))
-        rows = iter(rows)
-        first = next(rows, None)
+        batches = converter.batches(rows)
+        batch = next(batches, None)
+        first = batch[0] if batch else None
         header_cells = [self._header_cell(ws, value) for value in converter.one(_texts(header))]
         # What comes before the cells (views, column widths) is written on the first append.
         ws.freeze_panes = "A2"
@@ -349,18 +383,19 @@ class XlsxExporter(Exporter):
                 width = max(width, self.TYPE_WIDTHS.get(type(first[index - 1]), 0))
             width = min(max(width + 2, self.MIN_WIDTH), self.MAX_WIDTH)
             ws.column_dimensions[get_column_letter(index)].width = width
+        del first
         count = 0
         try:
             ws.append(header_cells)
-            if first is not None:
-                append = ws.append
-                for batch in converter.batches(chain((first,), rows)):
-                    for row in batch:
-                        append(row)
-                    count += len(batch)
-                    if progress is not None and len(batch) == PROGRESS_EVERY:
-                        progress(count)
-                    del batch  # before the next one is made
+            append = ws.append
+            while batch is not None:
+                for row in batch:
+                    append(row)
+                count += len(batch)
+                batch = None  # before the next one is made
+                if progress is not None:
+                    progress(count)
+                batch = next(batches, None)
             if header_cells:  # written after the rows, so it can cover exactly them
                 ws.auto_filter.ref = f"A1:{get_column_letter(len(header_cells))}{count + 1}"
             workbook.save(out)
@@ -470,7 +505,7 @@ class CsvExporter(Exporter):
             lines.clear()
             yield chunk
             counter[0] += size
-            if progress is not None and size == PROGRESS_EVERY:
+            if progress is not None:
                 progress(counter[0])
         if lines:  # no rows: the header alone
             yield "".join(lines).encode("utf-8", "replace")

@@ -9,16 +9,29 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import json.scanner
 import zoneinfo
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import repeat
 
-from django.db.models import BooleanField, Count, DateTimeField, F, JSONField, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+import orjson
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Count,
+    DateTimeField,
+    F,
+    JSONField,
+    Max,
+    Q,
+    QuerySet,
+    TextField,
+)
+from django.db.models.functions import Cast, TruncDate
 from django.db.models.sql.constants import MULTI
 
 from meetings.models import MeetingSample
 from portal.accounts.models import Host
+from webinars.exporters import PROGRESS_EVERY, Columns
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 
 S = Registration.Status
@@ -180,6 +193,7 @@ _ROW_FIELDS = (
     "source_url",
     "answers",
 )
+_STATUS, _CHANNEL = _ROW_FIELDS.index("status"), _ROW_FIELDS.index("channel")
 
 
 def _typed(question: Question, value: object) -> object:
@@ -238,13 +252,15 @@ def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, obj
     return rows
 
 
-def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple]]:
+def registration_table(webinar: Webinar) -> tuple[list[str], Columns]:
     """The header and a stream of rows: one per registration, a column per question.
 
     Questions come in form order, then removed (archived) questions, whose
     answers are kept. Datetimes are aware, in the customer's time zone. Two
     queries however many rows (questions, then the registrations streamed in
-    chunks): nothing is held in memory but the chunk being written.
+    chunks): nothing is held in memory but the chunk being written. The rows
+    come as ``Columns``, as they are read, so an exporter never has to take
+    rows apart.
     """
     zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
     questions = all_questions(webinar)
@@ -255,54 +271,29 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple]]:
     channels = dict(Registration.Channel.choices)
     keys = [str(q.pk) for q in questions]
 
-    def rows() -> Iterator[tuple]:
+    def chunks() -> Iterator[list[list[object]]]:
         queryset = (
             Registration.objects.filter(webinar=webinar)
             .order_by("created_at", "pk")
             .values_list(*_ROW_FIELDS)
         )
         for columns in _raw_columns(queryset, zone):
-            (
-                created_at,
-                status,
-                first_name,
-                last_name,
-                email,
-                organisation,
-                phone,
-                consent,
-                confirmed_at,
-                cancelled_at,
-                channel,
-                source_url,
-                answers,
-            ) = columns
+            answers = columns.pop()  # the last field: a column per question instead
+            status, channel = columns[_STATUS], columns[_CHANNEL]
+            columns[_STATUS] = list(map(statuses.get, status, status))
+            columns[_CHANNEL] = list(map(channels.get, channel, channel))
             answered = [a if type(a) is dict else {} for a in answers]
-            yield from zip(
-                created_at,
-                map(statuses.get, status, status),
-                first_name,
-                last_name,
-                email,
-                organisation,
-                phone,
-                consent,
-                confirmed_at,
-                cancelled_at,
-                map(channels.get, channel, channel),
-                source_url,
-                *(
-                    _typed_column(q, [a.get(key) for a in answered])
-                    for q, key in zip(questions, keys, strict=True)
-                ),
-                strict=True,
+            columns.extend(
+                _typed_column(q, list(map(dict.get, answered, repeat(key))))
+                for q, key in zip(questions, keys, strict=True)
             )
+            yield columns
 
-    return header, rows()
+    return header, Columns(chunks())
 
 
 #: Rows read from the database at a time; the export holds no more than this.
-EXPORT_CHUNK_SIZE = 2_000
+EXPORT_CHUNK_SIZE = PROGRESS_EVERY
 
 
 def _raw_columns(queryset: QuerySet, zone: dt.tzinfo) -> Iterator[list[list[object]]]:
@@ -312,21 +303,30 @@ def _raw_columns(queryset: QuerySet, zone: dt.tzinfo) -> Iterator[list[list[obje
     returns a value at a time, through a loop of calls per row, and for an
     export of 100,000 rows that loop costs more than reading them. Here the
     same chunked read (a server-side cursor on PostgreSQL) gives raw rows, and
-    each column is converted at once: datetimes made aware (in the
-    connection's zone, as Django does) and put in ``zone``, JSON decoded,
-    booleans made booleans; any other column a field converts goes through
-    Django's own converters, so no backend is second-guessed.
+    each column is converted at once: datetimes put in ``zone`` (read as text
+    from SQLite and parsed here); JSON decoded; booleans made booleans; any
+    other column a field converts goes through Django's own converters, so no
+    backend is second-guessed. ``queryset`` is a ``values_list()`` of the
+    model's own fields, by name.
     """
+    names = queryset.query.values_select
+    model_fields = [queryset.model._meta.get_field(name) for name in names]
+    if connections[queryset.db].vendor == "sqlite":
+        # Datetimes read as text: SQLite's driver would call Django's parser for each
+        # one, where psycopg parses them in C.
+        queryset = queryset.values_list(
+            *(
+                Cast(name, TextField()) if isinstance(field, DateTimeField) else name
+                for name, field in zip(names, model_fields, strict=True)
+            )
+        )
     compiler = queryset.query.get_compiler(using=queryset.db)
     chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=EXPORT_CHUNK_SIZE)
     fields = [s[0] for s in compiler.select[: compiler.col_count]]
     connection = compiler.connection
     django_converters = compiler.get_converters(fields)
     convert = []
-    for position, expression in enumerate(fields):
-        # By field, not by whether the backend converts: psycopg returns aware
-        # datetimes that Django leaves alone, and they are put in ``zone`` too.
-        field = expression.output_field
+    for position, (expression, field) in enumerate(zip(fields, model_fields, strict=True)):
         if isinstance(field, DateTimeField):
             convert.append((position, _local_datetimes(connection.timezone, zone)))
         elif isinstance(field, JSONField):
@@ -346,32 +346,48 @@ def _raw_columns(queryset: QuerySet, zone: dt.tzinfo) -> Iterator[list[list[obje
 
 
 def _local_datetimes(db_zone: dt.tzinfo, zone: dt.tzinfo):
+    """Converts a column of datetimes to aware datetimes in ``zone``.
+
+    The values are aware datetimes (psycopg) or ISO 8601 text in the
+    connection's zone (SQLite, read as text). With the connection in UTC,
+    Django's default, either is converted in C, with no Python call per value.
+    """
+    parse = dt.datetime.fromisoformat
+    suffix = "+00:00" if db_zone is dt.UTC else ""
+
+    def aware(value: str | dt.datetime) -> dt.datetime:
+        if type(value) is str:
+            value = parse(value)
+        return value if value.tzinfo else value.replace(tzinfo=db_zone)
+
     def local(values: list) -> list:
-        return [
-            None
-            if value is None
-            else (value if value.tzinfo else value.replace(tzinfo=db_zone)).astimezone(zone)
-            for value in values
-        ]
+        present = [value for value in values if value is not None]
+        if not present:
+            return values
+        kinds, first = set(map(type, present)), present[0]
+        parsed: Iterable[dt.datetime]
+        if kinds == {str} and suffix and parse(first).tzinfo is None:
+            parsed = map(parse, map(str.__add__, present, repeat(suffix)))
+        elif kinds == {dt.datetime} and first.tzinfo is not None:
+            parsed = present
+        else:
+            parsed = map(aware, present)
+        converted = map(dt.datetime.astimezone, parsed, repeat(zone))
+        if len(present) == len(values):
+            return list(converted)
+        return [None if value is None else next(converted) for value in values]
 
     return local
 
 
-_scan_json = json.scanner.make_scanner(json.JSONDecoder())
-
-
-def _json_value(text: str) -> object:
-    """``json.loads`` without its two Python frames per call: the C scanner directly."""
-    try:
-        value, end = _scan_json(text, 0)
-    except StopIteration:  # leading whitespace, or not JSON: let json.loads say which
-        return json.loads(text)
-    return value if end == len(text) else json.loads(text)
-
-
 def _json_values(values: list) -> list:
     """Decoded JSON (stored as text by SQLite, returned as text by psycopg for Django)."""
-    return [_json_value(value) if type(value) is str else value for value in values]
+    try:
+        if set(map(type, values)) == {str}:
+            return list(map(orjson.loads, values))
+        return [orjson.loads(value) if type(value) is str else value for value in values]
+    except orjson.JSONDecodeError:  # what only json reads, as Django does: a lone surrogate
+        return [json.loads(value) if type(value) is str else value for value in values]
 
 
 def _booleans(values: list) -> list:

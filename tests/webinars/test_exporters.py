@@ -17,6 +17,7 @@ from openpyxl.worksheet import _writer as openpyxl_writer
 
 from webinars.exporters import (
     EXPORTERS,
+    Columns,
     CsvExporter,
     Exporter,
     XlsxExporter,
@@ -312,7 +313,32 @@ def test_progress_is_reported_every_thousand_rows(exporter):
     rows = ((i, f"name {i}") for i in range(2_500))
     count = exporter.write(["ID", "Name"], rows, io.BytesIO(), progress=calls.append)
     assert count == 2_500
-    assert calls == [1_000, 2_000]
+    assert calls == [1_000, 2_000, 2_500]
+
+
+@pytest.mark.parametrize("exporter", [XlsxExporter(), CsvExporter()], ids=["xlsx", "csv"])
+def test_columns_give_the_file_their_rows_give(exporter):
+    """The same cells from chunks of columns as from rows: formulas, control characters,
+    error codes, datetimes with gaps, an empty chunk; progress after each chunk."""
+    texts = ["=1+1", "plain", None, "+33 1 23", "#N/A", "bell\x07=x", "@sum", "", "-", "ok"]
+    moments = [SUMMER, None, SUMMER.replace(tzinfo=None), None, SUMMER] * 2
+    rows = [(i, texts[i % 10], moments[i % 10], f"name {i}", i % 3 == 0) for i in range(2_500)]
+    chunks = [list(map(list, zip(*rows[start : start + 700], strict=True))) for start in (0, 700)]
+    chunks[1:1] = [[[] for _ in range(5)]]  # nothing read in between
+    chunks.append(list(map(list, zip(*rows[1_400:], strict=True))))
+    header = ["ID", "Text", "At", "Name", "Flag"]
+
+    def written(source, progress=None):
+        out = io.BytesIO()
+        count = exporter.write(header, source, out, time_zone="Europe/Paris", progress=progress)
+        if exporter.extension == "csv":
+            return count, out.getvalue()
+        return count, values(load_workbook(io.BytesIO(out.getvalue())).active)
+
+    calls = []
+    assert written(Columns(iter(chunks)), calls.append) == written(iter(rows))
+    assert calls == [700, 1_400, 2_500]
+    assert list(Columns(iter(chunks))) == rows  # iterated, they are the rows
 
 
 # --- responses -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from webinars import selectors
+from webinars.exporters import Columns
 from webinars.models import Question, Registration
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +56,7 @@ def test_table_columns_and_typed_values(webinar, questions):
     notes.archived_at = timezone.now()  # removed from the form: its column stays, marked
     notes.save()
     header, rows = selectors.registration_table(webinar)
-    assert isinstance(rows, types.GeneratorType)  # streamed, never a list
+    assert isinstance(rows, Columns) and isinstance(rows.chunks, types.GeneratorType)  # streamed
     assert header == selectors.FIXED_COLUMNS + [
         "Role", "Topics", "News", "Day", "Phone at work", "Notes (removed)",
     ]  # fmt: skip
@@ -102,3 +103,47 @@ def test_the_hosts_list_is_read_in_order_off_an_index(webinar):
     """A page of a large webinar's registrations must not sort them all first."""
     plan = selectors.host_registrations(webinar).explain()
     assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
+
+
+@pytest.mark.parametrize(
+    ("db_zone", "read"),
+    [
+        (dt.UTC, ["2030-07-01 13:00:30.250000", None, "2030-12-01 13:00:00", None]),  # SQLite
+        (dt.UTC, ["2030-07-01 13:00:30.25+00", None, "2030-12-01 13:00:00+00", None]),  # as text
+        (
+            dt.UTC,
+            [
+                dt.datetime(2030, 7, 1, 13, 0, 30, 250_000, tzinfo=dt.UTC),  # psycopg
+                None,
+                dt.datetime(2030, 12, 1, 13, tzinfo=dt.UTC),
+                None,
+            ],
+        ),
+        (  # SQLite with DATABASES["default"]["TIME_ZONE"] set: stored in that zone
+            zoneinfo.ZoneInfo("America/New_York"),
+            ["2030-07-01 09:00:30.250000", None, "2030-12-01 08:00:00", None],
+        ),
+    ],
+    ids=["sqlite", "text-with-offset", "aware", "sqlite-in-another-zone"],
+)
+def test_datetimes_are_read_in_the_customers_zone_whatever_the_driver_gives(db_zone, read):
+    convert = selectors._local_datetimes(db_zone, BERLIN)
+    summer, winter = convert(read)[0], convert(read)[2]
+    assert convert(read)[1::2] == [None, None]
+    assert summer == dt.datetime(2030, 7, 1, 15, 0, 30, 250_000, tzinfo=BERLIN)
+    assert winter == dt.datetime(2030, 12, 1, 14, tzinfo=BERLIN)
+    assert summer.tzinfo is BERLIN and summer.utcoffset() == dt.timedelta(hours=2)
+    assert convert(read[::2]) == [summer, winter]  # a column without gaps
+    assert convert([None, None]) == [None, None]
+
+
+def test_answers_are_decoded_even_where_only_the_json_module_can():
+    """orjson refuses an escaped lone surrogate, which Django stores and json reads."""
+    read = ['{"1": "ok", "2": ["A", "C"]}', '{"1": "lone \\ud800"}', None, {"1": "dict"}]
+    assert selectors._json_values(read) == [
+        {"1": "ok", "2": ["A", "C"]},
+        {"1": "lone \ud800"},
+        None,
+        {"1": "dict"},
+    ]
+    assert selectors._json_values(read[:2]) == [{"1": "ok", "2": ["A", "C"]}, {"1": "lone \ud800"}]
