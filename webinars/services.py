@@ -431,8 +431,10 @@ def _promote(webinar: Webinar) -> list[Registration]:
     for registration in promoted:
         registration.status = _seat_status(webinar)
         if registration.status == Registration.Status.CONFIRMED:
-            registration.confirmed_at = now
-        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+            registration.confirmed_at, registration.confirmation_sent_at = now, None
+        registration.save(
+            update_fields=["status", "confirmed_at", "confirmation_sent_at", "updated_at"]
+        )
         _notify_new_status(registration)
     return promoted
 
@@ -474,7 +476,10 @@ def registration_approve(*, registration: Registration) -> Registration:
             raise ValidationError("No seat is free. Raise the capacity or wait for a cancellation.")
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = timezone.now()
-        registration.save(update_fields=["status", "confirmed_at", "updated_at"])
+        registration.confirmation_sent_at = None  # this confirmation is still owed
+        registration.save(
+            update_fields=["status", "confirmed_at", "confirmation_sent_at", "updated_at"]
+        )
         _notify_new_status(registration)
     return registration
 
@@ -500,7 +505,7 @@ def registration_reject(*, registration: Registration, message: str = "") -> Reg
 def registration_resend_confirmation(*, registration: Registration) -> None:
     if registration.status != Registration.Status.CONFIRMED:
         raise ValidationError("Only confirmed registrations have a confirmation to send.")
-    _queue_mail("confirmation", registration.pk)
+    _queue_mails("confirmation", [registration.pk], again=True)
 
 
 REMINDER_MIN_GAP = dt.timedelta(hours=2)
@@ -536,30 +541,42 @@ def registrations_remind_due(*, now: dt.datetime | None = None) -> int:
     return queued
 
 
-#: Longer than a confirmation may legitimately wait for the meeting's join link.
-CONFIRMATION_OVERDUE = dt.timedelta(minutes=45)
+#: Longer than a mail may legitimately take (a confirmation waits up to 30 minutes for
+#: the meeting's join link).
+MAIL_OVERDUE = dt.timedelta(minutes=45)
 
 
-def confirmations_requeue_due(*, now: dt.datetime | None = None) -> int:
-    """Queue again the confirmations that never went out (the broker was down, say).
+def mails_requeue_due(*, now: dt.datetime | None = None) -> int:
+    """Queue again the confirmations and cancellation notices that never went out.
 
-    The person was told their join link is on its way; a lost queue message
-    must not make that untrue. By then a normal send has long finished (it
-    waits at most 30 minutes for the join link), so a second copy can only
-    follow a mail server that was down for as long: better than none.
+    The queue message can be lost (the broker was down, say). A person told
+    their join link is on its way, or who would turn up to a cancelled
+    webinar, must not stay uninformed for that. By MAIL_OVERDUE a normal send
+    has long finished; a copy that finds the first one sent is dropped by the
+    task. Only for webinars that have not ended: afterwards neither matters.
     """
     now = now or timezone.now()
-    due = Registration.objects.filter(
-        status=Registration.Status.CONFIRMED,
-        confirmation_sent_at__isnull=True,
-        confirmed_at__lte=now - CONFIRMATION_OVERDUE,
-        webinar__cancelled_at__isnull=True,
-        webinar__ends_at__gt=now,
-    ).values_list("pk", flat=True)
-    ids = list(due[:1000])
-    for pk in ids:
-        _queue_mail("confirmation", pk)
-    return len(ids)
+    overdue = now - MAIL_OVERDUE
+    upcoming = Registration.objects.filter(webinar__ends_at__gt=now).order_by("pk")
+    due = {
+        "confirmation": upcoming.filter(
+            status=Registration.Status.CONFIRMED,
+            confirmation_sent_at__isnull=True,
+            confirmed_at__lte=overdue,
+            webinar__cancelled_at__isnull=True,
+        ),
+        "webinar_cancelled": upcoming.filter(
+            status__in=TOLD_OF_CANCELLATION,
+            cancellation_sent_at__isnull=True,
+            webinar__cancelled_at__lte=overdue,
+        ),
+    }
+    queued = 0
+    for kind, registrations in due.items():
+        ids = list(registrations.values_list("pk", flat=True)[:1000])
+        _queue_mails(kind, ids)
+        queued += len(ids)
+    return queued
 
 
 def _notify_new_status(registration: Registration) -> None:
@@ -578,18 +595,22 @@ def _queue_mail(kind: str, registration_id: int) -> None:
     _queue_mails(kind, [registration_id])
 
 
-def _queue_mails(kind: str, registration_ids: list[int]) -> None:
+def _queue_mails(kind: str, registration_ids: list[int], *, again: bool = False) -> None:
     """Queue one mail per registration once the transaction commits.
 
     A broker that is down is logged, and the rest are not tried (each would
-    wait out the same connection timeout).
+    wait out the same connection timeout); ``mails_requeue_due`` queues again
+    the mails that must not be lost. ``again``: another copy of a mail that
+    goes out once, which the host asked for.
     """
     from webinars import tasks
+
+    options = {"again": True} if again else {}
 
     def enqueue() -> None:
         for done, registration_id in enumerate(registration_ids):
             try:
-                tasks.send_registration_mail.delay(registration_id, kind)
+                tasks.send_registration_mail.delay(registration_id, kind, **options)
             except Exception:  # noqa: BLE001  (kombu raises many types)
                 log.exception(
                     "could not queue the %s mail of registration %s (%d of %d not queued)",

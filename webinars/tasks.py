@@ -15,6 +15,10 @@ from webinars.models import Registration
 JOIN_LINK_RETRIES = 30
 JOIN_LINK_RETRY_SECONDS = 60
 
+#: Mails that go out once, and the field that records when: a sweep queues them
+#: again while it is empty, so a copy that finds it filled is not sent.
+SENT_AT = {"confirmation": "confirmation_sent_at", "webinar_cancelled": "cancellation_sent_at"}
+
 
 @shared_task(
     bind=True,
@@ -25,7 +29,8 @@ JOIN_LINK_RETRY_SECONDS = 60
     retry_backoff_max=3600,
     max_retries=8,
 )
-def send_registration_mail(self, registration_id: int, kind: str) -> None:
+def send_registration_mail(self, registration_id: int, kind: str, again: bool = False) -> None:
+    """Send one mail of ``kind``; ``again``: the host asked for another copy."""
     registration = (
         Registration.objects.select_related(
             "webinar__meeting", "webinar__customer", "webinar__host__user"
@@ -33,7 +38,7 @@ def send_registration_mail(self, registration_id: int, kind: str) -> None:
         .filter(pk=registration_id)
         .first()
     )
-    if registration is None or not _still_relevant(registration, kind):
+    if registration is None or not _still_relevant(registration, kind, again=again):
         return
     meeting = registration.webinar.meeting
     if (
@@ -44,16 +49,20 @@ def send_registration_mail(self, registration_id: int, kind: str) -> None:
     ):
         raise self.retry(countdown=JOIN_LINK_RETRY_SECONDS, max_retries=JOIN_LINK_RETRIES)
     mail.send(registration, kind)
-    if kind == "confirmation":
-        Registration.objects.filter(pk=registration_id).update(confirmation_sent_at=timezone.now())
+    if kind in SENT_AT:
+        Registration.objects.filter(pk=registration_id).update(**{SENT_AT[kind]: timezone.now()})
 
 
-def _still_relevant(registration: Registration, kind: str) -> bool:
+def _still_relevant(registration: Registration, kind: str, *, again: bool = False) -> bool:
     """A mail queued for a status the registration has since left is not sent.
 
     Once a webinar is cancelled, the cancellation is the only mail its
-    registrants still get.
+    registrants still get. A mail that goes out once and already went is not
+    sent again (a sweep may have queued a copy while the first was retrying
+    against a mail server that was down), unless the host asked for it.
     """
+    if not again and kind in SENT_AT and getattr(registration, SENT_AT[kind]) is not None:
+        return False
     S = Registration.Status
     wanted = {
         "confirmation": {S.CONFIRMED},
@@ -70,8 +79,8 @@ def _still_relevant(registration: Registration, kind: str) -> bool:
 
 @shared_task(name="webinars.tasks.send_reminders", ignore_result=True)
 def send_reminders() -> int:
-    """Beat: queue reminders for webinars starting soon, and overdue confirmations."""
-    return services.registrations_remind_due() + services.confirmations_requeue_due()
+    """Beat: queue reminders for webinars starting soon, and mails that never went out."""
+    return services.registrations_remind_due() + services.mails_requeue_due()
 
 
 # An export of 100,000 registrations takes seconds; the limits only stop a runaway job.

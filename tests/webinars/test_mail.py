@@ -215,3 +215,71 @@ def test_after_cancellation_only_the_cancellation_mail_goes_out(webinar, mailout
     assert mailoutbox == []
     send_registration_mail.delay(registration.pk, "webinar_cancelled")
     assert [m.subject for m in mailoutbox] == ["Cancelled: Rocket science 101"]
+
+
+def test_cancellation_notices_that_never_went_out_are_sent_by_the_sweep(
+    webinar, commit, mailoutbox
+):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tests.webinars.factories import WebinarFactory
+    from webinars.models import Webinar
+    from webinars.tasks import send_reminders
+
+    S = Registration.Status
+    seated = RegistrationFactory(webinar=webinar, email="seated@example.com")
+    RegistrationFactory(webinar=webinar, email="waiting@example.com", status=S.WAITLISTED)
+    RegistrationFactory(webinar=webinar, email="gone@example.com", status=S.CANCELLED)
+    services.webinar_cancel(webinar=webinar)  # no commit: the notices were never queued
+    recent = WebinarFactory(host=webinar.host, title="Just cancelled")
+    RegistrationFactory(webinar=recent, email="recent@example.com")
+    services.webinar_cancel(webinar=recent)  # not queued either, but still on its way
+    past = WebinarFactory(host=webinar.host, title="Long over")
+    RegistrationFactory(webinar=past, email="past@example.com")
+    services.webinar_cancel(webinar=past)
+    an_hour_ago = timezone.now() - dt.timedelta(hours=1)
+    Webinar.objects.filter(pk__in=[webinar.pk, past.pk]).update(cancelled_at=an_hour_ago)
+    Webinar.objects.filter(pk=past.pk).update(ends_at=an_hour_ago)  # nobody will turn up
+    assert mailoutbox == []
+
+    with commit():
+        send_reminders.delay()
+    assert sorted(m.to[0] for m in mailoutbox) == ["seated@example.com", "waiting@example.com"]
+    assert {m.subject for m in mailoutbox} == {"Cancelled: Rocket science 101"}
+    seated.refresh_from_db()
+    assert seated.cancellation_sent_at is not None
+    with commit():
+        send_reminders.delay()
+    assert len(mailoutbox) == 2
+
+
+def test_a_mail_that_goes_out_once_is_not_sent_twice_unless_the_host_asks(
+    webinar, commit, mailoutbox
+):
+    """A sweep's copy may meet the first one, held up by a mail server that was down."""
+    from webinars.tasks import send_registration_mail
+
+    registration = RegistrationFactory(webinar=webinar, confirmation_sent_at=None)
+    send_registration_mail.delay(registration.pk, "confirmation")
+    send_registration_mail.delay(registration.pk, "confirmation")  # the sweep's copy
+    assert len(mailoutbox) == 1
+    with commit():
+        services.registration_resend_confirmation(registration=registration)
+    assert len(mailoutbox) == 2
+
+    services.webinar_cancel(webinar=webinar)
+    send_registration_mail.delay(registration.pk, "webinar_cancelled")
+    send_registration_mail.delay(registration.pk, "webinar_cancelled")
+    assert [m.subject for m in mailoutbox[2:]] == ["Cancelled: Rocket science 101"]
+
+
+def test_a_registration_confirmed_again_is_owed_a_new_confirmation(webinar, commit, mailoutbox):
+    registration = RegistrationFactory(webinar=webinar)  # confirmed, and told so
+    with commit():
+        services.registration_reject(registration=registration)
+        services.registration_approve(registration=registration)
+    assert [m.subject.split(":")[0] for m in mailoutbox][-1] == "You are registered"
+    registration.refresh_from_db()
+    assert registration.confirmation_sent_at is not None
