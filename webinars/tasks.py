@@ -48,9 +48,20 @@ def send_registration_mail(self, registration_id: int, kind: str, again: bool = 
         and not self.request.is_eager
     ):
         raise self.retry(countdown=JOIN_LINK_RETRY_SECONDS, max_retries=JOIN_LINK_RETRIES)
-    mail.send(registration, kind)
-    if kind in SENT_AT:
-        Registration.objects.filter(pk=registration_id).update(**{SENT_AT[kind]: timezone.now()})
+    sent_at = SENT_AT.get(kind)
+    this = Registration.objects.filter(pk=registration_id)
+    if sent_at and not again:
+        # Claimed before sending: of two copies running at once, one sends.
+        if not this.filter(**{f"{sent_at}__isnull": True}).update(**{sent_at: timezone.now()}):
+            return
+    try:
+        mail.send(registration, kind)
+    except BaseException:
+        if sent_at and not again:  # not sent: a retry, or the sweep, tries again
+            this.update(**{sent_at: None})
+        raise
+    if sent_at and again:
+        this.update(**{sent_at: timezone.now()})
 
 
 def _still_relevant(registration: Registration, kind: str, *, again: bool = False) -> bool:
@@ -59,7 +70,8 @@ def _still_relevant(registration: Registration, kind: str, *, again: bool = Fals
     Once a webinar is cancelled, the cancellation is the only mail its
     registrants still get. A mail that goes out once and already went is not
     sent again (a sweep may have queued a copy while the first was retrying
-    against a mail server that was down), unless the host asked for it.
+    against a mail server that was down), unless the host asked for it; the
+    claim before sending settles copies that run at the same time.
     """
     if not again and kind in SENT_AT and getattr(registration, SENT_AT[kind]) is not None:
         return False

@@ -283,3 +283,32 @@ def test_a_registration_confirmed_again_is_owed_a_new_confirmation(webinar, comm
     assert [m.subject.split(":")[0] for m in mailoutbox][-1] == "You are registered"
     registration.refresh_from_db()
     assert registration.confirmation_sent_at is not None
+
+
+class RefusingBackend:
+    """A mail server that is down."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPServerDisconnected("down")
+
+
+def test_a_mail_that_failed_is_left_to_be_sent_again(webinar, settings, mailoutbox):
+    from celery.exceptions import Retry
+
+    from webinars.tasks import send_registration_mail
+
+    registration = RegistrationFactory(webinar=webinar, confirmation_sent_at=None)
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"
+    with pytest.raises(Retry):  # the worker tries again later
+        send_registration_mail.apply(args=(registration.pk, "confirmation"), throw=True)
+    registration.refresh_from_db()
+    assert registration.confirmation_sent_at is None  # claimed, then given back
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    send_registration_mail.delay(registration.pk, "confirmation")
+    registration.refresh_from_db()
+    assert registration.confirmation_sent_at is not None and len(mailoutbox) == 1
