@@ -213,30 +213,53 @@ def _typed(question: Question, value: object) -> object:
     return value
 
 
-def _typed_column(question: Question, values: list[object]) -> list[object]:
-    """``_typed`` over a column of answers, with the common cases done without a call per cell.
+class _Answers(dict):
+    """A question's text answers, each made a cell (``_typed``) the first time it is seen.
 
-    Dates are parsed once per distinct answer (a few hundred days at most);
-    texts pass as they are unless one is a list (a multiple-choice answer).
+    Holds at most ``LIMIT`` answers: free text typed into a date question
+    through the API must not make an export's memory grow with its rows.
     """
-    kind = question.kind
-    if kind == Question.Kind.CHECKBOX:
+
+    LIMIT = 10_000
+
+    def __init__(self, question: Question) -> None:
+        super().__init__({None: None})
+        self.question = question
+
+    def __missing__(self, value: str) -> object:
+        if len(self) > self.LIMIT:
+            self.clear()
+            self[None] = None
+        typed = self[value] = _typed(self.question, value)
+        return typed
+
+
+def _typed_column(answers: _Answers, values: list[object]) -> list[object]:
+    """``_typed`` over a column of a question's answers, the common cases without a call per cell.
+
+    Dates are parsed once per distinct answer in the export (a few hundred
+    days at most); checkboxes and texts pass as they are unless one is not
+    a boolean or is a list (a multiple-choice answer).
+    """
+    question, kinds = answers.question, set(map(type, values))
+    if question.kind == Question.Kind.CHECKBOX:
+        if kinds <= _BOOLEANS:
+            return values
         return [None if value is None else bool(value) for value in values]
-    if kind == Question.Kind.DATE:
-        seen: dict[object, object] = {}
-        out = []
-        for value in values:
-            if type(value) is not str:
-                out.append(_typed(question, value))
-                continue
-            typed = seen.get(value, seen)
-            if typed is seen:
-                typed = seen[value] = _typed(question, value)
-            out.append(typed)
-        return out
-    if list in set(map(type, values)):  # what _typed does to any other kind's answers
-        return [", ".join(map(str, value)) if type(value) is list else value for value in values]
+    if question.kind == Question.Kind.DATE:
+        if kinds <= _TEXTS:
+            return list(map(answers.__getitem__, values))
+        return [_typed(question, value) for value in values]
+    if list in kinds:  # what _typed does to any other kind's answers
+        try:
+            return [", ".join(value) if type(value) is list else value for value in values]
+        except TypeError:  # a list holding something other than text
+            return [", ".join(map(str, v)) if type(v) is list else v for v in values]
     return values
+
+
+_BOOLEANS = frozenset((bool, type(None)))
+_TEXTS = frozenset((str, type(None)))
 
 
 def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, object]]:
@@ -270,6 +293,7 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Columns]:
     statuses = dict(S.choices)
     channels = dict(Registration.Channel.choices)
     keys = [str(q.pk) for q in questions]
+    answers_of = [_Answers(q) for q in questions]
 
     def chunks() -> Iterator[list[list[object]]]:
         queryset = (
@@ -278,16 +302,19 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Columns]:
             .values_list(*_ROW_FIELDS)
         )
         for columns in _raw_columns(queryset, zone):
-            answers = columns.pop()  # the last field: a column per question instead
+            stored = columns.pop()  # the last field: a column per question instead
             status, channel = columns[_STATUS], columns[_CHANNEL]
             columns[_STATUS] = list(map(statuses.get, status, status))
             columns[_CHANNEL] = list(map(channels.get, channel, channel))
-            answered = [a if type(a) is dict else {} for a in answers]
+            answered = [a if type(a) is dict else {} for a in stored]
+            del stored, status, channel
             columns.extend(
-                _typed_column(q, list(map(dict.get, answered, repeat(key))))
-                for q, key in zip(questions, keys, strict=True)
+                _typed_column(answers, list(map(dict.get, answered, repeat(key))))
+                for answers, key in zip(answers_of, keys, strict=True)
             )
+            del answered
             yield columns
+            del columns  # not held while the next chunk is read
 
     return header, Columns(chunks())
 
@@ -340,9 +367,11 @@ def _raw_columns(queryset: QuerySet, zone: dt.tzinfo) -> Iterator[list[list[obje
         if not chunk:
             continue
         columns = [list(column) for column in zip(*chunk, strict=True)][: len(fields)]
+        del chunk
         for position, converter in convert:
             columns[position] = converter(columns[position])
         yield columns
+        del columns  # not held while the next chunk is read
 
 
 def _local_datetimes(db_zone: dt.tzinfo, zone: dt.tzinfo):

@@ -147,3 +147,30 @@ def test_answers_are_decoded_even_where_only_the_json_module_can():
         {"1": "dict"},
     ]
     assert selectors._json_values(read[:2]) == [{"1": "ok", "2": ["A", "C"]}, {"1": "lone \ud800"}]
+
+
+@pytest.mark.parametrize("kind", list(Question.Kind))
+def test_answer_columns_are_typed_as_single_answers_are(webinar, kind):
+    """The column-at-a-time shortcuts give what ``_typed`` gives each answer, whatever was stored
+    (a question's kind may change after people answered it)."""
+    question = QuestionFactory(webinar=webinar, kind=kind, choices="A\nB")
+    answers = selectors._Answers(question)
+    columns = [
+        [None, "A", ["A", "B"], ["A", 2], True, False, 0, 1, "2031-05-06", "x", "", 3.5],
+        [None, "2031-05-06", "not a day", "2031-05-06", ""],  # texts
+        [True, None, False],  # booleans
+        [["A"], None, "B", [], ["B", "A"]],  # lists of texts
+    ]
+    for column in columns * 2:  # the second time, from what the first one remembered
+        typed = selectors._typed_column(answers, list(column))
+        expected = [selectors._typed(question, value) for value in column]
+        assert [(type(v), v) for v in typed] == [(type(v), v) for v in expected]
+
+
+def test_a_date_question_remembers_a_bounded_number_of_answers(webinar):
+    question = QuestionFactory(webinar=webinar, kind=Question.Kind.DATE)
+    answers = selectors._Answers(question)
+    start = dt.date(2000, 1, 1)
+    days = [start + dt.timedelta(days=i) for i in range(answers.LIMIT + 50)]
+    assert selectors._typed_column(answers, [d.isoformat() for d in days]) == days
+    assert len(answers) <= answers.LIMIT + 1
