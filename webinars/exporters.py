@@ -14,8 +14,9 @@ number, not a formula.
 
 Rows are consumed once, in order, and never held: pass a generator, a
 ``QuerySet.iterator()``/``values_list().iterator()``, or ``Columns`` (chunks
-of columns, as a database read produces them) so that an export of 100,000
-registrations needs no more memory than one of 10,000. What a column needs
+of columns, as a database read produces them, datetimes read as text being
+``Instants``) so that an export of 100,000 registrations needs no more memory
+than one of 10,000. What a column needs
 is worked out from the types of its values once per batch of 1,000 rows (or
 chunk of ``Columns``), not per cell; see ``_Converter``.
 """
@@ -49,6 +50,7 @@ __all__ = [
     "Columns",
     "CsvExporter",
     "Exporter",
+    "Instants",
     "XlsxExporter",
     "clean_sheet_title",
     "content_disposition",
@@ -84,6 +86,8 @@ def _zone(name: str) -> tzinfo:
 #: Types written as they are unless a format converts them.
 _PLAIN = frozenset((type(None), bool, int, float, Decimal, date, time, timedelta))
 _TEXT = frozenset((str, type(None)))
+_STRINGS = frozenset((str,))
+_NONE = frozenset((type(None),))
 _DATETIMES = frozenset((datetime, type(None)))
 #: What openpyxl refuses, and what XML cannot hold at all (lone surrogates, U+FFFE, U+FFFF).
 _XLSX_ILLEGAL = re.compile(f"{ILLEGAL_CHARACTERS_RE.pattern}|[\ud800-\udfff\ufffe\uffff]")
@@ -111,6 +115,107 @@ class Columns:
             yield from zip(*columns, strict=True)
 
 
+class Instants(Sequence):
+    """A column of instants kept as UTC text, as SQLite gives Django's datetimes back.
+
+    ``texts`` are ``YYYY-MM-DD HH:MM:SS[.ffffff]`` in UTC, or None. As a
+    sequence the column holds aware datetimes in ``zone`` (made on first
+    use); an exporter writes it straight from the text instead, an hour of
+    the calendar at a time (``_LocalHours``), so a database read as text is
+    never turned into datetimes only to be turned back into text.
+    """
+
+    __slots__ = ("_values", "texts", "zone")
+
+    def __init__(self, texts: list[str | None], zone: tzinfo) -> None:
+        self.texts = texts
+        self.zone = zone
+        self._values: list[datetime | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def __getitem__(self, index):
+        return self.values[index]
+
+    def __iter__(self) -> Iterator[datetime | None]:
+        return iter(self.values)
+
+    @property
+    def values(self) -> list[datetime | None]:
+        if self._values is None:
+            texts = self.texts
+            present = [text for text in texts if text is not None]
+            moments = map(
+                datetime.astimezone,
+                map(datetime.fromisoformat, map(str.__add__, present, repeat("+00:00"))),
+                repeat(self.zone),
+            )
+            self._values = _with_gaps(texts, present, moments)
+        return self._values
+
+
+class _LocalHours(dict):
+    """A UTC hour ``YYYY-MM-DD HH`` -> the same hour in ``zone`` and its offset, as text.
+
+    ``"2030-07-01 13"`` gives ``("2030-07-01T15", "+02:00")`` in Paris: the
+    local ISO 8601 text of any instant in that hour is the first with the
+    instant's minutes and seconds after it, then the second. The value is
+    None where that does not hold: an offset that is not whole hours (India's
+    +05:30) or that changes within the hour (no zone changes twice in an hour).
+    """
+
+    def __init__(self, zone: tzinfo) -> None:
+        super().__init__()
+        self.zone = zone
+
+    def __missing__(self, key: str) -> tuple[str, str] | None:
+        entry = None
+        try:
+            start = datetime.fromisoformat(f"{key}:00+00:00") if len(key) == 13 else None
+        except ValueError:
+            start = None
+        if start is not None:
+            first = start.astimezone(self.zone)
+            offset = first.utcoffset()
+            if offset == (start + _LAST_OF_HOUR).astimezone(self.zone).utcoffset() and not (
+                offset % _HOUR
+            ):
+                text = first.isoformat()  # 2030-07-01T15:00:00+02:00
+                entry = (text[:13], text[19:])
+        self[key] = entry
+        return entry
+
+    def texts(self, column: Instants, *, offsets: bool) -> list[str | None] | None:
+        """The column's local ISO 8601 texts (naive unless ``offsets``); None if it can't."""
+        texts = column.texts
+        present = [text for text in texts if text is not None] if None in texts else texts
+        if not set(map(len, present)) <= _UTC_TEXT_LENGTHS:
+            return None
+        hours = list(map(self.__getitem__, map(_HOUR_PART, present)))
+        if None in hours:
+            return None
+        local = map(str.__add__, map(_LOCAL_HOUR, hours), map(_REST, present))
+        if offsets:
+            local = map(str.__add__, local, map(_OFFSET, hours))
+        return _with_gaps(texts, present, local)
+
+
+def _with_gaps(column: Sequence[object], present: Sequence[object], converted: Iterable) -> list:
+    """``converted`` (one per value of ``present``) with the column's None cells put back."""
+    if present is column or len(present) == len(column):
+        return list(converted)
+    values = iter(converted)
+    return [None if value is None else next(values) for value in column]
+
+
+_HOUR = timedelta(hours=1)
+_LAST_OF_HOUR = _HOUR - timedelta(microseconds=1)
+_UTC_TEXT_LENGTHS = frozenset((19, 26))  # with and without microseconds
+_HOUR_PART, _REST = itemgetter(slice(0, 13)), itemgetter(slice(13, None))
+_LOCAL_HOUR, _OFFSET = itemgetter(0), itemgetter(1)
+
+
 class _Converter:
     """Converts rows a batch of 1,000 (or a chunk of ``Columns``) at a time, a column at a time.
 
@@ -133,6 +238,7 @@ class _Converter:
         printable: bool = False,
         special: frozenset[str] = frozenset(),
         datetimes: Callable[[Sequence[datetime]], list[object] | None] | None = None,
+        instants: Callable[[Instants], list[object] | None] | None = None,
     ) -> None:
         """What a format needs, given once per export.
 
@@ -140,12 +246,14 @@ class _Converter:
         need it; ``printable``: a text must have no control character;
         ``special``: whole texts that ``text`` must see too; ``datetimes`` may
         convert a column of datetimes at once, or return ``None`` to have it
-        done cell by cell.
+        done cell by cell; ``instants`` may convert an ``Instants`` column from
+        its text, or return ``None`` to have it done as datetimes.
         """
         self.text = text
         self.printable = printable
         self.special = special
         self.datetimes = datetimes
+        self.instants = instants
         self.passthrough = _PLAIN - converters.keys()
         self.table: dict[type, Convert | None] = dict.fromkeys(self.passthrough)
         self.table.update(converters)
@@ -161,11 +269,27 @@ class _Converter:
 
     def batches(self, rows: Iterable[Row]) -> Iterator[Sequence[Row]]:
         """The rows converted, in lists: a chunk of ``Columns``, else ``PROGRESS_EVERY`` rows."""
+        for columns, converted in self.converted(rows):
+            if converted is None:
+                converted = list(zip(*columns, strict=True))
+                columns.clear()  # one batch in memory at a time, not two
+            yield converted
+            del converted
+
+    def converted(
+        self, rows: Iterable[Row]
+    ) -> Iterator[tuple[list[Sequence[object]], None] | tuple[None, list[list[object]]]]:
+        """The rows converted a batch at a time: ``(columns, None)``, or ``(None, rows)``.
+
+        A batch comes as its columns, of equal length, unless its rows are of
+        unequal length (rare), which are converted cell by cell.
+        """
         if isinstance(rows, Columns):
             column = self._column
             for columns in rows.chunks:
                 if columns and len(columns[0]):
-                    yield list(zip(*map(column, columns), strict=True))
+                    yield list(map(column, columns)), None
+                del columns  # not held while the next chunk is read
             return
         rows = iter(rows)
         column, cell = self._column, self.cell
@@ -174,16 +298,19 @@ class _Converter:
             if len(set(map(len, batch))) == 1 and batch[0]:
                 columns = list(map(column, zip(*batch, strict=True)))
                 batch.clear()  # one batch in memory at a time, not two
-                converted = list(zip(*columns, strict=True))
-                columns.clear()
+                yield columns, None
+                del columns
             else:
-                converted = [list(map(cell, row)) for row in batch]
-            yield converted
-            del converted
+                yield None, [list(map(cell, row)) for row in batch]
             if not full:
                 return
 
     def _column(self, column: Sequence[object]) -> Sequence[object]:
+        if type(column) is Instants:
+            converted = None if self.instants is None else self.instants(column)
+            if converted is not None:
+                return converted
+            column = column.values
         kinds = set(map(type, column))
         if kinds <= self.passthrough:
             return column
@@ -431,6 +558,15 @@ class XlsxExporter(Exporter):
         def datetimes(column: Sequence[datetime | None]) -> list[object]:
             return [None if value is None else moment(value) for value in column]
 
+        hours = _LocalHours(zone)
+
+        def instants(column: Instants) -> list[object] | None:
+            texts = hours.texts(column, offsets=False)
+            if texts is None:
+                return None
+            parse = datetime.fromisoformat
+            return [None if text is None else parse(text) for text in texts]
+
         def clock(value: time) -> time:
             return value.replace(tzinfo=None)
 
@@ -438,7 +574,12 @@ class XlsxExporter(Exporter):
         # Excel dates in its own formats ("yyyy-mm-dd", "yyyy-mm-dd h:mm:ss").
         converters: dict[type, Convert] = {datetime: moment, time: clock}
         return _Converter(
-            text=text, converters=converters, printable=True, special=errors, datetimes=datetimes
+            text=text,
+            converters=converters,
+            printable=True,
+            special=errors,
+            datetimes=datetimes,
+            instants=instants,
         )
 
 
@@ -492,15 +633,30 @@ class CsvExporter(Exporter):
         time_zone: str,
         counter: list[int],
     ) -> Iterator[bytes]:
-        """The encoded file, one chunk per 1,000 rows; ``counter[0]`` counts the rows."""
+        """The encoded file, one chunk per 1,000 rows; ``counter[0]`` counts the rows.
+
+        The csv module writes the header and any batch of rows of unequal
+        length; a batch that comes as columns is written a column at a time by
+        ``_csv_fields``, to the same bytes.
+        """
         converter = self._converter(_zone(time_zone))
         lines = ["\ufeff"]  # the csv module writes a line at a time: collecting them is cheapest
         writer = csv.writer(SimpleNamespace(write=lines.append))
         writer.writerow(converter.one(_texts(header)))
-        for batch in converter.batches(rows):
-            writer.writerows(batch)
-            size = len(batch)
-            del batch  # before the next one is made
+        for columns, batch in converter.converted(rows):
+            if batch is None and len(columns) > 1:
+                fields = list(map(_csv_fields, columns))
+                size = len(fields[0])
+                del columns
+                lines.append("\r\n".join(map(",".join, zip(*fields, strict=True))))
+                lines.append("\r\n")
+                del fields  # before the next batch is made
+            else:  # a single column (a lone empty cell is quoted) or rows of unequal length
+                batch = batch if batch is not None else list(zip(*columns, strict=True))
+                size = len(batch)
+                del columns
+                writer.writerows(batch)
+            batch = None
             chunk = "".join(lines).encode("utf-8", "replace")  # "replace": a lone surrogate
             lines.clear()
             yield chunk
@@ -535,8 +691,64 @@ class CsvExporter(Exporter):
                 return [None if v is None else v.astimezone(zone).isoformat() for v in column]
             return [None if v is None else v.isoformat() for v in column]
 
+        hours = _LocalHours(zone)
+
+        def instants(column: Instants) -> list[object] | None:
+            return hours.texts(column, offsets=True)
+
         # str() of a date, a time, a number is what the csv module writes, ISO 8601 for dates.
-        return _Converter(text=neutralise, converters={datetime: moment}, datetimes=datetimes)
+        return _Converter(
+            text=neutralise, converters={datetime: moment}, datetimes=datetimes, instants=instants
+        )
+
+
+#: What makes the csv module quote a cell (excel dialect): its delimiter, its quote, a line end.
+_CSV_SPECIAL = (",", '"', "\r", "\n")
+#: Types whose equal values have the same text (unlike 1.0 and 1.00 as Decimals, or 0.0 and -0.0).
+_ONE_TEXT_PER_VALUE = frozenset((bool, int, date))
+
+
+def _csv_fields(column: Sequence[object]) -> Sequence[str]:
+    """A converted column's cells as the csv module writes them, quotes and all.
+
+    Empty for None, ``repr`` for a float, ``str`` for anything else; quoted
+    (quotes doubled) where a cell holds a comma, a quote or a line end, which
+    is looked for once in the whole column before cell by cell.
+    """
+    kinds = set(map(type, column))
+    if kinds <= _STRINGS:
+        texts = column
+    elif kinds <= _TEXT:
+        texts = ["" if value is None else value for value in column]
+    else:
+        texts = _csv_texts(column, kinds)
+    joined = "".join(texts)
+    if not any(special in joined for special in _CSV_SPECIAL):
+        return texts
+    return [
+        '"' + text.replace('"', '""') + '"'
+        if ("," in text or '"' in text or "\r" in text or "\n" in text)
+        else text
+        for text in texts
+    ]
+
+
+def _csv_texts(column: Sequence[object], kinds: set[type]) -> list[str]:
+    """``str`` of each cell (``repr`` of a float), empty for None; a type at a time in C."""
+    others = kinds - _NONE
+    if len(others) == 1:
+        (kind,) = others
+        text = repr if issubclass(kind, float) else str
+        if len(kinds) == 1:
+            return list(map(text, column))
+        if kind in _ONE_TEXT_PER_VALUE:  # a few values, many times: each made text once
+            table = {value: text(value) for value in set(column)}
+            table[None] = ""
+            return list(map(table.__getitem__, column))
+    return [
+        "" if value is None else repr(value) if isinstance(value, float) else str(value)
+        for value in column
+    ]
 
 
 def _texts(header: Sequence[object]) -> list[str]:

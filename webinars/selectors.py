@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
 
 import orjson
@@ -31,7 +31,7 @@ from django.db.models.sql.constants import MULTI
 
 from meetings.models import MeetingSample
 from portal.accounts.models import Host
-from webinars.exporters import PROGRESS_EVERY, Columns
+from webinars.exporters import PROGRESS_EVERY, Columns, Instants
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 
 S = Registration.Status
@@ -378,26 +378,27 @@ def _local_datetimes(db_zone: dt.tzinfo, zone: dt.tzinfo):
     """Converts a column of datetimes to aware datetimes in ``zone``.
 
     The values are aware datetimes (psycopg) or ISO 8601 text in the
-    connection's zone (SQLite, read as text). With the connection in UTC,
-    Django's default, either is converted in C, with no Python call per value.
+    connection's zone (SQLite, read as text). SQLite's UTC text, Django's
+    default, stays text, as ``Instants``: an exporter writes it in the
+    customer's zone without making a datetime of each. Aware datetimes are
+    converted in C, with no Python call per value.
     """
     parse = dt.datetime.fromisoformat
-    suffix = "+00:00" if db_zone is dt.UTC else ""
 
     def aware(value: str | dt.datetime) -> dt.datetime:
         if type(value) is str:
             value = parse(value)
         return value if value.tzinfo else value.replace(tzinfo=db_zone)
 
-    def local(values: list) -> list:
+    def local(values: list) -> Sequence[dt.datetime | None]:
         present = [value for value in values if value is not None]
         if not present:
             return values
         kinds, first = set(map(type, present)), present[0]
         parsed: Iterable[dt.datetime]
-        if kinds == {str} and suffix and parse(first).tzinfo is None:
-            parsed = map(parse, map(str.__add__, present, repeat(suffix)))
-        elif kinds == {dt.datetime} and first.tzinfo is not None:
+        if kinds == {str} and db_zone is dt.UTC and parse(first).tzinfo is None:
+            return Instants(values, zone)
+        if kinds == {dt.datetime} and first.tzinfo is not None:
             parsed = present
         else:
             parsed = map(aware, present)

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.safestring import mark_safe
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_writer
 
@@ -20,6 +22,7 @@ from webinars.exporters import (
     Columns,
     CsvExporter,
     Exporter,
+    Instants,
     XlsxExporter,
     clean_sheet_title,
     content_disposition,
@@ -256,6 +259,113 @@ def test_csv_datetime_columns_of_every_kind(time_zone):
         [here, "2030-01-05T09:15:00", here, here, here],
         [here, "2030-01-05T09:15:00", "2030-01-05T09:15:00", here, ""],
     ]
+
+
+def _cells(kind):
+    """Cells of one kind, sometimes empty; texts lean on what CSV quotes and formulas start with."""
+    texts = st.text(alphabet=st.sampled_from('ab é,"\r\n\t=+-@#\x00\u2028'), max_size=6)
+    kinds = {
+        "text": texts | st.text(),
+        "int": st.integers(),
+        "bool": st.booleans(),
+        "float": st.floats(allow_nan=True, allow_infinity=True),
+        "decimal": st.sampled_from([Decimal("1.0"), Decimal("1.00"), Decimal("-0"), Decimal("2")]),
+        "date": st.dates(),
+    }
+    return st.none() | kinds[kind] if kind != "mixed" else st.one_of(st.none(), *kinds.values())
+
+
+_KINDS = ["text", "int", "bool", "float", "decimal", "date", "mixed"]
+
+
+@st.composite
+def _tables(draw):
+    kinds = draw(st.lists(st.sampled_from(_KINDS), min_size=1, max_size=5))
+    height = draw(st.integers(min_value=1, max_value=12))
+    columns = [draw(st.lists(_cells(kind), min_size=height, max_size=height)) for kind in kinds]
+    return list(zip(*columns, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=_tables())
+@example(rows=[("",)])  # a lone empty cell: the csv module quotes it
+@example(rows=[("a,b", 1.0, None), ('"', -0.0, True), ("x\r\ny", float("nan"), False)])
+def test_csv_is_what_the_csv_module_writes(rows):
+    """Written a column at a time, the file is byte for byte the csv module's."""
+    header = [f"C{i}" for i in range(len(rows[0]))]
+    out = io.BytesIO()
+    CsvExporter().write(header, iter(rows), out)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(header)
+    writer.writerows([[neutralise(value) for value in row] for row in rows])
+    assert out.getvalue() == ("\ufeff" + expected.getvalue()).encode("utf-8", "replace")
+
+
+ZONES = [
+    "UTC",
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Kolkata",  # +05:30
+    "Asia/Kathmandu",  # +05:45
+    "Australia/Lord_Howe",  # summer time of half an hour
+    "America/St_Johns",  # -03:30, and summer time
+]
+
+
+def _utc_text(moment: dt.datetime) -> str:
+    """How Django keeps a datetime in SQLite: UTC, naive, microseconds only if any."""
+    return str(moment.astimezone(dt.UTC).replace(tzinfo=None))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    zone=st.sampled_from(ZONES),
+    moments=st.lists(
+        st.none()
+        | st.datetimes(
+            min_value=dt.datetime(1850, 1, 1),  # before 1900 most zones were local mean time
+            max_value=dt.datetime(2200, 1, 1),
+            timezones=st.just(dt.UTC),
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+)
+@example(  # the hours either side of the changes to and from summer time in Paris
+    zone="Europe/Paris",
+    moments=[
+        dt.datetime(2030, 3, 31, 0, 59, 59, 999_999, tzinfo=dt.UTC),
+        dt.datetime(2030, 3, 31, 1, tzinfo=dt.UTC),
+        None,
+        dt.datetime(2030, 10, 27, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2030, 10, 27, 1, 30, 5, tzinfo=dt.UTC),
+    ],
+)
+def test_csv_writes_instants_from_their_text_as_it_writes_their_datetimes(zone, moments):
+    texts = [None if moment is None else _utc_text(moment) for moment in moments]
+    ids = list(range(len(moments)))
+
+    def written(source):
+        out = io.BytesIO()
+        CsvExporter().write(["ID", "At"], source, out, time_zone=zone)
+        return out.getvalue()
+
+    column = Instants(texts, ZoneInfo("Asia/Tokyo"))  # shown in the export's zone all the same
+    assert written(Columns([[ids, column]])) == written(zip(ids, moments, strict=True))
+    assert list(column) == [None if m is None else m.astimezone(column.zone) for m in moments]
+
+
+@pytest.mark.parametrize("zone", ["Europe/Paris", "Asia/Kolkata"])
+def test_xlsx_writes_instants_from_their_text_as_it_writes_their_datetimes(zone):
+    moments = [SUMMER, None, SUMMER.replace(month=12, microsecond=250_000), None]
+    texts = [None if moment is None else _utc_text(moment) for moment in moments]
+    ids = list(range(len(moments)))
+    _, from_text = xlsx(["ID", "At"], Columns([[ids, Instants(texts, dt.UTC)]]), time_zone=zone)
+    _, from_datetimes = xlsx(["ID", "At"], zip(ids, moments, strict=True), time_zone=zone)
+    local = SUMMER.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
+    assert values(from_text) == values(from_datetimes)
+    assert values(from_text)[1] == [0, local] and values(from_text)[2] == [1, None]
 
 
 def test_csv_without_rows_still_has_its_header():

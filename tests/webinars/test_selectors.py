@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from webinars import selectors
-from webinars.exporters import Columns
+from webinars.exporters import Columns, Instants
 from webinars.models import Question, Registration
 
 pytestmark = pytest.mark.django_db
@@ -127,7 +127,9 @@ def test_the_hosts_list_is_read_in_order_off_an_index(webinar):
     ids=["sqlite", "text-with-offset", "aware", "sqlite-in-another-zone"],
 )
 def test_datetimes_are_read_in_the_customers_zone_whatever_the_driver_gives(db_zone, read):
-    convert = selectors._local_datetimes(db_zone, BERLIN)
+    def convert(values):
+        return list(selectors._local_datetimes(db_zone, BERLIN)(values))
+
     summer, winter = convert(read)[0], convert(read)[2]
     assert convert(read)[1::2] == [None, None]
     assert summer == dt.datetime(2030, 7, 1, 15, 0, 30, 250_000, tzinfo=BERLIN)
@@ -135,6 +137,14 @@ def test_datetimes_are_read_in_the_customers_zone_whatever_the_driver_gives(db_z
     assert summer.tzinfo is BERLIN and summer.utcoffset() == dt.timedelta(hours=2)
     assert convert(read[::2]) == [summer, winter]  # a column without gaps
     assert convert([None, None]) == [None, None]
+
+
+def test_sqlite_datetimes_stay_text_until_an_exporter_writes_them():
+    read = ["2030-07-01 13:00:30.250000", None, "2030-12-01 13:00:00"]
+    column = selectors._local_datetimes(dt.UTC, BERLIN)(read)
+    assert isinstance(column, Instants) and column.texts is read
+    assert column[0] == dt.datetime(2030, 7, 1, 15, 0, 30, 250_000, tzinfo=BERLIN)
+    assert len(column) == 3 and column[1] is None and column[2].tzinfo is BERLIN
 
 
 def test_answers_are_decoded_even_where_only_the_json_module_can():
