@@ -162,27 +162,32 @@ class _LocalHours(dict):
     local ISO 8601 text of any instant in that hour is the first with the
     instant's minutes and seconds after it, then the second. The value is
     None where that does not hold: an offset that is not whole hours (India's
-    +05:30) or that changes within the hour (no zone changes twice in an hour).
+    +05:30) or that changes within the hour (no zone changes twice in an hour),
+    or an hour at the very end of the calendar (year 1, year 9999). Holds at
+    most ``LIMIT`` hours, about a year's worth.
     """
+
+    LIMIT = 10_000
 
     def __init__(self, zone: tzinfo) -> None:
         super().__init__()
         self.zone = zone
 
     def __missing__(self, key: str) -> tuple[str, str] | None:
+        if len(self) >= self.LIMIT:
+            self.clear()
         entry = None
         try:
             start = datetime.fromisoformat(f"{key}:00+00:00") if len(key) == 13 else None
-        except ValueError:
-            start = None
-        if start is not None:
-            first = start.astimezone(self.zone)
-            offset = first.utcoffset()
-            if offset == (start + _LAST_OF_HOUR).astimezone(self.zone).utcoffset() and not (
-                offset % _HOUR
-            ):
-                text = first.isoformat()  # 2030-07-01T15:00:00+02:00
-                entry = (text[:13], text[19:])
+            if start is not None:
+                first = start.astimezone(self.zone)
+                offset = first.utcoffset()
+                last = (start + _LAST_OF_HOUR).astimezone(self.zone)
+                if offset == last.utcoffset() and not offset % _HOUR:
+                    text = first.isoformat()  # 2030-07-01T15:00:00+02:00
+                    entry = (text[:13], text[19:])
+        except (ValueError, OverflowError):
+            pass
         self[key] = entry
         return entry
 
@@ -738,7 +743,8 @@ def _csv_texts(column: Sequence[object], kinds: set[type]) -> list[str]:
     others = kinds - _NONE
     if len(others) == 1:
         (kind,) = others
-        text = repr if issubclass(kind, float) else str
+        # A str subclass is written as its characters, as the csv module does, not its str().
+        text = repr if issubclass(kind, float) else str.__str__ if issubclass(kind, str) else str
         if len(kinds) == 1:
             return list(map(text, column))
         if kind in _ONE_TEXT_PER_VALUE:  # a few values, many times: each made text once
@@ -746,7 +752,13 @@ def _csv_texts(column: Sequence[object], kinds: set[type]) -> list[str]:
             table[None] = ""
             return list(map(table.__getitem__, column))
     return [
-        "" if value is None else repr(value) if isinstance(value, float) else str(value)
+        ""
+        if value is None
+        else str.__str__(value)
+        if isinstance(value, str)
+        else repr(value)
+        if isinstance(value, float)
+        else str(value)
         for value in column
     ]
 

@@ -220,7 +220,7 @@ class _Answers(dict):
     through the API must not make an export's memory grow with its rows.
     """
 
-    LIMIT = 10_000
+    LIMIT = 1_000
 
     def __init__(self, question: Question) -> None:
         super().__init__({None: None})

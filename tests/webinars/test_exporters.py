@@ -261,6 +261,11 @@ def test_csv_datetime_columns_of_every_kind(time_zone):
     ]
 
 
+class Shade(str, enum.Enum):  # noqa: UP042 - its str() is "Shade.DARK", not its text
+    DARK = "dark, very"
+    LIGHT = "light"
+
+
 def _cells(kind):
     """Cells of one kind, sometimes empty; texts lean on what CSV quotes and formulas start with."""
     texts = st.text(alphabet=st.sampled_from('ab é,"\r\n\t=+-@#\x00\u2028'), max_size=6)
@@ -290,6 +295,7 @@ def _tables(draw):
 @given(rows=_tables())
 @example(rows=[("",)])  # a lone empty cell: the csv module quotes it
 @example(rows=[("a,b", 1.0, None), ('"', -0.0, True), ("x\r\ny", float("nan"), False)])
+@example(rows=[(Shade.DARK, Shade.DARK), (Shade.LIGHT, "plain")])  # their text, not their str()
 def test_csv_is_what_the_csv_module_writes(rows):
     """Written a column at a time, the file is byte for byte the csv module's."""
     header = [f"C{i}" for i in range(len(rows[0]))]
@@ -341,6 +347,10 @@ def _utc_text(moment: dt.datetime) -> str:
         dt.datetime(2030, 10, 27, 0, 30, tzinfo=dt.UTC),
         dt.datetime(2030, 10, 27, 1, 30, 5, tzinfo=dt.UTC),
     ],
+)
+@example(  # hours whose ends fall before year 1 in New York's local mean time
+    zone="America/New_York",
+    moments=[dt.datetime(1, 1, 1, 4, 57, tzinfo=dt.UTC), dt.datetime(2030, 7, 1, tzinfo=dt.UTC)],
 )
 def test_csv_writes_instants_from_their_text_as_it_writes_their_datetimes(zone, moments):
     texts = [None if moment is None else _utc_text(moment) for moment in moments]
