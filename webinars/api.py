@@ -29,6 +29,8 @@ from webinars.serializers import (
     WebinarSerializer,
 )
 
+UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # as Django's <uuid:>
+
 
 class WebinarViewSet(
     mixins.ListModelMixin,
@@ -77,19 +79,19 @@ class WebinarViewSet(
         webinar = self.get_object()
         return get_object_or_404(
             RegistrationExport.objects.select_related("webinar__customer"),
-            pk=export_pk,
+            uid=export_pk,
             webinar=webinar,
         )
 
     @extend_schema(
         request=None,
         responses=RegistrationExportSerializer,
-        parameters=[OpenApiParameter("export_pk", int, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("export_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)],
     )
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"exports/(?P<export_pk>\d+)",
+        url_path=rf"exports/(?P<export_pk>{UUID})",
         url_name="export-detail",
     )
     def export_detail(self, request, pk=None, export_pk=None):
@@ -102,7 +104,7 @@ class WebinarViewSet(
 
     @extend_schema(
         request=None,
-        parameters=[OpenApiParameter("export_pk", int, OpenApiParameter.PATH)],
+        parameters=[OpenApiParameter("export_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
                 OpenApiTypes.BINARY
@@ -114,7 +116,7 @@ class WebinarViewSet(
     @action(
         detail=True,
         methods=["get"],
-        url_path=r"exports/(?P<export_pk>\d+)/download",
+        url_path=rf"exports/(?P<export_pk>{UUID})/download",
         url_name="export-download",
     )
     def export_download(self, request, pk=None, export_pk=None):

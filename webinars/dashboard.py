@@ -7,6 +7,7 @@ page calls the meeting server, and every list runs a fixed number of queries.
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -319,18 +320,21 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
     if fmt not in RegistrationExport.Format.values:
         raise Http404("no such format")
     export = services.registration_export_start(webinar=webinar, user=request.user, fmt=fmt)
-    return redirect("dashboard-webinar-export-job", pk=pk, eid=export.pk)
+    return redirect("dashboard-webinar-export-job", pk=pk, eid=export.uid)
 
 
-def _export(request: HttpRequest, pk: int, eid: int) -> RegistrationExport:
-    """The job, for the webinar's host (a host account still in use) or staff; else 404."""
+def _export(request: HttpRequest, pk: int, eid: uuid.UUID) -> RegistrationExport:
+    """The job, for the webinar's host (a host account still in use) or staff allowed to
+    read registrations (as in the admin); anyone else gets 404."""
     export = get_object_or_404(
         RegistrationExport.objects.select_related("webinar__host", "webinar__customer"),
-        pk=eid,
+        uid=eid,
         webinar_id=pk,
     )
     host = export.webinar.host
-    if request.user.is_staff or (host.user_id == request.user.pk and not host.is_deleted):
+    if host.user_id == request.user.pk and not host.is_deleted:
+        return export
+    if request.user.is_staff and request.user.has_perm("webinars.view_registration"):
         return export
     raise Http404("no such export")
 
@@ -340,10 +344,10 @@ def _export_status(request: HttpRequest, export: RegistrationExport) -> dict:
     if export.status == RegistrationExport.Status.DONE:
         download = reverse(
             "dashboard-webinar-export-download",
-            kwargs={"pk": export.webinar_id, "eid": export.pk},
+            kwargs={"pk": export.webinar_id, "eid": export.uid},
         )
     return {
-        "id": export.pk,
+        "id": str(export.uid),
         "status": export.status,
         "status_display": export.get_status_display(),
         "rows_done": export.rows_done,
@@ -355,7 +359,7 @@ def _export_status(request: HttpRequest, export: RegistrationExport) -> dict:
 
 
 @login_required
-def export_job(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
+def export_job(request: HttpRequest, pk: int, eid: uuid.UUID) -> HttpResponse:
     """The job's progress bar, refreshed by a script (or, without one, a meta refresh)."""
     export = _export(request, pk, eid)
     with timezone.override(zoneinfo.ZoneInfo(export.webinar.customer.time_zone)):
@@ -375,7 +379,7 @@ EXPORT_REFRESH_SECONDS = 2
 
 
 @login_required
-def export_job_status(request: HttpRequest, pk: int, eid: int) -> JsonResponse:
+def export_job_status(request: HttpRequest, pk: int, eid: uuid.UUID) -> JsonResponse:
     """The job as JSON, for the page's script."""
     response = JsonResponse(_export_status(request, _export(request, pk, eid)))
     response["Cache-Control"] = "no-store"
@@ -383,7 +387,7 @@ def export_job_status(request: HttpRequest, pk: int, eid: int) -> JsonResponse:
 
 
 @login_required
-def export_download(request: HttpRequest, pk: int, eid: int) -> HttpResponse:
+def export_download(request: HttpRequest, pk: int, eid: uuid.UUID) -> HttpResponse:
     """The stored file, streamed from storage: never a public media URL (personal data)."""
     from webinars.exporters import EXPORTERS, content_disposition
 

@@ -50,14 +50,14 @@ urlpatterns = [
         name="dashboard-webinar-export",
     ),
     path("<int:pk>/exports/", dashboard.export_start, name="dashboard-webinar-export-start"),
-    path("<int:pk>/exports/<int:eid>/", dashboard.export_job, name="dashboard-webinar-export-job"),
+    path("<int:pk>/exports/<uuid:eid>/", dashboard.export_job, name="dashboard-webinar-export-job"),
     path(
-        "<int:pk>/exports/<int:eid>/status.json",
+        "<int:pk>/exports/<uuid:eid>/status.json",
         dashboard.export_job_status,
         name="dashboard-webinar-export-status",
     ),
     path(
-        "<int:pk>/exports/<int:eid>/download/",
+        "<int:pk>/exports/<uuid:eid>/download/",
         dashboard.export_download,
         name="dashboard-webinar-export-download",
     ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+import uuid
 import zoneinfo
 
 from django.conf import settings
@@ -281,6 +282,8 @@ class RegistrationExport(models.Model):
     FINISHED = (Status.DONE, Status.FAILED)
 
     webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="exports")
+    # What URLs name the job by: a counter would let anyone who sees one guess the others.
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -199,6 +199,7 @@ class ExportRequestSerializer(serializers.Serializer):
 class RegistrationExportSerializer(serializers.ModelSerializer):
     """An export job: poll ``status_url`` until ``status`` is done, then GET ``download_url``."""
 
+    id = serializers.UUIDField(source="uid", read_only=True)
     percent = serializers.IntegerField(read_only=True)
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
@@ -224,7 +225,7 @@ class RegistrationExportSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _url(self, name: str, export: RegistrationExport) -> str:
-        path = reverse(name, kwargs={"pk": export.webinar_id, "export_pk": export.pk})
+        path = reverse(name, kwargs={"pk": export.webinar_id, "export_pk": export.uid})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 

@@ -127,7 +127,7 @@ def test_a_background_export_shows_its_progress_and_then_its_download(page, webi
     # done before its page opens): queued, and the worker is played below.
     export = RegistrationExport.objects.create(webinar=webinar, format="xlsx", rows_total=3)
     sign_in(page, live_server)
-    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/exports/{export.pk}/")
+    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/exports/{export.uid}/")
     state = page.get_by_role("status")
     expect(state).to_have_text("Queued: 0 of 3 registrations.")
     expect(page.locator("#export-download")).to_be_hidden()

@@ -5,6 +5,7 @@ import io
 import zoneinfo
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -66,17 +67,17 @@ def test_a_large_webinar_exports_through_a_job_with_a_download(browser, answered
         response = browser.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
     export = RegistrationExport.objects.get()
     assert response.status_code == 302
-    assert response.url == f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/"
+    assert response.url == f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
     assert export.status == RegistrationExport.Status.DONE
     assert (export.rows_done, export.rows_total) == (3, 3)
     assert export.file.name.startswith("exports/") and export.finished_at is not None
     assert export.requested_by == browser.get("/dashboard/").wsgi_request.user
 
     job = browser.get(response.url).content.decode()
-    download = f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/download/"
+    download = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/download/"
     assert '<progress id="export-progress" max="100" value="100">' in job
     assert f'href="{download}"' in job and "http-equiv" not in job  # finished: no refresh
-    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/status.json")
+    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
     assert status.json() | {"id": 0} == {
         "id": 0,
         "status": "done",
@@ -118,7 +119,7 @@ def test_csv_job_has_every_registration(browser, webinar, commit):
     with commit():
         browser.post(f"/dashboard/webinars/{webinar.pk}/exports/", {"format": "csv"})
     export = RegistrationExport.objects.get()
-    download = browser.get(f"/dashboard/webinars/{webinar.pk}/exports/{export.pk}/download/")
+    download = browser.get(f"/dashboard/webinars/{webinar.pk}/exports/{export.uid}/download/")
     text = body(download).decode("utf-8-sig")
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert text.count("@example.com") == 30 and export.rows_done == 30
@@ -166,10 +167,10 @@ def test_a_failing_export_is_recorded_with_a_reason(browser, answered, commit, s
     assert browser.get(f"{response.url}download/").status_code == 404
 
 
-def test_only_the_host_or_staff_can_see_and_download(client, host, answered, commit):
+def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, answered, commit):
     with commit():
         export = services.registration_export_start(webinar=answered, user=host.user, fmt="csv")
-    base = f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/"
+    base = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
     urls = [base, f"{base}status.json", f"{base}download/"]
     other_host = HostFactory(customer=host.customer)  # same customer, not this webinar's host
     client.force_login(other_host.user)
@@ -179,14 +180,22 @@ def test_only_the_host_or_staff_can_see_and_download(client, host, answered, com
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]
     client.logout()
     assert all(client.get(url).status_code == 302 for url in urls)  # to the sign-in page
-    client.force_login(UserFactory(is_staff=True))
+    # Staff see it only with the permission the admin asks for registrations.
+    staff = UserFactory(is_staff=True)
+    client.force_login(staff)
+    assert [client.get(url).status_code for url in urls] == [404, 404, 404]
+    staff.user_permissions.add(Permission.objects.get(codename="view_registration"))
+    client.force_login(staff)
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
     client.force_login(host.user)
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
     # Another webinar's id in the path does not reach this job.
     assert (
-        client.get(f"/dashboard/webinars/{answered.pk + 1}/exports/{export.pk}/").status_code == 404
+        client.get(f"/dashboard/webinars/{answered.pk + 1}/exports/{export.uid}/").status_code
+        == 404
     )
+    # Jobs are named by a random id: the database's counter is not in any URL.
+    assert client.get(f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/").status_code == 404
     assert default_storage.exists(export.file.name)
     assert "/media/" not in client.get(base).content.decode()
 
@@ -213,15 +222,15 @@ def test_the_job_page_refreshes_until_done(browser, host, answered):
     export = RegistrationExport.objects.create(
         webinar=answered, requested_by=host.user, format="xlsx", rows_total=3, rows_done=1
     )
-    page = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/").content.decode()
+    page = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page  # without JavaScript
     assert '<progress id="export-progress" max="100" value="33">' in page
     assert (
-        f'data-status-url="/dashboard/webinars/{answered.pk}/exports/{export.pk}/status.json"'
+        f'data-status-url="/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json"'
         in page
     )
     assert "1 of 3 registrations" in page and "Reload" in page
-    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/status.json")
+    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
     assert status.json()["status"] == "queued" and status.json()["download_url"] is None
     assert status["Cache-Control"] == "no-store"
 
@@ -236,7 +245,7 @@ def test_api_starts_a_job_and_reports_it(host, answered, commit):
         )
     assert response.status_code == 202, response.json()
     export = RegistrationExport.objects.get()
-    status_url = f"http://testserver/api/v1/webinars/{answered.pk}/exports/{export.pk}/"
+    status_url = f"http://testserver/api/v1/webinars/{answered.pk}/exports/{export.uid}/"
     assert response.json()["status_url"] == status_url and response["Location"] == status_url
     assert response.json()["status"] == "queued"  # as it was when the job was recorded
 
@@ -269,7 +278,7 @@ def test_api_starts_a_job_and_reports_it(host, answered, commit):
 def test_api_download_waits_for_the_job(host, answered):
     export = RegistrationExport.objects.create(webinar=answered, format="csv")
     api = api_for(host)
-    url = f"/api/v1/webinars/{answered.pk}/exports/{export.pk}/"
+    url = f"/api/v1/webinars/{answered.pk}/exports/{export.uid}/"
     assert api.get(url).json()["download_url"] is None
     assert api.get(f"{url}download/").status_code == 404
 
@@ -283,6 +292,8 @@ def test_export_endpoints_are_in_the_schema(admin_client):
     assert "download_url" in components["RegistrationExport"]["properties"]
     assert "get" in paths["/api/v1/webinars/{id}/exports/{export_pk}/"]
     download = paths["/api/v1/webinars/{id}/exports/{export_pk}/download/"]["get"]
+    export_pk = next(p for p in download["parameters"] if p["name"] == "export_pk")
+    assert export_pk["schema"] == {"type": "string", "format": "uuid"}
     assert XLSX in download["responses"]["200"]["content"]
 
 
