@@ -1,7 +1,9 @@
 """System checks run by `manage.py check --deploy`."""
 
+import ipaddress
+
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 # What `make run` and the fake server use; a production portal must not.
 DEMO_VALUES = {
@@ -25,3 +27,67 @@ def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
         for name, value in DEMO_VALUES.items()
         if getattr(settings, name) == value
     ]
+
+
+@register(Tags.security, deploy=True)
+def callback_passwords_encrypted(app_configs, **kwargs) -> list[CheckMessage]:
+    """/tm/auth receives passwords in a query string: in clear with ``plain``."""
+    if settings.DEBUG:
+        return []
+    encoding = settings.TM_PASSWORD_ENCODING.strip().lower()
+    if encoding == "plain":
+        return [
+            Warning(
+                "TM_PASSWORD_ENCODING is plain: the meeting server sends passwords to /tm/auth "
+                "in clear.",
+                hint="Agree an encryption with the server's vendor and set TM_PASSWORD_ENCODING "
+                "and TM_PASSWORD_KEY (README, 'Pointing it at a real TurboMeeting server').",
+                id="portal.W002",
+            )
+        ]
+    if not settings.TM_PASSWORD_KEY:
+        return [
+            Error(
+                f"TM_PASSWORD_KEY is empty, so no password sent to /tm/auth can be decrypted "
+                f"({encoding}).",
+                hint="Set TM_PASSWORD_KEY to the key shared with the meeting server.",
+                id="portal.E003",
+            )
+        ]
+    return []
+
+
+@register(Tags.security)
+def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
+    """A trusted proxy is believed about who its client is; if it may also be a caller of
+    /tm/*, anything at that address can claim to be the meeting server (X-Forwarded-For)."""
+    proxies, callers = (
+        _networks(settings.TRUSTED_PROXIES),
+        _networks(settings.TM_CALLBACK_ALLOWED_IPS),
+    )
+    overlaps = sorted(
+        {
+            f"{p} and {c}"
+            for p in proxies
+            for c in callers
+            if p.version == c.version and p.overlaps(c)
+        }
+    )
+    return [
+        Error(
+            f"TRUSTED_PROXIES overlaps TM_CALLBACK_ALLOWED_IPS ({'; '.join(overlaps)}).",
+            hint="List only your reverse proxies in TRUSTED_PROXIES and only the meeting "
+            "server in TM_CALLBACK_ALLOWED_IPS (README, 'Deploying on more machines').",
+            id="portal.E002",
+        )
+    ] if overlaps else []  # fmt: skip
+
+
+def _networks(entries) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue  # portal.net logs these where they are used
+    return networks

@@ -21,19 +21,51 @@ def manage(*args, **env):
     )
 
 
+PRODUCTION = {
+    "SECRET_KEY": "x" * 20 + "production-like-secret-key-0123456789abcdef",
+    "ALLOWED_HOSTS": "portal.example.com",
+    "TM_SERVICE_COMPANY_UID": "partner-7f3a",
+    "TM_INTEGRATION_CODE": "integration-91c2",
+    "TM_ADMIN_PASSWORD": "a-real-admin-password",
+    "TM_PASSWORD_ENCODING": "fernet",
+    "TM_PASSWORD_KEY": "fWTjN5N8cZ0Jb6i9pKc0ZQbQ6m2m2q7Jm5m3a1nJc0E=",
+}
+
+
 def test_deploy_check_passes_with_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_deploy_check_warns_of_clear_text_callback_passwords():
     result = manage(
         "check",
         "--deploy",
         "--fail-level",
         "WARNING",
-        SECRET_KEY="x" * 20 + "production-like-secret-key-0123456789abcdef",
-        ALLOWED_HOSTS="portal.example.com",
-        TM_SERVICE_COMPANY_UID="partner-7f3a",
-        TM_INTEGRATION_CODE="integration-91c2",
-        TM_ADMIN_PASSWORD="a-real-admin-password",
+        **PRODUCTION | {"TM_PASSWORD_ENCODING": "plain"},
     )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.returncode != 0 and "portal.W002" in result.stderr + result.stdout
+    assert (
+        manage("check", "--deploy", **PRODUCTION | {"TM_PASSWORD_ENCODING": "plain"}).returncode
+        == 0
+    )
+
+
+def test_deploy_check_refuses_an_empty_password_key():
+    result = manage("check", "--deploy", **PRODUCTION | {"TM_PASSWORD_KEY": ""})
+    assert result.returncode != 0
+    assert "TM_PASSWORD_KEY is empty" in result.stderr + result.stdout
+
+
+def test_a_trusted_proxy_may_not_also_be_an_allowed_caller():
+    """Else anything at a proxy's address could send X-Forwarded-For: <the server>."""
+    overlapping = {"TRUSTED_PROXIES": "127.0.0.0/8", "TM_CALLBACK_ALLOWED_IPS": "127.0.0.1"}
+    result = manage("check", **PRODUCTION | overlapping)
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES overlaps TM_CALLBACK_ALLOWED_IPS" in result.stderr + result.stdout
+    apart = {"TRUSTED_PROXIES": "10.0.0.5", "TM_CALLBACK_ALLOWED_IPS": "192.0.2.10,::1"}
+    assert manage("check", **PRODUCTION | apart).returncode == 0
 
 
 def test_deploy_check_refuses_the_demo_credentials():
