@@ -1,7 +1,7 @@
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from meetings import dashboard
+from portal.accounts.views import sign_in_page
 
 urlpatterns = [
     path("", dashboard.home, name="dashboard-home"),
@@ -19,6 +19,6 @@ urlpatterns = [
         name="dashboard-meeting-command-file",
     ),
     # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("login/", sign_in_page, name="login"),
     path("", include("django.contrib.auth.urls")),
 ]

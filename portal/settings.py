@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "axes",
     "portal.accounts",
     "meetings",
     "webinars",
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -87,12 +89,26 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")
+# "limits" holds rate-limit counters. Without Redis they live in the database,
+# not in process memory, where a flood of junk keys could push them out.
 if REDIS_URL:
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _redis = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    CACHES = {"default": _redis, "limits": _redis}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "limits": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "portal_limits",
+            # Culling would drop live counters: expired rows go first, and only
+            # past a million keys (a million addresses inside one window).
+            "OPTIONS": {"MAX_ENTRIES": 1_000_000},
+        },
+    }
+# django-ratelimit is used as a library (not an installed app): its system
+# check refuses the database cache, which is atomic enough for counters that
+# only have to grow, and is what keeps them when there is no Redis.
+RATELIMIT_USE_CACHE = "limits"
 
 # --- auth --------------------------------------------------------------------
 
@@ -107,14 +123,16 @@ AUTH_PASSWORD_VALIDATORS = [
 # several domains, point LDAP_SERVER_URI at a global catalog: port 3268.
 LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
 AUTHENTICATION_BACKENDS = [
-    "portal.accounts.lockout.LockoutBackend",  # must stay first
+    # The two guards of portal/accounts/lockout.py must come first.
+    "axes.backends.AxesBackend",
+    "portal.accounts.lockout.AddressThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 if LDAP_SERVER_URI:
     import ldap
     from django_auth_ldap.config import LDAPSearch
 
-    AUTHENTICATION_BACKENDS.insert(1, "portal.accounts.ldap.HostLDAPBackend")
+    AUTHENTICATION_BACKENDS.insert(2, "portal.accounts.ldap.HostLDAPBackend")
     AUTH_LDAP_SERVER_URI = LDAP_SERVER_URI
     AUTH_LDAP_BIND_DN = env("LDAP_BIND_DN", default="")
     AUTH_LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", default="")
@@ -127,6 +145,27 @@ if LDAP_SERVER_URI:
     AUTH_LDAP_USER_ATTR_MAP = {"first_name": "givenName", "last_name": "sn", "email": "mail"}
     AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 5}
 LDAP_CUSTOMER = env("LDAP_CUSTOMER", default="")
+
+# Failed sign-ins (dashboard, API token, the meeting server's /tm/auth): an
+# account is locked from one address after SIGNIN_MAX_FAILURES failures for
+# SIGNIN_LOCKOUT_SECONDS, and an address that fails SIGNIN_FAILURES_PER_ADDRESS
+# times ("count/seconds") is refused whatever names it tries. The TM_AUTH_*
+# names of earlier releases are still read.
+SIGNIN_MAX_FAILURES = env.int("SIGNIN_MAX_FAILURES", default=env.int("TM_AUTH_MAX_FAILURES", 5))
+SIGNIN_LOCKOUT_SECONDS = env.int(
+    "SIGNIN_LOCKOUT_SECONDS", default=env.int("TM_AUTH_LOCKOUT_SECONDS", 900)
+)
+SIGNIN_FAILURES_PER_ADDRESS = env("SIGNIN_FAILURES_PER_ADDRESS", default="30/900")
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "portal.accounts.lockout.failure_limit"
+AXES_COOLOFF_TIME = "portal.accounts.lockout.cool_off"
+AXES_USERNAME_CALLABLE = "portal.accounts.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "portal.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.accounts.lockout.keep_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would
+AXES_DISABLE_ACCESS_LOG = True  # failures are what it is for; sign-ins are not logged twice
+AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard-home"
 LOGOUT_REDIRECT_URL = "login"
@@ -259,11 +298,11 @@ TM_CALLBACK_ALLOWED_IPS = env.list("TM_CALLBACK_ALLOWED_IPS", default=["127.0.0.
 TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 TM_PASSWORD_ENCODING = env("TM_PASSWORD_ENCODING", default="fernet")
 TM_PASSWORD_KEY = env("TM_PASSWORD_KEY", default="")
+# Seconds a Fernet password token from the server stays acceptable: the server
+# sends it in a GET query string, so one copied from a log must soon be useless.
+TM_PASSWORD_TOKEN_MAX_AGE = env.int("TM_PASSWORD_TOKEN_MAX_AGE", default=300)
 # How long a QueryScheduledMeetingURL handed out at sign-in stays valid (spec: >= 20 min).
 TM_QUERY_URL_TTL_MINUTES = env.int("TM_QUERY_URL_TTL_MINUTES", default=30)
-# Failed sign-ins for one email before /tm/auth refuses it for a while.
-TM_AUTH_MAX_FAILURES = env.int("TM_AUTH_MAX_FAILURES", default=5)
-TM_AUTH_LOCKOUT_SECONDS = env.int("TM_AUTH_LOCKOUT_SECONDS", default=900)
 # Active-meeting polling: how many status calls at once, the window around a
 # meeting's scheduled time in which it is polled, and how many inactive polls
 # in a row confirm that a meeting that was live has ended.
@@ -329,6 +368,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # runserver's access log keeps no /tm/* query string (passwords): portal/logfilters.py
+    "filters": {"hide_callback_queries": {"()": "portal.logfilters.HideCallbackQueries"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django.server": {"filters": ["hide_callback_queries"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -2,13 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from meetings.api import MeetingViewSet
 from meetings.views import tm_meetings
 from portal.accounts.api import CustomerViewSet, HostViewSet
-from portal.accounts.views import tm_auth
+from portal.accounts.views import tm_auth, token
 from portal.health import healthz
 from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
@@ -36,7 +35,7 @@ urlpatterns = [
     path("w/", include("webinars.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard-home", permanent=False)),
     path("admin/", admin.site.urls),
-    path("api/v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("api/v1/auth/token/", token, name="api-token"),
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

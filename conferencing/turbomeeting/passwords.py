@@ -24,7 +24,7 @@ class PasswordDecodeError(ValueError):
 @dataclass(frozen=True)
 class PasswordCodec:
     encode: Callable[[str, str], str]  # (key, password) -> token
-    decode: Callable[[str, str], str]  # (key, token) -> password
+    decode: Callable[[str, str, int | None], str]  # (key, token, max_age) -> password
 
 
 def _fernet(key: str) -> Fernet:
@@ -40,17 +40,18 @@ def _fernet_encode(key: str, value: str) -> str:
     return _fernet(key).encrypt(value.encode("utf-8")).decode("ascii")
 
 
-def _fernet_decode(key: str, value: str) -> str:
+def _fernet_decode(key: str, value: str, max_age: int | None) -> str:
+    """A token older than ``max_age`` seconds is refused: one read from a log is no use later."""
     fernet = _fernet(key)
     try:
-        return fernet.decrypt(value.encode("utf-8")).decode("utf-8")
+        return fernet.decrypt(value.encode("utf-8"), ttl=max_age).decode("utf-8")
     except (InvalidToken, UnicodeError, TypeError):
         raise PasswordDecodeError(
-            "the password token does not decrypt with the shared key"
+            "the password token does not decrypt with the shared key, or is too old"
         ) from None
 
 
-def _identity(key: str, value: str) -> str:
+def _identity(key: str, value: str, max_age: int | None = None) -> str:
     return value
 
 
@@ -71,8 +72,10 @@ def _codec(encoding: str) -> PasswordCodec:
         ) from None
 
 
-def decode_password(encoding: str, key: str, value: str) -> str:
-    return _codec(encoding).decode(key, value)
+def decode_password(encoding: str, key: str, value: str, *, max_age: int | None = None) -> str:
+    """The password, from a token made at most ``max_age`` seconds ago where the codec
+    carries a time (Fernet does)."""
+    return _codec(encoding).decode(key, value, max_age)
 
 
 def encode_password(encoding: str, key: str, value: str) -> str:

@@ -12,7 +12,8 @@ import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db.models import F
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.http import HttpRequest
 
 from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts import lockout
@@ -30,48 +31,57 @@ class SignIn:
     query_token: str = ""
 
 
-def sign_in(*, email: str, encrypted_password: str) -> SignIn:
+def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> SignIn:
+    """Decide a sign-in the meeting server passes on.
+
+    The request is the server's: failures count against the account from the
+    server's address (portal/accounts/lockout.py), so guesses made elsewhere
+    do not lock a host out of the TurboMeeting clients.
+    """
     if not email or not encrypted_password:
         return SignIn("FAILED", "Email and password are required.")
-    if lockout.is_locked(email):
-        log.warning("sign-in refused: too many failures for one account")
-        return SignIn("FAILED", "Too many failed sign-ins. Try again later.")
-
+    credentials = {"username": email}
     try:
         password = decode_password(
-            settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY, encrypted_password
+            settings.TM_PASSWORD_ENCODING,
+            settings.TM_PASSWORD_KEY,
+            encrypted_password,
+            max_age=settings.TM_PASSWORD_TOKEN_MAX_AGE,
         )
-    except PasswordDecodeError:
-        log.warning("sign-in refused: the password could not be decrypted (check TM_PASSWORD_KEY)")
-        lockout.record_failure(email)
+    except PasswordDecodeError as exc:
+        log.warning("sign-in refused: %s (check TM_PASSWORD_KEY and the clocks)", exc)
+        user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return SignIn("FAILED", "The password could not be decrypted.")
 
-    known = (
-        Host.objects.select_related("user", "customer")
-        .filter(user__email__iexact=email)
-        .order_by(F("deleted_at").asc(nulls_first=True))  # a live host wins over a tombstone
-        .first()
-    )
-    if known is not None and known.is_deleted:
-        if not known.user.check_password(password):  # say "Deleted" only to its owner
-            lockout.record_failure(email)
-            return SignIn("FAILED", "Wrong email or password.")
-        return SignIn("Deleted", host=known)
-    # Through every configured backend (lockout, the database, LDAP), which
+    # Through every configured backend (the guards, the database, LDAP), which
     # also counts a failure; the database backend spends the same time on an
     # unknown email as on a wrong password.
-    user = authenticate(None, username=email.lower(), password=password)
-    host = (
-        Host.objects.select_related("user", "customer").filter(user=user).first() if user else None
-    )
-    if host is None or host.is_deleted:
+    user = authenticate(request, username=email.lower(), password=password)
+    if reason := lockout.refused(request):
+        log.warning("sign-in refused: too many failures")
+        return SignIn("FAILED", reason)
+    if user is None:
+        known = (
+            Host.objects.select_related("user", "customer")
+            .filter(user__email__iexact=email, deleted_at__isnull=False)
+            .first()
+        )
+        # Say "Deleted" only to its owner (a deleted host's account is inactive,
+        # so no backend accepts it: its password is checked here).
+        if known is not None and known.user.check_password(password):
+            return SignIn("Deleted", host=known)
         return SignIn("FAILED", "Wrong email or password.")
+    host = Host.objects.select_related("user", "customer").filter(user=user).first()
+    if host is None:
+        return SignIn("FAILED", "Wrong email or password.")
+    if host.is_deleted:
+        return SignIn("Deleted", host=host)
     customer = host.customer
     if customer.sync_state != SyncState.SYNCED or not customer.company_uid:
         return SignIn(
             "FAILED", "Your organisation's account is not active on the meeting server yet."
         )
-    lockout.reset(email)
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return SignIn("SUCCEED", host=host, query_token=query_token_issue(host=host))
 
 

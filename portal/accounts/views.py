@@ -1,9 +1,18 @@
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import exceptions, serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
 
+from portal.accounts import lockout
 from portal.accounts.signin import reply_fields, sign_in
 from portal.callbacks import CallbackRefused, check_caller, param, xml_response
 
@@ -16,7 +25,11 @@ def tm_auth(request: HttpRequest) -> HttpResponse:
         check_caller(request, partner_id=param(request, "service_company_uid"))
     except CallbackRefused as exc:
         return xml_response("FAILED", reason=str(exc))
-    result = sign_in(email=param(request, "email"), encrypted_password=param(request, "password"))
+    result = sign_in(
+        request=request,
+        email=param(request, "email"),
+        encrypted_password=param(request, "password"),
+    )
     if result.status == "Deleted":
         return xml_response("Deleted", fields=[("UserID", str(result.host.pk))])
     if result.status != "SUCCEED":
@@ -25,3 +38,39 @@ def tm_auth(request: HttpRequest) -> HttpResponse:
     base = settings.PORTAL_URL.rstrip("/")
     query_url = base + path if base else request.build_absolute_uri(path)
     return xml_response("SUCCEED", fields=reply_fields(result.host, query_url))
+
+
+class SignInForm(AuthenticationForm):
+    """The dashboard's sign-in form: says so when the sign-in guards refused, not just 'wrong'."""
+
+    def get_invalid_login_error(self) -> ValidationError:
+        if reason := lockout.refused(self.request):
+            return ValidationError(reason, code="locked")
+        return super().get_invalid_login_error()
+
+
+sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True)
+
+
+class TokenView(ObtainAuthToken):
+    """An API token for an email and password; 429 with the reason while the guards refuse."""
+
+    @extend_schema(
+        operation_id="auth_token_create",
+        request=AuthTokenSerializer,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="Wrong email or password, or a field is missing."),
+            429: OpenApiResponse(description="Too many failed sign-ins; try again later."),
+        },
+    )
+    def post(self, request, *args, **kwargs):
+        try:
+            return super().post(request, *args, **kwargs)
+        except exceptions.ValidationError:
+            if reason := lockout.refused(request):
+                return Response({"reason": reason}, status=429)
+            raise
+
+
+token = TokenView.as_view()

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 from cryptography.fernet import Fernet
 
@@ -60,7 +62,21 @@ def test_unknown_encoding_is_a_decode_error_and_a_value_error():
 
 def test_codecs_are_pluggable(monkeypatch):
     monkeypatch.setitem(
-        CODECS, "reversed", PasswordCodec(encode=lambda k, v: v[::-1], decode=lambda k, v: v[::-1])
+        CODECS,
+        "reversed",
+        PasswordCodec(encode=lambda k, v: v[::-1], decode=lambda k, v, max_age: v[::-1]),
     )
     assert encode_password("reversed", "", "abc") == "cba"
     assert decode_password("reversed", "", "cba") == "abc"
+
+
+def test_an_old_fernet_token_is_refused_once_max_age_has_passed():
+    key = Fernet.generate_key()
+    minted = int(time.time()) - 30 * 24 * 3600  # copied from a log a month ago
+    token = Fernet(key).encrypt_at_time(SECRET.encode(), minted).decode()
+    assert decode_password("fernet", key.decode(), token) == SECRET  # no limit asked
+    with pytest.raises(PasswordDecodeError, match="too old") as caught:
+        decode_password("fernet", key.decode(), token, max_age=300)
+    assert SECRET not in str(caught.value)
+    fresh = Fernet(key).encrypt(SECRET.encode()).decode()
+    assert decode_password("fernet", key.decode(), fresh, max_age=300) == SECRET

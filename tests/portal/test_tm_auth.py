@@ -1,5 +1,6 @@
 import datetime as dt
 import logging
+import time
 
 import pytest
 from cryptography.fernet import Fernet
@@ -113,8 +114,8 @@ def test_a_customer_not_yet_on_the_server_cannot_sign_in(client):
     assert reply.status == "FAILED" and "not active" in reply.reason
 
 
-def test_repeated_failures_are_throttled_per_email(client, settings):
-    settings.TM_AUTH_MAX_FAILURES = 3
+def test_repeated_failures_lock_the_account_from_that_address(client, settings):
+    settings.SIGNIN_MAX_FAILURES = 3
     host, other = HostFactory(), HostFactory()
     for _ in range(3):
         assert not auth(client, email=host.user.email.upper(), password="guess").ok
@@ -123,11 +124,76 @@ def test_repeated_failures_are_throttled_per_email(client, settings):
     assert auth(client, email=other.user.email, password=PASSWORD).ok
 
 
-def test_one_lockout_for_every_way_to_sign_in(client, settings):
-    """Guesses at the dashboard or the API count for /tm/auth, and the other way round."""
+def test_strangers_cannot_lock_a_host_out_of_the_meeting_server(client, settings):
+    """Guesses at the public sign-ins lock the guesser's address, not the server's."""
     from rest_framework.test import APIClient
 
-    settings.TM_AUTH_MAX_FAILURES = 4
+    settings.SIGNIN_MAX_FAILURES = 5
+    host = HostFactory()
+    stranger = {"REMOTE_ADDR": "198.51.100.7"}
+    api = APIClient()
+    for n in range(6):
+        api.post(
+            "/api/v1/auth/token/", {"username": host.user.email, "password": f"{n}"}, **stranger
+        )
+    locked = api.post(
+        "/api/v1/auth/token/", {"username": host.user.email, "password": PASSWORD}, **stranger
+    )
+    assert locked.status_code == 429 and "Too many" in locked.json()["reason"]
+    assert auth(client, email=host.user.email, password=PASSWORD).ok  # from the server
+    token = APIClient().post(
+        "/api/v1/auth/token/",
+        {"username": host.user.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.20",
+    )
+    assert token.status_code == 200 and token.json()["token"]  # the host, from elsewhere
+
+
+def test_an_address_that_keeps_failing_is_throttled_whatever_names_it_tries(client, settings):
+    settings.SIGNIN_FAILURES_PER_ADDRESS = "10/900"
+    host = HostFactory()
+    bot = {"REMOTE_ADDR": "198.51.100.8"}
+    for n in range(10):
+        client.post("/dashboard/login/", {"username": f"junk{n}@x.example", "password": "x"}, **bot)
+    page = client.post(
+        "/dashboard/login/", {"username": host.user.email, "password": PASSWORD}, **bot
+    )
+    assert page.status_code == 200 and "from your network" in page.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Others are not held back, nor is the meeting server, through which many people sign in.
+    signed_in = client.post(
+        "/dashboard/login/",
+        {"username": host.user.email, "password": PASSWORD},
+        REMOTE_ADDR="203.0.113.21",
+    )
+    assert signed_in.status_code == 302
+    for n in range(12):
+        auth(client, email=f"junk{n}@x.example", password="x")
+    assert auth(client, email=host.user.email, password=PASSWORD).ok
+
+
+def test_a_flood_of_junk_names_does_not_unlock_a_locked_host(client, settings):
+    """Lockouts live in the database: no amount of other keys pushes them out."""
+    settings.SIGNIN_MAX_FAILURES = 3
+    settings.SIGNIN_FAILURES_PER_ADDRESS = "1000/900"
+    host = HostFactory()
+    for _ in range(3):
+        auth(client, email=host.user.email, password="guess")
+    for n in range(400):
+        client.post(
+            "/dashboard/login/",
+            {"username": f"junk{n}@x.example", "password": "x"},
+            REMOTE_ADDR="198.51.100.9",
+        )
+    assert "Too many" in auth(client, email=host.user.email, password=PASSWORD).reason
+
+
+def test_one_lockout_for_every_way_to_sign_in(client, settings):
+    """From one address, guesses at the dashboard or the API count for /tm/auth, and the
+    other way round."""
+    from rest_framework.test import APIClient
+
+    settings.SIGNIN_MAX_FAILURES = 4
     host = HostFactory()
     email = host.user.email
     client.post("/dashboard/login/", {"username": email, "password": "guess 1"})
@@ -137,7 +203,7 @@ def test_one_lockout_for_every_way_to_sign_in(client, settings):
 
     assert "Too many" in auth(client, email=email, password=PASSWORD).reason
     token = APIClient().post("/api/v1/auth/token/", {"username": email, "password": PASSWORD})
-    assert token.status_code == 400
+    assert token.status_code == 429
     page = client.post("/dashboard/login/", {"username": email, "password": PASSWORD})
     assert page.status_code == 200 and page.context["form"].errors  # not signed in
 
@@ -163,6 +229,19 @@ def test_fernet_encrypted_passwords(client, settings):
 
     reply = auth(client, email=host.user.email, password=PASSWORD)  # not encrypted
     assert reply.status == "FAILED" and "decrypted" in reply.reason
+
+
+def test_a_fernet_token_from_an_old_log_is_refused(client, settings):
+    key = Fernet.generate_key()
+    settings.TM_PASSWORD_ENCODING = "fernet"
+    settings.TM_PASSWORD_KEY = key.decode()
+    settings.TM_PASSWORD_TOKEN_MAX_AGE = 300
+    host = HostFactory()
+    old = Fernet(key).encrypt_at_time(PASSWORD.encode(), int(time.time()) - 30 * 86400).decode()
+    reply = auth(client, email=host.user.email, password=old)
+    assert reply.status == "FAILED" and "decrypted" in reply.reason
+    recent = Fernet(key).encrypt_at_time(PASSWORD.encode(), int(time.time()) - 60).decode()
+    assert auth(client, email=host.user.email, password=recent).ok
 
 
 def meetings_reply(client, url: str, remote="127.0.0.1"):
