@@ -1,17 +1,43 @@
-"""What all API views share: errors as JSON with a reason, and the staff permission."""
+"""What all API views share: JSON in, errors as JSON with a reason, the staff permission."""
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions, permissions
+from rest_framework import exceptions, parsers, permissions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
-def exception_handler(exc, context) -> Response | None:
-    """Every error answers ``{"reason": "...", "errors": {...}}``.
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing with a 400 what Python reads but cannot keep.
 
-    Model validation raised by services becomes a 400 like a serializer's.
+    Python's json reads nesting until the interpreter's recursion limit, and
+    reads ``"\\ud800"`` as a lone surrogate that no database can store: both
+    became 500s further on.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except RecursionError:
+            raise exceptions.ParseError("JSON parse error - nested too deeply.") from None
+        except UnicodeEncodeError:
+            raise exceptions.ParseError(
+                "JSON parse error - a string holds a lone surrogate (\\ud800-\\udfff), "
+                "which is not text."
+            ) from None
+        return data
+
+
+def exception_handler(exc, context) -> Response | None:
+    """Every error answers ``{"reason": "...", "code": "...", "errors": {...}}``.
+
+    ``code`` is DRF's (``invalid``, ``parse_error``, ``not_found``, ...);
+    ``errors`` comes with invalid fields. Model validation raised by services
+    becomes a 400 like a serializer's.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -21,12 +47,17 @@ def exception_handler(exc, context) -> Response | None:
     if response is None:
         return None
     detail = response.data
+    code = getattr(exc, "default_code", "error")
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"reason": "The request has invalid fields.", "errors": detail}
+        response.data = {
+            "reason": "The request has invalid fields.",
+            "code": code,
+            "errors": detail,
+        }
     elif isinstance(detail, dict) and "detail" in detail:
-        response.data = {"reason": str(detail["detail"])}
+        response.data = {"reason": str(detail["detail"]), "code": code}
     else:
-        response.data = {"reason": str(detail)}
+        response.data = {"reason": str(detail), "code": code}
     return response
 
 

@@ -297,6 +297,8 @@ class PublicErrorSerializer(serializers.Serializer):
             "rate_limited",
             "origin_not_allowed",
             "not_found",
+            "parse_error",
+            "unsupported_media_type",
         ]
     )
     errors = serializers.DictField(

@@ -29,10 +29,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import permissions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from portal.api import JSONParser
 from portal.framing import allow_framing_by
 from webinars import mail, protection, selectors, services
 from webinars.forms import RegistrationForm, form_data_from_json
@@ -291,7 +292,7 @@ class PublicRegistrationView(APIView):
 
     authentication_classes: list = []  # no session, hence no CSRF: nothing ambient to ride on
     permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # JSONParser: portal.api's
     webinar: Webinar | None = None
 
     def initial(self, request, *args, **kwargs):
@@ -314,6 +315,14 @@ class PublicRegistrationView(APIView):
         if origin and origin != _own_origin(request):
             response["Access-Control-Allow-Origin"] = origin
         patch_vary_headers(response, ["Origin", "Accept"])
+        return response
+
+    def handle_exception(self, exc):
+        """A body that cannot be read (malformed JSON, an unknown type) answers in the
+        endpoint's own error shape, like every other refusal."""
+        response = super().handle_exception(exc)
+        if isinstance(response.data, dict):
+            response.data.setdefault("errors", {})
         return response
 
     @extend_schema(exclude=True)
