@@ -30,6 +30,15 @@ class ServerUnavailable(ConferencingError):
     """
 
 
+class OutcomeUnknown(ServerUnavailable):
+    """The request went out but its answer was lost (no answer in time, the connection
+    dropped mid-answer): the server may have done it.
+
+    A read can be sent again. A create cannot: the spec has no look-up by
+    name, so a second one could make a duplicate. A person decides.
+    """
+
+
 class ServerRefused(ConferencingError):
     """The server answered and said no (TurboMeeting: ``Status`` FAILED)."""
 

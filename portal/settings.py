@@ -376,6 +376,9 @@ LOGGING = {
     # runserver's access log keeps no /tm/* query string (passwords): portal/logfilters.py
     "filters": {"hide_callback_queries": {"()": "portal.logfilters.HideCallbackQueries"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"django.server": {"filters": ["hide_callback_queries"]}},
+    "loggers": {
+        "django.server": {"filters": ["hide_callback_queries"]},
+        "axes": {"level": "WARNING"},  # a line per failed sign-in, none per success
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -31,6 +31,14 @@ BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 
 
+class NeedsAttention(Exception):
+    """A push that must not be tried again blindly; ``str`` tells the person what to decide.
+
+    The row goes to "needs attention" and leaves the retry sweep until a
+    person resolves it (for a customer: the admin's "Resolve").
+    """
+
+
 def backoff(attempts: int) -> dt.timedelta:
     """Delay before attempt number ``attempts + 1``: 30 s, 60 s, 2 min, ... up to an hour."""
     exponent = max(0, attempts - 1)
@@ -52,8 +60,9 @@ def save_change(obj: Synced, fields: Iterable[str]) -> None:
     (the server's IDs, claims, live state), which may have moved on since
     ``obj`` was read.
     """
-    obj.sync_state = SyncState.PENDING
-    obj.next_sync_at = timezone.now()
+    if obj.sync_state != SyncState.ATTENTION:  # kept until a person resolves it
+        obj.sync_state = SyncState.PENDING
+        obj.next_sync_at = timezone.now()
     obj.sync_version = models.F("sync_version") + 1
     bookkeeping = ["sync_state", "next_sync_at", "sync_version"]
     if hasattr(obj, "updated_at"):
@@ -78,6 +87,9 @@ def claim(model: type[S], pk: int) -> S | None:
 def push(obj: S, action: Callable[[S], None]) -> S:
     """Run ``action`` (the server calls) on a claimed row and record how it went.
 
+    A row that needs attention is left alone: only a person's decision
+    (``resolve``) makes it due again.
+
     The outcome is written only if the row's version is still the one that
     was pushed; otherwise a change came in meanwhile, and the row stays
     pending and due at once, so that change is pushed too.
@@ -85,8 +97,22 @@ def push(obj: S, action: Callable[[S], None]) -> S:
     model = type(obj)
     pushed = model.objects.filter(pk=obj.pk, sync_version=obj.sync_version)
     now = timezone.now()
+    if obj.sync_state == SyncState.ATTENTION:
+        model.objects.filter(pk=obj.pk).update(sync_claimed_until=None)
+        return obj
     try:
         action(obj)
+    except NeedsAttention as exc:
+        log.warning("%s %s needs attention: %s", model.__name__, obj.pk, exc)
+        model.objects.filter(pk=obj.pk).update(
+            sync_state=SyncState.ATTENTION,
+            sync_error=str(exc),
+            sync_attempts=obj.sync_attempts + 1,
+            next_sync_at=None,
+            sync_claimed_until=None,
+        )
+        obj.refresh_from_db()
+        return obj
     except ConferencingError as exc:
         attempts = obj.sync_attempts + 1
         error = describe(exc)
@@ -115,6 +141,16 @@ def push(obj: S, action: Callable[[S], None]) -> S:
     return obj
 
 
+def resolve(obj: Synced, fields: Iterable[str] = ()) -> None:
+    """A person has decided about a row that needed attention: save ``fields`` and make
+    it due at once."""
+    obj.sync_state = SyncState.PENDING
+    obj.sync_error = ""
+    obj.sync_attempts = 0
+    obj.next_sync_at = timezone.now()
+    obj.save(update_fields=[*fields, "sync_state", "sync_error", "sync_attempts", "next_sync_at"])
+
+
 def describe(exc: ConferencingError) -> str:
     """A sentence for the person looking at the record."""
     if isinstance(exc, ServerUnavailable):
@@ -127,7 +163,7 @@ def describe(exc: ConferencingError) -> str:
 def due(model: type[S], limit: int = 100) -> list[int]:
     """Ids of rows whose next push is due."""
     return list(
-        model.objects.exclude(sync_state=SyncState.SYNCED)
+        model.objects.exclude(sync_state__in=[SyncState.SYNCED, SyncState.ATTENTION])
         .filter(next_sync_at__lte=timezone.now())
         .order_by("next_sync_at")
         .values_list("pk", flat=True)[:limit]

@@ -2,7 +2,7 @@
 
 It validates like a strict server (so client mistakes show up in tests rather
 than against a customer's appliance), lets tests break it on purpose
-(``mode``: down, slow, garbage), moves meetings from scheduled to active to
+(``mode``: down, slow, late, reset, garbage), moves meetings from scheduled to active to
 ended by an injectable clock, and plays the server's side of the callbacks:
 ``sign_in`` calls the portal's user-authentication URL and then its
 scheduled-meeting query URL, the way a TurboMeeting client signing in makes
@@ -40,7 +40,11 @@ from conferencing.turbomeeting.passwords import encode_password
 from conferencing.turbomeeting.returns import FAILED, SUCCEED, TMReturn, build_return, parse_return
 from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
 
-MODES = ("ok", "down", "slow", "garbage")
+# down: 503 to everything; slow: waits ``delay`` before doing anything; late:
+# does the work, then waits ``delay`` before answering (a caller that gave up
+# never learns it was done); reset: does the work, then drops the connection
+# halfway through the answer; garbage: answers HTML.
+MODES = ("ok", "down", "slow", "late", "reset", "garbage")
 SCHEDULED, ACTIVE, ENDED = "scheduled", "active", "ended"
 MAX_BODY = 1_000_000
 OUTBOUND_TIMEOUT = (3.05, 10.0)
@@ -250,7 +254,10 @@ class FakeTurboMeeting:
                 status, content_type, body = self._wapi(environ, path)
         except _HTTPError as exc:
             status, content_type, body = exc.status, "text/plain; charset=utf-8", str(exc).encode()
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        length = len(body)
+        if self.mode == "reset" and not path.startswith("/_fake/"):
+            body = body[: length // 2]  # promised in full, then the connection closes
+        headers = [("Content-Type", content_type), ("Content-Length", str(length))]
         start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
         return [body]
 
@@ -284,9 +291,12 @@ class FakeTurboMeeting:
         handler = getattr(self, f"_do_{name}")
         with self._lock:
             try:
-                return handler(params)
+                answer = handler(params)
             except _Refused as exc:
-                return 200, _XML, build_return(FAILED, reason=str(exc))
+                answer = 200, _XML, build_return(FAILED, reason=str(exc))
+        if self.mode == "late":
+            time.sleep(self.delay)
+        return answer
 
     # --- validation helpers ----------------------------------------------------
 

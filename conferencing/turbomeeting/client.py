@@ -20,6 +20,7 @@ from typing import ClassVar, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3.exceptions import NewConnectionError
 
 from conferencing.base import (
     Account,
@@ -27,6 +28,7 @@ from conferencing.base import (
     Capability,
     MeetingRequest,
     MeetingStatus,
+    OutcomeUnknown,
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
@@ -88,6 +90,13 @@ def retry_delay(
     if attempt >= retries:
         return None
     return backoff * 2**attempt
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """True when the connection was never made (refused, unresolvable), so the server
+    cannot have seen the request; a connection dropped after sending is not that."""
+    cause = exc.args[0] if exc.args else None
+    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
 def redact(params: Mapping[str, str]) -> dict[str, str]:
@@ -354,11 +363,15 @@ class TurboMeeting:
                 return self._read(response, where)
         except requests.exceptions.ContentDecodingError:
             raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
+        except requests.ConnectTimeout as exc:
+            raise ServerUnavailable(f"{where}: could not connect in time") from exc
         except requests.Timeout as exc:
-            raise ServerUnavailable(f"{where}: timed out") from exc
+            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from exc
         except requests.RequestException as exc:
             log.debug("%s failed: %s", where, type(exc).__name__)
-            raise ServerUnavailable(f"{where}: {type(exc).__name__}") from exc
+            if _never_sent(exc):
+                raise ServerUnavailable(f"{where}: could not connect") from exc
+            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from exc
 
     def _read(self, response: requests.Response, where: str) -> bytes:
         """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""

@@ -1,4 +1,9 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts import services
@@ -19,6 +24,7 @@ class CustomerAdmin(admin.ModelAdmin):
         "synced_at",
         "deleted_at",
         "server_view",
+        "attention",
     ]
     fieldsets = [
         (None, {"fields": ["name", "slug", "contact_email", "time_zone", "embed_origins"]}),
@@ -27,6 +33,7 @@ class CustomerAdmin(admin.ModelAdmin):
             "Meeting server",
             {
                 "fields": [
+                    "attention",
                     "company_uid",
                     "sync_state",
                     "sync_error",
@@ -74,6 +81,49 @@ class CustomerAdmin(admin.ModelAdmin):
             else:
                 self.message_user(request, f"{customer}: {pushed.sync_error}", messages.ERROR)
 
+    def get_urls(self):
+        resolve = path(
+            "<int:pk>/resolve/",
+            self.admin_site.admin_view(self.resolve_view),
+            name="accounts_customer_resolve",
+        )
+        return [resolve, *super().get_urls()]
+
+    @admin.display(description="Needs attention")
+    def attention(self, obj: Customer) -> str:
+        if obj.sync_state != SyncState.ATTENTION:
+            return "-"
+        url = reverse("admin:accounts_customer_resolve", args=[obj.pk])
+        return format_html('{} <a href="{}">Resolve…</a>', obj.sync_error, url)
+
+    def resolve_view(self, request, pk: int):
+        """'It exists on the server' (with its company UID) or 'create it again'."""
+        customer = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_change_permission(request, customer):
+            raise PermissionDenied
+        form = ResolveForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            uid = form.cleaned_data["company_uid"] if "exists" in request.POST else ""
+            if "exists" in request.POST and not uid:
+                form.add_error("company_uid", "Enter the company UID the server shows.")
+            else:
+                try:
+                    services.customer_resolve(customer=customer, company_uid=uid)
+                except ValidationError as exc:
+                    form.add_error("company_uid" if hasattr(exc, "error_dict") else None, exc)
+                else:
+                    done = f"uses the server's account {uid}" if uid else "will be created again"
+                    self.message_user(request, f"{customer}: {done}.", messages.SUCCESS)
+                    return redirect("admin:accounts_customer_change", customer.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "customer": customer,
+            "form": form,
+            "title": f"Resolve {customer}",
+        }
+        return TemplateResponse(request, "admin/accounts/customer/resolve.html", context)
+
     @admin.display(description="The server's view")
     def server_view(self, obj: Customer) -> str:
         if not obj.pk:
@@ -89,6 +139,15 @@ class CustomerAdmin(admin.ModelAdmin):
             ((k, ours, theirs) for k, (ours, theirs) in drift.differences.items()),
         )
         return format_html("<strong>Drift:</strong><ul>{}</ul>", rows)
+
+
+class ResolveForm(forms.Form):
+    company_uid = forms.CharField(
+        required=False,
+        max_length=36,
+        label="Company UID on the server",
+        help_text="As the meeting server's console shows it for this organisation.",
+    )
 
 
 @admin.register(Host)

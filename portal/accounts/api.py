@@ -10,7 +10,12 @@ from rest_framework.response import Response
 
 from portal.accounts import services
 from portal.accounts.models import Customer, Host
-from portal.accounts.serializers import CustomerSerializer, DriftSerializer, HostSerializer
+from portal.accounts.serializers import (
+    CustomerSerializer,
+    DriftSerializer,
+    HostSerializer,
+    ResolveSerializer,
+)
 from portal.api import StaffModelPermissions
 
 
@@ -29,6 +34,21 @@ class CustomerViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.customer_delete(customer=instance)
+
+    @extend_schema(request=ResolveSerializer, responses=CustomerSerializer)
+    @action(detail=True, methods=["post"])
+    def resolve(self, request, pk=None):
+        """Settle a customer that needs attention (its creation on the server is in doubt).
+
+        ``{"company_uid": "..."}`` when the account exists on the server under
+        that UID; ``{}`` to create it again. 400 when it does not need attention.
+        """
+        customer = self.get_object()
+        body = ResolveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.customer_resolve(customer=customer, company_uid=body.validated_data["company_uid"])
+        customer.refresh_from_db()
+        return Response(self.get_serializer(customer).data)
 
     @extend_schema(request=None, responses=CustomerSerializer)
     @action(detail=True, methods=["post"])

@@ -31,6 +31,8 @@ class SyncState(models.TextChoices):
     PENDING = "pending", "not yet on the server"
     SYNCED = "synced", "in step with the server"
     FAILED = "failed", "the server refused or was unreachable"
+    # Not retried by itself: a person must say what the server holds (portal/sync.py).
+    ATTENTION = "attention", "needs attention"
 
 
 class Synced(models.Model):

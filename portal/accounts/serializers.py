@@ -72,3 +72,13 @@ class HostSerializer(serializers.ModelSerializer):
         data = dict(self.validated_data)
         data.update(data.pop("user", {}))
         return data
+
+
+class ResolveSerializer(serializers.Serializer):
+    company_uid = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=36,
+        help_text="The account's UID on the server if it exists there; empty to create it again.",
+    )

@@ -10,13 +10,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from conferencing.base import Account, ConferencingError, ServerRefused
+from conferencing.base import Account, ConferencingError, OutcomeUnknown, ServerRefused
 from portal import servers, sync
-from portal.accounts.models import Customer, Host, QueryToken
+from portal.accounts.models import Customer, Host, QueryToken, SyncState
 
 User = get_user_model()
 
@@ -108,10 +109,38 @@ def _push_customer(customer: Customer) -> None:
         return
     account = _account(customer)
     if not customer.company_uid:
-        customer.company_uid = server.create_account(account)
+        try:
+            customer.company_uid = server.create_account(account)
+        except OutcomeUnknown as exc:
+            # The spec has no look-up by name: creating again could make a second account.
+            raise sync.NeedsAttention(
+                f"The meeting server was asked to create this account, but its answer was "
+                f"lost ({exc}), so it may exist there already. Look on the server: if it is "
+                f"there, enter its company UID; if not, create it again."
+            ) from exc
         customer.save(update_fields=["company_uid"])
     else:
         server.update_account(account)
+
+
+def customer_resolve(*, customer: Customer, company_uid: str = "") -> Customer:
+    """Settle a customer whose creation on the server is in doubt (see ``_push_customer``).
+
+    With ``company_uid`` the account exists on the server under that UID and
+    is brought in step with ours; without it, it is created again.
+    """
+    if customer.sync_state != SyncState.ATTENTION:
+        raise ValidationError("This customer does not need attention.")
+    company_uid = company_uid.strip()
+    if len(company_uid) > Customer._meta.get_field("company_uid").max_length:
+        raise ValidationError({"company_uid": "That is longer than any company UID."})
+    if company_uid:
+        if Customer.objects.filter(company_uid=company_uid).exclude(pk=customer.pk).exists():
+            raise ValidationError({"company_uid": "Another customer already has this company UID."})
+        customer.company_uid = company_uid
+    sync.resolve(customer, ["company_uid"])
+    _queue_push(customer)
+    return customer
 
 
 def _account_exists(company_uid: str) -> bool:

@@ -16,6 +16,7 @@ from conferencing.base import (
     MeetingRequest,
     MeetingStatus,
     MeetingType,
+    OutcomeUnknown,
     ServerRefused,
     ServerUnavailable,
     Unsupported,
@@ -324,22 +325,35 @@ def test_connection_refused_is_unavailable(make_client, closed_port, sleeps):
         client.query_account("x")
     assert sleeps == [0.2, 0.4]
     sleeps.clear()
-    with pytest.raises(ServerUnavailable):
+    with pytest.raises(ServerUnavailable) as refused:
         client.create_account(ACME)
     assert sleeps == []
+    assert not isinstance(refused.value, OutcomeUnknown)  # never sent: safe to send again
 
 
 def test_a_slow_server_times_out(server, fake, make_client):
     client = make_client(server.url, read_timeout=0.1, read_retries=1)
     fake.mode, fake.delay = "slow", 1.0
     started = time.monotonic()
-    with pytest.raises(ServerUnavailable, match="timed out"):
+    with pytest.raises(OutcomeUnknown, match="no answer in time"):
         client.schedule_meeting(one_off())
-    with pytest.raises(ServerUnavailable, match="timed out"):
+    with pytest.raises(OutcomeUnknown, match="no answer in time"):
         client.meeting_status("1")
     assert time.monotonic() - started < 1.0
     assert len(calls(fake, "schedule_meeting")) == 1
     assert len(calls(fake, "meeting_status")) == 2
+
+
+@pytest.mark.parametrize("mode", ["late", "reset"])
+def test_a_write_whose_answer_is_lost_is_an_unknown_outcome(server, fake, make_client, mode):
+    """The server did it, but the client cannot know: it must not be told "unavailable"
+    alone, or the write would be sent again."""
+    client = make_client(server.url, read_timeout=0.2)
+    fake.mode, fake.delay = mode, 1.0
+    with pytest.raises(OutcomeUnknown):
+        client.create_account(ACME)
+    assert len(calls(fake, "create_account")) == 1
+    assert [a.company_name for a in fake.accounts.values()] == [ACME.company_name]
 
 
 def test_garbage_is_a_bad_response_and_not_retried(tm, fake, sleeps):

@@ -197,3 +197,91 @@ def test_an_edit_made_during_a_push_is_pushed_too(fake_tm):
     assert customer.sync_state == SyncState.SYNCED
     assert fake_tm.accounts[customer.company_uid].company_name == "New Name"
     assert len(fake_tm.accounts) == 1
+
+
+@pytest.mark.parametrize("mode", ["late", "reset"])
+def test_a_create_whose_answer_was_lost_is_never_retried_blindly(
+    fake_tm, django_capture_on_commit_callbacks, mode
+):
+    """The server made the account but its answer was lost: a retry would make a second."""
+    fake_tm.mode, fake_tm.delay = mode, 1.5  # the portal reads for 0.5 s
+    customer = create(django_capture_on_commit_callbacks)
+    assert len(fake_tm.accounts) == 1  # it exists on the server ...
+    assert customer.sync_state == SyncState.ATTENTION and not customer.company_uid  # ... unknown
+    assert "may exist there already" in customer.sync_error
+    fake_tm.mode = "ok"
+    make_due(customer)
+    assert services.customers_push_due() == 0  # not for the sweep
+    assert services.customer_push(customer_id=customer.pk).sync_state == SyncState.ATTENTION
+    with django_capture_on_commit_callbacks(execute=True):  # an edit is kept, not pushed
+        services.customer_update(customer=customer, name="Globex Corporation")
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.ATTENTION and customer.name == "Globex Corporation"
+    assert len(fake_tm.accounts) == 1 and len(fake_tm.requests) == 1
+
+    # The operator finds it on the server and enters its UID: ours is brought in step.
+    (uid,) = fake_tm.accounts
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_resolve(customer=customer, company_uid=f" {uid} ")
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED and customer.company_uid == uid
+    assert len(fake_tm.accounts) == 1
+    assert fake_tm.accounts[uid].company_name == "Globex Corporation"
+    with pytest.raises(ValidationError, match="does not need attention"):
+        services.customer_resolve(customer=customer)
+
+
+def test_a_customer_in_doubt_can_be_created_again(fake_tm, django_capture_on_commit_callbacks):
+    fake_tm.mode, fake_tm.delay = "reset", 0
+    customer = create(django_capture_on_commit_callbacks)
+    assert customer.sync_state == SyncState.ATTENTION
+    fake_tm.accounts.clear()  # the operator looked: it is not there
+    fake_tm.mode = "ok"
+    other = create(django_capture_on_commit_callbacks, name="Initech", slug="initech")
+    with pytest.raises(ValidationError, match="Another customer"):
+        services.customer_resolve(customer=customer, company_uid=other.company_uid)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.customer_resolve(customer=customer)
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED
+    assert fake_tm.accounts[customer.company_uid].company_name == "Globex"
+
+
+def test_the_admin_and_the_api_resolve_a_customer_in_doubt(
+    fake_tm, django_capture_on_commit_callbacks, admin_client
+):
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    fake_tm.mode, fake_tm.delay = "reset", 0
+    first = create(django_capture_on_commit_callbacks)
+    second = create(django_capture_on_commit_callbacks, name="Initech", slug="initech")
+    fake_tm.mode = "ok"
+    page = admin_client.get(f"/admin/accounts/customer/{first.pk}/change/").content.decode()
+    assert "may exist there already" in page and f"/{first.pk}/resolve/" in page
+
+    url = f"/admin/accounts/customer/{first.pk}/resolve/"
+    assert admin_client.post(url, {"exists": "1", "company_uid": ""}).status_code == 200
+    uid = next(u for u, a in fake_tm.accounts.items() if a.company_name == "Globex")
+    with django_capture_on_commit_callbacks(execute=True):
+        done = admin_client.post(url, {"exists": "1", "company_uid": uid})
+    assert done.status_code == 302
+    first.refresh_from_db()
+    assert (first.sync_state, first.company_uid) == (SyncState.SYNCED, uid)
+
+    staff = UserFactory(is_staff=True)  # without the change permission
+    api = APIClient()
+    api.force_authenticate(staff)
+    resolve = f"/api/v1/customers/{second.pk}/resolve/"
+    assert api.post(resolve, {}, format="json").status_code == 403
+    api.force_authenticate(admin_client.get("/admin/").wsgi_request.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(resolve, {}, format="json")  # not there: create it again
+    assert response.status_code == 200, response.json()
+    assert response.json()["sync_state"] == "pending"  # pushed once the request commits
+    second.refresh_from_db()
+    assert second.sync_state == SyncState.SYNCED
+    assert len(fake_tm.accounts) == 3  # the two in doubt (one now used) and the new one
+    again = api.post(resolve, {}, format="json")
+    assert again.status_code == 400 and "does not need attention" in str(again.json())
