@@ -1,10 +1,12 @@
-"""Who may put a page in an iframe.
+"""Who may put a page in an iframe, and the Content-Security-Policy every page sends.
 
-Every page is unframeable by default (``X_FRAME_OPTIONS = "DENY"``, against
-clickjacking). Embed views are the exception: a customer embeds them on its
-own site, so they name that customer's origins in CSP ``frame-ancestors``.
+Every page is unframeable by default (``X_FRAME_OPTIONS = "DENY"`` and CSP
+``frame-ancestors 'none'``, against clickjacking) and runs only the portal's
+own scripts (``script-src 'self'``; settings.CONTENT_SECURITY_POLICY, sent by
+django-csp). Embed views are the exception: a customer embeds them on its own
+site, so they name that customer's origins in ``frame-ancestors``.
 X-Frame-Options cannot list origins, and a DENY sent alongside would still
-block browsers that honour it over CSP, so the one header replaces the other.
+block browsers that honour it over CSP, so embeds send CSP alone.
 """
 
 from __future__ import annotations
@@ -13,22 +15,28 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from django.http import HttpResponseBase
+from csp.middleware import CSPMiddleware, PolicyParts
+from django.http import HttpRequest, HttpResponseBase
 
 # scheme://host[:port], host possibly "*.example.com": a CSP host-source with
 # nothing that could end the directive (";" or ",") or smuggle in a keyword.
 _HOST_SOURCE = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?\Z")
 
 
-def frame_ancestors(origins: Iterable[str]) -> str:
-    """The CSP directive; origins that are not plain host-sources are dropped, not trusted."""
-    return _directive(tuple(origins))
+def ancestor_sources(origins: Iterable[str]) -> tuple[str, ...]:
+    """'self' and ``origins``; origins that are not plain host-sources are dropped, not trusted."""
+    return _sources(tuple(origins))
 
 
 @lru_cache(maxsize=1024)  # embeds are served often, and a customer's origins rarely change
-def _directive(origins: tuple[str, ...]) -> str:
+def _sources(origins: tuple[str, ...]) -> tuple[str, ...]:
     sources = ["'self'"] + [o for o in (o.rstrip("/") for o in origins) if _HOST_SOURCE.match(o)]
-    return "frame-ancestors " + " ".join(dict.fromkeys(sources))
+    return tuple(dict.fromkeys(sources))
+
+
+def frame_ancestors(origins: Iterable[str]) -> str:
+    """The CSP directive, as it appears in the header."""
+    return "frame-ancestors " + " ".join(ancestor_sources(origins))
 
 
 def allow_framing_by(response: HttpResponseBase, origins: Iterable[str]) -> HttpResponseBase:
@@ -38,6 +46,20 @@ def allow_framing_by(response: HttpResponseBase, origins: Iterable[str]) -> Http
     ``xframe_options_exempt`` decorator does), so a view cannot end up
     sending both headers.
     """
-    response["Content-Security-Policy"] = frame_ancestors(origins)
+    response.csp_frame_ancestors = ancestor_sources(origins)
     response.xframe_options_exempt = True
     return response
+
+
+class PortalCSPMiddleware(CSPMiddleware):
+    """django-csp's middleware, with the per-customer ``frame-ancestors`` of embeds
+    (its documented extension point: ``get_policy_parts``)."""
+
+    def get_policy_parts(
+        self, request: HttpRequest, response: HttpResponseBase, report_only: bool = False
+    ) -> PolicyParts:
+        parts = super().get_policy_parts(request, response, report_only)
+        sources = getattr(response, "csp_frame_ancestors", None)
+        if sources is not None and not report_only:
+            parts.replace = (parts.replace or {}) | {"frame-ancestors": list(sources)}
+        return parts

@@ -9,6 +9,7 @@ and HSTS is on.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded defaults (SQLite, broker queue)
@@ -39,6 +40,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN (CSP: 'self')
+    "csp",
     "axes",
     "portal.accounts",
     "meetings",
@@ -54,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "portal.framing.PortalCSPMiddleware",
+    "portal.middleware.private_pages",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -194,6 +199,22 @@ STORAGES = {
 # --- security ----------------------------------------------------------------
 
 X_FRAME_OPTIONS = "DENY"
+# Every response: only the portal's own scripts, styles and images, no plugins,
+# no framing (embed views name their customer's origins: portal/framing.py).
+# Inline style attributes remain in a few templates, hence 'unsafe-inline' for
+# styles only; scripts are static files (a nonce is available as
+# request.csp_nonce should an inline script ever be needed).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
@@ -279,6 +300,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, hosts and meetings of a web-conferencing partner portal.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from drf-spectacular-sidecar's static files, its script a file too (CSP).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "meetings.openapi.add_feed_paths",

@@ -46,3 +46,10 @@ def fake_tm(settings):
         settings.TM_READ_TIMEOUT = 0.5
         fake.url = server.url
         yield fake
+
+
+def csp(response) -> dict[str, str]:
+    """A response's Content-Security-Policy, by directive: {"frame-ancestors": "'self' ..."}."""
+    header = response["Content-Security-Policy"]
+    pairs = (d.strip().partition(" ") for d in header.split(";") if d.strip())
+    return {name: value for name, _, value in pairs}

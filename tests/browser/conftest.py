@@ -53,13 +53,29 @@ def chromium(django_db_setup):  # the test database first: Playwright then runs 
     patch.undo()
 
 
+# What Chromium prints when the Content-Security-Policy stops one of our own scripts.
+SCRIPT_BLOCKED = ("Refused to execute", "Refused to load the script", "Refused to evaluate")
+
+
 @pytest.fixture
 def page(chromium):
+    """A page in a fresh context; the test fails if the portal's CSP blocked a script on it
+    (a frame refused by frame-ancestors is a different message, and some tests want it)."""
     context = chromium.new_context()
     context.set_default_timeout(15_000)
     page = context.new_page()
+    blocked: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            blocked.append(message.text)
+            if message.type == "error" and message.text.startswith(SCRIPT_BLOCKED)
+            else None
+        ),
+    )
     yield page
     context.close()
+    assert not blocked, f"the Content-Security-Policy blocked a script: {blocked}"
 
 
 class OtherSite:

@@ -1,0 +1,34 @@
+// An export job's page: follow its progress, then offer the download.
+(function () {
+  var job = document.getElementById("export-job");
+  var bar = document.getElementById("export-progress");
+  var state = document.getElementById("export-state");
+  var reload = document.getElementById("export-reload");
+  reload.hidden = true;  // the script keeps the page current
+  function show(data) {
+    bar.value = data.percent;
+    bar.textContent = data.percent + "%";
+    if (data.status === "done") {
+      state.textContent = "Ready: " + data.rows_done + " registrations.";
+      var link = document.querySelector("#export-download a");
+      link.href = data.download_url;
+      link.parentNode.hidden = false;
+    } else if (data.status === "failed") {
+      state.textContent = "Failed.";
+      var error = document.getElementById("export-error");
+      error.textContent = data.error;
+      error.hidden = false;
+      window.location.reload();  // shows "Try again"
+    } else {
+      state.textContent = data.status_display + ": " + data.rows_done + " of " + data.rows_total + " registrations.";
+    }
+    return data.status === "done" || data.status === "failed";
+  }
+  function poll() {
+    fetch(job.dataset.statusUrl, {credentials: "same-origin", headers: {"Accept": "application/json"}})
+      .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
+      .then(function (data) { if (!show(data)) setTimeout(poll, 1000); })
+      .catch(function () { reload.hidden = false; setTimeout(poll, 5000); });
+  }
+  setTimeout(poll, 500);
+})();
