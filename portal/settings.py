@@ -360,6 +360,9 @@ WEBINAR_FORM_TOKEN_MAX_AGE = env.int("WEBINAR_FORM_TOKEN_MAX_AGE", default=4 * 3
 # share one address: keep it generous) and per webinar.
 WEBINAR_RATE_PER_IP = env("WEBINAR_RATE_PER_IP", default="20/600")
 WEBINAR_RATE_PER_WEBINAR = env("WEBINAR_RATE_PER_WEBINAR", default="300/60")
+# Registrations (hence mails) for one email address, whatever the webinar: the
+# public form must not become a way to fill a stranger's inbox.
+WEBINAR_RATE_PER_RECIPIENT = env("WEBINAR_RATE_PER_RECIPIENT", default="10/3600")
 # Registrants get one reminder this many hours before the webinar starts.
 WEBINAR_REMINDER_HOURS = env.int("WEBINAR_REMINDER_HOURS", default=24)
 CELERY_BEAT_SCHEDULE["webinar-reminders"] = {

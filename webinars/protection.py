@@ -3,19 +3,20 @@
 - Form tokens: the embedded form sits in a third-party iframe where the
   browser may drop every cookie, so it cannot rely on the CSRF cookie. It
   carries a signed, time-limited token instead, bound to the webinar.
-- Rate limits: fixed-window counters in the cache (Redis in production),
-  per client IP and per webinar.
+- Rate limits (django-ratelimit, on the ``limits`` cache: Redis, or the
+  database, never process memory an attacker could flood): per client IP,
+  per webinar, and per recipient address, so that the form cannot be used to
+  send one inbox mail after mail.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.http import HttpRequest
+from django_ratelimit.core import get_usage
 
 from portal.net import client_ip
 
@@ -55,41 +56,43 @@ class Limited:
     retry_after: int
 
 
-def _parse_rate(rate: str) -> tuple[int, int]:
-    """ "10/600" is 10 requests per 600 seconds."""
-    count, _, seconds = rate.partition("/")
-    return int(count), int(seconds or 60)
-
-
-def _hit(key: str, rate: str) -> int | None:
-    """Count one hit in the current window; the seconds to wait if over the limit, else None."""
-    limit, window = _parse_rate(rate)
-    now = int(time.time())
-    start = now - now % window
-    bucket = f"webinars:rate:{key}:{start}"
-    cache.add(bucket, 0, timeout=window + 5)
-    try:
-        count = cache.incr(bucket)
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 5)
-        count = 1
-    if count > limit:
-        return max(1, start + window - now)
+def _hit(request: HttpRequest, group: str, value: str, rate: str) -> int | None:
+    """Count one hit; the seconds to wait if over the limit, else None."""
+    usage = get_usage(
+        request, group=group, key=lambda group, request: value, rate=rate, increment=True
+    )
+    if usage is not None and usage["should_limit"]:
+        return max(1, usage["time_left"])
     return None
 
 
 def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
     """Count this submission against the per-IP and per-webinar limits."""
-    wait = _hit(f"ip:{client_ip(request) or 'unknown'}", settings.WEBINAR_RATE_PER_IP)
+    wait = _hit(
+        request, "webinars:ip", client_ip(request) or "unknown", settings.WEBINAR_RATE_PER_IP
+    )
     if wait is not None:
         return Limited(
             f"Too many registrations from your network. Please try again in {_minutes(wait)}.",
             wait,
         )
-    wait = _hit(f"webinar:{webinar_id}", settings.WEBINAR_RATE_PER_WEBINAR)
+    wait = _hit(request, "webinars:webinar", str(webinar_id), settings.WEBINAR_RATE_PER_WEBINAR)
     if wait is not None:
         return Limited(
             f"Many people are registering right now. Please try again in {_minutes(wait)}.",
+            wait,
+        )
+    return None
+
+
+def check_recipient_limit(request: HttpRequest, email: str) -> Limited | None:
+    """Count a valid submission for ``email``: each may send that address a mail."""
+    recipient = email.strip().lower()
+    wait = _hit(request, "webinars:recipient", recipient, settings.WEBINAR_RATE_PER_RECIPIENT)
+    if wait is not None:
+        return Limited(
+            f"{email} has been registered too often recently. "
+            f"Please try again in {_minutes(wait)}.",
             wait,
         )
     return None

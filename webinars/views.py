@@ -156,6 +156,11 @@ def submit(
         return Submission(form=form, code="bot", reason="The form was filled in automatically.")
     if not form.is_valid():
         return Submission(form=form, code="invalid", reason="Some fields need your attention.")
+    limited = protection.check_recipient_limit(request, form.cleaned_data["email"])
+    if limited is not None:
+        return Submission(
+            code="rate_limited", reason=limited.reason, status=429, retry_after=limited.retry_after
+        )
     try:
         result = services.registration_create(
             webinar=webinar, source_url=source_url, channel=channel, **form.registration_data()

@@ -144,10 +144,10 @@ def test_cors_preflight(api, webinar):
 
 
 def test_honeypot_and_rate_limit(api, webinar, settings):
+    settings.WEBINAR_RATE_PER_IP = "1/600"
     bot = api.post(url(webinar), PERSON | {"website": "spam"})
     assert bot.status_code == 400 and bot.json()["code"] == "bot"
     assert bot.json()["errors"]["website"] == ["Leave this field empty."]
-    settings.WEBINAR_RATE_PER_IP = "1/600"
     limited = api.post(url(webinar), PERSON)
     assert limited.status_code == 429
     assert limited.json()["code"] == "rate_limited" and int(limited["Retry-After"]) > 0
@@ -204,3 +204,26 @@ def test_a_deleted_customers_webinars_are_gone(api, webinar):
     webinar.customer.save(update_fields=["deleted_at"])
     response = api.post(url(webinar), PERSON, HTTP_ORIGIN=ORIGIN)
     assert response.status_code == 404
+
+
+def test_one_address_gets_only_so_many_mails(api, host, settings, mailoutbox, commit):
+    """The form must not become a way to fill a stranger's inbox."""
+    settings.WEBINAR_RATE_PER_RECIPIENT = "2/3600"
+    webinars = [WebinarFactory(host=host, customer=host.customer) for _ in range(3)]
+    victim = PERSON | {"email": "Victim@Example.com"}
+    with commit():
+        assert [api.post(url(w), victim).status_code for w in webinars[:2]] == [201, 201]
+        refused = api.post(url(webinars[2]), victim | {"email": "victim@example.com"})
+    assert refused.status_code == 429 and refused.json()["code"] == "rate_limited"
+    assert "registered too often" in refused.json()["reason"]
+    assert len(mailoutbox) == 2
+    other = api.post(url(webinars[2]), PERSON)  # another address is not held back
+    assert other.status_code == 201
+
+
+def test_a_mail_does_not_open_with_text_the_visitor_typed(api, webinar, mailoutbox, commit):
+    with commit():
+        api.post(url(webinar), PERSON | {"first_name": "WIN A PRIZE at evil.example"})
+    (mail,) = mailoutbox
+    assert mail.body.startswith("Hello,\n")
+    assert "evil.example" not in mail.body.split("\n\n")[0]
