@@ -1,7 +1,7 @@
 """The host's own meetings over the API; every write goes through the services."""
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -68,7 +68,11 @@ class MeetingViewSet(
 
     @extend_schema(
         parameters=[OpenApiParameter("role", enum=["host", "join"], default="host")],
-        responses={(200, "application/xml"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/xml"): OpenApiTypes.BINARY,
+            400: OpenApiResponse(description="An unknown role, or not on the server yet."),
+            404: OpenApiResponse(description="No such meeting of yours, or it was cancelled."),
+        },
     )
     @action(detail=True, methods=["get"], url_path="command-file")
     def command_file(self, request, pk=None):

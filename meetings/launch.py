@@ -6,7 +6,7 @@ import zoneinfo
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.utils import formats
 
 from conferencing.turbomeeting import launch
@@ -72,7 +72,12 @@ def command_file(meeting: Meeting, *, role: str, name: str = "") -> bytes:
 
 
 def command_file_response(meeting: Meeting, *, role: str, name: str = "") -> HttpResponse:
-    """The command file as a download, for the dashboard and the API alike."""
+    """The command file as a download, for the dashboard and the API alike.
+
+    A cancelled meeting has none: the launcher would open a meeting that is off.
+    """
+    if meeting.cancelled_at is not None:
+        raise Http404("The meeting was cancelled.")
     response = HttpResponse(
         command_file(meeting, role=role, name=name), content_type="application/xml"
     )

@@ -1,5 +1,6 @@
 import pytest
 from defusedxml import ElementTree
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from meetings.models import LiveState, Meeting
@@ -81,6 +82,9 @@ def test_status_and_command_file(api, host):
     assert response.status_code == 200
     assert ElementTree.fromstring(response.content).findtext("Action") == "Join"
     assert api.get(f"/api/v1/meetings/{meeting.pk}/command-file/?role=x").status_code == 400
+    Meeting.objects.filter(pk=meeting.pk).update(cancelled_at=timezone.now())
+    gone = api.get(f"/api/v1/meetings/{meeting.pk}/command-file/?role=join")
+    assert gone.status_code == 404 and "cancelled" in gone.json()["reason"]
 
 
 def test_only_the_hosts_own_meetings(api, django_user_model):

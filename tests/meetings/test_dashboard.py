@@ -140,6 +140,9 @@ def test_command_files(browser, host):
     assert join_file.findtext("MeetingId") == meeting.server_meeting_id
     assert join_file.findtext("MeetingPassword") == "secret-pw"
     assert browser.get(f"/dashboard/meetings/{meeting.pk}/launch-other.xml").status_code == 404
+    meeting.cancelled_at = timezone.now()
+    meeting.save()
+    assert browser.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml").status_code == 404
 
 
 def test_stop_is_for_administrators_and_reports_the_server(browser, host, fake_tm):
