@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 
 from meetings.feeds import DEFAULT_FORMAT, FORMATS, published_meetings
+from meetings.views import published_join
 
 
 class FeedFormatConverter:
@@ -28,4 +29,5 @@ urlpatterns = [
         published_meetings,
         name="published-meetings-feed",
     ),
+    path("<slug:slug>/meetings/<int:pk>/join/", published_join, name="published-meeting-join"),
 ]

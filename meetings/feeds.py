@@ -63,7 +63,7 @@ from portal.framing import allow_framing_by
 # Of the XML and JSON shape: meetings/static/meetings/published-meetings.xsd documents it.
 SCHEMA_VERSION = "1"
 # Bump when a format's output changes for the same data, so caches and ETags move on.
-RENDER_REVISION = 1
+RENDER_REVISION = 2
 BODY_CACHE_SECONDS = 24 * 3600  # keys change with the data; this only bounds leftovers
 
 # --- selection ---------------------------------------------------------------
@@ -90,6 +90,20 @@ def _listed_meetings(customer_id: int, now: dt.datetime) -> list[Meeting]:
         Meeting.objects.filter(_listed(now), customer_id=customer_id).order_by(
             F("starts_at").asc(nulls_last=True), "pk"
         )
+    )
+
+
+def listed_meeting(slug: str, meeting_id: int) -> Meeting | None:
+    """One meeting as the customer's published list shows it now, or None."""
+    return (
+        Meeting.objects.filter(
+            _listed(timezone.now()),
+            customer__slug=slug,
+            customer__deleted_at__isnull=True,
+            pk=meeting_id,
+        )
+        .select_related("customer")
+        .first()
     )
 
 
@@ -254,6 +268,7 @@ class Entry:
     meeting: Meeting
     zone: zoneinfo.ZoneInfo
     page: str  # the HTML page's path, for links to this meeting on it
+    join_page: str  # the portal's page that asks a visitor for the password
 
     @property
     def uid(self) -> str:
@@ -262,7 +277,8 @@ class Entry:
 
     @cached_property
     def join_url(self) -> str | None:
-        """The server's join link with the meeting password, as RHUB's own published page has.
+        """Where Join leads: the server's join link, or, for a meeting with a password the
+        host did not put in public links, the portal's page that asks for it.
 
         None while the server has not given the meeting an ID yet (it is
         still listed: the portal's record is the promise, the link follows).
@@ -270,6 +286,8 @@ class Entry:
         m = self.meeting
         if not m.server_meeting_id:
             return None
+        if m.password_encrypted and not m.password_in_public_links:
+            return self.join_page
         return join_url(m)
 
     @property
@@ -339,7 +357,15 @@ class Listing:
     @cached_property
     def entries(self) -> list[Entry]:
         page = feed_path(self.customer.slug, DEFAULT_FORMAT)
-        return [Entry(m, self.zone, page) for m in self.meetings]
+        return [
+            Entry(
+                m,
+                self.zone,
+                page,
+                self.request.build_absolute_uri(join_path(self.customer.slug, m.pk)),
+            )
+            for m in self.meetings
+        ]
 
     def header(self) -> dict[str, str]:
         """The attributes of the XML root and the top-level keys of the JSON feed."""
@@ -395,6 +421,11 @@ def feed_path(slug: str, extension: str) -> str:
     if extension == DEFAULT_FORMAT:
         return reverse("published-meetings", kwargs={"slug": slug})
     return reverse("published-meetings-feed", kwargs={"slug": slug, "format": extension})
+
+
+def join_path(slug: str, meeting_id: int) -> str:
+    """The page that asks a visitor for a published meeting's password."""
+    return reverse("published-meeting-join", kwargs={"slug": slug, "pk": meeting_id})
 
 
 _ACCENT = re.compile(r"#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")

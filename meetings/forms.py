@@ -30,6 +30,12 @@ class MeetingForm(forms.Form):
     is_published = forms.BooleanField(
         label="To be published", required=False, help_text="List it on your public meetings page."
     )
+    password_in_public_links = forms.BooleanField(
+        label="Include the password in public links",
+        required=False,
+        help_text="Off: visitors who click Join on your public page are asked for the password. "
+        "On: anyone who sees the page, a feed or a copy of it can join without knowing it.",
+    )
     call_number = forms.CharField(label="Audio call number", required=False, max_length=40)
     attendee_access_code = forms.CharField(label="Audio access code", required=False, max_length=40)
     access_code_is_meeting_id = forms.BooleanField(
@@ -55,3 +61,10 @@ class JoinForm(forms.Form):
     meeting_id = forms.RegexField(label="Meeting ID", regex=r"^\s*\d[\d ]*\s*$", max_length=20)
     name = forms.CharField(label="Your name", max_length=100)
     password = forms.CharField(label="Meeting password", required=False, max_length=64)
+
+
+class PublicJoinForm(forms.Form):
+    """A visitor joining a published meeting whose links leave out the password."""
+
+    name = forms.CharField(label="Your name", max_length=100)
+    password = forms.CharField(label="Meeting password", max_length=64, widget=forms.PasswordInput)

@@ -39,6 +39,11 @@ class Meeting(Synced):
     is_recurring = models.BooleanField(default=False)
     is_published = models.BooleanField("to be published", default=False)
     password_encrypted = models.TextField(blank=True, editable=False)
+    # Published join links leave the password out unless the host asks: feeds are
+    # copied, cached and forwarded far beyond the people meant to join.
+    password_in_public_links = models.BooleanField(
+        "include the password in public links", default=False
+    )
     call_number = models.CharField("audio call number", max_length=40, blank=True)
     attendee_access_code = models.CharField("audio access code", max_length=40, blank=True)
     access_code_is_meeting_id = models.BooleanField(

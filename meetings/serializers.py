@@ -24,6 +24,7 @@ class MeetingSerializer(serializers.ModelSerializer):
             "is_recurring",
             "is_published",
             "password",
+            "password_in_public_links",
             "call_number",
             "attendee_access_code",
             "access_code_is_meeting_id",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hmac
 
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +25,7 @@ def meeting_schedule(
     is_recurring: bool = False,
     is_published: bool = False,
     password: str = "",
+    password_in_public_links: bool = False,
     call_number: str | None = None,
     attendee_access_code: str = "",
     access_code_is_meeting_id: bool | None = None,
@@ -43,6 +45,7 @@ def meeting_schedule(
         ends_at=ends_at,
         is_recurring=is_recurring,
         is_published=is_published,
+        password_in_public_links=password_in_public_links,
         call_number=customer.default_call_number if call_number is None else call_number,
         attendee_access_code=attendee_access_code,
         access_code_is_meeting_id=customer.default_access_code_is_meeting_id
@@ -112,6 +115,7 @@ EDITABLE = (
     "ends_at",
     "is_recurring",
     "is_published",
+    "password_in_public_links",
     "call_number",
     "attendee_access_code",
     "access_code_is_meeting_id",
@@ -200,3 +204,8 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
             if server is not None and ours != server
         }
     )
+
+
+def public_join_check(*, meeting: Meeting, password: str) -> bool:
+    """Whether a visitor typed the meeting's password (constant-time)."""
+    return hmac.compare_digest(password.encode(), meeting.password.encode())

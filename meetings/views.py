@@ -1,13 +1,19 @@
 import zoneinfo
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import get_usage
 
 from conferencing.turbomeeting.times import to_server_time
-from meetings import selectors
+from meetings import selectors, services
+from meetings.feeds import listed_meeting
+from meetings.forms import PublicJoinForm
 from meetings.launch import join_url
 from portal.callbacks import CallbackRefused, check_caller, xml_response
+from portal.net import client_ip
 
 
 @csrf_exempt
@@ -32,3 +38,42 @@ def tm_meetings(request: HttpRequest, token: str) -> HttpResponse:
         for m in selectors.scheduled_meetings(host)
     ]
     return xml_response("SUCCEED", meetings=meetings)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def published_join(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Join a published meeting whose public links leave out its password: ask for it.
+
+    The visitor's name and the password go to the server's join link once the
+    password is right; wrong guesses are limited per address, so the page is
+    no better an oracle than the meeting server's own.
+    """
+    meeting = listed_meeting(slug, pk)
+    if meeting is None or not meeting.server_meeting_id:
+        raise Http404("No such meeting to join.")
+    form = PublicJoinForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        if _wrong_guesses(request, add=False):
+            form.add_error("password", "Too many wrong passwords from your network. Try later.")
+            status = 429
+        elif services.public_join_check(meeting=meeting, password=form.cleaned_data["password"]):
+            link = join_url(meeting, name=form.cleaned_data["name"])
+            return HttpResponseRedirect(link, status=303)
+        else:
+            _wrong_guesses(request, add=True)
+            form.add_error("password", "That is not the meeting's password.")
+    context = {"meeting": meeting, "customer": meeting.customer, "form": form}
+    return render(request, "meetings/join.html", context, status=status)
+
+
+def _wrong_guesses(request: HttpRequest, *, add: bool) -> bool:
+    """Whether this address has used up its wrong passwords (``add``: count one more first)."""
+    usage = get_usage(
+        request,
+        group="meetings:public-join",
+        key=lambda group, request: client_ip(request) or "unknown",
+        rate=settings.PUBLIC_JOIN_FAILURES_PER_ADDRESS,
+        increment=add,
+    )
+    return usage is not None and usage["count"] >= usage["limit"]

@@ -347,6 +347,9 @@ PORTAL_URL = env("PORTAL_URL", default="")
 # mail with no request to take the address from); its host name also makes
 # calendar event UIDs, so keep it stable.
 SITE_URL = env("SITE_URL", default=PORTAL_URL or "http://localhost:8000")
+# Wrong meeting passwords ("count/seconds") one address may type on the public
+# join page before it is refused for a while.
+PUBLIC_JOIN_FAILURES_PER_ADDRESS = env("PUBLIC_JOIN_FAILURES_PER_ADDRESS", default="10/600")
 # Seconds a published feed's version is kept before the database is asked
 # again; saves through the ORM (and the poller) refresh it at once.
 FEED_VERSION_SECONDS = env.int("FEED_VERSION_SECONDS", default=5)

@@ -135,12 +135,30 @@ def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, h
         in page
     )
     assert "Live now · 7 attending" in page
-    assert (
-        'href="https://meet.example/as/wapi/goto_downloader?role=attendee&amp;name=&amp;'
-        'meeting_id=424242&amp;password=pw-1234&amp;sumbit=submit" target="_blank"'
-    ) in page
+    # The password stays out of public links: Join asks for it on the portal.
+    assert f'href="http://testserver/p/acme/meetings/{meeting.pk}/join/" target="_blank"' in page
+    assert "pw-1234" not in page
     assert 'data-zone="Europe/Berlin"' in page and " hidden>" in page  # no JS, no switch
     assert "webcal://testserver/p/acme/meetings.ics" in page
+
+
+def test_the_host_may_put_the_password_in_public_links(client, host, settings):
+    settings.TM_SERVER_URL = "https://meet.example"
+    meeting = publish(host, server_meeting_id="424242", password_in_public_links=True)
+    meeting.password = "pw-1234"
+    meeting.save()
+    link = (
+        "https://meet.example/as/wapi/goto_downloader?role=attendee&name=&"
+        "meeting_id=424242&password=pw-1234&sumbit=submit"
+    )
+    assert client.get(url("json")).json()["meetings"][0]["join_url"] == link
+    assert (
+        f'href="{link.replace("&", "&amp;")}" target="_blank"' in client.get(url()).content.decode()
+    )
+    meeting.password = ""  # nothing to protect: the server's link at once
+    meeting.password_in_public_links = False
+    meeting.save()
+    assert client.get(url("json")).json()["meetings"][0]["join_url"] == link.replace("pw-1234", "")
 
 
 def test_page_says_so_when_nothing_is_published(client, host):
