@@ -6,7 +6,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench reliability clean
 
 run: $(STAMP)
 	$(BIN)/python -m portal.devrun
@@ -18,6 +18,11 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The fault scenarios (also part of `make test`), written up in docs/RELIABILITY.md.
+reliability: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
+		$(BIN)/python -m pytest tests/reliability --reliability-report docs/RELIABILITY.md
 
 bench: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(BIN)/python -m bench

@@ -6,6 +6,8 @@ from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from meetings.feeds import forget_kept_snapshots
 from portal.celery import app as celery_app
 
+pytest_plugins = ["tests.reliability.report"]
+
 PARTNER_ID = "test-partner"
 INTEGRATION_CODE = "test-integration-code"
 

@@ -1,0 +1,71 @@
+"""The fault scenarios' table: ``--reliability-report PATH`` writes it (a pytest plugin, loaded by
+tests/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+_rows: list = []
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--reliability-report",
+        default="",
+        help="write the fault scenarios' table (Markdown) to this file",
+    )
+
+
+@pytest.fixture
+def reliability_rows() -> list:
+    return _rows
+
+
+def pytest_sessionfinish(session, exitstatus):
+    path = session.config.getoption("--reliability-report", default="")
+    if not path or not _rows:
+        return
+    from django.conf import settings
+
+    engine = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    lines = [
+        "# Reliability",
+        "",
+        "Written by `make reliability` (tests/reliability/); do not edit by hand.",
+        f"Run on {dt.date.today():%Y-%m-%d} against the fake TurboMeeting server over real",
+        f"HTTP, database {engine}, broker {'Redis' if settings.REDIS_URL else 'files'}.",
+        "",
+        "## Faults",
+        "",
+        "Each operation runs once while the server is broken one way; then the server",
+        "is mended, the retry sweep runs, and an operator resolves what the portal",
+        "marked *needs attention*. *Lost*: the portal's own record (or the change to",
+        "it) is gone. *Duplicated*: the server holds a second copy afterwards.",
+        "*Reason shown*: the record carries a sentence for the person while it is",
+        "not in step. *Reconciled*: the server matches the portal afterwards.",
+        "*Orphaned*: meeting IDs the server reserved (`remote_schedule`) whose answer",
+        "was lost, so a retry reserved another; nothing is scheduled under them.",
+        "",
+        "| operation | fault | tried | lost | duplicated | orphaned | reason shown | reconciled "
+        "| result |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in _rows:
+        lines.append(
+            f"| {r.operation} | {r.fault} | {r.tried} | {r.lost} | {r.duplicated} | {r.orphaned} | "
+            f"{'yes' if r.reason_shown else 'NO'} | {'yes' if r.reconciled else 'NO'} | "
+            f"{'ok' if r.ok else 'FAILED'} |"
+        )
+    total = (sum(r.tried for r in _rows), sum(r.lost for r in _rows))
+    lines += [
+        "",
+        f"{len(_rows)} scenarios, {total[0]} operations tried, {total[1]} objects lost, "
+        f"{sum(r.duplicated for r in _rows)} duplicated on the server, "
+        f"{sum(not r.ok for r in _rows)} failed.",
+        "",
+    ]
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text("\n".join(lines))
