@@ -49,6 +49,7 @@ class Outcome:
     orphaned: int = 0  # meeting IDs the server reserved that nothing scheduled (harmless)
     reason_shown: bool = True
     reconciled: bool = False
+    section: str = "Faults"
 
     @property
     def ok(self) -> bool:
