@@ -51,6 +51,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
@@ -594,6 +595,7 @@ class RssFeed(FeedFormat):
 # --- the view ------------------------------------------------------------------
 
 
+@csrf_exempt  # GET and HEAD only: other methods get 405 (with Allow), not CSRF's 403
 @require_safe
 def published_meetings(
     request: HttpRequest, slug: str, format: str = DEFAULT_FORMAT

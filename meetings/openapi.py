@@ -6,6 +6,7 @@ describes them. Field names follow meetings/feeds.py's ``Entry.record``.
 """
 
 _STRING = {"type": "string"}
+SLUG = "^[-a-zA-Z0-9_]+$"  # what Django's <slug:> path converter matches
 _TIME = {"type": "string", "format": "date-time", "nullable": True}
 
 MEETING = {
@@ -46,7 +47,7 @@ def add_feed_paths(result, generator, request, public):
     result.setdefault("components", {}).setdefault("schemas", {}).update(
         {"PublishedMeeting": MEETING, "PublishedMeetings": FEED}
     )
-    slug = {"name": "slug", "in": "path", "required": True, "schema": _STRING}
+    slug = {"name": "slug", "in": "path", "required": True, "schema": {**_STRING, "pattern": SLUG}}
     for fmt, content_type in _CONTENT_TYPES.items():
         schema = {"$ref": "#/components/schemas/PublishedMeetings"} if fmt == "json" else _STRING
         result["paths"][f"/p/{{slug}}/meetings.{fmt}"] = {

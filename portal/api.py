@@ -87,3 +87,42 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
             meta = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
             return request.user.has_perm(_CHANGE % meta)
         return super().has_permission(request, view)
+
+
+# --- the schema: every error an operation can answer --------------------------------
+
+ERROR = {
+    "type": "object",
+    "properties": {
+        "reason": {"type": "string", "description": "A sentence for the person."},
+        "code": {"type": "string", "description": "invalid, parse_error, not_found, ..."},
+        "errors": {
+            "type": "object",
+            "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            "description": "Messages per field, with invalid fields.",
+        },
+    },
+    "required": ["reason", "code"],
+}
+ERRORS = {
+    "400": "Invalid fields or parameters, or a body that is not JSON (``errors`` says which).",
+    "401": "No credentials, or a token that is not valid.",
+    "403": "Signed in, but not allowed (not a host, or without the model permission).",
+    "404": "No such object of yours, or no such page of a list.",
+    "405": "The method is not allowed here.",
+}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error answers every API operation may give,
+    with their shape, where a view does not describe them itself."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result["paths"].items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for status, description in ERRORS.items():
+                responses.setdefault(status, {"description": description, "content": body})
+    return result

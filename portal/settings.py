@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "meetings.openapi.add_feed_paths",
+        "portal.api.document_errors",
     ],
 }
 

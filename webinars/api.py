@@ -30,6 +30,7 @@ from webinars.serializers import (
 )
 
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # as Django's <uuid:>
+WEBINAR_PK = OpenApiParameter("webinar_pk", int, OpenApiParameter.PATH)
 
 
 class WebinarViewSet(
@@ -157,6 +158,7 @@ class _WebinarChild:
         return context
 
 
+@extend_schema(parameters=[WEBINAR_PK])
 class QuestionViewSet(
     _WebinarChild,
     mixins.ListModelMixin,
@@ -195,12 +197,7 @@ class QuestionViewSet(
         services.question_delete(question=instance)
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("status", enum=[s.value for s in Registration.Status]),
-        OpenApiParameter("search", str, description="In names, email and organisation."),
-    ]
-)
+@extend_schema(parameters=[WEBINAR_PK])
 class RegistrationViewSet(
     _WebinarChild,
     mixins.ListModelMixin,
@@ -216,9 +213,23 @@ class RegistrationViewSet(
         if getattr(self, "swagger_fake_view", False):
             return Registration.objects.none()
         params = self.request.query_params
+        status_filter = params.get("status", "") if self.action == "list" else ""
+        if status_filter and status_filter not in Registration.Status.values:
+            choices = ", ".join(Registration.Status.values)
+            raise exceptions.ValidationError({"status": [f"Choose one of {choices}."]})
         return selectors.host_registrations(
-            self.get_webinar(), search=params.get("search", ""), status=params.get("status", "")
+            self.get_webinar(), search=params.get("search", ""), status=status_filter
         )
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", enum=[s.value for s in Registration.Status]),
+            OpenApiParameter("search", str, description="In names, email and organisation."),
+        ]
+    )
+    def list(self, request, *args, **kwargs):
+        """The webinar's registrations, newest last; filter by ``status``, find by ``search``."""
+        return super().list(request, *args, **kwargs)
 
     @extend_schema(request=RegistrationCreateSerializer, responses={201: RegistrationSerializer})
     def create(self, request, *args, **kwargs):

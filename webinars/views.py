@@ -27,12 +27,13 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from meetings.openapi import SLUG
 from portal.api import JSONParser
 from portal.framing import allow_framing_by
 from webinars import mail, protection, selectors, services
@@ -342,6 +343,7 @@ class PublicRegistrationView(APIView):
 
     @extend_schema(
         operation_id="webinar_public_register",
+        parameters=[OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=SLUG)],
         tags=["public registration"],
         auth=[],
         request={
@@ -367,8 +369,6 @@ class PublicRegistrationView(APIView):
                     "last_name": "Hopper",
                     "email": "grace@example.com",
                     "organisation": "Navy",
-                    "q_12": "Beginner",
-                    "q_13": ["Security", "Pricing"],
                     "consent": True,
                 },
             ),

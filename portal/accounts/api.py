@@ -3,7 +3,7 @@
 import dataclasses
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -74,6 +74,7 @@ class CustomerViewSet(viewsets.ModelViewSet):
         )
 
 
+@extend_schema(parameters=[OpenApiParameter("customer_pk", int, OpenApiParameter.PATH)])
 class HostViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,

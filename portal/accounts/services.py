@@ -234,7 +234,11 @@ def host_create(
             user.set_password(password)
         else:
             user.set_unusable_password()
-        user.full_clean()
+        # The username is the email: Django's username rules are narrower than an
+        # address's ("a&b@example.com"), so the email field is what is checked.
+        user.full_clean(exclude=["username"])
+        if User.objects.filter(username=user.username).exists():
+            raise ValidationError({"email": "Someone with this email address exists already."})
         user.save()
         host = Host(user=user, customer=customer, **details)
         host.full_clean()

@@ -470,3 +470,9 @@ def test_a_meeting_the_server_does_not_know_yet_is_listed_without_a_link(client,
     assert document.find("meeting/join_url") is None
     (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
     assert "URL" not in event
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "QUERY"])
+def test_feeds_answer_other_methods_with_405(client, host, method):
+    response = client.generic(method, url("json"))
+    assert response.status_code == 405 and response["Allow"] == "GET, HEAD"

@@ -130,13 +130,16 @@ def test_hosts_of_a_customer(api):
 
     duplicate = api.post(url, {"email": "NEW@host.example"}, format="json")
     assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]
+    unusual = api.post(url, {"email": "a&b~c@host.example"}, format="json")  # a valid address
+    assert unusual.status_code == 201, unusual.json()
 
-    assert [h["email"] for h in api.get(url).json()["results"]] == ["new@host.example"]
+    listed = [h["email"] for h in api.get(url).json()["results"]]
+    assert sorted(listed) == ["a&b~c@host.example", "new@host.example"]
     assert api.patch(f"{url}{host.pk}/", {"phone": "+49 30 1234"}, format="json").status_code == 200
     assert api.delete(f"{url}{host.pk}/").status_code == 204
     host.refresh_from_db()
     assert host.is_deleted and not host.user.is_active
-    assert api.get(url).json()["results"] == []
+    assert [h["email"] for h in api.get(url).json()["results"]] == ["a&b~c@host.example"]
 
 
 def test_openapi_schema_and_docs(api):
@@ -146,6 +149,16 @@ def test_openapi_schema_and_docs(api):
     assert "/api/v1/customers/{id}/server/" in paths
     assert "/api/v1/customers/{customer_pk}/hosts/" in paths
     assert api.get("/api/docs/").status_code == 200
+    # Every operation documents the errors it can answer, in their one shape.
+    hosts = paths["/api/v1/customers/{customer_pk}/hosts/"]["get"]
+    assert {"400", "401", "403", "404"} <= set(hosts["responses"])
+    error = hosts["responses"]["404"]["content"]["application/json"]["schema"]
+    assert error == {"$ref": "#/components/schemas/Error"}
+    (customer_pk,) = [p for p in hosts["parameters"] if p["name"] == "customer_pk"]
+    assert customer_pk["schema"]["type"] == "integer"
+    register = schema.json()["paths"]["/w/{slug}/register"]["post"]
+    (slug,) = [p for p in register["parameters"] if p["name"] == "slug"]
+    assert slug["schema"]["pattern"] == "^[-a-zA-Z0-9_]+$"
 
 
 def test_staff_can_do_only_what_their_model_permissions_allow(django_user_model):

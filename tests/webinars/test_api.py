@@ -174,3 +174,13 @@ def test_in_the_schema(api):
         "/w/{slug}/register",
     ):
         assert path in paths
+
+
+def test_an_unknown_status_filter_is_a_400(host):
+    webinar = WebinarFactory(host=host, customer=host.customer)
+    api = api_for(host)
+    url = f"/api/v1/webinars/{webinar.pk}/registrations/"
+    assert api.get(url, {"status": "confirmed"}).status_code == 200
+    refused = api.get(url, {"status": "AAA"})
+    assert refused.status_code == 400 and "status" in refused.json()["errors"]
+    assert refused.json()["code"] == "invalid"
