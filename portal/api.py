@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, parsers, permissions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -87,6 +89,14 @@ class StaffModelPermissions(permissions.DjangoModelPermissions):
             meta = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
             return request.user.has_perm(_CHANGE % meta)
         return super().has_permission(request, view)
+
+
+def not_found(request, exception=None):
+    """handler404: under /api/ a URL that matches no route answers in the API's error shape,
+    like one that names no object; elsewhere Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"reason": "No such resource.", "code": "not_found"}, status=404)
+    return page_not_found(request, exception)
 
 
 # --- the schema: every error an operation can answer --------------------------------
