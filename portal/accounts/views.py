@@ -10,10 +10,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from portal.accounts import lockout
 from portal.accounts.signin import reply_fields, sign_in
+from portal.api import JSONParser
 from portal.callbacks import CallbackRefused, check_caller, param, xml_response
 
 
@@ -53,7 +55,14 @@ sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authen
 
 
 class TokenView(ObtainAuthToken):
-    """An API token for an email and password; 429 with the reason while the guards refuse."""
+    """An API token for an email and password; 429 with the reason while the guards refuse.
+
+    It reads no session (so a browser's cookie cannot be ridden: no CSRF to
+    check) and parses JSON as the rest of the API does.
+    """
+
+    authentication_classes: list = []
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(
         operation_id="auth_token_create",
