@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qsl
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, parsers, permissions
 from rest_framework.response import Response
@@ -31,6 +32,25 @@ class JSONParser(parsers.JSONParser):
                 "JSON parse error - a string holds a lone surrogate (\\ud800-\\udfff), "
                 "which is not text."
             ) from None
+        return data
+
+
+class FormParser(parsers.FormParser):
+    """DRF's form parser, refusing with a 400 a body that is not UTF-8.
+
+    Django would read such bytes as Latin-1 or replacement characters, and
+    keep a name the person never typed.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        body = stream.read()
+        try:
+            pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError:
+            raise exceptions.ParseError("The form is not UTF-8 text.") from None
+        data = QueryDict(mutable=True)
+        for name, value in pairs:
+            data.appendlist(name, value)
         return data
 
 

@@ -40,7 +40,8 @@ def username(request: HttpRequest | None, credentials: dict | None) -> str:
     name = (credentials or {}).get("username")
     if name is None and request is not None:
         name = request.POST.get("username")
-    return (name or "").strip().lower()
+    # As stored (axes keeps 255 characters); a NUL no database column takes.
+    return (name or "").strip().lower().replace("\x00", "")[:255]
 
 
 def failure_limit(request, credentials) -> int:

@@ -22,6 +22,8 @@ from portal.accounts.services import query_token_issue
 
 log = logging.getLogger("portal.callbacks")
 
+MAX_EMAIL = 254  # RFC 5321's longest address
+
 
 @dataclasses.dataclass(frozen=True)
 class SignIn:
@@ -40,6 +42,8 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
     """
     if not email or not encrypted_password:
         return SignIn("FAILED", "Email and password are required.")
+    if len(email) > MAX_EMAIL or "\x00" in email + encrypted_password:
+        return SignIn("FAILED", "Wrong email or password.")  # no address is like that
     credentials = {"username": email}
     try:
         password = decode_password(

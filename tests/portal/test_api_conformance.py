@@ -7,12 +7,15 @@ Token ...'``). Rules the schema cannot state (an end after the start, a
 webinar's own questions) are left to the per-feature tests.
 """
 
+import contextlib
 import datetime as dt
 import os
 
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from rest_framework.authtoken.models import Token
@@ -62,8 +65,26 @@ EXAMPLES = settings(
 )
 
 
+@contextlib.contextmanager
+def connections_kept():
+    """What Django's test client does around a request: a real WSGI handler would close
+    the test's database connection (and its transaction) when each request finishes."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        for signal in (request_started, request_finished):
+            signal.connect(close_old_connections)
+
+
 def keeps_to_its_schema(headers: dict) -> None:
     """A few generated requests for every operation, each answer checked against the schema."""
+    with connections_kept():
+        _run(headers)
+
+
+def _run(headers: dict) -> None:
     schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", WSGIHandler())
     for result in schema.get_all_operations():
         operation = result.ok()
