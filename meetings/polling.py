@@ -14,7 +14,6 @@ import fcntl
 import logging
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -58,25 +57,28 @@ class PollReport:
 class PollLock:
     """Keeps rounds from overlapping when beat fires again while a slow round runs.
 
-    With Redis the lock is a cache key every worker machine sees; its timeout
-    frees it if a worker dies mid-round, so it outlasts Celery's hard time
-    limit, which bounds a round. Without Redis the embedded setup runs on one
-    machine and the cache is per process, so a ``flock`` on a file under
-    ``VAR_DIR`` serves instead; the OS drops it when the process dies.
+    With Redis it is redis-py's ``Lock``, which every worker machine sees:
+    taken with SET NX, released atomically only by its holder, and freed by
+    its timeout if a worker dies mid-round (the timeout outlasts Celery's
+    hard time limit, which bounds a round). Without Redis the embedded setup
+    runs on one machine, so a ``flock`` on a file under ``VAR_DIR`` serves
+    instead; the OS drops it when the process dies.
     """
 
     key = "meetings:poll-round"
 
     def __init__(self) -> None:
-        self._token = ""
+        self._redis_lock: redis.lock.Lock | None = None
         self._file: IO[str] | None = None
 
     def acquire(self) -> bool:
         if settings.REDIS_URL:
-            token = uuid.uuid4().hex
-            if not cache.add(self.key, token, timeout=settings.CELERY_TASK_TIME_LIMIT + 60):
+            lock = redis.Redis.from_url(settings.REDIS_URL).lock(
+                self.key, timeout=settings.CELERY_TASK_TIME_LIMIT + 60, blocking=False
+            )
+            if not lock.acquire():
                 return False
-            self._token = token
+            self._redis_lock = lock
             return True
         path = Path(settings.VAR_DIR) / "poll.lock"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -94,12 +96,12 @@ class PollLock:
             fcntl.flock(self._file, fcntl.LOCK_UN)
             self._file.close()
             self._file = None
-        elif self._token:
-            # Only if still ours: after a timeout another round may hold it now.
-            # (get-then-delete is not atomic; the timeout makes that window moot.)
-            if cache.get(self.key) == self._token:
-                cache.delete(self.key)
-            self._token = ""
+        elif self._redis_lock is not None:
+            try:
+                self._redis_lock.release()
+            except redis.exceptions.LockError:
+                log.warning("status poll: the round outlived its lock; another may have run")
+            self._redis_lock = None
 
 
 def poll_round(*, now: dt.datetime | None = None) -> PollReport:
