@@ -31,6 +31,20 @@ HEADER = [
 ]
 
 
+SECTIONS = {
+    "Faults": [],
+    "Load": [
+        "Through gunicorn on PostgreSQL (skipped on SQLite). *Duplicated* counts seats",
+        "given beyond the capacity; *reconciled*, every request answered as expected.",
+    ],
+    "Scale-out": [
+        "Two gunicorns and two Celery workers on one PostgreSQL and one Redis (skipped",
+        "without them). *Duplicated* counts work done twice (a second poll round, a",
+        "second account); *reconciled*, one consistent outcome whichever process served.",
+    ],
+}
+
+
 def _row(r) -> str:
     return (
         f"| {r.operation} | {r.fault} | {r.tried} | {r.lost} | {r.duplicated} | {r.orphaned} | "
@@ -66,21 +80,11 @@ def pytest_sessionfinish(session, exitstatus):
         "",
         *HEADER,
     ]
-    for r in _rows:
-        if r.section != "Faults":
-            continue
-        lines.append(_row(r))
-    lines += [
-        "",
-        "## Load",
-        "",
-        "Through gunicorn on PostgreSQL (skipped on SQLite). *Duplicated* counts seats",
-        "given beyond the capacity; *reconciled*, every request answered as expected.",
-        "",
-        *HEADER,
-    ]
-    loads = [_row(r) for r in _rows if r.section == "Load"]
-    lines += loads or ["| (not run: needs DATABASE_URL=postgres://...) |||||||||"]
+    for section, description in SECTIONS.items():
+        if section != "Faults":
+            lines += ["", f"## {section}", "", *description, "", *HEADER]
+        rows = [_row(r) for r in _rows if r.section == section]
+        lines += rows or ["| (not run: needs PostgreSQL and Redis) |||||||||"]
     total = (sum(r.tried for r in _rows), sum(r.lost for r in _rows))
     lines += [
         "",

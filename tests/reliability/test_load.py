@@ -7,89 +7,41 @@ with another process.
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
-from django.db import connection
 
 from conferencing.turbomeeting.returns import parse_return
 from tests.conftest import PARTNER_ID
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.reliability.processes import gunicorn as gunicorn_process
+from tests.reliability.processes import needs_postgresql, portal_env
 from tests.reliability.test_faults import Outcome
 from tests.webinars.factories import WebinarFactory
 from webinars.models import Registration, Webinar
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE, CAPACITY = 200, 100
 GUESSES = 60  # each costs a real password hash (PBKDF2), as in production
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> Path:
-    """collectstatic, as a deployment runs it: pages name their files from its manifest."""
-    root = tmp_path_factory.mktemp("static")
-    env = os.environ | {"SECRET_KEY": "load-test-secret-key", "STATIC_ROOT": str(root)}
-    command = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
-    subprocess.run(command, cwd=ROOT, env=env, check=True)
-    return root
 
 
 @pytest.fixture
 def gunicorn(transactional_db, tmp_path, static_root):
     """The portal under gunicorn (4 workers), on the test database."""
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (CI runs it with DATABASE_URL=postgres://...)")
-    db = connection.settings_dict
-    url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    port = _free_port()
-    env = os.environ | {
-        "DATABASE_URL": url,
-        "SECRET_KEY": "load-test-secret-key",
-        "DEBUG": "false",
-        "STATIC_ROOT": str(static_root),
-        "SECURE_SSL_REDIRECT": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMAIL_URL": "dummymail://",
-        "WEBINAR_RATE_PER_IP": "100000/60",
-        "WEBINAR_RATE_PER_WEBINAR": "100000/60",
-        "TM_SERVICE_COMPANY_UID": PARTNER_ID,
-        "TM_PASSWORD_ENCODING": "plain",
-        "TM_CALLBACK_ALLOWED_IPS": "127.0.0.1",
-        "SIGNIN_MAX_FAILURES": "5",
-    }
-    log = tmp_path / "gunicorn.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "portal.wsgi", "--bind", f"127.0.0.1:{port}",
-             "--workers", "4", "--error-logfile", "-"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):  # until a worker answers (booting four takes a few seconds)
-            try:
-                requests.get(f"{base}/healthz?check=database", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.1)
+    needs_postgresql()
+    env = portal_env(
+        static_root,
+        WEBINAR_RATE_PER_IP="100000/60",
+        WEBINAR_RATE_PER_WEBINAR="100000/60",
+        TM_SERVICE_COMPANY_UID=PARTNER_ID,
+        TM_PASSWORD_ENCODING="plain",
+        TM_CALLBACK_ALLOWED_IPS="127.0.0.1",
+        SIGNIN_MAX_FAILURES="5",
+    )
+    with gunicorn_process(env, tmp_path / "gunicorn.log") as base:
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=20)
 
 
 def test_concurrent_registrations_fill_the_capacity_and_queue_the_rest(gunicorn, reliability_rows):
