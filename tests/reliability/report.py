@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 _rows: list = []
+_checks: dict[str, list[tuple[str, str]]] = {"test_bad_input.py": [], "test_security.py": []}
 
 
 def pytest_addoption(parser):
@@ -53,9 +54,17 @@ def _row(r) -> str:
     )
 
 
+def pytest_runtest_logreport(report):
+    """The bad-input and security checks' outcomes, for their lists in the report."""
+    module = report.nodeid.split("::")[0].rsplit("/", 1)[-1]
+    if module in _checks and (report.when == "call" or report.skipped):
+        result = "known defect (xfail)" if hasattr(report, "wasxfail") else report.outcome
+        _checks[module].append((report.nodeid.split("::", 1)[1], result))
+
+
 def pytest_sessionfinish(session, exitstatus):
     path = session.config.getoption("--reliability-report", default="")
-    if not path or not _rows:
+    if not path or not (_rows or any(_checks.values())):
         return
     from django.conf import settings
 
@@ -85,6 +94,10 @@ def pytest_sessionfinish(session, exitstatus):
             lines += ["", f"## {section}", "", *description, "", *HEADER]
         rows = [_row(r) for r in _rows if r.section == section]
         lines += rows or ["| (not run: needs PostgreSQL and Redis) |||||||||"]
+    for module, title in (("test_bad_input.py", "Bad input"), ("test_security.py", "Security")):
+        checks = _checks[module]
+        lines += ["", f"## {title}", "", f"`tests/reliability/{module}`, one line per check.", ""]
+        lines += [f"- {name}: {result}" for name, result in checks] or ["- (not run)"]
     total = (sum(r.tried for r in _rows), sum(r.lost for r in _rows))
     lines += [
         "",
