@@ -291,3 +291,40 @@ def test_nothing_is_lost_or_duplicated(
     assert outcome.duplicated == 0, outcome
     assert outcome.reason_shown, outcome
     assert outcome.reconciled, outcome
+
+
+def test_a_mail_server_that_is_down_costs_no_registration_and_no_mail(
+    fake_tm, settings, django_capture_on_commit_callbacks, reliability_rows
+):
+    """The registration is kept and the person told; the confirmation goes out, once, when
+    the mail server is back (the sweep queues what never went)."""
+    from django.core import mail
+
+    from tests.reliability.processes import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 1
+    world = World(fake_tm, settings, django_capture_on_commit_callbacks)
+    host = world.host("Mail down")
+    start = timezone.now() + dt.timedelta(days=2)
+    webinar = world.run(lambda: webinars.webinar_create(
+        host=host, title="Mail down", starts_at=start, ends_at=start + dt.timedelta(hours=1),
+        status=Webinar.Status.PUBLISHED,
+    ))  # fmt: skip
+    person = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@mail-down.example"}
+    response = world.run(lambda: Client().post(f"/w/{webinar.slug}/register", person))
+    registration = Registration.objects.filter(email=person["email"]).first()
+    outcome = Outcome("registration and mail", "mail server down")
+    outcome.lost = int(registration is None)
+    outcome.reason_shown = (
+        response.status_code == 201 and "on its way" in response.json()["message"]
+    )
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    later = timezone.now() + dt.timedelta(hours=1)
+    for _ in range(2):  # the sweep runs every few minutes; a second run sends nothing
+        world.run(lambda: webinars.mails_requeue_due(now=later))
+    outcome.duplicated = max(0, len(mail.outbox) - 1)
+    outcome.reconciled = len(mail.outbox) == 1 and mail.outbox[0].to == [person["email"]]
+    reliability_rows.append(outcome)
+    assert outcome.ok, outcome
