@@ -60,6 +60,7 @@ from meetings.launch import join_url
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer
 from portal.framing import allow_framing_by
+from portal.ical import Text
 
 # Of the XML and JSON shape: meetings/static/meetings/published-meetings.xsd documents it.
 SCHEMA_VERSION = "1"
@@ -534,11 +535,11 @@ class IcsFeed(FeedFormat):
             event.add("last-modified", m.updated_at.astimezone(dt.UTC))
             event.add("dtstart", m.starts_at.astimezone(dt.UTC))
             event.add("dtend", m.ends_at.astimezone(dt.UTC))
-            event.add("summary", m.topic)
+            event.add("summary", Text(m.topic))
             if entry.calendar_url:
                 event.add("url", entry.calendar_url)
                 join = f"Join: {entry.calendar_url}\nMeeting ID: {m.server_meeting_id}"
-                event.add("description", join)
+                event.add("description", Text(join))
             calendar.add_component(event)
         return calendar.to_ical()
 

@@ -19,6 +19,7 @@ from django.utils import timezone
 from icalendar import Calendar, Event
 
 from meetings import launch
+from portal.ical import Text
 from webinars.models import Registration
 from webinars.text import when
 
@@ -84,7 +85,7 @@ def calendar_file(registration: Registration, join: str, *, cancelled: bool = Fa
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", webinar.starts_at.astimezone(dt.UTC))
     event.add("dtend", webinar.ends_at.astimezone(dt.UTC))
-    event.add("summary", webinar.title)
+    event.add("summary", Text(webinar.title))
     if cancelled:
         event.add("status", "CANCELLED")
         event.add("sequence", 1)
@@ -93,7 +94,7 @@ def calendar_file(registration: Registration, join: str, *, cancelled: bool = Fa
     else:
         lines = [f"Join: {join}"] if join else []
         lines.append(f"Cancel your registration: {cancel_url(registration)}")
-        event.add("description", "\n".join(lines))
+        event.add("description", Text("\n".join(lines)))
         if join:
             event.add("url", join)
     calendar.add_component(event)
