@@ -1,8 +1,10 @@
 """`make run`: the whole portal on one machine, with nothing but Python.
 
-Starts a fake TurboMeeting server, migrates, loads demo data, then serves the
-portal with a Celery worker and its beat scheduler (SQLite and a filesystem
-broker unless DATABASE_URL / REDIS_URL say otherwise). Ctrl-C stops it all.
+Migrates, then starts the processes of the Procfile with honcho (the web
+server, a Celery worker, its beat scheduler and, unless TM_SERVER_URL points
+elsewhere, a fake TurboMeeting server), loads the demo data once they answer,
+and prints where everything is. SQLite and a filesystem broker unless
+DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -19,6 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("PORT", "8000"))
 FAKE_PORT = int(os.environ.get("FAKE_TM_PORT", "8900"))
 PORTAL = f"http://127.0.0.1:{PORT}"
+# What the fake server and the portal agree on when nothing else is set.
+DEMO = {
+    "TM_SERVICE_COMPANY_UID": "demo-partner",
+    "TM_INTEGRATION_CODE": "demo-integration",
+    "TM_ADMIN_EMAIL": "admin@example.com",
+    "TM_ADMIN_PASSWORD": "admin-password",
+}
 
 
 def main() -> int:
@@ -28,49 +37,29 @@ def main() -> int:
     env.setdefault("TM_PASSWORD_ENCODING", "plain")
     env.setdefault("PORTAL_URL", PORTAL)
     env.setdefault("CSRF_TRUSTED_ORIGINS", PORTAL)
-    python = sys.executable
-    processes: list[subprocess.Popen] = []
-
-    def start(*args: str) -> subprocess.Popen:
-        process = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
-        processes.append(process)
-        return process
-
-    def stop_all(*_: object) -> None:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for process in processes:
-            try:
-                process.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
+    env |= {"PORT": str(PORT), "FAKE_TM_PORT": str(FAKE_PORT)}
+    # The Procfile names gunicorn, celery and python: this virtualenv's.
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    for name, value in DEMO.items():
+        env.setdefault(name, value)
+    processes = ["web", "worker", "beat"]
+    if env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}":
+        processes.append("fakes")
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+    honcho = subprocess.Popen(
+        [sys.executable, "-m", "honcho", "start", *processes],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        if env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}":
-            start(
-                python, "-m", "conferencing.fakes.turbomeeting",
-                "--port", str(FAKE_PORT),
-                "--partner-id", env.get("TM_SERVICE_COMPANY_UID", "demo-partner"),
-                "--integration-code", env.get("TM_INTEGRATION_CODE", "demo-integration"),
-                "--admin-email", env.get("TM_ADMIN_EMAIL", "admin@example.com"),
-                "--admin-password", env.get("TM_ADMIN_PASSWORD", "admin-password"),
-                "--portal-auth-url", f"{PORTAL}/tm/auth",
-            )  # fmt: skip
+        if "fakes" in processes:
             _wait_for(env["TM_SERVER_URL"] + "/_fake/state")
-        manage = [python, "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
+        _wait_for(PORTAL + "/healthz", accept_503=True)
         subprocess.run([*manage, "demo_data"], cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo_webinars"], cwd=ROOT, env=env, check=True)
-        start(
-            python, "-m", "celery", "-A", "portal", "worker", "--beat",
-            "--loglevel", "INFO", "--concurrency", "2",
-            "--schedule", str(ROOT / "var" / "celerybeat-schedule"),
-        )  # fmt: skip
-        start(*manage, "runserver", f"127.0.0.1:{PORT}", "--noreload")
-        _wait_for(PORTAL + "/healthz", accept_503=True)
         print(
             f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
             f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
@@ -80,17 +69,19 @@ def main() -> int:
             "  Ctrl-C stops everything.\n",
             flush=True,
         )
-        while all(p.poll() is None for p in processes):
-            time.sleep(0.5)
-        print("A process stopped; stopping the rest.", file=sys.stderr)
-        return 1
+        return honcho.wait()
     except KeyboardInterrupt:
         return 0
     finally:
-        stop_all()
+        if honcho.poll() is None:
+            os.killpg(honcho.pid, signal.SIGINT)  # honcho stops its processes in turn
+            try:
+                honcho.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(honcho.pid, signal.SIGKILL)
 
 
-def _wait_for(url: str, *, accept_503: bool = False, seconds: float = 30) -> None:
+def _wait_for(url: str, *, accept_503: bool = False, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
