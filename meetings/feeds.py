@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import ClassVar, NamedTuple
 
+from corsheaders.signals import check_request_enabled
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
@@ -393,7 +394,6 @@ class FeedFormat:
     extension: ClassVar[str]
     content_type: ClassVar[str]
     public: ClassVar[bool] = True
-    cors: ClassVar[str | None] = None  # Access-Control-Allow-Origin, for scripts on other sites
     embeddable: ClassVar[bool] = False  # framed by the customer's allowed origins
 
     @classmethod
@@ -500,7 +500,6 @@ class JsonFeed(FeedFormat):
     identifier = "json"
     extension = "json"
     content_type = "application/json"
-    cors = "*"
 
     def render(self, listing: Listing) -> bytes:
         data = listing.header() | {"meetings": [entry.record() for entry in listing.entries]}
@@ -626,8 +625,6 @@ def published_meetings(
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "public, no-cache"  # keep a copy, but ask (304) before using it
-    if fmt.cors:
-        response["Access-Control-Allow-Origin"] = fmt.cors
     if fmt.embeddable:
         allow_framing_by(response, snapshot.customer.allowed_origins)
     return response
@@ -706,3 +703,9 @@ def _body(
                 cache.set(key, body, BODY_CACHE_SECONDS)
         _recent_bodies.put(key, body)
     return body
+
+
+@receiver(check_request_enabled, dispatch_uid="published-meetings-cors")
+def _json_feed_is_for_every_site(sender, request: HttpRequest, **kwargs: object) -> bool:
+    """Scripts on any site may read the JSON feed (CORS: settings.CORS_URLS_REGEX)."""
+    return request.path.endswith("/meetings.json")

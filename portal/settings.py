@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not a CDN (CSP: 'self')
     "csp",
+    "corsheaders",
     "axes",
     "portal.accounts",
     "meetings",
@@ -52,6 +53,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -227,6 +229,15 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The meeting server calls /tm/* over plain HTTP on many installations.
 SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
+
+# Scripts on other sites may read the JSON feed (any origin) and post to the
+# public registration endpoint (the customer's allowed origins): django-cors-
+# headers, asked per request through its check_request_enabled signal
+# (meetings/feeds.py, webinars/views.py). No other URL answers other origins.
+CORS_URLS_REGEX = r"^/(p/[-\w]+/meetings\.json|w/[-\w]+/register)$"
+CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
+CORS_ALLOW_HEADERS = ["accept", "content-type"]
+CORS_PREFLIGHT_MAX_AGE = 600
 
 # --- email -------------------------------------------------------------------
 

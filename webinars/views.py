@@ -19,11 +19,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from corsheaders.signals import check_request_enabled
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -317,10 +319,7 @@ class PublicRegistrationView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        origin = self._allowed_origin(request)
-        if origin and origin != _own_origin(request):
-            response["Access-Control-Allow-Origin"] = origin
-        patch_vary_headers(response, ["Origin", "Accept"])
+        patch_vary_headers(response, ["Accept"])  # CORS (and Vary: Origin): _cors_allowed
         return response
 
     def handle_exception(self, exc):
@@ -333,13 +332,8 @@ class PublicRegistrationView(APIView):
 
     @extend_schema(exclude=True)
     def options(self, request, *args, **kwargs):
-        """CORS preflight (JSON bodies need one); no metadata for others."""
-        response = HttpResponse(status=204)
-        if self._allowed_origin(request):
-            response["Access-Control-Allow-Methods"] = "POST, OPTIONS"
-            response["Access-Control-Allow-Headers"] = "Content-Type, Accept"
-            response["Access-Control-Max-Age"] = "600"
-        return response
+        """No metadata (a browser's CORS preflight is answered by django-cors-headers)."""
+        return HttpResponse(status=204)
 
     @extend_schema(
         operation_id="webinar_public_register",
@@ -462,6 +456,21 @@ class PublicRegistrationView(APIView):
 
 
 register = PublicRegistrationView.as_view()
+
+
+@receiver(check_request_enabled, dispatch_uid="webinar-register-cors")
+def _cors_allowed(sender, request: HttpRequest, **kwargs) -> bool:
+    """Pages on the customer's allowed origins may post to its webinars' registration
+    endpoint from a script (settings.CORS_URLS_REGEX names the endpoint)."""
+    try:
+        match = resolve(request.path_info)
+    except Resolver404:
+        return False
+    if match.url_name != "webinar-register":
+        return False
+    webinar = selectors.public_webinar(match.kwargs["slug"])
+    origin = request.headers.get("Origin", "").lower()
+    return webinar is not None and origin in {o.lower() for o in webinar.customer.allowed_origins}
 
 
 # --- cancelling through the link in the mail -----------------------------------------------

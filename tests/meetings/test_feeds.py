@@ -215,8 +215,11 @@ def test_only_plain_origins_reach_the_policy():
 
 def test_json_is_open_to_scripts_on_other_sites(client, host):
     response = client.get(url("json"), HTTP_ORIGIN="https://elsewhere.example")
-    assert response["Access-Control-Allow-Origin"] == "*"
+    assert response["Access-Control-Allow-Origin"] == "https://elsewhere.example"
+    assert "origin" in response["Vary"].lower()
     assert response["Content-Type"] == "application/json"
+    xml = client.get(url("xml"), HTTP_ORIGIN="https://elsewhere.example")
+    assert "Access-Control-Allow-Origin" not in xml  # only JSON is for scripts
 
 
 # --- XML and JSON --------------------------------------------------------------
