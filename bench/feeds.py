@@ -149,7 +149,7 @@ def _environment(folder: Path) -> dict[str, str]:
     return env | {
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
-        "STATIC_ROOT": str(folder),  # exists, so WhiteNoise does not warn
+        "STATIC_ROOT": str(folder / "static"),  # collectstatic's, as a deployment has
         "SECRET_KEY": os.environ.get("SECRET_KEY") or "bench-only-secret-key",
         "DEBUG": "false",
         "SECURE_SSL_REDIRECT": "false",
@@ -295,6 +295,8 @@ def run() -> None:
         env = _environment(Path(folder))
         seeding = [sys.executable, "-m", "bench.feeds", "seed"]
         subprocess.run(seeding, cwd=BASE_DIR, env=env, check=True)
+        collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
+        subprocess.run(collect, cwd=BASE_DIR, env=env, check=True)
         port = _free_port()
         server = _start_gunicorn(port, env)
         try:

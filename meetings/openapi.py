@@ -2,7 +2,7 @@
 
 They are plain Django views (one view for every format, with its own
 conditional-GET handling), so drf-spectacular does not see them; this hook
-describes them. Field names follow meetings/feeds.py's ``Entry.record``.
+describes them. Field names follow meetings/feeds/formats.py's ``Entry.record``.
 """
 
 _STRING = {"type": "string"}

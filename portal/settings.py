@@ -233,7 +233,7 @@ SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
 # Scripts on other sites may read the JSON feed (any origin) and post to the
 # public registration endpoint (the customer's allowed origins): django-cors-
 # headers, asked per request through its check_request_enabled signal
-# (meetings/feeds.py, webinars/views.py). No other URL answers other origins.
+# (meetings/feeds/view.py, webinars/views.py). No other URL answers other origins.
 CORS_URLS_REGEX = r"^/(p/[-\w]+/meetings\.json|w/[-\w]+/register)$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "content-type"]

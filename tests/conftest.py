@@ -3,7 +3,6 @@ from django.core.cache import cache
 
 from conferencing.fakes.server import serve
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
-from meetings.feeds import forget_kept_snapshots
 from portal.celery import app as celery_app
 
 pytest_plugins = ["tests.reliability.report"]
@@ -24,7 +23,6 @@ def _isolated(settings):
     settings.TM_PASSWORD_ENCODING = "plain"
     settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1", "::1"]
     cache.clear()
-    forget_kept_snapshots()
     yield
     celery_app.conf.task_always_eager = False
     cache.clear()

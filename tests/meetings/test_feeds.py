@@ -10,7 +10,7 @@ from lxml import etree
 
 from conferencing.fakes.turbomeeting import FakeMeeting
 from meetings import polling
-from meetings.feeds import feeds_changed, forget_kept_snapshots
+from meetings.feeds import feeds_changed
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer
 from portal.framing import frame_ancestors
@@ -23,13 +23,6 @@ XSD = Path(__file__).parents[2] / "meetings/static/meetings/published-meetings.x
 ORIGINS = "https://www.acme.example\nhttps://intranet.acme.example:8443/"
 # 2030-07-01 13:00 UTC is 15:00 CEST in the customer's zone (Europe/Berlin).
 SUMMER = dt.datetime(2030, 7, 1, 13, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _nothing_kept():
-    forget_kept_snapshots()  # conftest clears the shared cache; this is the in-process part
-    yield
-    forget_kept_snapshots()
 
 
 @pytest.fixture

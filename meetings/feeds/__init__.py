@@ -1,0 +1,23 @@
+"""A customer's published meetings: an embeddable HTML page and XML, iCalendar, RSS, JSON feeds.
+
+- ``selection``: what is listed, and the version (one aggregate query) that
+  names the list in ETags and cache keys; kept in Django's cache.
+- ``formats``: one small class per format, registered by extension.
+- ``view``: the one view of every format, with conditional GET.
+"""
+
+from meetings.feeds.formats import DEFAULT_FORMAT, FORMATS, feed_path, format_for, join_path
+from meetings.feeds.selection import current_snapshot, feeds_changed, listed_meeting
+from meetings.feeds.view import published_meetings
+
+__all__ = [
+    "DEFAULT_FORMAT",
+    "FORMATS",
+    "current_snapshot",
+    "feed_path",
+    "feeds_changed",
+    "format_for",
+    "join_path",
+    "listed_meeting",
+    "published_meetings",
+]

@@ -1,0 +1,357 @@
+"""The formats of the published list, one small class each, registered by extension.
+
+Shaped like pretalx's schedule exporters: a format renders a ``Listing``
+(the customer and its listed meetings, each an ``Entry`` with what every
+format shows of it) to bytes; the view serves them all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import xml.etree.ElementTree as ET
+import zoneinfo
+from dataclasses import dataclass
+from functools import cached_property
+from typing import ClassVar
+
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+from conferencing.turbomeeting.returns import xml_safe
+from meetings.feeds.selection import Publisher
+from meetings.launch import join_url
+from meetings.models import Meeting
+from portal.ical import Text
+
+# Of the XML and JSON shape: meetings/static/meetings/published-meetings.xsd documents it.
+SCHEMA_VERSION = "1"
+
+
+@dataclass
+class Entry:
+    """One listed meeting with what the formats show of it, computed once."""
+
+    meeting: Meeting
+    zone: zoneinfo.ZoneInfo
+    page: str  # the HTML page's path, for links to this meeting on it
+    join_page: str  # the portal's page that asks a visitor for the password
+
+    @property
+    def uid(self) -> str:
+        """Stable across edits (the primary key never changes), as calendar clients require."""
+        return self.meeting.calendar_uid
+
+    @cached_property
+    def join_url(self) -> str | None:
+        """Where Join leads: the server's join link, or, for a meeting with a password the
+        host did not put in public links, the portal's page that asks for it.
+
+        None while the server has not given the meeting an ID yet (it is
+        still listed: the portal's record is the promise, the link follows).
+        """
+        m = self.meeting
+        if not m.server_meeting_id:
+            return None
+        if m.password_encrypted and not m.password_in_public_links:
+            return self.join_page
+        return join_url(m)
+
+    @property
+    def calendar_url(self) -> str | None:
+        """Without the password: calendars are copied, synced and shared far and wide."""
+        if not self.meeting.server_meeting_id:
+            return None
+        return join_url(self.meeting, with_password=False)
+
+    @property
+    def when(self) -> str:
+        """The time in the customer's zone, e.g. "Wed 14 Oct 2026, 15:00–16:00 CEST"."""
+        m = self.meeting
+        if m.starts_at is None or m.ends_at is None:
+            return "Recurring meeting"
+        start, end = m.starts_at.astimezone(self.zone), m.ends_at.astimezone(self.zone)
+        day = f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}"
+        if end.date() == start.date():
+            return f"{day}–{end:%H:%M} {end.tzname()}"
+        until = f"{end:%a} {end.day} {end:%b %Y}, {end:%H:%M} {end.tzname()}"
+        return f"{day} {start.tzname()} – {until}"
+
+    @property
+    def starts_iso(self) -> str | None:
+        return _utc_iso(self.meeting.starts_at)
+
+    @property
+    def ends_iso(self) -> str | None:
+        return _utc_iso(self.meeting.ends_at)
+
+    def record(self) -> dict[str, object]:
+        """The fields of the XML and JSON feeds, in the XSD's order; None is left out of XML."""
+        m = self.meeting
+        return {
+            "id": m.pk,
+            "uid": self.uid,
+            "topic": m.topic,
+            "meeting_id": m.server_meeting_id,
+            "is_recurring": m.is_recurring,
+            "starts_at": self.starts_iso,
+            "ends_at": self.ends_iso,
+            "is_live": m.is_live,
+            "attendees": m.attendees if m.is_live else 0,
+            "join_url": self.join_url,
+        }
+
+
+def _utc_iso(value: dt.datetime | None) -> str | None:
+    if value is None:
+        return None
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Listing:
+    """The selected meetings of one customer, and the request they are shown for."""
+
+    customer: Publisher
+    meetings: list[Meeting]
+    request: HttpRequest
+    options: dict[str, str]
+
+    @cached_property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.customer.time_zone)
+
+    @cached_property
+    def entries(self) -> list[Entry]:
+        page = feed_path(self.customer.slug, DEFAULT_FORMAT)
+        return [
+            Entry(
+                m,
+                self.zone,
+                page,
+                self.request.build_absolute_uri(join_path(self.customer.slug, m.pk)),
+            )
+            for m in self.meetings
+        ]
+
+    def header(self) -> dict[str, str]:
+        """The attributes of the XML root and the top-level keys of the JSON feed."""
+        c = self.customer
+        return {
+            "version": SCHEMA_VERSION,
+            "customer": c.slug,
+            "name": c.name,
+            "time_zone": c.time_zone,
+        }
+
+    def url(self, format: str) -> str:
+        return self.request.build_absolute_uri(feed_path(self.customer.slug, format))
+
+
+class FeedFormat:
+    """One way of publishing the list. Subclasses set the attributes and ``render``."""
+
+    identifier: ClassVar[str]
+    extension: ClassVar[str]
+    content_type: ClassVar[str]
+    public: ClassVar[bool] = True
+    embeddable: ClassVar[bool] = False  # framed by the customer's allowed origins
+
+    @classmethod
+    def options(cls, request: HttpRequest) -> dict[str, str]:
+        """Request parameters the output depends on: part of the cache key and the ETag."""
+        return {}
+
+    def render(self, listing: Listing) -> bytes:
+        raise NotImplementedError
+
+
+FORMATS: dict[str, type[FeedFormat]] = {}
+DEFAULT_FORMAT = "html"  # the extension of the page served at .../meetings/
+
+
+def register(cls: type[FeedFormat]) -> type[FeedFormat]:
+    FORMATS[cls.identifier] = cls
+    return cls
+
+
+def format_for(extension: str) -> type[FeedFormat] | None:
+    return next((f for f in FORMATS.values() if f.extension == extension and f.public), None)
+
+
+def feed_path(slug: str, extension: str) -> str:
+    """/p/<slug>/meetings/ for the page, /p/<slug>/meetings.<extension> for a feed."""
+    if extension == DEFAULT_FORMAT:
+        return reverse("published-meetings", kwargs={"slug": slug})
+    return reverse("published-meetings-feed", kwargs={"slug": slug, "format": extension})
+
+
+def join_path(slug: str, meeting_id: int) -> str:
+    """The page that asks a visitor for a published meeting's password."""
+    return reverse("published-meeting-join", kwargs={"slug": slug, "pk": meeting_id})
+
+
+_ACCENT = re.compile(r"#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
+
+
+@register
+class HtmlPage(FeedFormat):
+    """The page customers put in an iframe: ``?accent=1a73e8`` and ``?compact=1`` theme it."""
+
+    identifier = "html"
+    extension = "html"
+    content_type = "text/html; charset=utf-8"
+    embeddable = True
+
+    @classmethod
+    def options(cls, request: HttpRequest) -> dict[str, str]:
+        # Only a validated hex colour reaches the inline <style>; anything else is ignored.
+        options = {}
+        accent = _ACCENT.match(request.GET.get("accent", ""))
+        if accent:
+            options["accent"] = "#" + accent.group(1).lower()
+        if request.GET.get("compact") == "1":
+            options["compact"] = "1"
+        return options
+
+    def render(self, listing: Listing) -> bytes:
+        subscribe = (
+            listing.url("ics").replace("https://", "webcal://").replace("http://", "webcal://")
+        )
+        context = {
+            "customer": listing.customer,
+            "entries": listing.entries,
+            "accent": listing.options.get("accent", ""),
+            "compact": "compact" in listing.options,
+            "calendar_url": subscribe,
+            "rss_url": listing.url("rss"),
+        }
+        return render_to_string("meetings/published.html", context).encode()
+
+
+@register
+class XmlFeed(FeedFormat):
+    """For applications; the shape is published-meetings.xsd, shipped with the static files."""
+
+    identifier = "xml"
+    extension = "xml"
+    content_type = "application/xml; charset=utf-8"
+
+    def render(self, listing: Listing) -> bytes:
+        root = ET.Element("published_meetings", listing.header())
+        for entry in listing.entries:
+            element = ET.SubElement(root, "meeting")
+            for name, value in entry.record().items():
+                if value is not None:
+                    ET.SubElement(element, name).text = xml_safe(_xml_value(value))
+        ET.indent(root, space="  ")
+        return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+def _xml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"  # xs:boolean
+    return str(value)
+
+
+@register
+class JsonFeed(FeedFormat):
+    """The XML feed's fields, for scripts on any site: the data is public, hence ``*``."""
+
+    identifier = "json"
+    extension = "json"
+    content_type = "application/json"
+
+    def render(self, listing: Listing) -> bytes:
+        data = listing.header() | {"meetings": [entry.record() for entry in listing.entries]}
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+@register
+class IcsFeed(FeedFormat):
+    """RFC 5545, subscribable as webcal://. Recurring meetings have no times, so no events."""
+
+    identifier = "ics"
+    extension = "ics"
+    content_type = "text/calendar; charset=utf-8"
+
+    def render(self, listing: Listing) -> bytes:
+        calendar = Calendar()
+        calendar.add("prodid", "-//Partner portal//Published meetings//EN")
+        calendar.add("version", "2.0")
+        calendar.add("calscale", "GREGORIAN")
+        calendar.add("method", "PUBLISH")
+        calendar.add("x-wr-calname", f"{listing.customer.name}: meetings")
+        calendar.add("x-wr-timezone", listing.customer.time_zone)
+        calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", "PT1H")
+        for entry in listing.entries:
+            m = entry.meeting
+            if m.starts_at is None or m.ends_at is None:
+                continue
+            event = Event()
+            event.add("uid", entry.uid)
+            event.add("dtstamp", m.updated_at.astimezone(dt.UTC))
+            event.add("last-modified", m.updated_at.astimezone(dt.UTC))
+            event.add("dtstart", m.starts_at.astimezone(dt.UTC))
+            event.add("dtend", m.ends_at.astimezone(dt.UTC))
+            event.add("summary", Text(m.topic))
+            if entry.calendar_url:
+                event.add("url", entry.calendar_url)
+                join = f"Join: {entry.calendar_url}\nMeeting ID: {m.server_meeting_id}"
+                event.add("description", Text(join))
+            calendar.add_component(event)
+        return calendar.to_ical()
+
+
+class _Rss(Feed):
+    """django.contrib.syndication's RSS 2.0 writer, fed a Listing instead of looking one up."""
+
+    item_guid_is_permalink = False
+
+    def title(self, listing: Listing) -> str:
+        return f"{listing.customer.name}: meetings"
+
+    def link(self, listing: Listing) -> str:
+        return feed_path(listing.customer.slug, DEFAULT_FORMAT)
+
+    def description(self, listing: Listing) -> str:
+        customer = listing.customer
+        return f"Published meetings of {customer.name}, times in {customer.time_zone}."
+
+    def items(self, listing: Listing) -> list[Entry]:
+        return listing.entries
+
+    def item_title(self, entry: Entry) -> str:
+        return entry.meeting.topic
+
+    def item_description(self, entry: Entry) -> str:
+        live = f" · Live now · {entry.meeting.attendees} attending" if entry.meeting.is_live else ""
+        return entry.when + live
+
+    def item_link(self, entry: Entry) -> str:
+        # The page, not the join link: feed readers keep and forward what they fetch.
+        return f"{entry.page}#meeting-{entry.meeting.pk}"
+
+    def item_guid(self, entry: Entry) -> str:
+        return entry.uid
+
+    def item_pubdate(self, entry: Entry) -> dt.datetime:
+        return entry.meeting.created_at
+
+    def item_updateddate(self, entry: Entry) -> dt.datetime:
+        return entry.meeting.updated_at
+
+
+@register
+class RssFeed(FeedFormat):
+    identifier = "rss"
+    extension = "rss"
+    content_type = "application/rss+xml; charset=utf-8"
+
+    def render(self, listing: Listing) -> bytes:
+        return _Rss().get_feed(listing, listing.request).writeString("utf-8").encode()

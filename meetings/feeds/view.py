@@ -1,0 +1,84 @@
+"""The one view of every format: conditional GET, framing and the body cache in one place."""
+
+from __future__ import annotations
+
+import hashlib
+
+from corsheaders.signals import check_request_enabled
+from django.core.cache import cache
+from django.dispatch import receiver
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_safe
+
+from meetings.feeds.formats import DEFAULT_FORMAT, FeedFormat, Listing, format_for
+from meetings.feeds.selection import Snapshot, current_snapshot, listed_meetings
+from portal.framing import allow_framing_by
+
+BODY_CACHE_SECONDS = 24 * 3600  # keys change with the data; this only bounds leftovers
+
+
+@csrf_exempt  # GET and HEAD only: other methods get 405 (with Allow), not CSRF's 403
+@require_safe
+def published_meetings(
+    request: HttpRequest, slug: str, format: str = DEFAULT_FORMAT
+) -> HttpResponseBase:
+    """Every format of the list, with conditional GET and the body cache in one place.
+
+    ``format`` is an extension (the URL's); the page is the default.
+    """
+    cls = format_for(format)
+    if cls is None:
+        raise Http404("No such feed format.")
+    fmt = cls()
+    snapshot = current_snapshot(slug)
+    if snapshot is None:
+        raise Http404("No such customer.")
+    options = fmt.options(request) if request.META.get("QUERY_STRING") else {}
+    digest = _digest(
+        snapshot.version, fmt.identifier, request.scheme, request.get_host(), tuple(options.items())
+    )
+    etag = f'"{digest}"'
+    last_modified = snapshot.last_modified
+
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        body = _body(fmt, snapshot, request, options, key=f"{slug}:{fmt.identifier}:{digest}")
+        response = HttpResponse(body, content_type=fmt.content_type)
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
+    response["Cache-Control"] = "public, no-cache"  # keep a copy, but ask (304) before using it
+    if fmt.embeddable:
+        allow_framing_by(response, snapshot.customer.allowed_origins)
+    return response
+
+
+def _digest(version: str, *variant: object) -> str:
+    """Names one rendering: a version of the list in one variant (format, host, options)."""
+    return hashlib.sha256(repr((version, variant)).encode()).hexdigest()[:32]
+
+
+def _body(
+    fmt: FeedFormat, snapshot: Snapshot, request: HttpRequest, options: dict[str, str], key: str
+) -> bytes:
+    """Rendered once per version and variant; the list is read as of the snapshot's ``now``.
+
+    Themed variants (?accent=, ?compact=) are rendered each time and not kept:
+    a visitor can ask for millions of colours.
+    """
+
+    def render() -> bytes:
+        meetings = listed_meetings(snapshot.customer.pk, snapshot.now)
+        return fmt.render(Listing(snapshot.customer, meetings, request, options))
+
+    if options:
+        return render()
+    return cache.get_or_set(f"published-meetings:body:{key}", render, BODY_CACHE_SECONDS)
+
+
+@receiver(check_request_enabled, dispatch_uid="published-meetings-cors")
+def _json_feed_is_for_every_site(sender, request: HttpRequest, **kwargs: object) -> bool:
+    """Scripts on any site may read the JSON feed (CORS: settings.CORS_URLS_REGEX)."""
+    return request.path.endswith("/meetings.json")
