@@ -60,3 +60,19 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     starts_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(hours=1))
     ends_at = factory.LazyAttribute(lambda m: m.starts_at + dt.timedelta(hours=1))
     sync_state = SyncState.SYNCED
+
+
+def put_on_fake_server(fake, meeting):
+    """The fake server holds ``meeting`` as if the portal had scheduled it there."""
+    from conferencing.fakes.turbomeeting import FakeMeeting
+
+    fake.meetings[meeting.server_meeting_id] = FakeMeeting(
+        meeting_id=meeting.server_meeting_id,
+        host_email=meeting.host.user.email,
+        topic=meeting.topic,
+        meeting_type=meeting.meeting_type,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        is_recurring=meeting.is_recurring,
+    )
+    return meeting

@@ -8,14 +8,13 @@ from django.utils import timezone
 from icalendar import Calendar
 from lxml import etree
 
-from conferencing.fakes.turbomeeting import FakeMeeting
 from meetings import polling
 from meetings.feeds import feeds_changed
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer
 from portal.framing import frame_ancestors
 from tests.conftest import csp
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
 
@@ -351,16 +350,7 @@ def on_fake_server(fake_tm, settings, tmp_path):
     settings.VAR_DIR = tmp_path  # the poller's lock file
 
     def register(meeting):
-        fake_tm.meetings[meeting.server_meeting_id] = FakeMeeting(
-            meeting_id=meeting.server_meeting_id,
-            host_email=meeting.host.user.email,
-            topic=meeting.topic,
-            meeting_type=meeting.meeting_type,
-            start=meeting.starts_at,
-            end=meeting.ends_at,
-            is_recurring=meeting.is_recurring,
-        )
-        return meeting
+        return put_on_fake_server(fake_tm, meeting)
 
     return register
 

@@ -6,14 +6,13 @@ import pytest
 from django.utils import timezone
 
 from conferencing.base import Capability, register
-from conferencing.fakes.turbomeeting import FakeMeeting
 from conferencing.turbomeeting.client import PATHS
 from meetings import polling
 from meetings.models import LiveState, Meeting
 from meetings.tasks import meetings_poll
 from portal.accounts.models import SyncState
 from tests.conftest import INTEGRATION_CODE
-from tests.factories import HostFactory, MeetingFactory
+from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
 
@@ -52,15 +51,7 @@ def meeting(fake_tm, host):
             start = timezone.now() + dt.timedelta(minutes=start_in)
             fields = {"starts_at": start, "ends_at": start + dt.timedelta(minutes=length)} | fields
         made = MeetingFactory(host=host, **fields)
-        fake_tm.meetings[made.server_meeting_id] = FakeMeeting(
-            meeting_id=made.server_meeting_id,
-            host_email=host.user.email,
-            topic=made.topic,
-            meeting_type=made.meeting_type,
-            start=made.starts_at,
-            end=made.ends_at,
-            is_recurring=made.is_recurring,
-        )
+        put_on_fake_server(fake_tm, made)
         return made
 
     return make

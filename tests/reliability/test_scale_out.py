@@ -21,7 +21,7 @@ from rest_framework.authtoken.models import Token
 from portal.accounts import services as accounts
 from portal.accounts.models import Customer, SyncState
 from tests.conftest import INTEGRATION_CODE, PARTNER_ID
-from tests.factories import HostFactory, MeetingFactory, UserFactory
+from tests.factories import HostFactory, MeetingFactory, UserFactory, put_on_fake_server
 from tests.reliability.processes import celery_worker, gunicorn, needs_postgresql, portal_env
 from tests.reliability.test_faults import Outcome
 from tests.webinars.factories import RegistrationFactory, WebinarFactory
@@ -116,7 +116,7 @@ def test_a_poll_round_never_runs_twice_at_once(cluster, fake_tm, reliability_row
         for _ in range(4)
     ]
     for meeting in meetings:
-        fake_tm.meetings[meeting.server_meeting_id] = _fake_meeting(meeting)
+        put_on_fake_server(fake_tm, meeting)
     fake_tm.requests.clear()
     for _ in range(2):
         app.send_task("meetings.tasks.meetings_poll")
@@ -176,17 +176,3 @@ def test_a_customer_edited_on_both_web_processes_at_once_ends_consistent(
     )
     assert final is not None, "the customer never settled"
     assert on_server == final.name and len(fake_tm.accounts) == 1
-
-
-def _fake_meeting(meeting):
-    from conferencing.fakes.turbomeeting import FakeMeeting
-
-    return FakeMeeting(
-        meeting_id=meeting.server_meeting_id,
-        host_email=meeting.host.user.email,
-        topic=meeting.topic,
-        meeting_type=meeting.meeting_type,
-        start=meeting.starts_at,
-        end=meeting.ends_at,
-        is_recurring=meeting.is_recurring,
-    )
