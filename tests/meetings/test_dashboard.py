@@ -71,7 +71,7 @@ def test_schedule_in_the_customers_time_zone(
     assert "Monday, 10 March 2031, 09:00–10:30 (Europe/Berlin)" in page
     assert f"Meeting ID: {meeting.server_meeting_id}" in page
     assert f"Access code: {meeting.server_meeting_id}" in page
-    assert "Stop meeting" in page
+    assert "Stop meeting" not in page  # offered only while it is live
 
 
 def test_form_errors_are_shown_and_nothing_is_saved(browser):
@@ -161,6 +161,23 @@ def test_stop_is_for_administrators_and_reports_the_server(browser, host, fake_t
     host.save()
     page = browser.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
     assert "Only administrators" in page
+
+
+def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(browser, host):
+    host.is_administrator = True
+    host.save()
+    meeting = MeetingFactory(host=host)
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert 'Status: <span class="state-scheduled">Scheduled' in page
+    assert "Stop meeting" not in page
+    Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.LIVE, attendees=4)
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Stop meeting" in page and "4 attending" in page
+    Meeting.objects.filter(pk=meeting.pk).update(
+        live_state=LiveState.SCHEDULED, cancelled_at=timezone.now()
+    )
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Cancelled" in page and "Scheduled" not in page and "Stop meeting" not in page
 
 
 def test_cancel_removes_it_from_the_servers_list(browser, host):
