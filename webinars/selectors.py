@@ -8,30 +8,14 @@ attendance (written by the poller) and never call the meeting server.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import zoneinfo
-from collections.abc import Iterable, Iterator, Sequence
-from itertools import repeat
+from collections.abc import Callable, Iterator
 
-import orjson
-from django.db import connections
-from django.db.models import (
-    BooleanField,
-    Count,
-    DateTimeField,
-    F,
-    JSONField,
-    Max,
-    Q,
-    QuerySet,
-    TextField,
-)
-from django.db.models.functions import Cast, TruncDate
-from django.db.models.sql.constants import MULTI
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from meetings.models import MeetingSample
 from portal.accounts.models import Host
-from webinars.exporters import PROGRESS_EVERY, Columns, Instants
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 
 S = Registration.Status
@@ -164,102 +148,53 @@ def recent_exports(webinar: Webinar, *, limit: int = 5) -> list[RegistrationExpo
     return list(webinar.exports.order_by("-created_at", "-pk")[:limit])
 
 
-FIXED_COLUMNS = [
-    "Registered at",
-    "Status",
-    "First name",
-    "Last name",
-    "Email",
-    "Organisation",
-    "Phone",
-    "Consent",
-    "Confirmed at",
-    "Cancelled at",
-    "Channel",
-    "Page it came from",
-]
-_ROW_FIELDS = (
-    "created_at",
-    "status",
-    "first_name",
-    "last_name",
-    "email",
-    "organisation",
-    "phone",
-    "consent",
-    "confirmed_at",
-    "cancelled_at",
-    "channel",
-    "source_url",
-    "answers",
-)
-_STATUS, _CHANNEL = _ROW_FIELDS.index("status"), _ROW_FIELDS.index("channel")
+#: The registration fields an export shows, in order, and their column headings.
+EXPORT_COLUMNS = {
+    "created_at": "Registered",
+    "status": "Status",
+    "first_name": "First name",
+    "last_name": "Last name",
+    "email": "Email",
+    "organisation": "Organisation",
+    "phone": "Phone",
+    "consent": "Consent",
+    "confirmed_at": "Confirmed",
+    "cancelled_at": "Cancelled",
+    "channel": "Channel",
+    "source_url": "Page it came from",
+}
+_TIMES = ("created_at", "confirmed_at", "cancelled_at")
+#: Rows read from the database at a time (a server-side cursor on PostgreSQL).
+EXPORT_CHUNK_SIZE = 2_000
+
+
+def _checkbox(value: object) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _date(value: object) -> dt.date | str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:  # typed through the API, or the question's kind changed since
+        return str(value)
+
+
+def _text(value: object) -> object:
+    return ", ".join(str(v) for v in value) if isinstance(value, list) else value
+
+
+#: How an answer becomes a spreadsheet cell, by its question's kind; any other kind: ``_text``.
+ANSWER_CELLS: dict[str, Callable[[object], object]] = {
+    Question.Kind.CHECKBOX: _checkbox,
+    Question.Kind.DATE: _date,
+}
 
 
 def _typed(question: Question, value: object) -> object:
     """An answer as a spreadsheet cell: dates as dates, checkboxes as booleans, lists joined."""
-    if value is None:
-        return None
-    kind = question.kind
-    if kind == Question.Kind.CHECKBOX:
-        return bool(value)
-    if kind == Question.Kind.DATE:
-        try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            return str(value)
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
-    return value
-
-
-class _Answers(dict):
-    """A question's text answers, each made a cell (``_typed``) the first time it is seen.
-
-    Holds at most ``LIMIT`` answers: free text typed into a date question
-    through the API must not make an export's memory grow with its rows.
-    """
-
-    LIMIT = 1_000
-
-    def __init__(self, question: Question) -> None:
-        super().__init__({None: None})
-        self.question = question
-
-    def __missing__(self, value: str) -> object:
-        if len(self) > self.LIMIT:
-            self.clear()
-            self[None] = None
-        typed = self[value] = _typed(self.question, value)
-        return typed
-
-
-def _typed_column(answers: _Answers, values: list[object]) -> list[object]:
-    """``_typed`` over a column of a question's answers, the common cases without a call per cell.
-
-    Dates are parsed once per distinct answer in the export (a few hundred
-    days at most); checkboxes and texts pass as they are unless one is not
-    a boolean or is a list (a multiple-choice answer).
-    """
-    question, kinds = answers.question, set(map(type, values))
-    if question.kind == Question.Kind.CHECKBOX:
-        if kinds <= _BOOLEANS:
-            return values
-        return [None if value is None else bool(value) for value in values]
-    if question.kind == Question.Kind.DATE:
-        if kinds <= _TEXTS:
-            return list(map(answers.__getitem__, values))
-        return [_typed(question, value) for value in values]
-    if list in kinds:  # what _typed does to any other kind's answers
-        try:
-            return [", ".join(value) if type(value) is list else value for value in values]
-        except TypeError:  # a list holding something other than text
-            return [", ".join(map(str, v)) if type(v) is list else v for v in values]
-    return values
-
-
-_BOOLEANS = frozenset((bool, type(None)))
-_TEXTS = frozenset((str, type(None)))
+    return ANSWER_CELLS.get(question.kind, _text)(value)
 
 
 def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, object]]:
@@ -275,162 +210,46 @@ def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, obj
     return rows
 
 
-def registration_table(webinar: Webinar) -> tuple[list[str], Columns]:
+def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple[object, ...]]]:
     """The header and a stream of rows: one per registration, a column per question.
 
-    Questions come in form order, then removed (archived) questions, whose
-    answers are kept. Datetimes are aware, in the customer's time zone. Two
-    queries however many rows (questions, then the registrations streamed in
-    chunks): nothing is held in memory but the chunk being written. The rows
-    come as ``Columns``, as they are read, so an exporter never has to take
-    rows apart.
+    Questions come in form order, then removed (archived) ones, whose answers
+    are kept. Times are aware datetimes in the customer's zone, and their
+    headings name it: a spreadsheet shows "10:30" with no zone. Two queries
+    however many rows; the rows are read a chunk at a time as they are
+    written, so nothing but that chunk is in memory.
     """
-    zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
+    zone = webinar.customer.time_zone
     questions = all_questions(webinar)
-    header = FIXED_COLUMNS + [
-        q.label if q.archived_at is None else f"{q.label} (removed)" for q in questions
+    header = [
+        f"{heading} ({zone})" if field in _TIMES else heading
+        for field, heading in EXPORT_COLUMNS.items()
     ]
-    statuses = dict(S.choices)
-    channels = dict(Registration.Channel.choices)
-    keys = [str(q.pk) for q in questions]
-    answers_of = [_Answers(q) for q in questions]
+    header += [q.label if q.archived_at is None else f"{q.label} (removed)" for q in questions]
+    return header, _registration_rows(webinar, questions, zoneinfo.ZoneInfo(zone))
 
-    def chunks() -> Iterator[list[list[object]]]:
-        queryset = (
-            Registration.objects.filter(webinar=webinar)
-            .order_by("created_at", "pk")
-            .values_list(*_ROW_FIELDS)
+
+def _registration_rows(
+    webinar: Webinar, questions: list[Question], zone: dt.tzinfo
+) -> Iterator[tuple[object, ...]]:
+    statuses, channels = dict(S.choices), dict(Registration.Channel.choices)
+    answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.kind, _text)) for q in questions]
+    rows = (
+        Registration.objects.filter(webinar=webinar)
+        .order_by("created_at", "pk")
+        .values_list(*EXPORT_COLUMNS, "answers")
+        .iterator(chunk_size=EXPORT_CHUNK_SIZE)
+    )
+    # Unpacked in EXPORT_COLUMNS' order; the fields between status and confirmed_at pass as stored.
+    for created_at, status, *stored, confirmed_at, cancelled_at, channel, url, answers in rows:
+        answers = answers if isinstance(answers, dict) else {}
+        yield (
+            created_at.astimezone(zone),
+            statuses.get(status, status),
+            *stored,
+            confirmed_at and confirmed_at.astimezone(zone),
+            cancelled_at and cancelled_at.astimezone(zone),
+            channels.get(channel, channel),
+            url,
+            *[cell(answers.get(key)) for key, cell in answer_cells],
         )
-        for columns in _raw_columns(queryset, zone):
-            stored = columns.pop()  # the last field: a column per question instead
-            status, channel = columns[_STATUS], columns[_CHANNEL]
-            columns[_STATUS] = list(map(statuses.get, status, status))
-            columns[_CHANNEL] = list(map(channels.get, channel, channel))
-            answered = [a if type(a) is dict else {} for a in stored]
-            del stored, status, channel
-            columns.extend(
-                _typed_column(answers, list(map(dict.get, answered, repeat(key))))
-                for answers, key in zip(answers_of, keys, strict=True)
-            )
-            del answered
-            yield columns
-            del columns  # not held while the next chunk is read
-
-    return header, Columns(chunks())
-
-
-#: Rows read from the database at a time; the export holds no more than this.
-EXPORT_CHUNK_SIZE = PROGRESS_EVERY
-
-
-def _raw_columns(queryset: QuerySet, zone: dt.tzinfo) -> Iterator[list[list[object]]]:
-    """The queryset's values, a chunk of rows at a time, as columns with Python values.
-
-    Why not ``values_list().iterator()``: Django converts what the database
-    returns a value at a time, through a loop of calls per row, and for an
-    export of 100,000 rows that loop costs more than reading them. Here the
-    same chunked read (a server-side cursor on PostgreSQL) gives raw rows, and
-    each column is converted at once: datetimes put in ``zone`` (read as text
-    from SQLite and parsed here); JSON decoded; booleans made booleans; any
-    other column a field converts goes through Django's own converters, so no
-    backend is second-guessed. ``queryset`` is a ``values_list()`` of the
-    model's own fields, by name.
-    """
-    names = queryset.query.values_select
-    model_fields = [queryset.model._meta.get_field(name) for name in names]
-    if connections[queryset.db].vendor == "sqlite":
-        # Datetimes read as text: SQLite's driver would call Django's parser for each
-        # one, where psycopg parses them in C.
-        queryset = queryset.values_list(
-            *(
-                Cast(name, TextField()) if isinstance(field, DateTimeField) else name
-                for name, field in zip(names, model_fields, strict=True)
-            )
-        )
-    compiler = queryset.query.get_compiler(using=queryset.db)
-    chunks = compiler.execute_sql(MULTI, chunked_fetch=True, chunk_size=EXPORT_CHUNK_SIZE)
-    fields = [s[0] for s in compiler.select[: compiler.col_count]]
-    connection = compiler.connection
-    django_converters = compiler.get_converters(fields)
-    convert = []
-    for position, (expression, field) in enumerate(zip(fields, model_fields, strict=True)):
-        if isinstance(field, DateTimeField):
-            convert.append((position, _local_datetimes(connection.timezone, zone)))
-        elif isinstance(field, JSONField):
-            convert.append((position, _json_values))
-        elif isinstance(field, BooleanField):
-            convert.append((position, _booleans))
-        elif position in django_converters:
-            converters, _ = django_converters[position]
-            convert.append((position, _with_converters(converters, expression, connection)))
-    for chunk in chunks:
-        if not chunk:
-            continue
-        columns = [list(column) for column in zip(*chunk, strict=True)][: len(fields)]
-        del chunk
-        for position, converter in convert:
-            columns[position] = converter(columns[position])
-        yield columns
-        del columns  # not held while the next chunk is read
-
-
-def _local_datetimes(db_zone: dt.tzinfo, zone: dt.tzinfo):
-    """Converts a column of datetimes to aware datetimes in ``zone``.
-
-    The values are aware datetimes (psycopg) or ISO 8601 text in the
-    connection's zone (SQLite, read as text). SQLite's UTC text, Django's
-    default, stays text, as ``Instants``: an exporter writes it in the
-    customer's zone without making a datetime of each. Aware datetimes are
-    converted in C, with no Python call per value.
-    """
-    parse = dt.datetime.fromisoformat
-
-    def aware(value: str | dt.datetime) -> dt.datetime:
-        if type(value) is str:
-            value = parse(value)
-        return value if value.tzinfo else value.replace(tzinfo=db_zone)
-
-    def local(values: list) -> Sequence[dt.datetime | None]:
-        present = [value for value in values if value is not None]
-        if not present:
-            return values
-        kinds, first = set(map(type, present)), present[0]
-        parsed: Iterable[dt.datetime]
-        if kinds == {str} and db_zone is dt.UTC and parse(first).tzinfo is None:
-            return Instants(values, zone)
-        if kinds == {dt.datetime} and first.tzinfo is not None:
-            parsed = present
-        else:
-            parsed = map(aware, present)
-        converted = map(dt.datetime.astimezone, parsed, repeat(zone))
-        if len(present) == len(values):
-            return list(converted)
-        return [None if value is None else next(converted) for value in values]
-
-    return local
-
-
-def _json_values(values: list) -> list:
-    """Decoded JSON (stored as text by SQLite, returned as text by psycopg for Django)."""
-    try:
-        if set(map(type, values)) == {str}:
-            return list(map(orjson.loads, values))
-        return [orjson.loads(value) if type(value) is str else value for value in values]
-    except orjson.JSONDecodeError:  # what only json reads, as Django does: a lone surrogate
-        return [json.loads(value) if type(value) is str else value for value in values]
-
-
-def _booleans(values: list) -> list:
-    return [None if value is None else bool(value) for value in values]
-
-
-def _with_converters(converters, expression, connection):
-    def convert(values: list) -> list:
-        out = []
-        for value in values:
-            for converter in converters:
-                value = converter(value, expression, connection)
-            out.append(value)
-        return out
-
-    return convert

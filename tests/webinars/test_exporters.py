@@ -17,17 +17,17 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from openpyxl.worksheet import _writer as openpyxl_writer
 
+from tests.webinars.factories import RegistrationFactory
 from webinars.exporters import (
     EXPORTERS,
-    Columns,
     CsvExporter,
     Exporter,
-    Instants,
     XlsxExporter,
     clean_sheet_title,
     content_disposition,
     neutralise,
 )
+from webinars.selectors import registration_table
 
 HEADER = ["ID", "Name", "Registered at", "Preferred date", "Attended", "Score", "Note"]
 # 2030-07-01 13:00 UTC is 15:00 in Paris (CEST).
@@ -126,6 +126,44 @@ def test_xlsx_column_widths_follow_the_header_and_leave_room_for_dates():
     assert widths["A"] < widths["C"] < widths["B"]
     assert widths["B"] == len("A much longer column name") + 2
     assert widths["C"] >= len("2030-07-01 15:00")
+
+
+PHONES = ["+33 1 23 45 67 89", "+1 (555) 123-4567", "+44 (0)20 7946 0958", "+49 30/1234567"]
+
+
+@pytest.mark.parametrize("phone", PHONES)
+def test_a_phone_number_stays_as_typed_in_xlsx_and_is_guarded_in_csv(phone):
+    """Text in an .xlsx is never run, and a phone number could not be even if edited."""
+    rows = [(phone, "+1", "-1", "+1 555 cmd|' /C calc'!A0")]
+    _, ws = xlsx(["Phone", "B", "C", "D"], rows)
+    assert values(ws)[1] == [phone, "'+1", "'-1", "'+1 555 cmd|' /C calc'!A0"]
+    assert ws["A2"].data_type == "s"
+    _, read = csv_rows(["Phone", "B", "C", "D"], rows)
+    assert read[1] == ["'" + value for value in rows[0]]
+
+
+def test_xlsx_column_widths_come_from_the_content_within_limits():
+    rows = [("x", "short", i, None) for i in range(999)] + [("x", "y" * 500, 10**12, None)]
+    _, ws = xlsx(["ID", "Long text", "Number", "Empty"], rows)
+    widths = [ws.column_dimensions[letter].width for letter in "ABCD"]
+    least, most = XlsxExporter.MIN_WIDTH, XlsxExporter.MAX_WIDTH
+    assert widths == [least, most, len("1000000000000") + 2, least]
+
+
+@pytest.mark.django_db
+def test_xlsx_of_registrations_names_the_zone_of_its_times(webinar):
+    """Excel has no time zones: the header says which one the times are in."""
+    created = dt.datetime(2031, 3, 1, 9, 30, tzinfo=dt.UTC)
+    RegistrationFactory(webinar=webinar, created_at=created, confirmed_at=created, phone="+49 30 1")
+    header, rows = registration_table(webinar)
+    _, ws = xlsx(header, rows, time_zone=webinar.customer.time_zone)
+    record = dict(zip(*values(ws), strict=True))
+    assert record["Registered (Europe/Berlin)"] == dt.datetime(2031, 3, 1, 10, 30)
+    assert record["Confirmed (Europe/Berlin)"] == dt.datetime(2031, 3, 1, 10, 30)
+    assert record["Cancelled (Europe/Berlin)"] is None
+    assert record["Phone"] == "+49 30 1"
+    width = ws.column_dimensions["A"].width
+    assert width == len("Registered (Europe/Berlin)") + 2
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS)
@@ -319,11 +357,6 @@ ZONES = [
 ]
 
 
-def _utc_text(moment: dt.datetime) -> str:
-    """How Django keeps a datetime in SQLite: UTC, naive, microseconds only if any."""
-    return str(moment.astimezone(dt.UTC).replace(tzinfo=None))
-
-
 @settings(max_examples=200, deadline=None)
 @given(
     zone=st.sampled_from(ZONES),
@@ -352,30 +385,34 @@ def _utc_text(moment: dt.datetime) -> str:
     zone="America/New_York",
     moments=[dt.datetime(1, 1, 1, 4, 57, tzinfo=dt.UTC), dt.datetime(2030, 7, 1, tzinfo=dt.UTC)],
 )
-def test_csv_writes_instants_from_their_text_as_it_writes_their_datetimes(zone, moments):
-    texts = [None if moment is None else _utc_text(moment) for moment in moments]
+def test_csv_writes_datetimes_in_the_export_zone_as_the_csv_module_would(zone, moments):
+    """Whatever zone they come in, datetimes are written in the export's, with their offset."""
     ids = list(range(len(moments)))
+    tokyo = [None if m is None else m.astimezone(ZoneInfo("Asia/Tokyo")) for m in moments]
+    out = io.BytesIO()
+    CsvExporter().write(["ID", "At"], zip(ids, tokyo, strict=True), out, time_zone=zone)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected)
+    writer.writerow(["ID", "At"])
+    here = ZoneInfo(zone)
+    writer.writerows(
+        [i, None if m is None else m.astimezone(here).isoformat()]
+        for i, m in zip(ids, moments, strict=True)
+    )
+    assert out.getvalue() == ("\ufeff" + expected.getvalue()).encode()
 
-    def written(source):
-        out = io.BytesIO()
-        CsvExporter().write(["ID", "At"], source, out, time_zone=zone)
-        return out.getvalue()
 
-    column = Instants(texts, ZoneInfo("Asia/Tokyo"))  # shown in the export's zone all the same
-    assert written(Columns([[ids, column]])) == written(zip(ids, moments, strict=True))
-    assert list(column) == [None if m is None else m.astimezone(column.zone) for m in moments]
-
-
-@pytest.mark.parametrize("zone", ["Europe/Paris", "Asia/Kolkata"])
-def test_xlsx_writes_instants_from_their_text_as_it_writes_their_datetimes(zone):
-    moments = [SUMMER, None, SUMMER.replace(month=12, microsecond=250_000), None]
-    texts = [None if moment is None else _utc_text(moment) for moment in moments]
-    ids = list(range(len(moments)))
-    _, from_text = xlsx(["ID", "At"], Columns([[ids, Instants(texts, dt.UTC)]]), time_zone=zone)
-    _, from_datetimes = xlsx(["ID", "At"], zip(ids, moments, strict=True), time_zone=zone)
-    local = SUMMER.astimezone(ZoneInfo(zone)).replace(tzinfo=None)
-    assert values(from_text) == values(from_datetimes)
-    assert values(from_text)[1] == [0, local] and values(from_text)[2] == [1, None]
+@pytest.mark.parametrize(
+    ("zone", "summer", "winter"),
+    [
+        ("Europe/Paris", dt.datetime(2030, 7, 1, 15, 0, 30), dt.datetime(2030, 12, 1, 14, 0, 30)),
+        ("Asia/Kolkata", dt.datetime(2030, 7, 1, 18, 30, 30), dt.datetime(2030, 12, 1, 18, 30, 30)),
+    ],
+)
+def test_xlsx_writes_datetimes_in_the_export_zone_with_gaps(zone, summer, winter):
+    moments = [SUMMER, None, SUMMER.replace(month=12), None]
+    _, ws = xlsx(["ID", "At"], enumerate(moments), time_zone=zone)
+    assert values(ws)[1:] == [[0, summer], [1, None], [2, winter], [3, None]]
 
 
 def test_csv_without_rows_still_has_its_header():
@@ -434,31 +471,6 @@ def test_progress_is_reported_every_thousand_rows(exporter):
     count = exporter.write(["ID", "Name"], rows, io.BytesIO(), progress=calls.append)
     assert count == 2_500
     assert calls == [1_000, 2_000, 2_500]
-
-
-@pytest.mark.parametrize("exporter", [XlsxExporter(), CsvExporter()], ids=["xlsx", "csv"])
-def test_columns_give_the_file_their_rows_give(exporter):
-    """The same cells from chunks of columns as from rows: formulas, control characters,
-    error codes, datetimes with gaps, an empty chunk; progress after each chunk."""
-    texts = ["=1+1", "plain", None, "+33 1 23", "#N/A", "bell\x07=x", "@sum", "", "-", "ok"]
-    moments = [SUMMER, None, SUMMER.replace(tzinfo=None), None, SUMMER] * 2
-    rows = [(i, texts[i % 10], moments[i % 10], f"name {i}", i % 3 == 0) for i in range(2_500)]
-    chunks = [list(map(list, zip(*rows[start : start + 700], strict=True))) for start in (0, 700)]
-    chunks[1:1] = [[[] for _ in range(5)]]  # nothing read in between
-    chunks.append(list(map(list, zip(*rows[1_400:], strict=True))))
-    header = ["ID", "Text", "At", "Name", "Flag"]
-
-    def written(source, progress=None):
-        out = io.BytesIO()
-        count = exporter.write(header, source, out, time_zone="Europe/Paris", progress=progress)
-        if exporter.extension == "csv":
-            return count, out.getvalue()
-        return count, values(load_workbook(io.BytesIO(out.getvalue())).active)
-
-    calls = []
-    assert written(Columns(iter(chunks)), calls.append) == written(iter(rows))
-    assert calls == [700, 1_400, 2_500]
-    assert list(Columns(iter(chunks))) == rows  # iterated, they are the rows
 
 
 # --- responses -------------------------------------------------------------------------------
