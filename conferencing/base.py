@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import importlib
+import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
@@ -48,6 +50,11 @@ class ServerRefused(ConferencingError):
         super().__init__(self.reason)
 
 
+class CredentialsRefused(ServerRefused):
+    """The server refused the portal's own credentials (client secret, admin password,
+    integration code): nothing works until a person fixes the server's settings."""
+
+
 class BadServerResponse(ConferencingError):
     """The server answered something that is not what its protocol promises."""
 
@@ -60,20 +67,32 @@ class Unsupported(ConferencingError):
 
 
 class Capability(enum.StrEnum):
-    ACCOUNTS = "accounts"  # create/update/delete/query customer accounts
-    SCHEDULE = "schedule"  # schedule meetings on the server
-    STATUS = "status"  # report whether a meeting is live and who attends
+    """What a backend can do; the portal offers only what the customer's backend declares."""
+
+    ACCOUNTS = "accounts"  # create/update/delete/query customer accounts on the server
+    SCHEDULE = "schedule"  # schedule a meeting from the server side (no browser involved)
+    UPDATE = "update"  # change a scheduled meeting's topic, times or kind
+    CANCEL = "cancel"  # delete a scheduled meeting on the server
+    START_URL = "start_url"  # a link that starts the meeting as its host
+    JOIN_URL = "join_url"  # a link that joins the meeting
+    PERSONAL_JOIN_URL = "personal_join_url"  # a join link per registrant (name, email)
+    LIVE_STATUS = "live_status"  # whether a meeting is live now
+    ATTENDEE_COUNT = "attendee_count"  # how many attend a live meeting
     STOP = "stop"  # end a running meeting
-    REGISTRATION = "registration"  # server-side webinar registration
     COMMAND_FILE = "command_file"  # desktop launcher files
     WEB_VIEWER = "web_viewer"  # an embeddable viewer URL
+    CALLBACKS = "callbacks"  # the server calls the portal (sign-in, a host's meeting list)
 
 
-class MeetingType(enum.IntEnum):
-    """TurboMeeting's ``meeting_type`` numbers; other backends map onto them."""
+class MeetingKind(enum.IntEnum):
+    """What a meeting is, in the portal's terms; each backend maps these to its own values.
 
-    INTERACTIVE = 0
-    REMOTE_SUPPORT = 1
+    The numbers are what the portal stores and its API shows; they are not any
+    vendor's (a backend that has no such kind refuses it with ``Unsupported``).
+    """
+
+    MEETING = 0
+    SUPPORT = 1  # a remote-support session
     REMOTE_ACCESS = 2
     WEBINAR = 3
     VIDEO_CONFERENCE = 4
@@ -81,23 +100,23 @@ class MeetingType(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Account:
-    """A customer account as the server knows it."""
+    """A customer account as the server knows it (its licence: rooms, people per room)."""
 
     company_name: str
     email: str
-    number_of_meeting_room: int
-    number_of_participant: int
+    meeting_rooms: int
+    participants_per_room: int
     company_uid: str = ""
 
 
 @dataclass(frozen=True)
 class MeetingRequest:
-    """What the portal asks the server to schedule.
+    """What the portal asks the server to schedule, or to change when ``meeting_id`` is set.
 
     ``start``/``end`` are timezone-aware; both are ``None`` for a recurring meeting.
     """
 
-    meeting_type: MeetingType
+    kind: MeetingKind
     topic: str
     host_email: str
     start: dt.datetime | None = None
@@ -106,7 +125,18 @@ class MeetingRequest:
     password: str = ""
     call_number: str = ""
     attendee_access_code: str = ""
-    meeting_id: str = ""  # a meeting ID reserved beforehand (TurboMeeting remote_schedule)
+    meeting_id: str = ""  # the server's ID: reserved beforehand, or of a meeting to change
+    max_participants: int = 0  # 0: the server's default
+
+
+@dataclass(frozen=True)
+class Participant:
+    """Who a join link is for: a host or an attendee, named, with the portal's own ID."""
+
+    name: str = ""
+    email: str = ""
+    external_id: str = ""  # stable per person (a registration's or host's ID)
+    host: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,10 +164,16 @@ class MeetingStatus:
 
 
 class Backend(Protocol):
-    """The shape every backend class has; methods a backend cannot do raise Unsupported."""
+    """The shape every backend class has; a method outside its capabilities raises Unsupported.
+
+    ``schedule_meeting`` creates a meeting, or changes the one ``request.meeting_id``
+    names, and answers with the server's ID for it. ``reserve_meeting_id``
+    answers "" where the server gives the ID only when scheduling.
+    """
 
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
+    kinds: ClassVar[frozenset[MeetingKind]]  # the meeting kinds the server can hold
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""
@@ -148,8 +184,12 @@ class Backend(Protocol):
     def query_account(self, company_uid: str) -> Account: ...
     def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str: ...
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting: ...
+    def cancel_meeting(self, meeting_id: str) -> None: ...
+    def start_url(self, meeting_id: str, host: Participant) -> str: ...
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str: ...
     def meeting_status(self, meeting_id: str) -> MeetingStatus: ...
     def stop_meeting(self, meeting_id: str) -> None: ...
+    def close(self) -> None: ...
 
 
 B = TypeVar("B", bound=type)
@@ -168,20 +208,34 @@ def register(name: str) -> Callable[[B], B]:
     return decorate
 
 
-def backend_class(name: str) -> type:
-    """The backend class registered under ``name`` (imports the bundled ones first)."""
-    import conferencing.turbomeeting  # noqa: F401  (registers itself)
+#: The backends shipped with the portal, by name: the module that registers each.
+#: Imported on first use, so this module imports no vendor.
+BUNDLED = {
+    "turbomeeting": "conferencing.turbomeeting",
+    "trueconf": "conferencing.trueconf",
+    "openmeetings": "conferencing.openmeetings",
+    "webex": "conferencing.webex",
+}
 
+
+def backend_class(name: str) -> type:
+    """The backend class registered under ``name``; a bundled one is imported first."""
+    if name not in _registry and name in BUNDLED:
+        importlib.import_module(BUNDLED[name])
     try:
         return _registry[name]
     except KeyError:
-        known = ", ".join(sorted(_registry)) or "none"
+        known = ", ".join(sorted(set(_registry) | set(BUNDLED))) or "none"
         raise LookupError(f"no meeting-server backend named {name!r} (known: {known})") from None
 
 
 def backend_names() -> list[str]:
-    backend_class("turbomeeting")
-    return sorted(_registry)
+    """Every backend name that can be used: the bundled ones and any registered since."""
+    return sorted(set(_registry) | {name for name in BUNDLED if _importable(name)})
+
+
+def _importable(name: str) -> bool:
+    return importlib.util.find_spec(BUNDLED[name]) is not None
 
 
 def make_backend(name: str, **options: Any) -> Backend:

@@ -7,7 +7,7 @@ class MeetingForm(forms.Form):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
     meeting_type = forms.TypedChoiceField(
-        label="Type", choices=Meeting.Type.choices, coerce=int, initial=Meeting.Type.INTERACTIVE
+        label="Type", choices=Meeting.Type.choices, coerce=int, initial=Meeting.Type.MEETING
     )
     topic = forms.CharField(max_length=200)
     starts_at = forms.DateTimeField(

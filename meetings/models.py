@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from conferencing.base import MeetingType
+from conferencing.base import MeetingKind
 from portal import crypto
 from portal.accounts.models import Customer, Host, Synced
 
@@ -21,18 +21,21 @@ class Meeting(Synced):
     Type = models.IntegerChoices(
         "Type",
         [
-            ("INTERACTIVE", (MeetingType.INTERACTIVE.value, "Interactive meeting")),
-            ("REMOTE_SUPPORT", (MeetingType.REMOTE_SUPPORT.value, "Remote support")),
-            ("REMOTE_ACCESS", (MeetingType.REMOTE_ACCESS.value, "Remote access")),
-            ("WEBINAR", (MeetingType.WEBINAR.value, "Webinar")),
-            ("VIDEO_CONFERENCE", (MeetingType.VIDEO_CONFERENCE.value, "HD video conference")),
+            (kind.name, (kind.value, label))
+            for kind, label in [
+                (MeetingKind.MEETING, "Meeting"),
+                (MeetingKind.SUPPORT, "Support session"),
+                (MeetingKind.REMOTE_ACCESS, "Remote access"),
+                (MeetingKind.WEBINAR, "Webinar"),
+                (MeetingKind.VIDEO_CONFERENCE, "Video conference"),
+            ]
         ],
     )
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
     server_meeting_id = models.CharField(max_length=64, blank=True, db_index=True)
-    meeting_type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.INTERACTIVE)
+    meeting_type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.MEETING)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ends_at = models.DateTimeField(null=True, blank=True)

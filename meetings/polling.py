@@ -109,7 +109,7 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
     started = time.monotonic()
     now = now or timezone.now()
     server = servers.backend()
-    if Capability.STATUS not in server.capabilities:
+    if Capability.LIVE_STATUS not in server.capabilities:
         return PollReport(seconds=time.monotonic() - started)
     lock = PollLock()
     if not lock.acquire():

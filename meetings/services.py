@@ -9,7 +9,7 @@ import hmac
 from django.db import transaction
 from django.utils import timezone
 
-from conferencing.base import ConferencingError, MeetingRequest, MeetingType, ServerRefused
+from conferencing.base import ConferencingError, MeetingKind, MeetingRequest, ServerRefused
 from meetings.models import Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
@@ -19,7 +19,7 @@ def meeting_schedule(
     *,
     host: Host,
     topic: str,
-    meeting_type: int = Meeting.Type.INTERACTIVE,
+    meeting_type: int = Meeting.Type.MEETING,
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     is_recurring: bool = False,
@@ -78,7 +78,7 @@ def _push_meeting(meeting: Meeting) -> None:
         meeting.save(update_fields=["server_meeting_id"])
     scheduled = server.schedule_meeting(
         MeetingRequest(
-            meeting_type=MeetingType(meeting.meeting_type),
+            kind=MeetingKind(meeting.meeting_type),
             topic=meeting.topic,
             host_email=meeting.host.user.email,
             start=meeting.starts_at,

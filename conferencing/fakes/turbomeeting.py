@@ -350,8 +350,8 @@ class FakeTurboMeeting:
         return Account(
             company_name=self._param(params, "company_name"),
             email=self._param(params, "email"),
-            number_of_meeting_room=self._integer(params, "number_of_meeting_room"),
-            number_of_participant=self._integer(params, "number_of_participant"),
+            meeting_rooms=self._integer(params, "number_of_meeting_room"),
+            participants_per_room=self._integer(params, "number_of_participant"),
             company_uid=company_uid,
         )
 
@@ -388,8 +388,8 @@ class FakeTurboMeeting:
             "SUCCEEDED",  # the spec's spelling for this one call
             CompanyName=account.company_name,
             Email=account.email,
-            NumberOfMeetingRoom=str(account.number_of_meeting_room),
-            NumberOfParticipant=str(account.number_of_participant),
+            NumberOfMeetingRoom=str(account.meeting_rooms),
+            NumberOfParticipant=str(account.participants_per_room),
         )
 
     def _do_remote_schedule(self, params: dict[str, str]) -> tuple[int, str, bytes]:

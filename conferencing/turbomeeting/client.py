@@ -26,9 +26,11 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    MeetingKind,
     MeetingRequest,
     MeetingStatus,
     OutcomeUnknown,
+    Participant,
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
@@ -65,6 +67,15 @@ PATHS: dict[str, Endpoint] = {
     "goto_downloader": Endpoint("/as/wapi/goto_downloader"),
     "web_viewer": Endpoint("/as/wapi/web_viewer"),
     "ping": Endpoint("/", retry_safe=True),
+}
+
+#: TurboMeeting's ``meeting_type`` number for each kind of meeting (integration page).
+MEETING_TYPES: dict[MeetingKind, int] = {
+    MeetingKind.MEETING: 0,  # "interactive meeting"
+    MeetingKind.SUPPORT: 1,
+    MeetingKind.REMOTE_ACCESS: 2,
+    MeetingKind.WEBINAR: 3,
+    MeetingKind.VIDEO_CONFERENCE: 4,  # "HD video conference"
 }
 
 # Values never written to logs or error messages.
@@ -125,12 +136,19 @@ class TurboMeeting:
         {
             Capability.ACCOUNTS,
             Capability.SCHEDULE,
-            Capability.STATUS,
+            Capability.UPDATE,
+            Capability.START_URL,
+            Capability.JOIN_URL,
+            Capability.PERSONAL_JOIN_URL,
+            Capability.LIVE_STATUS,
+            Capability.ATTENDEE_COUNT,
             Capability.STOP,
             Capability.COMMAND_FILE,
             Capability.WEB_VIEWER,
+            Capability.CALLBACKS,
         }
     )
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset(MEETING_TYPES)
 
     def __init__(
         self,
@@ -197,8 +215,8 @@ class TurboMeeting:
         return Account(
             company_name=self._required(ret, "query_account", "CompanyName"),
             email=self._required(ret, "query_account", "Email"),
-            number_of_meeting_room=self._integer(ret, "query_account", "NumberOfMeetingRoom"),
-            number_of_participant=self._integer(ret, "query_account", "NumberOfParticipant"),
+            meeting_rooms=self._integer(ret, "query_account", "NumberOfMeetingRoom"),
+            participants_per_room=self._integer(ret, "query_account", "NumberOfParticipant"),
             company_uid=company_uid,
         )
 
@@ -225,7 +243,7 @@ class TurboMeeting:
             start_time = to_server_time(request.start, self._tz)
             end_time = to_server_time(request.end, self._tz)
         params = {
-            "meeting_type": str(int(request.meeting_type)),
+            "meeting_type": str(MEETING_TYPES[request.kind]),
             "email": request.host_email,
             "user_password": "",
             "password": request.password,
@@ -245,6 +263,24 @@ class TurboMeeting:
             topic=request.topic,
             start=request.start,
             join_url=ret.get("JoinMeetingURL"),
+        )
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        raise Unsupported(
+            "TurboMeeting has no call to delete a scheduled meeting: it stops listing it "
+            "when the portal's meeting list (/tm/meetings) no longer holds it"
+        )
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        from conferencing.turbomeeting import launch  # launch.py reads PATHS from here
+
+        return launch.start_url(self.base_url, email=host.email, meeting_id=meeting_id)
+
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str:
+        from conferencing.turbomeeting import launch
+
+        return launch.join_url(
+            self.base_url, name=who.name, meeting_id=meeting_id, password=password
         )
 
     def meeting_status(self, meeting_id: str) -> MeetingStatus:
@@ -295,8 +331,8 @@ class TurboMeeting:
         return self._partner(
             company_name=account.company_name,
             email=account.email,
-            number_of_meeting_room=str(int(account.number_of_meeting_room)),
-            number_of_participant=str(int(account.number_of_participant)),
+            number_of_meeting_room=str(int(account.meeting_rooms)),
+            number_of_participant=str(int(account.participants_per_room)),
         )
 
     def _call(self, name: str, params: dict[str, str]) -> TMReturn:

@@ -12,8 +12,8 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from conferencing.base import MeetingType
-from conferencing.turbomeeting.client import PATHS
+from conferencing.base import MeetingKind
+from conferencing.turbomeeting.client import MEETING_TYPES, PATHS
 from conferencing.turbomeeting.returns import xml_safe
 
 HOST = "host"
@@ -198,7 +198,7 @@ def command_file(
     attendee_name: str = "",
     email: str = "",
     user_password: str = "",
-    meeting_type: MeetingType | int = MeetingType.INTERACTIVE,
+    meeting_type: MeetingKind | int = MeetingKind.MEETING,
     start_meeting_now: bool = True,
     start_at_minimized: bool = False,
     timeout: int = -1,
@@ -229,7 +229,7 @@ def command_file(
         ("AttendeeName", attendee_name),
         ("Email", email),
         ("UserPassword", user_password),
-        ("MeetingType", str(int(meeting_type))),
+        ("MeetingType", str(MEETING_TYPES[MeetingKind(meeting_type)])),
         ("StartMeetingNow", "Y" if start_meeting_now else "N"),
         ("StartAtMinimized", "Y" if start_at_minimized else "N"),
         ("Caller", ""),  # the OEM ID: the integration page says to leave it empty

@@ -193,8 +193,8 @@ def _account(customer: Customer) -> Account:
     return Account(
         company_name=customer.name,
         email=customer.contact_email,
-        number_of_meeting_room=customer.number_of_meeting_rooms,
-        number_of_participant=customer.participants_per_room,
+        meeting_rooms=customer.number_of_meeting_rooms,
+        participants_per_room=customer.participants_per_room,
         company_uid=customer.company_uid,
     )
 

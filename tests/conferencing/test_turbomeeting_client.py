@@ -13,10 +13,11 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    MeetingType,
     OutcomeUnknown,
+    Participant,
     ServerRefused,
     ServerUnavailable,
     Unsupported,
@@ -34,15 +35,15 @@ T0 = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.UTC)
 ACME = Account(
     company_name="Acme & Sons",
     email="ops@acme.example",
-    number_of_meeting_room=3,
-    number_of_participant=25,
+    meeting_rooms=3,
+    participants_per_room=25,
 )
 MEETING_PASSWORD = "meeting-pw-7731"
 
 
 def one_off(**changes) -> MeetingRequest:
     values = {
-        "meeting_type": MeetingType.INTERACTIVE,
+        "kind": MeetingKind.MEETING,
         "topic": "Quarterly review </__MeetingTopic__><x>",
         "host_email": "host@acme.example",
         "start": T0 + dt.timedelta(hours=1),
@@ -65,15 +66,24 @@ def test_is_registered_with_its_capabilities():
     assert backend_class("turbomeeting") is TurboMeeting
     backend = make_backend("turbomeeting", base_url="http://tm.example", service_company_uid="p")
     assert isinstance(backend, TurboMeeting)
-    assert TurboMeeting.capabilities == {
-        Capability.ACCOUNTS,
-        Capability.SCHEDULE,
-        Capability.STATUS,
-        Capability.STOP,
-        Capability.COMMAND_FILE,
-        Capability.WEB_VIEWER,
-    }
+    # Everything but deleting a meeting: the server learns of a cancellation
+    # from the portal's meeting list instead.
+    assert TurboMeeting.capabilities == set(Capability) - {Capability.CANCEL}
+    assert TurboMeeting.kinds == set(MeetingKind)
+    with pytest.raises(Unsupported):
+        backend.cancel_meeting("123")
     backend.close()
+
+
+def test_start_and_join_urls_carry_no_password_unless_given():
+    tm = TurboMeeting("http://tm.example/", service_company_uid="p")
+    start = tm.start_url("42", Participant(email="host@acme.example", host=True))
+    assert start == (
+        "http://tm.example/as/wapi/goto_downloader?role=host&email=host%40acme.example"
+        "&meeting_id=42"
+    )
+    join = tm.join_url("42", Participant(name="Ada L"), password="pw")
+    assert "name=Ada+L" in join and "meeting_id=42" in join and "password=pw" in join
 
 
 def test_conferencing_never_imports_django():
@@ -108,10 +118,8 @@ def test_account_lifecycle(tm, fake):
     assert uid in fake.accounts
     assert tm.query_account(uid) == Account(**(ACME.__dict__ | {"company_uid": uid}))
 
-    tm.update_account(
-        Account(**(ACME.__dict__ | {"company_uid": uid, "number_of_meeting_room": 5}))
-    )
-    assert tm.query_account(uid).number_of_meeting_room == 5
+    tm.update_account(Account(**(ACME.__dict__ | {"company_uid": uid, "meeting_rooms": 5})))
+    assert tm.query_account(uid).meeting_rooms == 5
 
     tm.delete_account(uid)
     with pytest.raises(ServerRefused, match="unknown company_uid"):

@@ -186,7 +186,7 @@ def test_account_state_is_kept(server, fake, company):
     assert fake.accounts[company] == Account("Acme", "ops@acme.example", 2, 10, company)
     update = ACCOUNT | {"company_uid": company, "number_of_participant": "50"}
     assert wapi(server, "update_account", update).ok
-    assert fake.accounts[company].number_of_participant == 50
+    assert fake.accounts[company].participants_per_room == 50
 
 
 def test_records_requests_with_their_secrets(server, fake):

@@ -3,7 +3,7 @@ from urllib.parse import parse_qs, urlsplit
 import defusedxml.ElementTree as DET
 import pytest
 
-from conferencing.base import MeetingType
+from conferencing.base import MeetingKind
 from conferencing.turbomeeting.client import PATHS, Endpoint
 from conferencing.turbomeeting.launch import (
     COMMAND_FILE_ROOT,
@@ -199,7 +199,7 @@ def test_host_command_file():
             server_address="10.0.0.5",
             email="h@example.com",
             user_password="pw",
-            meeting_type=MeetingType.WEBINAR,
+            meeting_type=MeetingKind.WEBINAR,
             start_meeting_now=False,
             timeout=3600,
         )

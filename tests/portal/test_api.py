@@ -67,7 +67,7 @@ def test_customer_crud_keeps_the_server_in_step(api, fake_tm, django_capture_on_
     assert created["slug"] == "umbrella"
     customer = Customer.objects.get(pk=created["id"])
     assert customer.sync_state == SyncState.SYNCED
-    assert fake_tm.accounts[customer.company_uid].number_of_participant == 12
+    assert fake_tm.accounts[customer.company_uid].participants_per_room == 12
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api.patch(

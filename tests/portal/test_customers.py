@@ -37,7 +37,7 @@ def test_create_mirrors_the_account_on_the_server(fake_tm, django_capture_on_com
     assert customer.slug == "globex"
     account = fake_tm.accounts[customer.company_uid]
     assert (account.company_name, account.email) == ("Globex", "it@globex.example")
-    assert (account.number_of_meeting_room, account.number_of_participant) == (3, 40)
+    assert (account.meeting_rooms, account.participants_per_room) == (3, 40)
 
 
 def test_server_down_keeps_the_customer_and_syncs_once_it_is_back(
@@ -91,7 +91,7 @@ def test_update_is_mirrored(fake_tm, django_capture_on_commit_callbacks):
     customer.refresh_from_db()
     assert customer.sync_state == SyncState.SYNCED
     account = fake_tm.accounts[customer.company_uid]
-    assert (account.company_name, account.number_of_participant) == ("Globex Inc.", 99)
+    assert (account.company_name, account.participants_per_room) == ("Globex Inc.", 99)
 
 
 def test_invalid_data_is_refused_before_anything_is_saved(fake_tm):
@@ -136,8 +136,8 @@ def test_drift_shows_the_servers_view_beside_ours(fake_tm, django_capture_on_com
     fake_tm.accounts[customer.company_uid] = type(account)(
         company_name="Renamed on the server",
         email=account.email,
-        number_of_meeting_room=account.number_of_meeting_room,
-        number_of_participant=account.number_of_participant,
+        meeting_rooms=account.meeting_rooms,
+        participants_per_room=account.participants_per_room,
         company_uid=account.company_uid,
     )
     drift = services.customer_drift(customer=customer)
