@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -174,6 +174,11 @@ class Backend(Protocol):
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     kinds: ClassVar[frozenset[MeetingKind]]  # the meeting kinds the server can hold
+    #: Which of a server record's fields the constructor takes, and under which keyword:
+    #: of ``CREDENTIAL_FIELDS``, e.g. ``{"client_secret": "client_secret"}``. The
+    #: constructor also takes ``base_url`` and the keywords ``time_zone``,
+    #: ``read_timeout`` and ``pool_size``.
+    credentials: ClassVar[Mapping[str, str]]
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""
@@ -191,6 +196,16 @@ class Backend(Protocol):
     def stop_meeting(self, meeting_id: str) -> None: ...
     def close(self) -> None: ...
 
+
+#: What a server record may hold besides its URL; each backend says which it needs.
+CREDENTIAL_FIELDS = (
+    "client_id",
+    "client_secret",
+    "admin_user",
+    "admin_password",
+    "partner_id",
+    "integration_code",
+)
 
 B = TypeVar("B", bound=type)
 

@@ -149,6 +149,12 @@ class TurboMeeting:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(MEETING_TYPES)
+    credentials: ClassVar[Mapping[str, str]] = {
+        "partner_id": "service_company_uid",
+        "integration_code": "integration_code",
+        "admin_user": "admin_email",
+        "admin_password": "admin_password",
+    }
 
     def __init__(
         self,
