@@ -11,8 +11,12 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subs
 run: $(STAMP)
 	$(BIN)/python -m portal.devrun
 
+# Test-only keys; a deployment sets its own (README, "Settings").
+TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
+	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-dGVzdC1vbmx5LXNlY3JldC1rZXktbm90LWZvci11c2U=}
+
 test: $(STAMP)
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
+	$(TEST_ENV) \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
@@ -21,7 +25,7 @@ lint: $(STAMP)
 
 # The fault scenarios (also part of `make test`), written up in docs/RELIABILITY.md.
 reliability: $(STAMP)
-	SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
+	$(TEST_ENV) \
 		$(BIN)/python -m pytest tests/reliability --reliability-report docs/RELIABILITY.md
 
 bench: $(STAMP)

@@ -1,7 +1,7 @@
 """One status-poll round over 1,000 open meetings, against a fake server at 100 ms a call.
 
 Asked one by one that is N × latency = 100 s, longer than the beat interval;
-fanned out over TM_POLL_CONCURRENCY connections the floor is N × latency ÷
+fanned out over POLL_CONCURRENCY connections the floor is N × latency ÷
 concurrency. The ratio to that floor is what the fan-out and the bulk writes
 cost on top, so it shows regressions that a bare time would hide.
 """
@@ -64,7 +64,7 @@ def run() -> None:
             ),
         ):
             report = poll_round()
-        concurrency = settings.TM_POLL_CONCURRENCY
+        concurrency = settings.POLL_CONCURRENCY
 
     floor = MEETINGS * LATENCY / concurrency
     print(f"meetings     {report.polled}")

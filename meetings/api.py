@@ -39,7 +39,7 @@ class MeetingViewSet(
             return Meeting.objects.none()
         return (
             Meeting.objects.filter(host=self.request.host)
-            .select_related("host__user", "customer")
+            .select_related("host__user", "customer__server")
             .order_by("starts_at", "pk")
         )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import zoneinfo
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,12 +18,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from conferencing.base import ConferencingError
-from conferencing.turbomeeting import launch as tm_launch
+from conferencing.base import ConferencingError, Participant
 from meetings import launch, selectors, services
 from meetings.forms import JoinForm, MeetingForm
 from meetings.models import Meeting
-from portal import sync
+from portal import servers, sync
 from portal.accounts.models import Host, SyncState
 
 
@@ -34,7 +32,7 @@ def host_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        host = Host.objects.select_related("customer", "user").filter(user=request.user).first()
+        host = Host.objects.select_related("customer__server", "user").filter(user=request.user).first()
         if host is None or host.is_deleted:
             return render(request, "dashboard/not_a_host.html", status=403)
         request.host = host
@@ -46,7 +44,7 @@ def host_required(view):
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
     return get_object_or_404(
-        Meeting.objects.select_related("host__user", "customer"), pk=pk, host=request.host
+        Meeting.objects.select_related("host__user", "customer__server"), pk=pk, host=request.host
     )
 
 
@@ -139,6 +137,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "join_url": launch.join_url(meeting) if on_server else "",
             "start_url": launch.start_url(meeting) if on_server else "",
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
+            "capabilities": servers.capabilities(meeting.customer),
             "chart": selectors.attendance_chart(meeting),
         },
     )
@@ -198,14 +197,16 @@ def join(request: HttpRequest) -> HttpResponse:
     """
     form = JoinForm(request.POST or None)
     if form.is_valid():
-        return redirect(
-            tm_launch.join_url(
-                settings.TM_SERVER_URL,
-                name=form.cleaned_data["name"],
-                meeting_id=form.cleaned_data["meeting_id"].replace(" ", "").strip(),
+        try:
+            url = servers.backend(request.host.customer).join_url(
+                form.cleaned_data["meeting_id"].replace(" ", "").strip(),
+                Participant(name=form.cleaned_data["name"]),
                 password=form.cleaned_data["password"],
             )
-        )
+        except ConferencingError as exc:
+            form.add_error(None, sync.describe(exc))
+        else:
+            return redirect(url)
     return render(
         request,
         "dashboard/home.html",

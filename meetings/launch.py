@@ -3,71 +3,64 @@
 from __future__ import annotations
 
 import zoneinfo
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.http import Http404, HttpResponse
 from django.utils import formats
 
-from conferencing.turbomeeting import launch
+from conferencing.base import Capability, MeetingKind, Participant
 from meetings.models import Meeting
+from portal import servers
 
 
-def server_address() -> tuple[str, int]:
-    """Host name and the command file's port (80, 443 or 8889) of the meeting server."""
-    url = urlsplit(settings.TM_SERVER_URL)
-    port = url.port or (443 if url.scheme == "https" else 80)
-    if port not in launch.COMMAND_FILE_PORTS:
-        port = 443 if url.scheme == "https" else 80
-    return url.hostname or "", port
+def can(meeting: Meeting, capability: Capability) -> bool:
+    """Whether the meeting's server offers this (pages show only what works)."""
+    return capability in servers.capabilities(meeting.customer)
 
 
 def join_url(meeting: Meeting, *, name: str = "", with_password: bool = True) -> str:
-    """The attendees' link; calendars get it without the password (they are shared widely)."""
-    return launch.join_url(
-        settings.TM_SERVER_URL,
-        name=name,
-        meeting_id=meeting.server_meeting_id,
+    """The attendees' link; calendars get it without the password (they are shared widely).
+
+    Empty where the server gives no join link.
+    """
+    if not can(meeting, Capability.JOIN_URL):
+        return ""
+    return servers.backend(meeting.customer).join_url(
+        meeting.server_meeting_id,
+        Participant(name=name),
         password=meeting.password if with_password else "",
     )
 
 
 def start_url(meeting: Meeting) -> str:
-    return launch.start_url(
-        settings.TM_SERVER_URL, email=meeting.host.user.email, meeting_id=meeting.server_meeting_id
+    if not can(meeting, Capability.START_URL):
+        return ""
+    host = Participant(
+        name=meeting.host.user.get_full_name(),
+        email=meeting.host.user.email,
+        external_id=f"host-{meeting.host_id}",
+        host=True,
     )
+    return servers.backend(meeting.customer).start_url(meeting.server_meeting_id, host)
 
 
 def web_viewer_url(meeting: Meeting, *, name: str = "") -> str:
-    return launch.web_viewer_url(
-        settings.TM_SERVER_URL,
-        meeting_id=meeting.server_meeting_id,
-        name=name,
-        password=meeting.password,
+    if not can(meeting, Capability.WEB_VIEWER):
+        return ""
+    return servers.web_viewer_url(
+        meeting.customer, meeting.server_meeting_id, Participant(name=name), meeting.password
     )
 
 
 def command_file(meeting: Meeting, *, role: str, name: str = "") -> bytes:
     """The desktop launcher file: Host for the meeting's host, Join for anyone else."""
-    address, port = server_address()
-    if role == "host":
-        return launch.command_file(
-            action="Host",
-            server_address=address,
-            server_port=port,
-            email=meeting.host.user.email,
-            meeting_type=meeting.meeting_type,
-            start_meeting_now=True,
-            start_at_minimized=False,
-        )
-    return launch.command_file(
-        action="Join",
-        server_address=address,
-        server_port=port,
+    host = role == "host"
+    return servers.command_file(
+        meeting.customer,
+        host=host,
         meeting_id=meeting.server_meeting_id,
-        meeting_password=meeting.password,
-        attendee_name=name or "Guest",
-        start_at_minimized=False,
+        kind=MeetingKind(meeting.meeting_type),
+        who=Participant(email=meeting.host.user.email, host=True) if host else Participant(name),
+        password="" if host else meeting.password,
     )
 
 
@@ -78,6 +71,8 @@ def command_file_response(meeting: Meeting, *, role: str, name: str = "") -> Htt
     """
     if meeting.cancelled_at is not None:
         raise Http404("The meeting was cancelled.")
+    if not can(meeting, Capability.COMMAND_FILE):
+        raise Http404("This meeting server has no desktop command files.")
     response = HttpResponse(
         command_file(meeting, role=role, name=name), content_type="application/xml"
     )

@@ -36,7 +36,7 @@ from conferencing.base import (
 from meetings.feeds import feeds_changed
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import servers
-from portal.accounts.models import SyncState
+from portal.accounts.models import Customer, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -105,19 +105,22 @@ class PollLock:
 
 
 def poll_round(*, now: dt.datetime | None = None) -> PollReport:
-    """One round; never raises for server trouble, so beat keeps its schedule."""
+    """One round; never raises for server trouble, so beat keeps its schedule.
+
+    Each customer's meetings are asked of that customer's server, all servers
+    at once over one thread pool, each with its own circuit breaker: a server
+    that is down costs its own meetings an answer, not the others' time.
+    Meetings on a server that cannot report live status are not asked.
+    """
     started = time.monotonic()
     now = now or timezone.now()
-    server = servers.backend()
-    if Capability.LIVE_STATUS not in server.capabilities:
-        return PollReport(seconds=time.monotonic() - started)
     lock = PollLock()
     if not lock.acquire():
         log.info("status poll: the previous round is still running; skipped")
         return PollReport(skipped_locked=True, seconds=time.monotonic() - started)
     try:
-        meetings = list(_due(now))
-        answers, errors = _ask(server, meetings)
+        meetings = [m for m in _due(now) if m.server_backend is not None]
+        answers, errors = _ask(meetings)
         live, ended = _store(meetings, answers, now)
     finally:
         lock.release()
@@ -144,31 +147,42 @@ def _pollable() -> models.QuerySet[Meeting]:
     )
 
 
-def _due(now: dt.datetime) -> models.QuerySet[Meeting]:
-    before = dt.timedelta(minutes=settings.TM_POLL_WINDOW_BEFORE_MINUTES)
-    after = dt.timedelta(minutes=settings.TM_POLL_WINDOW_AFTER_MINUTES)
+def _due(now: dt.datetime) -> list[Meeting]:
+    """The meetings to ask about, each with ``server_backend``: its server's, if it reports
+    live status, else None. Two queries, however many meetings and servers."""
+    before = dt.timedelta(minutes=settings.POLL_WINDOW_BEFORE_MINUTES)
+    after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
     window_open = models.Q(starts_at__lte=now + before, ends_at__gte=now - after)
-    return (
+    meetings = list(
         _pollable()
         .filter(models.Q(is_recurring=True) | window_open | models.Q(live_state=LiveState.LIVE))
         .only("customer_id", "server_meeting_id", "is_recurring", *LIVE_FIELDS)
     )
+    customers = Customer.objects.select_related("server").in_bulk({m.customer_id for m in meetings})
+    backends: dict[int | None, Backend | None] = {}
+    for meeting in meetings:
+        customer = customers[meeting.customer_id]
+        if customer.server_id not in backends:
+            backend = servers.backend(customer)
+            live = Capability.LIVE_STATUS in backend.capabilities
+            backends[customer.server_id] = backend if live else None
+        meeting.server_backend = backends[customer.server_id]
+    return meetings
 
 
-def _ask(
-    server: Backend, meetings: list[Meeting]
-) -> tuple[dict[int, MeetingStatus], list[ConferencingError]]:
+def _ask(meetings: list[Meeting]) -> tuple[dict[int, MeetingStatus], list[ConferencingError]]:
     """Statuses by meeting pk, and the errors of those that got none."""
     answers: dict[int, MeetingStatus] = {}
     errors: list[ConferencingError] = []
-    breaker = _Breaker()
+    breakers: dict[int, _Breaker] = {}  # one per server: id() of its backend
     with ThreadPoolExecutor(
-        max_workers=settings.TM_POLL_CONCURRENCY, thread_name_prefix="meetings-poll"
+        max_workers=settings.POLL_CONCURRENCY, thread_name_prefix="meetings-poll"
     ) as pool:
-        futures = [
-            (m.pk, pool.submit(breaker.call, server.meeting_status, m.server_meeting_id))
-            for m in meetings
-        ]
+        futures = []
+        for m in meetings:
+            breaker = breakers.setdefault(id(m.server_backend), _Breaker())
+            ask = m.server_backend.meeting_status
+            futures.append((m.pk, pool.submit(breaker.call, ask, m.server_meeting_id)))
         for pk, future in futures:
             try:
                 status = future.result()
@@ -218,7 +232,7 @@ def _store(
         )
         for m in answered
     ]
-    after = dt.timedelta(minutes=settings.TM_POLL_WINDOW_AFTER_MINUTES)
+    after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
     with transaction.atomic():
         _save_live_fields(answered)
         MeetingSample.objects.bulk_create(samples)
@@ -259,7 +273,7 @@ def _apply(meeting: Meeting, status: MeetingStatus, now: dt.datetime) -> bool:
     """Move ``meeting`` on by one answer; True if that ended it.
 
     One inactive answer is not enough: people drop out and rejoin, so a live
-    meeting ends only after TM_POLL_ENDED_AFTER inactive answers in a row. A
+    meeting ends only after POLL_ENDED_AFTER inactive answers in a row. A
     recurring meeting is a room that opens again, so it goes back to scheduled
     (still polled) instead of ended (never polled again).
     """
@@ -273,7 +287,7 @@ def _apply(meeting: Meeting, status: MeetingStatus, now: dt.datetime) -> bool:
     if meeting.live_state != LiveState.LIVE:
         return False
     meeting.inactive_polls += 1
-    if meeting.inactive_polls < settings.TM_POLL_ENDED_AFTER:
+    if meeting.inactive_polls < settings.POLL_ENDED_AFTER:
         return False
     meeting.live_state = LiveState.SCHEDULED if meeting.is_recurring else LiveState.ENDED
     meeting.attendees = 0

@@ -32,6 +32,7 @@ def scheduled_meetings(host: Host, *, now: dt.datetime | None = None) -> QuerySe
         Meeting.objects.filter(host=host, cancelled_at__isnull=True)
         .exclude(server_meeting_id="")
         .filter(Q(is_recurring=True) | Q(ends_at__gt=now))
+        .select_related("customer__server")
         .order_by("starts_at", "pk")
     )
 
@@ -40,7 +41,7 @@ def dashboard_meetings(host: Host) -> QuerySet[Meeting]:
     """The host's meetings, newest schedule last; one query however many there are."""
     return (
         Meeting.objects.filter(host=host, cancelled_at__isnull=True)
-        .select_related("customer")
+        .select_related("customer__server")
         .order_by("-is_recurring", "starts_at", "pk")
     )
 

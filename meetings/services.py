@@ -9,7 +9,14 @@ import hmac
 from django.db import transaction
 from django.utils import timezone
 
-from conferencing.base import ConferencingError, MeetingKind, MeetingRequest, ServerRefused
+from conferencing.base import (
+    Capability,
+    ConferencingError,
+    MeetingKind,
+    MeetingRequest,
+    ServerRefused,
+    Unsupported,
+)
 from meetings.models import Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
@@ -69,13 +76,28 @@ def meeting_push(*, meeting_id: int) -> Meeting | None:
 
 
 def _push_meeting(meeting: Meeting) -> None:
-    """remote_schedule reserves the meeting ID (once), schedule_meeting sets the details."""
-    server = servers.backend()
+    """Schedule the meeting on the customer's server, or send its changes there.
+
+    A server that hands out meeting IDs beforehand (TurboMeeting's
+    remote_schedule) gets asked for one first, once; the others give the ID
+    when scheduling. A meeting already on the server is changed under its ID.
+    """
+    server = servers.backend(meeting.customer)
+    if meeting.cancelled_at is not None:
+        if meeting.server_meeting_id and Capability.CANCEL in server.capabilities:
+            server.cancel_meeting(meeting.server_meeting_id)
+        return
+    if Capability.SCHEDULE not in server.capabilities:
+        raise Unsupported("this meeting server cannot schedule meetings from the portal")
+    if meeting.server_meeting_id and Capability.UPDATE not in server.capabilities:
+        return  # nothing more the server can take; it keeps what it was first given
     if not meeting.server_meeting_id:
-        meeting.server_meeting_id = server.reserve_meeting_id(
+        reserved = server.reserve_meeting_id(
             company_uid=meeting.customer.company_uid, user_id=str(meeting.host_id)
         )
-        meeting.save(update_fields=["server_meeting_id"])
+        if reserved:
+            meeting.server_meeting_id = reserved
+            meeting.save(update_fields=["server_meeting_id"])
     scheduled = server.schedule_meeting(
         MeetingRequest(
             kind=MeetingKind(meeting.meeting_type),
@@ -140,15 +162,23 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
 
 
 def meeting_cancel(*, meeting: Meeting) -> Meeting:
-    """Cancel locally; the server stops listing it.
+    """Cancel locally, then on the server where it can delete a meeting.
 
     TurboMeeting has no call to delete a scheduled meeting: in this
     integration the partner owns the schedule, and the server learns of the
     cancellation through the host's scheduled-meeting list (/tm/meetings).
     """
-    if meeting.cancelled_at is None:
-        meeting.cancelled_at = timezone.now()
+    if meeting.cancelled_at is not None:
+        return meeting
+    meeting.cancelled_at = timezone.now()
+    if not (
+        meeting.server_meeting_id and Capability.CANCEL in servers.capabilities(meeting.customer)
+    ):
         meeting.save(update_fields=["cancelled_at", "updated_at"])
+        return meeting
+    with transaction.atomic():
+        sync.save_change(meeting, ["cancelled_at"])
+        _queue_push(meeting)
     return meeting
 
 
@@ -156,7 +186,7 @@ def meeting_stop(*, meeting: Meeting) -> None:
     """End a running meeting on the server; raises the server's error for the page to show."""
     if not meeting.server_meeting_id:
         raise ServerRefused("The meeting is not on the server yet.")
-    servers.backend().stop_meeting(meeting.server_meeting_id)
+    servers.backend(meeting.customer).stop_meeting(meeting.server_meeting_id)
 
 
 def samples_prune(*, older_than: dt.timedelta) -> int:
@@ -185,7 +215,7 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
     if not meeting.server_meeting_id:
         return MeetingDrift({}, "The meeting is not on the meeting server yet.")
     try:
-        theirs = servers.backend().meeting_status(meeting.server_meeting_id)
+        theirs = servers.backend(meeting.customer).meeting_status(meeting.server_meeting_id)
     except ConferencingError as exc:
         return MeetingDrift({}, sync.describe(exc))
 

@@ -27,4 +27,4 @@ def meetings_poll() -> None:
 def samples_prune() -> int:
     from django.conf import settings
 
-    return services.samples_prune(older_than=dt.timedelta(days=settings.TM_SAMPLE_RETENTION_DAYS))
+    return services.samples_prune(older_than=dt.timedelta(days=settings.SAMPLE_RETENTION_DAYS))

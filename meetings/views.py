@@ -7,13 +7,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
-from conferencing.turbomeeting.times import to_server_time
 from meetings import selectors, services
 from meetings.feeds import listed_meeting
 from meetings.forms import PublicJoinForm
 from meetings.launch import join_url
 from portal.callbacks import CallbackRefused, check_caller, xml_response
 from portal.net import client_ip
+from portal.servers import to_server_time
 
 
 @csrf_exempt

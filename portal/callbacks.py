@@ -9,8 +9,8 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from conferencing.turbomeeting.returns import build_return
 from portal.net import client_ip, in_networks
+from portal.servers import build_return
 
 log = logging.getLogger("portal.callbacks")
 

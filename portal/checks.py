@@ -2,6 +2,7 @@
 
 import ipaddress
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
@@ -55,6 +56,31 @@ def callback_passwords_encrypted(app_configs, **kwargs) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def server_secrets_key(app_configs, **kwargs) -> list[Error]:
+    """Meeting-server credentials are stored encrypted with keys of their own."""
+    for key in settings.CONFERENCING_SECRET_KEYS:
+        try:
+            Fernet(key)
+        except ValueError:
+            return [
+                Error(
+                    "CONFERENCING_SECRET_KEYS holds a value that is not a Fernet key.",
+                    hint="Each key is 32 url-safe base64-encoded bytes: Fernet.generate_key().",
+                    id="portal.E005",
+                )
+            ]
+    if settings.CONFERENCING_SECRET_KEYS:
+        return []
+    return [
+        Error(
+            "CONFERENCING_SECRET_KEYS is empty: no meeting-server credentials can be stored.",
+            hint="Set it to one or more Fernet keys, newest first (README, 'Settings').",
+            id="portal.E004",
+        )
+    ]
 
 
 @register(Tags.security)

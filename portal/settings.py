@@ -245,6 +245,40 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
+# --- meeting servers, whatever their vendor ------------------------------------
+#
+# The default server (customers with none of their own) is the TurboMeeting
+# server of the TM_* settings below; others are configured in the admin, their
+# credentials encrypted with CONFERENCING_SECRET_KEYS (Fernet keys, newest
+# first; not derived from SECRET_KEY, so either can rotate on its own).
+CONFERENCING_SECRET_KEYS = env.list("CONFERENCING_SECRET_KEYS", default=[])
+if not CONFERENCING_SECRET_KEYS and DEBUG:
+    CONFERENCING_SECRET_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMDA="]  # development only
+
+
+def _renamed(name: str, old: str, default, cast=float):
+    """A vendor-neutral setting, still read under its old TM_ name."""
+    value = env(name, default=None) or env(old, default=None)
+    return default if value is None else cast(value)
+
+
+# Seconds to wait for a meeting server to answer one call (connecting: a few seconds).
+SERVER_READ_TIMEOUT = _renamed("SERVER_READ_TIMEOUT", "TM_READ_TIMEOUT", 10.0)
+# Active-meeting polling: how often, how many status calls at once, the window
+# around a meeting's scheduled time in which it is polled, and how many
+# inactive polls in a row confirm that a meeting that was live has ended.
+POLL_INTERVAL_SECONDS = _renamed("POLL_INTERVAL_SECONDS", "TM_POLL_INTERVAL_SECONDS", 30.0)
+POLL_CONCURRENCY = _renamed("POLL_CONCURRENCY", "TM_POLL_CONCURRENCY", 32, int)
+POLL_WINDOW_BEFORE_MINUTES = _renamed(
+    "POLL_WINDOW_BEFORE_MINUTES", "TM_POLL_WINDOW_BEFORE_MINUTES", 15, int
+)
+POLL_WINDOW_AFTER_MINUTES = _renamed(
+    "POLL_WINDOW_AFTER_MINUTES", "TM_POLL_WINDOW_AFTER_MINUTES", 120, int
+)
+POLL_ENDED_AFTER = _renamed("POLL_ENDED_AFTER", "TM_POLL_ENDED_AFTER", 2, int)
+# Status samples (the attendance charts' history) older than this are deleted.
+SAMPLE_RETENTION_DAYS = _renamed("SAMPLE_RETENTION_DAYS", "TM_SAMPLE_RETENTION_DAYS", 90, int)
+
 # --- Celery ------------------------------------------------------------------
 
 if REDIS_URL:
@@ -284,7 +318,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "poll-meeting-status": {
         "task": "meetings.tasks.meetings_poll",
-        "schedule": env.float("TM_POLL_INTERVAL_SECONDS", default=30.0),
+        "schedule": POLL_INTERVAL_SECONDS,
     },
 }
 
@@ -321,17 +355,14 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# --- the meeting server ------------------------------------------------------
+# --- the default meeting server: TurboMeeting ---------------------------------
 
-TM_BACKEND = env("TM_BACKEND", default="turbomeeting")
 TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
 TM_SERVICE_COMPANY_UID = env("TM_SERVICE_COMPANY_UID", default="demo-partner")
 TM_INTEGRATION_CODE = env("TM_INTEGRATION_CODE", default="demo-integration")
 TM_ADMIN_EMAIL = env("TM_ADMIN_EMAIL", default="admin@example.com")
 TM_ADMIN_PASSWORD = env("TM_ADMIN_PASSWORD", default="admin-password")
 TM_SERVER_TIME_ZONE = env("TM_SERVER_TIME_ZONE", default="UTC")
-# Seconds to wait for the meeting server to answer one call (connecting: a few seconds).
-TM_READ_TIMEOUT = env.float("TM_READ_TIMEOUT", default=10.0)
 TM_CALLBACK_ALLOWED_IPS = env.list("TM_CALLBACK_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed
 # when telling who a caller is (callback allow-list, rate limits). Empty: the
@@ -344,15 +375,6 @@ TM_PASSWORD_KEY = env("TM_PASSWORD_KEY", default="")
 TM_PASSWORD_TOKEN_MAX_AGE = env.int("TM_PASSWORD_TOKEN_MAX_AGE", default=300)
 # How long a QueryScheduledMeetingURL handed out at sign-in stays valid (spec: >= 20 min).
 TM_QUERY_URL_TTL_MINUTES = env.int("TM_QUERY_URL_TTL_MINUTES", default=30)
-# Active-meeting polling: how many status calls at once, the window around a
-# meeting's scheduled time in which it is polled, and how many inactive polls
-# in a row confirm that a meeting that was live has ended.
-TM_POLL_CONCURRENCY = env.int("TM_POLL_CONCURRENCY", default=32)
-TM_POLL_WINDOW_BEFORE_MINUTES = env.int("TM_POLL_WINDOW_BEFORE_MINUTES", default=15)
-TM_POLL_WINDOW_AFTER_MINUTES = env.int("TM_POLL_WINDOW_AFTER_MINUTES", default=120)
-TM_POLL_ENDED_AFTER = env.int("TM_POLL_ENDED_AFTER", default=2)
-# Status samples (the attendance charts' history) older than this are deleted.
-TM_SAMPLE_RETENTION_DAYS = env.int("TM_SAMPLE_RETENTION_DAYS", default=90)
 # The base URL the meeting server uses to reach the portal (for the query URL).
 PORTAL_URL = env("PORTAL_URL", default="")
 # The portal's public address, for links in mail and calendars (workers send

@@ -43,7 +43,7 @@ def fake_tm(settings):
         settings.TM_INTEGRATION_CODE = INTEGRATION_CODE
         settings.TM_ADMIN_EMAIL = "sysadmin@example.com"
         settings.TM_ADMIN_PASSWORD = "sysadmin-secret"
-        settings.TM_READ_TIMEOUT = 0.5
+        settings.SERVER_READ_TIMEOUT = 0.5
         fake.url = server.url
         yield fake
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from conferencing.base import MeetingKind
 from conferencing.turbomeeting.client import MEETING_TYPES, PATHS
-from conferencing.turbomeeting.returns import xml_safe
+from conferencing.xmltext import xml_safe
 
 HOST = "host"
 ATTENDEE = "attendee"
@@ -186,6 +186,15 @@ def android_intent_url(
     if not re.fullmatch(r"[A-Za-z0-9_.]+", package):
         raise ValueError(f"not an Android package name: {package!r}")
     return f"intent://?{query}#Intent;scheme={_checked_scheme(scheme)};package={package};end"
+
+
+def command_file_address(server_url: str) -> tuple[str, int]:
+    """The host name and the command file's port (80, 443 or 8889) of a server URL."""
+    url = urlsplit(server_url)
+    port = url.port or (443 if url.scheme == "https" else 80)
+    if port not in COMMAND_FILE_PORTS:
+        port = 443 if url.scheme == "https" else 80
+    return url.hostname or "", port
 
 
 def command_file(

@@ -18,6 +18,7 @@ import defusedxml.ElementTree as DET
 from defusedxml import DefusedXmlException
 
 from conferencing.base import BadServerResponse
+from conferencing.xmltext import xml_safe
 
 SUCCEED = "SUCCEED"
 FAILED = "FAILED"
@@ -31,7 +32,6 @@ MEETING = "Meeting"
 # XML 1.0 whitespace only: a non-breaking space in a topic is content, not layout.
 _XML_SPACE = " \t\r\n"
 # Characters XML 1.0 cannot carry at all (control characters, lone surrogates, U+FFFE/F).
-_ILLEGAL_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.-]*\Z")
 
 
@@ -66,11 +66,6 @@ class TMReturn:
 def normalise_status(raw: str) -> str:
     status = raw.strip(_XML_SPACE).upper()
     return SUCCEED if status in _SUCCESS_SPELLINGS else status
-
-
-def xml_safe(text: str) -> str:
-    """Drop what XML 1.0 cannot represent, so user input never makes building crash."""
-    return _ILLEGAL_XML.sub("", str(text)).replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _unwrap(tag: str) -> str:

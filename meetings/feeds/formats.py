@@ -22,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from icalendar import Calendar, Event
 
-from conferencing.turbomeeting.returns import xml_safe
+from conferencing.xmltext import xml_safe
 from meetings.feeds.selection import Publisher
 from meetings.launch import join_url
 from meetings.models import Meeting

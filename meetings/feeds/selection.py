@@ -49,7 +49,9 @@ def _listed(now: dt.datetime) -> Q:
 
 def listed_meetings(customer_id: int, now: dt.datetime) -> list[Meeting]:
     return list(
-        Meeting.objects.filter(_listed(now), customer_id=customer_id).order_by(
+        Meeting.objects.filter(_listed(now), customer_id=customer_id)
+        .select_related("customer__server")  # its links come from the customer's server
+        .order_by(
             F("starts_at").asc(nulls_last=True), "pk"
         )
     )
@@ -64,7 +66,7 @@ def listed_meeting(slug: str, meeting_id: int) -> Meeting | None:
             customer__deleted_at__isnull=True,
             pk=meeting_id,
         )
-        .select_related("customer")
+        .select_related("customer__server")
         .first()
     )
 

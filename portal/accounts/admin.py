@@ -1,13 +1,14 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from portal.accounts import services
-from portal.accounts.models import Customer, Host, SyncState
+from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
 
 
 @admin.register(Customer)
@@ -27,7 +28,10 @@ class CustomerAdmin(admin.ModelAdmin):
         "attention",
     ]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "contact_email", "time_zone", "embed_origins"]}),
+        (
+            None,
+            {"fields": ["name", "slug", "contact_email", "time_zone", "embed_origins", "server"]},
+        ),
         ("Licence", {"fields": ["number_of_meeting_rooms", "participants_per_room"]}),
         (
             "Meeting server",
@@ -164,3 +168,97 @@ class HostAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for host in queryset:
             services.host_delete(host=host)
+
+
+class ConferencingServerForm(forms.ModelForm):
+    """The secrets are write-only: shown empty, and an empty field keeps the stored value."""
+
+    base_url = forms.URLField(label="base URL", max_length=300, assume_scheme="https")
+    client_secret = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Leave empty to keep it."
+    )
+    admin_password = forms.CharField(
+        label="administrator password",
+        required=False,
+        widget=forms.PasswordInput,
+        help_text="Leave empty to keep it.",
+    )
+    integration_code = forms.CharField(
+        required=False, widget=forms.PasswordInput, help_text="Leave empty to keep it."
+    )
+
+    class Meta:
+        model = ConferencingServer
+        fields = ["name", "kind", "base_url", "time_zone", "client_id", "admin_user", "partner_id"]
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind:
+            probe = ConferencingServer(kind=kind)
+            stored = self.instance.secrets if self.instance.pk else {}
+            missing = [
+                name
+                for name in probe.needed_fields()
+                if not (cleaned.get(name) or stored.get(name))
+            ]
+            for name in missing:
+                self.add_error(name, f"A {kind} server needs this.")
+        return cleaned
+
+
+@admin.register(ConferencingServer)
+class ConferencingServerAdmin(admin.ModelAdmin):
+    form = ConferencingServerForm
+    list_display = ["name", "kind", "base_url", "customer_count"]
+    list_filter = ["kind"]
+    search_fields = ["name", "base_url"]
+    readonly_fields = ["stored_secrets", "needs", "created_at", "updated_at"]
+    actions = ["test_connection"]
+
+    def save_model(self, request, obj, form, change):
+        secrets = {name: form.cleaned_data.get(name, "") for name in obj.SECRET_FIELDS}
+        services.server_save(server=obj, **secrets)
+
+    def get_fieldsets(self, request, obj=None):
+        return [
+            (None, {"fields": ["name", "kind", "base_url", "time_zone", "needs"]}),
+            (
+                "Credentials",
+                {
+                    "fields": [
+                        "client_id",
+                        "client_secret",
+                        "admin_user",
+                        "admin_password",
+                        "partner_id",
+                        "integration_code",
+                        "stored_secrets",
+                    ]
+                },
+            ),
+        ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(customer_total=Count("customers"))
+
+    @admin.display(description="customers", ordering="customer_total")
+    def customer_count(self, obj):
+        return obj.customer_total
+
+    @admin.display(description="what this backend needs")
+    def needs(self, obj):
+        fields = obj.needed_fields() if obj and obj.pk else []
+        return ", ".join(fields) or "-"
+
+    @admin.display(description="secrets stored")
+    def stored_secrets(self, obj):
+        names = sorted(obj.secrets) if obj and obj.pk else []
+        return ", ".join(names) or "none"  # their names only, never their values
+
+    @admin.action(description="Test the connection")
+    def test_connection(self, request, queryset):
+        for server in queryset:
+            result = services.server_test_connection(server=server)
+            level = messages.SUCCESS if result.ok else messages.ERROR
+            self.message_user(request, f"{server.name}: {result.detail}", level)

@@ -9,8 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.accounts import services
-from portal.accounts.models import Customer, Host
+from portal.accounts.models import ConferencingServer, Customer, Host
 from portal.accounts.serializers import (
+    ConferencingServerSerializer,
+    ConnectionTestSerializer,
     CustomerSerializer,
     DriftSerializer,
     HostSerializer,
@@ -108,3 +110,21 @@ class HostViewSet(
 
     def perform_destroy(self, instance):
         services.host_delete(host=instance)
+
+
+class ConferencingServerViewSet(viewsets.ModelViewSet):
+    """Meeting servers, for staff with the model's permissions; secrets are write-only."""
+
+    serializer_class = ConferencingServerSerializer
+    permission_classes = [StaffModelPermissions]
+    queryset = ConferencingServer.objects.all()
+
+    def perform_destroy(self, instance):
+        services.server_delete(server=instance)
+
+    @extend_schema(request=None, responses=ConnectionTestSerializer)
+    @action(detail=True, methods=["post"])
+    def test(self, request, pk=None):
+        """Call the server with its stored settings and say what it answered."""
+        result = services.server_test_connection(server=self.get_object())
+        return Response(ConnectionTestSerializer(dataclasses.asdict(result)).data)

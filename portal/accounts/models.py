@@ -10,6 +10,9 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from conferencing.base import CREDENTIAL_FIELDS, backend_class, backend_names
+from portal import crypto
+
 
 def validate_time_zone(value: str) -> None:
     try:
@@ -58,6 +61,72 @@ class Synced(models.Model):
         abstract = True
 
 
+def _backend_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in backend_names()]
+
+
+class ConferencingServer(models.Model):
+    """A meeting server some customers' meetings live on: its backend, address and credentials.
+
+    A customer without one uses the default server configured in the
+    environment (``TM_*``). The secrets (client secret, administrator
+    password, integration code) are stored encrypted with
+    ``CONFERENCING_SECRET_KEYS``, never in clear.
+    """
+
+    #: Credentials kept encrypted; the other fields of CREDENTIAL_FIELDS are identifiers.
+    SECRET_FIELDS = ("client_secret", "admin_password", "integration_code")
+
+    kind = models.CharField("backend", max_length=40, choices=_backend_choices)
+    name = models.CharField(max_length=100, unique=True)
+    base_url = models.URLField("base URL", max_length=300)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="The zone the server's own times are in.",
+    )
+    client_id = models.CharField("client ID", max_length=200, blank=True)
+    admin_user = models.CharField("administrator user", max_length=200, blank=True)
+    partner_id = models.CharField("partner ID", max_length=200, blank=True)
+    secrets_encrypted = models.TextField(blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.kind})"
+
+    @property
+    def secrets(self) -> dict[str, str]:
+        return crypto.decrypt_secrets(self.secrets_encrypted)
+
+    def set_secrets(self, **values: str) -> None:
+        """Replace the secrets named; an empty value removes one, unnamed ones stay."""
+        unknown = set(values) - set(self.SECRET_FIELDS)
+        if unknown:
+            raise TypeError(f"not a secret: {', '.join(sorted(unknown))}")
+        merged = {k: v for k, v in (self.secrets | values).items() if v}
+        self.secrets_encrypted = crypto.encrypt_secrets(merged)
+
+    def needed_fields(self) -> list[str]:
+        """The credential fields this server's backend takes (empty for an unknown kind)."""
+        try:
+            return list(backend_class(self.kind).credentials)
+        except LookupError:
+            return []
+
+    def credentials(self) -> dict[str, str]:
+        """Every credential field's value, secrets decrypted."""
+        secrets = self.secrets
+        return {
+            field: secrets.get(field, "") if field in self.SECRET_FIELDS else getattr(self, field)
+            for field in CREDENTIAL_FIELDS
+        }
+
+
 class Customer(Synced):
     name = models.CharField("organisation name", max_length=200)
     slug = models.SlugField(unique=True, help_text="Used in public URLs: /p/<slug>/meetings/")
@@ -82,6 +151,15 @@ class Customer(Synced):
     )
     company_uid = models.CharField(
         max_length=36, blank=True, help_text="The account ID the meeting server returned."
+    )
+    server = models.ForeignKey(
+        ConferencingServer,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customers",
+        verbose_name="meeting server",
+        help_text="Empty: the default server configured in the environment (TM_SERVER_URL).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

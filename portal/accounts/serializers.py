@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
-from portal.accounts.models import Customer, Host
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer, Customer, Host
 
 User = get_user_model()
 
@@ -18,6 +19,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "participants_per_room",
             "time_zone",
             "embed_origins",
+            "server",
             "company_uid",
             "sync_state",
             "sync_error",
@@ -82,3 +84,66 @@ class ResolveSerializer(serializers.Serializer):
         max_length=36,
         help_text="The account's UID on the server if it exists there; empty to create it again.",
     )
+
+
+class ConferencingServerSerializer(serializers.ModelSerializer):
+    """A meeting server; its secrets are write-only, and an omitted one keeps its value."""
+
+    client_secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    admin_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    integration_code = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    secrets_stored = serializers.SerializerMethodField()
+    needs = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConferencingServer
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "base_url",
+            "time_zone",
+            "client_id",
+            "admin_user",
+            "partner_id",
+            "client_secret",
+            "admin_password",
+            "integration_code",
+            "secrets_stored",
+            "needs",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_secrets_stored(self, server: ConferencingServer) -> list[str]:
+        """The names of the secrets stored, never their values."""
+        return sorted(server.secrets)
+
+    def get_needs(self, server: ConferencingServer) -> list[str]:
+        """The credential fields this server's backend takes."""
+        return server.needed_fields()
+
+    def validate(self, attrs):
+        kind = attrs.get("kind") or getattr(self.instance, "kind", "")
+        stored = self.instance.secrets if self.instance is not None else {}
+        current = {
+            name: getattr(self.instance, name, "")
+            for name in ("client_id", "admin_user", "partner_id")
+        }
+        have = current | stored | {k: v for k, v in attrs.items() if isinstance(v, str) and v}
+        missing = [f for f in ConferencingServer(kind=kind).needed_fields() if not have.get(f)]
+        if missing:
+            raise serializers.ValidationError({f: f"A {kind} server needs this." for f in missing})
+        return attrs
+
+    def create(self, validated_data):
+        return services.server_save(server=ConferencingServer(), **validated_data)
+
+    def update(self, instance, validated_data):
+        return services.server_save(server=instance, **validated_data)
+
+
+class ConnectionTestSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    detail = serializers.CharField()

@@ -15,9 +15,16 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from conferencing.base import Account, ConferencingError, OutcomeUnknown, ServerRefused
+from conferencing.base import (
+    Account,
+    Capability,
+    ConferencingError,
+    OutcomeUnknown,
+    ServerRefused,
+    ServerUnavailable,
+)
 from portal import servers, sync
-from portal.accounts.models import Customer, Host, QueryToken, SyncState
+from portal.accounts.models import ConferencingServer, Customer, Host, QueryToken, SyncState
 
 User = get_user_model()
 
@@ -29,6 +36,7 @@ CUSTOMER_FIELDS = (
     "participants_per_room",
     "time_zone",
     "embed_origins",
+    "server",
 )
 
 
@@ -44,9 +52,14 @@ def customer_create(
     time_zone: str = "UTC",
     slug: str = "",
     embed_origins: str = "",
+    server: ConferencingServer | None = None,
 ) -> Customer:
-    """Save the customer, then create its account on the server once the save commits."""
+    """Save the customer, then create its account on the server once the save commits.
+
+    ``server`` is the meeting server its meetings live on; None: the default one.
+    """
     customer = Customer(
+        server=server,
         name=name,
         slug=slug or _free_slug(name),
         contact_email=contact_email,
@@ -66,6 +79,14 @@ def customer_update(*, customer: Customer, **changes: Any) -> Customer:
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if "server" in changes and changes["server"] != customer.server and customer.company_uid:
+        raise ValidationError(
+            {
+                "server": "This customer has an account on its meeting server; moving it to "
+                "another would leave that account and its meetings behind. Create a new "
+                "customer on the other server instead."
+            }
+        )
     for name, value in changes.items():
         setattr(customer, name, value)
     customer.full_clean()
@@ -98,13 +119,15 @@ def customer_push(*, customer_id: int) -> Customer | None:
 
 
 def _push_customer(customer: Customer) -> None:
-    server = servers.backend()
+    server = servers.backend(customer)
+    if Capability.ACCOUNTS not in server.capabilities:
+        return  # the server keeps no customer accounts: nothing to mirror
     if customer.is_deleted:
         if customer.company_uid:
             try:
                 server.delete_account(customer.company_uid)
             except ServerRefused:
-                if _account_exists(customer.company_uid):
+                if _account_exists(customer, customer.company_uid):
                     raise  # a real refusal, not "already gone"
         return
     account = _account(customer)
@@ -143,9 +166,9 @@ def customer_resolve(*, customer: Customer, company_uid: str = "") -> Customer:
     return customer
 
 
-def _account_exists(company_uid: str) -> bool:
+def _account_exists(customer: Customer, company_uid: str) -> bool:
     try:
-        servers.backend().query_account(company_uid)
+        servers.backend(customer).query_account(company_uid)
     except ServerRefused:
         return False
     return True
@@ -174,10 +197,12 @@ class Drift:
 
 def customer_drift(*, customer: Customer) -> Drift:
     """Ask the server what it holds for this customer and compare."""
+    if Capability.ACCOUNTS not in servers.capabilities(customer):
+        return Drift(None, {}, "This meeting server keeps no customer accounts.")
     if not customer.company_uid:
         return Drift(None, {}, "The customer has no account on the server yet.")
     try:
-        theirs = servers.backend().query_account(customer.company_uid)
+        theirs = servers.backend(customer).query_account(customer.company_uid)
     except ConferencingError as exc:
         return Drift(None, {}, sync.describe(exc))
     ours = _account(customer)
@@ -288,3 +313,50 @@ def query_token_issue(*, host: Host) -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- meeting servers -------------------------------------------------------------
+
+
+def server_save(*, server: ConferencingServer, **fields: str) -> ConferencingServer:
+    """Save a meeting server's settings; a secret given empty or not at all keeps its value.
+
+    Clients built from the old settings are not reused: the adapter keys them
+    by the record's values.
+    """
+    secrets = {name: fields.pop(name) for name in server.SECRET_FIELDS if name in fields}
+    for name, value in fields.items():
+        setattr(server, name, value)
+    if any(secrets.values()):
+        server.set_secrets(**{name: value for name, value in secrets.items() if value})
+    server.full_clean()
+    server.save()
+    return server
+
+
+def server_delete(*, server: ConferencingServer) -> None:
+    """Delete a server no customer uses; one that still has customers is refused."""
+    if server.customers.exists():
+        raise ValidationError("Customers still use this server: move or delete them first.")
+    server.delete()
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionTest:
+    ok: bool
+    detail: str  # what the server answered, in words
+
+
+def server_test_connection(*, server: ConferencingServer) -> ConnectionTest:
+    """Call the server once with its stored address and credentials, and say what came back."""
+    try:
+        servers.server_backend(server).ping()
+    except ServerUnavailable as exc:
+        return ConnectionTest(False, f"No answer from {server.base_url}: {exc}")
+    except ServerRefused as exc:
+        return ConnectionTest(False, f"The server answered but refused: {exc.reason}")
+    except ConferencingError as exc:
+        return ConnectionTest(False, f"The server answered something unexpected: {exc}")
+    except (ValueError, TypeError, LookupError) as exc:
+        return ConnectionTest(False, f"These settings cannot be used: {exc}")
+    return ConnectionTest(True, f"{server.base_url} answered.")

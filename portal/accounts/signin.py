@@ -15,10 +15,10 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.http import HttpRequest
 
-from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts import lockout
 from portal.accounts.models import Host, SyncState
 from portal.accounts.services import query_token_issue
+from portal.servers import PasswordDecodeError, decode_password
 
 log = logging.getLogger("portal.callbacks")
 

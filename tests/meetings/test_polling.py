@@ -10,7 +10,7 @@ from conferencing.turbomeeting.client import PATHS
 from meetings import polling
 from meetings.models import LiveState, Meeting
 from meetings.tasks import meetings_poll
-from portal.accounts.models import SyncState
+from portal.accounts.models import ConferencingServer, SyncState
 from tests.conftest import INTEGRATION_CODE
 from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 
@@ -22,6 +22,7 @@ class NoStatusBackend:
     """A server that cannot report status: the poller must not even ask it."""
 
     capabilities = frozenset({Capability.SCHEDULE})
+    credentials = {}
 
     def __init__(self, **options):
         pass
@@ -34,7 +35,7 @@ class NoStatusBackend:
 def _poll_settings(settings, tmp_path):
     # The file lock lives in VAR_DIR: keep it away from a `make run` or another test run.
     settings.VAR_DIR = tmp_path
-    settings.TM_POLL_ENDED_AFTER = 2
+    settings.POLL_ENDED_AFTER = 2
 
 
 @pytest.fixture
@@ -106,7 +107,7 @@ def test_a_live_meeting_stores_attendees_and_a_sample(fake_tm, meeting):
 
 
 def test_ended_only_after_enough_inactive_polls(fake_tm, meeting, settings):
-    settings.TM_POLL_ENDED_AFTER = 3
+    settings.POLL_ENDED_AFTER = 3
     m = meeting()
     fake_tm.set_live(m.server_meeting_id, attendees=4)
     polling.poll_round()
@@ -187,7 +188,7 @@ def test_server_trouble_leaves_states_alone_and_ends_the_round(fake_tm, meeting,
 
 
 def test_a_down_server_is_not_asked_about_every_meeting(fake_tm, meeting, settings):
-    settings.TM_POLL_CONCURRENCY = 2
+    settings.POLL_CONCURRENCY = 2
     for _ in range(20):
         meeting()
     fake_tm.mode = "down"
@@ -221,14 +222,21 @@ def test_a_round_is_skipped_while_another_holds_the_lock(fake_tm, meeting, setti
     assert not report.skipped_locked and report.polled == 1
 
 
-def test_a_backend_without_status_is_not_polled(fake_tm, meeting, settings):
-    settings.TM_BACKEND = "test-no-status"
-    meeting()
-    passed = meeting(start_in=-300)
+def test_a_server_without_status_is_not_asked_and_the_others_are(fake_tm, meeting, host):
+    elsewhere = HostFactory()
+    elsewhere.customer.server = ConferencingServer.objects.create(
+        kind="test-no-status", name="No status", base_url="https://nostatus.example"
+    )
+    elsewhere.customer.save()
+    not_asked = MeetingFactory(host=elsewhere, starts_at=timezone.now(), ends_at=timezone.now())
+    on_the_default = meeting(start_in=-10)
 
-    assert polling.poll_round() == polling.PollReport(seconds=pytest.approx(0, abs=1))
-    passed.refresh_from_db()
-    assert passed.live_state == LiveState.SCHEDULED
+    report = polling.poll_round()
+
+    assert (report.polled, report.live, report.failed) == (1, 1, 0)
+    assert asked(fake_tm) == [on_the_default.server_meeting_id]
+    not_asked.refresh_from_db()
+    assert not_asked.live_state == LiveState.SCHEDULED and not not_asked.samples.exists()
 
 
 @pytest.mark.parametrize("count", [3, 30])
@@ -239,8 +247,9 @@ def test_queries_do_not_grow_with_the_number_of_meetings(
         meeting(start_in=-10)  # running by the fake's clock: live
     meeting(start_in=-300)  # expired in the same round
 
-    # select, savepoint, bulk update, bulk insert, expire update, release
-    with django_assert_max_num_queries(6):
+    # meetings, their customers and servers, savepoint, bulk update, bulk insert,
+    # expire update, release
+    with django_assert_max_num_queries(7):
         report = polling.poll_round()
 
     assert (report.polled, report.live, report.ended) == (count, count, 1)

@@ -114,6 +114,6 @@ def test_old_status_samples_are_pruned(settings):
         MeetingSample.objects.create(
             meeting=meeting, taken_at=now - dt.timedelta(days=age), active=True, attendees=1
         )
-    settings.TM_SAMPLE_RETENTION_DAYS = 90
+    settings.SAMPLE_RETENTION_DAYS = 90
     samples_prune.delay()
     assert sorted((now - s.taken_at).days for s in MeetingSample.objects.all()) == [1, 89]

@@ -279,7 +279,7 @@ def test_nothing_is_lost_or_duplicated(
     operation, fault, fake_tm, settings, tmp_path, django_capture_on_commit_callbacks,
     reliability_rows,
 ):  # fmt: skip
-    settings.TM_POLL_ENDED_AFTER = 2
+    settings.POLL_ENDED_AFTER = 2
     settings.VAR_DIR = tmp_path  # the poll round's file lock, away from other runs
     outcome = Outcome(operation, fault)
     world = World(fake_tm, settings, django_capture_on_commit_callbacks)

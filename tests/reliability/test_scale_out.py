@@ -47,7 +47,7 @@ def cluster(transactional_db, fake_tm, tmp_path, static_root, settings):
         TM_INTEGRATION_CODE=INTEGRATION_CODE,
         TM_ADMIN_EMAIL="sysadmin@example.com",
         TM_ADMIN_PASSWORD="sysadmin-secret",
-        TM_READ_TIMEOUT="5",
+        SERVER_READ_TIMEOUT="5",
     )
     with (
         gunicorn(env, tmp_path / "web-a.log", workers=1) as web_a,

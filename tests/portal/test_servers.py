@@ -1,0 +1,241 @@
+"""Meeting servers per customer: stored credentials, the adapter, the admin and the staff API."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.management import call_command
+from django.urls import reverse
+
+from conferencing.base import Capability
+from conferencing.fakes.server import serve
+from conferencing.fakes.turbomeeting import FakeTurboMeeting
+from meetings import services as meeting_services
+from portal import crypto, servers
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer, SyncState
+from portal.checks import server_secrets_key
+from tests.factories import CustomerFactory, HostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def second_tm():
+    """A second TurboMeeting server, with credentials of its own."""
+    fake = FakeTurboMeeting(
+        partner_id="second-partner",
+        integration_code="second-code",
+        admin_email="root@second.example",
+        admin_password="second-admin-secret",
+    )
+    with serve(fake) as running:
+        server = ConferencingServer(
+            kind="turbomeeting", name="Second TurboMeeting", base_url=running.url
+        )
+        server.partner_id = "second-partner"
+        server.admin_user = "root@second.example"
+        services.server_save(
+            server=server, integration_code="second-code", admin_password="second-admin-secret"
+        )
+        yield fake, server
+
+
+def test_secrets_are_stored_encrypted_and_read_back(second_tm):
+    _, server = second_tm
+    server.refresh_from_db()
+    assert "second-code" not in server.secrets_encrypted
+    assert "second-admin-secret" not in server.secrets_encrypted
+    assert server.secrets == {
+        "integration_code": "second-code",
+        "admin_password": "second-admin-secret",
+    }
+    assert server.credentials()["partner_id"] == "second-partner"
+
+
+def test_an_omitted_secret_keeps_its_value(second_tm):
+    _, server = second_tm
+    services.server_save(server=server, name="Renamed", integration_code="")
+    server.refresh_from_db()
+    assert server.name == "Renamed" and server.secrets["integration_code"] == "second-code"
+
+
+def test_keys_rotate_without_losing_a_secret(second_tm, settings, capsys):
+    _, server = second_tm
+    old_key = settings.CONFERENCING_SECRET_KEYS[0]
+    new_key = Fernet.generate_key().decode()
+    settings.CONFERENCING_SECRET_KEYS = [new_key, old_key]
+
+    call_command("servers_rotate_secrets")
+
+    assert "1 meeting server" in capsys.readouterr().out
+    settings.CONFERENCING_SECRET_KEYS = [new_key]  # the old key is gone
+    server.refresh_from_db()
+    assert server.secrets["admin_password"] == "second-admin-secret"
+    settings.CONFERENCING_SECRET_KEYS = [old_key]
+    with pytest.raises(ValueError, match="CONFERENCING_SECRET_KEYS"):
+        server.refresh_from_db()
+        server.secrets  # noqa: B018 (the property decrypts)
+
+
+def test_no_key_is_a_deploy_error_and_a_bad_key_too(settings):
+    settings.CONFERENCING_SECRET_KEYS = []
+    assert [e.id for e in server_secrets_key(None)] == ["portal.E004"]
+    settings.CONFERENCING_SECRET_KEYS = ["not-a-key"]
+    assert [e.id for e in server_secrets_key(None)] == ["portal.E005"]
+    settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]
+    assert server_secrets_key(None) == []
+    assert crypto.decrypt_secrets(crypto.encrypt_secrets({"a": "b"})) == {"a": "b"}
+
+
+def test_a_customer_on_its_own_server_is_created_there_and_not_on_the_default(
+    fake_tm, second_tm, django_capture_on_commit_callbacks
+):
+    fake, server = second_tm
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = services.customer_create(
+            name="Initech", contact_email="it@initech.example", server=server
+        )
+    customer.refresh_from_db()
+    assert customer.sync_state == SyncState.SYNCED
+    assert customer.company_uid in fake.accounts
+    assert fake_tm.accounts == {}
+
+
+def test_meetings_are_scheduled_and_stopped_on_the_customers_server(
+    fake_tm, second_tm, django_capture_on_commit_callbacks
+):
+    fake, server = second_tm
+    with django_capture_on_commit_callbacks(execute=True):
+        customer = services.customer_create(
+            name="Initech", contact_email="it@initech.example", server=server
+        )
+    customer.refresh_from_db()
+    host = HostFactory(customer=customer)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting = meeting_services.meeting_schedule(
+            host=host, topic="On the second server", is_recurring=True
+        )
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED
+    assert meeting.server_meeting_id in fake.meetings
+    assert fake_tm.meetings == {}
+
+    fake.set_live(meeting.server_meeting_id)
+    meeting_services.meeting_stop(meeting=meeting)  # the second server's admin, not the default's
+    assert fake.state(meeting.server_meeting_id)[0] != "live"
+
+
+def test_links_point_at_the_customers_server(fake_tm, second_tm):
+    from meetings import launch
+    from tests.factories import MeetingFactory
+
+    _, server = second_tm
+    meeting = MeetingFactory(host=HostFactory(customer=CustomerFactory(server=server)))
+    default = MeetingFactory()
+    assert launch.join_url(meeting).startswith(server.base_url)
+    assert launch.join_url(default).startswith(fake_tm.url)
+
+
+def test_a_customer_with_an_account_cannot_move_to_another_server(second_tm):
+    _, server = second_tm
+    customer = CustomerFactory(company_uid="on-the-default")
+    with pytest.raises(Exception, match="moving it to another"):
+        services.customer_update(customer=customer, server=server)
+
+
+def test_capabilities_follow_the_customers_server(second_tm):
+    _, server = second_tm
+    webex = ConferencingServer.objects.create(
+        kind="webex", name="Webex", base_url="https://acme.webex.com/acme"
+    )
+    assert Capability.LIVE_STATUS in servers.capabilities(CustomerFactory(server=server))
+    assert Capability.LIVE_STATUS not in servers.capabilities(CustomerFactory(server=webex))
+    assert Capability.COMMAND_FILE not in servers.capabilities(CustomerFactory(server=webex))
+
+
+def test_connection_test_says_what_the_server_answered(second_tm):
+    fake, server = second_tm
+    assert services.server_test_connection(server=server).ok
+    fake.mode = "down"
+    result = services.server_test_connection(server=server)
+    assert not result.ok and "No answer" in result.detail
+    bad = ConferencingServer(kind="turbomeeting", name="Bad", base_url="ftp://nowhere")
+    result = services.server_test_connection(server=bad)
+    assert not result.ok and "cannot be used" in result.detail
+
+
+# --- the staff API and the admin -----------------------------------------------------------
+
+
+@pytest.fixture
+def staff_api(admin_user):
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+def test_api_creates_a_server_without_ever_showing_its_secrets(staff_api, fake_tm):
+    response = staff_api.post(
+        "/api/v1/servers/",
+        {
+            "name": "Tokyo",
+            "kind": "turbomeeting",
+            "base_url": fake_tm.url,
+            "partner_id": "demo-partner",
+            "integration_code": "tokyo-code",
+            "admin_user": "root@tokyo.example",
+            "admin_password": "tokyo-secret",
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert "tokyo-secret" not in response.content.decode()
+    assert body["secrets_stored"] == ["admin_password", "integration_code"]
+    assert body["needs"] == ["partner_id", "integration_code", "admin_user", "admin_password"]
+
+    tested = staff_api.post(f"/api/v1/servers/{body['id']}/test/").json()
+    assert tested["ok"] is True
+
+    listed = staff_api.get("/api/v1/servers/").content.decode()
+    assert "tokyo-secret" not in listed and "tokyo-code" not in listed
+
+
+def test_api_refuses_a_server_missing_what_its_backend_needs(staff_api):
+    response = staff_api.post(
+        "/api/v1/servers/",
+        {"name": "Half", "kind": "turbomeeting", "base_url": "https://tm.example"},
+        format="json",
+    )
+    assert response.status_code == 400
+    errors = response.json()["errors"]
+    assert set(errors) == {"partner_id", "integration_code", "admin_user", "admin_password"}
+    assert errors["partner_id"] == ["A turbomeeting server needs this."]
+
+
+def test_api_will_not_delete_a_server_customers_use(staff_api, second_tm):
+    _, server = second_tm
+    CustomerFactory(server=server)
+    response = staff_api.delete(f"/api/v1/servers/{server.pk}/")
+    assert response.status_code == 400 and "Customers still use" in response.content.decode()
+    assert ConferencingServer.objects.filter(pk=server.pk).exists()
+
+
+def test_admin_tests_the_connection_and_never_shows_a_secret(admin_client, second_tm):
+    _, server = second_tm
+    page = admin_client.get(reverse("admin:accounts_conferencingserver_change", args=[server.pk]))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "second-admin-secret" not in html and "second-code" not in html
+    assert "admin_password, integration_code" in html  # which are stored, by name
+
+    response = admin_client.post(
+        reverse("admin:accounts_conferencingserver_changelist"),
+        {"action": "test_connection", "_selected_action": [server.pk]},
+        follow=True,
+    )
+    assert "Second TurboMeeting: " in response.content.decode()
+    assert "answered." in response.content.decode()
