@@ -15,12 +15,9 @@ import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import ClassVar, TypeVar
 
 import requests
-from requests.adapters import HTTPAdapter
-from urllib3.exceptions import NewConnectionError
 
 from conferencing.base import (
     Account,
@@ -37,19 +34,13 @@ from conferencing.base import (
     Unsupported,
     register,
 )
+from conferencing.http import POOL_SIZE, Endpoint, never_sent, pooled_session, retry_delay
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
 from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    path: str
-    method: str = "GET"
-    retry_safe: bool = False  # safe to send again when no answer came back
 
 
 PATHS: dict[str, Endpoint] = {
@@ -81,48 +72,15 @@ MEETING_TYPES: dict[MeetingKind, int] = {
 # Values never written to logs or error messages.
 SECRET_PARAMS = frozenset({"password", "user_password", "integration_code", "service_company_uid"})
 
-POOL_SIZE = 32
 _INTEGER = re.compile(r"-?\d+")
 _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
 _INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
-
-
-def retry_delay(
-    endpoint: Endpoint, error: Exception, attempt: int, *, retries: int, backoff: float
-) -> float | None:
-    """Seconds to wait before sending ``endpoint`` again after ``attempt`` (0-based) failed.
-
-    ``None`` means give up. Only reads are resent, and only when nothing came
-    back: a FAILED or a malformed answer will not change by asking again, and
-    resending a write the server may have applied could create it twice.
-    """
-    if not endpoint.retry_safe or not isinstance(error, ServerUnavailable):
-        return None
-    if attempt >= retries:
-        return None
-    return backoff * 2**attempt
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the connection was never made (refused, unresolvable), so the server
-    cannot have seen the request; a connection dropped after sending is not that."""
-    cause = exc.args[0] if exc.args else None
-    return isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
 def redact(params: Mapping[str, str]) -> dict[str, str]:
     return {
         key: ("***" if key in SECRET_PARAMS and value else value) for key, value in params.items()
     }
-
-
-def _pooled_session(pool_size: int = POOL_SIZE) -> requests.Session:
-    session = requests.Session()
-    # Retries are ours (retry_delay), never the adapter's: it cannot tell a read from a write.
-    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
-    session.mount("http://", adapter)
-    session.mount("https://", adapter)
-    return session
 
 
 @register("turbomeeting")
@@ -184,7 +142,7 @@ class TurboMeeting:
         self.time_zone = time_zone
         self._tz = zone(time_zone)
         self._owns_session = session is None
-        self.session = session if session is not None else _pooled_session(pool_size)
+        self.session = session if session is not None else pooled_session(pool_size)
         self.timeout = (connect_timeout, read_timeout)
         self.read_retries = read_retries
         self.backoff = backoff
@@ -411,7 +369,7 @@ class TurboMeeting:
             raise OutcomeUnknown(f"{where}: sent, but no answer in time") from exc
         except requests.RequestException as exc:
             log.debug("%s failed: %s", where, type(exc).__name__)
-            if _never_sent(exc):
+            if never_sent(exc):
                 raise ServerUnavailable(f"{where}: could not connect") from exc
             raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from exc
 
