@@ -1,0 +1,608 @@
+"""The TrueConf Server client: conferences over the server's REST API (v3.x), with OAuth 2.0.
+
+What the client relies on (seed 003 and VENDORS.md, "TrueConf Server"):
+
+- The portal is an OAuth application of the server (Control panel, API -> OAuth2)
+  with the ``conferences`` and ``conferences.participants`` permissions. Its
+  ``client_id`` and ``client_secret`` buy a token at ``POST /oauth2/v1/token``
+  (``grant_type=client_credentials``, sent as a form) that lives ``expires_in``
+  seconds (an hour in the seed). The token is cached until shortly before it
+  expires, and fetched again once when the server refuses it anyway (401, or 403
+  with reason ``accessTokenInvalid``, which some servers send): a server
+  restarted, or an administrator who revoked it.
+- v3 calls carry the token as ``?access_token=`` (v4 moved to an
+  ``Authorization: Bearer`` header and ``/api/v4``): the token is in URLs, so
+  this client never logs a URL and no error chains the request's exception. But
+  urllib3 logs URLs at DEBUG, and the server's access log keeps them, so by
+  default (``token_in="header"``) the token goes in the header instead, which
+  the server's OAuth library (bshaffer's oauth2-server) reads on v3 too, as
+  TrueConf's own v3.11 sample (One-Click Web Conference) does.
+- Conferences: ``POST /conferences`` creates (``{"conference": {...}}`` back, with
+  the server's ``id`` and ``webclient_url``), ``GET|PUT|DELETE /conferences/{id}``,
+  ``POST .../run`` and ``.../stop`` answer ``{id, owner, state}``;
+  ``GET .../participants`` lists who is connected. ``state`` is ``running`` or
+  ``stopped``. While a conference runs only its description may change, so an
+  edit of a live meeting is refused (``ServerRefused``).
+- Errors are ``{"error": {"code", "message", "errors": [{"reason", "message"}]}}``
+  with the HTTP status: the first ``reason`` (``conferenceNotFound``,
+  ``uniqueValueAlreadyInUse``, ...) becomes ``ServerRefused.reason``.
+
+Choices the server leaves to us, documented where they are made: the owner is the
+host email's local part (``owner_id``); a one-off meeting is a one-time schedule,
+a recurring one a permanent virtual room; links are built locally from the
+conference ID (``/webrtc/{id}``, the path every ``webclient_url`` has), so pages
+and feeds make no API call per link; ``start_url`` does not run the conference
+(``run_conference`` does, and a scheduled conference starts on its own).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
+from urllib.parse import quote
+
+import requests
+
+from conferencing.base import (
+    Account,
+    BadServerResponse,
+    Capability,
+    CredentialsRefused,
+    MeetingKind,
+    MeetingRequest,
+    MeetingStatus,
+    OutcomeUnknown,
+    Participant,
+    ScheduledMeeting,
+    ServerRefused,
+    ServerUnavailable,
+    Unsupported,
+    register,
+)
+
+# Shared HTTP plumbing (pooled session without adapter retries, the retry rule).
+from conferencing.http import Endpoint, never_sent, pooled_session, retry_delay
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: The API version in every path: 3.1 is the oldest v3 the public clients target,
+#: and later 3.x servers answer it too.
+API = "/api/v3.1"
+
+PATHS: dict[str, Endpoint] = {
+    # Resending a token request costs a token, nothing else.
+    "token": Endpoint("/oauth2/v1/token", "POST", retry_safe=True),
+    "list_conferences": Endpoint(f"{API}/conferences", retry_safe=True),  # ping
+    "create_conference": Endpoint(f"{API}/conferences", "POST"),
+    "get_conference": Endpoint(f"{API}/conferences/{{id}}", retry_safe=True),
+    "update_conference": Endpoint(f"{API}/conferences/{{id}}", "PUT"),
+    "delete_conference": Endpoint(f"{API}/conferences/{{id}}", "DELETE"),
+    "run_conference": Endpoint(f"{API}/conferences/{{id}}/run", "POST"),
+    "stop_conference": Endpoint(f"{API}/conferences/{{id}}/stop", "POST"),
+    "list_participants": Endpoint(f"{API}/conferences/{{id}}/participants", retry_safe=True),
+    # Opened by people's browsers, not by this client: the conference in the web client.
+    "web_client": Endpoint("/webrtc/{id}"),
+}
+
+#: TrueConf's conference ``type`` for each kind the portal can hold. 0 is "all on
+#: screen" (everyone sees and hears everyone): a meeting or a video conference.
+#: 1 is asymmetric (a "video lecture": the presenter is seen by all, the audience
+#: only by the presenter), which is what a webinar is. 3, role-based (speakers on a
+#: podium, moderated), is not used: nothing the portal schedules asks for it.
+CONFERENCE_TYPES: dict[MeetingKind, int] = {
+    MeetingKind.MEETING: 0,
+    MeetingKind.VIDEO_CONFERENCE: 0,
+    MeetingKind.WEBINAR: 1,
+}
+
+RUNNING, STOPPED = "running", "stopped"
+#: The reason a server gives, with a 403, for a token it no longer accepts.
+TOKEN_INVALID = "accessTokenInvalid"
+#: Schedule types: a permanent virtual room, and a one-time event.
+ROOM, ONE_TIME = -1, 1
+POOL_SIZE = 10
+#: Renew the token this long before the server says it expires (a tenth of its
+#: life when that is shorter), so a call never leaves with a token about to die.
+TOKEN_MARGIN = 60.0
+
+
+class _TokenRefused(Exception):
+    """The API refused the access token (not the client credentials): fetch another."""
+
+
+@register("trueconf")
+class TrueConf:
+    """A TrueConf Server, seen from the partner portal.
+
+    ``base_url`` is where the API answers; ``web_url`` (default: the same) is the
+    server's address as people's browsers reach it, for join and start links.
+    ``guests`` makes conferences public (``allow_guests``): the portal's visitors
+    and registrants have no account on the server. ``token_in`` is where the
+    access token travels: ``header`` (the default: kept out of URLs and logs) or
+    ``query`` (v3 as documented, for a server that reads no header).
+    ``time_zone`` is accepted for the contract only: TrueConf times are unix
+    seconds.
+    """
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.SCHEDULE,
+            Capability.UPDATE,
+            Capability.CANCEL,
+            Capability.START_URL,
+            Capability.JOIN_URL,
+            Capability.LIVE_STATUS,
+            Capability.ATTENDEE_COUNT,
+            Capability.STOP,
+        }
+    )
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset(CONFERENCE_TYPES)
+    credentials: ClassVar[Mapping[str, str]] = {
+        "client_id": "client_id",
+        "client_secret": "client_secret",
+    }
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        client_id: str,
+        client_secret: str,
+        time_zone: str = "UTC",
+        read_timeout: float = 10.0,
+        pool_size: int = POOL_SIZE,
+        session: requests.Session | None = None,
+        connect_timeout: float = 3.05,
+        read_retries: int = 2,
+        backoff: float = 0.2,
+        sleep: Callable[[float], object] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        max_body: int = 1_000_000,
+        web_url: str = "",
+        guests: bool = True,
+        token_in: str = "header",  # noqa: S107 (where the token goes, not a token)
+    ) -> None:
+        if token_in not in ("query", "header"):
+            raise ValueError(f"token_in is 'query' or 'header', not {token_in!r}")
+        for url in (base_url, web_url or base_url):
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"the server URL must start with http:// or https://: {url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.web_url = (web_url or base_url).rstrip("/")
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.time_zone = time_zone
+        self.guests = guests
+        self.token_in = token_in
+        self._owns_session = session is None
+        self.session = session if session is not None else pooled_session(pool_size)
+        self.timeout = (connect_timeout, read_timeout)
+        self.read_retries = read_retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self._clock = clock
+        self.max_body = max_body
+        self._token_lock = threading.Lock()  # the status poller shares one backend across threads
+        self._access_token = ""
+        self._token_expires = 0.0
+
+    def close(self) -> None:
+        """Release pooled connections (only of a session this client created)."""
+        if self._owns_session:
+            self.session.close()
+
+    # --- accounts: TrueConf has users, not customer companies --------------------
+
+    def create_account(self, account: Account) -> str:
+        raise Unsupported(_NO_ACCOUNTS)
+
+    def update_account(self, account: Account) -> None:
+        raise Unsupported(_NO_ACCOUNTS)
+
+    def delete_account(self, company_uid: str) -> None:
+        raise Unsupported(_NO_ACCOUNTS)
+
+    def query_account(self, company_uid: str) -> Account:
+        raise Unsupported(_NO_ACCOUNTS)
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        """TrueConf gives a conference its ID when it is created."""
+        return ""
+
+    # --- conferences --------------------------------------------------------------
+
+    def ping(self) -> None:
+        """Any HTTP answer below 500 proves the server is there (no token is spent)."""
+        endpoint = PATHS["list_conferences"]
+        self._with_retries(endpoint, lambda: self._send(endpoint, endpoint.path, check=False))
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        """Create a conference owned by the host, or replace the one ``meeting_id`` names.
+
+        The request's password, call number and access code have no place in a v3
+        conference: people join through the web client link.
+        """
+        body = self._conference_body(request)
+        if request.meeting_id:
+            answer = self._call("update_conference", id=request.meeting_id, body=body)
+        else:
+            answer = self._call("create_conference", body=body)
+        conference = _conference(answer, "schedule_meeting")
+        meeting_id = _text(conference, "id", "schedule_meeting")
+        return ScheduledMeeting(
+            meeting_id=meeting_id,
+            topic=request.topic,
+            start=request.start,
+            # The server's own link (its external address) when it gives one.
+            join_url=_optional_text(conference, "webclient_url")
+            or self.join_url(meeting_id, Participant()),
+        )
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        self._call("delete_conference", id=meeting_id)
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        """The conference in the web client, where the owner signs in as themselves.
+
+        Only a link: opening a dashboard must not start conferences. A scheduled
+        conference starts at its time on the server; ``run_conference`` starts one now.
+        """
+        return self._web_link(meeting_id)
+
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str:
+        """The conference's web client link; a guest types a name there.
+
+        The same for everyone: the web client link takes no guest name, and v3.1
+        conferences have no PIN, so ``who`` and ``password`` are not used.
+        """
+        return self._web_link(meeting_id)
+
+    def run_conference(self, meeting_id: str) -> str:
+        """Start a conference now (``POST .../run``); answers its state, ``running``."""
+        answer = self._call("run_conference", id=meeting_id)
+        return _text(_object(answer, "run_conference"), "state", "run_conference")
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        """Live means ``state`` running; attendees are the connected participants."""
+        conference = _conference(self._call("get_conference", id=meeting_id), "meeting_status")
+        state = _text(conference, "state", "meeting_status")
+        if state not in (RUNNING, STOPPED):
+            raise BadServerResponse(f"meeting_status: unknown state {state[:20]!r}")
+        attendees = 0
+        if state == RUNNING:
+            attendees = _participant_count(self._call("list_participants", id=meeting_id))
+        start, end = _schedule_times(conference.get("schedule"))
+        details = {
+            key: str(conference[key])
+            for key in ("id", "state", "type", "owner", "webclient_url")
+            if conference.get(key) is not None
+        }
+        return MeetingStatus(
+            meeting_id=meeting_id,
+            active=state == RUNNING,
+            attendees=attendees,
+            topic=_optional_text(conference, "topic") or None,
+            start=start,
+            end=end,
+            details=details,
+        )
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        self._call("stop_conference", id=meeting_id)
+
+    @staticmethod
+    def owner_id(host_email: str) -> str:
+        """The TrueConf user who owns a host's conferences: the email's local part.
+
+        TrueConf IDs are server logins (``helen``; the server answers
+        ``helen@server.name``), and servers that sign people in through LDAP or
+        Active Directory use the mailbox name as the login. An address without
+        ``@`` is taken as the login itself.
+        """
+        return host_email.partition("@")[0] if "@" in host_email else host_email
+
+    # --- request bodies and links -------------------------------------------------
+
+    def _conference_body(self, request: MeetingRequest) -> dict[str, Any]:
+        if request.kind not in CONFERENCE_TYPES:
+            raise Unsupported(f"TrueConf has no conference mode for a {request.kind.name} meeting")
+        if request.is_recurring:
+            schedule: dict[str, Any] = {"type": ROOM}  # a permanent virtual room
+        elif request.start is None or request.end is None:
+            raise ValueError("a meeting that is not recurring needs a start and an end")
+        elif request.start.tzinfo is None or request.end.tzinfo is None:
+            raise ValueError("meeting times must not be naive: give them a time zone")
+        elif request.end <= request.start:
+            raise ValueError("a meeting must end after it starts")
+        else:
+            schedule = {
+                "type": ONE_TIME,
+                "start_time": int(request.start.timestamp()),
+                "duration": int((request.end - request.start).total_seconds()),
+                "time_offset": 0,  # times are UTC seconds already
+            }
+        owner = self.owner_id(request.host_email)
+        body: dict[str, Any] = {
+            "topic": request.topic,
+            "type": CONFERENCE_TYPES[request.kind],
+            "owner": owner,
+            "schedule": schedule,
+            "invitations": [{"id": owner}],
+            "allow_guests": self.guests,
+            "auto_invite": 0,  # the portal sends people their links itself
+        }
+        if request.max_participants:
+            body["max_participants"] = int(request.max_participants)
+        return body
+
+    def _web_link(self, meeting_id: str) -> str:
+        if not meeting_id:
+            raise ValueError("a link needs the conference's ID")
+        return self.web_url + PATHS["web_client"].path.format(id=quote(meeting_id, safe=""))
+
+    # --- the token ----------------------------------------------------------------
+
+    def _token(self) -> str:
+        with self._token_lock:
+            if self._access_token and self._clock() < self._token_expires:
+                return self._access_token
+            endpoint = PATHS["token"]
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": self.client_id,
+                "client_secret": self.client_secret,
+            }
+            started = self._clock()
+            answer = self._with_retries(
+                endpoint, lambda: self._send(endpoint, endpoint.path, form=form, token_call=True)
+            )
+            data = _object(answer, "token")
+            token = data.get("access_token")
+            lifetime = data.get("expires_in")
+            if not isinstance(token, str) or not token.strip():
+                raise BadServerResponse("token: the answer has no access_token")
+            if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
+                raise BadServerResponse("token: expires_in is not a positive integer")
+            self._access_token = token
+            self._token_expires = started + lifetime - min(TOKEN_MARGIN, lifetime / 10)
+            return token
+
+    def _forget(self, token: str) -> None:
+        """Drop a refused token, unless another thread has already replaced it."""
+        with self._token_lock:
+            if self._access_token == token:
+                self._access_token = ""
+
+    # --- plumbing -----------------------------------------------------------------
+
+    def _call(self, name: str, *, id: str = "", body: dict[str, Any] | None = None) -> Any:
+        """Send one API call with the cached token; once more with a new token if refused.
+
+        Resending after a refused token is safe even for a create: the server
+        refused before doing anything.
+        """
+        endpoint = PATHS[name]
+        if "{id}" in endpoint.path and not id:
+            raise ValueError(f"{name} needs a conference ID")
+        path = endpoint.path.format(id=quote(id, safe=""))
+        for attempt in range(2):
+            token = self._token()
+            try:
+                send = functools.partial(self._send, endpoint, path, token=token, body=body)
+                return self._with_retries(endpoint, send)
+            except _TokenRefused:
+                self._forget(token)
+                log.info("%s: the server refused the access token (attempt %d)", name, attempt + 1)
+        raise CredentialsRefused(
+            "the server refused a freshly issued access token: check the OAuth application's "
+            "permissions (conferences, conferences.participants)",
+            status="401",
+        )
+
+    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
+        attempt = 0
+        while True:
+            try:
+                return send()
+            except ServerUnavailable as exc:
+                delay = retry_delay(
+                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
+                )
+                if delay is None:
+                    raise
+                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
+                self._sleep(delay)
+                attempt += 1
+
+    def _send(
+        self,
+        endpoint: Endpoint,
+        path: str,
+        *,
+        token: str = "",
+        body: dict[str, Any] | None = None,
+        form: dict[str, str] | None = None,
+        token_call: bool = False,
+        check: bool = True,
+    ) -> Any:
+        """One HTTP exchange; its answer as JSON, or the typed error it amounts to.
+
+        Nothing here names the URL or chains the transport's exception: the URL
+        holds the access token.
+        """
+        where = f"{endpoint.method} {path}"
+        options: dict[str, Any] = {}
+        headers = {"Accept": "application/json"}
+        if token and self.token_in == "header":
+            headers["Authorization"] = f"Bearer {token}"
+        elif token:
+            options["params"] = {"access_token": token}
+        if body is not None:
+            options["json"] = body
+        if form is not None:
+            options["data"] = form
+        started = time.monotonic()
+        try:
+            with self.session.request(
+                endpoint.method,
+                self.base_url + path,
+                timeout=self.timeout,
+                stream=True,
+                allow_redirects=False,
+                headers=headers,
+                **options,
+            ) as response:
+                status = response.status_code
+                log.debug(
+                    "%s -> HTTP %s in %.0f ms", where, status, (time.monotonic() - started) * 1000
+                )
+                if status >= 500:
+                    raise ServerUnavailable(f"{where}: HTTP {status}")
+                if not check:
+                    return None
+                raw = self._read(response, where)
+        except requests.exceptions.ContentDecodingError:
+            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
+        except requests.ConnectTimeout:
+            raise ServerUnavailable(f"{where}: could not connect in time") from None
+        except requests.Timeout:
+            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
+        except requests.RequestException as exc:
+            log.debug("%s failed: %s", where, type(exc).__name__)
+            if never_sent(exc):
+                raise ServerUnavailable(f"{where}: could not connect") from None
+            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
+        if 200 <= status < 300:
+            return _json(raw, where)
+        if token_call and status in (400, 401):
+            raise CredentialsRefused(_oauth_reason(raw), status=str(status))
+        if status == 401:
+            raise _TokenRefused
+        if 400 <= status < 500:
+            reason, message = _error_reason(raw, where, status)
+            if status == 403 and reason == TOKEN_INVALID:
+                raise _TokenRefused
+            error_class = CredentialsRefused if status == 403 else ServerRefused
+            error = error_class(reason, status=str(status))
+            if message:
+                error.add_note(message)
+            raise error
+        raise BadServerResponse(f"{where}: HTTP {status}")
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > self.max_body:
+                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+_NO_ACCOUNTS = (
+    "TrueConf Server has users, not customer accounts: manage people in its control "
+    "panel or directory (LDAP), not from the portal"
+)
+
+
+# --- reading answers ---------------------------------------------------------------
+
+
+def _json(raw: bytes, where: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise BadServerResponse(f"{where}: the answer is not JSON") from None
+
+
+def _object(data: Any, name: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise BadServerResponse(f"{name}: the answer is not a JSON object")
+    return data
+
+
+def _conference(data: Any, name: str) -> dict[str, Any]:
+    conference = _object(data, name).get("conference")
+    if not isinstance(conference, dict):
+        raise BadServerResponse(f"{name}: the answer has no conference object")
+    return conference
+
+
+def _text(data: dict[str, Any], key: str, name: str) -> str:
+    value = data.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # IDs are strings, but a number is the same ID
+    if not isinstance(value, str) or not value.strip():
+        raise BadServerResponse(f"{name}: the answer has no {key}")
+    return value.strip()
+
+
+def _optional_text(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _participant_count(data: Any) -> int:
+    """How many are connected: ``cnt`` when the server counts, else the list's length.
+
+    v3 answers ``{"participants": [...]}``; newer servers ``{"list": [...], "cnt": N}``
+    or a bare list: all three are read.
+    """
+    if isinstance(data, list):
+        return len(data)
+    if isinstance(data, dict):
+        count = data.get("cnt")
+        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
+            return count
+        for key in ("participants", "list"):
+            if isinstance(data.get(key), list):
+                return len(data[key])
+    raise BadServerResponse("meeting_status: the participant list is missing")
+
+
+def _schedule_times(schedule: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """A one-time schedule's start and end; none for rooms and weekly schedules."""
+    if not isinstance(schedule, dict) or schedule.get("type") != ONE_TIME:
+        return None, None
+    start, duration = schedule.get("start_time"), schedule.get("duration")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, duration)):
+        raise BadServerResponse("meeting_status: a one-time schedule without start_time/duration")
+    begins = dt.datetime.fromtimestamp(start, dt.UTC)
+    return begins, begins + dt.timedelta(seconds=duration)
+
+
+def _error_reason(raw: bytes, where: str, status: int) -> tuple[str, str]:
+    """The first ``reason`` of a TrueConf error object, and its message."""
+    try:
+        error = json.loads(raw)["error"]
+        first = error.get("errors") or [{}]
+        reason = first[0].get("reason") or error.get("message")
+        message = first[0].get("message") or error.get("message") or ""
+    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
+        raise BadServerResponse(f"{where}: HTTP {status} without an error object") from None
+    if not isinstance(reason, str) or not reason.strip():
+        raise BadServerResponse(f"{where}: HTTP {status} without an error reason")
+    return reason.strip(), message if isinstance(message, str) else ""
+
+
+def _oauth_reason(raw: bytes) -> str:
+    """The token endpoint's refusal (OAuth 2.0: ``error`` and ``error_description``)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("error_description", "error", "reason"):
+            if isinstance(data.get(key), str) and data[key].strip():
+                return data[key].strip()
+    return "the server refused the client credentials"
