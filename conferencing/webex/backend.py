@@ -1,0 +1,215 @@
+"""A Webex Meetings site driven through its URL API, as a portal backend.
+
+The URL API acts through a person's browser and their Webex session cookie,
+so the portal's server never talks to Webex except to ``ping`` the site. What
+it can do is therefore links: start (``AT=HM``), join (``AT=JM``, with the
+person's name and email). Scheduling exists (``AT=SM``) but only in the
+host's browser, so ``schedule_meeting`` refuses and points to
+``schedule_url``; the key comes back on the back URL (``parse_back_url``).
+Live status, attendee counts, stopping, cancelling and account management
+are not in the URL API at all: they need Webex's XML or REST APIs.
+
+Only Meeting Center meetings are supported: Training Center and Event Center
+are separate Webex services with their own pages and commands, so webinars
+and the like are refused rather than scheduled as something else.
+
+``base_url`` is the site: ``https://SITE.webex.com/SITE``. No credential is
+needed: the person's own Webex login (a login ticket, or their password in a
+POST form) authorises every command.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from conferencing.base import (
+    Account,
+    Capability,
+    MeetingKind,
+    MeetingRequest,
+    MeetingStatus,
+    Participant,
+    ScheduledMeeting,
+    ServerRefused,
+    ServerUnavailable,
+    Unsupported,
+    register,
+)
+from conferencing.webex import launch
+from conferencing.webex.results import WebexResult, parse_back_url
+
+log = logging.getLogger(__name__)
+
+_NO_SERVER_API = (
+    "the Webex URL API works only through people's browsers; {what} needs Webex's XML or REST API"
+)
+
+
+@register("webex")
+class Webex:
+    """A Webex site, seen from the partner portal through the URL API."""
+
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {Capability.START_URL, Capability.JOIN_URL, Capability.PERSONAL_JOIN_URL}
+    )
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
+    credentials: ClassVar[Mapping[str, str]] = {}
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        time_zone: str = "UTC",
+        back_url: str = "",
+        session: requests.Session | None = None,
+        connect_timeout: float = 3.05,
+        read_timeout: float = 10.0,
+        pool_size: int = 10,
+    ) -> None:
+        """``time_zone`` is the hosts' time zone in Webex (``AT=SM`` times are read in it);
+        ``back_url`` is where Webex sends browsers after a start or join link."""
+        self.base_url = launch.site_url(base_url)
+        self.time_zone = time_zone
+        self._tz = launch.zone(time_zone)
+        self.back_url = launch.back_url_checked(back_url)
+        self._owns_session = session is None
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+        self.session = session
+        self.timeout = (connect_timeout, read_timeout)
+
+    def close(self) -> None:
+        if self._owns_session:
+            self.session.close()
+
+    # --- the one server-to-server call -----------------------------------------
+
+    def ping(self) -> None:
+        """Any answer below 500 from the site's home page proves the site is there."""
+        where = f"GET {self.base_url}/"
+        try:
+            with self.session.get(
+                self.base_url + "/", timeout=self.timeout, allow_redirects=False, stream=True
+            ) as response:
+                status = response.status_code
+        except requests.RequestException as exc:
+            log.debug("%s failed: %s", where, type(exc).__name__)
+            raise ServerUnavailable(f"{where}: the Webex site did not answer") from exc
+        if status >= 500:
+            raise ServerUnavailable(f"{where}: HTTP {status}")
+
+    # --- links for people's browsers --------------------------------------------
+
+    def login_url(
+        self,
+        webex_id: str,
+        *,
+        ticket: str = "",
+        password: str = "",
+        back_url: str,
+        then: str = "",
+    ) -> str:
+        """See ``launch.login_url``: prefer ``ticket``; a URL with a password must not be logged."""
+        return launch.login_url(
+            self.base_url, webex_id, ticket=ticket, password=password, back_url=back_url, then=then
+        )
+
+    def login_form(
+        self, webex_id: str, *, password: str, back_url: str, then: str = ""
+    ) -> launch.LaunchForm:
+        return launch.login_form(
+            self.base_url, webex_id, password=password, back_url=back_url, then=then
+        )
+
+    def logout_url(self, back_url: str) -> str:
+        return launch.logout_url(self.base_url, back_url)
+
+    def schedule_url(self, request: MeetingRequest, back_url: str) -> str:
+        """Opened in the host's (logged-in) browser; the key comes back as ``MK``."""
+        return launch.schedule_url(self.base_url, request, time_zone=self._tz, back_url=back_url)
+
+    def host_url(self, meeting_key: str, back_url: str | None = None) -> str:
+        back = self.back_url if back_url is None else back_url
+        return launch.host_url(self.base_url, meeting_key, back_url=back)
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        """The host must be logged in to the site (``login_url``, which can chain to this)."""
+        return self.host_url(meeting_id)
+
+    def join_url(
+        self,
+        meeting_id: str,
+        who: Participant,
+        *,
+        password: str = "",
+        back_url: str | None = None,
+    ) -> str:
+        back = self.back_url if back_url is None else back_url
+        return launch.join_url(
+            self.base_url,
+            meeting_id,
+            name=who.name,
+            email=who.email,
+            password=password,
+            back_url=back,
+        )
+
+    # --- reading Webex's answer ------------------------------------------------
+
+    @staticmethod
+    def parse_back_url(query: Mapping[str, str | Sequence[str]]) -> WebexResult:
+        return parse_back_url(query)
+
+    def scheduled_meeting(self, request: MeetingRequest, result: WebexResult) -> ScheduledMeeting:
+        """The meeting an ``AT=SM`` back URL reports; ``ServerRefused`` if it failed."""
+        if result.command != "SM":
+            raise ValueError(f"not the answer to scheduling (AT={result.command or '?'})")
+        if not result.ok:
+            raise ServerRefused(result.reason or result.message, status="FAIL")
+        return ScheduledMeeting(
+            meeting_id=result.meeting_key,
+            topic=request.topic,
+            start=request.start,
+            join_url=self.join_url(result.meeting_key, Participant()),
+        )
+
+    # --- what the URL API cannot do from a server -------------------------------
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        return ""  # Webex gives the key only when the meeting is scheduled
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        raise Unsupported(
+            "the Webex URL API schedules only in the host's browser, logged in to Webex: "
+            "send the host to schedule_url(request, back_url) and read the meeting key "
+            "from the back URL with parse_back_url"
+        )
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        raise Unsupported(_NO_SERVER_API.format(what="cancelling a meeting"))
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        raise Unsupported(_NO_SERVER_API.format(what="whether a meeting is live (and who is in)"))
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        raise Unsupported(_NO_SERVER_API.format(what="ending a meeting"))
+
+    def create_account(self, account: Account) -> str:
+        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
+
+    def update_account(self, account: Account) -> None:
+        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
+
+    def delete_account(self, company_uid: str) -> None:
+        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
+
+    def query_account(self, company_uid: str) -> Account:
+        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))

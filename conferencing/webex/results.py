@@ -1,0 +1,112 @@
+"""What Webex says on the back URL, read safely and put into words for a person.
+
+After a command Webex redirects the browser to the back URL with
+``AT=<command>&ST=SUCCESS|FAIL&RS=<reason>`` and, after scheduling,
+``MK=<meeting key>``. Anyone can open the back URL with anything in its
+query, so ``parse_back_url`` never raises: whatever it cannot read becomes a
+failed result whose message says so, and an unknown reason is shown cut to a
+few plain characters, never as markup.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+SUCCESS, FAIL = "SUCCESS", "FAIL"
+
+#: What a person reads for each reason Webex sends (seed 002 and VENDORS.md list them).
+REASONS: dict[str, str] = {
+    "MeetingNotInProgress": "The meeting has not started yet.",
+    "InvalidMeetingKeyOrPassword": "The meeting number or the meeting password is wrong.",
+    "InvalidMeetingKey": "There is no meeting with that number.",
+    "MeetingLocked": "The host has locked the meeting.",
+    "AccessDenied": "Webex refused: sign in to Webex as the meeting's host and try again.",
+    "AlreadyLogon": "You are already signed in to Webex.",
+    "AccountLocked": "Your Webex account is locked; ask your Webex site administrator.",
+    "InvalidTicket": "The Webex sign-in link has expired or was already used; please try again.",
+}
+#: Where a reason means something else for one command: (command, reason) -> words.
+COMMAND_REASONS: dict[tuple[str, str], str] = {
+    ("LI", "AccessDenied"): "Webex did not accept that Webex ID or password.",
+}
+#: What a person reads when a command worked.
+DONE: dict[str, str] = {
+    "LI": "You are signed in to Webex.",
+    "LO": "You are signed out of Webex.",
+    "SM": "The meeting is scheduled on Webex.",
+    "HM": "The meeting has started.",
+    "JM": "You have joined the meeting.",
+}
+UNREADABLE = "Webex sent back an answer the portal cannot read; please try again."
+NO_KEY = "Webex said the meeting was scheduled but sent no meeting number; check your Webex site."
+NO_REASON = "Webex could not do that and gave no reason."
+
+_COMMAND = re.compile(r"[A-Z]{2}")
+_KEY = re.compile(r"\d{1,12}")
+_UNSAFE = re.compile(r"[^A-Za-z0-9 .,:_-]")
+_MAX_REASON = 80
+
+
+@dataclass(frozen=True)
+class WebexResult:
+    """One answer from Webex, as the back URL carried it.
+
+    ``reason`` is Webex's code (``MeetingNotInProgress``), cut to safe
+    characters; ``message`` is for a person; ``meeting_key`` is digits or "".
+    """
+
+    command: str
+    ok: bool
+    reason: str = ""
+    meeting_key: str = ""
+    message: str = ""
+
+
+def _first(value: str | Sequence[str] | None) -> str:
+    """A query value; a list (``parse_qs``, a QueryDict's ``lists()``) gives its first item."""
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        value = next(iter(value), "") if isinstance(value, Sequence) else ""
+    return value if isinstance(value, str) else ""
+
+
+def safe_reason(text: str) -> str:
+    """A reason fit to show and log: plain characters only, short."""
+    return _UNSAFE.sub("", text.strip())[:_MAX_REASON].strip()
+
+
+def message_for(command: str, reason: str) -> str:
+    if not reason:
+        return NO_REASON
+    words = COMMAND_REASONS.get((command, reason)) or REASONS.get(reason)
+    return words or f"Webex could not do that (Webex says: {reason})."
+
+
+def parse_back_url(query: Mapping[str, str | Sequence[str]]) -> WebexResult:
+    """Read ``AT``, ``ST``, ``RS`` and ``MK`` from the back URL's query; never raises."""
+    try:
+        command = _first(query.get("AT")).strip().upper()
+        status = _first(query.get("ST")).strip().upper()
+        reason = safe_reason(_first(query.get("RS")))
+        key = _first(query.get("MK")).strip()
+    except Exception:  # a query of the wrong shape: still an answer, not a 500
+        return WebexResult(command="", ok=False, message=UNREADABLE)
+    command = command if _COMMAND.fullmatch(command) else ""
+    key = key if _KEY.fullmatch(key) else ""
+    if not command or status not in (SUCCESS, FAIL):
+        return WebexResult(command=command, ok=False, reason=reason, message=UNREADABLE)
+    if status == FAIL:
+        return WebexResult(
+            command=command,
+            ok=False,
+            reason=reason,
+            meeting_key=key,
+            message=message_for(command, reason),
+        )
+    if command == "SM" and not key:
+        return WebexResult(command=command, ok=False, reason=reason, message=NO_KEY)
+    message = DONE.get(command, "Webex did it.")
+    return WebexResult(command=command, ok=True, reason=reason, meeting_key=key, message=message)
