@@ -443,6 +443,9 @@ LOGGING = {
     "loggers": {
         "django.server": {"filters": ["hide_callback_queries"]},
         "axes": {"level": "WARNING"},  # a line per failed sign-in, none per success
+        # urllib3 logs every URL at DEBUG, and some vendors put session IDs in them
+        # (OpenMeetings' ?sid=): never below INFO, whatever LOG_LEVEL says.
+        "urllib3": {"level": "INFO"},
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }

@@ -174,6 +174,15 @@ class FakeTurboMeeting:
         self._ids = itertools.count(100_000_001)
         self._routes = {endpoint.path: (name, endpoint) for name, endpoint in PATHS.items()}
 
+    def backend_options(self) -> dict[str, str]:
+        """What a backend pointed at this fake needs besides its URL."""
+        return {
+            "service_company_uid": self.partner_id,
+            "integration_code": self.integration_code,
+            "admin_email": self.admin_email,
+            "admin_password": self.admin_password,
+        }
+
     # --- test knobs ------------------------------------------------------------
 
     def set_live(self, meeting_id: str, *, attendees: int | None = None) -> None:

@@ -1,0 +1,258 @@
+"""One contract, four backends: every capability each declares, run against its fake over HTTP.
+
+A capability a backend declares must work; one it does not declare must raise
+``Unsupported`` and never reach the server. The vendor-specific details (token
+renewal, hashes, tickets) are tested beside each backend; this suite holds
+them all to the same promises the portal relies on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from conferencing.base import (
+    Account,
+    Backend,
+    BadServerResponse,
+    Capability,
+    ConferencingError,
+    MeetingKind,
+    MeetingRequest,
+    Participant,
+    ServerUnavailable,
+    Unsupported,
+    make_backend,
+)
+from conferencing.fakes.openmeetings import FakeOpenMeetings
+from conferencing.fakes.server import serve
+from conferencing.fakes.trueconf import FakeTrueConf
+from conferencing.fakes.turbomeeting import FakeTurboMeeting
+from conferencing.fakes.webex import FakeWebex
+
+NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex"]
+FAKES = {
+    "turbomeeting": FakeTurboMeeting,
+    "trueconf": FakeTrueConf,
+    "openmeetings": FakeOpenMeetings,
+    "webex": FakeWebex,
+}
+HOST = Participant(name="Helen Host", email="helen@acme.example", external_id="host-1", host=True)
+GUEST = Participant(name="Gus Guest", email="gus@visitor.example", external_id="reg-7")
+WEBEX_KEY = "123456789"  # Webex schedules in the host's browser: a key it gave before
+
+
+@dataclass
+class Served:
+    name: str
+    fake: Any
+    backend: Backend
+
+    def can(self, capability: Capability) -> bool:
+        return capability in self.backend.capabilities
+
+
+@pytest.fixture(params=NAMES)
+def served(request) -> Iterator[Served]:
+    name = request.param
+    fake = FAKES[name]()
+    with serve(fake) as server:
+        base_url = fake.site_url(server.url) if name == "webex" else server.url
+        backend = make_backend(
+            name,
+            base_url=base_url,
+            read_timeout=0.5,
+            **fake.backend_options(),
+        )
+        try:
+            yield Served(name, fake, backend)
+        finally:
+            backend.close()
+
+
+def schedule(s: Served, *, topic: str = "Quarterly review") -> str:
+    """Schedule a meeting the way the portal does: an account, an ID if reserved, the details."""
+    company = ""
+    if s.can(Capability.ACCOUNTS):
+        company = s.backend.create_account(
+            Account("Acme", "it@acme.example", meeting_rooms=2, participants_per_room=10)
+        )
+    reserved = s.backend.reserve_meeting_id(company_uid=company, user_id="1")
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    scheduled = s.backend.schedule_meeting(
+        MeetingRequest(
+            kind=MeetingKind.MEETING,
+            topic=topic,
+            host_email=HOST.email,
+            start=start,
+            end=start + dt.timedelta(hours=1),
+            meeting_id=reserved,
+        )
+    )
+    assert scheduled.meeting_id
+    if reserved:
+        assert scheduled.meeting_id == reserved
+    return scheduled.meeting_id
+
+
+def meeting_id(s: Served) -> str:
+    return schedule(s) if s.can(Capability.SCHEDULE) else WEBEX_KEY
+
+
+def test_every_backend_declares_its_shape(served):
+    backend = served.backend
+    assert backend.name == served.name
+    assert backend.capabilities <= set(Capability)
+    assert MeetingKind.MEETING in backend.kinds
+    assert set(backend.credentials) <= {
+        "client_id",
+        "client_secret",
+        "admin_user",
+        "admin_password",
+        "partner_id",
+        "integration_code",
+    }
+    backend.ping()
+
+
+def test_scheduling_and_changing_a_meeting(served):
+    if not served.can(Capability.SCHEDULE):
+        with pytest.raises(Unsupported):
+            schedule(served)
+        return
+    first = schedule(served)
+    if served.can(Capability.UPDATE):
+        changed = served.backend.schedule_meeting(
+            MeetingRequest(
+                kind=MeetingKind.MEETING,
+                topic="Quarterly review (moved)",
+                host_email=HOST.email,
+                start=dt.datetime(2031, 1, 1, 10, tzinfo=dt.UTC),
+                end=dt.datetime(2031, 1, 1, 11, tzinfo=dt.UTC),
+                meeting_id=first,
+            )
+        )
+        assert changed.meeting_id == first
+
+
+def test_cancelling_a_meeting(served):
+    key = meeting_id(served)
+    if served.can(Capability.CANCEL):
+        served.backend.cancel_meeting(key)
+    else:
+        with pytest.raises(Unsupported):
+            served.backend.cancel_meeting(key)
+
+
+@pytest.mark.parametrize(
+    ("capability", "call"),
+    [
+        (Capability.START_URL, lambda b, key: b.start_url(key, HOST)),
+        (Capability.JOIN_URL, lambda b, key: b.join_url(key, GUEST)),
+    ],
+)
+def test_links_are_urls_where_declared(served, capability, call):
+    key = meeting_id(served)
+    if not served.can(capability):
+        with pytest.raises(Unsupported):
+            call(served.backend, key)
+        return
+    url = call(served.backend, key)
+    assert url.startswith(("http://", "https://")) and "\n" not in url
+
+
+def test_a_personal_join_link_is_made_for_each_person(served):
+    if not served.can(Capability.PERSONAL_JOIN_URL):
+        pytest.skip(f"{served.name} gives one join link for everyone")
+    key = meeting_id(served)
+    other = Participant(name="Olga Other", email="olga@visitor.example", external_id="reg-8")
+    assert served.backend.join_url(key, GUEST) != served.backend.join_url(key, other)
+
+
+def test_live_status_and_attendees(served):
+    key = meeting_id(served)
+    if not served.can(Capability.LIVE_STATUS):
+        with pytest.raises(Unsupported):
+            served.backend.meeting_status(key)
+        return
+    assert served.backend.meeting_status(key).active is False
+    served.fake.set_live(key, attendees=3)
+    status = served.backend.meeting_status(key)
+    assert status.active is True and status.meeting_id == key
+    if served.can(Capability.ATTENDEE_COUNT):
+        assert status.attendees == 3
+    served.fake.set_ended(key)
+    assert served.backend.meeting_status(key).active is False
+
+
+def test_stopping_a_live_meeting(served):
+    key = meeting_id(served)
+    if not served.can(Capability.STOP):
+        with pytest.raises(Unsupported):
+            served.backend.stop_meeting(key)
+        return
+    served.fake.set_live(key, attendees=2)
+    served.backend.stop_meeting(key)
+    if served.can(Capability.LIVE_STATUS):
+        status = served.backend.meeting_status(key)
+        assert not (status.active and status.attendees)
+
+
+def test_accounts_where_declared(served):
+    account = Account("Acme", "it@acme.example", meeting_rooms=2, participants_per_room=10)
+    if not served.can(Capability.ACCOUNTS):
+        with pytest.raises(Unsupported):
+            served.backend.create_account(account)
+        return
+    uid = served.backend.create_account(account)
+    served.backend.update_account(Account(**(account.__dict__ | {"company_uid": uid})))
+    assert served.backend.query_account(uid).company_name == "Acme"
+    served.backend.delete_account(uid)
+
+
+# --- error paths: the same typed errors from every vendor --------------------------------
+
+
+def a_call_that_reaches_the_server(s: Served):
+    """A read every backend makes over HTTP (Webex makes none but ping)."""
+    if s.can(Capability.LIVE_STATUS):
+        key = meeting_id(s)
+        return lambda: s.backend.meeting_status(key)
+    return s.backend.ping
+
+
+def test_a_server_that_is_down_is_unavailable(served):
+    call = a_call_that_reaches_the_server(served)
+    served.fake.mode = "down"
+    with pytest.raises(ServerUnavailable):
+        call()
+
+
+def test_a_slow_server_times_out_as_unavailable(served):
+    call = a_call_that_reaches_the_server(served)
+    served.fake.mode = "slow"
+    served.fake.delay = 2.0
+    with pytest.raises(ServerUnavailable):
+        call()
+
+
+def test_garbage_is_a_bad_response_not_a_crash(served):
+    if not served.can(Capability.LIVE_STATUS):
+        pytest.skip(f"{served.name} reads nothing from the server but whether it answers")
+    call = a_call_that_reaches_the_server(served)
+    served.fake.mode = "garbage"
+    with pytest.raises(BadServerResponse):
+        call()
+
+
+def test_an_unknown_meeting_is_refused_with_a_reason(served):
+    if not served.can(Capability.LIVE_STATUS):
+        pytest.skip(f"{served.name} cannot look a meeting up")
+    with pytest.raises(ConferencingError) as raised:
+        served.backend.meeting_status("987654321")
+    assert not isinstance(raised.value, ServerUnavailable)
+    assert str(raised.value).strip()
