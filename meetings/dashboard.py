@@ -32,7 +32,11 @@ def host_required(view):
     @login_required
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        host = Host.objects.select_related("customer__server", "user").filter(user=request.user).first()
+        host = (
+            Host.objects.select_related("customer__server", "user")
+            .filter(user=request.user)
+            .first()
+        )
         if host is None or host.is_deleted:
             return render(request, "dashboard/not_a_host.html", status=403)
         request.host = host

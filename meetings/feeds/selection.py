@@ -51,9 +51,7 @@ def listed_meetings(customer_id: int, now: dt.datetime) -> list[Meeting]:
     return list(
         Meeting.objects.filter(_listed(now), customer_id=customer_id)
         .select_related("customer__server")  # its links come from the customer's server
-        .order_by(
-            F("starts_at").asc(nulls_last=True), "pk"
-        )
+        .order_by(F("starts_at").asc(nulls_last=True), "pk")
     )
 
 
