@@ -179,6 +179,9 @@ class Backend(Protocol):
     #: constructor also takes ``base_url`` and the keywords ``time_zone``,
     #: ``read_timeout`` and ``pool_size``.
     credentials: ClassVar[Mapping[str, str]]
+    #: True when a join link works once or soon expires (OpenMeetings' room hashes):
+    #: the portal then makes one when the person clicks, and never mails or lists one.
+    join_links_expire: ClassVar[bool]
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""

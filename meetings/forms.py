@@ -63,6 +63,12 @@ class JoinForm(forms.Form):
     password = forms.CharField(label="Meeting password", required=False, max_length=64)
 
 
+class NameForm(forms.Form):
+    """Who is joining: the name the others will see."""
+
+    name = forms.CharField(label="Your name", max_length=100)
+
+
 class PublicJoinForm(forms.Form):
     """A visitor joining a published meeting whose links leave out the password."""
 

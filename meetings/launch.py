@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import zoneinfo
 
+from django.conf import settings
+from django.core import signing
 from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.utils import formats
 
 from conferencing.base import Capability, MeetingKind, Participant
@@ -17,18 +20,50 @@ def can(meeting: Meeting, capability: Capability) -> bool:
     return capability in servers.capabilities(meeting.customer)
 
 
-def join_url(meeting: Meeting, *, name: str = "", with_password: bool = True) -> str:
+def join_url(
+    meeting: Meeting, *, name: str = "", with_password: bool = True, external_id: str = ""
+) -> str:
     """The attendees' link; calendars get it without the password (they are shared widely).
 
-    Empty where the server gives no join link.
+    Empty where the server gives no join link. Where the server's links are
+    single-use or expire (OpenMeetings), this is the portal's own join link
+    instead, which makes a fresh one when the person clicks.
     """
     if not can(meeting, Capability.JOIN_URL):
         return ""
-    return servers.backend(meeting.customer).join_url(
-        meeting.server_meeting_id,
-        Participant(name=name),
-        password=meeting.password if with_password else "",
+    if servers.join_links_expire(meeting.customer):
+        return join_page(meeting, name=name, external_id=external_id)
+    return server_join_url(
+        meeting, Participant(name=name), password=meeting.password if with_password else ""
     )
+
+
+def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -> str:
+    """A join link from the meeting's server, made now (one call for some servers)."""
+    return servers.backend(meeting.customer).join_url(
+        meeting.server_meeting_id, who, password=password
+    )
+
+
+JOIN_SALT = "meetings.join"
+
+
+def join_page(meeting: Meeting, *, name: str = "", external_id: str = "") -> str:
+    """The portal's link to join ``meeting``, for whoever holds it, signed so it cannot be
+    pointed at another meeting; with a name, it is one person's (a registrant's)."""
+    token = signing.dumps(
+        {"m": meeting.pk, "n": name, "x": external_id}, salt=JOIN_SALT, compress=True
+    )
+    return settings.SITE_URL.rstrip("/") + reverse("meeting-join", args=[token])
+
+
+def read_join_page_token(token: str) -> tuple[int, str, str] | None:
+    """(meeting pk, name, external id) of a ``join_page`` token, or None if it is not one."""
+    try:
+        data = signing.loads(token, salt=JOIN_SALT)
+        return int(data["m"]), str(data.get("n", "")), str(data.get("x", ""))
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None
 
 
 def start_url(meeting: Meeting) -> str:

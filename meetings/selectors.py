@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from meetings.models import Meeting
+from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, Host, QueryToken
 from portal.accounts.services import hash_token
 
@@ -34,6 +34,17 @@ def scheduled_meetings(host: Host, *, now: dt.datetime | None = None) -> QuerySe
         .filter(Q(is_recurring=True) | Q(ends_at__gt=now))
         .select_related("customer__server")
         .order_by("starts_at", "pk")
+    )
+
+
+def joinable_meeting(pk: int) -> Meeting | None:
+    """A meeting people may still join: on the server, not cancelled, its customer not deleted."""
+    return (
+        Meeting.objects.filter(pk=pk, cancelled_at__isnull=True, customer__deleted_at__isnull=True)
+        .exclude(server_meeting_id="")
+        .exclude(live_state=LiveState.ENDED, is_recurring=False)
+        .select_related("customer__server")
+        .first()
     )
 
 

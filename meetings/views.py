@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -7,13 +8,15 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
+from conferencing.base import ConferencingError, Participant
 from meetings import selectors, services
 from meetings.feeds import listed_meeting
-from meetings.forms import PublicJoinForm
-from meetings.launch import join_url
+from meetings.forms import NameForm, PublicJoinForm
+from meetings.launch import join_url, read_join_page_token, server_join_url
 from portal.callbacks import CallbackRefused, check_caller, xml_response
 from portal.net import client_ip
 from portal.servers import to_server_time
+from portal.sync import describe
 
 
 @csrf_exempt
@@ -77,3 +80,32 @@ def _wrong_guesses(request: HttpRequest, *, add: bool) -> bool:
         increment=add,
     )
     return usage is not None and usage["count"] >= usage["limit"]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
+    """The portal's join link, for servers whose own links are single-use or expire.
+
+    The server's link is made on the POST, when the person presses Join: a
+    mail scanner that follows the GET cannot use it up, and it cannot have
+    expired by the time it is used.
+    """
+    found = read_join_page_token(token)
+    meeting = selectors.joinable_meeting(found[0]) if found else None
+    if meeting is None:
+        raise Http404("This join link is not valid, or the meeting is over or cancelled.")
+    _, name, external_id = found
+    form = NameForm(request.POST or None, initial={"name": name})
+    if request.method == "POST" and form.is_valid():
+        who = Participant(
+            name=form.cleaned_data["name"],
+            external_id=external_id or f"visitor-{secrets.token_hex(8)}",
+        )
+        try:
+            link = server_join_url(meeting, who)
+        except ConferencingError as exc:
+            form.add_error(None, f"The meeting server could not let you in: {describe(exc)}")
+        else:
+            return HttpResponseRedirect(link, status=303)
+    context = {"meeting": meeting, "customer": meeting.customer, "form": form}
+    return render(request, "meetings/join_now.html", context, status=400 if form.errors else 200)

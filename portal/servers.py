@@ -41,6 +41,7 @@ __all__ = [
     "command_file",
     "decode_password",
     "default_backend",
+    "join_links_expire",
     "server_backend",
     "to_server_time",
     "web_viewer_url",
@@ -59,8 +60,17 @@ def backend(customer: Customer | None = None) -> Backend:
 def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
     """What the customer's server can do, without building a client."""
     if customer is not None and customer.server_id is not None:
-        return backend_class(customer.server.kind).capabilities
+        return customer.server.capabilities
     return backend_class(DEFAULT_KIND).capabilities
+
+
+def join_links_expire(customer: Customer | None = None) -> bool:
+    """Whether join links must be made when the person clicks (never mailed or listed)."""
+    if customer is not None and customer.server_id is not None:
+        kind = customer.server.kind
+    else:
+        kind = DEFAULT_KIND
+    return getattr(backend_class(kind), "join_links_expire", False)
 
 
 def default_backend() -> Backend:

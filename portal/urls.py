@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from meetings.api import MeetingViewSet
-from meetings.views import tm_meetings
+from meetings.views import meeting_join, tm_meetings
 from portal.accounts.api import ConferencingServerViewSet, CustomerViewSet, HostViewSet
 from portal.accounts.views import tm_auth, token
 from portal.health import healthz
@@ -29,6 +29,7 @@ router.register(
 urlpatterns = [
     path("tm/auth", tm_auth, name="tm-auth"),
     path("tm/meetings/<str:token>", tm_meetings, name="tm-meetings"),
+    path("join/<str:token>/", meeting_join, name="meeting-join"),
     path("healthz", healthz, name="healthz"),
     path("p/", include("meetings.feed_urls")),
     path("dashboard/webinars/", include("webinars.dashboard_urls")),

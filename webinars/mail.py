@@ -66,7 +66,9 @@ def personal_join_url(registration: Registration) -> str:
     meeting = registration.webinar.meeting
     if not meeting.server_meeting_id:
         return ""
-    return launch.join_url(meeting, name=registration.full_name)
+    return launch.join_url(
+        meeting, name=registration.full_name, external_id=f"registration-{registration.pk}"
+    )
 
 
 def calendar_file(registration: Registration, join: str, *, cancelled: bool = False) -> bytes:

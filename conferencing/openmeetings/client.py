@@ -132,6 +132,7 @@ class OpenMeetings:
     the name OpenMeetings files the portal's external users under.
     """
 
+    join_links_expire: ClassVar[bool] = True  # single-use hashes, gone after 15 minutes
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,

@@ -132,6 +132,7 @@ class TrueConf:
     seconds.
     """
 
+    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,

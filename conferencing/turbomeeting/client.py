@@ -90,6 +90,7 @@ class TurboMeeting:
     ``time_zone`` is the server's zone: its ``YYYY/MM/DD HH:MM`` strings are in it.
     """
 
+    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ACCOUNTS,

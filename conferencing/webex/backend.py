@@ -54,6 +54,7 @@ _NO_SERVER_API = (
 class Webex:
     """A Webex site, seen from the partner portal through the URL API."""
 
+    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {Capability.START_URL, Capability.JOIN_URL, Capability.PERSONAL_JOIN_URL}
     )

@@ -59,14 +59,14 @@ class Entry:
             return None
         if m.password_encrypted and not m.password_in_public_links:
             return self.join_page
-        return join_url(m)
+        return join_url(m) or None  # None where the server gives no join link
 
     @property
     def calendar_url(self) -> str | None:
         """Without the password: calendars are copied, synced and shared far and wide."""
         if not self.meeting.server_meeting_id:
             return None
-        return join_url(self.meeting, with_password=False)
+        return join_url(self.meeting, with_password=False) or None
 
     @property
     def when(self) -> str:

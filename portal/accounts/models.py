@@ -111,6 +111,14 @@ class ConferencingServer(models.Model):
         merged = {k: v for k, v in (self.secrets | values).items() if v}
         self.secrets_encrypted = crypto.encrypt_secrets(merged)
 
+    @property
+    def capabilities(self) -> frozenset:
+        """What this server's backend can do (nothing, for an unknown kind)."""
+        try:
+            return backend_class(self.kind).capabilities
+        except LookupError:
+            return frozenset()
+
     def needed_fields(self) -> list[str]:
         """The credential fields this server's backend takes (empty for an unknown kind)."""
         try:

@@ -628,16 +628,14 @@ def test_secrets_never_reach_logs_or_error_messages(tc_server, tc_fake, make_tc,
     errors.append(chain_text(caught.value))
 
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("conferencing.")]
-    everything = caplog.text if token_in == "header" else ""
-    text = "\n".join(ours + errors) + everything
+    text = "\n".join(ours + errors) + caplog.text
     assert f"POST {CONFERENCES} -> HTTP 200" in text
     for secret in [token, *tc_fake.tokens, "demo-secret", "wrong-secret"]:
         assert secret not in text
     if token_in == "header":
         assert all("access_token" not in r.query for r in tc_fake.requests)
-        assert "demo-secret" not in caplog.text
-    else:
-        assert token in caplog.text  # urllib3's URL: why token_in="header" exists
+    # With the token in the query, urllib3's DEBUG line would hold it: the portal's
+    # LOGGING keeps urllib3 at INFO (portal/settings.py), so no log line does.
 
 
 def test_the_client_secret_travels_only_in_the_token_requests_body(tc, tc_fake):

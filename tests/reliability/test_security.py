@@ -11,10 +11,13 @@ import uuid
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.test import Client
 from django.urls import URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
+from meetings import launch
+from portal.accounts.models import ConferencingServer
 from tests.conftest import PARTNER_ID, csp
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
@@ -54,6 +57,10 @@ def site(db):
     question = QuestionFactory(webinar=webinar)
     registration = RegistrationFactory(webinar=webinar)
     export = RegistrationExport.objects.create(webinar=webinar, format="csv")
+    server = ConferencingServer.objects.create(
+        kind="webex", name="Webex", base_url="https://acme.webex.com/acme"
+    )
+    join = launch.join_page(meeting).removeprefix(settings.SITE_URL.rstrip("/"))
     w, m = f"/dashboard/webinars/{webinar.pk}", f"/dashboard/meetings/{meeting.pk}"
     api_w = f"/api/v1/webinars/{webinar.pk}"
     urls = {
@@ -63,6 +70,7 @@ def site(db):
         "published-meetings": "/p/acme/meetings/",
         "published-meetings-feed": "/p/acme/meetings.xml",
         "published-meeting-join": f"/p/acme/meetings/{meeting.pk}/join/",
+        "meeting-join": join,
         "dashboard-webinars": "/dashboard/webinars/",
         "dashboard-webinar-new": "/dashboard/webinars/new/",
         "dashboard-webinar": f"{w}/",
@@ -113,6 +121,9 @@ def site(db):
         "customer-sync": f"/api/v1/customers/{host.customer.pk}/sync/",
         "customer-host-list": f"/api/v1/customers/{host.customer.pk}/hosts/",
         "customer-host-detail": f"/api/v1/customers/{host.customer.pk}/hosts/{host.pk}/",
+        "server-list": "/api/v1/servers/",
+        "server-detail": f"/api/v1/servers/{server.pk}/",
+        "server-test": f"/api/v1/servers/{server.pk}/test/",
         "meeting-list": "/api/v1/meetings/",
         "meeting-detail": f"/api/v1/meetings/{meeting.pk}/",
         "meeting-command-file": f"/api/v1/meetings/{meeting.pk}/command-file/",

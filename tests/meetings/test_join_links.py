@@ -1,0 +1,127 @@
+"""Join links on a server whose own links are single-use and expire (OpenMeetings' room hashes).
+
+The portal lists, mails and shows its own signed join link, and makes the
+server's link only when the person presses Join.
+"""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.utils import timezone
+
+from conferencing.fakes.openmeetings import FakeOpenMeetings
+from conferencing.fakes.server import serve
+from meetings import launch
+from meetings.services import meeting_push
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def om():
+    fake = FakeOpenMeetings()
+    with serve(fake) as running:
+        fake.url = running.url
+        yield fake
+
+
+@pytest.fixture
+def om_meeting(om, django_capture_on_commit_callbacks):
+    server = services.server_save(
+        server=ConferencingServer(),
+        kind="openmeetings",
+        name="OM",
+        base_url=om.url,
+        **om.backend_options(),
+    )
+    customer = CustomerFactory(server=server, slug="initech")
+    meeting = MeetingFactory(
+        host=HostFactory(customer=customer),
+        server_meeting_id="",
+        sync_state="pending",
+        is_published=True,
+        starts_at=timezone.now() + timezone.timedelta(hours=1),
+    )
+    meeting_push(meeting_id=meeting.pk)
+    meeting.refresh_from_db()
+    assert meeting.sync_state == "synced" and int(meeting.server_meeting_id) in om.rooms
+    return meeting
+
+
+def hashes_made(om):
+    return len(om.hashes)
+
+
+def test_feeds_list_the_portals_link_and_never_ask_the_server(client, om, om_meeting):
+    before = len(om.requests)
+    feed = client.get("/p/initech/meetings.json").json()
+    [listed] = feed["meetings"]
+    assert "/join/" in listed["join_url"] and om.url not in listed["join_url"]
+    assert len(om.requests) == before  # no hash made for a page view
+
+
+def test_the_link_is_made_on_join_not_on_a_visit(client, om, om_meeting):
+    page = launch.join_url(om_meeting)
+    path = page.removeprefix("http://localhost:8000")
+
+    shown = client.get(path)
+    assert shown.status_code == 200 and b"Your name" in shown.content
+    assert hashes_made(om) == 0  # a mail scanner following the link uses nothing up
+
+    joined = client.post(path, {"name": "Vera Visitor"})
+    assert joined.status_code == 303
+    assert joined["Location"].startswith(f"{om.url}/openmeetings/hash?secure=")
+    again = client.post(path, {"name": "Vera Visitor"})
+    assert again["Location"] != joined["Location"]  # a fresh one each time
+
+    entered = requests.get(joined["Location"], timeout=5)
+    assert entered.status_code == 200
+    [join] = om.joins
+    assert (join.firstname, join.moderator) == ("Vera", False)
+    assert join.external_id.startswith("visitor-")
+
+
+def test_a_registrants_link_carries_their_name_and_id(client, om, om_meeting):
+    page = launch.join_url(om_meeting, name="Rita Registrant", external_id="registration-42")
+    path = page.removeprefix("http://localhost:8000")
+    assert b"Rita Registrant" in client.get(path).content
+    joined = client.post(path, {"name": "Rita Registrant"})
+    requests.get(joined["Location"], timeout=5)
+    [join] = om.joins
+    assert (join.firstname, join.external_id) == ("Rita", "registration-42")
+
+
+def test_a_tampered_or_stale_link_is_a_404(client, om, om_meeting):
+    path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
+    assert client.get(path[:-3] + "xx/").status_code == 404
+    om_meeting.cancelled_at = timezone.now()
+    om_meeting.save()
+    assert client.get(path).status_code == 404
+
+
+def test_a_server_that_is_down_gets_a_reason_not_an_error_page(client, om, om_meeting):
+    path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
+    om.mode = "down"
+    response = client.post(path, {"name": "Vera Visitor"})
+    assert response.status_code == 400
+    assert b"could not let you in" in response.content
+
+
+def test_a_registrants_mail_holds_the_portals_link_with_their_name(om, om_meeting):
+    from tests.webinars.factories import RegistrationFactory, WebinarFactory
+    from webinars.mail import personal_join_url
+
+    webinar = WebinarFactory(host=om_meeting.host, meeting=om_meeting)
+    registration = RegistrationFactory(webinar=webinar, first_name="Rita", last_name="R")
+    link = personal_join_url(registration)
+    token = link.rsplit("/join/", 1)[1].strip("/")
+    assert launch.read_join_page_token(token) == (
+        om_meeting.pk,
+        "Rita R",
+        f"registration-{registration.pk}",
+    )
+    assert hashes_made(om) == 0  # mailing it made nothing on the server
