@@ -20,6 +20,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("PORT", "8000"))
 FAKE_PORT = int(os.environ.get("FAKE_TM_PORT", "8900"))
+# The other vendors' fakes, for the demo customers on TrueConf, OpenMeetings and Webex.
+OTHER_FAKES = {
+    "FAKE_TRUECONF_PORT": int(os.environ.get("FAKE_TRUECONF_PORT", "8901")),
+    "FAKE_OPENMEETINGS_PORT": int(os.environ.get("FAKE_OPENMEETINGS_PORT", "8902")),
+    "FAKE_WEBEX_PORT": int(os.environ.get("FAKE_WEBEX_PORT", "8903")),
+}
 PORTAL = f"http://127.0.0.1:{PORT}"
 # What the fake server and the portal agree on when nothing else is set.
 DEMO = {
@@ -38,13 +44,15 @@ def main() -> int:
     env.setdefault("PORTAL_URL", PORTAL)
     env.setdefault("CSRF_TRUSTED_ORIGINS", PORTAL)
     env |= {"PORT": str(PORT), "FAKE_TM_PORT": str(FAKE_PORT)}
+    env |= {name: str(port) for name, port in OTHER_FAKES.items()}
     # The Procfile names gunicorn, celery and python: this virtualenv's.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     for name, value in DEMO.items():
         env.setdefault(name, value)
     processes = ["web", "worker", "beat"]
-    if env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}":
-        processes.append("fakes")
+    fakes = env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}"
+    if fakes:
+        processes += ["fake_turbomeeting", "fake_trueconf", "fake_openmeetings", "fake_webex"]
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     honcho = subprocess.Popen(
@@ -55,17 +63,29 @@ def main() -> int:
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        if "fakes" in processes:
+        if fakes:
             _wait_for(env["TM_SERVER_URL"] + "/_fake/state")
+            for port in OTHER_FAKES.values():
+                _wait_for(f"http://127.0.0.1:{port}/_fake/state")
         _wait_for(PORTAL + "/healthz", accept_503=True)
-        subprocess.run([*manage, "demo_data"], cwd=ROOT, env=env, check=True)
+        demo = [*manage, "demo_data"]
+        if fakes:
+            demo += [
+                f"--{name.lower().replace('_', '-')}={port}" for name, port in OTHER_FAKES.items()
+            ]
+        subprocess.run(demo, cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo_webinars"], cwd=ROOT, env=env, check=True)
+        ports = ", ".join(str(port) for port in OTHER_FAKES.values())
+        others = f"  Fake TrueConf, OpenMeetings, Webex: ports {ports}\n" if fakes else ""
         print(
             f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
             f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
             f"  Fake TurboMeeting server: {env['TM_SERVER_URL']}\n"
+            f"{others}"
             "  Logins:  admin / admin-demo-password   (staff)\n"
             "           host@acme.example / host-demo-password   (host of 'acme')\n"
+            "           host@globex.example, host@initech.example, host@umbrella.example:\n"
+            "           the same password (customers on TrueConf, OpenMeetings, Webex)\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

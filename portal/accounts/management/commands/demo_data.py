@@ -1,5 +1,8 @@
 """Demo data for `make run`: an admin, a customer with a host, a few meetings.
 
+With the other fakes' ports (``--fake-trueconf-port`` ...), also one customer
+on each of the other kinds of meeting server, each with a host.
+
 Idempotent: running it again changes nothing that is there already.
 """
 
@@ -9,17 +12,40 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from conferencing.base import Capability
 from meetings.models import Meeting
 from meetings.services import meeting_push, meeting_schedule
-from portal.accounts.models import Customer, Host
-from portal.accounts.services import customer_create, customer_push, host_create
+from portal.accounts.models import ConferencingServer, Customer, Host
+from portal.accounts.services import customer_create, customer_push, host_create, server_save
 
 ADMIN = ("admin", "admin-demo-password")
 HOST = ("host@acme.example", "host-demo-password")
 
 
+# kind: (option, customer slug and name, the fake's demo credentials, its base URL path)
+OTHER_SERVERS = {
+    "trueconf": (
+        "fake_trueconf_port",
+        ("globex", "Globex (TrueConf)"),
+        {"client_id": "demo-client", "client_secret": "demo-secret"},
+        "",
+    ),
+    "openmeetings": (
+        "fake_openmeetings_port",
+        ("initech", "Initech (OpenMeetings)"),
+        {"admin_user": "soapuser", "admin_password": "!HansHans1"},
+        "",
+    ),
+    "webex": ("fake_webex_port", ("umbrella", "Umbrella (Webex)"), {}, "/demo"),
+}
+
+
 class Command(BaseCommand):
     help = "Load demo data (admin, customer 'acme', a host, meetings); safe to run again."
+
+    def add_arguments(self, parser):
+        for option, *_ in OTHER_SERVERS.values():
+            parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=0)
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -75,3 +101,58 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: customer {customer.slug!r} ({customer.get_sync_state_display()})."
         )
+        for kind, (option, (slug, name), credentials, path) in OTHER_SERVERS.items():
+            if options[option]:
+                self._customer_on(
+                    kind, f"http://127.0.0.1:{options[option]}{path}", slug, name, credentials
+                )
+
+    def _customer_on(self, kind, url, slug, name, credentials):
+        """A customer on a server of ``kind``, a host, and (where it can) a published meeting."""
+        server = ConferencingServer.objects.filter(kind=kind, base_url=url).first()
+        if server is None:
+            server = server_save(
+                server=ConferencingServer(),
+                kind=kind,
+                name=f"Demo {kind}",
+                base_url=url,
+                **credentials,
+            )
+        customer = Customer.objects.filter(slug=slug).first()
+        if customer is None:
+            customer = customer_create(
+                name=name,
+                slug=slug,
+                contact_email=f"it@{slug}.example",
+                server=server,
+                time_zone="Europe/Berlin",
+            )
+        customer_push(customer_id=customer.pk)
+        email = f"host@{slug}.example"
+        host = Host.objects.filter(user__username=email).first()
+        if host is None:
+            host = host_create(
+                customer=customer,
+                email=email,
+                password=HOST[1],
+                first_name="Demo",
+                last_name="Host",
+                is_administrator=True,
+            )
+        if (
+            Capability.SCHEDULE in server.capabilities
+            and not Meeting.objects.filter(host=host).exists()
+        ):
+            start = (timezone.now() + dt.timedelta(hours=2)).replace(
+                minute=0, second=0, microsecond=0
+            )
+            meeting_schedule(
+                host=host,
+                topic=f"{name}: weekly call",
+                starts_at=start,
+                ends_at=start + dt.timedelta(hours=1),
+                is_published=True,
+            )
+        for meeting in Meeting.objects.filter(host=host).exclude(sync_state="synced"):
+            meeting_push(meeting_id=meeting.pk)
+        self.stdout.write(f"Demo customer {slug!r} on {kind} ({url}); host {email}.")
