@@ -82,6 +82,9 @@ class Capability(enum.StrEnum):
     COMMAND_FILE = "command_file"  # desktop launcher files
     WEB_VIEWER = "web_viewer"  # an embeddable viewer URL
     CALLBACKS = "callbacks"  # the server calls the portal (sign-in, a host's meeting list)
+    # The host schedules in their own browser (``schedule_url``) and the server
+    # sends the browser back with the outcome (``parse_back_url``): Webex's URL API.
+    SCHEDULE_IN_BROWSER = "schedule_in_browser"
 
 
 class MeetingKind(enum.IntEnum):

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -174,6 +175,28 @@ def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, "The meeting is on the meeting server.")
     elif meeting is not None:
         messages.error(request, meeting.sync_error)
+    return redirect("dashboard-meeting", pk=pk)
+
+
+@require_POST
+@host_required
+def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
+    """Off to the meeting server's own scheduling page (Webex), which sends the host back."""
+    meeting = _meeting(request, pk)
+    back = request.build_absolute_uri(reverse("dashboard-meeting-server-answer", args=[pk]))
+    try:
+        return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
+    except ConferencingError as exc:
+        messages.error(request, f"The meeting server cannot take this meeting: {exc}")
+        return redirect("dashboard-meeting", pk=pk)
+
+
+@host_required
+def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """Where the meeting server sends the host back: finish, or say why not in words."""
+    meeting = _meeting(request, pk)
+    done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
+    (messages.success if done else messages.error)(request, message)
     return redirect("dashboard-meeting", pk=pk)
 
 

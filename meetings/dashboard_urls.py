@@ -14,6 +14,16 @@ urlpatterns = [
     path("meetings/<int:pk>/retry/", dashboard.meeting_retry, name="dashboard-meeting-retry"),
     path("meetings/<int:pk>/stop/", dashboard.meeting_stop, name="dashboard-meeting-stop"),
     path(
+        "meetings/<int:pk>/schedule-on-server/",
+        dashboard.meeting_schedule_on_server,
+        name="dashboard-meeting-schedule-on-server",
+    ),
+    path(
+        "meetings/<int:pk>/server-answer/",
+        dashboard.meeting_server_answer,
+        name="dashboard-meeting-server-answer",
+    ),
+    path(
         "meetings/<int:pk>/launch-<str:role>.xml",
         dashboard.meeting_command_file,
         name="dashboard-meeting-command-file",

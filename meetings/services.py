@@ -87,10 +87,15 @@ def _push_meeting(meeting: Meeting) -> None:
         if meeting.server_meeting_id and Capability.CANCEL in server.capabilities:
             server.cancel_meeting(meeting.server_meeting_id)
         return
-    if Capability.SCHEDULE not in server.capabilities:
-        raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if meeting.server_meeting_id and Capability.UPDATE not in server.capabilities:
         return  # nothing more the server can take; it keeps what it was first given
+    if Capability.SCHEDULE not in server.capabilities:
+        if Capability.SCHEDULE_IN_BROWSER in server.capabilities:
+            raise sync.NeedsAttention(
+                "Schedule it on the meeting server: press “Schedule on the meeting server” "
+                "on the meeting's page, and sign in there if asked."
+            )
+        raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
         reserved = server.reserve_meeting_id(
             company_uid=meeting.customer.company_uid, user_id=str(meeting.host_id)
@@ -98,23 +103,46 @@ def _push_meeting(meeting: Meeting) -> None:
         if reserved:
             meeting.server_meeting_id = reserved
             meeting.save(update_fields=["server_meeting_id"])
-    scheduled = server.schedule_meeting(
-        MeetingRequest(
-            kind=MeetingKind(meeting.meeting_type),
-            topic=meeting.topic,
-            host_email=meeting.host.user.email,
-            start=meeting.starts_at,
-            end=meeting.ends_at,
-            is_recurring=meeting.is_recurring,
-            password=meeting.password,
-            call_number=meeting.call_number,
-            attendee_access_code=meeting.audio_access_code,
-            meeting_id=meeting.server_meeting_id,
-        )
-    )
+    scheduled = server.schedule_meeting(meeting_request(meeting))
     if scheduled.meeting_id and scheduled.meeting_id != meeting.server_meeting_id:
         meeting.server_meeting_id = scheduled.meeting_id
         meeting.save(update_fields=["server_meeting_id"])
+
+
+def meeting_request(meeting: Meeting) -> MeetingRequest:
+    """What the server is asked to hold for ``meeting``."""
+    return MeetingRequest(
+        kind=MeetingKind(meeting.meeting_type),
+        topic=meeting.topic,
+        host_email=meeting.host.user.email,
+        start=meeting.starts_at,
+        end=meeting.ends_at,
+        is_recurring=meeting.is_recurring,
+        password=meeting.password,
+        call_number=meeting.call_number,
+        attendee_access_code=meeting.audio_access_code,
+        meeting_id=meeting.server_meeting_id,
+    )
+
+
+def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
+    """Where to send the host to schedule ``meeting`` on a server scheduled in the browser."""
+    return servers.backend(meeting.customer).schedule_url(meeting_request(meeting), back_url)
+
+
+def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) -> tuple[bool, str]:
+    """Take the server's answer from the back URL: (done, what to tell the host).
+
+    On success the server's meeting key is kept and the meeting goes back to
+    the sync, which finds it on the server; on failure it keeps needing attention.
+    """
+    result = servers.backend(meeting.customer).parse_back_url(answer)
+    if not (result.ok and result.meeting_key):
+        return False, result.message
+    meeting.server_meeting_id = result.meeting_key
+    sync.resolve(meeting, ["server_meeting_id"])
+    _queue_push(meeting)
+    return True, result.message
 
 
 def meetings_push_due() -> int:

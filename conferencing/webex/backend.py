@@ -56,7 +56,12 @@ class Webex:
 
     join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
-        {Capability.START_URL, Capability.JOIN_URL, Capability.PERSONAL_JOIN_URL}
+        {
+            Capability.SCHEDULE_IN_BROWSER,
+            Capability.START_URL,
+            Capability.JOIN_URL,
+            Capability.PERSONAL_JOIN_URL,
+        }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
     credentials: ClassVar[Mapping[str, str]] = {}

@@ -256,3 +256,20 @@ def test_an_unknown_meeting_is_refused_with_a_reason(served):
         served.backend.meeting_status("987654321")
     assert not isinstance(raised.value, ServerUnavailable)
     assert str(raised.value).strip()
+
+
+def test_scheduling_in_the_browser_where_declared(served):
+    if not served.can(Capability.SCHEDULE_IN_BROWSER):
+        pytest.skip(f"{served.name} schedules from the portal, not in the host's browser")
+    start = dt.datetime(2031, 1, 1, 10, tzinfo=dt.UTC)
+    request = MeetingRequest(
+        kind=MeetingKind.MEETING,
+        topic="Board call",
+        host_email=HOST.email,
+        start=start,
+        end=start + dt.timedelta(hours=1),
+    )
+    url = served.backend.schedule_url(request, "https://portal.example/back/")
+    assert url.startswith(("http://", "https://"))
+    nothing = served.backend.parse_back_url({})
+    assert nothing.ok is False and nothing.message

@@ -1,0 +1,123 @@
+"""A customer on Webex: the host schedules in their own browser and Webex sends them back.
+
+The browser is played by ``requests`` against the fake Webex site (real HTTP,
+its login cookie kept), and the portal by the test client.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import parse_qsl, urlsplit
+
+import pytest
+import requests
+from django.utils import timezone
+
+from conferencing.fakes.server import serve
+from conferencing.fakes.webex import DEMO_USER, FakeWebex
+from meetings import services
+from meetings.models import Meeting
+from portal.accounts.models import ConferencingServer, SyncState
+from tests.factories import CustomerFactory, HostFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def webex():
+    fake = FakeWebex()
+    with serve(fake) as running:
+        fake.base_url = fake.site_url(running.url)
+        yield fake
+
+
+@pytest.fixture
+def host(webex):
+    server = ConferencingServer.objects.create(kind="webex", name="Webex", base_url=webex.base_url)
+    return HostFactory(customer=CustomerFactory(server=server))
+
+
+@pytest.fixture
+def meeting(host, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        made = services.meeting_schedule(
+            host=host,
+            topic="Board call",
+            starts_at=timezone.now() + dt.timedelta(days=1),
+            ends_at=timezone.now() + dt.timedelta(days=1, hours=1),
+        )
+    made.refresh_from_db()
+    return made
+
+
+def follow_to_the_portal(session: requests.Session, url: str) -> str:
+    """The browser follows Webex's redirects until one leads back to the portal."""
+    for _ in range(5):
+        response = session.get(url, allow_redirects=False, timeout=5)
+        url = response.headers.get("Location", "")
+        if url.startswith("http://testserver/"):
+            return url.removeprefix("http://testserver")
+    raise AssertionError(f"Webex never sent the browser back (last answer {response.status_code})")
+
+
+def test_a_new_meeting_asks_the_host_to_schedule_it_on_webex(client, host, meeting):
+    assert meeting.sync_state == SyncState.ATTENTION
+    assert "Schedule it on the meeting server" in meeting.sync_error
+    client.force_login(host.user)
+    page = client.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Schedule on the meeting server" in page
+    assert "Stop meeting" not in page and "desktop app" not in page
+    assert "does not report whether a meeting is live" in page
+
+
+def test_scheduling_on_webex_brings_the_meeting_key_back(
+    client, host, meeting, webex, django_capture_on_commit_callbacks
+):
+    client.force_login(host.user)
+    to_webex = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/")
+    assert to_webex.status_code == 302
+    assert to_webex["Location"].startswith(f"{webex.base_url}/m.php?")
+    assert dict(parse_qsl(urlsplit(to_webex["Location"]).query))["MN"] == "Board call"
+
+    browser = requests.Session()
+    ticket = webex.issue_ticket(DEMO_USER)
+    browser.get(f"{webex.base_url}/p.php?AT=LI&WID={DEMO_USER}&TK={ticket}", timeout=5)
+    back = follow_to_the_portal(browser, to_webex["Location"])
+    assert back.startswith(f"/dashboard/meetings/{meeting.pk}/server-answer/?")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answered = client.get(back, follow=True)
+    meeting.refresh_from_db()
+    assert meeting.server_meeting_id.isdigit() and meeting.server_meeting_id in webex.meetings
+    assert meeting.sync_state == SyncState.SYNCED
+    page = answered.content.decode()
+    assert f"{webex.base_url}/m.php?AT=JM" in page.replace("&amp;", "&")  # the join link
+
+
+def test_a_refusal_is_told_in_words_and_the_meeting_still_needs_scheduling(
+    client, host, meeting, webex
+):
+    client.force_login(host.user)
+    to_webex = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/")
+    back = follow_to_the_portal(requests.Session(), to_webex["Location"])  # not signed in
+
+    page = client.get(back, follow=True).content.decode()
+    assert "sign in to Webex as the meeting" in page
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.ATTENTION and not meeting.server_meeting_id
+
+
+def test_a_forged_answer_changes_nothing(client, host, meeting):
+    client.force_login(host.user)
+    client.get(f"/dashboard/meetings/{meeting.pk}/server-answer/?AT=SM&ST=SUCCESS&MK=<script>")
+    assert not Meeting.objects.get(pk=meeting.pk).server_meeting_id
+
+
+def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
+    meeting.is_recurring, meeting.starts_at, meeting.ends_at = True, None, None
+    meeting.save()
+    client.force_login(host.user)
+    page = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/", follow=True)
+    assert "cannot take this meeting: the Webex URL API schedules single meetings" in (
+        page.content.decode()
+    )
