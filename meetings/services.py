@@ -127,7 +127,10 @@ def meeting_request(meeting: Meeting) -> MeetingRequest:
 
 def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
     """Where to send the host to schedule ``meeting`` on a server scheduled in the browser."""
-    return servers.backend(meeting.customer).schedule_url(meeting_request(meeting), back_url)
+    server = servers.backend(meeting.customer)
+    if Capability.SCHEDULE_IN_BROWSER not in server.capabilities:
+        raise Unsupported("this meeting server is not scheduled in the browser")
+    return server.schedule_url(meeting_request(meeting), back_url)
 
 
 def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) -> tuple[bool, str]:
@@ -136,7 +139,10 @@ def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) ->
     On success the server's meeting key is kept and the meeting goes back to
     the sync, which finds it on the server; on failure it keeps needing attention.
     """
-    result = servers.backend(meeting.customer).parse_back_url(answer)
+    server = servers.backend(meeting.customer)
+    if Capability.SCHEDULE_IN_BROWSER not in server.capabilities:
+        return False, "This meeting server does not send answers back to the portal."
+    result = server.parse_back_url(answer)
     if not (result.ok and result.meeting_key):
         return False, result.message
     meeting.server_meeting_id = result.meeting_key
