@@ -19,8 +19,16 @@ MEETING = {
         "is_recurring": {"type": "boolean"},
         "starts_at": _TIME,
         "ends_at": _TIME,
-        "is_live": {"type": "boolean"},
-        "attendees": {"type": "integer"},
+        "is_live": {
+            "type": "boolean",
+            "nullable": True,
+            "description": "null where the meeting server does not report live status",
+        },
+        "attendees": {
+            "type": "integer",
+            "nullable": True,
+            "description": "null where the meeting server does not count attendees",
+        },
         "join_url": {"type": "string", "format": "uri", "nullable": True},
     },
 }

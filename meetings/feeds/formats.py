@@ -22,10 +22,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from icalendar import Calendar, Event
 
+from conferencing.base import Capability
 from conferencing.xmltext import xml_safe
 from meetings.feeds.selection import Publisher
 from meetings.launch import join_url
 from meetings.models import Meeting
+from portal import servers
 from portal.ical import Text
 
 # Of the XML and JSON shape: meetings/static/meetings/published-meetings.xsd documents it.
@@ -92,6 +94,7 @@ class Entry:
     def record(self) -> dict[str, object]:
         """The fields of the XML and JSON feeds, in the XSD's order; None is left out of XML."""
         m = self.meeting
+        reported = servers.capabilities(m.customer)
         return {
             "id": m.pk,
             "uid": self.uid,
@@ -100,8 +103,10 @@ class Entry:
             "is_recurring": m.is_recurring,
             "starts_at": self.starts_iso,
             "ends_at": self.ends_iso,
-            "is_live": m.is_live,
-            "attendees": m.attendees if m.is_live else 0,
+            "is_live": m.is_live if Capability.LIVE_STATUS in reported else None,
+            "attendees": (m.attendees if m.is_live else 0)
+            if Capability.ATTENDEE_COUNT in reported
+            else None,
             "join_url": self.join_url,
         }
 

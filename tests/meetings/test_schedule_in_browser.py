@@ -121,3 +121,22 @@ def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
     assert "cannot take this meeting: the Webex URL API schedules single meetings" in (
         page.content.decode()
     )
+
+
+def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):
+    from lxml import etree
+
+    from tests.factories import MeetingFactory
+    from tests.meetings.test_feeds import XSD
+
+    host.customer.slug = "umbrella"
+    host.customer.save()
+    MeetingFactory(host=host, is_published=True, server_meeting_id="123456789")
+
+    [listed] = client.get("/p/umbrella/meetings.json").json()["meetings"]
+    assert listed["is_live"] is None and listed["attendees"] is None
+    assert listed["join_url"].startswith(f"{webex.base_url}/m.php?AT=JM")
+
+    document = etree.fromstring(client.get("/p/umbrella/meetings.xml").content)
+    etree.XMLSchema(etree.parse(str(XSD))).assertValid(document)
+    assert not document.xpath("//*[local-name()='is_live' or local-name()='attendees']")
