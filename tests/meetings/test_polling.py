@@ -264,3 +264,33 @@ def test_the_celery_task_runs_a_round(fake_tm, meeting):
 
     m.refresh_from_db()
     assert (m.live_state, m.attendees) == (LiveState.LIVE, 9)
+
+
+def test_a_server_that_is_down_costs_only_its_own_meetings(fake_tm, meeting, settings):
+    """Two servers polled in one round: the one that is down fails only its own meetings."""
+    from conferencing.fakes.server import serve
+    from conferencing.fakes.turbomeeting import FakeTurboMeeting
+
+    settings.SERVER_READ_TIMEOUT = 0.3
+    down = FakeTurboMeeting(partner_id="p2", integration_code="c2")
+    with serve(down) as running:
+        server = ConferencingServer(kind="turbomeeting", name="Down", base_url=running.url)
+        server.partner_id = "p2"
+        server.set_secrets(integration_code="c2")
+        server.save()
+        elsewhere = HostFactory()
+        elsewhere.customer.server = server
+        elsewhere.customer.save()
+        on_the_down_server = [
+            put_on_fake_server(down, MeetingFactory(host=elsewhere, starts_at=timezone.now()))
+            for _ in range(10)
+        ]
+        live = meeting(start_in=-10)
+        down.mode = "down"
+
+        report = polling.poll_round()
+
+    assert (report.polled, report.live, report.failed) == (11, 1, 10)
+    live.refresh_from_db()
+    assert live.live_state == LiveState.LIVE
+    assert all(m.samples.count() == 0 for m in on_the_down_server)
