@@ -11,6 +11,7 @@ from conferencing.turbomeeting.launch import (
     android_intent_url,
     app_url,
     command_file,
+    command_file_address,
     join_url,
     parse_launch_url,
     start_form,
@@ -229,3 +230,16 @@ def test_host_command_file():
 def test_command_file_validates_per_action(options, message):
     with pytest.raises(ValueError, match=message):
         command_file(**({"server_address": "s"} | options))
+
+
+@pytest.mark.parametrize(
+    ("server_url", "expected"),
+    [
+        ("https://tm.example:8889/", ("tm.example", 8889)),
+        ("https://tm.example", ("tm.example", 443)),
+        ("http://tm.example", ("tm.example", 80)),
+        ("http://127.0.0.1:8900", ("127.0.0.1", 80)),  # no client port: the scheme's
+    ],
+)
+def test_command_files_use_the_servers_real_port_where_the_client_has_it(server_url, expected):
+    assert command_file_address(server_url) == expected

@@ -134,6 +134,9 @@ def test_command_files(browser, host):
     root = ElementTree.fromstring(host_file.content)
     assert root.findtext("Action") == "Host" and root.findtext("Email") == host.user.email
     assert root.findtext("StartAtMinimized") == "N"
+    # A scheduled meeting's host file starts that meeting, as 000's sample does.
+    assert root.findtext("MeetingId") == meeting.server_meeting_id
+    assert root.findtext("ServerPort") == "80"  # the fake's port is none of 80, 443, 8889
     join_file = ElementTree.fromstring(
         browser.get(f"/dashboard/meetings/{meeting.pk}/launch-join.xml").content
     )
