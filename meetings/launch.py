@@ -8,10 +8,10 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404, HttpResponse
 from django.urls import reverse
-from django.utils import formats
 
 from conferencing.base import Capability, MeetingKind, Participant
 from meetings.models import Meeting
+from meetings.timespan import timespan
 from portal import servers
 
 
@@ -124,10 +124,8 @@ def invitation(meeting: Meeting) -> str:
     if meeting.is_recurring:
         lines.append("Recurring meeting")
     elif meeting.starts_at:
-        start = meeting.starts_at.astimezone(zone)
-        end = meeting.ends_at.astimezone(zone)
-        when = formats.date_format(start, "l, j F Y, H:i")
-        lines.append(f"{when}–{end:%H:%M} ({meeting.customer.time_zone})")
+        when = timespan(meeting.starts_at, meeting.ends_at, zone, zone_name=False, long=True)
+        lines.append(f"{when} ({meeting.customer.time_zone})")
     lines += ["", f"Join: {join_url(meeting)}", f"Meeting ID: {meeting.server_meeting_id}"]
     if meeting.password:
         lines.append(f"Meeting password: {meeting.password}")

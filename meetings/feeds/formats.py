@@ -27,6 +27,7 @@ from conferencing.xmltext import xml_safe
 from meetings.feeds.selection import Publisher
 from meetings.launch import join_url
 from meetings.models import Meeting
+from meetings.timespan import timespan
 from portal import servers
 from portal.ical import Text
 
@@ -76,12 +77,7 @@ class Entry:
         m = self.meeting
         if m.starts_at is None or m.ends_at is None:
             return "Recurring meeting"
-        start, end = m.starts_at.astimezone(self.zone), m.ends_at.astimezone(self.zone)
-        day = f"{start:%a} {start.day} {start:%b %Y}, {start:%H:%M}"
-        if end.date() == start.date():
-            return f"{day}–{end:%H:%M} {end.tzname()}"
-        until = f"{end:%a} {end.day} {end:%b %Y}, {end:%H:%M} {end.tzname()}"
-        return f"{day} {start.tzname()} – {until}"
+        return timespan(m.starts_at, m.ends_at, self.zone)
 
     @property
     def starts_iso(self) -> str | None:

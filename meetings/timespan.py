@@ -1,0 +1,31 @@
+"""When something happens, in words: one line for the lists, pages, feeds and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+
+def timespan(
+    start: dt.datetime,
+    end: dt.datetime,
+    zone: dt.tzinfo,
+    *,
+    zone_name: bool = True,
+    long: bool = False,
+) -> str:
+    """E.g. "Wed 14 Oct 2026, 15:00–16:00 CEST"; with both dates when it ends on another
+    day: "Sun 20 Dec 2026, 10:00 CET – Sun 27 Dec 2026, 10:00 CET". ``long`` spells
+    the days and months out ("Wednesday, 14 October 2026, 15:00")."""
+    start, end = start.astimezone(zone), end.astimezone(zone)
+
+    def day(moment: dt.datetime) -> str:
+        if long:
+            return f"{moment:%A}, {moment.day} {moment:%B %Y}, {moment:%H:%M}"
+        return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
+
+    def named(moment: dt.datetime) -> str:
+        return f" {moment.tzname()}" if zone_name else ""
+
+    if end.date() == start.date():
+        return f"{day(start)}–{end:%H:%M}{named(end)}"
+    return f"{day(start)}{named(start)} – {day(end)}{named(end)}"
