@@ -66,9 +66,12 @@ def test_is_registered_with_its_capabilities():
     assert backend_class("turbomeeting") is TurboMeeting
     backend = make_backend("turbomeeting", base_url="http://tm.example", service_company_uid="p")
     assert isinstance(backend, TurboMeeting)
-    # Everything but deleting a meeting: the server learns of a cancellation
-    # from the portal's meeting list instead.
-    assert TurboMeeting.capabilities == set(Capability) - {Capability.CANCEL}
+    # Everything but deleting a meeting (the server learns of a cancellation from
+    # the portal's meeting list instead), and it schedules from the portal.
+    assert TurboMeeting.capabilities == set(Capability) - {
+        Capability.CANCEL,
+        Capability.SCHEDULE_IN_BROWSER,
+    }
     assert TurboMeeting.kinds == set(MeetingKind)
     with pytest.raises(Unsupported):
         backend.cancel_meeting("123")

@@ -123,6 +123,7 @@ def schedule(webex, browser, portal, back_url, **changes) -> str:
 
 def test_declares_links_only_for_meetings_and_needs_no_credentials():
     assert Webex.capabilities == {
+        Capability.SCHEDULE_IN_BROWSER,  # the host's browser, not the portal, schedules
         Capability.START_URL,
         Capability.JOIN_URL,
         Capability.PERSONAL_JOIN_URL,
