@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import hmac
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ def meeting_schedule(
     The server may be down: the meeting stays, visibly "not yet on the
     server", and is pushed again with backoff until it is.
     """
+    _refuse_a_past_start(starts_at)
     customer = host.customer
     meeting = Meeting(
         customer=customer,
@@ -164,6 +166,17 @@ def _queue_push(meeting: Meeting) -> None:
     sync.queue_push(task, meeting.pk)
 
 
+#: A start this far back still counts as "now" (a host who typed the current minute).
+PAST_START_GRACE = dt.timedelta(minutes=5)
+
+
+def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
+    if starts_at is not None and starts_at < timezone.now() - PAST_START_GRACE:
+        raise ValidationError(
+            {"starts_at": "This start is in the past. Choose a time from now on."}
+        )
+
+
 EDITABLE = (
     "topic",
     "meeting_type",
@@ -183,6 +196,8 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if changes.get("starts_at") != meeting.starts_at:  # a past meeting keeps its start
+        _refuse_a_past_start(changes.get("starts_at"))
     for name, value in changes.items():
         setattr(meeting, name, value)
     if password is not None:

@@ -117,3 +117,66 @@ def test_old_status_samples_are_pruned(settings):
     settings.SAMPLE_RETENTION_DAYS = 90
     samples_prune.delay()
     assert sorted((now - s.taken_at).days for s in MeetingSample.objects.all()) == [1, 89]
+
+
+def test_a_start_in_the_past_is_refused_for_a_new_meeting(host):
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_schedule(
+            host=host,
+            topic="Too late",
+            starts_at=yesterday,
+            ends_at=yesterday + dt.timedelta(hours=1),
+        )
+    assert refused.value.message_dict == {
+        "starts_at": ["This start is in the past. Choose a time from now on."]
+    }
+    assert not Meeting.objects.exists()
+    just_now = timezone.now() - dt.timedelta(minutes=1)  # the current minute, typed
+    services.meeting_schedule(
+        host=host, topic="Now", starts_at=just_now, ends_at=just_now + dt.timedelta(hours=1)
+    )
+
+
+def test_a_past_meeting_can_still_be_renamed_but_not_moved_into_the_past(host):
+    from tests.factories import MeetingFactory
+
+    last_week = timezone.now() - dt.timedelta(days=7)
+    meeting = MeetingFactory(
+        host=host, starts_at=last_week, ends_at=last_week + dt.timedelta(hours=1)
+    )
+    services.meeting_update(meeting=meeting, topic="Renamed", starts_at=meeting.starts_at)
+    assert Meeting.objects.get(pk=meeting.pk).topic == "Renamed"
+    with pytest.raises(ValidationError, match="in the past"):
+        services.meeting_update(meeting=meeting, starts_at=last_week - dt.timedelta(days=1))
+
+
+def test_the_dashboard_and_the_api_show_the_reason(host, client):
+    from rest_framework.test import APIClient
+
+    client.force_login(host.user)
+    page = client.post(
+        "/dashboard/meetings/new/",
+        {
+            "topic": "Too late",
+            "meeting_type": 0,
+            "starts_at": "2020-01-01T10:00",
+            "ends_at": "2020-01-01T11:00",
+        },
+    )
+    assert page.status_code == 200 and "This start is in the past" in page.content.decode()
+    api = APIClient()
+    api.force_authenticate(host.user)
+    response = api.post(
+        "/api/v1/meetings/",
+        {
+            "topic": "Too late",
+            "starts_at": "2020-01-01T10:00:00Z",
+            "ends_at": "2020-01-01T11:00:00Z",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["starts_at"] == [
+        "This start is in the past. Choose a time from now on."
+    ]

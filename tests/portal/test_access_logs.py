@@ -45,7 +45,7 @@ def test_gunicorn_logs_callbacks_without_their_query_string(tmp_path):
             try:
                 requests.get(f"{base}/healthz?check=database", timeout=2)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # still starting
                 time.sleep(0.1)
         requests.get(f"{base}/tm/auth?email=a%40b.example&password=s3cret-token", timeout=5)
         requests.get(f"{base}/healthz?check=database", timeout=5)
