@@ -93,3 +93,27 @@ def test_a_site_not_allowed_cannot_frame_the_feed(page, host, live_server, other
     page.goto(other_site.url)
     page.wait_for_timeout(500)
     assert page.frame_locator("#feed").get_by_text("Sign in").count() == 0
+
+
+def test_a_meeting_being_scheduled_says_so_and_updates_itself(page, host, live_server):
+    """Just after saving, no red error: the page says it is working and refreshes when done."""
+    from tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(
+        host=host, topic="Being scheduled", server_meeting_id="", sync_state=SyncState.PENDING
+    )
+    page.goto(live_server.url + "/dashboard/")
+    page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+
+    working = page.get_by_role("status")
+    assert "Scheduling on the meeting server" in working.inner_text()
+    assert page.locator(".sync-failed, .sync-pending").count() == 0  # nothing red
+
+    Meeting.objects.filter(pk=meeting.pk).update(
+        sync_state=SyncState.SYNCED, server_meeting_id="123456789"
+    )
+    page.get_by_role("link", name="Start", exact=True).wait_for(timeout=10_000)
+    assert page.get_by_role("status").count() == 0
