@@ -105,9 +105,18 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "dashboard/meeting_form.html", {"form": form, "meeting": None})
 
 
+WEBINAR_MEETING = (
+    "This is the meeting of the webinar “%s”: change its time, type or topic, or cancel it, "
+    "on the webinar's page."
+)
+
+
 @host_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
+    if webinar := selectors.webinar_of(meeting):
+        messages.info(request, WEBINAR_MEETING % webinar.title)
+        return redirect("dashboard-webinar", pk=webinar.pk)
     if meeting.cancelled_at:
         messages.error(request, "A cancelled meeting cannot be edited.")
         return redirect("dashboard-meeting", pk=pk)
@@ -143,6 +152,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "start_url": launch.start_url(meeting) if on_server else "",
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
+            "webinar": selectors.webinar_of(meeting),
             "chart": selectors.attendance_chart(meeting),
         },
     )
@@ -162,7 +172,11 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
 @require_POST
 @host_required
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    services.meeting_cancel(meeting=_meeting(request, pk))
+    meeting = _meeting(request, pk)
+    if webinar := selectors.webinar_of(meeting):
+        messages.info(request, WEBINAR_MEETING % webinar.title)
+        return redirect("dashboard-webinar", pk=webinar.pk)
+    services.meeting_cancel(meeting=meeting)
     messages.success(request, "Meeting cancelled. It is no longer listed or published.")
     return redirect("dashboard-home")
 

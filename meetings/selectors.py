@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -48,11 +49,22 @@ def joinable_meeting(pk: int) -> Meeting | None:
     )
 
 
+def webinar_of(meeting: Meeting):
+    """The webinar whose meeting this is (the webinars app's one-to-one), or None.
+
+    Such a meeting changes only through its webinar, so the two never drift.
+    """
+    try:
+        return meeting.webinar
+    except ObjectDoesNotExist:
+        return None
+
+
 def dashboard_meetings(host: Host) -> QuerySet[Meeting]:
     """The host's meetings, newest schedule last; one query however many there are."""
     return (
         Meeting.objects.filter(host=host, cancelled_at__isnull=True)
-        .select_related("customer__server")
+        .select_related("customer__server", "webinar")
         .order_by("-is_recurring", "starts_at", "pk")
     )
 
