@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -82,12 +83,21 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         f"{(t - first).total_seconds() / span * width:.1f},{height - a / peak * (height - 10):.1f}"
         for t, a in samples
     )
+    zone = zoneinfo.ZoneInfo(meeting.customer.time_zone)
+    start, end = first.astimezone(zone), last.astimezone(zone)
     return {
         "points": points,
         "max": peak,
         "samples": len(samples),
         "width": width,
         "height": height,
+        "label": f"Attendees over time, up to {peak}",
+        "caption": f"Peak {peak} attending, from {len(samples)} status polls.",
+        "y_max": peak,
+        "y_label": "attending",
+        "x_start": f"{start:%H:%M}",
+        "x_end": f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d %b %H:%M}",
+        "x_label": f"time ({meeting.customer.time_zone})",
     }
 
 

@@ -118,9 +118,6 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
     if not per_day:
         return {"points": "", "total": 0, "days": 0}
     first, last = per_day[0][0], per_day[-1][0]
-    if first == last:  # one day: a flat line from nothing to the total
-        per_day = [(first - dt.timedelta(days=1), 0), *per_day]
-        first = per_day[0][0]
     span = max((last - first).days, 1)
     total = sum(n for _, n in per_day)
     running, points = 0, []
@@ -129,18 +126,25 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
         x = (day - first).days / span * width
         y = height - running / total * (height - 10)
         points.append(f"{x:.1f},{y:.1f}")
+    if first == last:  # one day: its total, across the chart
+        points.append(f"{width:.1f},{points[0].split(',')[1]}")
+    days = (last - first).days + 1
     return {
         "points": " ".join(points),
         "total": total,
-        "days": span + 1,
+        "days": days,
         "first": first,
         "last": last,
         "width": width,
         "height": height,
+        "label": f"Registrations over time: {total} in {days} days",
+        "caption": f"{total} registrations from {first:%d %b %Y} to {last:%d %b %Y}.",
+        "y_max": total,
+        "y_label": "registered",
+        "x_start": f"{first:%d %b}",
+        "x_end": f"{last:%d %b}",
+        "x_label": "day of registration",
     }
-
-
-# --- export ----------------------------------------------------------------------
 
 
 def recent_exports(webinar: Webinar, *, limit: int = 5) -> list[RegistrationExport]:

@@ -256,6 +256,12 @@ def test_attendance_chart_from_samples(browser, host):
     )
     page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "<polyline" in page and "Peak 9 attending" in page
+    # Its axes: 0 to the peak, the first poll's time to the last one's, in the customer's zone.
+    zone = zoneinfo.ZoneInfo(host.customer.time_zone)
+    first, last = start.astimezone(zone), (start + dt.timedelta(minutes=3)).astimezone(zone)
+    assert '<div class="chart-y" aria-hidden="true"><span>9</span>' in page
+    assert f"<span>{first:%H:%M}</span><span>time ({host.customer.time_zone})</span>" in page
+    assert f"<span>{last:%H:%M}</span></div>" in page
 
 
 def test_edit_shows_what_the_server_holds_when_it_differs(browser, host, fake_tm):

@@ -97,7 +97,11 @@ def test_chart_and_counts(webinar):
         RegistrationFactory(webinar=webinar, created_at=start + dt.timedelta(days=day))
     chart = selectors.registrations_chart(webinar)
     assert chart["total"] == 4 and len(chart["points"].split()) == 3
-    assert chart["points"].split()[-1] == "600.0,10.0"  # the running total reaches the top
+    # It starts at the first registration (not a day before) and reaches the top.
+    assert chart["points"].split()[0] == "0.0,65.0"
+    assert chart["points"].split()[-1] == "600.0,10.0"
+    first_day = start.astimezone(zoneinfo.ZoneInfo(webinar.customer.time_zone)).date()
+    assert (chart["y_max"], chart["x_start"]) == (4, f"{first_day:%d %b}")
     counts = selectors.webinar_counts(webinar)
     assert counts["confirmed"] == 4 and counts["waiting"] == 0 and counts["attended"] is None
 
@@ -137,3 +141,9 @@ def test_answers_are_typed_by_their_questions_kind_whatever_was_stored(webinar, 
     _, rows = selectors.registration_table(webinar)
     column = [row[-1] for row in rows]
     assert [(type(v), v) for v in column] == [(type(v), v) for v in expected]
+
+
+def test_a_chart_of_one_day_is_its_total_across(webinar):
+    RegistrationFactory.create_batch(3, webinar=webinar)
+    chart = selectors.registrations_chart(webinar)
+    assert chart["points"] == "0.0,10.0 600.0,10.0" and chart["days"] == 1
