@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
@@ -23,7 +25,24 @@ def _broker() -> None:
 
 
 def _meeting_server() -> None:
-    servers.backend().ping()
+    """The default server and every configured one answer, asked all at once."""
+    from portal.accounts.models import ConferencingServer
+
+    targets = {"default": servers.default_backend}
+    for server in ConferencingServer.objects.all():
+        targets[server.name] = functools.partial(servers.server_backend, server)
+    with ThreadPoolExecutor(max_workers=min(len(targets), 16)) as pool:
+        answers = {
+            name: pool.submit(lambda make: make().ping(), make) for name, make in targets.items()
+        }
+    failed = {}
+    for name, answer in answers.items():
+        try:
+            answer.result()
+        except Exception as exc:  # noqa: BLE001  (any failure means "down")
+            failed[name] = f"{type(exc).__name__}: {exc}"
+    if failed:
+        raise RuntimeError("; ".join(f"{name}: {error}" for name, error in failed.items()))
 
 
 CHECKS: dict[str, Callable[[], None]] = {

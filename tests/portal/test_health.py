@@ -30,3 +30,27 @@ def test_a_liveness_probe_can_ask_for_the_database_only(client, fake_tm):
     response = client.get("/healthz?check=database")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": {"status": "up"}}
+
+
+def test_every_configured_meeting_server_is_asked_and_the_one_down_is_named(client, fake_tm):
+    from conferencing.fakes.server import serve
+    from conferencing.fakes.trueconf import FakeTrueConf
+    from portal.accounts import services
+    from portal.accounts.models import ConferencingServer
+
+    fake = FakeTrueConf()
+    with serve(fake) as running:
+        services.server_save(
+            server=ConferencingServer(),
+            kind="trueconf",
+            name="Tokyo TrueConf",
+            base_url=running.url,
+            **fake.backend_options(),
+        )
+        assert client.get("/healthz").status_code == 200
+        fake.mode = "down"
+        response = client.get("/healthz")
+    assert response.status_code == 503
+    error = response.json()["checks"]["meeting_server"]["error"]
+    assert error.startswith("RuntimeError: Tokyo TrueConf: ServerUnavailable")
+    assert "default" not in error
