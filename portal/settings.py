@@ -449,3 +449,7 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+if not REDIS_URL:
+    # The filesystem broker has no host: kombu says so on every connection. Nothing
+    # needs a person there, so `make run` shows the portal's own lines instead.
+    LOGGING["loggers"]["kombu.connection"] = {"level": "ERROR"}
