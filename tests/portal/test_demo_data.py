@@ -16,3 +16,35 @@ def test_demo_data_is_complete_and_idempotent(fake_tm, django_user_model):
     assert Meeting.objects.count() == 3
     assert set(Meeting.objects.values_list("sync_state", flat=True)) == {SyncState.SYNCED}
     assert len(fake_tm.meetings) == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm):
+    from contextlib import ExitStack
+    from urllib.parse import urlsplit
+
+    from conferencing.fakes.openmeetings import FakeOpenMeetings
+    from conferencing.fakes.server import serve
+    from conferencing.fakes.trueconf import FakeTrueConf
+    from conferencing.fakes.webex import FakeWebex
+
+    with ExitStack() as stack:
+        fakes = {kind: cls() for kind, cls in [("trueconf", FakeTrueConf),
+                 ("openmeetings", FakeOpenMeetings), ("webex", FakeWebex)]}  # fmt: skip
+        ports = {
+            kind: urlsplit(stack.enter_context(serve(fake)).url).port
+            for kind, fake in fakes.items()
+        }  # noqa: E501
+        options = {f"fake_{kind}_port": port for kind, port in ports.items()}
+        call_command("demo_data", **options)
+        call_command("demo_data", **options)  # again: nothing new
+
+    kinds = dict(Customer.objects.values_list("slug", "server__kind"))
+    assert kinds == {"acme": None, "globex": "trueconf", "initech": "openmeetings",
+                     "umbrella": "webex"}  # fmt: skip
+    for slug in ("globex", "initech", "umbrella"):
+        assert Host.objects.get(user__username=f"host@{slug}.example").customer.slug == slug
+    on_their_servers = Meeting.objects.filter(customer__slug__in=["globex", "initech"])
+    assert on_their_servers.count() == 2
+    assert set(on_their_servers.values_list("sync_state", flat=True)) == {SyncState.SYNCED}
+    assert len(fakes["trueconf"].conferences) == 1 and len(fakes["openmeetings"].rooms) == 1
