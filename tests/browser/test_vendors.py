@@ -1,0 +1,168 @@
+"""The same pages on every kind of meeting server, driven in Chromium against the fakes.
+
+A TrueConf host schedules a published meeting and a visitor registers for a
+webinar and joins through the link in their mail; an OpenMeetings meeting
+shows "Live now" after a poll; a Webex host schedules on Webex and the back
+URL brings the meeting key home.
+"""
+
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from conferencing.fakes.openmeetings import FakeOpenMeetings
+from conferencing.fakes.server import serve
+from conferencing.fakes.trueconf import FakeTrueConf
+from conferencing.fakes.webex import DEMO_USER, FakeWebex
+from meetings.models import Meeting
+from meetings.services import meeting_schedule
+from meetings.tasks import meetings_poll
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer, SyncState
+from webinars.models import Webinar
+from webinars.services import webinar_create
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "vendor-host-password"
+
+
+@pytest.fixture
+def on(live_server, settings):
+    """``on(kind, fake)``: a customer on a server of that kind, and its host."""
+    settings.PORTAL_URL = settings.SITE_URL = live_server.url
+    running = []
+
+    def make(kind, fake, path=""):
+        server_url = running_server(fake)
+        server = services.server_save(
+            server=ConferencingServer(),
+            kind=kind,
+            name=f"{kind} server",
+            base_url=server_url + path,
+            **fake.backend_options(),
+        )
+        customer = services.customer_push(
+            customer_id=services.customer_create(
+                name=f"{kind} customer", slug=kind, contact_email=f"it@{kind}.example",
+                server=server, time_zone="UTC",
+            ).pk
+        )  # fmt: skip
+        return services.host_create(
+            customer=customer, email=f"host@{kind}.example", password=PASSWORD, first_name="Hana"
+        )
+
+    def running_server(fake):
+        context = serve(fake)
+        running.append(context)
+        return context.__enter__().url
+
+    yield make
+    for context in running:
+        context.__exit__(None, None, None)
+
+
+def sign_in(page, live_server, host):
+    page.goto(f"{live_server.url}/dashboard/login/")
+    page.get_by_label("Email").fill(host.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/**")
+
+
+def schedule_in_the_dashboard(page, topic, *, published=False):
+    page.get_by_role("link", name="Schedule a meeting").click()
+    start = (timezone.now() + dt.timedelta(days=1)).replace(second=0, microsecond=0)
+    page.get_by_label("Topic").fill(topic)
+    page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends").fill((start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    if published:
+        page.get_by_label("To be published").check()
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Meeting saved.").wait_for()
+
+
+def test_a_trueconf_host_schedules_and_a_registrant_joins_by_the_mailed_link(page, live_server, on):
+    fake = FakeTrueConf()
+    host = on("trueconf", fake)
+    sign_in(page, live_server, host)
+    schedule_in_the_dashboard(page, "Partner briefing", published=True)
+    meeting = Meeting.objects.get(topic="Partner briefing")
+    assert meeting.sync_state == SyncState.SYNCED and meeting.server_meeting_id in fake.conferences
+    assert (
+        page.get_by_role("link", name="Join link")
+        .get_attribute("href")
+        .endswith(f"/webrtc/{meeting.server_meeting_id}")
+    )
+
+    start = timezone.now() + dt.timedelta(days=2)
+    webinar = webinar_create(
+        host=host,
+        title="TrueConf deep dive",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        capacity=10,
+        status=Webinar.Status.PUBLISHED,
+    )
+    page.goto(f"{live_server.url}/w/{webinar.slug}/")
+    page.get_by_label("First name").fill("Vera")
+    page.get_by_label("Last name").fill("Visitor")
+    page.get_by_label("Email").fill("vera@visitor.example")
+    page.get_by_role("button", name="Register").click()
+    page.locator("#result").wait_for()
+
+    [link] = re.findall(r"https?://\S+/webrtc/\S+", mail.outbox[-1].body)
+    page.goto(link)
+    webinar.meeting.refresh_from_db()
+    assert any(
+        r.method == "GET" and r.path == f"/webrtc/{webinar.meeting.server_meeting_id}"
+        for r in fake.requests
+    )  # the fake saw the registrant arrive
+
+
+def test_an_openmeetings_meeting_shows_live_after_a_poll(page, live_server, on):
+    fake = FakeOpenMeetings()
+    host = on("openmeetings", fake)
+    meeting = meeting_schedule(
+        host=host,
+        topic="Room check",
+        starts_at=timezone.now() + dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED
+    fake.set_live(meeting.server_meeting_id, attendees=4)
+    meetings_poll.delay()
+
+    sign_in(page, live_server, host)
+    row = page.locator(f'tr[data-meeting="{meeting.pk}"]')
+    assert "Live now · 4 attending" in row.inner_text()
+
+
+def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_server, on):
+    fake = FakeWebex()
+    host = on("webex", fake, path="/demo")
+    sign_in(page, live_server, host)
+    schedule_in_the_dashboard(page, "Webex all-hands")
+    meeting = Meeting.objects.get(topic="Webex all-hands")
+    assert meeting.sync_state == SyncState.ATTENTION
+
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    site = f"{ConferencingServer.objects.get(kind='webex').base_url}"
+    # The host is signed in to Webex in this browser, as they would be.
+    page.goto(f"{site}/p.php?AT=LI&WID={DEMO_USER}&TK={fake.issue_ticket(DEMO_USER)}")
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="Schedule on the meeting server").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+
+    meeting.refresh_from_db()
+    assert meeting.server_meeting_id in fake.meetings and meeting.sync_state == SyncState.SYNCED
+    assert meeting.server_meeting_id in page.content()
+    assert (
+        page.get_by_role("link", name="Join link")
+        .get_attribute("href")
+        .startswith(f"{site}/m.php?AT=JM")
+    )
