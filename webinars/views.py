@@ -40,7 +40,7 @@ from portal.api import FormParser, JSONParser
 from portal.framing import allow_framing_by
 from webinars import mail, protection, selectors, services
 from webinars.forms import RegistrationForm, form_data_from_json
-from webinars.models import Registration, Webinar
+from webinars.models import Question, Registration, Webinar
 from webinars.serializers import (
     PublicErrorSerializer,
     PublicRegistrationResultSerializer,
@@ -146,15 +146,24 @@ class Submission:
 
 
 def submit(
-    request: HttpRequest, webinar: Webinar, data: QueryDict, *, channel: str, source_url: str
+    request: HttpRequest,
+    webinar: Webinar,
+    data: QueryDict,
+    *,
+    channel: str,
+    source_url: str,
+    questions: list[Question],
 ) -> Submission:
-    """Rate limits, honeypot, validation, then the service: the one path of every submission."""
+    """Rate limits, honeypot, validation, then the service: the one path of every submission.
+
+    ``questions`` are the form's (selectors.form_questions), read once per request.
+    """
     limited = protection.check_rate_limits(request, webinar.pk)
     if limited is not None:
         return Submission(
             code="rate_limited", reason=limited.reason, status=429, retry_after=limited.retry_after
         )
-    form = RegistrationForm(data, webinar=webinar, questions=selectors.form_questions(webinar))
+    form = RegistrationForm(data, webinar=webinar, questions=questions)
     if form.is_bot:
         return Submission(form=form, code="bot", reason="The form was filled in automatically.")
     if not form.is_valid():
@@ -176,14 +185,17 @@ def submit(
     return Submission(form=form, result=result)
 
 
-def _context(webinar: Webinar, **extra) -> dict:
+def _context(webinar: Webinar, *, embed: bool, **extra) -> dict:
     state = webinar.registration_state()
     return {
         "webinar": webinar,
         "when": when(webinar),
-        "description": render_markdown(webinar.description),
+        # An embedded form sits on the customer's page, which describes the webinar:
+        # _details.html shows the description only on the portal's own pages.
+        "description": "" if embed else render_markdown(webinar.description),
         "state": state,
         "state_message": services.REFUSALS.get(state, ""),
+        "embed": embed,
         **extra,
     }
 
@@ -200,7 +212,14 @@ def webinar_page(request: HttpRequest, slug: str) -> HttpResponse:
     status, error = 200, ""
     if request.method == "POST" and not preview:
         source = _source_url(request.POST.get("source_url", ""), page_url)
-        outcome = submit(request, webinar, request.POST, channel=Channel.PAGE, source_url=source)
+        outcome = submit(
+            request,
+            webinar,
+            request.POST,
+            channel=Channel.PAGE,
+            source_url=source,
+            questions=questions,
+        )
         if outcome.result is not None:
             return _result(request, webinar, outcome, embed=False)
         form, status, error = outcome.form, outcome.http_status, outcome.reason
@@ -247,7 +266,12 @@ def webinar_embed(request: HttpRequest, slug: str) -> HttpResponse:
             status, error = 400, str(exc)
         else:
             outcome = submit(
-                request, webinar, request.POST, channel=Channel.EMBED, source_url=source
+                request,
+                webinar,
+                request.POST,
+                channel=Channel.EMBED,
+                source_url=source,
+                questions=questions,
             )
             if outcome.result is not None:
                 return allow_framing_by(
@@ -403,7 +427,14 @@ class PublicRegistrationView(APIView):
             request.headers.get("Referer", ""),
             origin if origin != "null" else "",
         )
-        outcome = submit(request, webinar, data, channel=Channel.CUSTOM, source_url=source)
+        outcome = submit(
+            request,
+            webinar,
+            data,
+            channel=Channel.CUSTOM,
+            source_url=source,
+            questions=selectors.form_questions(webinar),
+        )
         if outcome.result is None:
             response = self._error(
                 request, outcome.http_status, outcome.code, outcome.reason, outcome.errors(),
