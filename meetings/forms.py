@@ -42,6 +42,13 @@ class MeetingForm(forms.Form):
         label="Use the meeting ID as the audio access code", required=False
     )
 
+    def __init__(self, *args, kinds=None, **kwargs):
+        """``kinds``: the meeting kinds the customer's server can hold (all by default)."""
+        super().__init__(*args, **kwargs)
+        if kinds is not None:
+            field = self.fields["meeting_type"]
+            field.choices = [(value, label) for value, label in field.choices if value in kinds]
+
     def clean(self):
         data = super().clean()
         if data.get("is_recurring"):

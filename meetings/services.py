@@ -44,6 +44,7 @@ def meeting_schedule(
     server", and is pushed again with backoff until it is.
     """
     _refuse_a_past_start(starts_at)
+    _refuse_a_kind_the_server_lacks(host.customer, meeting_type)
     customer = host.customer
     meeting = Meeting(
         customer=customer,
@@ -177,6 +178,14 @@ def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
         )
 
 
+def _refuse_a_kind_the_server_lacks(customer, meeting_type: int) -> None:
+    if MeetingKind(meeting_type) not in servers.kinds(customer):
+        label = Meeting.Type(meeting_type).label
+        raise ValidationError(
+            {"meeting_type": f"This customer's meeting server cannot hold a {label.lower()}."}
+        )
+
+
 EDITABLE = (
     "topic",
     "meeting_type",
@@ -198,6 +207,8 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
     if changes.get("starts_at") != meeting.starts_at:  # a past meeting keeps its start
         _refuse_a_past_start(changes.get("starts_at"))
+    if "meeting_type" in changes:
+        _refuse_a_kind_the_server_lacks(meeting.customer, changes["meeting_type"])
     for name, value in changes.items():
         setattr(meeting, name, value)
     if password is not None:

@@ -42,6 +42,7 @@ __all__ = [
     "decode_password",
     "default_backend",
     "join_links_expire",
+    "kinds",
     "server_backend",
     "to_server_time",
     "web_viewer_url",
@@ -62,6 +63,12 @@ def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
     if customer is not None and customer.server_id is not None:
         return customer.server.capabilities
     return backend_class(DEFAULT_KIND).capabilities
+
+
+def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
+    """The kinds of meeting the customer's server can hold."""
+    kind = customer.server.kind if customer is not None and customer.server_id else DEFAULT_KIND
+    return backend_class(kind).kinds
 
 
 def join_links_expire(customer: Customer | None = None) -> bool:

@@ -140,3 +140,30 @@ def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):
     document = etree.fromstring(client.get("/p/umbrella/meetings.xml").content)
     etree.XMLSchema(etree.parse(str(XSD))).assertValid(document)
     assert not document.xpath("//*[local-name()='is_live' or local-name()='attendees']")
+
+
+def test_only_the_kinds_webex_can_hold_are_offered_and_accepted(client, host):
+    from rest_framework.test import APIClient
+
+    client.force_login(host.user)
+    form = client.get("/dashboard/meetings/new/").content.decode()
+    assert '<option value="0" selected>Meeting</option>' in form
+    assert "Webinar</option>" not in form and "Support session</option>" not in form
+
+    api = APIClient()
+    api.force_authenticate(host.user)
+    start = timezone.now() + dt.timedelta(days=1)
+    response = api.post(
+        "/api/v1/meetings/",
+        {
+            "topic": "A webinar",
+            "meeting_type": 3,
+            "starts_at": start.isoformat(),
+            "ends_at": (start + dt.timedelta(hours=1)).isoformat(),
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["meeting_type"] == [
+        "This customer's meeting server cannot hold a webinar."
+    ]
