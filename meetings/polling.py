@@ -14,6 +14,7 @@ import fcntl
 import logging
 import threading
 import time
+import zoneinfo
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -147,18 +148,22 @@ def _pollable() -> models.QuerySet[Meeting]:
     )
 
 
+#: The furthest before its start a meeting can be polled: its day began at most this long ago.
+EARLY_HORIZON = dt.timedelta(hours=24)
+
+
 def _due(now: dt.datetime) -> list[Meeting]:
     """The meetings to ask about, each with ``server_backend``: its server's, if it reports
     live status, else None. Two queries, however many meetings and servers."""
-    before = dt.timedelta(minutes=settings.POLL_WINDOW_BEFORE_MINUTES)
     after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
-    window_open = models.Q(starts_at__lte=now + before, ends_at__gte=now - after)
+    window_open = models.Q(starts_at__lte=now + EARLY_HORIZON, ends_at__gte=now - after)
     meetings = list(
         _pollable()
         .filter(models.Q(is_recurring=True) | window_open | models.Q(live_state=LiveState.LIVE))
-        .only("customer_id", "server_meeting_id", "is_recurring", *LIVE_FIELDS)
+        .only("customer_id", "server_meeting_id", "is_recurring", "starts_at", *LIVE_FIELDS)
     )
     customers = Customer.objects.select_related("server").in_bulk({m.customer_id for m in meetings})
+    meetings = [m for m in meetings if _in_window(m, customers[m.customer_id], now)]
     backends: dict[int | None, Backend | None] = {}
     for meeting in meetings:
         customer = customers[meeting.customer_id]
@@ -168,6 +173,31 @@ def _due(now: dt.datetime) -> list[Meeting]:
             backends[customer.server_id] = backend if live else None
         meeting.server_backend = backends[customer.server_id]
     return meetings
+
+
+def _in_window(meeting: Meeting, customer: Customer, now: dt.datetime) -> bool:
+    """Whether to ask about ``meeting`` this round.
+
+    Every round from POLL_WINDOW_BEFORE_MINUTES before its start (and while it
+    is live, and for recurring rooms). Before that, a host may already have
+    started it: from the customer's early-polling minutes before the start, or
+    from the start of the meeting's day in the customer's zone, it is asked at
+    the slower POLL_EARLY_INTERVAL_SECONDS.
+    """
+    if meeting.is_recurring or meeting.live_state == LiveState.LIVE:
+        return True
+    start = meeting.starts_at
+    if now >= start - dt.timedelta(minutes=settings.POLL_WINDOW_BEFORE_MINUTES):
+        return True
+    if customer.early_polling_minutes is not None:
+        early_from = start - dt.timedelta(minutes=customer.early_polling_minutes)
+    else:
+        local = start.astimezone(zoneinfo.ZoneInfo(customer.time_zone))
+        early_from = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    if now < early_from:
+        return False
+    slow = dt.timedelta(seconds=settings.POLL_EARLY_INTERVAL_SECONDS)
+    return meeting.last_polled_at is None or now - meeting.last_polled_at >= slow
 
 
 def _ask(meetings: list[Meeting]) -> tuple[dict[int, MeetingStatus], list[ConferencingError]]:

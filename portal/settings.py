@@ -276,6 +276,9 @@ POLL_WINDOW_AFTER_MINUTES = _renamed(
     "POLL_WINDOW_AFTER_MINUTES", "TM_POLL_WINDOW_AFTER_MINUTES", 120, int
 )
 POLL_ENDED_AFTER = _renamed("POLL_ENDED_AFTER", "TM_POLL_ENDED_AFTER", 2, int)
+# Before that window, from the start of a meeting's day (or the customer's own
+# early-polling minutes), a meeting a host may have started early is asked this often.
+POLL_EARLY_INTERVAL_SECONDS = env.int("POLL_EARLY_INTERVAL_SECONDS", default=300)
 # Status samples (the attendance charts' history) older than this are deleted.
 SAMPLE_RETENTION_DAYS = _renamed("SAMPLE_RETENTION_DAYS", "TM_SAMPLE_RETENTION_DAYS", 90, int)
 

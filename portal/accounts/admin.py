@@ -30,7 +30,17 @@ class CustomerAdmin(admin.ModelAdmin):
     fieldsets = [
         (
             None,
-            {"fields": ["name", "slug", "contact_email", "time_zone", "embed_origins", "server"]},
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "contact_email",
+                    "time_zone",
+                    "embed_origins",
+                    "server",
+                    "early_polling_minutes",
+                ]
+            },
         ),
         ("Licence", {"fields": ["number_of_meeting_rooms", "participants_per_room"]}),
         (

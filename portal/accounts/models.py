@@ -160,6 +160,14 @@ class Customer(Synced):
     company_uid = models.CharField(
         max_length=36, blank=True, help_text="The account ID the meeting server returned."
     )
+    early_polling_minutes = models.PositiveIntegerField(
+        "polled from (minutes before the start)",
+        null=True,
+        blank=True,
+        help_text="A host may start a meeting early: from how long before its start the portal "
+        "looks whether it is live (less often while it is far off). Empty: from the start of "
+        "the meeting's day.",
+    )
     server = models.ForeignKey(
         ConferencingServer,
         on_delete=models.PROTECT,

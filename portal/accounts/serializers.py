@@ -20,6 +20,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "time_zone",
             "embed_origins",
             "server",
+            "early_polling_minutes",
             "company_uid",
             "sync_state",
             "sync_error",

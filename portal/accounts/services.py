@@ -37,6 +37,7 @@ CUSTOMER_FIELDS = (
     "time_zone",
     "embed_origins",
     "server",
+    "early_polling_minutes",
 )
 
 
@@ -53,6 +54,7 @@ def customer_create(
     slug: str = "",
     embed_origins: str = "",
     server: ConferencingServer | None = None,
+    early_polling_minutes: int | None = None,
 ) -> Customer:
     """Save the customer, then create its account on the server once the save commits.
 
@@ -60,6 +62,7 @@ def customer_create(
     """
     customer = Customer(
         server=server,
+        early_polling_minutes=early_polling_minutes,
         name=name,
         slug=slug or _free_slug(name),
         contact_email=contact_email,

@@ -67,7 +67,9 @@ def samples(meeting):
     return [(s.taken_at, s.active, s.attendees) for s in meeting.samples.all()]
 
 
-def test_only_meetings_whose_window_is_open_are_asked(fake_tm, meeting):
+def test_only_meetings_whose_window_is_open_are_asked(fake_tm, meeting, host):
+    host.customer.early_polling_minutes = 60  # by default the whole day would be open
+    host.customer.save()
     too_early = meeting(start_in=120)
     open_ = meeting(start_in=10)
     recurring = meeting(is_recurring=True)
@@ -294,3 +296,65 @@ def test_a_server_that_is_down_costs_only_its_own_meetings(fake_tm, meeting, set
     live.refresh_from_db()
     assert live.live_state == LiveState.LIVE
     assert all(m.samples.count() == 0 for m in on_the_down_server)
+
+
+# --- hosts who start early ------------------------------------------------------------------
+
+BERLIN_MORNING = dt.datetime(2031, 6, 2, 8, 0, tzinfo=dt.timezone(dt.timedelta(hours=2)))
+
+
+@pytest.fixture
+def berlin_host(host):
+    host.customer.time_zone = "Europe/Berlin"
+    host.customer.save()
+    return host
+
+
+def on_server(fake, host, start, **fields):
+    return put_on_fake_server(
+        fake,
+        MeetingFactory(host=host, starts_at=start, ends_at=start + dt.timedelta(hours=1), **fields),
+    )
+
+
+def test_a_meeting_later_today_is_asked_now_and_then_not_every_round(fake_tm, berlin_host):
+    now = BERLIN_MORNING
+    this_afternoon = on_server(fake_tm, berlin_host, now + dt.timedelta(hours=6))
+    tomorrow = on_server(fake_tm, berlin_host, now + dt.timedelta(hours=17))  # 01:00 next day
+
+    polling.poll_round(now=now)
+    assert asked(fake_tm) == [this_afternoon.server_meeting_id]
+
+    fake_tm.requests.clear()
+    polling.poll_round(now=now + dt.timedelta(seconds=30))
+    assert asked(fake_tm) == []  # far off: the slower cadence
+
+    polling.poll_round(now=now + dt.timedelta(minutes=5))
+    assert asked(fake_tm) == [this_afternoon.server_meeting_id]
+    assert tomorrow.server_meeting_id not in asked(fake_tm)
+
+
+def test_a_host_who_starts_early_is_seen_live(fake_tm, berlin_host):
+    now = timezone.now()
+    later = on_server(fake_tm, berlin_host, now + dt.timedelta(minutes=90))
+    berlin_host.customer.early_polling_minutes = 120
+    berlin_host.customer.save()
+    fake_tm.set_live(later.server_meeting_id, attendees=2)
+
+    polling.poll_round(now=now)
+
+    later.refresh_from_db()
+    assert (later.live_state, later.attendees) == (LiveState.LIVE, 2)
+
+
+def test_the_customer_can_narrow_the_early_window(fake_tm, berlin_host):
+    now = BERLIN_MORNING
+    berlin_host.customer.early_polling_minutes = 30
+    berlin_host.customer.save()
+    in_three_hours = on_server(fake_tm, berlin_host, now + dt.timedelta(hours=3))
+    in_twenty_minutes = on_server(fake_tm, berlin_host, now + dt.timedelta(minutes=20))
+
+    polling.poll_round(now=now)
+
+    assert asked(fake_tm) == [in_twenty_minutes.server_meeting_id]
+    assert in_three_hours.server_meeting_id not in asked(fake_tm)
