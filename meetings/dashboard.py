@@ -17,7 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from conferencing.base import ConferencingError, Participant
 from meetings import launch, selectors, services
@@ -170,13 +170,18 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
     return launch.command_file_response(meeting, role=role, name=request.user.get_full_name())
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @host_required
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks "are you sure?" (no script needed); POST cancels."""
     meeting = _meeting(request, pk)
     if webinar := selectors.webinar_of(meeting):
         messages.info(request, WEBINAR_MEETING % webinar.title)
         return redirect("dashboard-webinar", pk=webinar.pk)
+    if meeting.cancelled_at:
+        return redirect("dashboard-meeting", pk=pk)
+    if request.method == "GET":
+        return render(request, "dashboard/meeting_cancel.html", {"meeting": meeting})
     services.meeting_cancel(meeting=meeting)
     messages.success(request, "Meeting cancelled. It is no longer listed or published.")
     return redirect("dashboard-home")

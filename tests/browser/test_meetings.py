@@ -117,3 +117,25 @@ def test_a_meeting_being_scheduled_says_so_and_updates_itself(page, host, live_s
     )
     page.get_by_role("link", name="Start", exact=True).wait_for(timeout=10_000)
     assert page.get_by_role("status").count() == 0
+
+
+def test_cancelling_a_meeting_asks_first(page, host, live_server):
+    from tests.factories import MeetingFactory
+
+    meeting = MeetingFactory(host=host, topic="Board call")
+    page.goto(live_server.url + "/dashboard/")
+    page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+
+    page.get_by_role("link", name="Cancel meeting…").click()
+    page.get_by_role("heading", name="Cancel “Board call”?").wait_for()
+    page.get_by_role("link", name="Keep it").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    assert Meeting.objects.get(pk=meeting.pk).cancelled_at is None
+
+    page.get_by_role("link", name="Cancel meeting…").click()
+    page.get_by_role("button", name="Cancel the meeting").click()
+    page.get_by_text("Meeting cancelled.").wait_for()
+    assert Meeting.objects.get(pk=meeting.pk).cancelled_at is not None

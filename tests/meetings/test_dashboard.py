@@ -183,8 +183,14 @@ def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(browser
     assert "Cancelled" in page and "Scheduled" not in page and "Stop meeting" not in page
 
 
-def test_cancel_removes_it_from_the_servers_list(browser, host):
-    meeting = MeetingFactory(host=host)
+def test_cancel_asks_first_then_removes_it_from_the_servers_list(browser, host):
+    meeting = MeetingFactory(host=host, topic="Quarterly review")
+    detail = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert f'href="/dashboard/meetings/{meeting.pk}/cancel/">Cancel meeting…</a>' in detail
+    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    assert "Cancel “Quarterly review”?" in asked and "Keep it" in asked
+    meeting.refresh_from_db()
+    assert meeting.cancelled_at is None  # asking changes nothing
     response = browser.post(f"/dashboard/meetings/{meeting.pk}/cancel/")
     assert response.status_code == 302
     meeting.refresh_from_db()
@@ -192,7 +198,8 @@ def test_cancel_removes_it_from_the_servers_list(browser, host):
     from meetings.selectors import scheduled_meetings
 
     assert not scheduled_meetings(host).exists()
-    assert browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 405
+    # Once cancelled, the question is moot: back to the meeting's page.
+    assert browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 302
 
 
 def test_other_hosts_meetings_are_not_found(browser):
