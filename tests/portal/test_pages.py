@@ -20,9 +20,19 @@ def test_every_kind_of_page_has_a_heading_and_the_favicon(client):
         f"/w/{webinar.slug}/embed/",
         launch.join_page(meeting).removeprefix("http://localhost:8000"),
         "/dashboard/login/",
+        "/dashboard/password_reset/",
+        "/dashboard/password_reset/done/",
+        "/dashboard/reset/MQ/set-password/",
+        "/dashboard/reset/done/",
     ]
     client.force_login(host.user)
-    signed_in = ["/dashboard/", f"/dashboard/meetings/{meeting.pk}/", "/dashboard/webinars/"]
+    signed_in = [
+        "/dashboard/",
+        f"/dashboard/meetings/{meeting.pk}/",
+        "/dashboard/webinars/",
+        "/dashboard/password_change/",
+        "/dashboard/password_change/done/",
+    ]
     for url in public + signed_in:
         page = client.get(url, follow=True).content.decode()
         assert page.count("<h1") == 1, url
@@ -37,3 +47,14 @@ def test_an_empty_dashboard_says_what_to_do_first(client):
     assert 'id="first-steps"' in page and "Schedule your first meeting" in page
     MeetingFactory(host=host)
     assert 'id="first-steps"' not in client.get("/dashboard/").content.decode()
+
+
+def test_changing_a_password_shows_the_reason_under_the_field(client):
+    host = HostFactory()
+    client.force_login(host.user)
+    page = client.post(
+        "/dashboard/password_change/",
+        {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
+    ).content.decode()
+    assert 'class="error-summary" role="alert"' in page
+    assert 'id="id_old_password-error"' in page and "breadcrumbs" not in page  # not the admin's
