@@ -6,7 +6,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: run test lint bench reliability clean
+.PHONY: run test lint bench reliability screenshots clean
 
 run: $(STAMP)
 	$(BIN)/python -m portal.devrun
@@ -27,6 +27,11 @@ lint: $(STAMP)
 reliability: $(STAMP)
 	$(TEST_ENV) \
 		$(BIN)/python -m pytest tests/reliability --reliability-report docs/RELIABILITY.md
+
+# The README's pictures of the pages, at a desktop's and a phone's width.
+screenshots: $(STAMP)
+	$(TEST_ENV) SCREENSHOTS_DIR=docs/screenshots \
+		$(BIN)/python -m pytest tests/browser/test_screenshots.py -q
 
 bench: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(BIN)/python -m bench
