@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from meetings import dashboard
+from meetings import dashboard, embedding
 from portal.accounts.views import sign_in_page
 
 urlpatterns = [
@@ -28,6 +28,7 @@ urlpatterns = [
         dashboard.meeting_command_file,
         name="dashboard-meeting-command-file",
     ),
+    path("embedding/", embedding.embedding, name="dashboard-embedding"),
     # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
     path("login/", sign_in_page, name="login"),
     path("", include("django.contrib.auth.urls")),

@@ -102,14 +102,24 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
 
 
 def publishing(customer: Customer) -> dict:
-    """What a host pastes into the customer's website: feed URLs and an iframe snippet."""
+    """What a host pastes into the customer's website: feed URLs and an iframe snippet.
+
+    The snippet's script (static/portal/embed.js) sizes the iframe to the list; without it
+    the iframe keeps its fixed height. The script's address is the unhashed static name, so
+    a snippet pasted once keeps working after the next deployment.
+    """
+    from html import escape
+    from urllib.parse import urljoin
+
     from meetings.feeds import FORMATS, feed_path
 
     base = settings.SITE_URL.rstrip("/")
     urls = {name: base + feed_path(customer.slug, fmt.extension) for name, fmt in FORMATS.items()}
     urls["webcal"] = "webcal://" + urls["ics"].split("://", 1)[1]
+    script = urljoin(base + "/", settings.STATIC_URL + "portal/embed.js")
     snippet = (
-        f'<iframe src="{urls["html"]}" title="Upcoming meetings of {customer.name}" '
-        'width="100%" height="480" style="border:0" loading="lazy"></iframe>'
+        f'<iframe src="{urls["html"]}" title="Upcoming meetings of {escape(customer.name)}" '
+        'data-portal-embed width="100%" height="480" style="border:0" loading="lazy"></iframe>\n'
+        f'<script src="{script}" async></script>'
     )
     return {"urls": urls, "snippet": snippet, "origins": customer.allowed_origins}

@@ -76,9 +76,13 @@ def site(db):
         "dashboard-webinar": f"{w}/",
         "dashboard-webinar-edit": f"{w}/edit/",
         "dashboard-webinar-cancel": f"{w}/cancel/",
+        "dashboard-webinar-cancel-confirm": f"{w}/cancel/confirm/",
         "dashboard-webinar-questions": f"{w}/questions/",
         "dashboard-webinar-question-edit": f"{w}/questions/{question.pk}/edit/",
         "dashboard-webinar-question-delete": f"{w}/questions/{question.pk}/delete/",
+        "dashboard-webinar-question-delete-confirm": (
+            f"{w}/questions/{question.pk}/delete/confirm/"
+        ),
         "dashboard-webinar-question-move": f"{w}/questions/{question.pk}/move/",
         "dashboard-webinar-registrations": f"{w}/registrations/",
         "dashboard-webinar-export": f"{w}/registrations.csv",
@@ -87,6 +91,9 @@ def site(db):
         "dashboard-webinar-export-status": f"{w}/exports/{export.uid}/status.json",
         "dashboard-webinar-export-download": f"{w}/exports/{export.uid}/download/",
         "dashboard-webinar-registration-action": f"{w}/registrations/{registration.pk}/cancel/",
+        "dashboard-webinar-registration-confirm": (
+            f"{w}/registrations/{registration.pk}/cancel/confirm/"
+        ),
         "dashboard-webinar-custom-page": f"{w}/custom-page/",
         "dashboard-home": "/dashboard/",
         "dashboard-status": "/dashboard/status.json",
@@ -100,6 +107,7 @@ def site(db):
         "dashboard-meeting-schedule-on-server": f"{m}/schedule-on-server/",
         "dashboard-meeting-server-answer": f"{m}/server-answer/?AT=SM&ST=FAIL",
         "dashboard-meeting-command-file": f"{m}/launch-host.xml",
+        "dashboard-embedding": "/dashboard/embedding/",
         "login": "/dashboard/login/",
         "logout": "/dashboard/logout/",
         "password_change": "/dashboard/password_change/",
