@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +20,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from meetings.dashboard import host_required
 from webinars import selectors, services
@@ -113,6 +114,40 @@ def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@require_GET
+@host_required
+def webinar_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Are you sure?" before cancelling: the page works without a script; the button posts
+    to ``webinar_cancel`` (static/webinars/confirm.js shows it in a dialog instead)."""
+    webinar = _webinar(request, pk)
+    if webinar.cancelled_at:
+        messages.info(request, "This webinar is cancelled already.")
+        return redirect("dashboard-webinar", pk=pk)
+    told = webinar.registrations.filter(status__in=services.TOLD_OF_CANCELLATION).count()
+    return _confirm(
+        request,
+        webinar,
+        kind="webinar-cancel",
+        heading=f"Cancel “{webinar.title}”?",
+        lead=[
+            f"{told} {'person is' if told == 1 else 'people are'} registered, awaiting approval "
+            "or on the waiting list; each gets a mail saying the webinar is cancelled.",
+            "Registration closes and the meeting is cancelled on the meeting server. "
+            "Registrations are kept. This cannot be undone.",
+        ],
+        action=reverse("dashboard-webinar-cancel", kwargs={"pk": pk}),
+        confirm_label="Cancel webinar",
+        keep_url=reverse("dashboard-webinar", kwargs={"pk": pk}),
+    )
+
+
+def _confirm(request: HttpRequest, webinar: Webinar, **context) -> HttpResponse:
+    """The confirmation step of a destructive action (templates/webinars/dashboard/confirm.html)."""
+    context.setdefault("keep_label", "Keep it")
+    context.setdefault("danger", True)
+    return render(request, "webinars/dashboard/confirm.html", {"webinar": webinar, **context})
+
+
 @require_POST
 @host_required
 def webinar_cancel(request: HttpRequest, pk: int) -> HttpResponse:
@@ -179,6 +214,35 @@ def question_edit(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     )
 
 
+@require_GET
+@host_required
+def question_delete_confirm(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
+    webinar = _webinar(request, pk)
+    question = _question(webinar, qid)
+    if services.question_has_answers(question):
+        effect = (
+            "People have answered it: it leaves the form, and their answers are kept "
+            "in the registrations and exports."
+        )
+    else:
+        effect = "Nobody has answered it yet, so it is deleted."
+    dependents = [q.label for q in question.dependents.filter(archived_at__isnull=True)]
+    lead = [effect]
+    if dependents:
+        names = ", ".join(f"“{label}”" for label in dependents)
+        lead.append(f"Asked only after this one until now, {names} will always be asked.")
+    return _confirm(
+        request,
+        webinar,
+        kind="question-delete",
+        heading=f"Remove the question “{question.label}”?",
+        lead=lead,
+        action=reverse("dashboard-webinar-question-delete", kwargs={"pk": pk, "qid": qid}),
+        confirm_label="Remove question",
+        keep_url=reverse("dashboard-webinar-questions", kwargs={"pk": pk}),
+    )
+
+
 @require_POST
 @host_required
 def question_delete(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
@@ -237,13 +301,89 @@ def registrations(request: HttpRequest, pk: int) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "counts": counts,
-            "reject_form": RejectForm(),
             "statuses": Registration.Status,
         },
     )
 
 
 ACTIONS = ("approve", "reject", "cancel", "resend")
+#: Actions with a confirmation step (approve only explains a full webinar and offers seats).
+CONFIRMED_ACTIONS = ("approve", "reject", "cancel")
+
+
+def _back(request: HttpRequest, pk: int, value: str) -> str:
+    """Where to return: a page of the webinar's registrations list, nothing else."""
+    registrations_url = reverse("dashboard-webinar-registrations", kwargs={"pk": pk})
+    return value if value.startswith(registrations_url) else registrations_url
+
+
+@require_GET
+@host_required
+def registration_confirm(request: HttpRequest, pk: int, rid: int, action: str) -> HttpResponse:
+    """The step before cancelling or rejecting a registration, and before approving someone
+    who needs a seat: when none is free it says who holds them and offers one more."""
+    if action not in CONFIRMED_ACTIONS:
+        raise Http404("no such action")
+    webinar = _webinar(request, pk)
+    registration = get_object_or_404(Registration, pk=rid, webinar=webinar)
+    back = _back(request, pk, request.GET.get("next", ""))
+    name = registration.full_name or registration.email
+    context = {
+        "kind": f"registration-{action}",
+        "registration": registration,
+        "action": reverse(
+            "dashboard-webinar-registration-action",
+            kwargs={"pk": pk, "rid": rid, "action": action},
+        ),
+        "keep_url": back,
+        "next": back,
+    }
+    status = registration.get_status_display().lower()
+    if action == "cancel":
+        if registration.status == Registration.Status.CANCELLED:
+            messages.info(request, f"{name}: already cancelled.")
+            return redirect(back)
+        seat = registration.status in Registration.SEATED
+        context.update(
+            heading=f"Cancel the registration of {name}?",
+            lead=[
+                f"{name} ({registration.email}) is {status} now.",
+                "Their seat goes to the first person on the waiting list."
+                if seat
+                else "They will no longer be offered a seat.",
+                "They are not sent a mail. This cannot be undone here: they can register again.",
+            ],
+            confirm_label="Cancel registration",
+        )
+    elif action == "reject":
+        if registration.status in (Registration.Status.CANCELLED, Registration.Status.REJECTED):
+            messages.info(request, f"{name}: {status} already.")
+            return redirect(back)
+        context.update(
+            heading=f"Reject {name}?",
+            lead=[
+                f"{name} ({registration.email}) is {status} now, and is told by mail "
+                "that the registration was not accepted.",
+            ],
+            confirm_label="Reject",
+            reject_form=RejectForm(auto_id=f"reject-{rid}-%s"),
+        )
+    else:
+        if registration.status in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
+            messages.info(request, f"{name}: {status}; there is nothing to approve.")
+            return redirect(back)
+        counts = selectors.webinar_counts(webinar)
+        needs_seat = registration.status not in Registration.SEATED
+        context.update(
+            heading=f"Approve {name}?",
+            lead=[f"{name} ({registration.email}) is {status} now and gets the confirmation."],
+            confirm_label="Approve",
+            danger=False,
+            counts=counts,
+            no_seat=needs_seat and counts["full"],
+            edit_url=reverse("dashboard-webinar-edit", kwargs={"pk": pk}),
+        )
+    return _confirm(request, webinar, **context)
 
 
 @require_POST
@@ -253,13 +393,16 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
         raise Http404("no such action")
     webinar = _webinar(request, pk)
     registration = get_object_or_404(Registration, pk=rid, webinar=webinar)
-    back = request.POST.get("next", "")
-    if not back.startswith(reverse("dashboard-webinar-registrations", kwargs={"pk": pk})):
-        back = reverse("dashboard-webinar-registrations", kwargs={"pk": pk})
+    back = _back(request, pk, request.POST.get("next", ""))
     try:
         if action == "approve":
-            services.registration_approve(registration=registration)
+            before = webinar.capacity
+            approved = services.registration_approve(
+                registration=registration, raise_capacity=request.POST.get("raise_capacity") == "1"
+            )
             done = "approved; the confirmation is on its way"
+            if approved.webinar.capacity != before:
+                done = f"{done} (capacity raised to {approved.webinar.capacity})"
         elif action == "reject":
             form = RejectForm(request.POST)
             message = form.cleaned_data["message"] if form.is_valid() else ""
@@ -273,6 +416,13 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
             done = "sent the confirmation again"
     except ValidationError as exc:
         messages.error(request, f"{registration.full_name}: {' '.join(exc.messages)}")
+        if action == "approve" and getattr(exc, "code", None) == "full":
+            # The next step says who holds the seats and offers one more.
+            confirm = reverse(
+                "dashboard-webinar-registration-confirm",
+                kwargs={"pk": pk, "rid": rid, "action": "approve"},
+            )
+            return redirect(f"{confirm}?{urlencode({'next': back})}")
     else:
         messages.success(request, f"{registration.full_name}: {done}.")
     return redirect(back)

@@ -23,6 +23,11 @@ urlpatterns = [
     path("<int:pk>/", dashboard.webinar_detail, name="dashboard-webinar"),
     path("<int:pk>/edit/", dashboard.webinar_edit, name="dashboard-webinar-edit"),
     path("<int:pk>/cancel/", dashboard.webinar_cancel, name="dashboard-webinar-cancel"),
+    path(
+        "<int:pk>/cancel/confirm/",
+        dashboard.webinar_cancel_confirm,
+        name="dashboard-webinar-cancel-confirm",
+    ),
     path("<int:pk>/questions/", dashboard.questions, name="dashboard-webinar-questions"),
     path(
         "<int:pk>/questions/<int:qid>/edit/",
@@ -33,6 +38,11 @@ urlpatterns = [
         "<int:pk>/questions/<int:qid>/delete/",
         dashboard.question_delete,
         name="dashboard-webinar-question-delete",
+    ),
+    path(
+        "<int:pk>/questions/<int:qid>/delete/confirm/",
+        dashboard.question_delete_confirm,
+        name="dashboard-webinar-question-delete-confirm",
     ),
     path(
         "<int:pk>/questions/<int:qid>/move/",
@@ -65,6 +75,11 @@ urlpatterns = [
         "<int:pk>/registrations/<int:rid>/<str:action>/",
         dashboard.registration_action,
         name="dashboard-webinar-registration-action",
+    ),
+    path(
+        "<int:pk>/registrations/<int:rid>/<str:action>/confirm/",
+        dashboard.registration_confirm,
+        name="dashboard-webinar-registration-confirm",
     ),
     path("<int:pk>/custom-page/", dashboard.custom_page, name="dashboard-webinar-custom-page"),
 ]

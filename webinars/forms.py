@@ -23,7 +23,31 @@ phone_validator = RegexValidator(
 )
 
 
-class WebinarForm(forms.Form):
+class DescribedForm(forms.Form):
+    """A dashboard form whose inputs name their hint and error (aria-describedby) and say
+    when they are invalid (aria-invalid), as templates/webinars/dashboard/_fields.html
+    lays them out: the hint below the input, the error below the hint."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            if field.help_text:
+                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in self.errors:
+            if name not in self.fields:
+                continue
+            attrs = self.fields[name].widget.attrs
+            ids = [f"{self[name].auto_id}-error"]
+            if self.fields[name].help_text:
+                ids.append(f"{self[name].auto_id}-help")
+            attrs["aria-describedby"] = " ".join(ids)
+            attrs["aria-invalid"] = "true"
+
+
+class WebinarForm(DescribedForm):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
     title = forms.CharField(max_length=200)
@@ -31,7 +55,8 @@ class WebinarForm(forms.Form):
         label="Address",
         max_length=80,
         required=False,
-        help_text="The page is at /w/<address>/. Leave empty to make one from the title.",
+        help_text="The page is at /w/<address>/: lower-case letters, digits and hyphens. "
+        "Leave empty to make one from the title.",
     )
     status = forms.ChoiceField(
         choices=Webinar.Status.choices,
@@ -51,7 +76,11 @@ class WebinarForm(forms.Form):
     starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_WIDGET)
     ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_WIDGET)
     capacity = forms.IntegerField(
-        min_value=1, required=False, help_text="Number of seats; empty for no limit."
+        min_value=1,
+        required=False,
+        widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
+        help_text="Number of seats; empty for no limit. Registrations awaiting approval "
+        "hold a seat too.",
     )
     waiting_list = forms.BooleanField(
         label="Waiting list when full",
@@ -94,7 +123,7 @@ class WebinarForm(forms.Form):
         return data
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(DescribedForm):
     label = forms.CharField(label="Question", max_length=300)
     kind = forms.ChoiceField(label="Type", choices=Question.Kind.choices)
     required = forms.BooleanField(required=False)
@@ -135,7 +164,7 @@ class QuestionForm(forms.Form):
         return data
 
 
-class RejectForm(forms.Form):
+class RejectForm(DescribedForm):
     message = forms.CharField(
         label="Message to the registrant (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),

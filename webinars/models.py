@@ -37,7 +37,9 @@ class Webinar(models.Model):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="webinars")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="webinars")
     meeting = models.OneToOneField(Meeting, on_delete=models.PROTECT, related_name="webinar")
-    slug = models.SlugField(max_length=80, unique=True, help_text="The public address: /w/<slug>/")
+    slug = models.SlugField(
+        max_length=80, unique=True, help_text="The public address: the page is at /w/{slug}/."
+    )
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True, help_text="Markdown.")
     speakers = models.TextField(blank=True, help_text="One speaker per line.")

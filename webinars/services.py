@@ -472,18 +472,25 @@ def registration_cancel(*, registration: Registration) -> Registration:
     return registration
 
 
-def registration_approve(*, registration: Registration) -> Registration:
+def registration_approve(
+    *, registration: Registration, raise_capacity: bool = False
+) -> Registration:
     """Confirm a registration; the confirmation mail goes out now.
 
     A pending registration already holds its seat; one from the waiting list
-    or a rejected one needs a free seat.
+    or a rejected one needs a free seat. With none free, the error says who
+    holds the seats; ``raise_capacity`` adds the one seat this person needs
+    (under the same lock, so the seat cannot go to the waiting list first).
     """
     with transaction.atomic():
         webinar, registration = _locked(registration)
         if registration.status == Registration.Status.CONFIRMED:
             return registration
         if registration.status not in Registration.SEATED and not _has_free_seat(webinar):
-            raise ValidationError("No seat is free. Raise the capacity or wait for a cancellation.")
+            if not raise_capacity:
+                raise ValidationError(_no_free_seat(webinar), code="full")
+            webinar.capacity = max(webinar.capacity, _seated(webinar)) + 1
+            webinar.save(update_fields=["capacity", "updated_at"])
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = timezone.now()
         registration.confirmation_sent_at = None  # this confirmation is still owed
@@ -492,6 +499,18 @@ def registration_approve(*, registration: Registration) -> Registration:
         )
         _notify_new_status(registration)
     return registration
+
+
+def _no_free_seat(webinar: Webinar) -> str:
+    """Why a seat cannot be given, naming who holds them (pending approvals hold seats too)."""
+    held = Registration.objects.filter(webinar=webinar, status__in=Registration.SEATED)
+    confirmed = held.filter(status=Registration.Status.CONFIRMED).count()
+    pending = held.filter(status=Registration.Status.PENDING).count()
+    return (
+        f"No seat is free: {confirmed + pending} of {webinar.capacity} seats are held "
+        f"({confirmed} confirmed, {pending} awaiting approval). Raise the capacity, "
+        "reject someone awaiting approval, or wait for a cancellation."
+    )
 
 
 def registration_reject(*, registration: Registration, message: str = "") -> Registration:

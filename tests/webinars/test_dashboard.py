@@ -259,7 +259,12 @@ def test_writes_need_csrf_and_pages_are_not_framable(host, webinar):
 
 def test_cancel_webinar(browser, webinar, commit, mailoutbox):
     RegistrationFactory(webinar=webinar, email="seated@example.com")
-    assert 'name="message"' in browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+    # The webinar's page leads to a confirmation step, which asks for the message.
+    confirm = f"/dashboard/webinars/{webinar.pk}/cancel/confirm/"
+    assert (
+        f'action="{confirm}"' in browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+    )
+    assert 'name="message"' in browser.get(confirm).content.decode()
     with commit():
         response = browser.post(
             f"/dashboard/webinars/{webinar.pk}/cancel/", {"message": "Moved to May."}, follow=True
