@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from webinars.models import Question, Registration, Webinar
 
@@ -25,8 +26,8 @@ phone_validator = RegexValidator(
 
 class DescribedForm(forms.Form):
     """A dashboard form whose inputs name their hint and error (aria-describedby) and say
-    when they are invalid (aria-invalid), as templates/webinars/dashboard/_fields.html
-    lays them out: the hint below the input, the error below the hint."""
+    when they are invalid (aria-invalid), as templates/dashboard/_fields.html lays them
+    out: the hint below the input, the error below the hint."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,20 +260,22 @@ class RegistrationForm(forms.Form):
     """
 
     first_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
+        label=_("First name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "given-name"})
     )
     last_name = forms.CharField(
-        max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
+        label=_("Last name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "family-name"})
     )
     email = forms.EmailField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     organisation = forms.CharField(
+        label=_("Organisation"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     phone = forms.CharField(
+        label=_("Phone"),
         max_length=40,
         required=False,
         validators=[phone_validator],
@@ -289,11 +292,11 @@ class RegistrationForm(forms.Form):
         if webinar.consent_text:
             self.fields["consent"] = forms.BooleanField(
                 label=webinar.consent_text,
-                error_messages={"required": "Please agree to continue."},
+                error_messages={"required": _("Please agree to continue.")},
             )
         self.fields[HONEYPOT] = forms.CharField(
             required=False,
-            label="Leave this field empty",
+            label=_("Leave this field empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
         for name, field in self.fields.items():
@@ -322,7 +325,7 @@ class RegistrationForm(forms.Form):
 
     def clean_website(self):
         if self.cleaned_data.get(HONEYPOT):
-            raise forms.ValidationError("Leave this field empty.")
+            raise forms.ValidationError(_("Leave this field empty."))
         return ""
 
     def clean(self):
@@ -347,7 +350,7 @@ class RegistrationForm(forms.Form):
             asked[question.pk] = value
             if _empty(value):
                 if question.required:
-                    self.add_error(name, "This question needs an answer.")
+                    self.add_error(name, _("This question needs an answer."))
                 if question.kind != Question.Kind.CHECKBOX:
                     continue
             answers[str(question.pk)] = _answer(question, value)

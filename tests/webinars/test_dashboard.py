@@ -276,3 +276,23 @@ def test_cancel_webinar(browser, webinar, commit, mailoutbox):
     assert [m.to for m in mailoutbox] == [["seated@example.com"]]
     assert "Moved to May." in mailoutbox[0].body
     assert browser.get(f"/dashboard/webinars/{webinar.pk}/edit/").status_code == 302
+
+
+def test_a_webinar_cannot_start_in_the_past(client, synced_host, fake_tm):
+    client.force_login(synced_host.user)
+    response = client.post(
+        "/dashboard/webinars/new/",
+        {
+            "title": "Yesterday's news",
+            "status": "published",
+            "starts_at": "2020-03-10T15:00",
+            "ends_at": "2020-03-10T16:00",
+            "capacity": "50",
+            "approval": "automatic",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["starts_at"] == [
+        "This start is in the past. Choose a time from now on."
+    ]
+    assert not Webinar.objects.exists()
