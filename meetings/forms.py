@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 
@@ -73,11 +74,13 @@ class JoinForm(forms.Form):
 class NameForm(forms.Form):
     """Who is joining: the name the others will see."""
 
-    name = forms.CharField(label="Your name", max_length=100)
+    name = forms.CharField(label=_("Your name"), max_length=100)
 
 
 class PublicJoinForm(forms.Form):
     """A visitor joining a published meeting whose links leave out the password."""
 
-    name = forms.CharField(label="Your name", max_length=100)
-    password = forms.CharField(label="Meeting password", max_length=64, widget=forms.PasswordInput)
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    password = forms.CharField(
+        label=_("Meeting password"), max_length=64, widget=forms.PasswordInput
+    )

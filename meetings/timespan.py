@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import formats
+
 
 def timespan(
     start: dt.datetime,
@@ -15,13 +17,13 @@ def timespan(
 ) -> str:
     """E.g. "Wed 14 Oct 2026, 15:00–16:00 CEST"; with both dates when it ends on another
     day: "Sun 20 Dec 2026, 10:00 CET – Sun 27 Dec 2026, 10:00 CET". ``long`` spells
-    the days and months out ("Wednesday, 14 October 2026, 15:00")."""
+    the days and months out ("Wednesday, 14 October 2026, 15:00"). Day and month names
+    follow the active language (German: "Mi 14 Okt 2026, 15:00–16:00 CEST")."""
     start, end = start.astimezone(zone), end.astimezone(zone)
 
     def day(moment: dt.datetime) -> str:
-        if long:
-            return f"{moment:%A}, {moment.day} {moment:%B %Y}, {moment:%H:%M}"
-        return f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M}"
+        # Django's names (translated), not strftime's (the C locale's English).
+        return formats.date_format(moment, "l, j F Y, H:i" if long else "D j M Y, H:i")
 
     def named(moment: dt.datetime) -> str:
         return f" {moment.tzname()}" if zone_name else ""

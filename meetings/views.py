@@ -4,6 +4,7 @@ import zoneinfo
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
@@ -13,6 +14,7 @@ from meetings import selectors, services
 from meetings.feeds import listed_meeting
 from meetings.forms import NameForm, PublicJoinForm
 from meetings.launch import join_url, read_join_page_token, server_join_url
+from portal import i18n
 from portal.callbacks import CallbackRefused, check_caller, xml_response
 from portal.net import client_ip
 from portal.servers import to_server_time
@@ -54,18 +56,19 @@ def published_join(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     meeting = listed_meeting(slug, pk)
     if meeting is None or not meeting.server_meeting_id:
         raise Http404("No such meeting to join.")
+    i18n.activate_for(meeting.customer)
     form = PublicJoinForm(request.POST or None)
     status = 200
     if request.method == "POST" and form.is_valid():
         if _wrong_guesses(request, add=False):
-            form.add_error("password", "Too many wrong passwords from your network. Try later.")
+            form.add_error("password", _("Too many wrong passwords from your network. Try later."))
             status = 429
         elif services.public_join_check(meeting=meeting, password=form.cleaned_data["password"]):
             link = join_url(meeting, name=form.cleaned_data["name"])
             return HttpResponseRedirect(link, status=303)
         else:
             _wrong_guesses(request, add=True)
-            form.add_error("password", "That is not the meeting's password.")
+            form.add_error("password", _("That is not the meeting's password."))
     context = {"meeting": meeting, "customer": meeting.customer, "form": form}
     return render(request, "meetings/join.html", context, status=status)
 
@@ -94,7 +97,8 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
     meeting = selectors.joinable_meeting(found[0]) if found else None
     if meeting is None:
         raise Http404("This join link is not valid, or the meeting is over or cancelled.")
-    _, name, external_id = found
+    i18n.activate_for(meeting.customer)
+    _meeting_id, name, external_id = found
     form = NameForm(request.POST or None, initial={"name": name})
     if request.method == "POST" and form.is_valid():
         who = Participant(
@@ -104,7 +108,11 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
         try:
             link = server_join_url(meeting, who)
         except ConferencingError as exc:
-            form.add_error(None, f"The meeting server could not let you in: {describe(exc)}")
+            form.add_error(
+                None,
+                _("The meeting server could not let you in: %(reason)s")
+                % {"reason": describe(exc)},
+            )
         else:
             return HttpResponseRedirect(link, status=303)
     context = {"meeting": meeting, "customer": meeting.customer, "form": form}

@@ -16,9 +16,12 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from icalendar import Calendar, Event
 
 from meetings import launch
+from portal import i18n
 from portal.ical import Text
 from webinars.models import Registration
 from webinars.text import when
@@ -26,11 +29,11 @@ from webinars.text import when
 CANCEL_SALT = "webinars.cancel-registration"
 
 SUBJECTS = {
-    "confirmation": "You are registered: {title}",
-    "received": "Registration received: {title}",
-    "rejection": "Your registration for {title}",
-    "reminder": "Starting soon: {title}",
-    "webinar_cancelled": "Cancelled: {title}",
+    "confirmation": gettext_lazy("You are registered: %(title)s"),
+    "received": gettext_lazy("Registration received: %(title)s"),
+    "rejection": gettext_lazy("Your registration for %(title)s"),
+    "reminder": gettext_lazy("Starting soon: %(title)s"),
+    "webinar_cancelled": gettext_lazy("Cancelled: %(title)s"),
 }
 WITH_CALENDAR = ("confirmation", "reminder")
 CALENDAR_TYPE = "text/calendar; charset=utf-8; method=%s"
@@ -75,8 +78,14 @@ def calendar_file(registration: Registration, join: str, *, cancelled: bool = Fa
     """The event as an iCalendar file; ``cancelled``: an iTIP CANCEL that removes it again.
 
     A calendar matches the cancellation to the event it holds by UID, and
-    takes it over the original because its SEQUENCE is higher.
+    takes it over the original because its SEQUENCE is higher. Its texts are
+    in the registrant's language.
     """
+    with i18n.override_for(registration.language):
+        return _calendar_file(registration, join, cancelled=cancelled)
+
+
+def _calendar_file(registration: Registration, join: str, *, cancelled: bool) -> bytes:
     webinar = registration.webinar
     calendar = Calendar()
     calendar.add("prodid", "-//Partner portal//Webinars//EN")
@@ -94,8 +103,8 @@ def calendar_file(registration: Registration, join: str, *, cancelled: bool = Fa
         if webinar.host.user.email:
             event.add("organizer", f"mailto:{webinar.host.user.email}")
     else:
-        lines = [f"Join: {join}"] if join else []
-        lines.append(f"Cancel your registration: {cancel_url(registration)}")
+        lines = [_("Join: %(url)s") % {"url": join}] if join else []
+        lines.append(_("Cancel your registration: %(url)s") % {"url": cancel_url(registration)})
         event.add("description", Text("\n".join(lines)))
         if join:
             event.add("url", join)
@@ -104,6 +113,12 @@ def calendar_file(registration: Registration, join: str, *, cancelled: bool = Fa
 
 
 def build(registration: Registration, kind: str) -> EmailMessage:
+    """The mail in the language the registrant registered in."""
+    with i18n.override_for(registration.language):
+        return _build(registration, kind)
+
+
+def _build(registration: Registration, kind: str) -> EmailMessage:
     webinar = registration.webinar
     join = personal_join_url(registration) if kind in WITH_CALENDAR else ""
     context = {
@@ -117,7 +132,7 @@ def build(registration: Registration, kind: str) -> EmailMessage:
         "host_name": webinar.host.user.get_full_name() or webinar.customer.name,
     }
     message = EmailMessage(
-        subject=SUBJECTS[kind].format(title=webinar.title),
+        subject=SUBJECTS[kind] % {"title": webinar.title},
         body=render_to_string(f"webinars/mail/{kind}.txt", context),
         to=[registration.email],
         reply_to=[webinar.host.user.email] if webinar.host.user.email else None,

@@ -226,6 +226,8 @@ class Registration(models.Model):
     source_url = models.URLField("page it came from", max_length=2000, blank=True)
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.PAGE)
     rejection_message = models.TextField(blank=True)
+    #: The language the registrant registered in; their mails use it ("": the default).
+    language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)

@@ -25,9 +25,11 @@ from django.db.models import Max, Value
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 from meetings.services import meeting_cancel, meeting_schedule, meeting_update
+from portal import i18n
 from portal.accounts.models import Host
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 
@@ -313,11 +315,11 @@ class RegistrationRefused(Exception):
 
 
 REFUSALS = {
-    "draft": "This webinar is not open for registration.",
-    "cancelled": "This webinar has been cancelled.",
-    "not_yet_open": "Registration for this webinar has not opened yet.",
-    "closed": "Registration for this webinar is closed.",
-    "full": "This webinar is fully booked.",
+    "draft": _("This webinar is not open for registration."),
+    "cancelled": _("This webinar has been cancelled."),
+    "not_yet_open": _("Registration for this webinar has not opened yet."),
+    "closed": _("Registration for this webinar is closed."),
+    "full": _("This webinar is fully booked."),
 }
 
 
@@ -351,7 +353,7 @@ def registration_create(
     email = email.strip()
     now = now or timezone.now()
     if webinar.consent_text and not consent:
-        raise ValidationError({"consent": "Please agree to continue."})
+        raise ValidationError({"consent": _("Please agree to continue.")})
     try:
         with transaction.atomic():
             locked = Webinar.objects.select_for_update().get(pk=webinar.pk)
@@ -377,6 +379,7 @@ def registration_create(
             registration.waitlisted_at = registration.confirmation_sent_at = None
             registration.reminder_sent_at = None
             registration.rejection_message = ""
+            registration.language = i18n.current()  # their mails speak it
             _take_seat(locked, registration, now=now)
             registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
             registration.save()

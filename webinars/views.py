@@ -27,6 +27,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -36,6 +37,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meetings.openapi import SLUG
+from portal import i18n
 from portal.api import FormParser, JSONParser
 from portal.framing import allow_framing_by
 from webinars import mail, protection, selectors, services
@@ -99,24 +101,25 @@ def outcome_message(result: services.RegistrationResult) -> str:
     email = registration.email
     if not result.created:
         # Not its state (approved, rejected, waiting): anyone may type anyone's address.
-        return (
-            f"{email} is already registered for this webinar. Nothing was changed; "
+        return _(
+            "%(email)s is already registered for this webinar. Nothing was changed; "
             "the mail we sent to that address has the details."
-        )
-    return {
-        Registration.Status.CONFIRMED: (
-            f"You are registered. Your confirmation with your personal join link "
-            f"is on its way to {email}."
+        ) % {"email": email}
+    message = {
+        Registration.Status.CONFIRMED: _(
+            "You are registered. Your confirmation with your personal join link "
+            "is on its way to %(email)s."
         ),
-        Registration.Status.PENDING: (
-            f"Thank you! The host reviews each registration; we will write to {email} "
+        Registration.Status.PENDING: _(
+            "Thank you! The host reviews each registration; we will write to %(email)s "
             "once yours is approved."
         ),
-        Registration.Status.WAITLISTED: (
-            f"The webinar is fully booked, so you are on the waiting list. "
-            f"We will write to {email} if a seat becomes free."
+        Registration.Status.WAITLISTED: _(
+            "The webinar is fully booked, so you are on the waiting list. "
+            "We will write to %(email)s if a seat becomes free."
         ),
-    }.get(registration.status, "Thank you.")
+    }.get(registration.status)
+    return message % {"email": email} if message else _("Thank you.")
 
 
 @dataclass
@@ -165,9 +168,9 @@ def submit(
         )
     form = RegistrationForm(data, webinar=webinar, questions=questions)
     if form.is_bot:
-        return Submission(form=form, code="bot", reason="The form was filled in automatically.")
+        return Submission(form=form, code="bot", reason=_("The form was filled in automatically."))
     if not form.is_valid():
-        return Submission(form=form, code="invalid", reason="Some fields need your attention.")
+        return Submission(form=form, code="invalid", reason=_("Some fields need your attention."))
     limited = protection.check_recipient_limit(request, form.cleaned_data["email"])
     if limited is not None:
         return Submission(
@@ -181,7 +184,7 @@ def submit(
         return Submission(form=form, code=exc.code, reason=exc.message)
     except ValidationError as exc:
         form.add_error(None, exc)
-        return Submission(form=form, code="invalid", reason="Some fields need your attention.")
+        return Submission(form=form, code="invalid", reason=_("Some fields need your attention."))
     return Submission(form=form, result=result)
 
 
@@ -194,7 +197,7 @@ def _context(webinar: Webinar, *, embed: bool, **extra) -> dict:
         # _details.html shows the description only on the portal's own pages.
         "description": "" if embed else render_markdown(webinar.description),
         "state": state,
-        "state_message": services.REFUSALS.get(state, ""),
+        "state_message": str(services.REFUSALS.get(state, "")),
         "embed": embed,
         **extra,
     }
@@ -207,6 +210,7 @@ def _context(webinar: Webinar, *, embed: bool, **extra) -> dict:
 def webinar_page(request: HttpRequest, slug: str) -> HttpResponse:
     """``/w/<slug>/``: the webinar and its registration form, on the portal's own origin."""
     webinar, preview = _viewable(request, slug, allow_preview=True)
+    i18n.activate_for(webinar.customer)
     questions = selectors.form_questions(webinar)
     page_url = request.build_absolute_uri()
     status, error = 200, ""
@@ -254,7 +258,8 @@ def _result(
 @require_http_methods(["GET", "HEAD", "POST"])
 def webinar_embed(request: HttpRequest, slug: str) -> HttpResponse:
     """``/w/<slug>/embed/``: the form for an iframe; sets no cookie and needs none."""
-    webinar, _ = _viewable(request, slug, allow_preview=False)
+    webinar, _preview = _viewable(request, slug, allow_preview=False)
+    i18n.activate_for(webinar.customer)
     questions = selectors.form_questions(webinar)
     status, error = 200, ""
     if request.method == "POST":
@@ -329,6 +334,8 @@ class PublicRegistrationView(APIView):
 
     def initial(self, request, *args, **kwargs):
         self.webinar = selectors.public_webinar(kwargs["slug"])
+        if self.webinar is not None:
+            i18n.activate_for(self.webinar.customer)
         super().initial(request, *args, **kwargs)
 
     def _allowed_origin(self, request) -> str:
@@ -406,13 +413,13 @@ class PublicRegistrationView(APIView):
         webinar = self.webinar
         wants_html = self._wants_html(request)
         if webinar is None or webinar.status != Webinar.Status.PUBLISHED:
-            return self._error(request, 404, "not_found", "No such webinar.", {}, wants_html)
+            return self._error(request, 404, "not_found", _("No such webinar."), {}, wants_html)
         origin = request.headers.get("Origin", "")
         if origin and origin != "null" and not self._allowed_origin(request):
-            reason = (
-                f"Pages on {origin} may not register people for this webinar. "
+            reason = _(
+                "Pages on %(origin)s may not register people for this webinar. "
                 "The host can add the origin to the customer's allowed origins."
-            )
+            ) % {"origin": origin}
             return self._error(request, 403, "origin_not_allowed", reason, {}, wants_html)
         if isinstance(request.data, QueryDict):
             data = request.data
@@ -421,7 +428,9 @@ class PublicRegistrationView(APIView):
             for name, values in form_data_from_json(request.data).items():
                 data.setlist(name, values)
         else:
-            return self._error(request, 400, "invalid", "Send an object of fields.", {}, wants_html)
+            return self._error(
+                request, 400, "invalid", _("Send an object of fields."), {}, wants_html
+            )
         source = _source_url(
             str(data.get("source_url", "")),
             request.headers.get("Referer", ""),
@@ -527,6 +536,7 @@ def cancel_registration(request: HttpRequest, slug: str, token: str) -> HttpResp
             status=404,
         )
     webinar = registration.webinar
+    i18n.activate_for(webinar.customer)
     done = False
     if request.method == "POST" and registration.status != Registration.Status.CANCELLED:
         registration = services.registration_cancel(registration=registration)

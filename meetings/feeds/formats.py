@@ -20,6 +20,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
 from icalendar import Calendar, Event
 
 from conferencing.base import Capability
@@ -76,7 +77,7 @@ class Entry:
         """The time in the customer's zone, e.g. "Wed 14 Oct 2026, 15:00–16:00 CEST"."""
         m = self.meeting
         if m.starts_at is None or m.ends_at is None:
-            return "Recurring meeting"
+            return gettext("Recurring meeting")
         return timespan(m.starts_at, m.ends_at, self.zone)
 
     @property
@@ -161,6 +162,7 @@ class FeedFormat:
     content_type: ClassVar[str]
     public: ClassVar[bool] = True
     embeddable: ClassVar[bool] = False  # framed by the customer's allowed origins
+    translated: ClassVar[bool] = False  # speaks the visitor's language: varies with it
 
     @classmethod
     def options(cls, request: HttpRequest) -> dict[str, str]:
@@ -204,6 +206,7 @@ class HtmlPage(FeedFormat):
     """The page customers put in an iframe: ``?accent=1a73e8`` and ``?compact=1`` theme it."""
 
     identifier = "html"
+    translated = True
     extension = "html"
     content_type = "text/html; charset=utf-8"
     embeddable = True

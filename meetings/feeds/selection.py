@@ -28,7 +28,7 @@ from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer
 
 # Bump when a format's output changes for the same data, so caches and ETags move on.
-RENDER_REVISION = 4
+RENDER_REVISION = 5
 
 
 def _published() -> Q:
@@ -77,6 +77,7 @@ class Publisher(NamedTuple):
     name: str
     time_zone: str
     allowed_origins: tuple[str, ...]
+    language: str = ""  # fixed by the customer; "": each visitor's browser chooses
 
 
 class Snapshot(NamedTuple):
@@ -124,6 +125,7 @@ def _snapshot(customer: Customer, now: dt.datetime) -> Snapshot:
         customer.name,
         customer.time_zone,
         tuple(customer.allowed_origins),
+        customer.language,
     )
     version = (
         publisher,

@@ -5,16 +5,19 @@ from __future__ import annotations
 import hashlib
 
 from corsheaders.signals import check_request_enabled
+from django.conf import settings
 from django.core.cache import cache
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
-from django.utils.cache import get_conditional_response
+from django.utils import translation
+from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
 from meetings.feeds.formats import DEFAULT_FORMAT, FeedFormat, Listing, format_for
 from meetings.feeds.selection import Snapshot, current_snapshot, listed_meetings
+from portal import i18n
 from portal.framing import allow_framing_by
 
 BODY_CACHE_SECONDS = 24 * 3600  # keys change with the data; this only bounds leftovers
@@ -37,8 +40,19 @@ def published_meetings(
     if snapshot is None:
         raise Http404("No such customer.")
     options = fmt.options(request) if request.META.get("QUERY_STRING") else {}
+    if fmt.translated:
+        # The visitor's language (or the customer's fixed one) names the variant too.
+        language = i18n.activate_for(snapshot.customer)
+    else:
+        language = settings.LANGUAGE_CODE  # feeds for programs and calendars stay as they are
+        translation.activate(language)
     digest = _digest(
-        snapshot.version, fmt.identifier, request.scheme, request.get_host(), tuple(options.items())
+        snapshot.version,
+        fmt.identifier,
+        request.scheme,
+        request.get_host(),
+        tuple(options.items()),
+        language,
     )
     etag = f'"{digest}"'
     last_modified = snapshot.last_modified
@@ -50,6 +64,8 @@ def published_meetings(
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = "public, no-cache"  # keep a copy, but ask (304) before using it
+    if fmt.translated:
+        patch_vary_headers(response, ["Accept-Language"])
     if fmt.embeddable:
         allow_framing_by(response, snapshot.customer.allowed_origins)
     return response

@@ -39,6 +39,7 @@ class CustomerAdmin(admin.ModelAdmin):
                     "embed_origins",
                     "server",
                     "early_polling_minutes",
+                    "language",
                 ]
             },
         ),

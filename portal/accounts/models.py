@@ -168,6 +168,12 @@ class Customer(Synced):
         "looks whether it is live (less often while it is far off). Empty: from the start of "
         "the meeting's day.",
     )
+    language = models.CharField(
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text="Empty: each visitor's browser chooses.",
+    )
     server = models.ForeignKey(
         ConferencingServer,
         on_delete=models.PROTECT,

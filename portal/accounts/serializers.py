@@ -21,6 +21,7 @@ class CustomerSerializer(serializers.ModelSerializer):
             "embed_origins",
             "server",
             "early_polling_minutes",
+            "language",
             "company_uid",
             "sync_state",
             "sync_error",

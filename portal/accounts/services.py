@@ -38,6 +38,7 @@ CUSTOMER_FIELDS = (
     "embed_origins",
     "server",
     "early_polling_minutes",
+    "language",
 )
 
 
@@ -55,6 +56,7 @@ def customer_create(
     embed_origins: str = "",
     server: ConferencingServer | None = None,
     early_polling_minutes: int | None = None,
+    language: str = "",
 ) -> Customer:
     """Save the customer, then create its account on the server once the save commits.
 
@@ -63,6 +65,7 @@ def customer_create(
     customer = Customer(
         server=server,
         early_polling_minutes=early_polling_minutes,
+        language=language,
         name=name,
         slug=slug or _free_slug(name),
         contact_email=contact_email,

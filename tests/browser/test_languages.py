@@ -1,0 +1,42 @@
+"""The embedded registration form in the visitor's browser language (Spanish), in Chromium."""
+
+import pytest
+from django.utils import translation
+
+from tests.factories import CustomerFactory, HostFactory
+from tests.webinars.factories import WebinarFactory
+from webinars.models import Registration
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def spanish(chromium):
+    context = chromium.new_context(locale="es-ES")
+    yield context.new_page()
+    context.close()
+    translation.activate("en")
+
+
+def test_the_embed_speaks_the_browsers_language_and_so_does_the_mail(
+    spanish, live_server, settings, mailoutbox
+):
+    settings.SITE_URL = live_server.url
+    customer = CustomerFactory(time_zone="Europe/Madrid")
+    webinar = WebinarFactory(host=HostFactory(customer=customer), title="Cohetes")
+    spanish.goto(f"{live_server.url}/w/{webinar.slug}/embed/")
+    assert spanish.locator("html").get_attribute("lang") == "es"
+    assert spanish.get_by_role("button", name="Inscribirse").is_visible()
+    assert spanish.get_by_label("Nombre", exact=False).first.is_visible()
+    assert "Organizado por" in spanish.locator("#organiser").inner_text()
+
+    spanish.get_by_role("button", name="Inscribirse").click()  # nothing filled in
+    assert "Algunos campos requieren su atención." in spanish.locator("#error-summary").inner_text()
+
+    spanish.locator("#reg-first_name").fill("Ada")
+    spanish.locator("#reg-last_name").fill("Lovelace")
+    spanish.locator("#reg-email").fill("ada@example.com")
+    spanish.get_by_role("button", name="Inscribirse").click()
+    assert "Está inscrito." in spanish.locator("#result").inner_text()
+    assert Registration.objects.get().language == "es"
+    assert mailoutbox[-1].subject == "Está inscrito: Cohetes"
