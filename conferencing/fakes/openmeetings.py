@@ -42,9 +42,14 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
-from conferencing.fakes.server import serve
+from conferencing.fakes.server import (
+    HTTPError,
+    control_data,
+    read_body,
+    serve,
+    set_mode,
+)
 
-MODES = ("ok", "down", "slow", "late", "reset", "garbage")
 SERVICES = "/openmeetings/services"
 HASH_PAGE = "/openmeetings/hash"
 SID_IDLE = dt.timedelta(minutes=30)
@@ -123,12 +128,6 @@ class FakeRoom:
         return self.dto["id"]
 
 
-class _HTTPError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 class _ServiceError(Exception):
     """A ServiceException: HTTP 500 with a serviceResult of type ERROR."""
 
@@ -144,24 +143,14 @@ def _service_result(message: str | None, kind: str = "SUCCESS") -> dict[str, Any
     return {"serviceResult": result}
 
 
-def _body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _HTTPError(400, "bad Content-Length") from None
-    if length > MAX_BODY:
-        raise _HTTPError(413, "request body too large")
-    return environ["wsgi.input"].read(length) if length > 0 else b""
-
-
 def _json_param(form: dict[str, str], name: str) -> dict[str, Any]:
     """A DTO sent as a JSON string in a form field, as CXF's param converters read it."""
     try:
         value = json.loads(form.get(name) or "")
     except ValueError:
-        raise _HTTPError(400, f"form field {name} is not JSON") from None
+        raise HTTPError(400, f"form field {name} is not JSON") from None
     if not isinstance(value, dict):
-        raise _HTTPError(400, f"form field {name} is not a JSON object")
+        raise HTTPError(400, f"form field {name} is not a JSON object")
     return value
 
 
@@ -236,7 +225,7 @@ class FakeOpenMeetings:
                 status, content_type, body = self._control(environ, path)
             else:
                 status, content_type, body = self._serve(environ, path)
-        except _HTTPError as exc:
+        except HTTPError as exc:
             status, content_type, body = exc.status, _TEXT, str(exc).encode()
         length = len(body)
         if self.mode == "reset" and not control:
@@ -250,20 +239,20 @@ class FakeOpenMeetings:
         query = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True)
         form: dict[str, str] = {}
         if method == "POST":
-            raw = _body(environ).decode("utf-8", errors="replace")
+            raw = read_body(environ, MAX_BODY).decode("utf-8", errors="replace")
             form = {key: values[0] for key, values in parse_qs(raw, keep_blank_values=True).items()}
         if path == HASH_PAGE:
             service_path = path
         elif path.startswith(SERVICES + "/"):
             service_path = path[len(SERVICES) :]
         else:
-            raise _HTTPError(404, f"no such page: {path[:100]}")
+            raise HTTPError(404, f"no such page: {path[:100]}")
         with self._lock:
             self.requests.append(RecordedRequest(method, service_path, query, form))
         if self.latency:
             time.sleep(self.latency)
         if self.mode == "down":
-            raise _HTTPError(503, "the meeting server is down (fake mode 'down')")
+            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
         if self.mode == "slow":
             time.sleep(self.delay)
         if self.mode == "garbage":
@@ -309,8 +298,8 @@ class FakeOpenMeetings:
                 args = [int(group) for group in match.groups()]
                 return 200, handler(*args, query=query, form=form)
         if path_matched:
-            raise _HTTPError(405, f"{path} does not take {method}")
-        raise _HTTPError(404, f"no such service: {path[:100]}")
+            raise HTTPError(405, f"{path} does not take {method}")
+        raise HTTPError(404, f"no such service: {path[:100]}")
 
     # --- sessions --------------------------------------------------------------
 
@@ -503,34 +492,20 @@ class FakeOpenMeetings:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path == "/_fake/state":
             if method != "GET":
-                raise _HTTPError(405, "GET only")
+                raise HTTPError(405, "GET only")
             return self._json(self.snapshot())
         if method != "POST":
-            raise _HTTPError(405, "POST only")
-        raw = _body(environ)
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise _HTTPError(400, "the body must be JSON") from None
-        if not isinstance(data, dict):
-            raise _HTTPError(400, "the body must be a JSON object")
+            raise HTTPError(405, "POST only")
+        data = control_data(read_body(environ, MAX_BODY))
         if path == "/_fake/mode":
-            mode = data.get("mode", self.mode)
-            if mode not in MODES:
-                raise _HTTPError(400, f"mode must be one of {', '.join(MODES)}")
-            try:
-                self.delay = float(data.get("delay", self.delay))
-                self.latency = float(data.get("latency", self.latency))
-            except (TypeError, ValueError):
-                raise _HTTPError(400, "delay and latency are seconds") from None
-            self.mode = mode
+            set_mode(self, data)
             return self._json(self.snapshot())
         if path == "/_fake/sessions/expire":
             self.expire_sessions()
             return self._json(self.snapshot())
         match = re.fullmatch(r"/_fake/meetings/(\d+)/(live|end)", path)
         if match is None:
-            raise _HTTPError(404, f"no such control endpoint: {path[:100]}")
+            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
         meeting_id, action = match.groups()
         try:
             if action == "live":
@@ -538,9 +513,9 @@ class FakeOpenMeetings:
             else:
                 self.set_ended(meeting_id)
         except KeyError:
-            raise _HTTPError(404, "unknown meeting") from None
+            raise HTTPError(404, "unknown meeting") from None
         except (TypeError, ValueError):
-            raise _HTTPError(400, "attendees must be an integer") from None
+            raise HTTPError(400, "attendees must be an integer") from None
         return self._json(self.snapshot()["meetings"][meeting_id])
 
     @staticmethod

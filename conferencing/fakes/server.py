@@ -7,6 +7,7 @@ the OS pick a free port, so tests can run in parallel.
 
 from __future__ import annotations
 
+import json
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -74,3 +75,59 @@ def serve(app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[R
         yield running
     finally:
         running.stop()
+
+
+# --- what every fake's plumbing and control endpoints share ------------------------
+
+#: What a fake can be told to do (a fake that cannot do one lists fewer): answer
+#: normally, refuse connections, answer after ``delay``, act then answer too late,
+#: act then drop the connection mid-answer, or answer nonsense.
+MODES = ("ok", "down", "slow", "late", "reset", "garbage")
+
+
+class HTTPError(Exception):
+    """Answer at once with this status and the message as plain text."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def read_body(environ: dict[str, Any], limit: int) -> bytes:
+    """The request body, refused past ``limit`` bytes as a real server would."""
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise HTTPError(400, "bad Content-Length") from None
+    if length > limit:
+        raise HTTPError(413, "request body too large")
+    return environ["wsgi.input"].read(length) if length > 0 else b""
+
+
+def control_data(raw: bytes) -> dict[str, Any]:
+    """A control endpoint's JSON object (``/_fake/...``); empty when no body came."""
+    try:
+        data = json.loads(raw) if raw.strip() else {}
+    except ValueError:
+        raise HTTPError(400, "the body must be JSON") from None
+    if not isinstance(data, dict):
+        raise HTTPError(400, "the body must be a JSON object")
+    return data
+
+
+def set_mode(fake: Any, data: dict[str, Any], modes: tuple[str, ...] = MODES) -> None:
+    """``POST /_fake/mode``: the fake's mode, and its ``delay`` and ``latency`` (seconds)
+    where it has them; nothing changes when any of them is wrong."""
+    mode = data.get("mode", fake.mode)
+    if mode not in modes:
+        raise HTTPError(400, f"mode must be one of {', '.join(modes)}")
+    timings = {}
+    for name in ("delay", "latency"):
+        if hasattr(fake, name):
+            try:
+                timings[name] = float(data.get(name, getattr(fake, name)))
+            except (TypeError, ValueError):
+                raise HTTPError(400, f"{name} is seconds") from None
+    for name, value in timings.items():
+        setattr(fake, name, value)
+    fake.mode = mode

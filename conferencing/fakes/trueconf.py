@@ -40,10 +40,9 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from conferencing.fakes.server import serve
+from conferencing.fakes.server import HTTPError, control_data, read_body, serve, set_mode
 from conferencing.trueconf.client import PATHS, RUNNING, STOPPED, TOKEN_INVALID
 
-MODES = ("ok", "down", "slow", "late", "reset", "garbage")
 MAX_BODY = 1_000_000
 TYPES = (0, 1, 3)  # all on screen, asymmetric, role-based
 SCOPE = (
@@ -214,6 +213,8 @@ class FakeTrueConf:
                 status, content_type, body = self._serve(environ, path)
         except _Answer as answer:
             status, content_type, body = answer.status, answer.content_type, answer.body
+        except HTTPError as exc:  # from the control endpoints' shared helpers
+            status, content_type, body = exc.status, _TEXT, str(exc).encode()
         length = len(body)
         if self.mode == "reset" and not path.startswith("/_fake/"):
             body = body[: length // 2]  # promised in full, then the connection closes
@@ -224,7 +225,7 @@ class FakeTrueConf:
     def _serve(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         query = dict(parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True))
-        raw = self._body(environ)
+        raw = read_body(environ, MAX_BODY)
         body = self._parse(environ, raw)
         with self._lock:
             token = _token(environ, query)
@@ -513,16 +514,6 @@ class FakeTrueConf:
         return f"{scheme}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME', 'localhost')}"
 
     @staticmethod
-    def _body(environ: dict[str, Any]) -> bytes:
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            raise _plain(400, "bad Content-Length") from None
-        if length > MAX_BODY:
-            raise _plain(413, "request body too large")
-        return environ["wsgi.input"].read(length) if length > 0 else b""
-
-    @staticmethod
     def _parse(environ: dict[str, Any], raw: bytes) -> Any:
         if not raw:
             return None
@@ -554,23 +545,9 @@ class FakeTrueConf:
             self._allow(method, "GET")
             return self._json(self.snapshot())
         self._allow(method, "POST")
-        raw = self._body(environ)
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise _plain(400, "the body must be JSON") from None
-        if not isinstance(data, dict):
-            raise _plain(400, "the body must be a JSON object")
+        data = control_data(read_body(environ, MAX_BODY))
         if path == "/_fake/mode":
-            mode = data.get("mode", self.mode)
-            if mode not in MODES:
-                raise _plain(400, f"mode must be one of {', '.join(MODES)}")
-            try:
-                self.delay = float(data.get("delay", self.delay))
-                self.latency = float(data.get("latency", self.latency))
-            except (TypeError, ValueError):
-                raise _plain(400, "delay and latency are seconds") from None
-            self.mode = mode
+            set_mode(self, data)
             return self._json(self.snapshot())
         if path == "/_fake/tokens/revoke":
             self.revoke_tokens()

@@ -34,7 +34,13 @@ from urllib.parse import parse_qsl, urljoin
 import requests
 
 from conferencing.base import Account, ConferencingError, ServerUnavailable
-from conferencing.fakes.server import serve
+from conferencing.fakes.server import (
+    HTTPError,
+    control_data,
+    read_body,
+    serve,
+    set_mode,
+)
 from conferencing.turbomeeting.client import PATHS
 from conferencing.turbomeeting.passwords import encode_password
 from conferencing.turbomeeting.returns import FAILED, SUCCEED, TMReturn, build_return, parse_return
@@ -44,7 +50,6 @@ from conferencing.turbomeeting.times import from_server_time, to_server_time, zo
 # does the work, then waits ``delay`` before answering (a caller that gave up
 # never learns it was done); reset: does the work, then drops the connection
 # halfway through the answer; garbage: answers HTML.
-MODES = ("ok", "down", "slow", "late", "reset", "garbage")
 SCHEDULED, ACTIVE, ENDED = "scheduled", "active", "ended"
 MAX_BODY = 1_000_000
 OUTBOUND_TIMEOUT = (3.05, 10.0)
@@ -90,12 +95,6 @@ class _Refused(Exception):
     """Answered as ``<__Status__>FAILED`` with this reason."""
 
 
-class _HTTPError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -111,21 +110,11 @@ def _form(text: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise _HTTPError(400, "parameters are not UTF-8") from None
+        raise HTTPError(400, "parameters are not UTF-8") from None
     params: dict[str, str] = {}
     for key, value in pairs:
         params.setdefault(key, value)
     return params
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _HTTPError(400, "bad Content-Length") from None
-    if length > MAX_BODY:
-        raise _HTTPError(413, "request body too large")
-    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 def _same(given: str, expected: str) -> bool:
@@ -261,7 +250,7 @@ class FakeTurboMeeting:
                 status, content_type, body = self._control(environ, path)
             else:
                 status, content_type, body = self._wapi(environ, path)
-        except _HTTPError as exc:
+        except HTTPError as exc:
             status, content_type, body = exc.status, "text/plain; charset=utf-8", str(exc).encode()
         length = len(body)
         if self.mode == "reset" and not path.startswith("/_fake/"):
@@ -273,18 +262,18 @@ class FakeTurboMeeting:
     def _wapi(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         route = self._routes.get(path)
         if route is None:
-            raise _HTTPError(404, f"no such page: {path[:100]}")
+            raise HTTPError(404, f"no such page: {path[:100]}")
         name, endpoint = route
         method = environ.get("REQUEST_METHOD", "GET").upper()
         allowed = ("GET", "POST") if name == "goto_downloader" else (endpoint.method,)
         if method not in allowed:
-            raise _HTTPError(405, f"{path} takes {' or '.join(allowed)}")
+            raise HTTPError(405, f"{path} takes {' or '.join(allowed)}")
         query = _form(environ.get("QUERY_STRING", ""))
         if method == "POST":
             # Strict on purpose: what is sent by POST must not leak into URLs and logs.
             if query:
-                raise _HTTPError(400, "parameters of a POST call belong in its body")
-            params = _form(_body(environ).decode("latin-1"))
+                raise HTTPError(400, "parameters of a POST call belong in its body")
+            params = _form(read_body(environ, MAX_BODY).decode("latin-1"))
         else:
             params = query
         with self._lock:
@@ -292,7 +281,7 @@ class FakeTurboMeeting:
         if self.latency:
             time.sleep(self.latency)
         if self.mode == "down":
-            raise _HTTPError(503, "the meeting server is down (fake mode 'down')")
+            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
         if self.mode == "slow":
             time.sleep(self.delay)
         if self.mode == "garbage":
@@ -484,21 +473,21 @@ class FakeTurboMeeting:
         role = params.get("role", "").lower()
         if role == "host":
             if not params.get("email"):
-                raise _HTTPError(400, "starting a meeting needs an email")
+                raise HTTPError(400, "starting a meeting needs an email")
             what = f"Starting a meeting for {params['email']}"
         elif role in ("attendee", "attende"):
             if not params.get("meeting_id"):
-                raise _HTTPError(400, "joining needs a meeting_id")
+                raise HTTPError(400, "joining needs a meeting_id")
             what = f"Joining meeting {params['meeting_id']} as {params.get('name', '')}"
         else:
-            raise _HTTPError(400, "role must be host or attendee")
+            raise HTTPError(400, "role must be host or attendee")
         page = f"<!DOCTYPE html><title>TurboMeeting</title><h1>{html.escape(what)}</h1>"
         return 200, _HTML, page.encode()
 
     def _do_web_viewer(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         meeting_id = params.get("meeting_id", "")
         if meeting_id not in self.meetings:
-            raise _HTTPError(404, "unknown meeting")
+            raise HTTPError(404, "unknown meeting")
         state, attendees = self.state(meeting_id)
         text = f"Web viewer: meeting {meeting_id} is {state} with {attendees} attendees"
         page = f"<!DOCTYPE html><title>TurboMeeting web viewer</title><p>{html.escape(text)}</p>"
@@ -510,33 +499,25 @@ class FakeTurboMeeting:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path == "/_fake/state":
             if method != "GET":
-                raise _HTTPError(405, "GET only")
+                raise HTTPError(405, "GET only")
             return self._json(self.snapshot())
         if method != "POST":
-            raise _HTTPError(405, "POST only")
-        data = self._json_body(environ)
+            raise HTTPError(405, "POST only")
+        data = control_data(read_body(environ, MAX_BODY))
         if path == "/_fake/mode":
-            mode = data.get("mode", self.mode)
-            if mode not in MODES:
-                raise _HTTPError(400, f"mode must be one of {', '.join(MODES)}")
-            try:
-                self.delay = float(data.get("delay", self.delay))
-                self.latency = float(data.get("latency", self.latency))
-            except (TypeError, ValueError):
-                raise _HTTPError(400, "delay and latency are seconds") from None
-            self.mode = mode
+            set_mode(self, data)
             return self._json(self.snapshot())
         if path == "/_fake/sign_in":
             try:
                 result = self.sign_in(str(data.get("email", "")), str(data.get("password", "")))
             except RuntimeError as exc:
-                raise _HTTPError(400, str(exc)) from None
+                raise HTTPError(400, str(exc)) from None
             except ConferencingError as exc:
-                raise _HTTPError(502, f"signing in failed: {exc}") from None
+                raise HTTPError(502, f"signing in failed: {exc}") from None
             return self._json(asdict(result))
         match = re.fullmatch(r"/_fake/meetings/([^/]+)/(live|end)", path)
         if match is None:
-            raise _HTTPError(404, f"no such control endpoint: {path[:100]}")
+            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
         meeting_id, action = match.groups()
         try:
             if action == "live":
@@ -545,21 +526,10 @@ class FakeTurboMeeting:
             else:
                 self.set_ended(meeting_id)
         except KeyError:
-            raise _HTTPError(404, "unknown meeting") from None
+            raise HTTPError(404, "unknown meeting") from None
         except (TypeError, ValueError):
-            raise _HTTPError(400, "attendees must be an integer") from None
+            raise HTTPError(400, "attendees must be an integer") from None
         return self._json(self.snapshot()["meetings"][meeting_id])
-
-    @staticmethod
-    def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
-        raw = _body(environ)
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise _HTTPError(400, "the body must be JSON") from None
-        if not isinstance(data, dict):
-            raise _HTTPError(400, "the body must be a JSON object")
-        return data
 
     @staticmethod
     def _json(data: Any) -> tuple[int, str, bytes]:

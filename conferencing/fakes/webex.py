@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from conferencing.fakes.server import serve
+from conferencing.fakes.server import HTTPError, control_data, read_body, serve, set_mode
 from conferencing.webex.launch import COMMANDS, PAGES
 
 MODES = ("ok", "down", "slow", "garbage")
@@ -102,12 +102,6 @@ class _Fail(Exception):
     """Redirect to the back URL with ``ST=FAIL&RS=<reason>``."""
 
 
-class _HTTPError(Exception):
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-
-
 def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -120,21 +114,11 @@ def _form(text: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
-        raise _HTTPError(400, "parameters are not UTF-8") from None
+        raise HTTPError(400, "parameters are not UTF-8") from None
     params: dict[str, str] = {}
     for key, value in pairs:
         params.setdefault(key, value)
     return params
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        raise _HTTPError(400, "bad Content-Length") from None
-    if length > MAX_BODY:
-        raise _HTTPError(413, "request body too large")
-    return environ["wsgi.input"].read(length) if length > 0 else b""
 
 
 def with_result(back_url: str, **result: str) -> str:
@@ -232,7 +216,7 @@ class FakeWebex:
                 status, content_type, body = self._control(environ, path)
             else:
                 status, content_type, body, headers = self._site(environ, path)
-        except _HTTPError as exc:
+        except HTTPError as exc:
             status, content_type, body = exc.status, _TEXT, str(exc).encode()
         headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers]
         start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
@@ -243,13 +227,13 @@ class FakeWebex:
     ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "POST"):
-            raise _HTTPError(405, "GET or POST")
+            raise HTTPError(405, "GET or POST")
         query = _form(environ.get("QUERY_STRING", ""))
-        form = _form(_body(environ).decode("latin-1")) if method == "POST" else {}
+        form = _form(read_body(environ, MAX_BODY).decode("latin-1")) if method == "POST" else {}
         with self._lock:
             self.requests.append(RecordedRequest(method, path, query, form))
         if self.mode == "down":
-            raise _HTTPError(503, "the Webex site is down (fake mode 'down')")
+            raise HTTPError(503, "the Webex site is down (fake mode 'down')")
         if self.mode == "slow":
             time.sleep(self.delay)
         if self.mode == "garbage":
@@ -258,16 +242,16 @@ class FakeWebex:
             return 200, _HTML, self._page("Webex site", f"Welcome to {self.site}."), []
         page = path.removeprefix(f"/{self.site}/")
         if page not in PAGES.values():
-            raise _HTTPError(404, f"no such page: {path[:100]}")
+            raise HTTPError(404, f"no such page: {path[:100]}")
         params = query | form
         command = params.get("AT", "").upper()
         if COMMANDS.get(command) is None or PAGES[COMMANDS[command]] != page:
-            raise _HTTPError(400, f"{page} does not take AT={command[:10]!r} in this fake")
+            raise HTTPError(400, f"{page} does not take AT={command[:10]!r} in this fake")
         back_url = params.get("BU", "")
         if back_url:
             parts = urlsplit(back_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
-                raise _HTTPError(400, "BU must be an absolute http(s) URL")
+                raise HTTPError(400, "BU must be an absolute http(s) URL")
         user = self._user(environ)
         with self._lock:
             try:
@@ -311,7 +295,7 @@ class FakeWebex:
         if go_to == "GoBack":
             go_to = ""
         elif go_to and not urlsplit(go_to).path.startswith(f"/{self.site}/"):
-            raise _HTTPError(400, "MU must be a page of this site, or GoBack")
+            raise HTTPError(400, "MU must be a page of this site, or GoBack")
         user = self.users.get(params.get("WID", "").strip())
         if current:
             raise _Fail("AlreadyLogon")
@@ -397,46 +381,28 @@ class FakeWebex:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if path == "/_fake/state":
             if method != "GET":
-                raise _HTTPError(405, "GET only")
+                raise HTTPError(405, "GET only")
             return self._json(self.snapshot())
         if method != "POST":
-            raise _HTTPError(405, "POST only")
-        data = self._json_body(environ)
+            raise HTTPError(405, "POST only")
+        data = control_data(read_body(environ, MAX_BODY))
         if path == "/_fake/mode":
-            mode = data.get("mode", self.mode)
-            if mode not in MODES:
-                raise _HTTPError(400, f"mode must be one of {', '.join(MODES)}")
-            try:
-                self.delay = float(data.get("delay", self.delay))
-            except (TypeError, ValueError):
-                raise _HTTPError(400, "delay is seconds") from None
-            self.mode = mode
+            set_mode(self, data, MODES)
             return self._json(self.snapshot())
         if path == "/_fake/tickets":
             try:
                 return self._json({"ticket": self.issue_ticket(str(data.get("webex_id", "")))})
             except KeyError:
-                raise _HTTPError(404, "unknown Webex ID") from None
+                raise HTTPError(404, "unknown Webex ID") from None
         match = re.fullmatch(r"/_fake/meetings/(\d+)/(live|end)", path)
         if match is None:
-            raise _HTTPError(404, f"no such control endpoint: {path[:100]}")
+            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
         key, action = match.groups()
         try:
             self.set_live(key) if action == "live" else self.set_ended(key)
         except KeyError:
-            raise _HTTPError(404, "unknown meeting") from None
+            raise HTTPError(404, "unknown meeting") from None
         return self._json(self.snapshot()["meetings"][key])
-
-    @staticmethod
-    def _json_body(environ: dict[str, Any]) -> dict[str, Any]:
-        raw = _body(environ)
-        try:
-            data = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            raise _HTTPError(400, "the body must be JSON") from None
-        if not isinstance(data, dict):
-            raise _HTTPError(400, "the body must be a JSON object")
-        return data
 
     @staticmethod
     def _json(data: Any) -> tuple[int, str, bytes]:
