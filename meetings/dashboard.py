@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -201,9 +203,16 @@ def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @host_required
 def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
-    """Off to the meeting server's own scheduling page (Webex), which sends the host back."""
+    """Off to the meeting server's own scheduling page (Webex), which sends the host back.
+
+    The back URL carries a signed state naming this meeting and this host, so
+    that only the answer to this request can set the meeting's key.
+    """
     meeting = _meeting(request, pk)
-    back = request.build_absolute_uri(reverse("dashboard-meeting-server-answer", args=[pk]))
+    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
+    back = request.build_absolute_uri(
+        f"{reverse('dashboard-meeting-server-answer', args=[pk])}?{urlencode({'state': state})}"
+    )
     try:
         return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
     except ConferencingError as exc:
@@ -211,10 +220,29 @@ def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dashboard-meeting", pk=pk)
 
 
+SERVER_ANSWER_SALT = "meetings.server-answer"
+SERVER_ANSWER_MAX_AGE = 2 * 3600  # seconds a host may take on the server's page
+
+
 @host_required
 def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Where the meeting server sends the host back: finish, or say why not in words."""
+    """Where the meeting server sends the host back: finish, or say why not in words.
+
+    Only an answer carrying the state this host was sent off with counts: a
+    link someone else made cannot set a meeting's key.
+    """
     meeting = _meeting(request, pk)
+    try:
+        state = signing.loads(
+            request.GET.get("state", ""), salt=SERVER_ANSWER_SALT, max_age=SERVER_ANSWER_MAX_AGE
+        )
+    except signing.BadSignature:
+        state = None
+    if state != {"m": meeting.pk, "u": request.user.pk}:
+        messages.error(
+            request, "That answer from the meeting server is not one this page asked for."
+        )
+        return redirect("dashboard-meeting", pk=pk)
     done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
     (messages.success if done else messages.error)(request, message)
     return redirect("dashboard-meeting", pk=pk)

@@ -145,6 +145,8 @@ def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) ->
     server = servers.backend(meeting.customer)
     if Capability.SCHEDULE_IN_BROWSER not in server.capabilities:
         return False, "This meeting server does not send answers back to the portal."
+    if meeting.server_meeting_id or meeting.cancelled_at:
+        return False, "This meeting is not waiting to be scheduled on the meeting server."
     result = server.parse_back_url(answer)
     if not (result.ok and result.meeting_key):
         return False, result.message

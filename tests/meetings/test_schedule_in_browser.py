@@ -109,8 +109,36 @@ def test_a_refusal_is_told_in_words_and_the_meeting_still_needs_scheduling(
 
 def test_a_forged_answer_changes_nothing(client, host, meeting):
     client.force_login(host.user)
+    page = client.get(
+        f"/dashboard/meetings/{meeting.pk}/server-answer/?AT=SM&ST=SUCCESS&MK=123456789",
+        follow=True,
+    ).content.decode()
+    assert "not one this page asked for" in page  # no state signed for this host
     client.get(f"/dashboard/meetings/{meeting.pk}/server-answer/?AT=SM&ST=SUCCESS&MK=<script>")
     assert not Meeting.objects.get(pk=meeting.pk).server_meeting_id
+
+
+def test_an_answer_counts_once_and_only_for_the_host_it_was_made_for(client, host, meeting, webex):
+    from django.core import signing
+
+    from meetings.dashboard import SERVER_ANSWER_SALT
+    from tests.factories import HostFactory
+
+    other = HostFactory(customer=host.customer)
+    state = signing.dumps({"m": meeting.pk, "u": other.user.pk}, salt=SERVER_ANSWER_SALT)
+    client.force_login(host.user)
+    client.get(
+        f"/dashboard/meetings/{meeting.pk}/server-answer/",
+        {"state": state, "AT": "SM", "ST": "SUCCESS", "MK": "123456789"},
+    )
+    assert not Meeting.objects.get(pk=meeting.pk).server_meeting_id  # another host's state
+
+    mine = signing.dumps({"m": meeting.pk, "u": host.user.pk}, salt=SERVER_ANSWER_SALT)
+    answer = {"state": mine, "AT": "SM", "ST": "SUCCESS", "MK": "123456789"}
+    client.get(f"/dashboard/meetings/{meeting.pk}/server-answer/", answer)
+    assert Meeting.objects.get(pk=meeting.pk).server_meeting_id == "123456789"
+    client.get(f"/dashboard/meetings/{meeting.pk}/server-answer/", answer | {"MK": "987654321"})
+    assert Meeting.objects.get(pk=meeting.pk).server_meeting_id == "123456789"  # not again
 
 
 def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
