@@ -67,10 +67,18 @@ class Entry:
 
     @property
     def calendar_url(self) -> str | None:
-        """Without the password: calendars are copied, synced and shared far and wide."""
-        if not self.meeting.server_meeting_id:
+        """Without the password: calendars are copied, synced and shared far and wide.
+
+        A meeting whose password the host kept out of public links gets the
+        portal's page that asks for it: on some servers (TrueConf's web client,
+        OpenMeetings' hashes) a link without the password would let anyone in.
+        """
+        m = self.meeting
+        if not m.server_meeting_id:
             return None
-        return join_url(self.meeting, with_password=False) or None
+        if m.password_encrypted and not m.password_in_public_links:
+            return self.join_page
+        return join_url(m, with_password=False) or None
 
     @property
     def when(self) -> str:

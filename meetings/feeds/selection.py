@@ -28,7 +28,7 @@ from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer
 
 # Bump when a format's output changes for the same data, so caches and ETags move on.
-RENDER_REVISION = 5
+RENDER_REVISION = 6
 
 
 def _published() -> Q:

@@ -283,10 +283,15 @@ def test_ics_has_one_event_per_timed_meeting_without_passwords(client, host):
     assert event.decoded("DTSTART") == SUMMER
     assert event.decoded("DTEND") == SUMMER + dt.timedelta(hours=1)
     assert b"DTSTART:20300701T130000Z" in response.content
-    assert "meeting_id=777001" in str(event["URL"])
+    # Its password is kept out of public links: the calendar leads to the page asking for it.
+    assert str(event["URL"]).endswith(f"/p/acme/meetings/{meeting.pk}/join/")
     assert (
         str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
     )  # SITE_URL's host, not the request's
+    meeting.password_in_public_links = True  # the host's choice: the server's link, still
+    meeting.save()  # without the password, as calendars are shared far and wide
+    (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
+    assert "meeting_id=777001" in str(event["URL"]) and "do-not-leak" not in str(event["URL"])
 
 
 def test_ics_uid_is_stable_across_edits(client, host):
