@@ -24,6 +24,7 @@ from typing import IO
 
 import redis
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models, transaction
 from django.utils import timezone
 
@@ -168,11 +169,22 @@ def _due(now: dt.datetime) -> list[Meeting]:
     for meeting in meetings:
         customer = customers[meeting.customer_id]
         if customer.server_id not in backends:
-            backend = servers.backend(customer)
-            live = Capability.LIVE_STATUS in backend.capabilities
-            backends[customer.server_id] = backend if live else None
+            backends[customer.server_id] = _status_backend(customer)
         meeting.server_backend = backends[customer.server_id]
     return meetings
+
+
+def _status_backend(customer: Customer) -> Backend | None:
+    """The customer's server's backend if it reports live status; None if it cannot, or
+    if its record cannot make a client (a key gone, a kind no longer installed): that
+    server's meetings wait, the others are asked."""
+    try:
+        if Capability.LIVE_STATUS not in servers.capabilities(customer):
+            return None
+        return servers.backend(customer)
+    except (ValueError, LookupError, ImproperlyConfigured) as exc:
+        log.warning("status poll: cannot ask %s's meeting server: %s", customer, exc)
+        return None
 
 
 def _in_window(meeting: Meeting, customer: Customer, now: dt.datetime) -> bool:

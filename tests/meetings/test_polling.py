@@ -358,3 +358,26 @@ def test_the_customer_can_narrow_the_early_window(fake_tm, berlin_host):
 
     assert asked(fake_tm) == [in_twenty_minutes.server_meeting_id]
     assert in_three_hours.server_meeting_id not in asked(fake_tm)
+
+
+def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
+    fake_tm, meeting, settings, caplog
+):
+    from cryptography.fernet import Fernet
+
+    broken = ConferencingServer(kind="turbomeeting", name="Key gone", base_url="https://x.example")
+    broken.set_secrets(integration_code="c")
+    broken.save()
+    elsewhere = HostFactory()
+    elsewhere.customer.server = broken
+    elsewhere.customer.save()
+    MeetingFactory(host=elsewhere, starts_at=timezone.now(), ends_at=timezone.now())
+    live = meeting(start_in=-10)
+    settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key lost
+
+    report = polling.poll_round()
+
+    assert (report.polled, report.live) == (1, 1)
+    live.refresh_from_db()
+    assert live.live_state == LiveState.LIVE
+    assert "cannot ask" in caplog.text
