@@ -207,7 +207,7 @@ class ConferencingServerForm(forms.ModelForm):
         kind = cleaned.get("kind")
         if kind:
             probe = ConferencingServer(kind=kind)
-            stored = self.instance.secrets if self.instance.pk else {}
+            stored = self.instance.readable_secrets()
             missing = [
                 name
                 for name in probe.needed_fields()
@@ -264,7 +264,7 @@ class ConferencingServerAdmin(admin.ModelAdmin):
 
     @admin.display(description="secrets stored")
     def stored_secrets(self, obj):
-        names = sorted(obj.secrets) if obj and obj.pk else []
+        names = obj.stored_secret_names() if obj and obj.pk else []
         return ", ".join(names) or "none"  # their names only, never their values
 
     @admin.action(description="Test the connection")

@@ -101,14 +101,34 @@ class ConferencingServer(models.Model):
 
     @property
     def secrets(self) -> dict[str, str]:
+        """The secrets in clear; ValueError when no key in CONFERENCING_SECRET_KEYS opens them."""
         return crypto.decrypt_secrets(self.secrets_encrypted)
 
+    def readable_secrets(self) -> dict[str, str]:
+        """The secrets, or none when they cannot be decrypted (they are entered again)."""
+        try:
+            return self.secrets if self.pk else {}
+        except ValueError:
+            return {}
+
+    def stored_secret_names(self) -> list[str]:
+        """Which secrets are stored, for pages and the API; never their values."""
+        try:
+            return sorted(self.secrets)
+        except ValueError:
+            return ["(cannot be decrypted: enter them again)"]
+
     def set_secrets(self, **values: str) -> None:
-        """Replace the secrets named; an empty value removes one, unnamed ones stay."""
+        """Replace the secrets named; an empty value removes one, unnamed ones stay (all go
+        when the stored ones cannot be decrypted any more: they are entered again)."""
         unknown = set(values) - set(self.SECRET_FIELDS)
         if unknown:
             raise TypeError(f"not a secret: {', '.join(sorted(unknown))}")
-        merged = {k: v for k, v in (self.secrets | values).items() if v}
+        try:
+            stored = self.secrets
+        except ValueError:
+            stored = {}
+        merged = {k: v for k, v in (stored | values).items() if v}
         self.secrets_encrypted = crypto.encrypt_secrets(merged)
 
     @property

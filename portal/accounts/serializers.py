@@ -120,7 +120,7 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
 
     def get_secrets_stored(self, server: ConferencingServer) -> list[str]:
         """The names of the secrets stored, never their values."""
-        return sorted(server.secrets)
+        return server.stored_secret_names()
 
     def get_needs(self, server: ConferencingServer) -> list[str]:
         """The credential fields this server's backend takes."""
@@ -128,7 +128,7 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
 
     def validate(self, attrs):
         kind = attrs.get("kind") or getattr(self.instance, "kind", "")
-        stored = self.instance.secrets if self.instance is not None else {}
+        stored = self.instance.readable_secrets() if self.instance is not None else {}
         current = {
             name: getattr(self.instance, name, "")
             for name in ("client_id", "admin_user", "partner_id")

@@ -239,3 +239,23 @@ def test_admin_tests_the_connection_and_never_shows_a_secret(admin_client, secon
     )
     assert "Second TurboMeeting: " in response.content.decode()
     assert "answered." in response.content.decode()
+
+
+def test_a_server_whose_key_is_gone_can_be_listed_and_mended(staff_api, second_tm, settings):
+    _, server = second_tm
+    settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key lost
+    listed = staff_api.get("/api/v1/servers/")
+    assert listed.status_code == 200
+    [shown] = listed.json()["results"]
+    assert shown["secrets_stored"] == ["(cannot be decrypted: enter them again)"]
+    mended = staff_api.patch(
+        f"/api/v1/servers/{server.pk}/",
+        {"integration_code": "second-code", "admin_password": "second-admin-secret"},
+        format="json",
+    )
+    assert mended.status_code == 200, mended.json()
+    server.refresh_from_db()
+    assert server.secrets == {
+        "integration_code": "second-code",
+        "admin_password": "second-admin-secret",
+    }
