@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
@@ -46,6 +47,18 @@ def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -
 
 
 JOIN_SALT = "meetings.join"
+
+#: Who a personal join link may still be for, by the prefix of its external ID: an app
+#: that hands such links out says whether that person may still join (webinars:
+#: "registration-<pk>", a confirmed registration). Other links are anyone's.
+JOIN_HOLDERS: dict[str, Callable[[str], bool]] = {}
+
+
+def may_still_join(external_id: str) -> bool:
+    for prefix, check in JOIN_HOLDERS.items():
+        if external_id.startswith(prefix):
+            return check(external_id.removeprefix(prefix))
+    return True
 
 
 def join_page(meeting: Meeting, *, name: str = "", external_id: str = "") -> str:

@@ -1,3 +1,4 @@
+import logging
 import secrets
 import zoneinfo
 
@@ -13,12 +14,14 @@ from conferencing.base import ConferencingError, Participant
 from meetings import selectors, services
 from meetings.feeds import listed_meeting
 from meetings.forms import NameForm, PublicJoinForm
-from meetings.launch import join_url, read_join_page_token, server_join_url
+from meetings.launch import join_url, may_still_join, read_join_page_token, server_join_url
 from portal import i18n
 from portal.callbacks import CallbackRefused, check_caller, xml_response
 from portal.net import client_ip
 from portal.servers import to_server_time
 from portal.sync import describe
+
+log = logging.getLogger(__name__)
 
 
 @csrf_exempt
@@ -73,6 +76,19 @@ def published_join(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "meetings/join.html", context, status=status)
 
 
+def _too_many_join_links(request: HttpRequest) -> bool:
+    """Each join makes a link on the meeting server (a login and a hash on OpenMeetings):
+    one address may make JOIN_LINKS_PER_ADDRESS of them."""
+    usage = get_usage(
+        request,
+        group="meetings:join-link",
+        key=lambda group, request: client_ip(request) or "unknown",
+        rate=settings.JOIN_LINKS_PER_ADDRESS,
+        increment=True,
+    )
+    return usage is not None and usage["should_limit"]
+
+
 def _wrong_guesses(request: HttpRequest, *, add: bool) -> bool:
     """Whether this address has used up its wrong passwords (``add``: count one more first)."""
     usage = get_usage(
@@ -99,19 +115,25 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("This join link is not valid, or the meeting is over or cancelled.")
     i18n.activate_for(meeting.customer)
     _meeting_id, name, external_id = found
+    if not may_still_join(external_id):
+        raise Http404("This join link's registration no longer holds a seat.")
     form = NameForm(request.POST or None, initial={"name": name})
     if request.method == "POST" and form.is_valid():
         who = Participant(
             name=form.cleaned_data["name"],
             external_id=external_id or f"visitor-{secrets.token_hex(8)}",
         )
+        if _too_many_join_links(request):
+            form.add_error(None, _("Too many joins from your network. Try again in a few minutes."))
+            context = {"meeting": meeting, "customer": meeting.customer, "form": form}
+            return render(request, "meetings/join_now.html", context, status=429)
         try:
             link = server_join_url(meeting, who)
         except ConferencingError as exc:
+            log.warning("join link for meeting %s not made: %s", meeting.pk, describe(exc))
             form.add_error(
                 None,
-                _("The meeting server could not let you in: %(reason)s")
-                % {"reason": describe(exc)},
+                _("The meeting server could not let you in just now. Try again in a moment."),
             )
         else:
             return HttpResponseRedirect(link, status=303)

@@ -392,6 +392,8 @@ SITE_URL = env("SITE_URL", default=PORTAL_URL or "http://localhost:8000")
 # Wrong meeting passwords ("count/seconds") one address may type on the public
 # join page before it is refused for a while.
 PUBLIC_JOIN_FAILURES_PER_ADDRESS = env("PUBLIC_JOIN_FAILURES_PER_ADDRESS", default="10/600")
+# Joins through the portal's own join links (each makes a link on the meeting server).
+JOIN_LINKS_PER_ADDRESS = env("JOIN_LINKS_PER_ADDRESS", default="30/600")
 # Seconds a published feed's version is kept before the database is asked
 # again; saves through the ORM (and the poller) refresh it at once.
 FEED_VERSION_SECONDS = env.int("FEED_VERSION_SECONDS", default=5)

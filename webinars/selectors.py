@@ -183,6 +183,11 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
     }
 
 
+def registration_may_join(pk: str) -> bool:
+    """Whether registration ``pk`` (from a personal join link) still holds a seat."""
+    return pk.isdigit() and Registration.objects.filter(pk=int(pk), status=S.CONFIRMED).exists()
+
+
 def recent_exports(webinar: Webinar, *, limit: int = 5) -> list[RegistrationExport]:
     """The webinar's latest export jobs, newest first (older ones are pruned after a day)."""
     return list(webinar.exports.order_by("-created_at", "-pk")[:limit])

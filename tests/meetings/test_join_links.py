@@ -85,14 +85,34 @@ def test_the_link_is_made_on_join_not_on_a_visit(client, om, om_meeting):
     assert join.external_id.startswith("visitor-")
 
 
-def test_a_registrants_link_carries_their_name_and_id(client, om, om_meeting):
-    page = launch.join_url(om_meeting, name="Rita Registrant", external_id="registration-42")
+def test_a_registrants_link_carries_their_name_and_id_while_they_hold_a_seat(
+    client, om, om_meeting
+):
+    from tests.webinars.factories import RegistrationFactory, WebinarFactory
+    from webinars.models import Registration
+
+    webinar = WebinarFactory(host=om_meeting.host, meeting=om_meeting)
+    registration = RegistrationFactory(webinar=webinar, status=Registration.Status.CONFIRMED)
+    external_id = f"registration-{registration.pk}"
+    page = launch.join_url(om_meeting, name="Rita Registrant", external_id=external_id)
     path = page.removeprefix("http://localhost:8000")
     assert b"Rita Registrant" in client.get(path).content
     joined = client.post(path, {"name": "Rita Registrant"})
     requests.get(joined["Location"], timeout=5)
     [join] = om.joins
-    assert (join.firstname, join.external_id) == ("Rita", "registration-42")
+    assert (join.firstname, join.external_id) == ("Rita", external_id)
+
+    registration.status = Registration.Status.CANCELLED
+    registration.save()
+    assert client.get(path).status_code == 404  # the link went with the seat
+    assert client.post(path, {"name": "Rita Registrant"}).status_code == 404
+
+
+def test_joins_are_limited_per_address(client, om, om_meeting, settings):
+    settings.JOIN_LINKS_PER_ADDRESS = "2/600"
+    path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
+    assert [client.post(path, {"name": "V"}).status_code for _ in range(3)] == [303, 303, 429]
+    assert len(om.hashes) == 2
 
 
 def test_a_tampered_or_stale_link_is_a_404(client, om, om_meeting):
@@ -108,7 +128,8 @@ def test_a_server_that_is_down_gets_a_reason_not_an_error_page(client, om, om_me
     om.mode = "down"
     response = client.post(path, {"name": "Vera Visitor"})
     assert response.status_code == 400
-    assert b"could not let you in" in response.content
+    assert b"could not let you in just now" in response.content
+    assert b"soapuser" not in response.content and om.url.encode() not in response.content
 
 
 def test_a_registrants_mail_holds_the_portals_link_with_their_name(om, om_meeting):
