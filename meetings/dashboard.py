@@ -272,16 +272,26 @@ def join(request: HttpRequest) -> HttpResponse:
     """
     form = JoinForm(request.POST or None)
     if form.is_valid():
-        try:
-            url = servers.backend(request.host.customer).join_url(
-                form.cleaned_data["meeting_id"].replace(" ", "").strip(),
-                Participant(name=form.cleaned_data["name"]),
-                password=form.cleaned_data["password"],
-            )
-        except ConferencingError as exc:
-            form.add_error(None, sync.describe(exc))
+        customer = request.host.customer
+        meeting_id = form.cleaned_data["meeting_id"].replace(" ", "").strip()
+        if servers.join_links_expire(customer) and not selectors.customer_has_meeting(
+            customer, meeting_id
+        ):
+            # Such links are made by the portal's own login: only for this customer's rooms.
+            form.add_error("meeting_id", "None of your organisation's meetings has this ID.")
         else:
-            return redirect(url)
+            try:
+                url = servers.backend(customer).join_url(
+                    meeting_id,
+                    Participant(name=form.cleaned_data["name"]),
+                    password=form.cleaned_data["password"],
+                )
+            except ConferencingError as exc:
+                form.add_error(None, sync.describe(exc))
+            except ValueError as exc:  # not an ID this server could have given
+                form.add_error("meeting_id", str(exc))
+            else:
+                return redirect(url)
     return render(
         request,
         "dashboard/home.html",

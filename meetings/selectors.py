@@ -50,6 +50,10 @@ def joinable_meeting(pk: int) -> Meeting | None:
     )
 
 
+def customer_has_meeting(customer, server_meeting_id: str) -> bool:
+    return Meeting.objects.filter(customer=customer, server_meeting_id=server_meeting_id).exists()
+
+
 def webinar_of(meeting: Meeting):
     """The webinar whose meeting this is (the webinars app's one-to-one), or None.
 

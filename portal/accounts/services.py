@@ -85,12 +85,12 @@ def customer_update(*, customer: Customer, **changes: Any) -> Customer:
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
-    if "server" in changes and changes["server"] != customer.server and customer.company_uid:
+    if "server" in changes and _moves_with_things_on_its_server(customer, changes["server"]):
         raise ValidationError(
             {
-                "server": "This customer has an account on its meeting server; moving it to "
-                "another would leave that account and its meetings behind. Create a new "
-                "customer on the other server instead."
+                "server": "This customer has an account or meetings on its meeting server; "
+                "moving it to another would leave them behind. Create a new customer on the "
+                "other server instead."
             }
         )
     for name, value in changes.items():
@@ -99,6 +99,15 @@ def customer_update(*, customer: Customer, **changes: Any) -> Customer:
     sync.save_change(customer, changes)
     _queue_push(customer)
     return customer
+
+
+def _moves_with_things_on_its_server(customer: Customer, server) -> bool:
+    """Whether ``server`` differs from the stored one while the customer has an account or
+    meetings there (read from the database: a form may have set the field already)."""
+    stored = Customer.objects.filter(pk=customer.pk).values_list("server_id", flat=True).first()
+    if stored == (server.pk if server is not None else None):
+        return False
+    return bool(customer.company_uid) or customer.meetings.exclude(server_meeting_id="").exists()
 
 
 def customer_delete(*, customer: Customer) -> Customer:

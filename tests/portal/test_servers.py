@@ -259,3 +259,37 @@ def test_a_server_whose_key_is_gone_can_be_listed_and_mended(staff_api, second_t
         "integration_code": "second-code",
         "admin_password": "second-admin-secret",
     }
+
+
+def test_a_customer_with_meetings_cannot_move_even_when_a_form_set_the_field(second_tm):
+    from tests.factories import MeetingFactory
+
+    _, server = second_tm
+    customer = CustomerFactory(server=server)  # no account: TrueConf-like
+    MeetingFactory(host=HostFactory(customer=customer), server_meeting_id="555")
+    customer.server = None  # what the admin's form does before saving
+    with pytest.raises(Exception, match="moving it to another"):
+        services.customer_update(customer=customer, server=None)
+    fresh = CustomerFactory(server=server, company_uid="")
+    fresh.server = None
+    services.customer_update(customer=fresh, server=None)  # nothing there yet: it may move
+
+
+def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
+    from conferencing.fakes.openmeetings import FakeOpenMeetings
+
+    fake = FakeOpenMeetings()
+    with serve(fake) as running:
+        server = services.server_save(
+            server=ConferencingServer(),
+            kind="openmeetings",
+            name="OM",
+            base_url=running.url,
+            **fake.backend_options(),
+        )
+        host = HostFactory(customer=CustomerFactory(server=server))
+        client.force_login(host.user)
+        page = client.post(
+            "/dashboard/join/", {"meeting_id": "7", "name": "Ada", "password": ""}
+        ).content.decode()
+    assert "None of your organisation" in page and not fake.hashes
