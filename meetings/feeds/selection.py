@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from meetings.models import LiveState, Meeting
-from portal.accounts.models import Customer
+from portal.accounts.models import ConferencingServer, Customer
 
 # Bump when a format's output changes for the same data, so caches and ETags move on.
 RENDER_REVISION = 6
@@ -132,7 +132,8 @@ def _snapshot(customer: Customer, now: dt.datetime) -> Snapshot:
         customer.updated_at,
         *(row[name] for name in ("edited", "lapsed", "listed", "live", "attending")),
         RENDER_REVISION,
-        settings.TM_SERVER_URL,
+        settings.TM_SERVER_URL,  # the default server's links
+        _server_stamp(customer),  # or the customer's own server's
     )
     stamps = (customer.updated_at, row["edited"], row["lapsed"], row["polled"])
     return Snapshot(
@@ -141,6 +142,15 @@ def _snapshot(customer: Customer, now: dt.datetime) -> Snapshot:
         version=hashlib.sha256(repr(version).encode()).hexdigest(),
         last_modified=int(max(s for s in stamps if s is not None).timestamp()),
     )
+
+
+def _server_stamp(customer: Customer) -> tuple:
+    """What of the customer's own meeting server the output shows: its kind (links, live
+    fields) and address, and when its record last changed."""
+    if customer.server_id is None:
+        return ()
+    server = customer.server
+    return (server.kind, server.base_url, server.updated_at)
 
 
 def _snapshot_key(slug: str) -> str:
@@ -160,7 +170,11 @@ def current_snapshot(slug: str) -> Snapshot | None:
     """
     snapshot = cache.get(_snapshot_key(slug))
     if snapshot is None:
-        customer = Customer.objects.filter(slug=slug, deleted_at__isnull=True).first()
+        customer = (
+            Customer.objects.filter(slug=slug, deleted_at__isnull=True)
+            .select_related("server")
+            .first()
+        )
         if customer is None:
             return None
         snapshot = _snapshot(customer, timezone.now())
@@ -179,6 +193,14 @@ def feeds_changed(*, customer_ids: Iterable[int], slugs: Iterable[str] = ()) -> 
 @receiver([post_save, post_delete], sender=Meeting, dispatch_uid="published-meetings-meeting")
 def _meeting_saved(sender: type[Meeting], instance: Meeting, **kwargs: object) -> None:
     feeds_changed(customer_ids=[instance.customer_id])
+
+
+@receiver(post_save, sender=ConferencingServer, dispatch_uid="published-meetings-server")
+def _server_saved(sender: type[ConferencingServer], instance: ConferencingServer, **kwargs) -> None:
+    # Its customers' links and live fields come from it: show a new address at once.
+    ids = list(instance.customers.values_list("pk", flat=True))
+    if ids:
+        feeds_changed(customer_ids=ids)
 
 
 @receiver([post_save, post_delete], sender=Customer, dispatch_uid="published-meetings-customer")

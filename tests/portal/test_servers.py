@@ -293,3 +293,17 @@ def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
             "/dashboard/join/", {"meeting_id": "7", "name": "Ada", "password": ""}
         ).content.decode()
     assert "None of your organisation" in page and not fake.hashes
+
+
+def test_a_servers_new_address_shows_in_its_customers_feeds_at_once(client, second_tm):
+    from tests.factories import MeetingFactory
+
+    _, server = second_tm
+    customer = CustomerFactory(server=server, slug="moved")
+    MeetingFactory(host=HostFactory(customer=customer), is_published=True)
+    [before] = client.get("/p/moved/meetings.json").json()["meetings"]
+    assert before["join_url"].startswith(server.base_url)
+
+    services.server_save(server=server, base_url="https://tm.new.example")
+    [after] = client.get("/p/moved/meetings.json").json()["meetings"]
+    assert after["join_url"].startswith("https://tm.new.example/")
