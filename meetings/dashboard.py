@@ -248,6 +248,19 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dashboard-meeting", pk=pk)
 
 
+@host_required
+def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a meeting whose server makes single-use links (OpenMeetings): one, now."""
+    meeting = _meeting(request, pk)
+    if meeting.cancelled_at or not meeting.server_meeting_id:
+        return redirect("dashboard-meeting", pk=pk)
+    try:
+        return redirect(launch.server_start_url(meeting))
+    except ConferencingError as exc:
+        messages.error(request, sync.describe(exc))
+        return redirect("dashboard-meeting", pk=pk)
+
+
 @require_POST
 @host_required
 def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:

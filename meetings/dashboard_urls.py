@@ -13,6 +13,7 @@ urlpatterns = [
     path("meetings/<int:pk>/cancel/", dashboard.meeting_cancel, name="dashboard-meeting-cancel"),
     path("meetings/<int:pk>/retry/", dashboard.meeting_retry, name="dashboard-meeting-retry"),
     path("meetings/<int:pk>/stop/", dashboard.meeting_stop, name="dashboard-meeting-stop"),
+    path("meetings/<int:pk>/start/", dashboard.meeting_start, name="dashboard-meeting-start"),
     path(
         "meetings/<int:pk>/schedule-on-server/",
         dashboard.meeting_schedule_on_server,

@@ -80,8 +80,17 @@ def read_join_page_token(token: str) -> tuple[int, str, str] | None:
 
 
 def start_url(meeting: Meeting) -> str:
+    """The host's link; where the server's links expire, the dashboard's own start page,
+    which makes one when the host presses it (a page view asks the server nothing)."""
     if not can(meeting, Capability.START_URL):
         return ""
+    if servers.join_links_expire(meeting.customer):
+        return reverse("dashboard-meeting-start", args=[meeting.pk])
+    return server_start_url(meeting)
+
+
+def server_start_url(meeting: Meeting) -> str:
+    """A start link from the meeting's server, made now (one call for some servers)."""
     host = Participant(
         name=meeting.host.user.get_full_name(),
         email=meeting.host.user.email,

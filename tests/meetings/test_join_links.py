@@ -146,3 +146,23 @@ def test_a_registrants_mail_holds_the_portals_link_with_their_name(om, om_meetin
         f"registration-{registration.pk}",
     )
     assert hashes_made(om) == 0  # mailing it made nothing on the server
+
+
+def test_the_hosts_page_asks_the_server_nothing_and_start_makes_a_moderator_link(
+    client, om, om_meeting
+):
+    client.force_login(om_meeting.host.user)
+    before = len(om.requests)
+    page = client.get(f"/dashboard/meetings/{om_meeting.pk}/").content.decode()
+    assert len(om.requests) == before  # no login, no hash for a page view
+    assert f'href="/dashboard/meetings/{om_meeting.pk}/start/"' in page
+
+    started = client.get(f"/dashboard/meetings/{om_meeting.pk}/start/")
+    assert started.status_code == 302
+    requests.get(started["Location"], timeout=5)
+    [join] = om.joins
+    assert join.moderator is True
+
+    om.mode = "down"
+    refused = client.get(f"/dashboard/meetings/{om_meeting.pk}/start/", follow=True)
+    assert refused.status_code == 200 and b"could not be reached" in refused.content
