@@ -180,6 +180,26 @@ def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
         )
 
 
+#: What a server without Capability.UPDATE would silently keep as it was first given.
+ON_THE_SERVER = ("topic", "meeting_type", "starts_at", "ends_at", "is_recurring")
+
+
+def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, password) -> None:
+    if not meeting.server_meeting_id or Capability.UPDATE in servers.capabilities(meeting.customer):
+        return
+    changed = [n for n in ON_THE_SERVER if n in changes and changes[n] != getattr(meeting, n)]
+    if password is not None and password != meeting.password:
+        changed.append("password")
+    if changed:
+        raise ValidationError(
+            {
+                name: "This meeting server takes no changes from the portal once a meeting is "
+                "on it: change it there, or cancel it and schedule a new one."
+                for name in changed
+            }
+        )
+
+
 def _refuse_a_kind_the_server_lacks(customer, meeting_type: int) -> None:
     if MeetingKind(meeting_type) not in servers.kinds(customer):
         label = Meeting.Type(meeting_type).label
@@ -211,6 +231,7 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
         _refuse_a_past_start(changes.get("starts_at"))
     if "meeting_type" in changes:
         _refuse_a_kind_the_server_lacks(meeting.customer, changes["meeting_type"])
+    _refuse_changes_the_server_cannot_take(meeting, changes, password)
     for name, value in changes.items():
         setattr(meeting, name, value)
     if password is not None:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 import requests
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conferencing.fakes.server import serve
@@ -195,3 +196,18 @@ def test_only_the_kinds_webex_can_hold_are_offered_and_accepted(client, host):
     assert response.json()["errors"]["meeting_type"] == [
         "This customer's meeting server cannot hold a webinar."
     ]
+
+
+def test_a_webex_meeting_on_the_server_cannot_drift_by_an_edit(client, host):
+    from tests.factories import MeetingFactory
+
+    start = timezone.now() + dt.timedelta(days=1)
+    meeting = MeetingFactory(
+        host=host, topic="Board call", server_meeting_id="123456789", starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as refused:
+        services.meeting_update(meeting=meeting, topic="Moved", starts_at=meeting.starts_at)
+    assert set(refused.value.message_dict) == {"topic"}
+    services.meeting_update(meeting=meeting, is_published=True)  # the portal's own: fine
+    assert Meeting.objects.get(pk=meeting.pk).topic == "Board call"
