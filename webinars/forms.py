@@ -25,12 +25,16 @@ phone_validator = RegexValidator(
 
 
 class DescribedForm(forms.Form):
-    """A dashboard form whose inputs name their hint and error (aria-describedby) and say
-    when they are invalid (aria-invalid), as templates/dashboard/_fields.html lays them
-    out: the hint below the input, the error below the hint."""
+    """A form whose inputs name their hint and error (aria-describedby) and say
+    when they are invalid (aria-invalid), as the dashboard's templates/dashboard/_fields.html
+    and the public form lay them out: the hint below the input, the error below it."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.describe_hints()
+
+    def describe_hints(self) -> None:
+        """Point each input at its hint; again after adding fields to ``self.fields``."""
         for name, field in self.fields.items():
             if field.help_text:
                 field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
@@ -251,7 +255,7 @@ def _matches(question: Question, answer: object, wanted: str) -> bool:
     return answer == wanted
 
 
-class RegistrationForm(forms.Form):
+class RegistrationForm(DescribedForm):
     """Fixed fields, then one ``q_<id>`` field per question, the consent box and the honeypot.
 
     Question fields are optional at field level: whether one is required
@@ -303,9 +307,7 @@ class RegistrationForm(forms.Form):
             label=_("Leave this field empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
-        for name, field in self.fields.items():
-            if field.help_text:
-                field.widget.attrs["aria-describedby"] = f"{self[name].auto_id}-help"
+        self.describe_hints()  # the questions' hints too
         for question in self.questions:
             if question.required:
                 self.fields[question.field_name].widget.attrs["aria-required"] = "true"
@@ -313,19 +315,6 @@ class RegistrationForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        # Tie each error to its field, for screen readers.
-        for name in self.errors:
-            if name not in self.fields:
-                continue
-            attrs = self.fields[name].widget.attrs
-            ids = [f"{self[name].auto_id}-error"]
-            if self.fields[name].help_text:
-                ids.append(f"{self[name].auto_id}-help")
-            attrs["aria-describedby"] = " ".join(ids)
-            attrs["aria-invalid"] = "true"
 
     def clean_website(self):
         if self.cleaned_data.get(HONEYPOT):
