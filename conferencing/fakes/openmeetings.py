@@ -33,7 +33,6 @@ import html
 import itertools
 import json
 import re
-import signal
 import threading
 import time
 import uuid
@@ -46,7 +45,7 @@ from conferencing.fakes.server import (
     HTTPError,
     control_data,
     read_body,
-    serve,
+    run_until_stopped,
     set_mode,
 )
 
@@ -555,16 +554,16 @@ def main(argv: list[str] | None = None) -> int:
         admin_user=args.admin_user, admin_password=args.admin_password, version=args.version
     )
     fake.latency = args.latency
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with serve(fake, host=args.host, port=args.port) as server:
-        print(f"fake OpenMeetings server at {server.url}", flush=True)
-        print(f"  REST services: {server.url}{SERVICES}", flush=True)
-        print(f"  admin user: {args.admin_user}  password: {args.admin_password}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    return 0
+    return run_until_stopped(
+        fake,
+        host=args.host,
+        port=args.port,
+        describe=lambda server: [
+            f"fake OpenMeetings server at {server.url}",
+            f"  REST services: {server.url}{SERVICES}",
+            f"  admin user: {args.admin_user}  password: {args.admin_password}",
+        ],
+    )
 
 
 if __name__ == "__main__":

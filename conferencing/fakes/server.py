@@ -8,6 +8,7 @@ the OS pick a free port, so tests can run in parallel.
 from __future__ import annotations
 
 import json
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -131,3 +132,19 @@ def set_mode(fake: Any, data: dict[str, Any], modes: tuple[str, ...] = MODES) ->
     for name, value in timings.items():
         setattr(fake, name, value)
     fake.mode = mode
+
+
+def run_until_stopped(
+    app: WSGIApp, *, host: str, port: int, describe: Callable[[RunningServer], list[str]]
+) -> int:
+    """Serve ``app`` until SIGINT or SIGTERM (a fake's command line, `make run`'s Procfile),
+    having printed ``describe(server)``: where it is and how to sign in."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    with serve(app, host=host, port=port) as server:
+        for line in describe(server):
+            print(line, flush=True)
+        while not stop.wait(0.5):
+            pass
+    return 0

@@ -32,7 +32,6 @@ import itertools
 import json
 import re
 import secrets
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -40,7 +39,13 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from conferencing.fakes.server import HTTPError, control_data, read_body, serve, set_mode
+from conferencing.fakes.server import (
+    HTTPError,
+    control_data,
+    read_body,
+    run_until_stopped,
+    set_mode,
+)
 from conferencing.trueconf.client import PATHS, RUNNING, STOPPED, TOKEN_INVALID
 
 MAX_BODY = 1_000_000
@@ -608,15 +613,15 @@ def main(argv: list[str] | None = None) -> int:
         token_lifetime=args.token_lifetime,
     )
     fake.latency = args.latency
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with serve(fake, host=args.host, port=args.port) as server:
-        print(f"fake TrueConf server at {server.url}", flush=True)
-        print(f"OAuth client_id={fake.client_id} client_secret={fake.client_secret}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    return 0
+    return run_until_stopped(
+        fake,
+        host=args.host,
+        port=args.port,
+        describe=lambda server: [
+            f"fake TrueConf server at {server.url}",
+            f"OAuth client_id={fake.client_id} client_secret={fake.client_secret}",
+        ],
+    )
 
 
 if __name__ == "__main__":

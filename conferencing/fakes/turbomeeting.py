@@ -21,7 +21,6 @@ import html
 import itertools
 import json
 import re
-import signal
 import threading
 import time
 import uuid
@@ -38,7 +37,7 @@ from conferencing.fakes.server import (
     HTTPError,
     control_data,
     read_body,
-    serve,
+    run_until_stopped,
     set_mode,
 )
 from conferencing.turbomeeting.client import PATHS
@@ -589,14 +588,12 @@ def main(argv: list[str] | None = None) -> int:
         password_key=args.password_key,
     )
     fake.latency = args.latency
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with serve(fake, host=args.host, port=args.port) as server:
-        print(f"fake TurboMeeting server at {server.url}", flush=True)
-        while not stop.wait(0.5):
-            pass
-    return 0
+    return run_until_stopped(
+        fake,
+        host=args.host,
+        port=args.port,
+        describe=lambda server: [f"fake TurboMeeting server at {server.url}"],
+    )
 
 
 if __name__ == "__main__":

@@ -32,7 +32,6 @@ import json
 import random
 import re
 import secrets
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -42,7 +41,13 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from conferencing.fakes.server import HTTPError, control_data, read_body, serve, set_mode
+from conferencing.fakes.server import (
+    HTTPError,
+    control_data,
+    read_body,
+    run_until_stopped,
+    set_mode,
+)
 from conferencing.webex.launch import COMMANDS, PAGES
 
 MODES = ("ok", "down", "slow", "garbage")
@@ -444,19 +449,16 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     fake = FakeWebex(site=args.site, time_zone=args.time_zone)
-    stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-    with serve(fake, host=args.host, port=args.port) as server:
-        print(f"fake Webex site at {fake.site_url(server.url)}", flush=True)
-        print(f"demo user: {DEMO_USER} / {DEMO_PASSWORD}", flush=True)
-        print(
+    return run_until_stopped(
+        fake,
+        host=args.host,
+        port=args.port,
+        describe=lambda server: [
+            f"fake Webex site at {fake.site_url(server.url)}",
+            f"demo user: {DEMO_USER} / {DEMO_PASSWORD}",
             f'login tickets: POST {server.url}/_fake/tickets {{"webex_id": "{DEMO_USER}"}}',
-            flush=True,
-        )
-        while not stop.wait(0.5):
-            pass
-    return 0
+        ],
+    )
 
 
 if __name__ == "__main__":
