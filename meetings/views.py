@@ -76,26 +76,27 @@ def published_join(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     return render(request, "meetings/join.html", context, status=status)
 
 
-def _too_many_join_links(request: HttpRequest) -> bool:
+def _too_many_join_links(request: HttpRequest, *, add: bool) -> bool:
     """Each join makes a link on the meeting server (a login and a hash on OpenMeetings):
-    one address may make JOIN_LINKS_PER_ADDRESS of them."""
-    usage = get_usage(
-        request,
-        group="meetings:join-link",
-        key=lambda group, request: client_ip(request) or "unknown",
-        rate=settings.JOIN_LINKS_PER_ADDRESS,
-        increment=True,
-    )
-    return usage is not None and usage["should_limit"]
+    one address may make JOIN_LINKS_PER_ADDRESS of them (``add``: count one more first)."""
+    return _used_up(request, "meetings:join-link", settings.JOIN_LINKS_PER_ADDRESS, add=add)
 
 
 def _wrong_guesses(request: HttpRequest, *, add: bool) -> bool:
     """Whether this address has used up its wrong passwords (``add``: count one more first)."""
+    return _used_up(
+        request, "meetings:public-join", settings.PUBLIC_JOIN_FAILURES_PER_ADDRESS, add=add
+    )
+
+
+def _used_up(request: HttpRequest, group: str, rate: str, *, add: bool) -> bool:
+    """Whether the caller's address has reached ``rate`` in ``group`` (``add``: count one
+    more first), through django-ratelimit's counters."""
     usage = get_usage(
         request,
-        group="meetings:public-join",
+        group=group,
         key=lambda group, request: client_ip(request) or "unknown",
-        rate=settings.PUBLIC_JOIN_FAILURES_PER_ADDRESS,
+        rate=rate,
         increment=add,
     )
     return usage is not None and usage["count"] >= usage["limit"]
@@ -123,10 +124,11 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
             name=form.cleaned_data["name"],
             external_id=external_id or f"visitor-{secrets.token_hex(8)}",
         )
-        if _too_many_join_links(request):
+        if _too_many_join_links(request, add=False):
             form.add_error(None, _("Too many joins from your network. Try again in a few minutes."))
             context = {"meeting": meeting, "customer": meeting.customer, "form": form}
             return render(request, "meetings/join_now.html", context, status=429)
+        _too_many_join_links(request, add=True)  # this one counts, made or not
         try:
             link = server_join_url(meeting, who)
         except ConferencingError as exc:

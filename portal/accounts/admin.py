@@ -7,6 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from conferencing.base import CREDENTIAL_FIELDS
 from portal.accounts import services
 from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
 
@@ -236,17 +237,7 @@ class ConferencingServerAdmin(admin.ModelAdmin):
             (None, {"fields": ["name", "kind", "base_url", "time_zone", "needs"]}),
             (
                 "Credentials",
-                {
-                    "fields": [
-                        "client_id",
-                        "client_secret",
-                        "admin_user",
-                        "admin_password",
-                        "partner_id",
-                        "integration_code",
-                        "stored_secrets",
-                    ]
-                },
+                {"fields": [*CREDENTIAL_FIELDS, "stored_secrets"]},
             ),
         ]
 
