@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 _rows: list = []
+# Checks listed in the report: the bad-input sweep, and every security module
+# (test_security.py and test_security_<topic>.py), each under its own heading.
 _checks: dict[str, list[tuple[str, str]]] = {"test_bad_input.py": [], "test_security.py": []}
+
+
+def _listed(module: str) -> bool:
+    return module == "test_bad_input.py" or (
+        module.startswith("test_security") and module.endswith(".py")
+    )
 
 
 def pytest_addoption(parser):
@@ -57,9 +65,9 @@ def _row(r) -> str:
 def pytest_runtest_logreport(report):
     """The bad-input and security checks' outcomes, for their lists in the report."""
     module = report.nodeid.split("::")[0].rsplit("/", 1)[-1]
-    if module in _checks and (report.when == "call" or report.skipped):
+    if _listed(module) and (report.when == "call" or report.skipped):
         result = "known defect (xfail)" if hasattr(report, "wasxfail") else report.outcome
-        _checks[module].append((report.nodeid.split("::", 1)[1], result))
+        _checks.setdefault(module, []).append((report.nodeid.split("::", 1)[1], result))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -94,7 +102,12 @@ def pytest_sessionfinish(session, exitstatus):
             lines += ["", f"## {section}", "", *description, "", *HEADER]
         rows = [_row(r) for r in _rows if r.section == section]
         lines += rows or ["| (not run: needs PostgreSQL and Redis) |||||||||"]
-    for module, title in (("test_bad_input.py", "Bad input"), ("test_security.py", "Security")):
+    security = sorted(m for m in _checks if m != "test_bad_input.py")
+    titled = [("test_bad_input.py", "Bad input")] + [
+        (m, "Security" + (f": {m[len('test_security_') : -3]}" if m != "test_security.py" else ""))
+        for m in security
+    ]
+    for module, title in titled:
         checks = _checks[module]
         lines += ["", f"## {title}", "", f"`tests/reliability/{module}`, one line per check.", ""]
         lines += [f"- {name}: {result}" for name, result in checks] or ["- (not run)"]
