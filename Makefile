@@ -34,7 +34,9 @@ screenshots: $(STAMP)
 		$(BIN)/python -m pytest tests/browser/test_screenshots.py -q
 
 bench: $(STAMP)
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} $(BIN)/python -m bench
+	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} \
+	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-YmVuY2gtb25seS1zZWNyZXQta2V5LW5vdC1mb3ItdXM=} \
+		$(BIN)/python -m bench
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

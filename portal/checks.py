@@ -60,7 +60,8 @@ def callback_passwords_encrypted(app_configs, **kwargs) -> list[CheckMessage]:
 
 @register(Tags.security, deploy=True)
 def server_secrets_key(app_configs, **kwargs) -> list[Error]:
-    """Meeting-server credentials are stored encrypted with keys of their own."""
+    """Meeting-server credentials and meeting passwords are stored encrypted with keys of
+    their own."""
     for key in settings.CONFERENCING_SECRET_KEYS:
         try:
             Fernet(key)
@@ -76,7 +77,8 @@ def server_secrets_key(app_configs, **kwargs) -> list[Error]:
         return []
     return [
         Error(
-            "CONFERENCING_SECRET_KEYS is empty: no meeting-server credentials can be stored.",
+            "CONFERENCING_SECRET_KEYS is empty: no meeting-server credentials or meeting "
+            "passwords can be stored.",
             hint="Set it to one or more Fernet keys, newest first (README, 'Settings').",
             id="portal.E004",
         )

@@ -254,8 +254,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 #
 # The default server (customers with none of their own) is the TurboMeeting
 # server of the TM_* settings below; others are configured in the admin, their
-# credentials encrypted with CONFERENCING_SECRET_KEYS (Fernet keys, newest
-# first; not derived from SECRET_KEY, so either can rotate on its own).
+# credentials (and every meeting's password) encrypted with CONFERENCING_SECRET_KEYS
+# (Fernet keys, newest first; not derived from SECRET_KEY, so either can rotate on
+# its own).
 CONFERENCING_SECRET_KEYS = env.list("CONFERENCING_SECRET_KEYS", default=[])
 if not CONFERENCING_SECRET_KEYS and DEBUG:
     CONFERENCING_SECRET_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMDA="]  # development only

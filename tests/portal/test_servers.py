@@ -66,7 +66,7 @@ def test_keys_rotate_without_losing_a_secret(second_tm, settings, capsys):
     new_key = Fernet.generate_key().decode()
     settings.CONFERENCING_SECRET_KEYS = [new_key, old_key]
 
-    call_command("servers_rotate_secrets")
+    call_command("rotate_secrets")
 
     assert "1 meeting server" in capsys.readouterr().out
     settings.CONFERENCING_SECRET_KEYS = [new_key]  # the old key is gone

@@ -1,0 +1,38 @@
+"""Re-encrypt every stored secret with the first CONFERENCING_SECRET_KEYS key.
+
+That is each meeting server's credentials and each meeting's password.
+Rotation: put a new key first in CONFERENCING_SECRET_KEYS (keeping the old
+ones after it), deploy, run this, then drop the old keys.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from meetings.models import Meeting
+from portal import crypto
+from portal.accounts.models import ConferencingServer
+
+
+class Command(BaseCommand):
+    help = __doc__.splitlines()[0]
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            servers = list(
+                ConferencingServer.objects.select_for_update().exclude(secrets_encrypted="")
+            )
+            for server in servers:
+                server.secrets_encrypted = crypto.rotate(server.secrets_encrypted)
+            ConferencingServer.objects.bulk_update(servers, ["secrets_encrypted"])
+            meetings = list(
+                Meeting.objects.select_for_update()
+                .exclude(password_encrypted="")
+                .only("pk", "password_encrypted")
+            )
+            for meeting in meetings:
+                meeting.password_encrypted = crypto.rotate(meeting.password_encrypted)
+            Meeting.objects.bulk_update(meetings, ["password_encrypted"], batch_size=1000)
+        self.stdout.write(
+            f"Re-encrypted the credentials of {len(servers)} meeting server(s) "
+            f"and the passwords of {len(meetings)} meeting(s)."
+        )
