@@ -258,6 +258,32 @@ def test_queries_do_not_grow_with_the_number_of_meetings(
     assert Meeting.objects.filter(live_state=LiveState.LIVE, samples__active=True).count() == count
 
 
+@pytest.mark.parametrize("count", [4, 40])
+def test_different_answers_cost_one_statement_per_kind_of_change(
+    fake_tm, meeting, count, django_assert_max_num_queries
+):
+    """Answers are written by kind of change, not by meeting: meetings seen live (whatever
+    their attendee counts) and meetings not live yet make two UPDATEs however many."""
+    live = [meeting(start_in=-10) for _ in range(count)]
+    for n, m in enumerate(live):
+        fake_tm.set_live(m.server_meeting_id, attendees=2 if n % 2 else 5)
+    waiting = [meeting(start_in=10) for _ in range(count)]  # due, not started on the fake
+
+    # meetings, their customers and servers, savepoint, 2 updates, bulk insert,
+    # expire update, release
+    with django_assert_max_num_queries(8):
+        report = polling.poll_round()
+
+    assert (report.polled, report.live) == (2 * count, count)
+    for n, m in enumerate(live):
+        m.refresh_from_db()
+        assert (m.live_state, m.attendees) == (LiveState.LIVE, 2 if n % 2 else 5)
+    for m in waiting:
+        m.refresh_from_db()
+        assert (m.live_state, m.attendees) == (LiveState.SCHEDULED, 0)
+        assert m.last_polled_at is not None
+
+
 def test_the_celery_task_runs_a_round(fake_tm, meeting):
     m = meeting()
     fake_tm.set_live(m.server_meeting_id, attendees=9)
