@@ -90,7 +90,10 @@ class WebinarAdmin(admin.ModelAdmin):
         for webinar in queryset:
             services.webinar_cancel(webinar=webinar)
 
-    @admin.action(description="Cancel the webinars (registrations are kept and told by mail)")
+    @admin.action(
+        description="Cancel the webinars (registrations are kept and told by mail)",
+        permissions=["change"],
+    )
     def cancel_webinars(self, request, queryset):
         for webinar in queryset:
             services.webinar_cancel(webinar=webinar)
@@ -120,14 +123,16 @@ class RegistrationAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{registration}: {' '.join(exc.messages)}", "error")
         self.message_user(request, done, messages.SUCCESS)
 
-    @admin.action(description="Approve (sends the confirmation)")
+    @admin.action(description="Approve (sends the confirmation)", permissions=["change"])
     def approve(self, request, queryset):
         self._each(request, queryset, services.registration_approve, "Approved.")
 
-    @admin.action(description="Reject (tells the registrant)")
+    @admin.action(description="Reject (tells the registrant)", permissions=["change"])
     def reject(self, request, queryset):
         self._each(request, queryset, services.registration_reject, "Rejected.")
 
-    @admin.action(description="Cancel (frees the seat for the waiting list)")
+    @admin.action(
+        description="Cancel (frees the seat for the waiting list)", permissions=["change"]
+    )
     def cancel(self, request, queryset):
         self._each(request, queryset, services.registration_cancel, "Cancelled.")

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
@@ -8,8 +9,10 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from conferencing.base import CREDENTIAL_FIELDS
-from portal.accounts import services
+from portal.accounts import services, staff_admin  # noqa: F401  (staff_admin registers admins)
 from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
+
+User = get_user_model()
 
 
 @admin.register(Customer)
@@ -84,7 +87,7 @@ class CustomerAdmin(admin.ModelAdmin):
         for customer in queryset:
             services.customer_delete(customer=customer)
 
-    @admin.action(description="Sync with the meeting server now")
+    @admin.action(description="Sync with the meeting server now", permissions=["change"])
     def sync_now(self, request, queryset):
         for customer in queryset:
             pushed = services.customer_push(customer_id=customer.pk)
@@ -174,6 +177,17 @@ class HostAdmin(admin.ModelAdmin):
     raw_id_fields = ["user"]
     readonly_fields = ["deleted_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        fixed = ["user"] if obj is not None else []  # a host's user is fixed (Host.clean)
+        return [*super().get_readonly_fields(request, obj), *fixed]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = User.objects.filter(
+                is_staff=False, is_superuser=False, host__isnull=True
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def delete_model(self, request, obj):
         services.host_delete(host=obj)
 
@@ -258,7 +272,7 @@ class ConferencingServerAdmin(admin.ModelAdmin):
         names = obj.stored_secret_names() if obj and obj.pk else []
         return ", ".join(names) or "none"  # their names only, never their values
 
-    @admin.action(description="Test the connection")
+    @admin.action(description="Test the connection", permissions=["change"])
     def test_connection(self, request, queryset):
         for server in queryset:
             result = services.server_test_connection(server=server)

@@ -271,6 +271,21 @@ class Host(models.Model):
     def is_deleted(self) -> bool:
         return self.deleted_at is not None or self.customer.is_deleted
 
+    def clean(self) -> None:
+        """A host's user is its own, fixed when the host is made, and never a staff account:
+        whoever may change a host's password or email must not reach staff that way."""
+        if self.user_id is None:
+            return
+        if self.pk is not None:
+            stored = Host.objects.filter(pk=self.pk).values_list("user_id", flat=True).first()
+            if stored is not None and stored != self.user_id:
+                raise ValidationError("A host's user is fixed when the host is made.")
+        if self.user.is_staff or self.user.is_superuser:
+            raise ValidationError(
+                "A staff account cannot be a host: hosts' passwords and emails are changed "
+                "by people who must not reach staff accounts."
+            )
+
 
 class QueryToken(models.Model):
     """One sign-in at the meeting server: the secret in its QueryScheduledMeetingURL.

@@ -295,9 +295,9 @@ def host_update(*, host: Host, password: str | None = None, **changes: Any) -> H
             host.user.username = host.user.email.lower()
         if password:
             host.user.set_password(password)
+        host.full_clean()  # first: it refuses a staff account (Host.clean)
         host.user.full_clean()
         host.user.save()
-        host.full_clean()
         host.save()
     return host
 
