@@ -25,6 +25,7 @@ from webinars.serializers import (
     QuestionSerializer,
     RegistrationCreateSerializer,
     RegistrationExportSerializer,
+    RegistrationFilterSerializer,
     RegistrationSerializer,
     WebinarSerializer,
 )
@@ -212,13 +213,11 @@ class RegistrationViewSet(
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Registration.objects.none()
-        params = self.request.query_params
-        status_filter = params.get("status", "") if self.action == "list" else ""
-        if status_filter and status_filter not in Registration.Status.values:
-            choices = ", ".join(Registration.Status.values)
-            raise exceptions.ValidationError({"status": [f"Choose one of {choices}."]})
+        filters = RegistrationFilterSerializer(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)  # a 400 for a NUL, which PostgreSQL cannot take
+        status_filter = filters.validated_data["status"] if self.action == "list" else ""
         return selectors.host_registrations(
-            self.get_webinar(), search=params.get("search", ""), status=status_filter
+            self.get_webinar(), search=filters.validated_data["search"], status=status_filter
         )
 
     @extend_schema(

@@ -21,6 +21,18 @@ class ChoicesField(serializers.ListField):
         return "\n".join(super().to_internal_value(data))
 
 
+class RegistrationFilterSerializer(serializers.Serializer):
+    """The registration list's query: a search with a NUL is refused (a 400, not a 500 from
+    PostgreSQL, which cannot compare text holding one), as is an unknown status."""
+
+    status = serializers.ChoiceField(
+        choices=Registration.Status.choices, required=False, allow_blank=True, default=""
+    )
+    search = serializers.CharField(
+        required=False, allow_blank=True, default="", trim_whitespace=False
+    )
+
+
 class QuestionSerializer(serializers.ModelSerializer):
     choices = ChoicesField(required=False)
     field_name = serializers.CharField(read_only=True)

@@ -184,3 +184,12 @@ def test_an_unknown_status_filter_is_a_400(host):
     refused = api.get(url, {"status": "AAA"})
     assert refused.status_code == 400 and "status" in refused.json()["errors"]
     assert refused.json()["code"] == "invalid"
+
+
+def test_a_search_with_a_nul_is_a_400_with_a_reason(host):
+    """PostgreSQL cannot compare text holding NUL: it was a 500."""
+    webinar = WebinarFactory(host=host, customer=host.customer)
+    RegistrationFactory(webinar=webinar)
+    refused = api_for(host).get(f"/api/v1/webinars/{webinar.pk}/registrations/?search=a%00b")
+    assert refused.status_code == 400
+    assert refused.json()["errors"]["search"] == ["Null characters are not allowed."]
