@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from meetings import dashboard, embedding
+from portal.accounts.password_reset import password_reset
 from portal.accounts.views import sign_in_page
 
 urlpatterns = [
@@ -32,5 +33,6 @@ urlpatterns = [
     path("embedding/", embedding.embedding, name="dashboard-embedding"),
     # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
     path("login/", sign_in_page, name="login"),
+    path("password_reset/", password_reset, name="password_reset"),
     path("", include("django.contrib.auth.urls")),
 ]

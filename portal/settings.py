@@ -175,6 +175,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # a lockout ends when it said it would
 AXES_DISABLE_ACCESS_LOG = True  # failures are what it is for; sign-ins are not logged twice
 AXES_VERBOSE = False
+# Password resets asked for ("count/seconds"), per client address and per email typed.
+PASSWORD_RESET_PER_ADDRESS = env("PASSWORD_RESET_PER_ADDRESS", default="10/3600")
+PASSWORD_RESET_PER_ACCOUNT = env("PASSWORD_RESET_PER_ACCOUNT", default="3/3600")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard-home"
 LOGOUT_REDIRECT_URL = "login"
