@@ -338,7 +338,7 @@ CELERY_BEAT_SCHEDULE = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -352,6 +352,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "portal.api.exception_handler",
 }
+# Hours an API token lasts from the sign-in that made it (then a new sign-in makes a new
+# one); a password change, or DELETE /api/v1/auth/token/, ends it at once.
+API_TOKEN_MAX_AGE_HOURS = env.int("API_TOKEN_MAX_AGE_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Partner portal API",
     "DESCRIPTION": "Customers, hosts and meetings of a web-conferencing partner portal.",

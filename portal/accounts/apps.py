@@ -8,4 +8,4 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks  # noqa: F401  (registers the deploy checks)
-        from portal.accounts import lockout  # noqa: F401  (connects its signal receivers)
+        from portal.accounts import lockout, tokens  # noqa: F401  (connect their signal receivers)

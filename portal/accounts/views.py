@@ -13,7 +13,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
-from portal.accounts import lockout
+from portal.accounts import lockout, tokens
 from portal.accounts.signin import reply_fields, sign_in
 from portal.api import FormParser, JSONParser
 from portal.callbacks import CallbackRefused, check_caller, param, xml_response
@@ -56,30 +56,51 @@ sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authen
 
 class TokenView(ObtainAuthToken):
     """An API token for an email and password; 429 with the reason while the guards refuse.
+    DELETE, with the token, revokes it.
 
     It reads no session (so a browser's cookie cannot be ridden: no CSRF to
     check) and parses JSON as the rest of the API does.
     """
 
-    authentication_classes: list = []
+    authentication_classes = [tokens.ExpiringTokenAuthentication]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def perform_authentication(self, request):
+        # The token is read only to revoke it: a stale one that a client still sends
+        # must not stand in the way of signing in for a new one.
+        if request.method == "DELETE":
+            super().perform_authentication(request)
 
     @extend_schema(
         operation_id="auth_token_create",
         request=AuthTokenSerializer,
         responses={
-            200: inline_serializer("Token", {"token": serializers.CharField()}),
+            200: inline_serializer(
+                "Token",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            ),
             400: OpenApiResponse(description="Wrong email or password, or a field is missing."),
             429: OpenApiResponse(description="Too many failed sign-ins; try again later."),
         },
     )
     def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
         try:
-            return super().post(request, *args, **kwargs)
+            serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if reason := lockout.refused(request):
                 return Response({"reason": reason}, status=429)
             raise
+        token = tokens.token_for(serializer.validated_data["user"])
+        return Response({"token": token.key, "expires_at": tokens.expires_at(token)})
+
+    @extend_schema(operation_id="auth_token_destroy", request=None, responses={204: None})
+    def delete(self, request, *args, **kwargs):
+        """Revoke the token this request carries."""
+        if request.auth is None:
+            raise exceptions.NotAuthenticated
+        request.auth.delete()
+        return Response(status=204)
 
 
 token = TokenView.as_view()

@@ -1,5 +1,9 @@
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal.accounts.models import Customer, Host, SyncState
@@ -178,3 +182,50 @@ def test_staff_can_do_only_what_their_model_permissions_allow(django_user_model)
     assert client.patch(f"/api/v1/customers/{customer.pk}/", {"name": "X"}).status_code == 403
     assert client.delete(f"/api/v1/customers/{customer.pk}/").status_code == 403
     assert client.get(f"/api/v1/customers/{customer.pk}/hosts/").status_code == 403  # no view_host
+
+
+def _token(username: str, password: str) -> dict:
+    response = APIClient().post(
+        "/api/v1/auth/token/", {"username": username, "password": password}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_an_api_token_expires_and_the_next_sign_in_makes_a_new_one(staff, settings):
+    settings.API_TOKEN_MAX_AGE_HOURS = 2
+    first = _token("staff", "staff-pass-123")
+    assert first["expires_at"]
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token " + first["token"])
+    assert client.get("/api/v1/customers/").status_code == 200
+
+    Token.objects.filter(key=first["token"]).update(
+        created=timezone.now() - dt.timedelta(hours=2, seconds=1)
+    )
+    refused = client.get("/api/v1/customers/")
+    assert refused.status_code == 401
+    assert "expired" in refused.json()["reason"]
+    second = _token("staff", "staff-pass-123")
+    assert second["token"] != first["token"]
+    client.credentials(HTTP_AUTHORIZATION="Token " + second["token"])
+    assert client.get("/api/v1/customers/").status_code == 200
+
+
+def test_an_api_token_is_revoked_with_delete(staff):
+    key = _token("staff", "staff-pass-123")["token"]
+    client = APIClient()
+    assert client.delete("/api/v1/auth/token/").status_code == 401
+    client.credentials(HTTP_AUTHORIZATION="Token " + key)
+    assert client.delete("/api/v1/auth/token/").status_code == 204
+    assert client.get("/api/v1/customers/").status_code == 401
+    assert not Token.objects.filter(key=key).exists()
+
+
+def test_a_stale_token_sent_along_does_not_stop_a_sign_in(staff):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Token not-a-token-any-more")
+    response = client.post(
+        "/api/v1/auth/token/", {"username": "staff", "password": "staff-pass-123"}, format="json"
+    )
+    assert response.status_code == 200

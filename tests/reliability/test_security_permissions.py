@@ -11,8 +11,11 @@ from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
 from django.test import Client, RequestFactory
 from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -235,3 +238,95 @@ def test_view_only_staff_see_and_run_no_admin_action(mailoutbox, fake_tm):
     assert {"webinars.Registration.approve", "axes.AccessAttempt.cleanup_expired_attempts"} <= set(
         walked
     )
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+def test_a_registration_search_holding_a_nul_is_a_400_not_a_500():
+    """PostgreSQL cannot compare text that holds NUL: the API refuses it with a reason."""
+    host = HostFactory()
+    webinar = WebinarFactory(host=host, customer=host.customer)
+    api = APIClient()
+    api.force_authenticate(host.user)
+    response = api.get(f"/api/v1/webinars/{webinar.pk}/registrations/", {"search": "a\x00b"})
+    assert response.status_code == 400
+    assert response.json()["errors"]["search"]
+
+
+# --- password resets -------------------------------------------------------------------------
+
+
+def test_the_password_reset_mails_hosts_only_and_not_without_end(
+    client, mailoutbox, admin_user, settings
+):
+    settings.PASSWORD_RESET_PER_ACCOUNT = "3/3600"
+    admin_user.email = "root@portal.example"
+    admin_user.save()
+    host = HostFactory(user__email="ada@customer.example")
+    client.post("/dashboard/password_reset/", {"email": "root@portal.example"})
+    assert mailoutbox == []  # staff and superusers reset elsewhere
+    answers = [
+        client.post("/dashboard/password_reset/", {"email": host.user.email}).status_code
+        for _ in range(10)
+    ]
+    assert answers == [302] * 3 + [429] * 7
+    assert len(mailoutbox) == 3
+
+
+# --- API tokens ------------------------------------------------------------------------------
+
+
+def _with_token(user) -> str:
+    Token.objects.filter(user=user).delete()
+    return Token.objects.create(user=user).key
+
+
+def test_a_password_change_on_any_path_revokes_the_api_tokens(admin_user):
+    host = HostFactory()
+    user = host.user
+    new = "a-new-password-4567"
+
+    _with_token(user)  # the dashboard
+    browser = _signed_in(user)
+    changed = browser.post(
+        "/dashboard/password_change/",
+        {"old_password": "correct horse battery", "new_password1": new, "new_password2": new},
+    )
+    assert changed.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+
+    _with_token(user)  # the emailed reset link
+    user.refresh_from_db()
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    stranger = Client()
+    link = stranger.get(f"/dashboard/reset/{uid}/{default_token_generator.make_token(user)}/")
+    reset = stranger.post(link.url, {"new_password1": new + "x", "new_password2": new + "x"})
+    assert reset.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+
+    _with_token(user)  # the admin
+    admin = _signed_in(admin_user)
+    by_admin = admin.post(
+        f"/admin/auth/user/{user.pk}/password/",
+        {"password1": new + "y", "password2": new + "y", "usable_password": "true"},
+    )
+    assert by_admin.status_code == 302
+    assert not Token.objects.filter(user=user).exists()
+
+    key = _with_token(user)  # the API
+    api = APIClient()
+    api.force_authenticate(admin_user)
+    url = f"/api/v1/customers/{host.customer_id}/hosts/{host.pk}/"
+    assert api.patch(url, {"password": new + "z"}, format="json").status_code == 200
+    assert not Token.objects.filter(key=key).exists()
+
+
+def test_an_api_token_expires(settings):
+    settings.API_TOKEN_MAX_AGE_HOURS = 1
+    host = HostFactory()
+    key = _with_token(host.user)
+    Token.objects.filter(key=key).update(created=timezone.now() - dt.timedelta(minutes=61))
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get("/api/v1/meetings/").status_code == 401
