@@ -197,21 +197,22 @@ class HostAdmin(admin.ModelAdmin):
 
 
 class ConferencingServerForm(forms.ModelForm):
-    """The secrets are write-only: shown empty, and an empty field keeps the stored value."""
+    """The secrets are write-only: shown empty, and an empty field keeps the stored value
+    (unless the base URL or the backend changes: services.server_save)."""
 
-    base_url = forms.URLField(label="base URL", max_length=300, assume_scheme="https")
-    client_secret = forms.CharField(
-        required=False, widget=forms.PasswordInput, help_text="Leave empty to keep it."
+    KEEP = "Leave empty to keep it. " + ConferencingServer.SECRETS_DROPPED
+
+    base_url = forms.URLField(
+        label="base URL",
+        max_length=300,
+        assume_scheme="https",
+        help_text=ConferencingServer.SECRETS_DROPPED,
     )
+    client_secret = forms.CharField(required=False, widget=forms.PasswordInput, help_text=KEEP)
     admin_password = forms.CharField(
-        label="administrator password",
-        required=False,
-        widget=forms.PasswordInput,
-        help_text="Leave empty to keep it.",
+        label="administrator password", required=False, widget=forms.PasswordInput, help_text=KEEP
     )
-    integration_code = forms.CharField(
-        required=False, widget=forms.PasswordInput, help_text="Leave empty to keep it."
-    )
+    integration_code = forms.CharField(required=False, widget=forms.PasswordInput, help_text=KEEP)
 
     class Meta:
         model = ConferencingServer
@@ -222,14 +223,17 @@ class ConferencingServerForm(forms.ModelForm):
         kind = cleaned.get("kind")
         if kind:
             probe = ConferencingServer(kind=kind)
-            stored = self.instance.readable_secrets()
+            bound = {n: cleaned[n] for n in ConferencingServer.SECRETS_BOUND_TO if n in cleaned}
+            moves = self.instance.moves(**bound)
+            stored = {} if moves else self.instance.readable_secrets()
             missing = [
                 name
                 for name in probe.needed_fields()
                 if not (cleaned.get(name) or stored.get(name))
             ]
             for name in missing:
-                self.add_error(name, f"A {kind} server needs this.")
+                again = " The base URL or backend changed: enter it again." if moves else ""
+                self.add_error(name, f"A {kind} server needs this.{again}")
         return cleaned
 
 
@@ -245,6 +249,13 @@ class ConferencingServerAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         secrets = {name: form.cleaned_data.get(name, "") for name in obj.SECRET_FIELDS}
         services.server_save(server=obj, **secrets)
+        if obj.dropped_secrets:
+            self.message_user(
+                request,
+                f"{obj.name}: its base URL or backend changed, so its stored secrets were "
+                f"dropped ({', '.join(obj.dropped_secrets)}): enter them again.",
+                messages.WARNING,
+            )
 
     def get_fieldsets(self, request, obj=None):
         return [

@@ -76,6 +76,12 @@ class ConferencingServer(models.Model):
 
     #: Credentials kept encrypted; the other fields of CREDENTIAL_FIELDS are identifiers.
     SECRET_FIELDS = ("client_secret", "admin_password", "integration_code")
+    #: Where the secrets are sent: changing one drops them unless they are given again.
+    SECRETS_BOUND_TO = ("kind", "base_url")
+    SECRETS_DROPPED = (
+        "Changing the base URL or the backend drops the stored secrets unless they are "
+        "entered again in the same change."
+    )
 
     kind = models.CharField("backend", max_length=40, choices=_backend_choices)
     name = models.CharField(max_length=100, unique=True)
@@ -90,6 +96,8 @@ class ConferencingServer(models.Model):
     admin_user = models.CharField("administrator user", max_length=200, blank=True)
     partner_id = models.CharField("partner ID", max_length=200, blank=True)
     secrets_encrypted = models.TextField(blank=True, editable=False)
+    #: Set by services.server_save: the stored secrets its change of address dropped.
+    dropped_secrets: list[str] = []  # noqa: RUF012  (never mutated, only replaced)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -130,6 +138,19 @@ class ConferencingServer(models.Model):
             stored = {}
         merged = {k: v for k, v in (stored | values).items() if v}
         self.secrets_encrypted = crypto.encrypt_secrets(merged)
+
+    def moves(self, **values: str) -> bool:
+        """Whether these values (by default this instance's own) would send the stored secrets
+        to another address or backend than the saved row's."""
+        if self.pk is None:
+            return False
+        saved = type(self).objects.filter(pk=self.pk).values(*self.SECRETS_BOUND_TO).first()
+        if saved is None:
+            return False
+        return any(
+            str(values.get(name, getattr(self, name))).rstrip("/") != saved[name].rstrip("/")
+            for name in self.SECRETS_BOUND_TO
+        )
 
     @property
     def capabilities(self) -> frozenset:

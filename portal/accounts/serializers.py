@@ -89,12 +89,26 @@ class ResolveSerializer(serializers.Serializer):
 
 
 class ConferencingServerSerializer(serializers.ModelSerializer):
-    """A meeting server; its secrets are write-only, and an omitted one keeps its value."""
+    """A meeting server; its secrets are write-only, and an omitted one keeps its value
+    (unless ``base_url`` or ``kind`` changes: then ``secrets_dropped`` names those dropped)."""
 
-    client_secret = serializers.CharField(write_only=True, required=False, allow_blank=True)
-    admin_password = serializers.CharField(write_only=True, required=False, allow_blank=True)
-    integration_code = serializers.CharField(write_only=True, required=False, allow_blank=True)
+    _KEEP = "Write-only; omitted or empty keeps the stored value. " + (
+        ConferencingServer.SECRETS_DROPPED
+    )
+    client_secret = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text=_KEEP
+    )
+    admin_password = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text=_KEEP
+    )
+    integration_code = serializers.CharField(
+        write_only=True, required=False, allow_blank=True, help_text=_KEEP
+    )
     secrets_stored = serializers.SerializerMethodField()
+    secrets_dropped = serializers.SerializerMethodField(
+        help_text="The stored secrets this change dropped because base_url or kind changed: "
+        "enter them again."
+    )
     needs = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,6 +126,7 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
             "admin_password",
             "integration_code",
             "secrets_stored",
+            "secrets_dropped",
             "needs",
             "created_at",
             "updated_at",
@@ -122,13 +137,18 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
         """The names of the secrets stored, never their values."""
         return server.stored_secret_names()
 
+    def get_secrets_dropped(self, server: ConferencingServer) -> list[str]:
+        return server.dropped_secrets
+
     def get_needs(self, server: ConferencingServer) -> list[str]:
         """The credential fields this server's backend takes."""
         return server.needed_fields()
 
     def validate(self, attrs):
         kind = attrs.get("kind") or getattr(self.instance, "kind", "")
-        stored = self.instance.readable_secrets() if self.instance is not None else {}
+        bound = {n: attrs[n] for n in ConferencingServer.SECRETS_BOUND_TO if n in attrs}
+        moves = self.instance is not None and self.instance.moves(**bound)
+        stored = self.instance.readable_secrets() if self.instance and not moves else {}
         current = {
             name: getattr(self.instance, name, "")
             for name in ("client_id", "admin_user", "partner_id")
@@ -136,7 +156,10 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
         have = current | stored | {k: v for k, v in attrs.items() if isinstance(v, str) and v}
         missing = [f for f in ConferencingServer(kind=kind).needed_fields() if not have.get(f)]
         if missing:
-            raise serializers.ValidationError({f: f"A {kind} server needs this." for f in missing})
+            again = " base_url or kind changed: enter it again." if moves else ""
+            raise serializers.ValidationError(
+                {f: f"A {kind} server needs this.{again}" for f in missing}
+            )
         return attrs
 
     def create(self, validated_data):

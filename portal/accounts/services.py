@@ -336,14 +336,24 @@ def hash_token(token: str) -> str:
 def server_save(*, server: ConferencingServer, **fields: str) -> ConferencingServer:
     """Save a meeting server's settings; a secret given empty or not at all keeps its value.
 
+    Unless the base URL or the backend changes: the stored secrets were meant for
+    the old server, and whoever may change the address must not be able to have
+    them sent to an address of their own. They are dropped then, but for those
+    given again in the same change (``dropped_secrets`` names the others).
+
     Clients built from the old settings are not reused: the adapter keys them
     by the record's values.
     """
     secrets = {name: fields.pop(name) for name in server.SECRET_FIELDS if name in fields}
+    given = {name: value for name, value in secrets.items() if value}
     for name, value in fields.items():
         setattr(server, name, value)
-    if any(secrets.values()):
-        server.set_secrets(**{name: value for name, value in secrets.items() if value})
+    moved = server.moves()
+    server.dropped_secrets = sorted(set(server.readable_secrets()) - set(given)) if moved else []
+    if moved:
+        server.secrets_encrypted = ""
+    if given:
+        server.set_secrets(**given)
     server.full_clean()
     server.save()
     return server

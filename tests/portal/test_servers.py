@@ -307,3 +307,69 @@ def test_a_servers_new_address_shows_in_its_customers_feeds_at_once(client, seco
     services.server_save(server=server, base_url="https://tm.new.example")
     [after] = client.get("/p/moved/meetings.json").json()["meetings"]
     assert after["join_url"].startswith("https://tm.new.example/")
+
+
+# --- a new address or backend: the stored secrets stay behind --------------------------------
+
+
+def test_a_new_address_drops_the_stored_secrets_unless_they_are_given_again(second_tm, fake_tm):
+    _, server = second_tm
+    services.server_save(server=server, base_url=server.base_url + "/", name="Same place")
+    assert server.dropped_secrets == []  # a trailing "/" is the same address
+    services.server_save(server=server, base_url=fake_tm.url, admin_password="new-secret")
+    assert server.dropped_secrets == ["integration_code"]
+    server.refresh_from_db()
+    assert server.secrets == {"admin_password": "new-secret"}
+    services.server_save(server=server, kind="webex")
+    server.refresh_from_db()
+    assert server.secrets == {} and server.stored_secret_names() == []
+
+
+def test_api_asks_for_the_secrets_again_when_the_address_changes(staff_api, second_tm):
+    _, server = second_tm
+    moved = staff_api.patch(
+        f"/api/v1/servers/{server.pk}/", {"base_url": "https://elsewhere.example"}, format="json"
+    )
+    assert moved.status_code == 400
+    errors = moved.json()["errors"]
+    assert set(errors) == {"admin_password", "integration_code"}
+    assert "enter it again" in errors["admin_password"][0]
+    server.refresh_from_db()
+    assert server.base_url != "https://elsewhere.example" and len(server.secrets) == 2
+
+    to_webex = staff_api.patch(
+        f"/api/v1/servers/{server.pk}/",
+        {"kind": "webex", "base_url": "https://acme.webex.com/acme"},
+        format="json",
+    )
+    assert to_webex.status_code == 200, to_webex.json()
+    assert to_webex.json()["secrets_dropped"] == ["admin_password", "integration_code"]
+    assert to_webex.json()["secrets_stored"] == []
+    renamed = staff_api.patch(f"/api/v1/servers/{server.pk}/", {"name": "W"}, format="json")
+    assert renamed.json()["secrets_dropped"] == []
+
+
+def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client, second_tm):
+    _, server = second_tm
+    url = reverse("admin:accounts_conferencingserver_change", args=[server.pk])
+    form = {
+        "name": server.name,
+        "kind": "turbomeeting",
+        "base_url": "https://elsewhere.example",
+        "time_zone": "UTC",
+        "partner_id": server.partner_id,
+        "admin_user": server.admin_user,
+        "client_id": "",
+    }
+    page = admin_client.post(url, form)
+    assert page.status_code == 200  # the form again, with its errors
+    assert "The base URL or backend changed: enter it again." in page.content.decode()
+    assert "drops the stored secrets" in admin_client.get(url).content.decode()
+    server.refresh_from_db()
+    assert len(server.secrets) == 2
+
+    saved = admin_client.post(url, form | {"admin_password": "p", "integration_code": "c"})
+    assert saved.status_code == 302
+    server.refresh_from_db()
+    assert server.base_url == "https://elsewhere.example"
+    assert server.secrets == {"admin_password": "p", "integration_code": "c"}

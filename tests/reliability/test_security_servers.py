@@ -1,0 +1,61 @@
+"""Meeting-server records, settings and checks: what staff, visitors and settings cannot abuse.
+
+One check per hole an outside review found; each fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from conferencing.base import ConferencingError
+from conferencing.fakes.server import serve
+from portal import servers
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer
+
+pytestmark = pytest.mark.django_db
+
+
+class Listener:
+    """Someone else's HTTP server: it answers 200 to anything and keeps what it was sent."""
+
+    def __init__(self):
+        self.received: list[str] = []
+
+    def __call__(self, environ, start_response):
+        body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+        self.received.append(f"{environ['PATH_INFO']}?{environ['QUERY_STRING']} {body!r}")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b""]
+
+
+@pytest.fixture
+def staff_api(admin_user):
+    client = APIClient()
+    client.force_authenticate(admin_user)
+    return client
+
+
+def test_a_servers_stored_secrets_never_go_to_a_new_address(staff_api):
+    server = services.server_save(
+        server=ConferencingServer(kind="turbomeeting", name="TM", base_url="https://tm.example"),
+        partner_id="partner",
+        admin_user="root@tm.example",
+        integration_code="stored-integration-code",
+        admin_password="stored-admin-password",
+    )
+    listener = Listener()
+    with serve(listener) as running:
+        patched = staff_api.patch(
+            f"/api/v1/servers/{server.pk}/", {"base_url": running.url}, format="json"
+        )
+        assert patched.status_code == 400  # the API asks for the secrets again
+        # Saved anyway (as any other caller of the service could), the secrets stay behind.
+        services.server_save(server=server, base_url=running.url)
+        server.refresh_from_db()
+        with pytest.raises(ConferencingError):
+            servers.server_backend(server).meeting_status("123456")
+    sent = "\n".join(listener.received)
+    assert listener.received and "stored-integration-code" not in sent
+    assert "stored-admin-password" not in sent
