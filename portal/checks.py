@@ -95,9 +95,9 @@ def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
     )
     overlaps = sorted(
         {
-            f"{p} and {c}"
-            for p in proxies
-            for c in callers
+            f"{p_entry} and {c_entry}"
+            for p_entry, p in proxies
+            for c_entry, c in callers
             if p.version == c.version and p.overlaps(c)
         }
     )
@@ -111,11 +111,24 @@ def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
     ] if overlaps else []  # fmt: skip
 
 
-def _networks(entries) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+# ::ffff:a.b.c.d is the IPv4 address a.b.c.d reaching a dual-stack socket.
+_IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+
+
+def _networks(entries) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
+    """Each entry's network, an IPv4-mapped IPv6 one also as the IPv4 network it maps."""
     networks = []
     for entry in entries:
         try:
-            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+            network = ipaddress.ip_network(entry.strip(), strict=False)
         except ValueError:
             continue  # portal.net logs these where they are used
+        networks.append((entry.strip(), network))
+        if network.version == 6 and network.overlaps(_IPV4_MAPPED):
+            if network.prefixlen < _IPV4_MAPPED.prefixlen:  # holds all of the mapped space
+                networks.append((entry.strip(), ipaddress.IPv4Network("0.0.0.0/0")))
+            else:
+                low = int(network.network_address) & 0xFFFF_FFFF
+                mapped = ipaddress.IPv4Network((low, network.prefixlen - 96))
+                networks.append((entry.strip(), mapped))
     return networks

@@ -3,6 +3,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from portal.checks import proxies_are_not_callers
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -66,6 +70,23 @@ def test_a_trusted_proxy_may_not_also_be_an_allowed_caller():
     assert "TRUSTED_PROXIES overlaps TM_CALLBACK_ALLOWED_IPS" in result.stderr + result.stdout
     apart = {"TRUSTED_PROXIES": "10.0.0.5", "TM_CALLBACK_ALLOWED_IPS": "192.0.2.10,::1"}
     assert manage("check", **PRODUCTION | apart).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("proxy", "caller", "errors"),
+    [
+        ("::ffff:127.0.0.0/104", "127.0.0.1", ["portal.E002"]),
+        ("10.0.0.0/8", "::ffff:10.1.2.3", ["portal.E002"]),
+        ("::ffff:0:0/96", "192.0.2.10", ["portal.E002"]),
+        ("::/0", "192.0.2.10", ["portal.E002"]),
+        ("::ffff:10.0.0.0/104", "127.0.0.1", []),
+        ("10.0.0.0/8", "::ffff:127.0.0.1", []),
+    ],
+)
+def test_an_ipv4_mapped_network_is_the_ipv4_network_it_maps(settings, proxy, caller, errors):
+    """::ffff:127.0.0.1 is 127.0.0.1 reaching a dual-stack socket."""
+    settings.TRUSTED_PROXIES, settings.TM_CALLBACK_ALLOWED_IPS = [proxy], [caller]
+    assert [error.id for error in proxies_are_not_callers(None)] == errors
 
 
 def test_deploy_check_refuses_the_demo_credentials():

@@ -13,6 +13,7 @@ from conferencing.fakes.server import serve
 from portal import servers
 from portal.accounts import services
 from portal.accounts.models import ConferencingServer
+from portal.checks import proxies_are_not_callers
 
 pytestmark = pytest.mark.django_db
 
@@ -59,3 +60,10 @@ def test_a_servers_stored_secrets_never_go_to_a_new_address(staff_api):
     sent = "\n".join(listener.received)
     assert listener.received and "stored-integration-code" not in sent
     assert "stored-admin-password" not in sent
+
+
+def test_a_trusted_proxy_written_as_ipv4_mapped_ipv6_is_still_a_caller(settings):
+    settings.TRUSTED_PROXIES = ["::ffff:127.0.0.0/104"]
+    settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1"]
+    [error] = proxies_are_not_callers(None)
+    assert error.id == "portal.E002" and "::ffff:127.0.0.0/104 and 127.0.0.1" in error.msg
