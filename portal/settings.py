@@ -237,6 +237,8 @@ if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # The meeting server calls /tm/* over plain HTTP on many installations.
 SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
+# Error reports (DEBUG's 500 page, mails to ADMINS) hide every credential setting.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 
 # Scripts on other sites may read the JSON feed (any origin) and post to the
 # public registration endpoint (the customer's allowed origins): django-cors-

@@ -5,7 +5,11 @@ One check per hole an outside review found; each fails on the code before its fi
 
 from __future__ import annotations
 
+import secrets
+import sys
+
 import pytest
+from django.views.debug import ExceptionReporter
 from rest_framework.test import APIClient
 
 from conferencing.base import ConferencingError
@@ -67,3 +71,17 @@ def test_a_trusted_proxy_written_as_ipv4_mapped_ipv6_is_still_a_caller(settings)
     settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1"]
     [error] = proxies_are_not_callers(None)
     assert error.id == "portal.E002" and "::ffff:127.0.0.0/104 and 127.0.0.1" in error.msg
+
+
+def test_the_debug_error_page_shows_no_meeting_server_credential(rf, settings):
+    settings.DEBUG = True
+    # Made at run time and kept in no local variable: the page quotes source lines and locals.
+    settings.TM_INTEGRATION_CODE = secrets.token_hex(8)
+    settings.TM_SERVICE_COMPANY_UID = secrets.token_hex(8)
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        page = ExceptionReporter(rf.get("/"), *sys.exc_info()).get_traceback_html()
+    assert "TM_INTEGRATION_CODE" in page
+    assert settings.TM_INTEGRATION_CODE not in page
+    assert settings.TM_SERVICE_COMPANY_UID not in page
