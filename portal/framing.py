@@ -18,20 +18,28 @@ from functools import lru_cache
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.http import HttpRequest, HttpResponseBase
 
-# scheme://host[:port], host possibly "*.example.com": a CSP host-source with
-# nothing that could end the directive (";" or ",") or smuggle in a keyword.
-_HOST_SOURCE = re.compile(r"https?://(\*\.)?[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?\Z")
+# scheme://host[:port], exactly: a CSP host-source with nothing that could end the
+# directive (";" or ",") or smuggle in a keyword, and no wildcard ("https://*.com"
+# would let every site under a top-level domain frame the customer's forms).
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*(:\d{1,5})?\Z")
+#: How many origins a customer may list: enough for its sites, and a header of sane size.
+MAX_ORIGINS = 20
+
+
+def is_exact_origin(origin: str) -> bool:
+    return bool(_ORIGIN.match(origin))
 
 
 def ancestor_sources(origins: Iterable[str]) -> tuple[str, ...]:
-    """'self' and ``origins``; origins that are not plain host-sources are dropped, not trusted."""
+    """'self' and the first MAX_ORIGINS of ``origins``; any that is not an exact origin is
+    dropped, not trusted (lists saved before the rules were this strict)."""
     return _sources(tuple(origins))
 
 
 @lru_cache(maxsize=1024)  # embeds are served often, and a customer's origins rarely change
 def _sources(origins: tuple[str, ...]) -> tuple[str, ...]:
-    sources = ["'self'"] + [o for o in (o.rstrip("/") for o in origins) if _HOST_SOURCE.match(o)]
-    return tuple(dict.fromkeys(sources))
+    exact = dict.fromkeys(o for o in (o.rstrip("/") for o in origins) if is_exact_origin(o))
+    return ("'self'", *list(exact)[:MAX_ORIGINS])
 
 
 def frame_ancestors(origins: Iterable[str]) -> str:

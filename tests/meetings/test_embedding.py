@@ -5,7 +5,7 @@ import re
 import pytest
 from django.test import Client
 
-from portal.framing import frame_ancestors
+from portal.framing import MAX_ORIGINS, frame_ancestors
 from tests.conftest import csp
 from tests.factories import HostFactory
 
@@ -153,3 +153,37 @@ def test_embeds_carry_the_resizer_and_a_note_for_when_they_are_opened_directly(a
     assert 'id="embed-notice" role="note" hidden' in page
     assert "made to be shown inside" in page and "https://www.acme.example" in page
     assert re.search(r'<script src="[^"]*portal/embed-frame[^"]*\.js"', page)
+
+
+@pytest.mark.parametrize("typed", ["https://*.com", "https://*.acme.example", "*"])
+def test_a_wildcard_is_refused_and_never_reaches_the_header(admin, typed):
+    response = signed_in(admin).post(URL, {"embed_origins": typed})
+    assert response.status_code == 400
+    page = response.content.decode().replace("&#x27;", "'")
+    assert f"'{typed}' has a wildcard" in page or f"'{typed}' is not an origin" in page
+    admin.customer.embed_origins = f"https://www.acme.example\n{typed}"  # saved by an old release
+    admin.customer.save()
+    embed = Client().get(f"/p/{admin.customer.slug}/meetings/")
+    assert csp(embed)["frame-ancestors"] == "'self' https://www.acme.example"
+
+
+def test_the_list_has_a_maximum_said_in_the_form(admin):
+    client = signed_in(admin)
+    assert f"at most {MAX_ORIGINS}" in client.get(URL).content.decode()
+    many = "\n".join(f"https://site{n}.example" for n in range(MAX_ORIGINS + 1))
+    response = client.post(URL, {"embed_origins": many})
+    assert response.status_code == 400
+    assert f"At most {MAX_ORIGINS} sites may show the embeds; this list has" in (
+        response.content.decode()
+    )
+    admin.customer.refresh_from_db()
+    assert admin.customer.embed_origins == "https://www.acme.example"
+    exactly = "\n".join(f"https://site{n}.example" for n in range(MAX_ORIGINS))
+    assert client.post(URL, {"embed_origins": exactly}).status_code == 302
+
+
+def test_an_oversized_stored_list_still_makes_a_header_of_sane_size(admin):
+    admin.customer.embed_origins = "\n".join(f"https://s{n}.example" for n in range(60_000))
+    admin.customer.save()  # saved by an old release, or straight to the database
+    embed = Client().get(f"/p/{admin.customer.slug}/meetings/")
+    assert len(csp(embed)["frame-ancestors"].split()) == MAX_ORIGINS + 1  # and 'self'

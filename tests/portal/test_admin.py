@@ -66,3 +66,23 @@ def test_deleting_a_host_in_the_admin_leaves_a_tombstone(staff_client):
     assert response.status_code == 302
     host.refresh_from_db()
     assert host.is_deleted and not host.user.is_active
+
+
+def test_the_admin_refuses_a_wildcard_embed_origin(staff_client):
+    customer = CustomerFactory(embed_origins="https://www.acme.example")
+    response = staff_client.post(
+        f"/admin/accounts/customer/{customer.pk}/change/",
+        {
+            "name": customer.name,
+            "slug": customer.slug,
+            "contact_email": customer.contact_email,
+            "time_zone": "UTC",
+            "embed_origins": "https://*.com",
+            "number_of_meeting_rooms": 1,
+            "participants_per_room": 10,
+        },
+    )
+    assert response.status_code == 200  # the form again
+    assert "&#x27;https://*.com&#x27; has a wildcard" in response.content.decode()
+    customer.refresh_from_db()
+    assert customer.embed_origins == "https://www.acme.example"

@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from portal.accounts.models import Customer, Host, SyncState
+from portal.framing import MAX_ORIGINS
 from tests.factories import CustomerFactory, HostFactory
 
 pytestmark = pytest.mark.django_db
@@ -229,3 +230,17 @@ def test_a_stale_token_sent_along_does_not_stop_a_sign_in(staff):
         "/api/v1/auth/token/", {"username": "staff", "password": "staff-pass-123"}, format="json"
     )
     assert response.status_code == 200
+
+
+def test_embed_origins_are_exact_and_few(api, fake_tm):
+    customer = CustomerFactory(embed_origins="https://www.acme.example")
+    url = f"/api/v1/customers/{customer.pk}/"
+    wildcard = api.patch(url, {"embed_origins": "https://*.com"}, format="json")
+    assert wildcard.status_code == 400
+    assert "'https://*.com' has a wildcard" in wildcard.json()["errors"]["embed_origins"][0]
+    many = "\n".join(f"https://s{n}.example" for n in range(MAX_ORIGINS + 1))
+    too_many = api.patch(url, {"embed_origins": many}, format="json")
+    assert too_many.status_code == 400
+    assert f"At most {MAX_ORIGINS} sites" in too_many.json()["errors"]["embed_origins"][0]
+    customer.refresh_from_db()
+    assert customer.embed_origins == "https://www.acme.example"

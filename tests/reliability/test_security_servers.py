@@ -16,8 +16,9 @@ from conferencing.base import ConferencingError
 from conferencing.fakes.server import serve
 from portal import servers
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import ConferencingServer, Customer
 from portal.checks import proxies_are_not_callers
+from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +86,16 @@ def test_the_debug_error_page_shows_no_meeting_server_credential(rf, settings):
     assert "TM_INTEGRATION_CODE" in page
     assert settings.TM_INTEGRATION_CODE not in page
     assert settings.TM_SERVICE_COMPANY_UID not in page
+
+
+def test_embed_origins_are_exact_few_and_the_header_stays_small(staff_api, client):
+    customer = CustomerFactory(slug="acme", embed_origins="https://www.acme.example")
+    url = f"/api/v1/customers/{customer.pk}/"
+    for origins in ["https://*.com", "\n".join(f"https://s{n}.example" for n in range(60_000))]:
+        assert staff_api.patch(url, {"embed_origins": origins}, format="json").status_code == 400
+    # A list stored before these rules: the header names only exact origins, and few.
+    Customer.objects.filter(pk=customer.pk).update(
+        embed_origins="https://*.com\n" + "\n".join(f"https://s{n}.example" for n in range(60_000))
+    )
+    header = client.get("/p/acme/meetings/")["Content-Security-Policy"]
+    assert "*" not in header and len(header) < 2_000
