@@ -8,6 +8,7 @@ have applied could do it twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -48,8 +49,34 @@ def never_sent(exc: requests.RequestException) -> bool:
     return isinstance(getattr(cause, "reason", cause), NewConnectionError)
 
 
+def base_url_checked(url: str) -> str:
+    """``url`` without its trailing "/", if a client may append its own paths to it.
+
+    http(s) with a host, and no user, query or fragment: after ``?`` or ``#``
+    the path a client appends would be part of the query or the fragment, and
+    the request would go to whatever URL the record names instead of the
+    backend's own endpoint. The URL is not echoed: it might hold a password.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("the server URL must start with http:// or https:// and name a host")
+    parts.port  # noqa: B018  (raises ValueError for a port that is not a number in range)
+    if "@" in parts.netloc or "?" in url or "#" in url:
+        raise ValueError("the server URL must have no user name, password, query or fragment")
+    return url.rstrip("/")
+
+
+class NoRedirectSession(requests.Session):
+    """A session that never follows a redirect, whatever a call asks: a backend talks to its
+    base URL and nowhere else, so an answer of 3xx is an answer, not a new address."""
+
+    def request(self, method, url, *args, **kwargs):
+        kwargs["allow_redirects"] = False
+        return super().request(method, url, *args, **kwargs)
+
+
 def pooled_session(pool_size: int = POOL_SIZE) -> requests.Session:
-    session = requests.Session()
+    session = NoRedirectSession()
     # Retries are ours (retry_delay), never the adapter's: it cannot tell a read from a write.
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=pool_size, max_retries=0)
     session.mount("http://", adapter)

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
+from conferencing.base import Backend
 from portal import servers
 from portal.celery import app as celery_app
 
@@ -28,28 +32,43 @@ def _broker() -> None:
 
 
 def _meeting_server() -> None:
-    """The default server and every configured one answer, asked all at once."""
+    """The default server and every configured one answer, asked all at once.
+
+    /healthz is public: each server's answer is remembered for
+    SERVER_HEALTH_SECONDS, so no stream of requests becomes a stream of calls
+    to the meeting servers.
+    """
     from portal.accounts.models import ConferencingServer
 
-    targets = {"default": servers.default_backend}
+    targets = {"default": ("default", settings.TM_SERVER_URL, servers.default_backend)}
     for server in ConferencingServer.objects.all():
-        targets[server.name] = functools.partial(servers.server_backend, server)
+        make = functools.partial(servers.server_backend, server)
+        targets[server.name] = (f"{server.pk}:{server.kind}", server.base_url, make)
     with ThreadPoolExecutor(max_workers=min(len(targets), 16)) as pool:
-        answers = {
-            name: pool.submit(lambda make: make().ping(), make) for name, make in targets.items()
-        }
-    failed = {}
-    for name, answer in answers.items():
-        try:
-            answer.result()
-        except Exception as exc:  # noqa: BLE001  (any failure means "down")
-            failed[name] = f"{type(exc).__name__}: {exc}"
+        answers = {name: pool.submit(_answers, *target) for name, target in targets.items()}
+    errors = {name: answer.result() for name, answer in answers.items()}
+    failed = {name: error for name, error in errors.items() if error}
     if failed:
         # Which ones, and why, go to the log: /healthz is public, and a server's name,
         # address or error text is not for everyone.
         for name, error in failed.items():
             log.warning("health: meeting server %s did not answer: %s", name, error)
         raise RuntimeError(f"{len(failed)} of {len(targets)} meeting servers did not answer")
+
+
+def _answers(server: str, url: str, make: Callable[[], Backend]) -> str:
+    """Empty when the server answered, else why not; remembered for a short while."""
+    cache_key = "health:server:" + hashlib.sha256(f"{server} {url}".encode()).hexdigest()
+    error = cache.get(cache_key)
+    if error is None:
+        try:
+            make().ping()
+        except Exception as exc:  # noqa: BLE001  (any failure means "down")
+            error = f"{type(exc).__name__}: {exc}"
+        else:
+            error = ""
+        cache.set(cache_key, error, settings.SERVER_HEALTH_SECONDS)
+    return error
 
 
 CHECKS: dict[str, Callable[[], None]] = {

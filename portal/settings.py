@@ -275,6 +275,9 @@ def _renamed(name: str, old: str, default, cast=float):
 
 # Seconds to wait for a meeting server to answer one call (connecting: a few seconds).
 SERVER_READ_TIMEOUT = _renamed("SERVER_READ_TIMEOUT", "TM_READ_TIMEOUT", 10.0)
+# Seconds /healthz remembers whether each meeting server answered (it is public:
+# requests to it must not each become calls to every server).
+SERVER_HEALTH_SECONDS = env.int("SERVER_HEALTH_SECONDS", default=30)
 # Active-meeting polling: how often, how many status calls at once, the window
 # around a meeting's scheduled time in which it is polled, and how many
 # inactive polls in a row confirm that a meeting that was live has ended.

@@ -59,7 +59,7 @@ from conferencing.base import (
 )
 
 # Generic plumbing shared with the TurboMeeting client until it moves to a common module.
-from conferencing.http import Endpoint, never_sent, pooled_session, retry_delay
+from conferencing.http import Endpoint, base_url_checked, never_sent, pooled_session, retry_delay
 
 log = logging.getLogger(__name__)
 
@@ -172,9 +172,7 @@ class OpenMeetings:
         language: int | None = None,
         max_body: int = 1_000_000,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"the server URL must start with http:// or https://: {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url_checked(base_url)
         self.context_path = "/" + context_path.strip("/") if context_path.strip("/") else ""
         self.admin_user = admin_user
         self.admin_password = admin_password

@@ -67,7 +67,13 @@ from conferencing.base import (
 )
 
 # Shared HTTP plumbing (pooled session without adapter retries, the retry rule).
-from conferencing.http import Endpoint, never_sent, pooled_session, retry_delay
+from conferencing.http import (
+    Endpoint,
+    base_url_checked,
+    never_sent,
+    pooled_session,
+    retry_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -173,11 +179,8 @@ class TrueConf:
     ) -> None:
         if token_in not in ("query", "header"):
             raise ValueError(f"token_in is 'query' or 'header', not {token_in!r}")
-        for url in (base_url, web_url or base_url):
-            if not url.startswith(("http://", "https://")):
-                raise ValueError(f"the server URL must start with http:// or https://: {url!r}")
-        self.base_url = base_url.rstrip("/")
-        self.web_url = (web_url or base_url).rstrip("/")
+        self.base_url = base_url_checked(base_url)
+        self.web_url = base_url_checked(web_url or base_url)
         self.client_id = client_id
         self.client_secret = client_secret
         self.time_zone = time_zone

@@ -34,7 +34,14 @@ from conferencing.base import (
     Unsupported,
     register,
 )
-from conferencing.http import POOL_SIZE, Endpoint, never_sent, pooled_session, retry_delay
+from conferencing.http import (
+    POOL_SIZE,
+    Endpoint,
+    base_url_checked,
+    never_sent,
+    pooled_session,
+    retry_delay,
+)
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
 from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
 
@@ -133,9 +140,7 @@ class TurboMeeting:
         max_body: int = 1_000_000,
         pool_size: int = POOL_SIZE,
     ) -> None:
-        if not base_url.startswith(("http://", "https://")):
-            raise ValueError(f"the server URL must start with http:// or https://: {base_url!r}")
-        self.base_url = base_url.rstrip("/")
+        self.base_url = base_url_checked(base_url)
         self.service_company_uid = service_company_uid
         self.integration_code = integration_code
         self.admin_email = admin_email

@@ -25,7 +25,6 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from conferencing.base import (
     Account,
@@ -40,6 +39,7 @@ from conferencing.base import (
     Unsupported,
     register,
 )
+from conferencing.http import pooled_session
 from conferencing.webex import launch
 from conferencing.webex.results import WebexResult, parse_back_url
 
@@ -84,12 +84,7 @@ class Webex:
         self._tz = launch.zone(time_zone)
         self.back_url = launch.back_url_checked(back_url)
         self._owns_session = session is None
-        if session is None:
-            session = requests.Session()
-            adapter = HTTPAdapter(pool_connections=1, pool_maxsize=pool_size, max_retries=0)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-        self.session = session
+        self.session = session if session is not None else pooled_session(pool_size)
         self.timeout = (connect_timeout, read_timeout)
 
     def close(self) -> None:

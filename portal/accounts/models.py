@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from conferencing.base import CREDENTIAL_FIELDS, backend_class, backend_names
+from conferencing.http import base_url_checked
 from portal import crypto, framing
 
 
@@ -157,6 +158,12 @@ class ConferencingServer(models.Model):
             stored = {}
         merged = {k: v for k, v in (stored | values).items() if v}
         self.secrets_encrypted = crypto.encrypt_secrets(merged)
+
+    def clean(self) -> None:
+        try:
+            base_url_checked(self.base_url)
+        except ValueError as exc:
+            raise ValidationError({"base_url": str(exc)}) from None
 
     def moves(self, **values: str) -> bool:
         """Whether these values (by default this instance's own) would send the stored secrets

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import logging
 import secrets
 from typing import Any
 
@@ -25,6 +26,8 @@ from conferencing.base import (
 )
 from portal import servers, sync
 from portal.accounts.models import ConferencingServer, Customer, Host, QueryToken, SyncState
+
+log = logging.getLogger(__name__)
 
 User = get_user_model()
 
@@ -373,11 +376,17 @@ class ConnectionTest:
 
 
 def server_test_connection(*, server: ConferencingServer) -> ConnectionTest:
-    """Call the server once with its stored address and credentials, and say what came back."""
+    """Call the server once with its stored address and credentials, and say what came back.
+
+    Only the backend's own endpoint under the base URL is called, no redirect is
+    followed, and every way of not answering reads the same (the log says which):
+    staff must not be able to map which ports of which hosts are open.
+    """
     try:
         servers.server_backend(server).ping()
     except ServerUnavailable as exc:
-        return ConnectionTest(False, f"No answer from {server.base_url}: {exc}")
+        log.info("connection test of meeting server %s: %s", server.pk, exc)
+        return ConnectionTest(False, f"No answer from {server.base_url} as a {server.kind} server.")
     except ServerRefused as exc:
         return ConnectionTest(False, f"The server answered but refused: {exc.reason}")
     except ConferencingError as exc:

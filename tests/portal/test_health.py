@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 pytestmark = pytest.mark.django_db
 
@@ -51,9 +52,24 @@ def test_every_configured_meeting_server_is_asked_and_the_one_down_is_logged(
         )
         assert client.get("/healthz").status_code == 200
         fake.mode = "down"
+        cache.clear()  # the answers remembered for SERVER_HEALTH_SECONDS expire
         response = client.get("/healthz")
     assert response.status_code == 503
     error = response.json()["checks"]["meeting_server"]["error"]
     assert error == "RuntimeError: 1 of 2 meeting servers did not answer"
     assert "Tokyo" not in response.content.decode()  # names and addresses stay in the log
     assert "Tokyo TrueConf did not answer: ServerUnavailable" in caplog.text
+
+
+def test_anonymous_requests_do_not_each_call_the_meeting_servers(client, fake_tm, settings):
+    settings.SERVER_HEALTH_SECONDS = 30
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    assert len(fake_tm.requests) == 1  # one ping; the next is due in 30 seconds
+    fake_tm.mode = "down"
+    assert client.get("/healthz").status_code == 200  # still the remembered answer
+    cache.clear()
+    assert client.get("/healthz").status_code == 503
+    asked = len(fake_tm.requests)
+    assert client.get("/healthz").status_code == 503
+    assert len(fake_tm.requests) == asked > 1  # a failure is remembered as well

@@ -373,3 +373,45 @@ def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client,
     server.refresh_from_db()
     assert server.base_url == "https://elsewhere.example"
     assert server.secrets == {"admin_password": "p", "integration_code": "c"}
+
+
+# --- "Test the connection": the backend's own endpoint, and nothing to map a network by ------
+
+
+def test_connection_test_reads_the_same_for_every_way_of_not_answering(second_tm, settings):
+    """Refused, timed out or failing: staff must not tell a closed port from a filtered one."""
+    fake, server = second_tm
+    settings.SERVER_READ_TIMEOUT = 0.3
+
+    def detail() -> str:
+        return services.server_test_connection(server=server).detail.replace(server.base_url, "X")
+
+    fake.mode, fake.delay = "down", 0
+    down = detail()
+    fake.mode, fake.delay = "slow", 1
+    slow = detail()
+    with serve(FakeTurboMeeting()) as gone:
+        pass  # its port is closed now
+    server.base_url = gone.url
+    assert down == slow == detail() == "No answer from X as a turbomeeting server."
+
+
+@pytest.mark.parametrize(
+    "base_url", ["ftp://tm.example", "http://127.0.0.1:6379/#", "https://tm.example/x?y="]
+)
+def test_a_base_url_the_backends_paths_cannot_follow_is_refused(staff_api, admin_client, base_url):
+    response = staff_api.post(
+        "/api/v1/servers/",
+        {"name": "Odd", "kind": "webex", "base_url": base_url},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "base_url" in response.json()["errors"]
+    page = admin_client.post(
+        reverse("admin:accounts_conferencingserver_add"),
+        {"name": "Odd", "kind": "webex", "base_url": base_url, "time_zone": "UTC"},
+    )
+    assert page.status_code == 200 and not ConferencingServer.objects.exists()
+    stored = ConferencingServer.objects.create(kind="turbomeeting", name="Odd", base_url=base_url)
+    result = services.server_test_connection(server=stored)
+    assert not result.ok and "cannot be used" in result.detail

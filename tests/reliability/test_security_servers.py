@@ -24,15 +24,17 @@ pytestmark = pytest.mark.django_db
 
 
 class Listener:
-    """Someone else's HTTP server: it answers 200 to anything and keeps what it was sent."""
+    """Someone else's HTTP server: it answers ``status`` to anything and keeps what it was sent."""
 
-    def __init__(self):
+    def __init__(self, status: str = "200 OK", location: str = ""):
         self.received: list[str] = []
+        self.status, self.location = status, location
 
     def __call__(self, environ, start_response):
         body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
         self.received.append(f"{environ['PATH_INFO']}?{environ['QUERY_STRING']} {body!r}")
-        start_response("200 OK", [("Content-Type", "text/plain")])
+        headers = [("Content-Type", "text/plain")]
+        start_response(self.status, headers + ([("Location", self.location)] * bool(self.location)))
         return [b""]
 
 
@@ -99,3 +101,33 @@ def test_embed_origins_are_exact_few_and_the_header_stays_small(staff_api, clien
     )
     header = client.get("/p/acme/meetings/")["Content-Security-Policy"]
     assert "*" not in header and len(header) < 2_000
+
+
+def test_the_connection_test_reaches_only_the_backends_own_endpoint(staff_api):
+    internal = Listener()
+    with serve(internal) as target:
+        # "#" would make the path the client appends a fragment: the record's own URL is fetched.
+        for base_url in (f"{target.url}/internal#", f"{target.url}/internal?x=", "ftp://x"):
+            created = staff_api.post(
+                "/api/v1/servers/",
+                {"name": "Probe", "kind": "webex", "base_url": base_url},
+                format="json",
+            )
+            assert created.status_code == 400, base_url
+        stored = ConferencingServer.objects.create(
+            kind="turbomeeting", name="Probe", base_url=f"{target.url}/internal#"
+        )
+        assert not staff_api.post(f"/api/v1/servers/{stored.pk}/test/").json()["ok"]
+        # A server that redirects the portal elsewhere is not followed there.
+        redirecting = Listener(status="302 Found", location=f"{target.url}/internal")
+        with serve(redirecting) as server:
+            stored.base_url = server.url
+            stored.save()
+            staff_api.post(f"/api/v1/servers/{stored.pk}/test/")
+    assert internal.received == [] and redirecting.received
+
+
+def test_anonymous_healthz_calls_each_meeting_server_at_most_once_in_a_while(client, fake_tm):
+    for _ in range(20):
+        client.get("/healthz")
+    assert len(fake_tm.requests) == 1
