@@ -1,10 +1,13 @@
 """System checks run by `manage.py check --deploy`."""
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+
+from portal.servers import PASSWORD_ENCODINGS
 
 # What `make run` and the fake server use; a production portal must not.
 DEMO_VALUES = {
@@ -28,6 +31,69 @@ def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
         for name, value in DEMO_VALUES.items()
         if getattr(settings, name) == value
     ]
+
+
+@register(Tags.security)
+def password_encoding_known(app_configs, **kwargs) -> list[Error]:
+    """An encoding the portal cannot decode refuses every sign-in through /tm/auth."""
+    if settings.TM_PASSWORD_ENCODING.strip().lower() in PASSWORD_ENCODINGS:
+        return []
+    return [
+        Error(
+            f"TM_PASSWORD_ENCODING is {settings.TM_PASSWORD_ENCODING!r}, which the portal "
+            "cannot decode.",
+            hint=f"Set it to one of: {', '.join(sorted(PASSWORD_ENCODINGS))}.",
+            id="portal.E006",
+        )
+    ]
+
+
+# Mail backends that EMAIL_URL's default and test schemes choose: a person never gets it.
+_MAIL_GOES_TO = {
+    "django.core.mail.backends.console.EmailBackend": "the log",
+    "django.core.mail.backends.filebased.EmailBackend": "files on this machine",
+    "django.core.mail.backends.locmem.EmailBackend": "memory",
+    "django.core.mail.backends.dummy.EmailBackend": "nowhere",
+}
+
+
+@register(Tags.security, deploy=True)
+def mail_and_links_reach_people(app_configs, **kwargs) -> list[Error]:
+    """Join links and password resets go by mail, with SITE_URL in front: both must be real."""
+    if settings.DEBUG:
+        return []
+    errors = []
+    where = _MAIL_GOES_TO.get(settings.EMAIL_BACKEND)
+    if where:
+        errors.append(
+            Error(
+                f"EMAIL_URL is not set to a mail server: mail (join links, password resets) "
+                f"would go to {where}.",
+                hint="Set EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587.",
+                id="portal.E007",
+            )
+        )
+    if _is_local(urlsplit(settings.SITE_URL).hostname or ""):
+        errors.append(
+            Error(
+                f"SITE_URL is {settings.SITE_URL!r}: links in mail and calendars would lead "
+                "to the reader's own computer.",
+                hint="Set SITE_URL to the portal's public address, e.g. https://portal.example.com.",
+                id="portal.E008",
+            )
+        )
+    return errors
+
+
+def _is_local(host: str) -> bool:
+    host = host.rstrip(".").lower()
+    if not host or host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
 
 
 @register(Tags.security, deploy=True)

@@ -26,7 +26,7 @@ from conferencing.base import (
     make_backend,
 )
 from conferencing.turbomeeting import launch as tm_launch
-from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
+from conferencing.turbomeeting.passwords import CODECS, PasswordDecodeError, decode_password
 from conferencing.turbomeeting.returns import build_return
 from conferencing.turbomeeting.times import to_server_time
 
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from portal.accounts.models import ConferencingServer, Customer
 
 __all__ = [
+    "PASSWORD_ENCODINGS",
     "PasswordDecodeError",
     "backend",
     "build_return",
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 DEFAULT_KIND = "turbomeeting"
+#: What TM_PASSWORD_ENCODING may name: how the server encrypts passwords sent to /tm/auth.
+PASSWORD_ENCODINGS = frozenset(CODECS)
 
 
 def backend(customer: Customer | None = None) -> Backend:

@@ -33,6 +33,8 @@ PRODUCTION = {
     "TM_ADMIN_PASSWORD": "a-real-admin-password",
     "TM_PASSWORD_ENCODING": "fernet",
     "TM_PASSWORD_KEY": "fWTjN5N8cZ0Jb6i9pKc0ZQbQ6m2m2q7Jm5m3a1nJc0E=",
+    "EMAIL_URL": "smtp+tls://portal:mail-password@mail.example.com:587",
+    "SITE_URL": "https://portal.example.com",
 }
 
 
@@ -54,6 +56,27 @@ def test_deploy_check_warns_of_clear_text_callback_passwords():
         manage("check", "--deploy", **PRODUCTION | {"TM_PASSWORD_ENCODING": "plain"}).returncode
         == 0
     )
+
+
+def test_deploy_check_refuses_mail_to_the_console_and_links_to_localhost():
+    """Join links and password resets would land in the log, pointing at localhost."""
+    unset = {k: v for k, v in PRODUCTION.items() if k not in {"EMAIL_URL", "SITE_URL"}}
+    result = manage("check", "--deploy", **unset)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "portal.E007" in output and "would go to the log" in output
+    assert "portal.E008" in output and "SITE_URL is 'http://localhost:8000'" in output
+    local = manage("check", "--deploy", **PRODUCTION | {"SITE_URL": "http://127.0.0.1:8000"})
+    assert local.returncode != 0 and "portal.E008" in local.stdout + local.stderr
+    # A development run (DEBUG) needs neither.
+    assert manage("check", "--deploy", **unset | {"DEBUG": "true"}).returncode == 0
+
+
+def test_an_unknown_password_encoding_is_an_error():
+    result = manage("check", **PRODUCTION | {"TM_PASSWORD_ENCODING": "rot13"})
+    assert result.returncode != 0
+    assert "portal.E006" in result.stderr + result.stdout
+    assert "fernet, plain" in result.stderr + result.stdout
 
 
 def test_deploy_check_refuses_an_empty_password_key():

@@ -17,7 +17,11 @@ from conferencing.fakes.server import serve
 from portal import servers
 from portal.accounts import services
 from portal.accounts.models import ConferencingServer, Customer
-from portal.checks import proxies_are_not_callers
+from portal.checks import (
+    mail_and_links_reach_people,
+    password_encoding_known,
+    proxies_are_not_callers,
+)
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db
@@ -131,3 +135,12 @@ def test_anonymous_healthz_calls_each_meeting_server_at_most_once_in_a_while(cli
     for _ in range(20):
         client.get("/healthz")
     assert len(fake_tm.requests) == 1
+
+
+def test_production_must_send_mail_to_people_and_links_to_its_public_address(settings):
+    settings.DEBUG = False
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"  # EMAIL_URL unset
+    settings.SITE_URL = "http://localhost:8000"
+    assert [e.id for e in mail_and_links_reach_people(None)] == ["portal.E007", "portal.E008"]
+    settings.TM_PASSWORD_ENCODING = "rot13"
+    assert [e.id for e in password_encoding_known(None)] == ["portal.E006"]
