@@ -24,7 +24,7 @@ def _carries_password(value: str) -> bool:
 
 class SettingsFilter(SafeExceptionReporterFilter):
     hidden_settings = re.compile(
-        SafeExceptionReporterFilter.hidden_settings.pattern + "|^TM_|CREDENTIAL|CODE|BIND",
+        SafeExceptionReporterFilter.hidden_settings.pattern + "|^TM_|CREDENTIAL",
         flags=re.IGNORECASE,
     )
 

@@ -36,4 +36,6 @@ def test_the_debug_error_page_hides_every_credential_setting(rf, settings, name)
 def test_settings_that_hold_no_secret_are_still_shown(rf, settings):
     settings.DEBUG = True
     settings.SITE_URL = "https://portal.example.com"
-    assert "https://portal.example.com" in error_page(rf.get("/"))
+    settings.LANGUAGE_CODE = "en-gb"
+    page = error_page(rf.get("/"))
+    assert "https://portal.example.com" in page and "en-gb" in page
