@@ -17,7 +17,7 @@ from meetings.forms import NameForm, PublicJoinForm
 from meetings.launch import join_url, may_still_join, read_join_page_token, server_join_url
 from portal import i18n
 from portal.callbacks import CallbackRefused, check_caller, xml_response
-from portal.net import client_ip
+from portal.net import client_network
 from portal.servers import to_server_time
 from portal.sync import describe
 
@@ -95,7 +95,7 @@ def _used_up(request: HttpRequest, group: str, rate: str, *, add: bool) -> bool:
     usage = get_usage(
         request,
         group=group,
-        key=lambda group, request: client_ip(request) or "unknown",
+        key=lambda group, request: client_network(request) or "unknown",
         rate=rate,
         increment=add,
     )

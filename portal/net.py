@@ -44,3 +44,27 @@ def client_ip(request: HttpRequest) -> str:
         if not in_networks(hop, trusted):
             return hop
     return hops[0] if hops else remote
+
+
+def address_group(address: str) -> str:
+    """What a per-address limit counts: an IPv4 address, or an IPv6 address's /64.
+
+    One IPv6 subscriber is given a whole /64 (RFC 6177) and picks any address
+    in it, so counting each address alone would give one person 2**64 counters.
+    The /64 is written as its first address (``2001:db8:1:2::``), which an IP
+    address column still takes. An IPv4-mapped address counts as its IPv4 one.
+    """
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return str(ip)
+    if ip.ipv4_mapped is not None:
+        return str(ip.ipv4_mapped)
+    return str(ipaddress.IPv6Network((ip, 64), strict=False).network_address)
+
+
+def client_network(request: HttpRequest) -> str:
+    """``address_group`` of ``client_ip``: the key of every per-address limit."""
+    return address_group(client_ip(request))

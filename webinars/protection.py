@@ -18,7 +18,7 @@ from django.core import signing
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
-from portal.net import client_ip
+from portal.net import client_network
 
 TOKEN_SALT = "webinars.registration-form"
 
@@ -69,7 +69,7 @@ def _hit(request: HttpRequest, group: str, value: str, rate: str) -> int | None:
 def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
     """Count this submission against the per-IP and per-webinar limits."""
     wait = _hit(
-        request, "webinars:ip", client_ip(request) or "unknown", settings.WEBINAR_RATE_PER_IP
+        request, "webinars:ip", client_network(request) or "unknown", settings.WEBINAR_RATE_PER_IP
     )
     if wait is not None:
         return Limited(

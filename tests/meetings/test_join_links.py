@@ -115,6 +115,21 @@ def test_joins_are_limited_per_address(client, om, om_meeting, settings):
     assert len(om.hashes) == 2
 
 
+def test_an_ipv6_visitor_cannot_rotate_addresses_inside_its_64_to_join_more(
+    client, om, om_meeting, settings
+):
+    """Each join logs in to OpenMeetings: the limit is what bounds the server's sessions."""
+    settings.JOIN_LINKS_PER_ADDRESS = "2/600"
+    path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
+    logins = len(om.calls("/user/login"))
+    statuses = [
+        client.post(path, {"name": "V"}, REMOTE_ADDR=f"2001:db8:7:7::{n + 1:x}").status_code
+        for n in range(3)
+    ]
+    assert statuses == [303, 303, 429]
+    assert len(om.calls("/user/login")) - logins == 2
+
+
 def test_a_tampered_or_stale_link_is_a_404(client, om, om_meeting):
     path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
     assert client.get(path[:-3] + "xx/").status_code == 404
