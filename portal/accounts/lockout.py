@@ -7,32 +7,42 @@ request, so two guards placed first in AUTHENTICATION_BACKENDS cover them all:
 - django-axes locks an account *from one address* after
   ``SIGNIN_MAX_FAILURES`` failures (AXES_LOCKOUT_PARAMETERS). A stranger
   guessing a host's password on the public sign-in locks only their own
-  address out; the host, and the meeting server calling /tm/auth for the
-  host from its own address, still get in. Axes keeps its counts in the
-  database, where no flood of other names can push them out.
+  address out. Axes keeps its counts in the database, where no flood of
+  other names can push them out. An IPv6 address counts as its /64.
+- The meeting server's addresses (TM_CALLBACK_ALLOWED_IPS) stand for every
+  TurboMeeting user, strangers included, and the server does not pass on
+  the person's own address (spec section 6): from there an account is
+  locked only after ``SIGNIN_SERVER_MAX_FAILURES``, far more than a person
+  types, so that a stranger's few guesses in a TurboMeeting client do not
+  lock the host out of it.
 - ``AddressThrottleBackend`` refuses every sign-in from an address that
   failed ``SIGNIN_FAILURES_PER_ADDRESS`` times, whatever the names it tried
-  (django-ratelimit, on the ``limits`` cache: Redis, or the database). The
-  meeting server's addresses (TM_CALLBACK_ALLOWED_IPS) are not throttled:
-  every TurboMeeting user signs in through them, and the lock per account
-  and address still holds there.
+  (django-ratelimit, on the ``limits`` cache: Redis, or the database). It
+  lets through an account that signed in from that address (/64) in the
+  last ``KNOWN_FOR`` seconds, so that hosts behind one NAT do not lock each
+  other out; the per-account lock still holds for them. The meeting
+  server's addresses are not throttled.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 
 from django.conf import settings
 from django.contrib.auth.backends import BaseBackend
-from django.contrib.auth.signals import user_login_failed
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
-from portal.net import client_ip, in_networks
+from portal.net import client_ip, client_network, in_networks
 
 THROTTLE_GROUP = "signin-failures"
+#: How long an account stays known at an address it signed in from.
+KNOWN_FOR = 30 * 86400
 
 
 def username(request: HttpRequest | None, credentials: dict | None) -> str:
@@ -40,12 +50,18 @@ def username(request: HttpRequest | None, credentials: dict | None) -> str:
     name = (credentials or {}).get("username")
     if name is None and request is not None:
         name = request.POST.get("username")
+    return _account(name)
+
+
+def _account(name: str | None) -> str:
     # As stored (axes keeps 255 characters); a NUL no database column takes.
     return (name or "").strip().lower().replace("\x00", "")[:255]
 
 
 def failure_limit(request, credentials) -> int:
     """AXES_FAILURE_LIMIT, read at each sign-in so that it follows the settings."""
+    if request is not None and _from_meeting_server(request):
+        return settings.SIGNIN_SERVER_MAX_FAILURES
     return settings.SIGNIN_MAX_FAILURES
 
 
@@ -70,11 +86,16 @@ def keep_response(request, original_response=None, credentials=None) -> HttpResp
 
 
 def _address_key(group: str, request: HttpRequest) -> str:
-    return client_ip(request) or "unknown"
+    return client_network(request) or "unknown"
 
 
-def _is_throttled_address(request: HttpRequest) -> bool:
-    return not in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)
+def _from_meeting_server(request: HttpRequest) -> bool:
+    return in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)
+
+
+def _known_key(request: HttpRequest, name: str) -> str:
+    digest = hashlib.sha256(f"{client_network(request)} {name}".encode()).hexdigest()
+    return f"signin-known:{digest}"
 
 
 def _usage(request: HttpRequest, *, increment: bool) -> dict | None:
@@ -91,7 +112,9 @@ class AddressThrottleBackend(BaseBackend):
     """Second in AUTHENTICATION_BACKENDS, after axes: checks no password itself."""
 
     def authenticate(self, request, username=None, password=None, **kwargs):
-        if request is None or not _is_throttled_address(request):
+        if request is None or _from_meeting_server(request):
+            return None
+        if caches[settings.RATELIMIT_USE_CACHE].get(_known_key(request, _account(username))):
             return None
         usage = _usage(request, increment=False)
         if usage and usage["count"] >= usage["limit"]:
@@ -102,5 +125,12 @@ class AddressThrottleBackend(BaseBackend):
 
 @receiver(user_login_failed, dispatch_uid="signin-address-throttle")
 def _count_failure(sender, credentials, request=None, **kwargs) -> None:
-    if request is not None and _is_throttled_address(request):
+    if request is not None and not _from_meeting_server(request):
         _usage(request, increment=True)
+
+
+@receiver(user_logged_in, dispatch_uid="signin-known-address")
+def _remember_address(sender, request=None, user=None, **kwargs) -> None:
+    if request is not None and user is not None:
+        key = _known_key(request, _account(user.get_username()))
+        caches[settings.RATELIMIT_USE_CACHE].set(key, True, KNOWN_FOR)

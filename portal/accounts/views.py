@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
@@ -91,7 +92,10 @@ class TokenView(ObtainAuthToken):
             if reason := lockout.refused(request):
                 return Response({"reason": reason}, status=429)
             raise
-        token = tokens.token_for(serializer.validated_data["user"])
+        user = serializer.validated_data["user"]
+        # A sign-in like the dashboard's: the guards forget the failures and know the address.
+        user_logged_in.send(sender=user.__class__, request=request, user=user)
+        token = tokens.token_for(user)
         return Response({"token": token.key, "expires_at": tokens.expires_at(token)})
 
     @extend_schema(operation_id="auth_token_destroy", request=None, responses={204: None})
