@@ -1,35 +1,74 @@
-"""Access logs without the meeting server's secrets.
+"""Logs without the meeting server's secrets or anyone's capability URLs.
 
 The meeting server calls ``GET /tm/auth?email=..&password=..`` (spec §6), so
 a web server's access log would keep every password (or its Fernet token)
-that passes. Both servers the README runs log /tm/* paths without their
-query strings: runserver through the ``django.server`` logger (the filter
-below, in settings.LOGGING), gunicorn through ``GunicornLogger``
+that passes: whatever reaches /tm/* is logged without its query string.
+Some URLs are themselves the key (a join link, a registration's cancel link,
+a sign-in's meeting-list URL, a password reset): they are logged with the
+token masked. Both servers the README runs use this: runserver's
+``django.server`` logger and Django's "Not Found:" warnings (``django.request``)
+through ``RedactPaths`` (settings.LOGGING), gunicorn through ``GunicornLogger``
 (``gunicorn.conf.py`` beside manage.py names it).
+
+A request target is judged as Django routes it: percent-decoded (``/%74m/``
+is ``/tm/``) and, in absolute form (``GET http://host/tm/auth?..``), by its
+path.
 """
 
 from __future__ import annotations
 
 import logging
+import re
+from urllib.parse import unquote, urlsplit
 
-SECRET_PATHS = "/tm/"
+SECRET_QUERIES = "/tm/"
+#: Paths whose next segment is a secret: (prefix)(token).
+CAPABILITIES = re.compile(
+    r"^(/tm/meetings/|/join/|/w/[^/]+/cancel/|/dashboard/reset/[^/]+/)(?!set-password/)[^/]+"
+)
+MASK = "***"
 
 
-def without_query(request_line: str) -> str:
-    """``GET /tm/auth?password=x HTTP/1.1`` -> ``GET /tm/auth HTTP/1.1``, for /tm/ paths only."""
+def redact_target(target: str) -> str:
+    """A request target (or a Referer) as a log may keep it; others are left as they are."""
+    if target.startswith("/"):
+        prefix, (path, _, query) = "", target.partition("?")
+    elif "://" in target:
+        parts = urlsplit(target)
+        prefix, path, query = f"{parts.scheme}://{parts.netloc}", parts.path, parts.query
+    else:
+        return target  # "*", "host:443", "-": no path to judge
+    routed = unquote(path)
+    masked = CAPABILITIES.sub(lambda m: m.group(1) + MASK, routed)
+    if routed.startswith(SECRET_QUERIES):
+        return prefix + masked
+    if masked != routed:
+        return prefix + masked + (f"?{query}" if query else "")
+    return target
+
+
+def redact_request_line(request_line: str) -> str:
+    """``GET /tm/auth?password=x HTTP/1.1`` -> ``GET /tm/auth HTTP/1.1``."""
     method, _, rest = request_line.partition(" ")
     target, _, protocol = rest.partition(" ")
-    if not target.startswith(SECRET_PATHS):
+    redacted = redact_target(target)
+    if redacted == target:
         return request_line
-    return " ".join(part for part in (method, target.partition("?")[0], protocol) if part)
+    return " ".join(part for part in (method, redacted, protocol) if part)
 
 
-class HideCallbackQueries(logging.Filter):
-    """For runserver's ``django.server`` records, whose first argument is the request line."""
+class RedactPaths(logging.Filter):
+    """For runserver's ``django.server`` records (a request line) and ``django.request``'s
+    "Not Found: %s" and the like (a path): every string argument is redacted."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple) and record.args and isinstance(record.args[0], str):
-            record.args = (without_query(record.args[0]), *record.args[1:])
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                (redact_request_line(arg) if " " in arg else redact_target(arg))
+                if isinstance(arg, str)
+                else arg
+                for arg in record.args
+            )
         return True
 
 
@@ -41,11 +80,16 @@ except ImportError:  # gunicorn is not needed to import the settings
 if Logger is not None:
 
     class GunicornLogger(Logger):
-        """gunicorn's access log, with /tm/* query strings left out of %(r)s and %(q)s."""
+        """gunicorn's access log, with %(r)s, %(U)s, %(q)s and the Referer redacted."""
 
         def atoms(self, resp, req, environ, request_time):
             atoms = super().atoms(resp, req, environ, request_time)
-            if str(atoms.get("U", "")).startswith(SECRET_PATHS):
+            atoms["r"] = redact_request_line(str(atoms.get("r", "")))
+            path = str(atoms.get("U") or "")
+            if path.startswith(SECRET_QUERIES):
                 atoms["q"] = ""
-                atoms["r"] = without_query(atoms["r"])
+            atoms["U"] = redact_target(path)
+            for referer in ("f", "{referer}i"):
+                if isinstance(atoms.get(referer), str):
+                    atoms[referer] = redact_target(atoms[referer])
             return atoms

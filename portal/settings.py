@@ -463,11 +463,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # runserver's access log keeps no /tm/* query string (passwords): portal/logfilters.py
-    "filters": {"hide_callback_queries": {"()": "portal.logfilters.HideCallbackQueries"}},
+    # runserver's access log and the 404 warnings keep no /tm/* query string (passwords)
+    # and no capability URL's token: portal/logfilters.py
+    "filters": {"redact_paths": {"()": "portal.logfilters.RedactPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {
-        "django.server": {"filters": ["hide_callback_queries"]},
+        "django.server": {"filters": ["redact_paths"]},
+        "django.request": {"filters": ["redact_paths"]},
         "axes": {"level": "WARNING"},  # a line per failed sign-in, none per success
         # urllib3 logs every URL at DEBUG, and some vendors put session IDs in them
         # (OpenMeetings' ?sid=): never below INFO, whatever LOG_LEVEL says.
