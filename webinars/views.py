@@ -26,6 +26,7 @@ from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -519,11 +520,15 @@ def _cors_allowed(sender, request: HttpRequest, **kwargs) -> bool:
 @csrf_exempt  # the signed token in the URL is the secret; a forged request would need it
 @require_http_methods(["GET", "HEAD", "POST"])
 def cancel_registration(request: HttpRequest, slug: str, token: str) -> HttpResponse:
-    """A GET asks, a POST cancels: link scanners in mail systems follow links but do not post."""
+    """A GET asks, a POST cancels: link scanners in mail systems follow links but do not post.
+
+    The link is a capability that ends with its webinar: an old mail, or a log
+    that kept it, cancels nothing afterwards.
+    """
     pk = mail.registration_for_cancel_token(token)
     registration = (
         Registration.objects.select_related("webinar__customer")
-        .filter(pk=pk, webinar__slug=slug)
+        .filter(pk=pk, webinar__slug=slug, webinar__ends_at__gt=timezone.now())
         .first()
         if pk is not None
         else None

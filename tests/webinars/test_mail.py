@@ -1,8 +1,10 @@
+import datetime as dt
 import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from icalendar import Calendar
 
 from tests.webinars.factories import RegistrationFactory
@@ -93,6 +95,20 @@ def test_tampered_cancel_links_do_nothing(webinar, commit, mailoutbox):
     assert response.status_code == 404 and "not valid" in response.content.decode()
     other = Client().post(link.replace(webinar.slug, "another-webinar"))
     assert other.status_code == 404
+    assert Registration.objects.get().status == "confirmed"
+
+
+def test_a_cancel_link_ends_with_its_webinar(webinar, commit, mailoutbox):
+    """The link is a capability kept in old mails (and once in logs): it expires."""
+    with commit():
+        register(webinar)
+    link = urlsplit(cancel_link(mailoutbox[0])).path
+    webinar.starts_at = timezone.now() - dt.timedelta(hours=2)
+    webinar.ends_at = timezone.now() - dt.timedelta(minutes=1)
+    webinar.save()
+    assert Client().get(link).status_code == 404
+    response = Client().post(link)
+    assert response.status_code == 404 and "not valid" in response.content.decode()
     assert Registration.objects.get().status == "confirmed"
 
 
