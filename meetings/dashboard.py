@@ -153,6 +153,8 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "invitation": launch.invitation(meeting) if on_server else "",
             "join_url": launch.join_url(meeting) if on_server else "",
             "start_url": launch.start_url(meeting) if on_server else "",
+            # Made when pressed, so pressed with a POST: a link elsewhere cannot make one.
+            "start_posts": servers.join_links_expire(meeting.customer),
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
             "webinar": selectors.webinar_of(meeting),
@@ -248,9 +250,14 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("dashboard-meeting", pk=pk)
 
 
+@require_POST
 @host_required
 def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a meeting whose server makes single-use links (OpenMeetings): one, now."""
+    """Start a meeting whose server makes single-use links (OpenMeetings): one, now.
+
+    A POST with the CSRF token: it signs in to the server and makes a moderator
+    link, which a cross-site GET (an image, a link) must not do.
+    """
     meeting = _meeting(request, pk)
     if meeting.cancelled_at or not meeting.server_meeting_id:
         return redirect("dashboard-meeting", pk=pk)

@@ -147,6 +147,20 @@ def test_a_server_that_is_down_gets_a_reason_not_an_error_page(client, om, om_me
     assert b"soapuser" not in response.content and om.url.encode() not in response.content
 
 
+def test_start_is_a_post_a_page_elsewhere_cannot_make(client, om, om_meeting):
+    """A cross-site GET (an <img>, a link) would sign in to the server and make a
+    moderator link in the host's name; a cross-site POST lacks the CSRF token."""
+    from django.test import Client
+
+    client.force_login(om_meeting.host.user)
+    before = len(om.requests)
+    assert client.get(f"/dashboard/meetings/{om_meeting.pk}/start/").status_code == 405
+    forged = Client(enforce_csrf_checks=True)
+    forged.force_login(om_meeting.host.user)
+    assert forged.post(f"/dashboard/meetings/{om_meeting.pk}/start/").status_code == 403
+    assert len(om.requests) == before and not om.hashes
+
+
 def test_a_registrants_mail_holds_the_portals_link_with_their_name(om, om_meeting):
     from tests.webinars.factories import RegistrationFactory, WebinarFactory
     from webinars.mail import personal_join_url
@@ -170,14 +184,14 @@ def test_the_hosts_page_asks_the_server_nothing_and_start_makes_a_moderator_link
     before = len(om.requests)
     page = client.get(f"/dashboard/meetings/{om_meeting.pk}/").content.decode()
     assert len(om.requests) == before  # no login, no hash for a page view
-    assert f'href="/dashboard/meetings/{om_meeting.pk}/start/"' in page
+    assert f'<form method="post" action="/dashboard/meetings/{om_meeting.pk}/start/">' in page
 
-    started = client.get(f"/dashboard/meetings/{om_meeting.pk}/start/")
+    started = client.post(f"/dashboard/meetings/{om_meeting.pk}/start/")
     assert started.status_code == 302
     requests.get(started["Location"], timeout=5)
     [join] = om.joins
     assert join.moderator is True
 
     om.mode = "down"
-    refused = client.get(f"/dashboard/meetings/{om_meeting.pk}/start/", follow=True)
+    refused = client.post(f"/dashboard/meetings/{om_meeting.pk}/start/", follow=True)
     assert refused.status_code == 200 and b"could not be reached" in refused.content
