@@ -8,11 +8,13 @@ per-sign-in URL for their scheduled meetings.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import logging
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.core.cache import caches
 from django.http import HttpRequest
 
 from portal.accounts import lockout
@@ -56,6 +58,11 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
         log.warning("sign-in refused: %s (check TM_PASSWORD_KEY and the clocks)", exc)
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return SignIn("FAILED", "The password could not be decrypted.")
+    if not _first_use(encrypted_password):
+        # Not counted as a failure: whoever replays a token copied from somewhere
+        # must not be able to lock its owner out with it.
+        log.warning("sign-in refused: a password token was sent again")
+        return SignIn("FAILED", "This password token has been used already.")
 
     # Through every configured backend (the guards, the database, LDAP), which
     # also counts a failure; the database backend spends the same time on an
@@ -87,6 +94,20 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
         )
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return SignIn("SUCCEED", host=host, query_token=query_token_issue(host=host))
+
+
+def _first_use(encrypted_password: str) -> bool:
+    """Whether this password token is new: a token is good for one sign-in.
+
+    Remembered (hashed) in the shared ``limits`` cache for as long as it could be
+    accepted: its max age, plus the minute ahead of our clock that Fernet allows.
+    A plain password is no token: it may come again.
+    """
+    if settings.TM_PASSWORD_ENCODING.strip().lower() == "plain":
+        return True
+    digest = hashlib.sha256(encrypted_password.encode()).hexdigest()
+    lifetime = settings.TM_PASSWORD_TOKEN_MAX_AGE + 60
+    return caches[settings.RATELIMIT_USE_CACHE].add(f"tm-password-token:{digest}", 1, lifetime)
 
 
 def yes_no(value: bool) -> str:

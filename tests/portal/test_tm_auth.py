@@ -244,6 +244,20 @@ def test_a_fernet_token_from_an_old_log_is_refused(client, settings):
     assert auth(client, email=host.user.email, password=recent).ok
 
 
+def test_a_fernet_token_is_good_for_one_sign_in(client, settings):
+    """A token copied from a log, a proxy or the wire cannot be replayed within its max age."""
+    key = Fernet.generate_key()
+    settings.TM_PASSWORD_ENCODING = "fernet"
+    settings.TM_PASSWORD_KEY = key.decode()
+    host = HostFactory()
+    token = Fernet(key).encrypt(PASSWORD.encode()).decode()
+    assert auth(client, email=host.user.email, password=token).ok
+    replayed = auth(client, email=host.user.email, password=token)
+    assert replayed.status == "FAILED" and "used already" in replayed.reason
+    fresh = Fernet(key).encrypt(PASSWORD.encode()).decode()  # the client's next sign-in
+    assert auth(client, email=host.user.email, password=fresh).ok
+
+
 def meetings_reply(client, url: str, remote="127.0.0.1"):
     response = client.get(url, REMOTE_ADDR=remote)
     assert response.status_code == 200
