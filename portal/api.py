@@ -54,6 +54,23 @@ class FormParser(parsers.FormParser):
         return data
 
 
+class MultiPartParser(parsers.MultiPartParser):
+    """DRF's multipart parser, refusing with a 400 a field that is not UTF-8, as
+    ``FormParser`` does.
+
+    Django decodes multipart field names and values with replacement characters
+    (U+FFFD) where the bytes are not UTF-8; no person types that character, so a
+    field holding one is refused rather than stored as a name nobody typed.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parsed = super().parse(stream, media_type, parser_context)
+        for name, values in parsed.data.lists():
+            if "\ufffd" in name or any("\ufffd" in value for value in values):
+                raise exceptions.ParseError("The form is not UTF-8 text.")
+        return parsed
+
+
 def exception_handler(exc, context) -> Response | None:
     """Every error answers ``{"reason": "...", "code": "...", "errors": {...}}``.
 

@@ -354,7 +354,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": [
         "portal.api.JSONParser",
         "portal.api.FormParser",
-        "rest_framework.parsers.MultiPartParser",
+        "portal.api.MultiPartParser",
     ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

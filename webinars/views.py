@@ -33,13 +33,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import permissions
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from meetings.openapi import SLUG
 from portal import i18n
-from portal.api import FormParser, JSONParser
+from portal.api import FormParser, JSONParser, MultiPartParser
 from portal.framing import allow_framing_by
 from webinars import mail, protection, selectors, services
 from webinars.forms import RegistrationForm, form_data_from_json
@@ -330,7 +329,7 @@ class PublicRegistrationView(APIView):
 
     authentication_classes: list = []  # no session, hence no CSRF: nothing ambient to ride on
     permission_classes = [permissions.AllowAny]
-    parser_classes = [JSONParser, FormParser, MultiPartParser]  # the first two: portal.api's
+    parser_classes = [JSONParser, FormParser, MultiPartParser]  # portal.api's
     webinar: Webinar | None = None
 
     def initial(self, request, *args, **kwargs):

@@ -11,12 +11,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from portal.accounts import lockout, tokens
 from portal.accounts.signin import reply_fields, sign_in
-from portal.api import FormParser, JSONParser
+from portal.api import FormParser, JSONParser, MultiPartParser
 from portal.callbacks import CallbackRefused, check_caller, param, xml_response
 
 

@@ -241,6 +241,20 @@ def test_a_form_body_that_is_not_utf8_is_refused(webinar, body):
     assert not Registration.objects.exists()
 
 
+def test_a_multipart_body_that_is_not_utf8_is_refused_like_a_form(webinar):
+    """The same Latin-1 name posted as multipart/form-data (curl -F, a FormData)."""
+    parts = [(b"first_name", b"Gr\xe2ce"), (b"last_name", b"Hopper"), (b"email", b"g@example.com")]
+    body = b"".join(
+        b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % part for part in parts
+    )
+    response = register(
+        webinar, body + b"--B--\r\n", content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["code"] == "parse_error" and "UTF-8" in response.json()["reason"]
+    assert not Registration.objects.exists()
+
+
 def test_a_json_body_that_is_not_utf8_is_refused(webinar):
     """A client sends JSON encoded in Latin-1."""
     body = json.dumps(PERSON | {"first_name": "Gr\xe2ce"}, ensure_ascii=False).encode("latin-1")
