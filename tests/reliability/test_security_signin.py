@@ -5,12 +5,27 @@ Each test is one hole the attack found, tried again the way the attacker did.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+
 import pytest
+from cryptography.fernet import Fernet
+from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from conferencing.fakes.openmeetings import FakeOpenMeetings
+from conferencing.fakes.server import serve
 from conferencing.turbomeeting.returns import parse_return
+from meetings import launch
+from meetings.services import meeting_push
+from portal.accounts import services
+from portal.accounts.models import ConferencingServer
 from tests.conftest import PARTNER_ID
-from tests.factories import HostFactory
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.webinars.factories import RegistrationFactory, WebinarFactory
+from webinars import mail
+from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -84,3 +99,124 @@ def test_an_ipv6_sprayer_is_throttled_per_64(settings):
         api_token(f"junk{n}@example.com", "x", f"2001:db8:9:9::{n + 1:x}")
     refused = api_token(host.user.email, PASSWORD, "2001:db8:9:9:abcd::1")
     assert refused.status_code == 429 and "network" in refused.json()["reason"]
+
+
+@pytest.fixture
+def om_meeting():
+    """A meeting on an OpenMeetings server (single-use room hashes), and the fake."""
+    fake = FakeOpenMeetings()
+    with serve(fake) as running:
+        fake.url = running.url
+        server = services.server_save(
+            server=ConferencingServer(),
+            kind="openmeetings",
+            name="OM",
+            base_url=fake.url,
+            **fake.backend_options(),
+        )
+        meeting = MeetingFactory(
+            host=HostFactory(customer=CustomerFactory(server=server)),
+            server_meeting_id="",
+            sync_state="pending",
+            starts_at=timezone.now() + dt.timedelta(hours=1),
+        )
+        meeting_push(meeting_id=meeting.pk)
+        meeting.refresh_from_db()
+        yield meeting, fake
+
+
+def test_an_ipv6_visitor_cannot_rotate_addresses_to_open_more_server_sessions(
+    client, settings, om_meeting
+):
+    """Each join signs in to OpenMeetings once (a session holds one person: it cannot be
+    shared), so the per-address join limit is what bounds them, counted per /64."""
+    meeting, om = om_meeting
+    settings.JOIN_LINKS_PER_ADDRESS = "3/600"
+    path = launch.join_url(meeting).removeprefix(settings.SITE_URL.rstrip("/"))
+    logins = len(om.calls("/user/login"))
+    statuses = [
+        client.post(path, {"name": "V"}, REMOTE_ADDR=f"2001:db8:3:3::{n + 1:x}").status_code
+        for n in range(5)
+    ]
+    assert statuses == [303, 303, 303, 429, 429]
+    assert len(om.calls("/user/login")) - logins == 3
+
+
+# --- logs ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%74m/auth?email=host%40example.com&password=s3cret",
+        "http://portal.example/tm/auth?email=host%40example.com&password=s3cret",
+        "/join/s3cret-join-token/",
+        "/w/board/cancel/s3cret-cancel-token/",
+        "/tm/meetings/s3cret-query-token",
+    ],
+    ids=["percent-encoded /tm/", "absolute form", "join link", "cancel link", "meeting list"],
+)
+def test_access_logs_keep_no_password_or_capability_token(caplog, target):
+    with caplog.at_level(logging.INFO):
+        logging.getLogger("django.server").info('"%s" %s %s', f"GET {target} HTTP/1.1", 200, 9)
+    assert caplog.records and "s3cret" not in caplog.text
+
+
+def test_404_warnings_keep_no_capability_token(caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        assert Client().get("/join/s3cret-join-token/").status_code == 404
+        assert Client().get("/w/board/cancel/s3cret-cancel-token/").status_code == 404
+    assert caplog.text.count("Not Found") == 2 and "s3cret" not in caplog.text
+
+
+def test_a_cancel_link_stops_working_when_its_webinar_ends():
+    webinar = WebinarFactory(
+        starts_at=timezone.now() - dt.timedelta(hours=2),
+        ends_at=timezone.now() - dt.timedelta(minutes=1),
+    )
+    registration = RegistrationFactory(webinar=webinar, status=Registration.Status.CONFIRMED)
+    link = f"/w/{webinar.slug}/cancel/{mail.cancel_token(registration)}/"
+    assert Client().post(link).status_code == 404
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CONFIRMED
+
+
+# --- cross-site requests ------------------------------------------------------------------------
+
+
+def test_a_cross_site_get_cannot_start_an_openmeetings_meeting(om_meeting):
+    """An <img src=".../start/"> on another site, loaded by a signed-in host's browser."""
+    meeting, om = om_meeting
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(meeting.host.user)
+    before = len(om.requests)
+    assert browser.get(f"/dashboard/meetings/{meeting.pk}/start/").status_code == 405
+    assert browser.post(f"/dashboard/meetings/{meeting.pk}/start/").status_code == 403
+    assert len(om.requests) == before and not om.hashes
+
+
+# --- tokens and bodies --------------------------------------------------------------------------
+
+
+def test_a_fernet_password_token_cannot_be_replayed(client, settings):
+    key = Fernet.generate_key()
+    settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY = "fernet", key.decode()
+    host = HostFactory()
+    token = Fernet(key).encrypt(PASSWORD.encode()).decode()
+    assert tm_auth(client, host.user.email, token).ok
+    assert tm_auth(client, host.user.email, token).status == "FAILED"  # copied from the wire
+
+
+def test_a_multipart_body_that_is_not_utf8_is_refused():
+    webinar = WebinarFactory()
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name="first_name"\r\n\r\nGr\xe2ce\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="last_name"\r\n\r\nHopper\r\n'
+        b'--B\r\nContent-Disposition: form-data; name="email"\r\n\r\ng@example.com\r\n--B--\r\n'
+    )
+    response = Client().post(
+        f"/w/{webinar.slug}/register", body, content_type="multipart/form-data; boundary=B"
+    )
+    assert response.status_code == 400 and "UTF-8" in response.json()["reason"]
+    assert not Registration.objects.exists()
