@@ -142,6 +142,25 @@ def test_an_openmeetings_meeting_shows_live_after_a_poll(page, live_server, on):
     assert "Live now · 4 attending" in row.inner_text()
 
 
+def test_an_openmeetings_host_presses_start_and_enters_as_moderator(page, live_server, on):
+    """Start is a button (a POST) that makes the single-use moderator link when pressed."""
+    fake = FakeOpenMeetings()
+    host = on("openmeetings", fake)
+    meeting = meeting_schedule(
+        host=host,
+        topic="Room check",
+        starts_at=timezone.now() + dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    sign_in(page, live_server, host)
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    assert not fake.hashes  # showing the page made nothing
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.get_by_text("Hana (moderator)").wait_for()
+    [join] = fake.joins
+    assert join.moderator is True
+
+
 def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_server, on):
     fake = FakeWebex()
     host = on("webex", fake, path="/demo")
