@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from portal.logfilters import redact_target
 from portal.net import client_ip, in_networks
 from portal.servers import build_return
 
@@ -21,16 +22,16 @@ class CallbackRefused(Exception):
 
 def check_caller(request: HttpRequest, *, partner_id: str | None) -> None:
     """Refuse callers outside the allow-list and, where one is sent, a wrong partner ID."""
-    remote = client_ip(request)
+    remote, path = client_ip(request), redact_target(request.path)  # /tm/meetings/<token>
     if not in_networks(remote, settings.TM_CALLBACK_ALLOWED_IPS):
         log.warning(
-            "callback %s refused: caller %s is not in TM_CALLBACK_ALLOWED_IPS", request.path, remote
+            "callback %s refused: caller %s is not in TM_CALLBACK_ALLOWED_IPS", path, remote
         )
         raise CallbackRefused("Caller not allowed.")
     if partner_id is not None and not hmac.compare_digest(
         partner_id.strip().encode(), settings.TM_SERVICE_COMPANY_UID.encode()
     ):
-        log.warning("callback %s refused from %s: wrong service_company_uid", request.path, remote)
+        log.warning("callback %s refused from %s: wrong service_company_uid", path, remote)
         raise CallbackRefused("Unknown service_company_uid.")
 
 

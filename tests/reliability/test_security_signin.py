@@ -169,6 +169,13 @@ def test_404_warnings_keep_no_capability_token(caplog):
     assert caplog.text.count("Not Found") == 2 and "s3cret" not in caplog.text
 
 
+def test_a_refused_callback_logs_no_meeting_list_token(caplog):
+    with caplog.at_level(logging.WARNING, logger="portal.callbacks"):
+        Client().get("/tm/meetings/s3cret-query-token", REMOTE_ADDR="198.51.100.1")
+    assert "refused" in caplog.text and "/tm/meetings/***" in caplog.text
+    assert "s3cret" not in caplog.text
+
+
 def test_a_cancel_link_stops_working_when_its_webinar_ends():
     webinar = WebinarFactory(
         starts_at=timezone.now() - dt.timedelta(hours=2),
