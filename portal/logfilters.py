@@ -10,14 +10,15 @@ token masked. Both servers the README runs use this: runserver's
 through ``RedactPaths`` (settings.LOGGING), gunicorn through ``GunicornLogger``
 (``gunicorn.conf.py`` beside manage.py names it).
 
-A request target is judged as Django routes it: percent-decoded (``/%74m/``
-is ``/tm/``) and, in absolute form (``GET http://host/tm/auth?..``), by its
-path.
+A request target is judged as it may be routed: percent-decoded (``/%74m/``
+is ``/tm/``), with slashes merged and dot segments resolved, and in absolute
+form (``GET http://host/tm/auth?..``) by its path.
 """
 
 from __future__ import annotations
 
 import logging
+import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -38,13 +39,20 @@ def redact_target(target: str) -> str:
         prefix, path, query = f"{parts.scheme}://{parts.netloc}", parts.path, parts.query
     else:
         return target  # "*", "host:443", "-": no path to judge
-    routed = unquote(path)
+    routed = _as_routed(unquote(path))
     masked = CAPABILITIES.sub(lambda m: m.group(1) + MASK, routed)
     if routed.startswith(SECRET_QUERIES):
         return prefix + masked
     if masked != routed:
         return prefix + masked + (f"?{query}" if query else "")
     return target
+
+
+def _as_routed(path: str) -> str:
+    """The path a proxy in front (nginx merges slashes and resolves dot segments) may
+    hand on: ``//tm/./auth`` reaches /tm/auth there."""
+    routed = posixpath.normpath(re.sub("/+", "/", path))
+    return routed + "/" if path.endswith("/") and routed != "/" else routed
 
 
 def redact_request_line(request_line: str) -> str:
@@ -86,7 +94,7 @@ if Logger is not None:
             atoms = super().atoms(resp, req, environ, request_time)
             atoms["r"] = redact_request_line(str(atoms.get("r", "")))
             path = str(atoms.get("U") or "")
-            if path.startswith(SECRET_QUERIES):
+            if _as_routed(path).startswith(SECRET_QUERIES):
                 atoms["q"] = ""
             atoms["U"] = redact_target(path)
             for referer in ("f", "{referer}i"):

@@ -28,6 +28,7 @@ BYPASSES = {
     "percent-encoded path": "GET /%74m/auth?email=a%40b&password=s3cret HTTP/1.1",
     "encoded slash": "GET /tm%2Fauth?email=a%40b&password=s3cret HTTP/1.1",
     "absolute form": "GET http://portal.example/tm/auth?email=a%40b&password=s3cret HTTP/1.1",
+    "merged slashes": "GET //tm/./auth?email=a%40b&password=s3cret HTTP/1.1",
 }
 CAPABILITY_URLS = {
     "join link": "/join/s3cret.join-token/",
