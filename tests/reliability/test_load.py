@@ -39,6 +39,7 @@ def gunicorn(transactional_db, tmp_path, static_root):
         TM_PASSWORD_ENCODING="plain",
         TM_CALLBACK_ALLOWED_IPS="127.0.0.1",
         SIGNIN_MAX_FAILURES="5",
+        SIGNIN_SERVER_MAX_FAILURES="5",  # the bar through the server, low enough to reach here
     )
     with gunicorn_process(env, tmp_path / "gunicorn.log") as base:
         yield base
