@@ -139,3 +139,43 @@ def test_cancelling_a_meeting_asks_first(page, host, live_server):
     page.get_by_role("button", name="Cancel the meeting").click()
     page.get_by_text("Meeting cancelled.").wait_for()
     assert Meeting.objects.get(pk=meeting.pk).cancelled_at is not None
+
+
+STYLE = "e => ((s) => [s.color, s.backgroundColor, s.borderTopColor])(getComputedStyle(e))"
+RED, WHITE, BLUE = "rgb(207, 34, 46)", "rgb(255, 255, 255)", "rgb(31, 111, 235)"
+
+
+def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host, live_server):
+    """Cancel meeting… (a link) and Stop meeting (a button) look alike, and not like Start;
+    so do the webinars' Cancel webinar…, Reject… and Remove…."""
+    from tests.factories import MeetingFactory
+    from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
+
+    host.is_administrator = True
+    host.save()
+    meeting = MeetingFactory(host=host, topic="Board call", live_state="live", attendees=3)
+    page.goto(live_server.url + "/dashboard/")
+    page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+
+    start = page.get_by_role("link", name="Start", exact=True).evaluate(STYLE)
+    cancel = page.get_by_role("link", name="Cancel meeting…").evaluate(STYLE)
+    stop = page.get_by_role("button", name="Stop meeting").evaluate(STYLE)
+    assert start == [WHITE, BLUE, BLUE]  # the main action
+    assert cancel == stop == [RED, WHITE, RED]
+    page.get_by_role("link", name="Cancel meeting…").click()
+    assert page.get_by_role("button", name="Cancel the meeting").evaluate(STYLE) == cancel
+
+    webinar = WebinarFactory(host=host, customer=host.customer, title="Launch")
+    QuestionFactory(webinar=webinar, label="Your role")
+    RegistrationFactory(webinar=webinar, first_name="Ada", last_name="Byte")
+    w = f"{live_server.url}/dashboard/webinars/{webinar.pk}"
+    for url, name in [
+        (f"{w}/", "Cancel webinar…"),
+        (f"{w}/registrations/", "Reject Ada Byte"),
+        (f"{w}/questions/", "Remove “Your role”"),
+    ]:
+        page.goto(url)
+        assert page.get_by_role("button", name=name).evaluate(STYLE) == cancel, name
