@@ -185,7 +185,11 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting.cancelled_at:
         return redirect("dashboard-meeting", pk=pk)
     if request.method == "GET":
-        return render(request, "dashboard/meeting_cancel.html", {"meeting": meeting})
+        return render(
+            request,
+            "dashboard/meeting_cancel.html",
+            {"meeting": meeting, "capabilities": servers.capabilities(meeting.customer)},
+        )
     services.meeting_cancel(meeting=meeting)
     messages.success(request, "Meeting cancelled. It is no longer listed or published.")
     return redirect("dashboard-home")

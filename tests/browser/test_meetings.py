@@ -122,7 +122,9 @@ def test_a_meeting_being_scheduled_says_so_and_updates_itself(page, host, live_s
 def test_cancelling_a_meeting_asks_first(page, host, live_server):
     from tests.factories import MeetingFactory
 
-    meeting = MeetingFactory(host=host, topic="Board call")
+    meeting = MeetingFactory(
+        host=host, topic="Board call", is_published=True, live_state="live", attendees=2
+    )
     page.goto(live_server.url + "/dashboard/")
     page.get_by_label("Email").fill("host@embed.example")
     page.get_by_label("Password").fill(PASSWORD)
@@ -131,6 +133,8 @@ def test_cancelling_a_meeting_asks_first(page, host, live_server):
 
     page.get_by_role("link", name="Cancel meeting…").click()
     page.get_by_role("heading", name="Cancel “Board call”?").wait_for()
+    assert page.locator("#live-warning").is_visible()
+    assert "It is live now, with 2 people in it." in page.locator("#live-warning").inner_text()
     page.get_by_role("link", name="Keep it").click()
     page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
     assert Meeting.objects.get(pk=meeting.pk).cancelled_at is None
@@ -139,6 +143,9 @@ def test_cancelling_a_meeting_asks_first(page, host, live_server):
     page.get_by_role("button", name="Cancel the meeting").click()
     page.get_by_text("Meeting cancelled.").wait_for()
     assert Meeting.objects.get(pk=meeting.pk).cancelled_at is not None
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    assert "Cancelled on" in page.locator("main").inner_text()
+    assert "published" not in page.locator("main").inner_text()
 
 
 STYLE = "e => ((s) => [s.color, s.backgroundColor, s.borderTopColor])(getComputedStyle(e))"

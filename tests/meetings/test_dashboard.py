@@ -7,8 +7,8 @@ from django.test import Client
 from django.utils import timezone
 
 from meetings.models import LiveState, Meeting, MeetingSample
-from portal.accounts.models import SyncState
-from portal.accounts.services import customer_create, customer_push
+from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.services import customer_create, customer_push, server_save
 from tests.factories import HostFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -200,6 +200,40 @@ def test_cancel_asks_first_then_removes_it_from_the_servers_list(browser, host):
     assert not scheduled_meetings(host).exists()
     # Once cancelled, the question is moot: back to the meeting's page.
     assert browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 302
+
+
+def test_cancelling_mentions_desktop_files_only_where_the_server_has_them(browser, host):
+    meeting = MeetingFactory(host=host)
+    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    assert "its desktop files stop working" in asked  # TurboMeeting has command files
+    host.customer.server = server_save(
+        server=ConferencingServer(), kind="openmeetings", name="OM", base_url="http://om.example"
+    )
+    host.customer.save()
+    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    assert "Cancel “" in asked and "desktop files" not in asked
+
+
+def test_cancelling_a_live_meeting_says_who_is_in_it(browser, host):
+    meeting = MeetingFactory(host=host, live_state=LiveState.LIVE, attendees=7)
+    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    assert "<strong>It is live now, with 7 people in it.</strong>" in asked
+    assert "Stop meeting" in asked  # an administrator can end it for everyone instead
+    Meeting.objects.filter(pk=meeting.pk).update(attendees=1)
+    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    assert "live now, with 1 person in it" in asked
+    Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.SCHEDULED, attendees=0)
+    assert (
+        "live now" not in browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    )
+
+
+def test_a_cancelled_meeting_no_longer_says_published(browser, host):
+    meeting = MeetingFactory(host=host, is_published=True)
+    assert "· published" in browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    browser.post(f"/dashboard/meetings/{meeting.pk}/cancel/", follow=True)  # its message read
+    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Cancelled on" in page and "published" not in page
 
 
 def test_other_hosts_meetings_are_not_found(browser):
