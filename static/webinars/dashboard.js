@@ -1,11 +1,9 @@
-// Webinar dashboard pages: focus a form's error summary, and ask "Are you sure?" in a
-// <dialog> instead of a page of its own. Without this script every button that asks
-// first opens the confirmation page (a GET form with data-confirm), whose button posts.
+// Webinar dashboard pages: ask "Are you sure?" in a <dialog> instead of a page of its own.
+// Without this script every button that asks first opens the confirmation page (a GET form
+// with data-confirm), whose button posts. (base.html's portal/error-summary.js focuses a
+// form's error summary.)
 (function () {
   "use strict";
-
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
 
   if (typeof HTMLDialogElement !== "function" || !window.fetch || !window.DOMParser) return;
 

@@ -186,3 +186,19 @@ def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host
     ]:
         page.goto(url)
         assert page.get_by_role("button", name=name).evaluate(STYLE) == cancel, name
+
+
+def test_after_a_failed_submit_the_error_summary_has_the_focus(page, host, live_server):
+    """As on the public registration form: the summary is read out, Tab goes to its links."""
+    page.goto(live_server.url + "/dashboard/")
+    page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    for url, button in [
+        ("/dashboard/meetings/new/", "Save"),
+        ("/dashboard/password_change/", "Change my password"),
+    ]:
+        page.goto(live_server.url + url)
+        page.get_by_role("button", name=button).click()
+        page.locator("#error-summary").wait_for()
+        assert page.evaluate("document.activeElement.id") == "error-summary", url

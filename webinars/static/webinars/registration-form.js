@@ -1,9 +1,8 @@
-// The registration form: focus the error summary; show conditional questions when they apply.
+// The registration form: show conditional questions when they apply (portal/error-summary.js
+// focuses its error summary).
 (function () {
   "use strict";
   var form = document.getElementById("registration-form");
-  var summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
   if (!form) return;
   // Questions asked only for some answers: hidden (and their inputs disabled,
   // so they are neither submitted nor reachable by keyboard) until they apply.
