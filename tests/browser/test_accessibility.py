@@ -92,7 +92,9 @@ def test_public_pages_and_embeds(page, site, live_server, width):
     assert found == []
 
 
-def test_dashboard_pages(page, site, live_server):
+@pytest.mark.parametrize("width", [1280, 390])  # at 390 the lists are cards
+def test_dashboard_pages(page, site, live_server, width):
+    page.set_viewport_size({"width": width, "height": 900})
     base = live_server.url
     page.goto(f"{base}/dashboard/login/")
     page.get_by_label("Email").fill("host@access.example")
