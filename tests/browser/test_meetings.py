@@ -192,6 +192,10 @@ def test_after_a_failed_submit_the_error_summary_has_the_focus(page, host, live_
     """As on the public registration form: the summary is read out, Tab goes to its links."""
     page.goto(live_server.url + "/dashboard/")
     page.get_by_label("Email").fill("host@embed.example")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#error-summary").wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary", "sign-in"
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     for url, button in [
