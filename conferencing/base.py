@@ -76,6 +76,11 @@ class Capability(enum.StrEnum):
     START_URL = "start_url"  # a link that starts the meeting as its host
     JOIN_URL = "join_url"  # a link that joins the meeting
     PERSONAL_JOIN_URL = "personal_join_url"  # a join link per registrant (name, email)
+    # The server itself asks for a meeting's password before letting anyone in, so its
+    # meeting ID and links may be public. Without it (TrueConf's web client link admits
+    # anyone) the portal keeps a protected meeting's ID and server links out of public
+    # pages, feeds and mails, and is the only one asking for the password.
+    MEETING_PASSWORD = "meeting_password"
     LIVE_STATUS = "live_status"  # whether a meeting is live now
     ATTENDEE_COUNT = "attendee_count"  # how many attend a live meeting
     STOP = "stop"  # end a running meeting

@@ -92,6 +92,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     form = MeetingForm(
         request.POST or None,
         kinds=servers.kinds(customer),
+        capabilities=servers.capabilities(customer),
         initial={
             "call_number": customer.default_call_number,
             "access_code_is_meeting_id": customer.default_access_code_is_meeting_id,
@@ -125,7 +126,12 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("dashboard-meeting", pk=pk)
     initial = {name: getattr(meeting, name) for name in services.EDITABLE}
     initial["password"] = meeting.password
-    form = MeetingForm(request.POST or None, initial=initial, kinds=servers.kinds(meeting.customer))
+    form = MeetingForm(
+        request.POST or None,
+        initial=initial,
+        kinds=servers.kinds(meeting.customer),
+        capabilities=servers.capabilities(meeting.customer),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.meeting_update(meeting=meeting, **form.cleaned_data)

@@ -1,7 +1,17 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from conferencing.base import Capability
 from meetings.models import Meeting
+
+#: What the meeting form says of the password, by whether the server checks it itself.
+PASSWORD_CHECKED_BY_SERVER = "The meeting server asks everyone who joins for this password."
+PASSWORD_NOT_ON_SERVER = (
+    "This meeting server has no meeting passwords: the portal asks visitors on your public "
+    "page for it, and keeps the meeting's ID and server links out of public pages, feeds "
+    "and registrants' mails. Anyone you give the meeting's own link or ID can join "
+    "without it."
+)
 
 
 class MeetingForm(forms.Form):
@@ -43,9 +53,16 @@ class MeetingForm(forms.Form):
         label="Use the meeting ID as the audio access code", required=False
     )
 
-    def __init__(self, *args, kinds=None, **kwargs):
-        """``kinds``: the meeting kinds the customer's server can hold (all by default)."""
+    def __init__(self, *args, kinds=None, capabilities=None, **kwargs):
+        """``kinds``: the meeting kinds the customer's server can hold (all by default);
+        ``capabilities``: what it can do, which says what a password protects there."""
         super().__init__(*args, **kwargs)
+        if capabilities is not None:
+            self.fields["password"].help_text = (
+                PASSWORD_CHECKED_BY_SERVER
+                if Capability.MEETING_PASSWORD in capabilities
+                else PASSWORD_NOT_ON_SERVER
+            )
         if kinds is not None:
             field = self.fields["meeting_type"]
             field.choices = [(value, label) for value, label in field.choices if value in kinds]

@@ -21,10 +21,9 @@ def can(meeting: Meeting, capability: Capability) -> bool:
     return capability in servers.capabilities(meeting.customer)
 
 
-def join_url(
-    meeting: Meeting, *, name: str = "", with_password: bool = True, external_id: str = ""
-) -> str:
-    """The attendees' link; calendars get it without the password (they are shared widely).
+def join_url(meeting: Meeting, *, name: str = "") -> str:
+    """The attendees' link, with the password: for the host and whom they share it with
+    (public outputs go through ``public_join_url``, registrants get ``join_page``).
 
     Empty where the server gives no join link. Where the server's links are
     single-use or expire (OpenMeetings), this is the portal's own join link
@@ -33,10 +32,39 @@ def join_url(
     if not can(meeting, Capability.JOIN_URL):
         return ""
     if servers.join_links_expire(meeting.customer):
-        return join_page(meeting, name=name, external_id=external_id)
-    return server_join_url(
-        meeting, Participant(name=name), password=meeting.password if with_password else ""
-    )
+        return join_page(meeting, name=name)
+    return server_join_url(meeting, Participant(name=name), password=meeting.password)
+
+
+def password_is_public(meeting: Meeting) -> bool:
+    """Whether public outputs may carry the meeting's password: it has none, or the host
+    chose to put it in public links."""
+    return not meeting.password_encrypted or meeting.password_in_public_links
+
+
+def server_id_is_public(meeting: Meeting) -> bool:
+    """Whether pages, feeds and mails may show the meeting's server ID and server links.
+
+    Where the password is public, or the server asks for it itself. On a server
+    without meeting passwords (``Capability.MEETING_PASSWORD`` undeclared) the ID is a
+    way in, as a web client link built from it, so a protected meeting's ID stays with
+    the host and the portal's pages.
+    """
+    return password_is_public(meeting) or can(meeting, Capability.MEETING_PASSWORD)
+
+
+def public_join_url(meeting: Meeting, *, ask_page: str) -> str:
+    """The one rule for every public format (page, XML, JSON, iCalendar, RSS): the server's
+    join link, with the password only if the host put it in public links; for a password
+    kept out of them, ``ask_page``, the portal's page that asks for it.
+
+    Empty while the server has no ID for the meeting, or gives no join link.
+    """
+    if not meeting.server_meeting_id:
+        return ""
+    if not password_is_public(meeting):
+        return ask_page
+    return join_url(meeting)
 
 
 def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -> str:

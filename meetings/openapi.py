@@ -15,7 +15,13 @@ MEETING = {
         "id": {"type": "integer"},
         "uid": {**_STRING, "description": "calendar UID, stable across edits"},
         "topic": _STRING,
-        "meeting_id": {**_STRING, "description": "the meeting server's ID"},
+        "meeting_id": {
+            **_STRING,
+            "description": (
+                "the meeting server's ID; empty where the ID alone would let people past "
+                "a password kept out of public links"
+            ),
+        },
         "is_recurring": {"type": "boolean"},
         "starts_at": _TIME,
         "ends_at": _TIME,

@@ -104,7 +104,8 @@ def _used_up(request: HttpRequest, group: str, rate: str, *, add: bool) -> bool:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
-    """The portal's join link, for servers whose own links are single-use or expire.
+    """The portal's join link: for servers whose own links are single-use or expire, and
+    for every registrant, whose link must stop working when their seat goes.
 
     The server's link is made on the POST, when the person presses Join: a
     mail scanner that follows the GET cannot use it up, and it cannot have
@@ -129,8 +130,8 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
             context = {"meeting": meeting, "customer": meeting.customer, "form": form}
             return render(request, "meetings/join_now.html", context, status=429)
         _too_many_join_links(request, add=True)  # this one counts, made or not
-        try:
-            link = server_join_url(meeting, who)
+        try:  # the password travels only in this answer, to whom the link still admits
+            link = server_join_url(meeting, who, password=meeting.password)
         except ConferencingError as exc:
             log.warning("join link for meeting %s not made: %s", meeting.pk, describe(exc))
             form.add_error(

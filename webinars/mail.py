@@ -65,11 +65,17 @@ def cancel_url(registration: Registration) -> str:
 
 
 def personal_join_url(registration: Registration) -> str:
-    """The server's join URL with the registrant's name filled in; "" until the meeting is on it."""
+    """The portal's join link for this registrant, on every server; "" until the meeting is
+    on the server.
+
+    Never the server's own link: that would carry the meeting's password and outlive the
+    registration. The portal's link reaches the server only while the registration
+    holds a seat (``launch.JOIN_HOLDERS``).
+    """
     meeting = registration.webinar.meeting
     if not meeting.server_meeting_id:
         return ""
-    return launch.join_url(
+    return launch.join_page(
         meeting, name=registration.full_name, external_id=f"registration-{registration.pk}"
     )
 
@@ -126,7 +132,10 @@ def _build(registration: Registration, kind: str) -> EmailMessage:
         "webinar": webinar,
         "when": when(webinar),
         "join_url": join,
-        "meeting_id": webinar.meeting.server_meeting_id,
+        # Where the ID alone lets people in (no meeting passwords), it is not mailed either.
+        "meeting_id": webinar.meeting.server_meeting_id
+        if launch.server_id_is_public(webinar.meeting)
+        else "",
         "cancel_url": cancel_url(registration),
         "page_url": site_url(reverse("webinar-page", kwargs={"slug": webinar.slug})),
         "host_name": webinar.host.user.get_full_name() or webinar.customer.name,

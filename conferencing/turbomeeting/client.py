@@ -105,6 +105,7 @@ class TurboMeeting:
             Capability.UPDATE,
             Capability.START_URL,
             Capability.JOIN_URL,
+            Capability.MEETING_PASSWORD,
             Capability.PERSONAL_JOIN_URL,
             Capability.LIVE_STATUS,
             Capability.ATTENDEE_COUNT,

@@ -60,6 +60,7 @@ class Webex:
             Capability.SCHEDULE_IN_BROWSER,
             Capability.START_URL,
             Capability.JOIN_URL,
+            Capability.MEETING_PASSWORD,
             Capability.PERSONAL_JOIN_URL,
         }
     )

@@ -26,7 +26,7 @@ from icalendar import Calendar, Event
 from conferencing.base import Capability
 from conferencing.xmltext import xml_safe
 from meetings.feeds.selection import Publisher
-from meetings.launch import join_url
+from meetings.launch import public_join_url, server_id_is_public
 from meetings.models import Meeting
 from meetings.timespan import timespan
 from portal import servers
@@ -52,33 +52,18 @@ class Entry:
 
     @cached_property
     def join_url(self) -> str | None:
-        """Where Join leads: the server's join link, or, for a meeting with a password the
-        host did not put in public links, the portal's page that asks for it.
+        """Where Join leads, in every format: ``launch.public_join_url``'s one rule.
 
         None while the server has not given the meeting an ID yet (it is
         still listed: the portal's record is the promise, the link follows).
         """
-        m = self.meeting
-        if not m.server_meeting_id:
-            return None
-        if m.password_encrypted and not m.password_in_public_links:
-            return self.join_page
-        return join_url(m) or None  # None where the server gives no join link
+        return public_join_url(self.meeting, ask_page=self.join_page) or None
 
-    @property
-    def calendar_url(self) -> str | None:
-        """Without the password: calendars are copied, synced and shared far and wide.
-
-        A meeting whose password the host kept out of public links gets the
-        portal's page that asks for it: on some servers (TrueConf's web client,
-        OpenMeetings' hashes) a link without the password would let anyone in.
-        """
+    @cached_property
+    def meeting_id(self) -> str:
+        """The server's ID, or "" where it alone would let people past the password."""
         m = self.meeting
-        if not m.server_meeting_id:
-            return None
-        if m.password_encrypted and not m.password_in_public_links:
-            return self.join_page
-        return join_url(m, with_password=False) or None
+        return m.server_meeting_id if server_id_is_public(m) else ""
 
     @property
     def when(self) -> str:
@@ -104,7 +89,7 @@ class Entry:
             "id": m.pk,
             "uid": self.uid,
             "topic": m.topic,
-            "meeting_id": m.server_meeting_id,
+            "meeting_id": self.meeting_id,
             "is_recurring": m.is_recurring,
             "starts_at": self.starts_iso,
             "ends_at": self.ends_iso,
@@ -312,9 +297,11 @@ class IcsFeed(FeedFormat):
             event.add("dtstart", m.starts_at.astimezone(dt.UTC))
             event.add("dtend", m.ends_at.astimezone(dt.UTC))
             event.add("summary", Text(m.topic))
-            if entry.calendar_url:
-                event.add("url", entry.calendar_url)
-                join = f"Join: {entry.calendar_url}\nMeeting ID: {m.server_meeting_id}"
+            if entry.join_url:
+                event.add("url", entry.join_url)
+                join = f"Join: {entry.join_url}"
+                if entry.meeting_id:
+                    join += f"\nMeeting ID: {entry.meeting_id}"
                 event.add("description", Text(join))
             calendar.add_component(event)
         return calendar.to_ical()

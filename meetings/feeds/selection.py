@@ -28,7 +28,7 @@ from meetings.models import LiveState, Meeting
 from portal.accounts.models import ConferencingServer, Customer
 
 # Bump when a format's output changes for the same data, so caches and ETags move on.
-RENDER_REVISION = 6
+RENDER_REVISION = 7
 
 
 def _published() -> Q:

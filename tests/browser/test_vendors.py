@@ -114,9 +114,13 @@ def test_a_trueconf_host_schedules_and_a_registrant_joins_by_the_mailed_link(pag
     page.get_by_role("button", name="Register").click()
     page.locator("#result").wait_for()
 
-    [link] = re.findall(r"https?://\S+/webrtc/\S+", mail.outbox[-1].body)
-    page.goto(link)
+    # The portal's personal link, which reaches the server only while the seat is held.
+    [link] = re.findall(r"https?://\S+/join/\S+", mail.outbox[-1].body)
     webinar.meeting.refresh_from_db()
+    assert webinar.meeting.server_meeting_id not in mail.outbox[-1].body  # the ID is a way in
+    page.goto(link)
+    page.get_by_role("button", name="Join").click()
+    page.wait_for_url("**/webrtc/**")
     assert any(
         r.method == "GET" and r.path == f"/webrtc/{webinar.meeting.server_meeting_id}"
         for r in fake.requests

@@ -126,6 +126,7 @@ def test_declares_links_only_for_meetings_and_needs_no_credentials():
         Capability.SCHEDULE_IN_BROWSER,  # the host's browser, not the portal, schedules
         Capability.START_URL,
         Capability.JOIN_URL,
+        Capability.MEETING_PASSWORD,  # a join without it: InvalidMeetingKeyOrPassword
         Capability.PERSONAL_JOIN_URL,
     }
     assert Webex.kinds == {MeetingKind.MEETING}

@@ -288,10 +288,11 @@ def test_ics_has_one_event_per_timed_meeting_without_passwords(client, host):
     assert (
         str(event["UID"]) == f"meeting-{meeting.pk}@localhost"
     )  # SITE_URL's host, not the request's
-    meeting.password_in_public_links = True  # the host's choice: the server's link, still
-    meeting.save()  # without the password, as calendars are shared far and wide
+    assert "Meeting ID: 777001" in str(event["DESCRIPTION"])  # TurboMeeting asks for it
+    meeting.password_in_public_links = True  # the host's choice, as the other feeds follow it
+    meeting.save()
     (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
-    assert "meeting_id=777001" in str(event["URL"]) and "do-not-leak" not in str(event["URL"])
+    assert "meeting_id=777001&password=do-not-leak-9f3" in str(event["URL"])
 
 
 def test_ics_uid_is_stable_across_edits(client, host):

@@ -94,7 +94,7 @@ def test_a_registrants_link_carries_their_name_and_id_while_they_hold_a_seat(
     webinar = WebinarFactory(host=om_meeting.host, meeting=om_meeting)
     registration = RegistrationFactory(webinar=webinar, status=Registration.Status.CONFIRMED)
     external_id = f"registration-{registration.pk}"
-    page = launch.join_url(om_meeting, name="Rita Registrant", external_id=external_id)
+    page = launch.join_page(om_meeting, name="Rita Registrant", external_id=external_id)
     path = page.removeprefix("http://localhost:8000")
     assert b"Rita Registrant" in client.get(path).content
     joined = client.post(path, {"name": "Rita Registrant"})

@@ -35,17 +35,21 @@ def test_confirmation_has_a_personal_join_link_calendar_and_cancel_link(
     assert message.subject == "You are registered: Rocket science 101"
     assert message.reply_to == ["host@customer.example"]
     join = re.search(r"Your personal join link: (\S+)", message.body).group(1)
-    assert join.startswith(settings.TM_SERVER_URL + "/as/wapi/goto_downloader?")
-    query = parse_qs(urlsplit(join).query)
+    # The portal's link, which lets in only while the seat is held: no password in it.
+    assert join.startswith("https://portal.example/join/") and "m33t" not in message.body
+    assert f"Meeting ID: {webinar.meeting.server_meeting_id}" in message.body
+    joined = Client().post(urlsplit(join).path, {"name": "Grace Hopper"})
+    query = parse_qs(urlsplit(joined["Location"]).query)
     assert query["name"] == ["Grace Hopper"] and query["role"] == ["attendee"]
     assert query["meeting_id"] == [webinar.meeting.server_meeting_id]
-    assert query["password"] == ["m33t"]
+    assert query["password"] == ["m33t"]  # given to the server once the seat is checked
     assert "(Europe/Berlin)" in message.body
     assert cancel_link(message).startswith(f"https://portal.example/w/{webinar.slug}/cancel/")
 
     ((name, content, mimetype),) = message.attachments
     assert name == "webinar.ics" and mimetype.startswith("text/calendar")
     event = next(iter(Calendar.from_ical(content).walk("VEVENT")))
+    assert str(event["url"]) == join and "m33t" not in str(content)
     assert str(event["uid"]) == f"meeting-{webinar.meeting_id}@portal.example"
     assert event.decoded("dtstart") == webinar.starts_at
     assert str(event["summary"]) == webinar.title
