@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import Capability
 from meetings.models import Meeting
+from portal.validators import PlainText
 
 #: What the meeting form says of the password, by whether the server checks it itself.
 PASSWORD_CHECKED_BY_SERVER = "The meeting server asks everyone who joins for this password."
@@ -14,7 +15,7 @@ PASSWORD_NOT_ON_SERVER = (
 )
 
 
-class MeetingForm(forms.Form):
+class MeetingForm(PlainText, forms.Form):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
     meeting_type = forms.TypedChoiceField(
@@ -82,19 +83,19 @@ class MeetingForm(forms.Form):
         return data
 
 
-class JoinForm(forms.Form):
+class JoinForm(PlainText, forms.Form):
     meeting_id = forms.RegexField(label="Meeting ID", regex=r"^\s*\d[\d ]*\s*$", max_length=20)
     name = forms.CharField(label="Your name", max_length=100)
     password = forms.CharField(label="Meeting password", required=False, max_length=64)
 
 
-class NameForm(forms.Form):
+class NameForm(PlainText, forms.Form):
     """Who is joining: the name the others will see."""
 
     name = forms.CharField(label=_("Your name"), max_length=100)
 
 
-class PublicJoinForm(forms.Form):
+class PublicJoinForm(PlainText, forms.Form):
     """A visitor joining a published meeting whose links leave out the password."""
 
     name = forms.CharField(label=_("Your name"), max_length=100)

@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
 from meetings.models import Meeting
+from portal.validators import PlainText
 
 
-class MeetingSerializer(serializers.ModelSerializer):
+class MeetingSerializer(PlainText, serializers.ModelSerializer):
     password = serializers.CharField(
         write_only=True,
         required=False,

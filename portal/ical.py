@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from icalendar import vText
+
+# RFC 5545's CONTROL: every C0 control but tab (line breaks are escaped before), and DEL.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 
 
 class Text(vText):
@@ -10,10 +15,12 @@ class Text(vText):
 
     icalendar's own escaping first reads a typed backslash-N as a line break,
     so a topic "Files on C:\\NAS" reached calendars as two lines; here the
-    backslash is escaped first, then ``;`` ``,`` and line breaks.
+    backslash is escaped first, then ``;`` ``,`` and line breaks; other control
+    characters, which no TEXT value may hold, are dropped.
     """
 
     def to_ical(self) -> bytes:
         text = str(self).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
+        text = _CONTROL.sub("", text)
         return text.encode(self.encoding)

@@ -14,6 +14,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
+from portal.validators import PlainText, refuse_control_characters
 from webinars.models import Question, Registration, Webinar
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -24,10 +25,11 @@ phone_validator = RegexValidator(
 )
 
 
-class DescribedForm(forms.Form):
+class DescribedForm(PlainText, forms.Form):
     """A form whose inputs name their hint and error (aria-describedby) and say
     when they are invalid (aria-invalid), as the dashboard's templates/dashboard/_fields.html
-    and the public form lay them out: the hint below the input, the error below it."""
+    and the public form lay them out: the hint below the input, the error below it.
+    Its text fields refuse control characters (``portal.validators``)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -308,6 +310,7 @@ class RegistrationForm(DescribedForm):
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
         self.describe_hints()  # the questions' hints too
+        refuse_control_characters(self.fields)  # and the questions' answers
         for question in self.questions:
             if question.required:
                 self.fields[question.field_name].widget.attrs["aria-required"] = "true"

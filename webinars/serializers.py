@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
+from portal.validators import PlainText
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.text import render_markdown
 
@@ -33,7 +34,7 @@ class RegistrationFilterSerializer(serializers.Serializer):
     )
 
 
-class QuestionSerializer(serializers.ModelSerializer):
+class QuestionSerializer(PlainText, serializers.ModelSerializer):
     choices = ChoicesField(required=False)
     field_name = serializers.CharField(read_only=True)
     depends_on = serializers.PrimaryKeyRelatedField(
@@ -64,7 +65,7 @@ class QuestionSerializer(serializers.ModelSerializer):
             self.fields["depends_on"].queryset = webinar.questions.filter(archived_at__isnull=True)
 
 
-class WebinarSerializer(serializers.ModelSerializer):
+class WebinarSerializer(PlainText, serializers.ModelSerializer):
     description_html = serializers.SerializerMethodField()
     questions = serializers.SerializerMethodField()
     server_meeting_id = serializers.CharField(source="meeting.server_meeting_id", read_only=True)
@@ -180,7 +181,7 @@ class RegistrationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class RegistrationCreateSerializer(serializers.Serializer):
+class RegistrationCreateSerializer(PlainText, serializers.Serializer):
     """For integrations: the public form's fields, answers keyed by question id."""
 
     first_name = serializers.CharField(max_length=100)
@@ -198,7 +199,7 @@ class RegistrationCreateSerializer(serializers.Serializer):
     source_url = serializers.URLField(max_length=2000, required=False, allow_blank=True)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(PlainText, serializers.Serializer):
     """The host's optional word to registrants, for a rejection or a cancelled webinar."""
 
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)

@@ -239,7 +239,8 @@ class XmlFeed(FeedFormat):
     content_type = "application/xml; charset=utf-8"
 
     def render(self, listing: Listing) -> bytes:
-        root = ET.Element("published_meetings", listing.header())
+        header = {name: xml_safe(value) for name, value in listing.header().items()}
+        root = ET.Element("published_meetings", header)
         for entry in listing.entries:
             element = ET.SubElement(root, "meeting")
             for name, value in entry.record().items():
@@ -282,7 +283,9 @@ class IcsFeed(FeedFormat):
         calendar.add("version", "2.0")
         calendar.add("calscale", "GREGORIAN")
         calendar.add("method", "PUBLISH")
-        calendar.add("x-wr-calname", f"{listing.customer.name}: meetings")
+        # One line: a calendar's name, the customer's name in it whatever was stored.
+        name = " ".join(f"{listing.customer.name}: meetings".split())
+        calendar.add("x-wr-calname", Text(name))
         calendar.add("x-wr-timezone", listing.customer.time_zone)
         calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
@@ -308,29 +311,32 @@ class IcsFeed(FeedFormat):
 
 
 class _Rss(Feed):
-    """django.contrib.syndication's RSS 2.0 writer, fed a Listing instead of looking one up."""
+    """django.contrib.syndication's RSS 2.0 writer, fed a Listing instead of looking one up.
+
+    Texts go through ``xml_safe``: the writer refuses what XML 1.0 cannot carry.
+    """
 
     item_guid_is_permalink = False
 
     def title(self, listing: Listing) -> str:
-        return f"{listing.customer.name}: meetings"
+        return xml_safe(f"{listing.customer.name}: meetings")
 
     def link(self, listing: Listing) -> str:
         return feed_path(listing.customer.slug, DEFAULT_FORMAT)
 
     def description(self, listing: Listing) -> str:
         customer = listing.customer
-        return f"Published meetings of {customer.name}, times in {customer.time_zone}."
+        return xml_safe(f"Published meetings of {customer.name}, times in {customer.time_zone}.")
 
     def items(self, listing: Listing) -> list[Entry]:
         return listing.entries
 
     def item_title(self, entry: Entry) -> str:
-        return entry.meeting.topic
+        return xml_safe(entry.meeting.topic)
 
     def item_description(self, entry: Entry) -> str:
         live = f" · Live now · {entry.meeting.attendees} attending" if entry.meeting.is_live else ""
-        return entry.when + live
+        return xml_safe(entry.when + live)
 
     def item_link(self, entry: Entry) -> str:
         # The page, not the join link: feed readers keep and forward what they fetch.

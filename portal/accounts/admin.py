@@ -11,12 +11,18 @@ from django.utils.html import format_html, format_html_join
 from conferencing.base import CREDENTIAL_FIELDS
 from portal.accounts import services, staff_admin  # noqa: F401  (staff_admin registers admins)
 from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
+from portal.validators import PlainText
 
 User = get_user_model()
 
 
+class CustomerForm(PlainText, forms.ModelForm):
+    """The customer's name is shown in feeds, calendars and mail: no control characters."""
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm
     list_display = ["name", "slug", "contact_email", "company_uid", "sync_state", "sync_error"]
     list_filter = ["sync_state"]
     search_fields = ["name", "slug", "contact_email", "company_uid"]

@@ -3,11 +3,12 @@ from rest_framework import serializers
 
 from portal.accounts import services
 from portal.accounts.models import ConferencingServer, Customer, Host
+from portal.validators import PlainText
 
 User = get_user_model()
 
 
-class CustomerSerializer(serializers.ModelSerializer):
+class CustomerSerializer(PlainText, serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
@@ -49,7 +50,7 @@ class DriftSerializer(serializers.Serializer):
     error = serializers.CharField()
 
 
-class HostSerializer(serializers.ModelSerializer):
+class HostSerializer(PlainText, serializers.ModelSerializer):
     email = serializers.EmailField(source="user.email")
     first_name = serializers.CharField(source="user.first_name", required=False, allow_blank=True)
     last_name = serializers.CharField(source="user.last_name", required=False, allow_blank=True)

@@ -6,6 +6,7 @@
 - Registrants get the portal's personal join link, never the password; it
   reaches the server only while the registration holds a seat.
 - Every feed format follows the host's one choice about the password.
+- Control characters are refused at input and never break a feed at output.
 """
 
 from __future__ import annotations
@@ -144,3 +145,47 @@ def test_every_feed_follows_the_hosts_one_choice_about_the_password(client, publ
     }
     assert len(set(joins.values())) == 1, joins
     assert (PASSWORD in joins["ics"]) is public
+
+
+CONTROL = "Kick\x13off"
+
+
+def test_control_characters_never_break_a_feed(client):
+    customer = CustomerFactory(slug="ctl", name="Acme\x13\nLabs")
+    MeetingFactory(host=HostFactory(customer=customer), is_published=True, topic=CONTROL)
+    for fmt in ("xml", "ics", "rss"):  # JSON writes \u0013; HTML shows what is stored
+        body = feed(client, "ctl", fmt)
+        assert "\x13" not in body, fmt
+    SafeET.fromstring(feed(client, "ctl", "rss").encode())
+    SafeET.fromstring(feed(client, "ctl", "xml").encode())
+    calendar = Calendar.from_ical(feed(client, "ctl", "ics"))
+    assert str(calendar["X-WR-CALNAME"]) == "Acme Labs: meetings"
+    assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == "Kickoff"
+
+
+def test_control_characters_are_refused_at_input(client, fake_tm):
+    host = HostFactory(customer=accounts.customer_push(customer_id=CustomerFactory().pk))
+    client.force_login(host.user)
+    form = client.post(
+        "/dashboard/meetings/new/",
+        {"meeting_type": 0, "topic": CONTROL, "is_recurring": "on"},
+    )
+    assert form.status_code == 200 and "control character" in form.content.decode()
+
+    api = client.post(
+        "/api/v1/meetings/",
+        {"topic": CONTROL, "is_recurring": True},
+        content_type="application/json",
+    )
+    assert api.status_code == 400 and "topic" in api.json()["errors"]
+
+    host.customer.embed_origins = "https://www.acme.example"
+    host.customer.save()
+    webinar = WebinarFactory(host=host, customer=host.customer)
+    registered = Client(enforce_csrf_checks=True).post(
+        f"/w/{webinar.slug}/register",
+        {"first_name": CONTROL, "last_name": "Hopper", "email": "grace@example.com"},
+        HTTP_ORIGIN="https://www.acme.example",
+    )
+    assert registered.status_code == 400
+    assert not webinar.registrations.exists()
