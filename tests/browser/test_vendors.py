@@ -89,6 +89,9 @@ def test_a_trueconf_host_schedules_and_a_registrant_joins_by_the_mailed_link(pag
     fake = FakeTrueConf()
     host = on("trueconf", fake)
     sign_in(page, live_server, host)
+    page.goto(f"{live_server.url}/dashboard/meetings/new/")  # what its password protects
+    assert page.get_by_text("This meeting server has no meeting passwords").is_visible()
+    page.goto(f"{live_server.url}/dashboard/")
     schedule_in_the_dashboard(page, "Partner briefing", published=True)
     meeting = Meeting.objects.get(topic="Partner briefing")
     assert meeting.sync_state == SyncState.SYNCED and meeting.server_meeting_id in fake.conferences
