@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 
 import openpyxl
 import pytest
@@ -81,7 +82,11 @@ def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other
     confirmation = mail.outbox[-1]
     assert confirmation.to == ["ada@visitor.example"]
     body = confirmation.body
-    assert "name=Ada+Lovelace" in body and webinar.meeting.server_meeting_id in body
+    # The portal's personal link, without the meeting's password; it asks her name.
+    [join] = re.findall(r"https?://\S+/join/\S+", body)
+    assert webinar.meeting.server_meeting_id in body and webinar.meeting.password not in body
+    page.goto(join)
+    expect(page.get_by_label("Your name")).to_have_value("Ada Lovelace")
     assert any(name.endswith(".ics") for name, *_ in confirmation.attachments)
 
     # The webinar is full now: the next visitor waits.
@@ -112,6 +117,8 @@ def test_embedded_registration_mail_export_and_waiting_list(page, webinar, other
     statuses = dict(Registration.objects.values_list("email", "status"))
     assert statuses == {"ada@visitor.example": "cancelled", "bob@visitor.example": "confirmed"}
     assert mail.outbox[-1].to == ["bob@visitor.example"]
+    # Her personal link went with her seat.
+    assert page.goto(join).status == 404
 
 
 def test_a_background_export_shows_its_progress_and_then_its_download(page, webinar, live_server):
