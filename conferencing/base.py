@@ -122,6 +122,10 @@ class MeetingRequest:
     """What the portal asks the server to schedule, or to change when ``meeting_id`` is set.
 
     ``start``/``end`` are timezone-aware; both are ``None`` for a recurring meeting.
+    ``external_id`` is the portal's own key for the meeting, the same on every
+    attempt: a server that can file it with what it creates (a chosen conference
+    ID, an external room ID) lets a create whose answer was lost be sent again and
+    find what the first attempt made, instead of making a second one.
     """
 
     kind: MeetingKind
@@ -135,6 +139,7 @@ class MeetingRequest:
     attendee_access_code: str = ""
     meeting_id: str = ""  # the server's ID: reserved beforehand, or of a meeting to change
     max_participants: int = 0  # 0: the server's default
+    external_id: str = ""  # the portal's key for the meeting, unique across portals
 
 
 @dataclass(frozen=True)

@@ -125,6 +125,8 @@ def meeting_request(meeting: Meeting) -> MeetingRequest:
         call_number=meeting.call_number,
         attendee_access_code=meeting.audio_access_code,
         meeting_id=meeting.server_meeting_id,
+        # The same on every push: a server that files it finds what a lost answer made.
+        external_id=meeting.calendar_uid,
     )
 
 

@@ -68,6 +68,7 @@ _TEXT = "text/plain; charset=utf-8"
 _GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 _REASONS = {
     200: "OK",
+    204: "No Content",
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
@@ -264,7 +265,7 @@ class FakeOpenMeetings:
                     status, data = self._route(method, service_path, query, form)
                 except _ServiceError as exc:
                     status, data = 500, _service_result(str(exc), "ERROR")
-                answer = status, _JSON, json.dumps(data).encode()
+                answer = status, _JSON, b"" if status == 204 else json.dumps(data).encode()
         if self.mode == "late":
             time.sleep(self.delay)
         return answer
@@ -279,6 +280,7 @@ class FakeOpenMeetings:
             ("POST", r"/user/hash", self._room_hash),
             ("POST", r"/room/?", self._room_add),
             ("GET", r"/room/(\d+)", self._room_get),
+            ("GET", r"/room/(\w+)/([^/]+)/([^/]+)", self._room_external),
             ("DELETE", r"/room/(\d+)", self._room_delete),
             ("GET", r"/room/kick/(\d+)", self._room_kick),
             ("GET", r"/info/version", self._version),
@@ -294,8 +296,9 @@ class FakeOpenMeetings:
                 continue
             path_matched = True
             if route_method == method:
-                args = [int(group) for group in match.groups()]
-                return 200, handler(*args, query=query, form=form)
+                args = [int(group) if group.isdigit() else group for group in match.groups()]
+                answer = handler(*args, query=query, form=form)
+                return (200, answer) if answer is not None else (204, None)
         if path_matched:
             raise HTTPError(405, f"{path} does not take {method}")
         raise HTTPError(404, f"no such service: {path[:100]}")
@@ -442,6 +445,26 @@ class FakeOpenMeetings:
                 dto[key] = given[key]
         self.rooms[dto["id"]] = FakeRoom(dto=dto, clients=clients)
         return {"roomDTO": dto}
+
+    def _room_external(
+        self, room_type: str, external_type: str, external_id: Any, **params: Any
+    ) -> dict[str, Any] | None:
+        """``getExternal``: the room of that type filed under externalType + externalId;
+        without one, a room made from the ``room`` parameter, or null (204, no body)."""
+        query = params["query"]
+        self._check(query)
+        if room_type not in ROOM_TYPES:
+            raise _ServiceError(f"No enum constant org.apache.openmeetings.Room.Type.{room_type}")
+        wanted = (room_type, external_type, str(external_id))
+        for room in self.rooms.values():
+            dto = room.dto
+            if (dto["type"], dto.get("externalType"), dto.get("externalId")) == wanted:
+                return {"roomDTO": dto}
+        if not query.get("room"):
+            return None
+        given = json.loads(query["room"][0]) | {"externalType": external_type}
+        form = {"room": json.dumps(given | {"externalId": str(external_id)})}
+        return self._room_add(query=query, form=form)
 
     def _room_get(self, room_id: int, *, query: dict[str, list[str]], **_: Any) -> dict[str, Any]:
         self._check(query)

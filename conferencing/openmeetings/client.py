@@ -20,6 +20,11 @@ and ``BaseWebService``, the integration page, and VENDORS.md):
 - A room is permanent: ``POST /room`` (form ``room`` = RoomDTO JSON) adds one,
   or overwrites every field of the one whose ``id`` it carries. OpenMeetings
   keeps no times on a room, so start and end stay the portal's business.
+- A room carries ``externalId`` and ``externalType`` (the portal's key for the
+  meeting, and ``external_type``), and ``GET /room/{type}/{externalType}/{externalId}``
+  finds it (``RoomWebService.getExternal``; nothing found is an empty answer). A
+  create looks first, so one resent after its answer was lost changes the room
+  the first attempt made instead of adding a second.
 - A room hash (``POST /user/hash``) lets one external user in once, within about
   15 minutes. The user is kept on the SID that made it, and using the hash
   makes that SID the external user's, so each hash is made with its own fresh
@@ -37,7 +42,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, TypeVar
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -76,6 +81,9 @@ PATHS: dict[str, Endpoint] = {
     # Adding a room twice makes two rooms: never resent.
     "room_save": Endpoint("/room", "POST"),
     "room_get": Endpoint("/room/{id}", retry_safe=True),
+    # RoomWebService.getExternal: the room filed under the portal's key; a read without
+    # its ``room`` parameter (with it, the server would also create one).
+    "room_external": Endpoint("/room/{type}/{externaltype}/{externalid}", retry_safe=True),
     # Deleting a deleted room answers SUCCESS "Not found": safe to send again.
     "room_delete": Endpoint("/room/{id}", "DELETE", retry_safe=True),
     "room_count": Endpoint("/room/count/{id}", retry_safe=True),
@@ -237,6 +245,12 @@ class OpenMeetings:
             raise Unsupported(f"OpenMeetings has no room type for a {request.kind.name} meeting")
         if request.meeting_id:
             room = self._get_room(request.meeting_id)
+        elif request.external_id:
+            # Find before create: an earlier attempt whose answer was lost may have made it.
+            room = self._find_room(ROOM_TYPES[request.kind], request.external_id) or {}
+        else:
+            room = {}
+        if room:
             # A one-element list may come back as the element itself (CXF's JSON writer);
             # RoomDTO only reads these back as lists.
             for key in ("hiddenElements", "files"):
@@ -257,6 +271,8 @@ class OpenMeetings:
             "comment": f"Scheduled by the partner portal for {request.host_email}",
             "type": ROOM_TYPES[request.kind],
         }
+        if request.external_id:
+            room |= {"externalId": request.external_id, "externalType": self.external_type}
         if request.max_participants > 0 or not request.meeting_id:
             room["capacity"] = request.max_participants or DEFAULT_CAPACITY
         data = self._authed("room_save", form={"room": json.dumps(room)})
@@ -326,6 +342,12 @@ class OpenMeetings:
     def _get_room(self, meeting_id: str) -> dict[str, Any]:
         data = self._authed("room_get", room_id=self._room_id(meeting_id))
         return self._room_dto(data, "room_get")
+
+    def _find_room(self, room_type: str, external_id: str) -> dict[str, Any] | None:
+        """The room of ``room_type`` filed under ``external_id`` by this portal, if any."""
+        segments = {"type": room_type, "externaltype": self.external_type}
+        data = self._authed("room_external", segments=segments | {"externalid": external_id})
+        return None if data is None else self._room_dto(data, "room_external")
 
     @staticmethod
     def _room_dto(data: Any, name: str) -> dict[str, Any]:
@@ -456,6 +478,7 @@ class OpenMeetings:
         room_id: int | None = None,
         query: dict[str, str] | None = None,
         form: dict[str, str] | None = None,
+        segments: dict[str, str] | None = None,
     ) -> Any:
         """Call ``name`` with the cached SID; when it is refused, log in again once.
 
@@ -463,7 +486,8 @@ class OpenMeetings:
         may be sent again.
         """
         endpoint = PATHS[name]
-        path = endpoint.path.format(id=room_id)
+        quoted = {key: quote(value, safe="") for key, value in (segments or {}).items()}
+        path = endpoint.path.format(id=room_id, **quoted)
         sid = self._cached_sid(renew=False)
         try:
             return self._exchange(endpoint, path, query={"sid": sid, **(query or {})}, form=form)
@@ -587,6 +611,8 @@ class OpenMeetings:
         return self._decode(status, body, where)
 
     def _decode(self, status: int, body: bytes, where: str) -> Any:
+        if 200 <= status < 300 and not body.strip():
+            return None  # a service that returned null (204 No Content): nothing found
         try:
             data = json.loads(body)
         except ValueError:

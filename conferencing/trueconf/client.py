@@ -18,7 +18,12 @@ What the client relies on (seed 003 and VENDORS.md, "TrueConf Server"):
   the server's OAuth library (bshaffer's oauth2-server) reads on v3 too, as
   TrueConf's own v3.11 sample (One-Click Web Conference) does.
 - Conferences: ``POST /conferences`` creates (``{"conference": {...}}`` back, with
-  the server's ``id`` and ``webclient_url``), ``GET|PUT|DELETE /conferences/{id}``,
+  its ``id`` and ``webclient_url``). The create may choose the ``id`` (digits,
+  Latin letters, underscores; 1 to 128; "generated automatically if it is not
+  specified", developers.trueconf.com/api/server); a taken one is refused with
+  ``uniqueValueAlreadyInUse``. The portal chooses it from the meeting's own key,
+  so a create resent after its answer was lost never makes a second conference.
+  ``GET|PUT|DELETE /conferences/{id}``,
   ``POST .../run`` and ``.../stop`` answer ``{id, owner, state}``;
   ``GET .../participants`` lists who is connected. ``state`` is ``running`` or
   ``stopped``. While a conference runs only its description may change, so an
@@ -39,6 +44,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
+import hmac
 import json
 import logging
 import threading
@@ -110,6 +117,11 @@ CONFERENCE_TYPES: dict[MeetingKind, int] = {
 }
 
 RUNNING, STOPPED = "running", "stopped"
+#: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
+ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
+#: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
+#: digits, Latin letters and underscores).
+CHOSEN_ID_LENGTH = 32
 #: The reason a server gives, with a 403, for a token it no longer accepts.
 TOKEN_INVALID = "accessTokenInvalid"
 #: Schedule types: a permanent virtual room, and a one-time event.
@@ -237,6 +249,8 @@ class TrueConf:
         body = self._conference_body(request)
         if request.meeting_id:
             answer = self._call("update_conference", id=request.meeting_id, body=body)
+        elif request.external_id:
+            answer = self._create_once(body, self.conference_id(request.external_id))
         else:
             answer = self._call("create_conference", body=body)
         conference = _conference(answer, "schedule_meeting")
@@ -250,8 +264,35 @@ class TrueConf:
             or self.join_url(meeting_id, Participant()),
         )
 
+    def conference_id(self, external_id: str) -> str:
+        """The ID the portal chooses for the conference of ``external_id``, the same every time.
+
+        A create carries it, so resending a create whose answer was lost finds the
+        first one (``uniqueValueAlreadyInUse``) instead of making a second. Keyed
+        with the client secret, so nobody can work out a conference's web client
+        link from the portal's meeting numbers.
+        """
+        key = hmac.new(self.client_secret.encode(), external_id.encode(), hashlib.sha256)
+        return key.hexdigest()[:CHOSEN_ID_LENGTH]
+
+    def _create_once(self, body: dict[str, Any], conference_id: str) -> Any:
+        """Create the conference under ``conference_id``, or, when an earlier attempt made
+        it (its answer lost), send it this request's details and read it back."""
+        try:
+            return self._call("create_conference", body={"id": conference_id, **body})
+        except ServerRefused as exc:
+            if exc.reason != ALREADY_IN_USE or isinstance(exc, CredentialsRefused):
+                raise
+        log.info("create_conference: %s exists already (an earlier answer was lost)", conference_id)
+        return self._call("update_conference", id=conference_id, body=body)
+
     def cancel_meeting(self, meeting_id: str) -> None:
-        self._call("delete_conference", id=meeting_id)
+        """Delete the conference; one already gone (a delete whose answer was lost) is fine."""
+        try:
+            self._call("delete_conference", id=meeting_id)
+        except ServerRefused as exc:
+            if exc.reason != NOT_FOUND or isinstance(exc, CredentialsRefused):
+                raise
 
     def start_url(self, meeting_id: str, host: Participant) -> str:
         """The conference in the web client, where the owner signs in as themselves.

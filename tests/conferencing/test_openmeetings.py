@@ -841,3 +841,36 @@ def test_the_fake_runs_as_a_process_and_stops_on_sigterm():
             process.kill()
             process.wait()
         process.stdout.close()
+
+
+@pytest.mark.parametrize("mode", ["late", "reset"])
+def test_a_create_resent_after_its_answer_was_lost_finds_the_room_it_made(
+    om_server, om_fake, make_om, mode
+):
+    """Rooms carry the portal's key (externalId, externalType); a create looks it up
+    first (RoomWebService.getExternal), so the resent one changes the room the lost
+    answer was about instead of adding a second."""
+    backend = make_om(om_server.url, read_timeout=0.2)
+    backend.cancel_meeting("1")  # logs in while the server is well
+    om_fake.mode, om_fake.delay = mode, 1.0
+    with pytest.raises(OutcomeUnknown):
+        backend.schedule_meeting(request(external_id="meeting-7@portal"))
+    om_fake.mode = "ok"
+    scheduled = backend.schedule_meeting(request(topic="Resent", external_id="meeting-7@portal"))
+    [room] = om_fake.rooms.values()
+    assert str(room.id) == scheduled.meeting_id
+    assert (room.dto["name"], room.dto["externalId"], room.dto["externalType"]) == (
+        "Resent",
+        "meeting-7@portal",
+        "portal",
+    )
+    [found] = om_fake.calls(r"/room/CONFERENCE/portal/meeting-7@portal", "GET")[-1:]
+    assert "room" not in found.query  # a look-up only: the create stays a POST
+
+
+def test_a_room_filed_under_another_key_or_type_is_not_taken(om, om_fake):
+    first = om.schedule_meeting(request(external_id="meeting-1@portal"))
+    webinar = om.schedule_meeting(request(kind=MeetingKind.WEBINAR, external_id="meeting-1@portal"))
+    other = om.schedule_meeting(request(external_id="meeting-2@portal"))
+    assert len({first.meeting_id, webinar.meeting_id, other.meeting_id}) == 3
+    assert om.schedule_meeting(request(external_id="meeting-2@portal")) == other

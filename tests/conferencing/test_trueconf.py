@@ -269,7 +269,6 @@ def test_unknown_conferences_are_refused_with_the_servers_reason(tc, tc_fake):
     for call in (
         lambda: tc.meeting_status("55765028992"),
         lambda: tc.schedule_meeting(one_off(meeting_id="55765028992")),
-        lambda: tc.cancel_meeting("55765028992"),
         lambda: tc.stop_meeting("55765028992"),
         lambda: tc.run_conference("55765028992"),
     ):
@@ -286,6 +285,20 @@ def test_cancel_deletes_the_conference(tc, tc_fake):
     tc.cancel_meeting(meeting_id)
     assert tc_fake.conferences == {}
     assert api_calls(tc_fake)[-1][:2] == ("DELETE", f"{CONFERENCES}/{meeting_id}")
+
+
+@pytest.mark.parametrize("mode", ["late", "reset"])
+def test_a_cancel_resent_after_its_answer_was_lost_is_done(tc_server, tc_fake, make_tc, mode):
+    """The first delete went through; the resent one finds nothing to delete, and that is
+    the outcome wanted, not a refusal that would leave the meeting failed."""
+    backend = make_tc(tc_server.url, read_timeout=0.2)
+    meeting_id = backend.schedule_meeting(one_off()).meeting_id
+    tc_fake.mode, tc_fake.delay = mode, 1.0
+    with pytest.raises(OutcomeUnknown):
+        backend.cancel_meeting(meeting_id)
+    tc_fake.mode = "ok"
+    backend.cancel_meeting(meeting_id)
+    assert tc_fake.conferences == {}
 
 
 # --- live status, run, stop ------------------------------------------------------
@@ -777,3 +790,34 @@ def stub_api(make_tc) -> Iterator[Callable[..., TrueConf]]:
     yield start
     for context in servers:
         context.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("mode", ["late", "reset"])
+def test_a_create_resent_after_its_answer_was_lost_makes_no_second_conference(
+    tc_server, tc_fake, make_tc, mode
+):
+    """The portal chooses the conference ID from its own key for the meeting, so the
+    resent create finds the first one ("already in use"), brings it in step and reads
+    it back."""
+    backend = make_tc(tc_server.url, read_timeout=0.2)
+    backend.ping()
+    backend.meeting_status(backend.schedule_meeting(one_off()).meeting_id)  # token cached
+    tc_fake.mode, tc_fake.delay = mode, 1.0
+    with pytest.raises(OutcomeUnknown):
+        backend.schedule_meeting(one_off(topic="Lost answer", external_id="meeting-7@portal"))
+    tc_fake.mode = "ok"
+    scheduled = backend.schedule_meeting(one_off(topic="Resent", external_id="meeting-7@portal"))
+    assert [c.topic for c in tc_fake.conferences.values()] == [one_off().topic, "Resent"]
+    assert scheduled.meeting_id == backend.conference_id("meeting-7@portal")
+    assert tc_fake.conferences[scheduled.meeting_id].topic == "Resent"
+    assert scheduled.join_url.endswith(f"/webrtc/{scheduled.meeting_id}")
+
+
+def test_a_chosen_conference_id_cannot_be_worked_out_without_the_client_secret(tc_server):
+    one = TrueConf(tc_server.url, client_id="portal", client_secret="one secret")
+    other = TrueConf(tc_server.url, client_id="portal", client_secret="another secret")
+    chosen = one.conference_id("meeting-7@portal.example")
+    assert chosen == one.conference_id("meeting-7@portal.example")  # the same every time
+    assert chosen != other.conference_id("meeting-7@portal.example")
+    assert chosen != one.conference_id("meeting-8@portal.example")
+    assert len(chosen) == 32 and chosen.isalnum()
