@@ -21,10 +21,11 @@ and ``BaseWebService``, the integration page, and VENDORS.md):
   or overwrites every field of the one whose ``id`` it carries. OpenMeetings
   keeps no times on a room, so start and end stay the portal's business.
 - A room carries ``externalId`` and ``externalType`` (the portal's key for the
-  meeting, and ``external_type``), and ``GET /room/{type}/{externalType}/{externalId}``
-  finds it (``RoomWebService.getExternal``; nothing found is an empty answer). A
-  create looks first, so one resent after its answer was lost changes the room
-  the first attempt made instead of adding a second.
+  meeting, and ``external_type``): ``GET /room/{type}/{externalType}/{externalId}``
+  (``RoomWebService.getExternal``, with the RoomDTO JSON as ``room``) answers the
+  room filed so, adding it first when there is none. A create goes that way, so
+  one resent after its answer was lost finds the room the first attempt made
+  instead of adding a second.
 - A room hash (``POST /user/hash``) lets one external user in once, within about
   15 minutes. The user is kept on the SID that made it, and using the hash
   makes that SID the external user's, so each hash is made with its own fresh
@@ -81,8 +82,8 @@ PATHS: dict[str, Endpoint] = {
     # Adding a room twice makes two rooms: never resent.
     "room_save": Endpoint("/room", "POST"),
     "room_get": Endpoint("/room/{id}", retry_safe=True),
-    # RoomWebService.getExternal: the room filed under the portal's key; a read without
-    # its ``room`` parameter (with it, the server would also create one).
+    # RoomWebService.getExternal: the room filed under the portal's key, added from the
+    # ``room`` parameter when there is none; sent again, it finds the one it added.
     "room_external": Endpoint("/room/{type}/{externaltype}/{externalid}", retry_safe=True),
     # Deleting a deleted room answers SUCCESS "Not found": safe to send again.
     "room_delete": Endpoint("/room/{id}", "DELETE", retry_safe=True),
@@ -101,6 +102,16 @@ ROOM_TYPES: dict[MeetingKind, str] = {
     MeetingKind.WEBINAR: "PRESENTATION",
 }
 
+#: What a new room is, besides its name, comment, type and capacity.
+NEW_ROOM = {
+    "appointment": False,
+    "isPublic": False,
+    "moderated": False,
+    "waitModerator": False,
+    "allowUserQuestions": True,
+    "allowRecording": True,
+    "audioOnly": False,
+}
 #: RoomDTO's own default capacity is 4, too small for a meeting left at "the server's default".
 DEFAULT_CAPACITY = 25
 #: Log in afresh rather than reuse a SID unused this long (the server drops it at 30 minutes).
@@ -243,40 +254,22 @@ class OpenMeetings:
         """
         if request.kind not in ROOM_TYPES:
             raise Unsupported(f"OpenMeetings has no room type for a {request.kind.name} meeting")
-        if request.meeting_id:
-            room = self._get_room(request.meeting_id)
-        elif request.external_id:
-            # Find before create: an earlier attempt whose answer was lost may have made it.
-            room = self._find_room(ROOM_TYPES[request.kind], request.external_id) or {}
-        else:
-            room = {}
-        if room:
-            # A one-element list may come back as the element itself (CXF's JSON writer);
-            # RoomDTO only reads these back as lists.
-            for key in ("hiddenElements", "files"):
-                if key in room and not isinstance(room[key], list):
-                    room[key] = [room[key]]
-        else:
-            room = {
-                "appointment": False,
-                "isPublic": False,
-                "moderated": False,
-                "waitModerator": False,
-                "allowUserQuestions": True,
-                "allowRecording": True,
-                "audioOnly": False,
-            }
-        room |= {
+        details = {
             "name": request.topic,
             "comment": f"Scheduled by the partner portal for {request.host_email}",
             "type": ROOM_TYPES[request.kind],
         }
-        if request.external_id:
-            room |= {"externalId": request.external_id, "externalType": self.external_type}
-        if request.max_participants > 0 or not request.meeting_id:
-            room["capacity"] = request.max_participants or DEFAULT_CAPACITY
-        data = self._authed("room_save", form={"room": json.dumps(room)})
-        saved = self._room_dto(data, "room_save")
+        if request.meeting_id:
+            room = self._get_room(request.meeting_id) | details
+            if request.max_participants > 0:
+                room["capacity"] = request.max_participants
+            saved = self._save_room(room)
+        else:
+            room = NEW_ROOM | details | {"capacity": request.max_participants or DEFAULT_CAPACITY}
+            if request.external_id:
+                saved = self._add_room_once(room, request.external_id)
+            else:
+                saved = self._save_room(room)
         return ScheduledMeeting(
             meeting_id=str(saved["id"]), topic=request.topic, start=request.start, join_url=""
         )
@@ -343,11 +336,32 @@ class OpenMeetings:
         data = self._authed("room_get", room_id=self._room_id(meeting_id))
         return self._room_dto(data, "room_get")
 
-    def _find_room(self, room_type: str, external_id: str) -> dict[str, Any] | None:
-        """The room of ``room_type`` filed under ``external_id`` by this portal, if any."""
-        segments = {"type": room_type, "externaltype": self.external_type}
-        data = self._authed("room_external", segments=segments | {"externalid": external_id})
-        return None if data is None else self._room_dto(data, "room_external")
+    def _save_room(self, room: dict[str, Any]) -> dict[str, Any]:
+        # A one-element list may come back as the element itself (CXF's JSON writer);
+        # RoomDTO only reads these back as lists.
+        for key in ("hiddenElements", "files"):
+            if key in room and not isinstance(room[key], list):
+                room[key] = [room[key]]
+        data = self._authed("room_save", form={"room": json.dumps(room)})
+        return self._room_dto(data, "room_save")
+
+    def _add_room_once(self, room: dict[str, Any], external_id: str) -> dict[str, Any]:
+        """Add ``room`` filed under ``external_id``, unless an earlier attempt (its answer
+        lost, or still on its way) added it: then bring that one in step.
+
+        One call finds or adds (``getExternal`` with its ``room``), so a create the
+        server is still working on when the retry comes is found, not made twice.
+        """
+        segments = {"type": room["type"], "externaltype": self.external_type}
+        data = self._authed(
+            "room_external",
+            segments=segments | {"externalid": external_id},
+            query={"room": json.dumps(room)},
+        )
+        found = self._room_dto(data, "room_external")
+        if all(found.get(key) == value for key, value in room.items()):
+            return found
+        return self._save_room(found | room)
 
     @staticmethod
     def _room_dto(data: Any, name: str) -> dict[str, Any]:
@@ -611,8 +625,6 @@ class OpenMeetings:
         return self._decode(status, body, where)
 
     def _decode(self, status: int, body: bytes, where: str) -> Any:
-        if 200 <= status < 300 and not body.strip():
-            return None  # a service that returned null (204 No Content): nothing found
         try:
             data = json.loads(body)
         except ValueError:

@@ -847,9 +847,9 @@ def test_the_fake_runs_as_a_process_and_stops_on_sigterm():
 def test_a_create_resent_after_its_answer_was_lost_finds_the_room_it_made(
     om_server, om_fake, make_om, mode
 ):
-    """Rooms carry the portal's key (externalId, externalType); a create looks it up
-    first (RoomWebService.getExternal), so the resent one changes the room the lost
-    answer was about instead of adding a second."""
+    """Rooms carry the portal's key (externalId, externalType); a create finds or adds
+    in one call (RoomWebService.getExternal), so the resent one changes the room the
+    lost answer was about instead of adding a second."""
     backend = make_om(om_server.url, read_timeout=0.2)
     backend.cancel_meeting("1")  # logs in while the server is well
     om_fake.mode, om_fake.delay = mode, 1.0
@@ -864,8 +864,28 @@ def test_a_create_resent_after_its_answer_was_lost_finds_the_room_it_made(
         "meeting-7@portal",
         "portal",
     )
-    [found] = om_fake.calls(r"/room/CONFERENCE/portal/meeting-7@portal", "GET")[-1:]
-    assert "room" not in found.query  # a look-up only: the create stays a POST
+    # Resent by the client itself too (3 tries under the fault): each found the one room.
+    assert len(om_fake.calls(r"/room/CONFERENCE/portal/meeting-7@portal", "GET")) == 4
+    [update] = om_fake.calls("/room", "POST")  # the found room, brought in step
+    assert json.loads(update.form["room"])["id"] == room.id
+
+
+def test_a_create_the_server_is_still_working_on_is_found_not_made_again(
+    om_server, om_fake, make_om
+):
+    """A slow server acts after the portal gave up waiting; the retry meanwhile must not
+    have added a room of its own."""
+    import threading
+
+    backend = make_om(om_server.url, read_timeout=0.2, read_retries=0)
+    backend.cancel_meeting("1")  # logs in while the server is well
+    om_fake.mode, om_fake.delay = "slow", 0.6
+    with pytest.raises(OutcomeUnknown):
+        backend.schedule_meeting(request(external_id="meeting-7@portal"))
+    om_fake.mode = "ok"
+    retried = backend.schedule_meeting(request(external_id="meeting-7@portal"))
+    threading.Event().wait(0.8)  # the slow request has been served by now
+    assert list(om_fake.rooms) == [int(retried.meeting_id)]
 
 
 def test_a_room_filed_under_another_key_or_type_is_not_taken(om, om_fake):
