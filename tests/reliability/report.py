@@ -34,9 +34,9 @@ def reliability_rows() -> list:
 
 
 HEADER = [
-    "| operation | fault | tried | lost | duplicated | orphaned | reason shown | reconciled "
-    "| result |",
-    "|---|---|---|---|---|---|---|---|---|",
+    "| server | operation | fault | tried | lost | duplicated | orphaned | reason shown "
+    "| reconciled | result |",
+    "|---|---|---|---|---|---|---|---|---|---|",
 ]
 
 
@@ -56,7 +56,8 @@ SECTIONS = {
 
 def _row(r) -> str:
     return (
-        f"| {r.operation} | {r.fault} | {r.tried} | {r.lost} | {r.duplicated} | {r.orphaned} | "
+        f"| {r.server} | {r.operation} | {r.fault} | {r.tried} | {r.lost} | {r.duplicated} | "
+        f"{r.orphaned} | "
         f"{'yes' if r.reason_shown else 'NO'} | {'yes' if r.reconciled else 'NO'} | "
         f"{'ok' if r.ok else 'FAILED'} |"
     )
@@ -81,19 +82,27 @@ def pytest_sessionfinish(session, exitstatus):
         "# Reliability",
         "",
         "Written by `make reliability` (tests/reliability/); do not edit by hand.",
-        f"Run on {dt.date.today():%Y-%m-%d} against the fake TurboMeeting server over real",
-        f"HTTP, database {engine}, broker {'Redis' if settings.REDIS_URL else 'files'}.",
+        f"Run on {dt.date.today():%Y-%m-%d} against the fake meeting servers over real HTTP,",
+        f"database {engine}, broker {'Redis' if settings.REDIS_URL else 'files'}.",
         "",
         "## Faults",
         "",
-        "Each operation runs once while the server is broken one way; then the server",
-        "is mended, the retry sweep runs, and an operator resolves what the portal",
-        "marked *needs attention*. *Lost*: the portal's own record (or the change to",
-        "it) is gone. *Duplicated*: the server holds a second copy afterwards.",
-        "*Reason shown*: the record carries a sentence for the person while it is",
-        "not in step. *Reconciled*: the server matches the portal afterwards.",
-        "*Orphaned*: meeting IDs the server reserved (`remote_schedule`) whose answer",
-        "was lost, so a retry reserved another; nothing is scheduled under them.",
+        "Each operation runs once against each kind of server (TurboMeeting, TrueConf,",
+        "OpenMeetings; Webex for what it does) while the server is broken one way;",
+        "then the server is mended, the retry sweep runs, and an operator resolves",
+        "what the portal marked *needs attention* (a Webex meeting: the host schedules",
+        "it in the browser). Webex's URL API works only in people's browsers, so the",
+        "portal's own calls never reach it and nothing can refuse them: it has no",
+        "*refused* rows, and no edit, polling or webinar rows (it takes no changes,",
+        "reports no status and holds no webinars). *Lost*: the portal's own record",
+        "(or the change to it) is gone. *Duplicated*: the server holds a second copy",
+        "afterwards. *Reason shown*: the record carries a sentence for the person",
+        "while it is not in step. *Reconciled*: the server matches the portal",
+        "afterwards. *Orphaned*: TurboMeeting meeting IDs the server reserved",
+        "(`remote_schedule`) whose answer was lost, so a retry reserved another;",
+        "nothing is scheduled under them. TrueConf and OpenMeetings orphan nothing:",
+        "a create carries the portal's key for the meeting (a chosen conference ID,",
+        "a room's externalId), so one resent after its answer was lost finds the first.",
         "",
         *HEADER,
     ]
@@ -101,7 +110,7 @@ def pytest_sessionfinish(session, exitstatus):
         if section != "Faults":
             lines += ["", f"## {section}", "", *description, "", *HEADER]
         rows = [_row(r) for r in _rows if r.section == section]
-        lines += rows or ["| (not run: needs PostgreSQL and Redis) |||||||||"]
+        lines += rows or ["| (not run: needs PostgreSQL and Redis) ||||||||||"]
     security = sorted(m for m in _checks if m != "test_bad_input.py")
     titled = [("test_bad_input.py", "Bad input")] + [
         (m, "Security" + (f": {m[len('test_security_') : -3]}" if m != "test_security.py" else ""))
@@ -116,6 +125,7 @@ def pytest_sessionfinish(session, exitstatus):
         "",
         f"{len(_rows)} scenarios, {total[0]} operations tried, {total[1]} objects lost, "
         f"{sum(r.duplicated for r in _rows)} duplicated on the server, "
+        f"{sum(r.orphaned for r in _rows)} orphaned, "
         f"{sum(not r.ok for r in _rows)} failed.",
         "",
     ]
