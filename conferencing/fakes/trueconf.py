@@ -19,7 +19,9 @@ Test knobs: ``mode`` (ok, down, slow, late, reset, garbage, as in the TurboMeeti
 fake), ``set_live``/``set_ended``, ``revoke_tokens`` (every token issued so far
 stops working: the next call is refused once), ``reject_tokens`` (every token is
 refused: renewing does not help), ``token_refusal_status`` (401, or 403 as some
-servers send), and the JSON control endpoints under ``/_fake/``.
+servers send), ``chosen_ids`` (False: a create's ``id`` is ignored, as the public
+documentation, written for servers 4.3.9 and later, leaves possible for older
+ones), and the JSON control endpoints under ``/_fake/``.
 """
 
 from __future__ import annotations
@@ -157,6 +159,7 @@ class FakeTrueConf:
         self.latency = 0.0
         self.token_refusal_status = 401
         self.reject_tokens = False
+        self.chosen_ids = True  # False: a server that ignores a create's ``id``
         self.requests: list[RecordedRequest] = []
         self.conferences: dict[str, FakeConference] = {}
         self.tokens: dict[str, dt.datetime] = {}  # token -> when it expires
@@ -352,7 +355,7 @@ class FakeTrueConf:
 
     def _create(self, body: Any, base: str) -> dict[str, Any]:
         data = self._json_object(body)
-        conference_id = data.get("id") or str(next(self._ids))
+        conference_id = (self.chosen_ids and data.get("id")) or str(next(self._ids))
         if not isinstance(conference_id, str) or not re.fullmatch(r"\w{1,128}", conference_id):
             raise _error(400, "invalidParameter", "id: digits, Latin letters, underscores", "id")
         if conference_id in self.conferences:

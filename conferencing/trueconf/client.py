@@ -23,6 +23,9 @@ What the client relies on (seed 003 and VENDORS.md, "TrueConf Server"):
   specified", developers.trueconf.com/api/server); a taken one is refused with
   ``uniqueValueAlreadyInUse``. The portal chooses it from the meeting's own key,
   so a create resent after its answer was lost never makes a second conference.
+  The documentation that says so is written for servers 4.3.9 and later; a server
+  that ignores the chosen ID is told in the log (a warning), as there a resent
+  create cannot be told from a new one.
   ``GET|PUT|DELETE /conferences/{id}``,
   ``POST .../run`` and ``.../stop`` answer ``{id, owner, state}``;
   ``GET .../participants`` lists who is connected. ``state`` is ``running`` or
@@ -279,10 +282,20 @@ class TrueConf:
         """Create the conference under ``conference_id``, or, when an earlier attempt made
         it (its answer lost), send it this request's details and read it back."""
         try:
-            return self._call("create_conference", body={"id": conference_id, **body})
+            answer = self._call("create_conference", body={"id": conference_id, **body})
         except ServerRefused as exc:
             if exc.reason != ALREADY_IN_USE or isinstance(exc, CredentialsRefused):
                 raise
+        else:
+            made = _object(answer, "create_conference").get("conference")
+            if isinstance(made, dict) and str(made.get("id", conference_id)) != conference_id:
+                # A server older than the chosen ID: a create resent after a lost answer
+                # would make a second conference there.
+                log.warning(
+                    "create_conference: the server ignored the conference ID the portal chose; "
+                    "a create whose answer is lost cannot be told from a new one there"
+                )
+            return answer
         log.info("create_conference: %s exists already (an earlier answer was lost)", conference_id)
         return self._call("update_conference", id=conference_id, body=body)
 

@@ -821,3 +821,19 @@ def test_a_chosen_conference_id_cannot_be_worked_out_without_the_client_secret(t
     assert chosen != other.conference_id("meeting-7@portal.example")
     assert chosen != one.conference_id("meeting-8@portal.example")
     assert len(chosen) == 32 and chosen.isalnum()
+
+
+def test_a_server_that_ignores_the_chosen_conference_id_is_told_in_the_log(tc, tc_fake, caplog):
+    """Creating still works; but a lost answer there could not be told from a new create,
+    and an operator should know."""
+    tc_fake.chosen_ids = False
+    with caplog.at_level(logging.WARNING, logger="conferencing.trueconf.client"):
+        scheduled = tc.schedule_meeting(one_off(external_id="meeting-7@portal"))
+    assert scheduled.meeting_id in tc_fake.conferences
+    assert scheduled.meeting_id != tc.conference_id("meeting-7@portal")
+    assert "ignored the conference ID the portal chose" in caplog.text
+    caplog.clear()
+    tc_fake.chosen_ids = True
+    with caplog.at_level(logging.WARNING, logger="conferencing.trueconf.client"):
+        tc.schedule_meeting(one_off(external_id="meeting-8@portal"))
+    assert caplog.text == ""
