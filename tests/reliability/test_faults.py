@@ -82,9 +82,13 @@ class Server:
     #: What it does: the scenarios and faults that apply (Webex lacks some; see the docstring).
     operations: tuple[str, ...] = ()  # () : every one
     faults: tuple[str, ...] = ()
+    fake_class: type = type(None)
 
     def __init__(self, fake, settings) -> None:
         self.fake, self.settings = fake, settings
+
+    def base_url(self, served: str) -> str:
+        return served
 
     def refuse(self, refused: bool) -> None:
         raise NotImplementedError
@@ -162,6 +166,7 @@ class TurboMeeting(Server):
 
 class TrueConf(Server):
     label = "TrueConf"
+    fake_class = FakeTrueConf
 
     def refuse(self, refused: bool) -> None:  # every token refused: 401, then 401 again
         self.fake.reject_tokens = refused
@@ -182,6 +187,7 @@ class TrueConf(Server):
 
 class OpenMeetings(Server):
     label = "OpenMeetings"
+    fake_class = FakeOpenMeetings
 
     def refuse(self, refused: bool) -> None:  # the portal's user loses the SOAP right
         self.fake.soap_right = not refused
@@ -201,6 +207,11 @@ class Webex(Server):
     label = "Webex"
     operations = ("customer create", "customer update", "meeting schedule", "meeting cancel")
     faults = ("down", "slow", "late", "reset", "garbage")
+    fake_class = FakeWebex
+
+    def base_url(self, served: str) -> str:
+        self.fake.base_url = self.fake.site_url(served)
+        return self.fake.base_url
 
     def refuse(self, refused: bool) -> None:
         assert not refused, "nothing of the portal's reaches Webex to be refused"
@@ -247,14 +258,16 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
     if label == "TurboMeeting":
         yield TurboMeeting(fake_tm, settings)
         return
-    fake = {"TrueConf": FakeTrueConf, "OpenMeetings": FakeOpenMeetings, "Webex": FakeWebex}[label]()
+    kind = SERVERS[label]
+    fake = kind.fake_class()
     with serve(fake) as served:
-        server = SERVERS[label](fake, settings)
-        url = fake.site_url(served.url) if label == "Webex" else served.url
-        fake.base_url = url
-        options = {} if label == "Webex" else fake.backend_options()
+        server = kind(fake, settings)
         server.record = accounts.server_save(
-            server=ConferencingServer(), kind=label.lower(), name=label, base_url=url, **options
+            server=ConferencingServer(),
+            kind=label.lower(),
+            name=label,
+            base_url=server.base_url(served.url),
+            **fake.backend_options(),
         )
         yield server
 
