@@ -9,12 +9,8 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 
 from portal.servers import PASSWORD_ENCODINGS
 
-# What `make run` and the fake server use; a production portal must not.
-DEMO_VALUES = {
-    "TM_SERVICE_COMPANY_UID": "demo-partner",
-    "TM_INTEGRATION_CODE": "demo-integration",
-    "TM_ADMIN_PASSWORD": "admin-password",
-}
+# The demo values (settings.TM_DEMO_VALUES) that a production portal must not keep.
+_NOT_DEMO = ("TM_SERVICE_COMPANY_UID", "TM_INTEGRATION_CODE", "TM_ADMIN_PASSWORD")
 
 
 @register(Tags.security, deploy=True)
@@ -28,8 +24,8 @@ def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
             hint="Set it from the meeting server's settings (see README, 'Settings').",
             id="portal.E001",
         )
-        for name, value in DEMO_VALUES.items()
-        if getattr(settings, name) == value
+        for name in _NOT_DEMO
+        if getattr(settings, name) == settings.TM_DEMO_VALUES[name]
     ]
 
 

@@ -1,10 +1,11 @@
 """`make run`: the whole portal on one machine, with nothing but Python.
 
-Migrates, then starts the processes of the Procfile with honcho (the web
-server, a Celery worker, its beat scheduler and, unless TM_SERVER_URL points
-elsewhere, a fake TurboMeeting server), loads the demo data once they answer,
-and prints where everything is. SQLite and a filesystem broker unless
-DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops it all.
+Makes var/, migrates, then starts the processes of the Procfile with honcho
+(the web server, a Celery worker, its beat scheduler and, unless TM_SERVER_URL
+points elsewhere, four fake meeting servers: TurboMeeting, TrueConf,
+OpenMeetings and Webex), loads the demo data once they answer, and prints
+where everything is. SQLite and a filesystem broker unless DATABASE_URL /
+REDIS_URL say otherwise. Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -27,13 +28,6 @@ OTHER_FAKES = {
     "FAKE_WEBEX_PORT": int(os.environ.get("FAKE_WEBEX_PORT", "8903")),
 }
 PORTAL = f"http://127.0.0.1:{PORT}"
-# What the fake server and the portal agree on when nothing else is set.
-DEMO = {
-    "TM_SERVICE_COMPANY_UID": "demo-partner",
-    "TM_INTEGRATION_CODE": "demo-integration",
-    "TM_ADMIN_EMAIL": "admin@example.com",
-    "TM_ADMIN_PASSWORD": "admin-password",
-}
 
 
 def main() -> int:
@@ -47,8 +41,15 @@ def main() -> int:
     env |= {name: str(port) for name, port in OTHER_FAKES.items()}
     # The Procfile names gunicorn, celery and python: this virtualenv's.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    for name, value in DEMO.items():
-        env.setdefault(name, value)
+    # The settings as the portal's processes will read them (.env too): the fake
+    # TurboMeeting server gets the same partner ID, integration code and admin login,
+    # the settings' demo values unless something else is set.
+    os.environ.update(env)
+    from portal import settings
+
+    env |= {name: getattr(settings, name) for name in settings.TM_DEMO_VALUES}
+    # The SQLite database and the beat schedule live in var/; nothing else makes it.
+    settings.VAR_DIR.mkdir(exist_ok=True)
     processes = ["web", "worker", "beat"]
     fakes = env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}"
     if fakes:

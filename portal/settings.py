@@ -12,7 +12,10 @@ import environ
 from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"  # runtime state of the embedded defaults (SQLite, broker queue)
+# Runtime state of the embedded defaults (SQLite, broker queue, export files). Nothing
+# here creates it: `make run` does, the Celery app makes its broker's folders, and
+# a deployment (perhaps on a read-only file system) points the settings elsewhere.
+VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -90,7 +93,6 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    VAR_DIR.mkdir(exist_ok=True)
     # Several processes (web, worker, beat) share the file in `make run`.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"timeout": 20, "transaction_mode": "IMMEDIATE"}
@@ -255,8 +257,16 @@ CORS_PREFLIGHT_MAX_AGE = 600
 
 # --- email -------------------------------------------------------------------
 
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(EMAIL_CONFIG)
+# EMAIL_URL, e.g. smtp+tls://user:password@mail.example.com:587 (django-environ).
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"]
+EMAIL_PORT = _email["EMAIL_PORT"]
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"]
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"]
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email["EMAIL_FILE_PATH"]  # filemail:///path
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- meeting servers, whatever their vendor ------------------------------------
@@ -306,10 +316,9 @@ if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
 else:
-    # Embedded default: a broker kept in files, so no server is needed.
+    # Embedded default: a broker kept in files, so no server is needed (portal/celery.py
+    # makes the folders).
     _queue = VAR_DIR / "celery"
-    for _folder in ("queue", "processed", "results", "control"):
-        (_queue / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_queue / "queue"),
@@ -340,6 +349,14 @@ CELERY_BEAT_SCHEDULE = {
     "poll-meeting-status": {
         "task": "meetings.tasks.meetings_poll",
         "schedule": POLL_INTERVAL_SECONDS,
+    },
+    "webinar-reminders": {
+        "task": "webinars.tasks.send_reminders",
+        "schedule": 300.0,
+    },
+    "webinar-exports-prune": {
+        "task": "webinars.tasks.exports_prune",
+        "schedule": 3600.0,
     },
 }
 
@@ -377,15 +394,31 @@ SPECTACULAR_SETTINGS = {
         "meetings.openapi.add_feed_paths",
         "portal.api.document_errors",
     ],
+    # Webinars and registrations both have a "status": name the two enums apart.
+    "ENUM_NAME_OVERRIDES": {
+        "WebinarStatusEnum": "webinars.models.Webinar.Status",
+        "RegistrationStatusEnum": "webinars.models.Registration.Status",
+        "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
+    },
 }
 
 # --- the default meeting server: TurboMeeting ---------------------------------
 
+# The demo server's identity, the defaults below: `make run` gives them to its fake
+# TurboMeeting server (portal/devrun.py), and `check --deploy` refuses them (portal/checks.py).
+TM_DEMO_VALUES = {
+    "TM_SERVICE_COMPANY_UID": "demo-partner",
+    "TM_INTEGRATION_CODE": "demo-integration",
+    "TM_ADMIN_EMAIL": "admin@example.com",
+    "TM_ADMIN_PASSWORD": "admin-password",
+}
 TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
-TM_SERVICE_COMPANY_UID = env("TM_SERVICE_COMPANY_UID", default="demo-partner")
-TM_INTEGRATION_CODE = env("TM_INTEGRATION_CODE", default="demo-integration")
-TM_ADMIN_EMAIL = env("TM_ADMIN_EMAIL", default="admin@example.com")
-TM_ADMIN_PASSWORD = env("TM_ADMIN_PASSWORD", default="admin-password")
+TM_SERVICE_COMPANY_UID = env(
+    "TM_SERVICE_COMPANY_UID", default=TM_DEMO_VALUES["TM_SERVICE_COMPANY_UID"]
+)
+TM_INTEGRATION_CODE = env("TM_INTEGRATION_CODE", default=TM_DEMO_VALUES["TM_INTEGRATION_CODE"])
+TM_ADMIN_EMAIL = env("TM_ADMIN_EMAIL", default=TM_DEMO_VALUES["TM_ADMIN_EMAIL"])
+TM_ADMIN_PASSWORD = env("TM_ADMIN_PASSWORD", default=TM_DEMO_VALUES["TM_ADMIN_PASSWORD"])
 TM_SERVER_TIME_ZONE = env("TM_SERVER_TIME_ZONE", default="UTC")
 TM_CALLBACK_ALLOWED_IPS = env.list("TM_CALLBACK_ALLOWED_IPS", default=["127.0.0.1", "::1"])
 # Reverse proxies (addresses or networks) whose X-Forwarded-For is believed
@@ -428,10 +461,6 @@ WEBINAR_RATE_PER_WEBINAR = env("WEBINAR_RATE_PER_WEBINAR", default="300/60")
 WEBINAR_RATE_PER_RECIPIENT = env("WEBINAR_RATE_PER_RECIPIENT", default="10/3600")
 # Registrants get one reminder this many hours before the webinar starts.
 WEBINAR_REMINDER_HOURS = env.int("WEBINAR_REMINDER_HOURS", default=24)
-CELERY_BEAT_SCHEDULE["webinar-reminders"] = {
-    "task": "webinars.tasks.send_reminders",
-    "schedule": 300.0,
-}
 # Files the portal generates (webinar export files), on the default storage.
 # The worker writes them and the web process reads them back, so with web
 # and worker on several machines this must be storage they share: a shared
@@ -444,18 +473,6 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 WEBINAR_EXPORT_INLINE_MAX_ROWS = env.int("WEBINAR_EXPORT_INLINE_MAX_ROWS", default=5_000)
 # Export files (personal data) are deleted this many hours after they were made.
 WEBINAR_EXPORT_RETENTION_HOURS = env.int("WEBINAR_EXPORT_RETENTION_HOURS", default=24)
-CELERY_BEAT_SCHEDULE["webinar-exports-prune"] = {
-    "task": "webinars.tasks.exports_prune",
-    "schedule": 3600.0,
-}
-# Webinars and registrations both have a "status": name the two enums apart.
-SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
-    {
-        "WebinarStatusEnum": "webinars.models.Webinar.Status",
-        "RegistrationStatusEnum": "webinars.models.Registration.Status",
-        "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
-    }
-)
 
 # --- logging -----------------------------------------------------------------
 

@@ -1,4 +1,5 @@
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,32 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_reading_the_settings_makes_no_folders_and_celery_makes_its_own(tmp_path):
+    """The settings can be read on a read-only file system; the embedded broker's
+    folders appear when Celery is first used."""
+    (tmp_path / "copied").mkdir()
+    shutil.copy(ROOT / "portal" / "settings.py", tmp_path / "copied" / "settings.py")
+    script = (
+        "from django.conf import settings\n"
+        "print(settings.VAR_DIR.exists(), flush=True)\n"
+        "from portal.celery import app\n"
+        "app.conf.broker_url\n"
+        "print(sorted(path.name for path in (settings.VAR_DIR / 'celery').iterdir()))\n"
+    )
+    unset = {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k not in unset}
+        | {
+            "DEBUG": "true",
+            "PYTHONPATH": str(tmp_path),
+            "DJANGO_SETTINGS_MODULE": "copied.settings",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == ["False", "['control', 'processed', 'queue', 'results']"]
