@@ -311,7 +311,8 @@ def join(request: HttpRequest) -> HttpResponse:
             form.add_error("meeting_id", "None of your organisation's meetings has this ID.")
         else:
             try:
-                url = servers.backend(customer).join_url(
+                url = launch.join_url_by_id(
+                    customer,
                     meeting_id,
                     Participant(name=form.cleaned_data["name"]),
                     password=form.cleaned_data["password"],

@@ -14,6 +14,7 @@ from conferencing.base import Capability, MeetingKind, Participant
 from meetings.models import Meeting
 from meetings.timespan import timespan
 from portal import servers
+from portal.accounts.models import Customer
 
 
 def can(meeting: Meeting, capability: Capability) -> bool:
@@ -69,9 +70,15 @@ def public_join_url(meeting: Meeting, *, ask_page: str) -> str:
 
 def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -> str:
     """A join link from the meeting's server, made now (one call for some servers)."""
-    return servers.backend(meeting.customer).join_url(
-        meeting.server_meeting_id, who, password=password
-    )
+    return join_url_by_id(meeting.customer, meeting.server_meeting_id, who, password=password)
+
+
+def join_url_by_id(
+    customer: Customer, server_meeting_id: str, who: Participant, *, password: str = ""
+) -> str:
+    """A join link to a meeting on the customer's server known only by its ID (the
+    dashboard's join form), made now. ValueError: not an ID this server could have given."""
+    return servers.backend(customer).join_url(server_meeting_id, who, password=password)
 
 
 JOIN_SALT = "meetings.join"

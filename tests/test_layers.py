@@ -71,3 +71,35 @@ def test_imports_flow_one_way():
             if bad:
                 offenders[str(path.relative_to(ROOT))] = bad
     assert offenders == {}
+
+
+#: The modules that call a meeting server, each through the customer's backend from the
+#: adapter: the services, start and join links, live-status polling and /healthz.
+CALLERS = {
+    "portal/accounts/services.py",
+    "portal/health.py",
+    "meetings/services.py",
+    "meetings/launch.py",
+    "meetings/polling.py",
+}
+
+
+def takes_a_backend(path: Path) -> bool:
+    """Whether the module takes a backend from the adapter (``servers.backend(...)``)."""
+    return any(
+        isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "servers"
+        and node.attr in {"backend", "server_backend"}
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+    )
+
+
+def test_only_services_launch_polling_and_health_call_a_server():
+    """Views, pages and feeds go through them (README, "Layout")."""
+    callers = {
+        str(path.relative_to(ROOT))
+        for path in python_files(*APPS)
+        if path != ADAPTER and takes_a_backend(path)
+    }
+    assert callers == CALLERS
