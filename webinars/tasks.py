@@ -95,7 +95,8 @@ def send_reminders() -> int:
     return services.registrations_remind_due() + services.mails_requeue_due()
 
 
-# An export of 100,000 registrations takes seconds; the limits only stop a runaway job.
+# Far above what an export takes (`make bench` measures one): the limits only stop a
+# runaway job.
 # The soft limit raises inside the export, which records the job as failed.
 EXPORT_SOFT_TIME_LIMIT = 30 * 60
 EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60

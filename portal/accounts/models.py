@@ -1,4 +1,15 @@
-"""Customers (accounts on the meeting server) and their hosts."""
+"""Who the portal serves, and on which server.
+
+- ``ConferencingServer``: a meeting server configured in the admin (backend, address,
+  encrypted credentials); customers without one use the default of the ``TM_*`` settings.
+- ``Customer``: an account on its meeting server, with its time zone and the sites
+  allowed to embed its pages.
+- ``Host``: a person of a customer who signs in and schedules meetings.
+- ``QueryToken``: one sign-in at the meeting server, the secret (hashed) of its
+  QueryScheduledMeetingURL.
+- ``Synced`` and ``SyncState``: the sync fields of a record the server must mirror
+  (customers here, meetings in ``meetings``).
+"""
 
 from __future__ import annotations
 
