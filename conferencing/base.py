@@ -239,6 +239,11 @@ def register(name: str) -> Callable[[B], B]:
     return decorate
 
 
+def unregister(name: str) -> None:
+    """Forget the backend registered under ``name``."""
+    _registry.pop(name, None)
+
+
 #: The backends shipped with the portal, by name: the module that registers each.
 #: Imported on first use, so this module imports no vendor.
 BUNDLED = {

@@ -1,6 +1,7 @@
 import pytest
 from django.core.cache import cache
 
+from conferencing.base import register, unregister
 from conferencing.fakes.server import serve
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from portal.celery import app as celery_app
@@ -26,6 +27,20 @@ def _isolated(settings):
     yield
     celery_app.conf.task_always_eager = False
     cache.clear()
+
+
+@pytest.fixture
+def register_backend():
+    """``register_backend(name)(cls)``: a backend registered for this test only."""
+    names = []
+
+    def registering(name):
+        names.append(name)
+        return register(name)
+
+    yield registering
+    for name in names:
+        unregister(name)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from conferencing.base import BUNDLED, backend_class, backend_names, register
+from conferencing.base import BUNDLED, backend_class, backend_names, register, unregister
 
 
 def test_the_contract_imports_no_vendor():
@@ -24,11 +24,19 @@ def test_an_unknown_name_lists_the_known_ones():
         backend_class("zoomish")
 
 
-def test_a_backend_registered_elsewhere_is_found_by_name():
+def test_the_bundled_backends_are_named_and_no_test_backend_stays_registered():
+    """Tests register theirs for themselves (tests/conftest.py register_backend)."""
+    assert backend_names() == sorted(BUNDLED)
+
+
+def test_a_backend_registered_elsewhere_is_found_by_name_until_unregistered():
     @register("test-registry-extra")
     class Extra:
         capabilities = frozenset()
 
     assert backend_class("test-registry-extra") is Extra
     assert "test-registry-extra" in backend_names()
-    assert set(backend_names()) >= {name for name in BUNDLED if name == "turbomeeting"}
+    unregister("test-registry-extra")
+    assert "test-registry-extra" not in backend_names()
+    with pytest.raises(LookupError):
+        backend_class("test-registry-extra")

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.utils import timezone
 
-from conferencing.base import Capability, register
+from conferencing.base import Capability
 from conferencing.turbomeeting.client import PATHS
 from meetings import polling
 from meetings.models import LiveState, Meeting
@@ -17,7 +17,6 @@ from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 pytestmark = pytest.mark.django_db
 
 
-@register("test-no-status")
 class NoStatusBackend:
     """A server that cannot report status: the poller must not even ask it."""
 
@@ -224,7 +223,10 @@ def test_a_round_is_skipped_while_another_holds_the_lock(fake_tm, meeting, setti
     assert not report.skipped_locked and report.polled == 1
 
 
-def test_a_server_without_status_is_not_asked_and_the_others_are(fake_tm, meeting, host):
+def test_a_server_without_status_is_not_asked_and_the_others_are(
+    fake_tm, meeting, host, register_backend
+):
+    register_backend("test-no-status")(NoStatusBackend)
     elsewhere = HostFactory()
     elsewhere.customer.server = ConferencingServer.objects.create(
         kind="test-no-status", name="No status", base_url="https://nostatus.example"
