@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import enum
 import io
+import tempfile
 import uuid
 from collections import namedtuple
 from decimal import Decimal
@@ -15,13 +16,12 @@ from django.utils.safestring import mark_safe
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
-from openpyxl.worksheet import _writer as openpyxl_writer
 
 from tests.webinars.factories import RegistrationFactory
 from webinars.exporters import (
     EXPORTERS,
+    PROGRESS_EVERY,
     CsvExporter,
-    Exporter,
     XlsxExporter,
     clean_sheet_title,
     content_disposition,
@@ -247,15 +247,20 @@ def test_xlsx_without_rows_still_has_its_header():
     assert ws.freeze_panes == "A2"
 
 
-def test_xlsx_failure_leaves_no_temporary_file():
+def test_xlsx_failure_leaves_no_temporary_file(tmp_path, monkeypatch):
+    """openpyxl spools a write-only sheet to a temporary file: a failed export removes it."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    spooled = []
+
     def rows():
-        yield (1, "a")
+        yield from ((n, "a") for n in range(PROGRESS_EVERY + 1))  # one batch written
+        spooled.extend(tmp_path.iterdir())
         raise RuntimeError("database went away")
 
-    before = list(openpyxl_writer.ALL_TEMP_FILES)
     with pytest.raises(RuntimeError):
         XlsxExporter().write(["ID", "Name"], rows(), io.BytesIO())
-    assert openpyxl_writer.ALL_TEMP_FILES == before
+    assert spooled  # the sheet was being written to a file there
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- csv ------------------------------------------------------------------------------------
@@ -538,11 +543,20 @@ def test_xlsx_response_is_a_download_of_the_workbook():
     response.file_to_stream.close()
 
 
-def test_exporters_registry():
-    assert set(EXPORTERS) == {"xlsx", "csv"}
-    assert isinstance(EXPORTERS["xlsx"], XlsxExporter)
-    assert isinstance(EXPORTERS["csv"], CsvExporter)
-    for identifier, exporter in EXPORTERS.items():
-        assert isinstance(exporter, Exporter)
-        assert exporter.identifier == identifier == exporter.extension
-        assert exporter.verbose_name and exporter.content_type
+#: How each registered format is read back; a format registered without one fails here.
+READERS = {
+    "xlsx": lambda data: values(load_workbook(io.BytesIO(data)).active),
+    "csv": lambda data: list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))),
+}
+
+
+@pytest.mark.parametrize("identifier", sorted(EXPORTERS))
+def test_every_registered_format_downloads_a_file_of_its_kind(identifier):
+    exporter = EXPORTERS[identifier]
+    response = exporter.response(["ID", "Name"], [("1", "Chloé")], filename="Réunion")
+    data = b"".join(response.streaming_content)
+    if isinstance(response, FileResponse):
+        response.file_to_stream.close()  # response.close() would signal request_finished
+    assert response["Content-Type"] == exporter.content_type
+    assert f'filename="Reunion.{exporter.extension}"' in response["Content-Disposition"]
+    assert READERS[identifier](data) == [["ID", "Name"], ["1", "Chloé"]]
