@@ -55,7 +55,7 @@ def cluster(transactional_db, fake_tm, tmp_path, static_root, settings):
         celery_worker(env, tmp_path / "worker-1.log", "one"),
         celery_worker(env, tmp_path / "worker-2.log", "two"),
     ):
-        yield web_a, web_b, Celery(broker=broker, set_as_current=False)
+        yield web_a, web_b, Celery(broker=broker, backend=broker, set_as_current=False)
 
 
 def _until(condition, seconds: float = 60):
@@ -118,10 +118,10 @@ def test_a_poll_round_never_runs_twice_at_once(cluster, fake_tm, reliability_row
     for meeting in meetings:
         put_on_fake_server(fake_tm, meeting)
     fake_tm.requests.clear()
-    for _ in range(2):
-        app.send_task("meetings.tasks.meetings_poll")
-    asked = _until(lambda: len(fake_tm.requests) >= len(meetings), seconds=30)
-    time.sleep(3)  # a second round, if it ran, would have asked again by now
+    rounds = [app.send_task("meetings.tasks.meetings_poll", ignore_result=False) for _ in range(2)]
+    for round_ in rounds:
+        round_.get(timeout=60)  # both over: a second round that ran has asked by now
+    asked = len(fake_tm.requests) >= len(meetings)
     status_calls = [r for r in fake_tm.requests if r.path.endswith("meeting_status")]
     reliability_rows.append(
         Outcome(
