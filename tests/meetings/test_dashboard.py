@@ -26,7 +26,8 @@ def host(fake_tm):
 
 
 @pytest.fixture
-def browser(client, host):
+def signed_in(client, host):
+    """Django's test client, signed in as the host (tests/browser drives a real browser)."""
     client.force_login(host.user)
     return client
 
@@ -44,10 +45,10 @@ def test_sign_in_page_and_redirects(client, host):
 
 
 def test_schedule_in_the_customers_time_zone(
-    browser, host, fake_tm, django_capture_on_commit_callbacks
+    signed_in, host, fake_tm, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(
+        response = signed_in.post(
             "/dashboard/meetings/new/",
             {
                 "meeting_type": "0",
@@ -66,7 +67,7 @@ def test_schedule_in_the_customers_time_zone(
     assert meeting.sync_state == SyncState.SYNCED
     assert fake_tm.meetings[meeting.server_meeting_id].password == "pw-1234"
 
-    page = browser.get(response.url).content.decode()
+    page = signed_in.get(response.url).content.decode()
     assert "Board meeting" in page
     assert "Monday, 10 March 2031, 09:00–10:30 (Europe/Berlin)" in page
     assert f"Meeting ID: {meeting.server_meeting_id}" in page
@@ -74,8 +75,8 @@ def test_schedule_in_the_customers_time_zone(
     assert "Stop meeting" not in page  # offered only while it is live
 
 
-def test_form_errors_are_shown_and_nothing_is_saved(browser):
-    response = browser.post(
+def test_form_errors_are_shown_and_nothing_is_saved(signed_in):
+    response = signed_in.post(
         "/dashboard/meetings/new/",
         {
             "meeting_type": "0",
@@ -91,31 +92,33 @@ def test_form_errors_are_shown_and_nothing_is_saved(browser):
 
 
 def test_server_down_shows_the_meeting_as_not_yet_on_the_server(
-    browser, host, fake_tm, django_capture_on_commit_callbacks
+    signed_in, host, fake_tm, django_capture_on_commit_callbacks
 ):
     fake_tm.mode = "down"
     with django_capture_on_commit_callbacks(execute=True):
-        response = browser.post(
+        response = signed_in.post(
             "/dashboard/meetings/new/",
             {"meeting_type": "0", "topic": "Kept", "is_recurring": "on"},
         )
-    page = browser.get(response.url).content.decode()
+    page = signed_in.get(response.url).content.decode()
     assert "Not yet on the server" in page and "Retry now" in page
     fake_tm.mode = "ok"
     meeting = Meeting.objects.get()
-    retried = browser.post(f"/dashboard/meetings/{meeting.pk}/retry/", follow=True).content.decode()
+    retried = signed_in.post(
+        f"/dashboard/meetings/{meeting.pk}/retry/", follow=True
+    ).content.decode()
     assert "The meeting is on the meeting server." in retried
 
 
 def test_edit_sends_the_new_details_under_the_same_id(
-    browser, host, fake_tm, django_capture_on_commit_callbacks
+    signed_in, host, fake_tm, django_capture_on_commit_callbacks
 ):
     meeting = MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING)
     from meetings.services import meeting_push
 
     meeting = meeting_push(meeting_id=meeting.pk)
     with django_capture_on_commit_callbacks(execute=True):
-        browser.post(
+        signed_in.post(
             f"/dashboard/meetings/{meeting.pk}/edit/",
             {"meeting_type": "3", "topic": "Renamed", "is_recurring": "on"},
         )
@@ -125,11 +128,11 @@ def test_edit_sends_the_new_details_under_the_same_id(
     assert (on_server.topic, on_server.meeting_type, on_server.is_recurring) == ("Renamed", 3, True)
 
 
-def test_command_files(browser, host):
+def test_command_files(signed_in, host):
     meeting = MeetingFactory(host=host)
     meeting.password = "secret-pw"
     meeting.save()
-    host_file = browser.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml")
+    host_file = signed_in.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml")
     assert host_file["Content-Disposition"].startswith("attachment")
     root = ElementTree.fromstring(host_file.content)
     assert root.findtext("Action") == "Host" and root.findtext("Email") == host.user.email
@@ -138,23 +141,23 @@ def test_command_files(browser, host):
     assert root.findtext("MeetingId") == meeting.server_meeting_id
     assert root.findtext("ServerPort") == "80"  # the fake's port is none of 80, 443, 8889
     join_file = ElementTree.fromstring(
-        browser.get(f"/dashboard/meetings/{meeting.pk}/launch-join.xml").content
+        signed_in.get(f"/dashboard/meetings/{meeting.pk}/launch-join.xml").content
     )
     assert join_file.findtext("MeetingId") == meeting.server_meeting_id
     assert join_file.findtext("MeetingPassword") == "secret-pw"
-    assert browser.get(f"/dashboard/meetings/{meeting.pk}/launch-other.xml").status_code == 404
+    assert signed_in.get(f"/dashboard/meetings/{meeting.pk}/launch-other.xml").status_code == 404
     meeting.cancelled_at = timezone.now()
     meeting.save()
-    assert browser.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml").status_code == 404
+    assert signed_in.get(f"/dashboard/meetings/{meeting.pk}/launch-host.xml").status_code == 404
 
 
-def test_stop_is_for_administrators_and_reports_the_server(browser, host, fake_tm):
+def test_stop_is_for_administrators_and_reports_the_server(signed_in, host, fake_tm):
     meeting = MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING)
     from meetings.services import meeting_push
 
     meeting = meeting_push(meeting_id=meeting.pk)
     fake_tm.set_live(meeting.server_meeting_id, attendees=3)
-    page = browser.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
+    page = signed_in.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
     assert "The meeting was stopped." in page
     assert fake_tm.meetings[meeting.server_meeting_id].ended_at is not None
     stop_calls = [r for r in fake_tm.requests if r.path.endswith("stop_meeting")]
@@ -162,36 +165,36 @@ def test_stop_is_for_administrators_and_reports_the_server(browser, host, fake_t
 
     host.is_administrator = False
     host.save()
-    page = browser.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
+    page = signed_in.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
     assert "Only administrators" in page
 
 
-def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(browser, host):
+def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(signed_in, host):
     host.is_administrator = True
     host.save()
     meeting = MeetingFactory(host=host)
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert 'Status: <span class="state-scheduled">Scheduled' in page
     assert "Stop meeting" not in page
     Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.LIVE, attendees=4)
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "Stop meeting" in page and "4 attending" in page
     Meeting.objects.filter(pk=meeting.pk).update(
         live_state=LiveState.SCHEDULED, cancelled_at=timezone.now()
     )
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "Cancelled" in page and "Scheduled" not in page and "Stop meeting" not in page
 
 
-def test_cancel_asks_first_then_removes_it_from_the_servers_list(browser, host):
+def test_cancel_asks_first_then_removes_it_from_the_servers_list(signed_in, host):
     meeting = MeetingFactory(host=host, topic="Quarterly review")
-    detail = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    detail = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert f'href="/dashboard/meetings/{meeting.pk}/cancel/">Cancel meeting…</a>' in detail
-    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "Cancel “Quarterly review”?" in asked and "Keep it" in asked
     meeting.refresh_from_db()
     assert meeting.cancelled_at is None  # asking changes nothing
-    response = browser.post(f"/dashboard/meetings/{meeting.pk}/cancel/")
+    response = signed_in.post(f"/dashboard/meetings/{meeting.pk}/cancel/")
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.cancelled_at is not None
@@ -199,47 +202,48 @@ def test_cancel_asks_first_then_removes_it_from_the_servers_list(browser, host):
 
     assert not scheduled_meetings(host).exists()
     # Once cancelled, the question is moot: back to the meeting's page.
-    assert browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 302
+    assert signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").status_code == 302
 
 
-def test_cancelling_mentions_desktop_files_only_where_the_server_has_them(browser, host):
+def test_cancelling_mentions_desktop_files_only_where_the_server_has_them(signed_in, host):
     meeting = MeetingFactory(host=host)
-    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "its desktop files stop working" in asked  # TurboMeeting has command files
     host.customer.server = server_save(
         server=ConferencingServer(), kind="openmeetings", name="OM", base_url="http://om.example"
     )
     host.customer.save()
-    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "Cancel “" in asked and "desktop files" not in asked
 
 
-def test_cancelling_a_live_meeting_says_who_is_in_it(browser, host):
+def test_cancelling_a_live_meeting_says_who_is_in_it(signed_in, host):
     meeting = MeetingFactory(host=host, live_state=LiveState.LIVE, attendees=7)
-    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "<strong>It is live now, with 7 people in it.</strong>" in asked
     assert "Stop meeting" in asked  # an administrator can end it for everyone instead
     Meeting.objects.filter(pk=meeting.pk).update(attendees=1)
-    asked = browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+    asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "live now, with 1 person in it" in asked
     Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.SCHEDULED, attendees=0)
     assert (
-        "live now" not in browser.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
+        "live now"
+        not in signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     )
 
 
-def test_a_cancelled_meeting_no_longer_says_published(browser, host):
+def test_a_cancelled_meeting_no_longer_says_published(signed_in, host):
     meeting = MeetingFactory(host=host, is_published=True)
-    assert "· published" in browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
-    browser.post(f"/dashboard/meetings/{meeting.pk}/cancel/", follow=True)  # its message read
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "· published" in signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    signed_in.post(f"/dashboard/meetings/{meeting.pk}/cancel/", follow=True)  # its message read
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "Cancelled on" in page and "published" not in page
 
 
-def test_other_hosts_meetings_are_not_found(browser):
+def test_other_hosts_meetings_are_not_found(signed_in):
     other = MeetingFactory()
-    assert browser.get(f"/dashboard/meetings/{other.pk}/").status_code == 404
-    assert browser.post(f"/dashboard/meetings/{other.pk}/cancel/").status_code == 404
+    assert signed_in.get(f"/dashboard/meetings/{other.pk}/").status_code == 404
+    assert signed_in.post(f"/dashboard/meetings/{other.pk}/cancel/").status_code == 404
 
 
 def test_writes_need_a_csrf_token(host):
@@ -255,8 +259,8 @@ def test_staff_without_a_host_account(client, admin_user):
     assert response.status_code == 403 and b"No host account" in response.content
 
 
-def test_join_goes_to_the_server(browser, settings):
-    response = browser.post(
+def test_join_goes_to_the_server(signed_in, settings):
+    response = signed_in.post(
         "/dashboard/join/", {"meeting_id": "123 456", "name": "Bo", "password": ""}
     )
     assert response.status_code == 302
@@ -264,29 +268,31 @@ def test_join_goes_to_the_server(browser, settings):
         settings.TM_SERVER_URL + "/as/wapi/goto_downloader?role=attendee"
     )
     assert "meeting_id=123456" in response.url
-    bad = browser.post("/dashboard/join/", {"meeting_id": "abc", "name": ""})
+    bad = signed_in.post("/dashboard/join/", {"meeting_id": "abc", "name": ""})
     assert bad.status_code == 200 and bad.context["join_form"].errors
 
 
-def test_list_shows_live_state_with_constant_queries(browser, host, django_assert_max_num_queries):
+def test_list_shows_live_state_with_constant_queries(
+    signed_in, host, django_assert_max_num_queries
+):
     def page_queries(n):
         MeetingFactory.create_batch(n, host=host, live_state=LiveState.LIVE, attendees=7)
         from django.db import connection
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
-            assert browser.get("/dashboard/").status_code == 200
-            assert browser.get("/dashboard/status.json").status_code == 200
+            assert signed_in.get("/dashboard/").status_code == 200
+            assert signed_in.get("/dashboard/status.json").status_code == 200
         return len(queries)
 
     assert page_queries(2) == page_queries(20)
-    data = browser.get("/dashboard/status.json").json()
+    data = signed_in.get("/dashboard/status.json").json()
     assert len(data) == 22
     assert {v["label"] for v in data.values()} == {"Live now"}
-    assert "7 attending" in browser.get("/dashboard/").content.decode()
+    assert "7 attending" in signed_in.get("/dashboard/").content.decode()
 
 
-def test_attendance_chart_from_samples(browser, host):
+def test_attendance_chart_from_samples(signed_in, host):
     meeting = MeetingFactory(host=host)
     start = timezone.now()
     MeetingSample.objects.bulk_create(
@@ -295,7 +301,7 @@ def test_attendance_chart_from_samples(browser, host):
         )
         for i, a in enumerate([1, 4, 9, 3])
     )
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "<polyline" in page and "Peak 9 attending" in page
     # Its axes: 0 to the peak, the first poll's time to the last one's, in the customer's zone.
     zone = zoneinfo.ZoneInfo(host.customer.time_zone)
@@ -305,28 +311,28 @@ def test_attendance_chart_from_samples(browser, host):
     assert f"<span>{last:%H:%M}</span></div>" in page
 
 
-def test_edit_shows_what_the_server_holds_when_it_differs(browser, host, fake_tm):
+def test_edit_shows_what_the_server_holds_when_it_differs(signed_in, host, fake_tm):
     from meetings.services import meeting_push
 
     meeting = meeting_push(
         meeting_id=MeetingFactory(host=host, server_meeting_id="", sync_state=SyncState.PENDING).pk
     )
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
     assert 'id="drift"' not in page
 
     fake_tm.meetings[meeting.server_meeting_id].topic = "Changed on the server"
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
     assert "The meeting server holds different details." in page
     assert "Changed on the server" in page
 
     fake_tm.mode = "down"
-    page = browser.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
     assert "Could not compare with the meeting server" in page
 
 
-def test_publishing_urls_and_iframe_snippet(browser, host, settings):
+def test_publishing_urls_and_iframe_snippet(signed_in, host, settings):
     settings.SITE_URL = "https://portal.example"
-    page = browser.get("/dashboard/").content.decode()
+    page = signed_in.get("/dashboard/").content.decode()
     slug = host.customer.slug
     assert f"https://portal.example/p/{slug}/meetings/" in page
     assert f"webcal://portal.example/p/{slug}/meetings.ics" in page

@@ -39,7 +39,8 @@ def webinar(host):
 
 
 @pytest.fixture
-def browser(client, host):
+def signed_in(client, host):
+    """Django's test client, signed in as the host (tests/browser drives a real browser)."""
     client.force_login(host.user)
     return client
 

@@ -24,8 +24,8 @@ def count_queries(fn) -> int:
     return len(queries)
 
 
-def test_header_links_to_webinars(browser):
-    page = browser.get("/dashboard/").content.decode()
+def test_header_links_to_webinars(signed_in):
+    page = signed_in.get("/dashboard/").content.decode()
     assert 'href="/dashboard/webinars/"' in page
 
 
@@ -57,8 +57,8 @@ def test_create_in_the_customers_time_zone(client, synced_host, fake_tm, commit)
     assert response.url in client.get("/dashboard/webinars/").content.decode()
 
 
-def test_form_errors(browser):
-    response = browser.post(
+def test_form_errors(signed_in):
+    response = signed_in.post(
         "/dashboard/webinars/new/",
         {"title": "", "starts_at": "2031-03-10T15:00", "ends_at": "2031-03-10T14:00"},
     )
@@ -67,9 +67,9 @@ def test_form_errors(browser):
     assert not Webinar.objects.exists()
 
 
-def test_edit_keeps_registrations(browser, webinar):
+def test_edit_keeps_registrations(signed_in, webinar):
     RegistrationFactory.create_batch(3, webinar=webinar)
-    response = browser.get(f"/dashboard/webinars/{webinar.pk}/edit/")
+    response = signed_in.get(f"/dashboard/webinars/{webinar.pk}/edit/")
     form = response.context["form"]
     data = {k: v for k, v in form.initial.items() if v not in (None, False)}
     data |= {
@@ -78,49 +78,49 @@ def test_edit_keeps_registrations(browser, webinar):
         "ends_at": timezone.localtime(webinar.ends_at, BERLIN).strftime("%Y-%m-%dT%H:%M"),
         "capacity": "1",
     }
-    response = browser.post(f"/dashboard/webinars/{webinar.pk}/edit/", data)
+    response = signed_in.post(f"/dashboard/webinars/{webinar.pk}/edit/", data)
     assert response.status_code == 302, response.context["form"].errors
     webinar.refresh_from_db()
     assert webinar.title == "Renamed" and webinar.capacity == 1
     assert webinar.registrations.filter(status=S.CONFIRMED).count() == 3
 
 
-def test_questions_page(browser, webinar):
+def test_questions_page(signed_in, webinar):
     url = f"/dashboard/webinars/{webinar.pk}/questions/"
-    browser.post(
+    signed_in.post(
         url,
         {"label": "Role", "kind": "single_choice", "choices": "Dev\nOps", "required": "on"},
     )
     role = Question.objects.get()
-    response = browser.post(
+    response = signed_in.post(
         url,
         {"label": "Stack", "kind": "short_text", "depends_on": role.pk, "depends_on_value": "Nope"},
     )
     assert "depends_on_value" in response.context["form"].errors
-    browser.post(
+    signed_in.post(
         url,
         {"label": "Stack", "kind": "short_text", "depends_on": role.pk, "depends_on_value": "Dev"},
     )
     stack = Question.objects.get(label="Stack")
-    page = browser.get(url).content.decode()
+    page = signed_in.get(url).content.decode()
     assert f"<code>q_{role.pk}</code>" in page and "only if “Role” is “Dev”" in page
 
-    moved = browser.post(f"{url}{stack.pk}/move/", {"direction": "up"}, follow=True)
+    moved = signed_in.post(f"{url}{stack.pk}/move/", {"direction": "up"}, follow=True)
     assert "must come after" in moved.content.decode()
 
     RegistrationFactory(webinar=webinar, answers={str(role.pk): "Dev"})
-    browser.post(
+    signed_in.post(
         f"{url}{role.pk}/edit/",
         {"label": "Your role", "kind": "single_choice", "choices": "Dev\nOps\nQA"},
     )
     role.refresh_from_db()
     assert role.label == "Your role" and role.choice_list == ["Dev", "Ops", "QA"]
-    removed = browser.post(f"{url}{role.pk}/delete/", follow=True).content.decode()
+    removed = signed_in.post(f"{url}{role.pk}/delete/", follow=True).content.decode()
     assert "its answers are kept" in removed
     assert Question.objects.filter(pk=role.pk, archived_at__isnull=False).exists()
 
 
-def test_registrations_search_filter_and_actions(browser, webinar, commit, mailoutbox):
+def test_registrations_search_filter_and_actions(signed_in, webinar, commit, mailoutbox):
     webinar.capacity = 2
     webinar.save()
     ada = RegistrationFactory(
@@ -132,14 +132,14 @@ def test_registrations_search_filter_and_actions(browser, webinar, commit, mailo
     )
     url = f"/dashboard/webinars/{webinar.pk}/registrations/"
 
-    page = browser.get(url, {"q": "analytical"}).content.decode()
+    page = signed_in.get(url, {"q": "analytical"}).content.decode()
     assert "ada@math.example" in page and "alan@bletchley.example" not in page
-    page = browser.get(url, {"status": "waitlisted"}).content.decode()
+    page = signed_in.get(url, {"status": "waitlisted"}).content.decode()
     assert "Kurt" in page and "ada@math.example" not in page
     assert "2 of 2 registered · 0 awaiting approval · 1 waiting" in page
 
     with commit():
-        response = browser.post(
+        response = signed_in.post(
             f"{url}{ada.pk}/reject/", {"message": "Sorry!", "next": url + "?q=a"}
         )
     assert response.status_code == 302 and response.url == url + "?q=a"
@@ -151,23 +151,23 @@ def test_registrations_search_filter_and_actions(browser, webinar, commit, mailo
     }
     mailoutbox.clear()
     with commit():
-        browser.post(f"{url}{wait.pk}/resend/")
-        page = browser.post(f"{url}{ada.pk}/approve/", follow=True).content.decode()
+        signed_in.post(f"{url}{wait.pk}/resend/")
+        page = signed_in.post(f"{url}{ada.pk}/approve/", follow=True).content.decode()
     assert "No seat is free" in page
     assert len(mailoutbox) == 1
-    browser.post(f"{url}{wait.pk}/cancel/", {"next": "https://evil.example/"})
+    signed_in.post(f"{url}{wait.pk}/cancel/", {"next": "https://evil.example/"})
     assert Registration.objects.get(pk=wait.pk).status == S.CANCELLED
-    assert browser.post(f"{url}{wait.pk}/explode/").status_code == 404
-    assert browser.get(f"{url}{wait.pk}/cancel/").status_code == 405
+    assert signed_in.post(f"{url}{wait.pk}/explode/").status_code == 404
+    assert signed_in.get(f"{url}{wait.pk}/cancel/").status_code == 405
 
 
-def test_counts_attendance_and_chart(browser, webinar):
+def test_counts_attendance_and_chart(signed_in, webinar):
     start = timezone.now() - dt.timedelta(days=3)
     for day, status in enumerate([S.CONFIRMED, S.CONFIRMED, S.PENDING, S.WAITLISTED]):
         RegistrationFactory(
             webinar=webinar, status=status, created_at=start + dt.timedelta(days=day)
         )
-    page = browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
     assert "<polyline" in page and "4 registrations" in page
     assert "reported by the meeting server once live" in page
 
@@ -175,18 +175,18 @@ def test_counts_attendance_and_chart(browser, webinar):
     meeting.live_state, meeting.attendees = LiveState.LIVE, 5
     meeting.save()
     MeetingSample.objects.create(meeting=meeting, taken_at=timezone.now(), active=True, attendees=7)
-    page = browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+    page = signed_in.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
     assert "<h2>7</h2><p>attended · 5 attending now" in page
 
 
-def test_lists_run_a_constant_number_of_queries(browser, host):
+def test_lists_run_a_constant_number_of_queries(signed_in, host):
     webinar = WebinarFactory(host=host)
     question = QuestionFactory(webinar=webinar, kind=Question.Kind.CHECKBOX)
 
     def pages():
-        assert browser.get("/dashboard/webinars/").status_code == 200
-        assert browser.get(f"/dashboard/webinars/{webinar.pk}/").status_code == 200
-        assert browser.get(f"/dashboard/webinars/{webinar.pk}/registrations/").status_code == 200
+        assert signed_in.get("/dashboard/webinars/").status_code == 200
+        assert signed_in.get(f"/dashboard/webinars/{webinar.pk}/").status_code == 200
+        assert signed_in.get(f"/dashboard/webinars/{webinar.pk}/registrations/").status_code == 200
 
     def grow(n):
         WebinarFactory.create_batch(n, host=host)
@@ -198,13 +198,13 @@ def test_lists_run_a_constant_number_of_queries(browser, host):
     assert count_queries(pages) == two
 
 
-def test_custom_page_recipe(browser, webinar):
+def test_custom_page_recipe(signed_in, webinar):
     role = QuestionFactory(
         webinar=webinar, label="Role <b>", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
     )
     webinar.consent_text = "I agree"
     webinar.save()
-    page = browser.get(f"/dashboard/webinars/{webinar.pk}/custom-page/").content.decode()
+    page = signed_in.get(f"/dashboard/webinars/{webinar.pk}/custom-page/").content.decode()
     assert f"action=&quot;http://testserver/w/{webinar.slug}/register&quot;" in page
     for name in (
         "first_name",
@@ -222,32 +222,32 @@ def test_custom_page_recipe(browser, webinar):
     assert "https://www.customer.example" in page
 
 
-def test_export_view(browser, webinar):
+def test_export_view(signed_in, webinar):
     RegistrationFactory.create_batch(3, webinar=webinar)
     RegistrationFactory(webinar=webinar, first_name="=HYPERLINK(1)")
-    response = browser.get(f"/dashboard/webinars/{webinar.pk}/registrations.csv")
+    response = signed_in.get(f"/dashboard/webinars/{webinar.pk}/registrations.csv")
     assert response.status_code == 200
     body = b"".join(response.streaming_content) if response.streaming else response.content
     assert b"First name" in body and body.count(b"Grace") == 3
     assert b"'=HYPERLINK(1)" in body
-    xlsx = browser.get(f"/dashboard/webinars/{webinar.pk}/registrations.xlsx")
+    xlsx = signed_in.get(f"/dashboard/webinars/{webinar.pk}/registrations.xlsx")
     assert xlsx.status_code == 200
     assert webinar.slug in xlsx["Content-Disposition"]
-    assert browser.get(f"/dashboard/webinars/{webinar.pk}/registrations.pdf").status_code == 404
+    assert signed_in.get(f"/dashboard/webinars/{webinar.pk}/registrations.pdf").status_code == 404
 
 
-def test_other_hosts_webinars_are_not_found(browser):
+def test_other_hosts_webinars_are_not_found(signed_in):
     other = WebinarFactory()
     registration = RegistrationFactory(webinar=other)
-    assert browser.get(f"/dashboard/webinars/{other.pk}/").status_code == 404
-    assert browser.get(f"/dashboard/webinars/{other.pk}/registrations/").status_code == 404
+    assert signed_in.get(f"/dashboard/webinars/{other.pk}/").status_code == 404
+    assert signed_in.get(f"/dashboard/webinars/{other.pk}/registrations/").status_code == 404
     assert (
-        browser.post(
+        signed_in.post(
             f"/dashboard/webinars/{other.pk}/registrations/{registration.pk}/cancel/"
         ).status_code
         == 404
     )
-    assert browser.get(f"/dashboard/webinars/{other.pk}/registrations.csv").status_code == 404
+    assert signed_in.get(f"/dashboard/webinars/{other.pk}/registrations.csv").status_code == 404
 
 
 def test_writes_need_csrf_and_pages_are_not_framable(host, webinar):
@@ -257,16 +257,17 @@ def test_writes_need_csrf_and_pages_are_not_framable(host, webinar):
     assert strict.get(f"/dashboard/webinars/{webinar.pk}/")["X-Frame-Options"] == "DENY"
 
 
-def test_cancel_webinar(browser, webinar, commit, mailoutbox):
+def test_cancel_webinar(signed_in, webinar, commit, mailoutbox):
     RegistrationFactory(webinar=webinar, email="seated@example.com")
     # The webinar's page leads to a confirmation step, which asks for the message.
     confirm = f"/dashboard/webinars/{webinar.pk}/cancel/confirm/"
     assert (
-        f'action="{confirm}"' in browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+        f'action="{confirm}"'
+        in signed_in.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
     )
-    assert 'name="message"' in browser.get(confirm).content.decode()
+    assert 'name="message"' in signed_in.get(confirm).content.decode()
     with commit():
-        response = browser.post(
+        response = signed_in.post(
             f"/dashboard/webinars/{webinar.pk}/cancel/", {"message": "Moved to May."}, follow=True
         )
     assert "Webinar cancelled" in response.content.decode()
@@ -275,7 +276,7 @@ def test_cancel_webinar(browser, webinar, commit, mailoutbox):
     assert webinar.cancellation_message == "Moved to May."
     assert [m.to for m in mailoutbox] == [["seated@example.com"]]
     assert "Moved to May." in mailoutbox[0].body
-    assert browser.get(f"/dashboard/webinars/{webinar.pk}/edit/").status_code == 302
+    assert signed_in.get(f"/dashboard/webinars/{webinar.pk}/edit/").status_code == 302
 
 
 def test_a_webinar_cannot_start_in_the_past(client, synced_host, fake_tm):

@@ -44,7 +44,7 @@ def full(webinar):
 # --- 1. seats held, and approving when none is free ---------------------------------------
 
 
-def test_seats_held_by_pending_approvals_are_explained(browser, full):
+def test_seats_held_by_pending_approvals_are_explained(signed_in, full):
     webinar, _, _ = full
     counts = selectors.webinar_counts(webinar)
     assert (counts["held"], counts["free"], counts["full"], counts["raise_to"]) == (3, 0, True, 4)
@@ -52,34 +52,34 @@ def test_seats_held_by_pending_approvals_are_explained(browser, full):
         f"/dashboard/webinars/{webinar.pk}/",
         f"/dashboard/webinars/{webinar.pk}/registrations/",
     ):
-        page = text(browser.get(url))
+        page = text(signed_in.get(url))
         assert "3 of 3 seats held : 0 confirmed, 3 awaiting approval; 1 on the waiting list" in page
         assert "raise the capacity" in page
 
 
 def test_approving_from_a_full_waiting_list_says_why_and_offers_a_seat(
-    browser, full, commit, mailoutbox
+    signed_in, full, commit, mailoutbox
 ):
     webinar, pending, waiting = full
     registrations = f"/dashboard/webinars/{webinar.pk}/registrations/"
     confirm = f"{registrations}{waiting.pk}/approve/confirm/"
     # The list's Approve button for someone waiting leads to the explanation, not a silent failure.
-    assert f'action="{confirm}"' in browser.get(registrations).content.decode()
+    assert f'action="{confirm}"' in signed_in.get(registrations).content.decode()
 
     # Posting anyway (say, from a page loaded before the seats went) explains it too.
-    response = browser.post(f"{registrations}{waiting.pk}/approve/", {"next": registrations})
+    response = signed_in.post(f"{registrations}{waiting.pk}/approve/", {"next": registrations})
     assert response.status_code == 302 and response.url.startswith(confirm)
-    page = text(browser.get(response.url))
+    page = text(signed_in.get(response.url))
     assert "No seat is free" in page
     assert "3 of 3 seats held: 0 confirmed, 3 awaiting approval" in page
     assert "Raise capacity to 4 and approve" in page
     assert f'href="/dashboard/webinars/{webinar.pk}/edit/#id_capacity"' in (
-        browser.get(response.url).content.decode()
+        signed_in.get(response.url).content.decode()
     )
     assert Registration.objects.get(pk=waiting.pk).status == S.WAITLISTED
 
     with commit():
-        done = browser.post(
+        done = signed_in.post(
             f"{registrations}{waiting.pk}/approve/",
             {"raise_capacity": "1", "next": registrations},
             follow=True,
@@ -157,13 +157,14 @@ def test_closed_and_over_say_so_before_anything_else(client, host):
 # --- 3. destructive actions ask first -----------------------------------------------------
 
 
-def test_cancelling_a_webinar_asks_first(browser, webinar, commit, mailoutbox):
+def test_cancelling_a_webinar_asks_first(signed_in, webinar, commit, mailoutbox):
     RegistrationFactory(webinar=webinar, email="seated@example.com")
     confirm = f"/dashboard/webinars/{webinar.pk}/cancel/confirm/"
     assert (
-        f'action="{confirm}"' in browser.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
+        f'action="{confirm}"'
+        in signed_in.get(f"/dashboard/webinars/{webinar.pk}/").content.decode()
     )
-    page = browser.get(confirm)
+    page = signed_in.get(confirm)
     body = page.content.decode()
     assert "Cancel “Rocket science 101”?" in body
     assert "1 person is registered" in text(page)
@@ -171,14 +172,14 @@ def test_cancelling_a_webinar_asks_first(browser, webinar, commit, mailoutbox):
     assert ">Cancel webinar</button>" in body and ">Keep it</a>" in body
     webinar.refresh_from_db()
     assert webinar.cancelled_at is None  # asking changes nothing
-    assert browser.post(confirm).status_code == 405  # only the real endpoint acts
+    assert signed_in.post(confirm).status_code == 405  # only the real endpoint acts
 
     with commit():
-        browser.post(f"/dashboard/webinars/{webinar.pk}/cancel/", {"message": "Sorry"})
+        signed_in.post(f"/dashboard/webinars/{webinar.pk}/cancel/", {"message": "Sorry"})
     webinar.refresh_from_db()
     assert webinar.cancelled_at is not None and len(mailoutbox) == 1
     # Asking again about a cancelled webinar goes back to it.
-    assert browser.get(confirm).status_code == 302
+    assert signed_in.get(confirm).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -186,14 +187,14 @@ def test_cancelling_a_webinar_asks_first(browser, webinar, commit, mailoutbox):
     [("cancel", "Cancel registration", S.CANCELLED), ("reject", "Reject", S.REJECTED)],
 )
 def test_cancelling_or_rejecting_a_registration_asks_first(
-    browser, webinar, commit, action, button, status
+    signed_in, webinar, commit, action, button, status
 ):
     ada = RegistrationFactory(webinar=webinar, first_name="Ada", last_name="Lovelace")
     registrations = f"/dashboard/webinars/{webinar.pk}/registrations/"
     confirm = f"{registrations}{ada.pk}/{action}/confirm/"
-    listing = browser.get(registrations, {"q": "ada"}).content.decode()
+    listing = signed_in.get(registrations, {"q": "ada"}).content.decode()
     assert f'action="{confirm}"' in listing
-    page = browser.get(confirm, {"next": f"{registrations}?q=ada"})
+    page = signed_in.get(confirm, {"next": f"{registrations}?q=ada"})
     body = page.content.decode()
     assert "Lovelace" in body and f">{button}</button>" in body
     assert f'href="{registrations}?q=ada"' in body  # "Keep it" goes back where the host was
@@ -203,52 +204,52 @@ def test_cancelling_or_rejecting_a_registration_asks_first(
     assert Registration.objects.get(pk=ada.pk).status == S.CONFIRMED
 
     with commit():
-        done = browser.post(
+        done = signed_in.post(
             f"{registrations}{ada.pk}/{action}/", {"next": f"{registrations}?q=ada"}
         )
     assert done.url == f"{registrations}?q=ada"
     assert Registration.objects.get(pk=ada.pk).status == status
 
 
-def test_confirmation_pages_only_send_back_to_the_registrations(browser, webinar):
+def test_confirmation_pages_only_send_back_to_the_registrations(signed_in, webinar):
     ada = RegistrationFactory(webinar=webinar)
-    page = browser.get(
+    page = signed_in.get(
         f"/dashboard/webinars/{webinar.pk}/registrations/{ada.pk}/cancel/confirm/",
         {"next": "https://evil.example/"},
     ).content.decode()
     assert "evil.example" not in page
     base = f"/dashboard/webinars/{webinar.pk}/registrations/{ada.pk}"
-    assert browser.get(f"{base}/resend/confirm/").status_code == 404
+    assert signed_in.get(f"{base}/resend/confirm/").status_code == 404
     other = RegistrationFactory(webinar=WebinarFactory())
     assert (
-        browser.get(
+        signed_in.get(
             f"/dashboard/webinars/{other.webinar.pk}/registrations/{other.pk}/cancel/confirm/"
         ).status_code
         == 404
     )
 
 
-def test_removing_a_question_asks_first(browser, webinar):
+def test_removing_a_question_asks_first(signed_in, webinar):
     role = QuestionFactory(
         webinar=webinar, label="Role", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
     )
     QuestionFactory(webinar=webinar, label="Stack", depends_on=role, depends_on_value="Dev")
     questions = f"/dashboard/webinars/{webinar.pk}/questions/"
     confirm = f"{questions}{role.pk}/delete/confirm/"
-    assert f'action="{confirm}"' in browser.get(questions).content.decode()
-    page = text(browser.get(confirm))
+    assert f'action="{confirm}"' in signed_in.get(questions).content.decode()
+    page = text(signed_in.get(confirm))
     assert "Remove the question “Role”?" in page and "Nobody has answered it yet" in page
     assert "“Stack” will always be asked" in page
     assert Question.objects.filter(pk=role.pk).exists()
-    browser.post(f"{questions}{role.pk}/delete/")
+    signed_in.post(f"{questions}{role.pk}/delete/")
     assert not Question.objects.filter(pk=role.pk).exists()
 
 
 # --- 4. dashboard forms ---------------------------------------------------------------------
 
 
-def test_webinar_form_errors_sit_under_their_fields_and_are_summed_up(browser):
-    response = browser.post(
+def test_webinar_form_errors_sit_under_their_fields_and_are_summed_up(signed_in):
+    response = signed_in.post(
         "/dashboard/webinars/new/",
         {"title": "", "starts_at": "2031-03-10T15:00", "ends_at": "2031-03-10T14:00"},
     )
@@ -264,8 +265,8 @@ def test_webinar_form_errors_sit_under_their_fields_and_are_summed_up(browser):
     assert 'aria-invalid="true"' in field and 'aria-describedby="id_ends_at-error"' in field
 
 
-def test_webinar_form_hints_are_escaped_and_inputs_usable(browser):
-    body = browser.get("/dashboard/webinars/new/").content.decode()
+def test_webinar_form_hints_are_escaped_and_inputs_usable(signed_in):
+    body = signed_in.get("/dashboard/webinars/new/").content.decode()
     assert "/w/&lt;address&gt;/" in body and "<address>" not in body
     capacity = re.search(r"<input[^>]*name=\"capacity\"[^>]*>", body).group(0)
     assert 'type="number"' in capacity and 'min="1"' in capacity and 'step="1"' in capacity
@@ -277,8 +278,8 @@ def test_webinar_form_hints_are_escaped_and_inputs_usable(browser):
     assert "as_p" not in body and "<p><label" not in body
 
 
-def test_question_form_uses_the_same_fields(browser, webinar):
-    response = browser.post(
+def test_question_form_uses_the_same_fields(signed_in, webinar):
+    response = signed_in.post(
         f"/dashboard/webinars/{webinar.pk}/questions/", {"label": "Pick", "kind": "single_choice"}
     )
     body = response.content.decode()
@@ -287,7 +288,7 @@ def test_question_form_uses_the_same_fields(browser, webinar):
     assert '<label for="id_required"><input type="checkbox"' in body
 
 
-def test_dates_on_the_webinar_page_read_alike(browser, host):
+def test_dates_on_the_webinar_page_read_alike(signed_in, host):
     start = dt.datetime(2031, 10, 14, 15, 0, tzinfo=dt.UTC)
     webinar = WebinarFactory(
         host=host,
@@ -295,7 +296,7 @@ def test_dates_on_the_webinar_page_read_alike(browser, host):
         ends_at=start + dt.timedelta(hours=1),
         registration_closes_at=start - dt.timedelta(hours=1),
     )
-    page = text(browser.get(f"/dashboard/webinars/{webinar.pk}/"))
+    page = text(signed_in.get(f"/dashboard/webinars/{webinar.pk}/"))
     # The customer's zone (Europe/Berlin), one format for the webinar and its registration.
     assert "Tuesday 14 October 2031, 17:00–18:00 (Europe/Berlin)" in page
     assert "(closes Tuesday 14 October 2031, 16:00)" in page

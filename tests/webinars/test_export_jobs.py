@@ -59,25 +59,25 @@ def body(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
 
-def test_a_large_webinar_exports_through_a_job_with_a_download(browser, answered, commit):
-    page = browser.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
+def test_a_large_webinar_exports_through_a_job_with_a_download(signed_in, answered, commit):
+    page = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
     assert f'action="/dashboard/webinars/{answered.pk}/exports/"' in page
     assert f"/dashboard/webinars/{answered.pk}/registrations.xlsx" not in page
     with commit():
-        response = browser.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
+        response = signed_in.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
     export = RegistrationExport.objects.get()
     assert response.status_code == 302
     assert response.url == f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
     assert export.status == RegistrationExport.Status.DONE
     assert (export.rows_done, export.rows_total) == (3, 3)
     assert export.file.name.startswith("exports/") and export.finished_at is not None
-    assert export.requested_by == browser.get("/dashboard/").wsgi_request.user
+    assert export.requested_by == signed_in.get("/dashboard/").wsgi_request.user
 
-    job = browser.get(response.url).content.decode()
+    job = signed_in.get(response.url).content.decode()
     download = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/download/"
     assert '<progress id="export-progress" max="100" value="100">' in job
     assert f'href="{download}"' in job and "http-equiv" not in job  # finished: no refresh
-    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
+    status = signed_in.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
     assert status.json() | {"id": 0} == {
         "id": 0,
         "status": "done",
@@ -89,7 +89,7 @@ def test_a_large_webinar_exports_through_a_job_with_a_download(browser, answered
         "download_url": download,
     }
 
-    file = browser.get(download)
+    file = signed_in.get(download)
     assert file.status_code == 200 and file["Content-Type"] == XLSX
     assert f"registrations-{answered.slug}-" in file["Content-Disposition"]
     assert file["Cache-Control"] == "private, no-store"
@@ -105,7 +105,7 @@ def test_a_large_webinar_exports_through_a_job_with_a_download(browser, answered
     assert first["Consent"] is False
 
 
-def test_csv_job_has_every_registration(browser, webinar, commit):
+def test_csv_job_has_every_registration(signed_in, webinar, commit):
     Registration.objects.bulk_create(
         Registration(
             webinar=webinar,
@@ -117,9 +117,9 @@ def test_csv_job_has_every_registration(browser, webinar, commit):
         for n in range(30)
     )
     with commit():
-        browser.post(f"/dashboard/webinars/{webinar.pk}/exports/", {"format": "csv"})
+        signed_in.post(f"/dashboard/webinars/{webinar.pk}/exports/", {"format": "csv"})
     export = RegistrationExport.objects.get()
-    download = browser.get(f"/dashboard/webinars/{webinar.pk}/exports/{export.uid}/download/")
+    download = signed_in.get(f"/dashboard/webinars/{webinar.pk}/exports/{export.uid}/download/")
     text = body(download).decode("utf-8-sig")
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert text.count("@example.com") == 30 and export.rows_done == 30
@@ -152,19 +152,21 @@ def test_progress_is_recorded_while_it_runs(webinar, host, commit):
     assert (export.status, export.rows_done, export.rows_total) == ("done", 2_500, 2_500)
 
 
-def test_a_failing_export_is_recorded_with_a_reason(browser, answered, commit, settings, tmp_path):
+def test_a_failing_export_is_recorded_with_a_reason(
+    signed_in, answered, commit, settings, tmp_path
+):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the storage folder should be")
     settings.MEDIA_ROOT = blocker
     with commit():
-        response = browser.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
+        response = signed_in.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
     export = RegistrationExport.objects.get()
     assert export.status == RegistrationExport.Status.FAILED
     assert "could not be written or stored" in export.error and export.finished_at
     assert not export.file
-    page = browser.get(response.url).content.decode()
+    page = signed_in.get(response.url).content.decode()
     assert "could not be written or stored" in page and "Try again" in page
-    assert browser.get(f"{response.url}download/").status_code == 404
+    assert signed_in.get(f"{response.url}download/").status_code == 404
 
 
 def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, answered, commit):
@@ -200,12 +202,12 @@ def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, ans
     assert "/media/" not in client.get(base).content.decode()
 
 
-def test_a_small_webinar_still_downloads_at_once(browser, answered, settings):
+def test_a_small_webinar_still_downloads_at_once(signed_in, answered, settings):
     settings.WEBINAR_EXPORT_INLINE_MAX_ROWS = 5_000
-    page = browser.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
+    page = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
     assert f'href="/dashboard/webinars/{answered.pk}/registrations.xlsx"' in page
     assert f'action="/dashboard/webinars/{answered.pk}/exports/"' not in page
-    response = browser.get(f"/dashboard/webinars/{answered.pk}/registrations.xlsx")
+    response = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations.xlsx")
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     _, rows = workbook_rows(body(response))
     assert len(rows) == 3
@@ -213,17 +215,19 @@ def test_a_small_webinar_still_downloads_at_once(browser, answered, settings):
     assert not RegistrationExport.objects.exists()
 
     settings.WEBINAR_EXPORT_INLINE_MAX_ROWS = 2  # too many now: a GET does not start a job
-    response = browser.get(f"/dashboard/webinars/{answered.pk}/registrations.csv")
+    response = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations.csv")
     assert response.status_code == 302
     assert response.url == f"/dashboard/webinars/{answered.pk}/registrations/"
     assert not RegistrationExport.objects.exists()
 
 
-def test_the_job_page_refreshes_until_done(browser, host, answered):
+def test_the_job_page_refreshes_until_done(signed_in, host, answered):
     export = RegistrationExport.objects.create(
         webinar=answered, requested_by=host.user, format="xlsx", rows_total=3, rows_done=1
     )
-    page = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/").content.decode()
+    page = signed_in.get(
+        f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
+    ).content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page  # without JavaScript
     assert '<progress id="export-progress" max="100" value="33">' in page
     assert (
@@ -231,7 +235,7 @@ def test_the_job_page_refreshes_until_done(browser, host, answered):
         in page
     )
     assert "1 of 3 registrations" in page and "Reload" in page
-    status = browser.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
+    status = signed_in.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
     assert status.json()["status"] == "queued" and status.json()["download_url"] is None
     assert status["Cache-Control"] == "no-store"
 
