@@ -12,9 +12,9 @@ import environ
 from csp.constants import NONCE
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-# Runtime state of the embedded defaults (SQLite, broker queue, export files). Nothing
-# here creates it: `make run` does, the Celery app makes its broker's folders, and
-# a deployment (perhaps on a read-only file system) points the settings elsewhere.
+# Runtime state of the embedded defaults (SQLite, broker queue, export files), made
+# when used: below only for the default SQLite file, by the Celery app for its broker's
+# folders; a deployment (perhaps on a read-only file system) points the settings elsewhere.
 VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
@@ -92,6 +92,10 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
+if "DATABASE_URL" not in env:
+    # The default SQLite file needs its folder before the first connection: made only
+    # when that file is the database in use (a deployment sets DATABASE_URL instead).
+    VAR_DIR.mkdir(exist_ok=True)
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several processes (web, worker, beat) share the file in `make run`.
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -131,8 +131,8 @@ def test_production_refuses_to_start_without_a_secret_key():
 
 
 def test_reading_the_settings_makes_no_folders_and_celery_makes_its_own(tmp_path):
-    """The settings can be read on a read-only file system; the embedded broker's
-    folders appear when Celery is first used."""
+    """The settings of a deployment (its own DATABASE_URL) can be read on a read-only
+    file system; the embedded broker's folders appear when Celery is first used."""
     (tmp_path / "copied").mkdir()
     shutil.copy(ROOT / "portal" / "settings.py", tmp_path / "copied" / "settings.py")
     script = (
@@ -149,6 +149,7 @@ def test_reading_the_settings_makes_no_folders_and_celery_makes_its_own(tmp_path
         env={k: v for k, v in os.environ.items() if k not in unset}
         | {
             "DEBUG": "true",
+            "DATABASE_URL": "postgres://portal@db.example/portal",
             "PYTHONPATH": str(tmp_path),
             "DJANGO_SETTINGS_MODULE": "copied.settings",
         },
