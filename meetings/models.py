@@ -4,11 +4,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 
 from conferencing.base import MeetingKind
 from portal import crypto
-from portal.accounts.models import Customer, Host, Synced
+from portal.accounts.models import Customer, Host, Synced, publication_changed
 
 
 class LiveState(models.TextChoices):
@@ -71,6 +71,17 @@ class Meeting(Synced):
 
     def __str__(self) -> str:
         return self.topic
+
+    def save(self, *args, **kwargs) -> None:
+        """Every save is a new version of its customer's feeds, in the same transaction."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            publication_changed([self.customer_id])
+
+    def delete(self, *args, **kwargs):
+        with transaction.atomic():
+            publication_changed([self.customer_id])
+            return super().delete(*args, **kwargs)
 
     @property
     def password(self) -> str:

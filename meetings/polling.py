@@ -36,10 +36,9 @@ from conferencing.base import (
     MeetingStatus,
     ServerUnavailable,
 )
-from meetings.feeds import feeds_changed
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import servers
-from portal.accounts.models import Customer, SyncState
+from portal.accounts.models import Customer, SyncState, publication_changed
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +126,6 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
         live, ended = _store(meetings, answers, now)
     finally:
         lock.release()
-    # The live fields are written without signals: show them in the feeds now.
-    feeds_changed(customer_ids={m.customer_id for m in meetings if m.pk in answers})
     failed = len(meetings) - len(answers)
     if failed:
         _log_failures(failed, len(meetings), errors)
@@ -277,10 +274,16 @@ def _store(
         for m in answered
     ]
     after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
+    shown = ("live_state", "attendees")  # what the feeds show of a meeting's live state
+    changed = {
+        m.customer_id for m in answered if any(before[m.pk][f] != getattr(m, f) for f in shown)
+    }
     with transaction.atomic():
         _save_live_fields(answered, before)
+        publication_changed(changed)
         MeetingSample.objects.bulk_create(samples)
         # Never seen live and its window is over: ended, without asking the server again.
+        # Past their end, they are out of the feeds already: no new publication version.
         ended += (
             _pollable()
             .filter(live_state=LiveState.SCHEDULED, is_recurring=False, ends_at__lt=now - after)

@@ -1,13 +1,13 @@
 """A customer's published meetings: an embeddable HTML page and XML, iCalendar, RSS, JSON feeds.
 
-- ``selection``: what is listed, and the version (one aggregate query) that
-  names the list in ETags and cache keys; kept in Django's cache.
+- ``selection``: what is listed, and the version (the customer's publication
+  version) that names the list in ETags and cache keys; kept in Django's cache.
 - ``formats``: one small class per format, registered by extension.
 - ``view``: the one view of every format, with conditional GET.
 """
 
 from meetings.feeds.formats import DEFAULT_FORMAT, FORMATS, feed_path, format_for, join_path
-from meetings.feeds.selection import current_snapshot, feeds_changed, listed_meeting
+from meetings.feeds.selection import current_snapshot, listed_meeting
 from meetings.feeds.view import published_meetings
 
 __all__ = [
@@ -15,7 +15,6 @@ __all__ = [
     "FORMATS",
     "current_snapshot",
     "feed_path",
-    "feeds_changed",
     "format_for",
     "join_path",
     "listed_meeting",

@@ -14,11 +14,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from conferencing.base import CREDENTIAL_FIELDS, backend_class, backend_names
@@ -137,6 +140,12 @@ class ConferencingServer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.kind})"
+
+    def save(self, *args, **kwargs) -> None:
+        """Its customers' feeds show links to it and its live fields: a new version of each."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            publication_changed(self.customers.values_list("pk", flat=True))
 
     @property
     def secrets(self) -> dict[str, str]:
@@ -264,6 +273,14 @@ class Customer(Synced):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # One more whenever anything the public feeds show of this customer changes: see
+    # publication_changed. Feeds' ETags and cached bodies are named after it.
+    publication_version = models.PositiveBigIntegerField(default=0, editable=False)
+
+    #: What the feeds show of the customer itself (its server: their links and live fields).
+    PUBLISHED_FIELDS = frozenset(
+        {"name", "slug", "time_zone", "language", "embed_origins", "server", "deleted_at"}
+    )
 
     class Meta:
         ordering = ["name"]
@@ -278,6 +295,22 @@ class Customer(Synced):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        """Saves a new publication version in the same statement when a shown field may change.
+
+        F() keeps a stale copy of the row from writing an older version back.
+        """
+        fields = kwargs.get("update_fields")
+        bump = not self._state.adding and (fields is None or self.PUBLISHED_FIELDS & set(fields))
+        if bump:
+            self.publication_version = F("publication_version") + 1
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "publication_version"}
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if bump:
+                _forget_kept_publications([self.pk], slugs=[self.slug])
+
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
@@ -285,6 +318,56 @@ class Customer(Synced):
     @property
     def allowed_origins(self) -> list[str]:
         return [o.rstrip("/") for o in self.embed_origins.split()]
+
+
+# --- A customer's publication: what its public feeds show --------------------------------
+#
+# Readers (meetings.feeds) keep what they read of a publication (its version, the customer)
+# in Django's cache for FEED_VERSION_SECONDS under publication_key(slug); a new version
+# drops it once committed, so a change shows at once on every web process sharing the cache.
+
+
+def publication_key(slug: str) -> str:
+    return f"publication:{slug}"
+
+
+def _publication_slug_key(customer_id: int) -> str:
+    return f"publication:slug:{customer_id}"
+
+
+def publication_keep(customer_id: int, slug: str, value: object, seconds: int) -> None:
+    """Keep ``value`` as what was read of the customer's publication, for ``seconds``."""
+    cache.set_many(
+        {publication_key(slug): value, _publication_slug_key(customer_id): slug}, seconds
+    )
+
+
+def publication_changed(customer_ids: Iterable[int]) -> None:
+    """Something these customers' feeds show changed: a new publication version for each.
+
+    One UPDATE, in the caller's transaction: every writer of what the feeds
+    show calls it with its own writes (Meeting.save, the poller), or saves
+    the Customer or ConferencingServer, whose save() does the same.
+    """
+    ids = set(customer_ids)
+    if ids:
+        Customer.objects.filter(pk__in=ids).update(publication_version=F("publication_version") + 1)
+        _forget_kept_publications(ids)
+
+
+def _forget_kept_publications(customer_ids: Iterable[int], slugs: Iterable[str] = ()) -> None:
+    """Drop what readers kept (by the slug they kept it under: after a rename, the old address
+    stops serving at once), now and again once committed, as a reader may keep the old
+    version meanwhile."""
+    ids, slugs = list(customer_ids), list(slugs)
+
+    def forget() -> None:
+        kept = cache.get_many([_publication_slug_key(pk) for pk in ids])
+        cache.delete_many([publication_key(slug) for slug in {*kept.values(), *slugs}])
+
+    forget()
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(forget)
 
 
 class Host(models.Model):

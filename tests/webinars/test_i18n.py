@@ -184,9 +184,6 @@ def test_the_meetings_list_is_cached_per_language_and_varies_with_it(client, acm
 def test_the_meetings_list_speaks_the_customers_fixed_language(client, acme):
     acme.language = "fr"
     acme.save()
-    from meetings.feeds import feeds_changed
-
-    feeds_changed(customer_ids=[acme.pk])
     body = client.get("/p/acme/meetings/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Réunions à venir" in body and "Bevorstehende" not in body
 
