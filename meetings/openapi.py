@@ -2,51 +2,47 @@
 
 They are plain Django views (one view for every format, with its own
 conditional-GET handling), so drf-spectacular does not see them; this hook
-describes them. Field names follow meetings/feeds/formats.py's ``Entry.record``.
+describes them, from the fields of meetings/feeds/record.py's serializers.
 """
+
+from rest_framework import serializers
+
+from meetings.feeds.record import PublishedMeetingSerializer, PublishedMeetingsSerializer
 
 _STRING = {"type": "string"}
 SLUG = "^[-a-zA-Z0-9_]+$"  # what Django's <slug:> path converter matches
-_TIME = {"type": "string", "format": "date-time", "nullable": True}
+# Most specific first: URLField is a CharField.
+_TYPES = (
+    (serializers.URLField, {"type": "string", "format": "uri"}),
+    (serializers.DateTimeField, {"type": "string", "format": "date-time"}),
+    (serializers.CharField, _STRING),
+    (serializers.BooleanField, {"type": "boolean"}),
+    (serializers.IntegerField, {"type": "integer"}),
+)
 
-MEETING = {
-    "type": "object",
-    "properties": {
-        "id": {"type": "integer"},
-        "uid": {**_STRING, "description": "calendar UID, stable across edits"},
-        "topic": _STRING,
-        "meeting_id": {
-            **_STRING,
-            "description": (
-                "the meeting server's ID; empty where the ID alone would let people past "
-                "a password kept out of public links"
-            ),
-        },
-        "is_recurring": {"type": "boolean"},
-        "starts_at": _TIME,
-        "ends_at": _TIME,
-        "is_live": {
-            "type": "boolean",
-            "nullable": True,
-            "description": "null where the meeting server does not report live status",
-        },
-        "attendees": {
-            "type": "integer",
-            "nullable": True,
-            "description": "null where the meeting server does not count attendees",
-        },
-        "join_url": {"type": "string", "format": "uri", "nullable": True},
-    },
-}
-FEED = {
-    "type": "object",
-    "properties": {
-        "version": _STRING,
-        "customer": _STRING,
-        "name": _STRING,
-        "time_zone": _STRING,
-        "meetings": {"type": "array", "items": {"$ref": "#/components/schemas/PublishedMeeting"}},
-    },
+
+def component(serializer: serializers.Serializer) -> dict:
+    """The schema of a feed serializer's output: every field, typed, nullable as declared."""
+    properties = {}
+    for name, field in serializer.fields.items():
+        if isinstance(field, serializers.ListSerializer):
+            item = {"$ref": f"#/components/schemas/{_NAMES[type(field.child)]}"}
+            properties[name] = {"type": "array", "items": item}
+            continue
+        schema = next(dict(t) for cls, t in _TYPES if isinstance(field, cls))
+        if getattr(field, "min_value", None) is not None:
+            schema["minimum"] = field.min_value
+        if field.allow_null:
+            schema["nullable"] = True
+        if field.help_text:
+            schema["description"] = str(field.help_text)
+        properties[name] = schema
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+_NAMES = {
+    PublishedMeetingSerializer: "PublishedMeeting",
+    PublishedMeetingsSerializer: "PublishedMeetings",
 }
 _CONTENT_TYPES = {
     "json": "application/json",
@@ -59,7 +55,7 @@ _CONTENT_TYPES = {
 def add_feed_paths(result, generator, request, public):
     """drf-spectacular postprocessing hook: append the feeds' paths and schemas."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(
-        {"PublishedMeeting": MEETING, "PublishedMeetings": FEED}
+        {name: component(cls()) for cls, name in _NAMES.items()}
     )
     slug = {"name": "slug", "in": "path", "required": True, "schema": {**_STRING, "pattern": SLUG}}
     for fmt, content_type in _CONTENT_TYPES.items():

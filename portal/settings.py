@@ -250,11 +250,11 @@ SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
 # Error reports (DEBUG's 500 page, mails to ADMINS) hide every credential setting.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 
-# Scripts on other sites may read the JSON feed (any origin) and post to the
-# public registration endpoint (the customer's allowed origins): django-cors-
-# headers, asked per request through its check_request_enabled signal
-# (meetings/feeds/view.py, webinars/views.py). No other URL answers other origins.
-CORS_URLS_REGEX = r"^/(p/[-\w]+/meetings\.json|w/[-\w]+/register)$"
+# Scripts on other sites may read the feeds whose format says so (FeedFormat.cors,
+# asked in meetings/feeds/view.py) and post to the public registration endpoint
+# (the customer's allowed origins): django-cors-headers, asked per request through
+# its check_request_enabled signal (webinars/views.py). No other URL answers other origins.
+CORS_URLS_REGEX = r"^/w/[-\w]+/register$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "content-type"]
 CORS_PREFLIGHT_MAX_AGE = 600

@@ -2,7 +2,9 @@
 
 - ``selection``: what is listed, and the version (the customer's publication
   version) that names the list in ETags and cache keys; kept in Django's cache.
-- ``formats``: one small class per format, registered by extension.
+- ``record``: the XML and JSON feeds' record, one serializer (also their OpenAPI schema).
+- ``formats``: one small class per format, registered by extension; ``cors`` says which
+  may be read by scripts on other sites.
 - ``view``: the one view of every format, with conditional GET.
 """
 

@@ -25,15 +25,13 @@ from icalendar import Calendar, Event
 
 from conferencing.base import Capability
 from conferencing.xmltext import xml_safe
+from meetings.feeds.record import SCHEMA_VERSION, PublishedMeetingsSerializer
 from meetings.feeds.selection import Publisher
 from meetings.launch import public_join_url, server_id_is_public
 from meetings.models import Meeting
 from meetings.timespan import timespan
 from portal import servers
 from portal.ical import Text
-
-# Of the XML and JSON shape: meetings/static/meetings/published-meetings.xsd documents it.
-SCHEMA_VERSION = "1"
 
 
 @dataclass
@@ -81,24 +79,20 @@ class Entry:
     def ends_iso(self) -> str | None:
         return _utc_iso(self.meeting.ends_at)
 
-    def record(self) -> dict[str, object]:
-        """The fields of the XML and JSON feeds, in the XSD's order; None is left out of XML."""
+    @property
+    def is_live(self) -> bool | None:
+        """None where the server does not report live status."""
+        if Capability.LIVE_STATUS not in servers.capabilities(self.meeting.customer):
+            return None
+        return self.meeting.is_live
+
+    @property
+    def attendees(self) -> int | None:
+        """0 unless live; None where the server does not count attendees."""
         m = self.meeting
-        reported = servers.capabilities(m.customer)
-        return {
-            "id": m.pk,
-            "uid": self.uid,
-            "topic": m.topic,
-            "meeting_id": self.meeting_id,
-            "is_recurring": m.is_recurring,
-            "starts_at": self.starts_iso,
-            "ends_at": self.ends_iso,
-            "is_live": m.is_live if Capability.LIVE_STATUS in reported else None,
-            "attendees": (m.attendees if m.is_live else 0)
-            if Capability.ATTENDEE_COUNT in reported
-            else None,
-            "join_url": self.join_url,
-        }
+        if Capability.ATTENDEE_COUNT not in servers.capabilities(m.customer):
+            return None
+        return m.attendees if m.is_live else 0
 
 
 def _utc_iso(value: dt.datetime | None) -> str | None:
@@ -115,6 +109,7 @@ class Listing:
     meetings: list[Meeting]
     request: HttpRequest
     options: dict[str, str]
+    schema_version: ClassVar[str] = SCHEMA_VERSION
 
     @cached_property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -133,15 +128,9 @@ class Listing:
             for m in self.meetings
         ]
 
-    def header(self) -> dict[str, str]:
-        """The attributes of the XML root and the top-level keys of the JSON feed."""
-        c = self.customer
-        return {
-            "version": SCHEMA_VERSION,
-            "customer": c.slug,
-            "name": c.name,
-            "time_zone": c.time_zone,
-        }
+    def record(self) -> dict[str, object]:
+        """What the XML and JSON feeds say: record.PublishedMeetingsSerializer's data."""
+        return PublishedMeetingsSerializer(self).data
 
     def url(self, format: str) -> str:
         return self.request.build_absolute_uri(feed_path(self.customer.slug, format))
@@ -156,6 +145,7 @@ class FeedFormat:
     public: ClassVar[bool] = True
     embeddable: ClassVar[bool] = False  # framed by the customer's allowed origins
     translated: ClassVar[bool] = False  # speaks the visitor's language: varies with it
+    cors: ClassVar[str | None] = None  # "*": scripts on any site may read it (view.py)
 
     @classmethod
     def options(cls, request: HttpRequest) -> dict[str, str]:
@@ -239,11 +229,12 @@ class XmlFeed(FeedFormat):
     content_type = "application/xml; charset=utf-8"
 
     def render(self, listing: Listing) -> bytes:
-        header = {name: xml_safe(value) for name, value in listing.header().items()}
-        root = ET.Element("published_meetings", header)
-        for entry in listing.entries:
+        data = listing.record()
+        meetings = data.pop("meetings")
+        root = ET.Element("published_meetings", {k: xml_safe(v) for k, v in data.items()})
+        for record in meetings:
             element = ET.SubElement(root, "meeting")
-            for name, value in entry.record().items():
+            for name, value in record.items():
                 if value is not None:
                     ET.SubElement(element, name).text = xml_safe(_xml_value(value))
         ET.indent(root, space="  ")
@@ -263,10 +254,10 @@ class JsonFeed(FeedFormat):
     identifier = "json"
     extension = "json"
     content_type = "application/json"
+    cors = "*"
 
     def render(self, listing: Listing) -> bytes:
-        data = listing.header() | {"meetings": [entry.record() for entry in listing.entries]}
-        return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return json.dumps(listing.record(), ensure_ascii=False, separators=(",", ":")).encode()
 
 
 @register

@@ -95,6 +95,14 @@ def _body(
 
 
 @receiver(check_request_enabled, dispatch_uid="published-meetings-cors")
-def _json_feed_is_for_every_site(sender, request: HttpRequest, **kwargs: object) -> bool:
-    """Scripts on any site may read the JSON feed (CORS: settings.CORS_URLS_REGEX)."""
-    return request.path.endswith("/meetings.json")
+def _cors_by_format(sender, request: HttpRequest, **kwargs: object) -> bool:
+    """Scripts on other sites may read a feed whose format says so (``FeedFormat.cors``).
+
+    The one place CORS is decided for the feeds; asked by django-cors-headers on
+    every request, so it looks at the path, not the URL resolver.
+    """
+    head, found, extension = request.path_info.rpartition("/meetings.")
+    if not found or not head.startswith("/p/") or "/" in head[3:]:
+        return False
+    cls = format_for(extension)
+    return cls is not None and cls.cors == "*"

@@ -9,6 +9,12 @@ from icalendar import Calendar
 from lxml import etree
 
 from meetings import polling
+from meetings.feeds import FORMATS
+from meetings.feeds.record import (
+    SCHEMA_VERSION,
+    PublishedMeetingSerializer,
+    PublishedMeetingsSerializer,
+)
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, publication_changed
 from portal.framing import frame_ancestors
@@ -473,3 +479,129 @@ def test_a_meeting_the_server_does_not_know_yet_is_listed_without_a_link(client,
 def test_feeds_answer_other_methods_with_405(client, host, method):
     response = client.generic(method, url("json"))
     assert response.status_code == 405 and response["Allow"] == "GET, HEAD"
+
+
+# --- one record: JSON, XML, the schema and the version ---------------------------
+
+
+def _live(m):
+    m.live_state = LiveState.SCHEDULED if m.is_live else LiveState.LIVE
+
+
+def _password(m):
+    m.password = "another-pw"
+
+
+def _recurring(m):
+    m.is_recurring, m.starts_at, m.ends_at = True, None, None
+
+
+#: How to change what each field of the record shows, through an ordinary save.
+MEETING_CHANGES = {
+    "topic": lambda m: setattr(m, "topic", "Another topic"),
+    "meeting_id": lambda m: setattr(m, "server_meeting_id", "909090"),
+    "is_recurring": _recurring,
+    "starts_at": lambda m: setattr(m, "starts_at", m.starts_at - dt.timedelta(hours=1)),
+    "ends_at": lambda m: setattr(m, "ends_at", m.ends_at + dt.timedelta(hours=1)),
+    "is_live": _live,
+    "attendees": lambda m: setattr(m, "attendees", m.attendees + 1),
+    "join_url": _password,
+}
+CUSTOMER_CHANGES = {
+    "customer": ("slug", "acme-corp"),
+    "name": ("name", "Acme Corp"),
+    "time_zone": ("time_zone", "America/New_York"),
+    # Shown by the page only: its language and who may frame it.
+    "language": ("language", "fr"),
+    "embed_origins": ("embed_origins", "https://www.acme-corp.example"),
+}
+UNCHANGING = {"id", "uid", "version"}  # the primary key, and the shape's version
+
+
+def test_every_field_of_the_record_has_a_change_below():
+    meeting_fields = set(PublishedMeetingSerializer().fields)
+    header_fields = set(PublishedMeetingsSerializer().fields) - {"meetings"}
+    assert meeting_fields | header_fields == {*MEETING_CHANGES, *CUSTOMER_CHANGES, *UNCHANGING} - {
+        "language",
+        "embed_origins",
+    }
+
+
+@pytest.mark.parametrize("field", sorted(MEETING_CHANGES))
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_changing_what_a_meeting_shows_moves_the_etag(client, host, field, fmt):
+    meeting = publish(
+        host,
+        server_meeting_id="424242",
+        password_in_public_links=True,
+        live_state=LiveState.LIVE,
+        attendees=3,
+        **at(SUMMER),
+    )
+    meeting.password = "pw-1234"
+    meeting.save()
+    [before] = client.get(url("json")).json()["meetings"]
+    etag = client.get(url(fmt))["ETag"]
+
+    MEETING_CHANGES[field](meeting)
+    meeting.save()
+
+    [after] = client.get(url("json")).json()["meetings"]
+    assert after[field] != before[field]  # the change shows...
+    assert client.get(url(fmt), HTTP_IF_NONE_MATCH=etag).status_code == 200  # ...and is sent
+
+
+@pytest.mark.parametrize("field", sorted(CUSTOMER_CHANGES))
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_changing_what_the_customer_shows_moves_the_etag(client, host, field, fmt):
+    publish(host)
+    etag = client.get(url(fmt))["ETag"]
+    name, value = CUSTOMER_CHANGES[field]
+    setattr(host.customer, name, value)
+    host.customer.save()
+    response = client.get(url(fmt, slug=host.customer.slug), HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and response["ETag"] != etag
+
+
+def test_the_xsd_declares_the_records_fields():
+    """Same names, order, optionality and types as the serializer the feeds write."""
+    ns = {"xs": "http://www.w3.org/2001/XMLSchema"}
+    xsd = etree.parse(str(XSD))
+    types = {
+        "IntegerField": {"xs:positiveInteger", "xs:nonNegativeInteger"},
+        "CharField": {"xs:string"},
+        "BooleanField": {"xs:boolean"},
+        "DateTimeField": {"UtcDateTime"},
+        "URLField": {"xs:anyURI"},
+    }
+    declared = [
+        (e.get("name"), e.get("minOccurs", "1") == "0", e.get("type"))
+        for e in xsd.findall("xs:complexType[@name='Meeting']/xs:sequence/xs:element", ns)
+    ]
+    fields = PublishedMeetingSerializer().fields
+    assert [name for name, _, _ in declared] == list(fields)
+    for name, optional, xsd_type in declared:
+        field = fields[name]
+        assert optional == field.allow_null, name
+        assert xsd_type in types[type(field).__name__], name
+        if xsd_type == "xs:positiveInteger":
+            assert field.min_value == 1
+        if xsd_type == "xs:nonNegativeInteger":
+            assert field.min_value == 0
+
+    root = xsd.find("xs:element[@name='published_meetings']/xs:complexType", ns)
+    attributes = [
+        (a.get("name"), a.get("use"), a.get("type")) for a in root.findall("xs:attribute", ns)
+    ]
+    header = [n for n, f in PublishedMeetingsSerializer().fields.items() if n != "meetings"]
+    assert attributes == [(name, "required", "xs:string") for name in header]
+    assert root.find("xs:attribute[@name='version']", ns).get("fixed") == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_cors_follows_the_format(client, host, fmt):
+    cls = FORMATS[fmt]
+    response = client.get(url(cls.extension), HTTP_ORIGIN="https://elsewhere.example")
+    assert response.status_code == 200
+    allowed = response.get("Access-Control-Allow-Origin")
+    assert allowed == ("https://elsewhere.example" if cls.cors == "*" else None)
