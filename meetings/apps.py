@@ -8,3 +8,4 @@ class MeetingsConfig(AppConfig):
         # The feeds drop their kept versions when meetings or customers are
         # saved; connect that in every process (web, worker), not just on use.
         import meetings.feeds  # noqa: F401
+        import meetings.tasks  # noqa: F401  (registers them: services queue by name)

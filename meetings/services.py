@@ -166,9 +166,7 @@ def meetings_push_due() -> int:
 
 
 def _queue_push(meeting: Meeting) -> None:
-    from meetings.tasks import meeting_push as task
-
-    sync.queue_push(task, meeting.pk)
+    sync.queue_push("meetings.tasks.meeting_push", meeting.pk)
 
 
 #: A start this far back still counts as "now" (a host who typed the current minute).

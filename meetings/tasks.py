@@ -1,8 +1,9 @@
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 
-from meetings import services
+from meetings import polling, services
 
 
 @shared_task(name="meetings.tasks.meeting_push", ignore_result=True)
@@ -18,13 +19,9 @@ def meetings_sync_due() -> int:
 @shared_task(name="meetings.tasks.meetings_poll", ignore_result=True)
 def meetings_poll() -> None:
     """Beat: one round of active-meeting status polling (see meetings/polling.py)."""
-    from meetings import polling
-
     polling.poll_round()
 
 
 @shared_task(name="meetings.tasks.samples_prune", ignore_result=True)
 def samples_prune() -> int:
-    from django.conf import settings
-
     return services.samples_prune(older_than=dt.timedelta(days=settings.SAMPLE_RETENTION_DAYS))

@@ -20,6 +20,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from conferencing.base import ConferencingError, ServerRefused, ServerUnavailable
+from portal import queueing
 from portal.accounts.models import Synced, SyncState
 
 log = logging.getLogger(__name__)
@@ -170,8 +171,8 @@ def due(model: type[S], limit: int = 100) -> list[int]:
     )
 
 
-def queue_push(task, pk: int) -> None:
-    """Queue ``task(pk)`` once the current transaction commits.
+def queue_push(task_name: str, pk: int) -> None:
+    """Queue the task named ``task_name`` with ``pk`` once the current transaction commits.
 
     A broker that is down costs nothing: the row is already due, and the
     periodic sweep pushes it when the broker is back.
@@ -179,8 +180,8 @@ def queue_push(task, pk: int) -> None:
 
     def enqueue() -> None:
         try:
-            task.delay(pk)
+            queueing.queue(task_name, pk)
         except Exception:  # noqa: BLE001  (kombu raises many types)
-            log.warning("could not queue %s(%s); the periodic sweep will push it", task.name, pk)
+            log.warning("could not queue %s(%s); the periodic sweep will push it", task_name, pk)
 
     transaction.on_commit(enqueue)

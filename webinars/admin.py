@@ -3,8 +3,19 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
-from webinars import services
 from webinars.models import Question, Registration, Webinar
+from webinars.services.questions import question_delete
+from webinars.services.registrations import (
+    registration_approve,
+    registration_cancel,
+    registration_reject,
+)
+from webinars.services.webinars import (
+    WEBINAR_FIELDS,
+    webinar_cancel,
+    webinar_create,
+    webinar_update,
+)
 
 
 class QuestionInline(admin.TabularInline):
@@ -61,21 +72,19 @@ class WebinarAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {
-            name: form.cleaned_data[name]
-            for name in services.WEBINAR_FIELDS
-            if name in form.cleaned_data
+            name: form.cleaned_data[name] for name in WEBINAR_FIELDS if name in form.cleaned_data
         }
         if change:
-            services.webinar_update(webinar=obj, **data)
+            webinar_update(webinar=obj, **data)
         else:
-            obj.pk = services.webinar_create(host=form.cleaned_data["host"], **data).pk
+            obj.pk = webinar_create(host=form.cleaned_data["host"], **data).pk
             obj.refresh_from_db()
 
     def save_formset(self, request, form, formset, change):
         """Removing a question someone answered archives it: answers are never lost."""
         instances = formset.save(commit=False)
         for question in formset.deleted_objects:
-            services.question_delete(question=question)
+            question_delete(question=question)
         for question in instances:
             question.webinar = form.instance
             if question.pk is None and not question.position:
@@ -84,11 +93,11 @@ class WebinarAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
     def delete_model(self, request, obj):
-        services.webinar_cancel(webinar=obj)
+        webinar_cancel(webinar=obj)
 
     def delete_queryset(self, request, queryset):
         for webinar in queryset:
-            services.webinar_cancel(webinar=webinar)
+            webinar_cancel(webinar=webinar)
 
     @admin.action(
         description="Cancel the webinars (registrations are kept and told by mail)",
@@ -96,7 +105,7 @@ class WebinarAdmin(admin.ModelAdmin):
     )
     def cancel_webinars(self, request, queryset):
         for webinar in queryset:
-            services.webinar_cancel(webinar=webinar)
+            webinar_cancel(webinar=webinar)
         self.message_user(request, "Cancelled.", messages.SUCCESS)
 
 
@@ -125,14 +134,14 @@ class RegistrationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve (sends the confirmation)", permissions=["change"])
     def approve(self, request, queryset):
-        self._each(request, queryset, services.registration_approve, "Approved.")
+        self._each(request, queryset, registration_approve, "Approved.")
 
     @admin.action(description="Reject (tells the registrant)", permissions=["change"])
     def reject(self, request, queryset):
-        self._each(request, queryset, services.registration_reject, "Rejected.")
+        self._each(request, queryset, registration_reject, "Rejected.")
 
     @admin.action(
         description="Cancel (frees the seat for the waiting list)", permissions=["change"]
     )
     def cancel(self, request, queryset):
-        self._each(request, queryset, services.registration_cancel, "Cancelled.")
+        self._each(request, queryset, registration_cancel, "Cancelled.")

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from meetings.api import IsHost
-from webinars import selectors, services
+from webinars import selectors
 from webinars.forms import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.serializers import (
@@ -29,6 +29,17 @@ from webinars.serializers import (
     RegistrationSerializer,
     WebinarSerializer,
 )
+from webinars.services.exports import registration_export_start
+from webinars.services.questions import question_create, question_delete, question_update
+from webinars.services.registrations import (
+    RegistrationRefused,
+    registration_approve,
+    registration_cancel,
+    registration_create,
+    registration_reject,
+    registration_resend_confirmation,
+)
+from webinars.services.webinars import webinar_cancel, webinar_create, webinar_update
 
 UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # as Django's <uuid:>
 WEBINAR_PK = OpenApiParameter("webinar_pk", int, OpenApiParameter.PATH)
@@ -55,16 +66,14 @@ class WebinarViewSet(
         )
 
     def perform_create(self, serializer):
-        serializer.instance = services.webinar_create(
-            host=self.request.host, **serializer.validated_data
-        )
+        serializer.instance = webinar_create(host=self.request.host, **serializer.validated_data)
 
     def perform_update(self, serializer):
         if serializer.instance.cancelled_at:
             raise exceptions.ValidationError(
                 {"non_field_errors": ["A cancelled webinar cannot be changed."]}
             )
-        serializer.instance = services.webinar_update(
+        serializer.instance = webinar_update(
             webinar=serializer.instance, **serializer.validated_data
         )
 
@@ -74,7 +83,7 @@ class WebinarViewSet(
         webinar = self.get_object()
         body = MessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.webinar_cancel(webinar=webinar, message=body.validated_data.get("message", ""))
+        webinar_cancel(webinar=webinar, message=body.validated_data.get("message", ""))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _export(self, export_pk: str) -> RegistrationExport:
@@ -185,17 +194,17 @@ class QuestionViewSet(
         )
 
     def perform_create(self, serializer):
-        serializer.instance = services.question_create(
+        serializer.instance = question_create(
             webinar=self.get_webinar(), **serializer.validated_data
         )
 
     def perform_update(self, serializer):
-        serializer.instance = services.question_update(
+        serializer.instance = question_update(
             question=serializer.instance, **serializer.validated_data
         )
 
     def perform_destroy(self, instance):
-        services.question_delete(question=instance)
+        question_delete(question=instance)
 
 
 @extend_schema(parameters=[WEBINAR_PK])
@@ -247,13 +256,13 @@ class RegistrationViewSet(
                 {("non_field_errors" if k == "__all__" else k): v for k, v in form.errors.items()}
             )
         try:
-            result = services.registration_create(
+            result = registration_create(
                 webinar=webinar,
                 source_url=source_url,
                 channel=Registration.Channel.API,
                 **form.registration_data(),
             )
-        except services.RegistrationRefused as exc:
+        except RegistrationRefused as exc:
             raise exceptions.ValidationError({"non_field_errors": [exc.message]}) from None
         return Response(
             RegistrationSerializer(result.registration).data,
@@ -273,7 +282,7 @@ class RegistrationViewSet(
         """
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        export = services.registration_export_start(
+        export = registration_export_start(
             webinar=self.get_webinar(), user=request.user, fmt=body.validated_data["format"]
         )
         data = RegistrationExportSerializer(export, context={"request": request}).data
@@ -285,7 +294,7 @@ class RegistrationViewSet(
     @action(detail=True, methods=["post"])
     def approve(self, request, webinar_pk=None, pk=None):
         """Confirm; the confirmation mail with the join link goes out."""
-        registration = services.registration_approve(registration=self.get_object())
+        registration = registration_approve(registration=self.get_object())
         return Response(RegistrationSerializer(registration).data)
 
     @extend_schema(request=MessageSerializer, responses=RegistrationSerializer)
@@ -294,7 +303,7 @@ class RegistrationViewSet(
         """Reject, with an optional message for the registrant's mail."""
         body = MessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        registration = services.registration_reject(
+        registration = registration_reject(
             registration=self.get_object(), message=body.validated_data.get("message", "")
         )
         return Response(RegistrationSerializer(registration).data)
@@ -303,12 +312,12 @@ class RegistrationViewSet(
     @action(detail=True, methods=["post"])
     def cancel(self, request, webinar_pk=None, pk=None):
         """Cancel; a freed seat goes to the first person on the waiting list."""
-        registration = services.registration_cancel(registration=self.get_object())
+        registration = registration_cancel(registration=self.get_object())
         return Response(RegistrationSerializer(registration).data)
 
     @extend_schema(request=None, responses={202: None})
     @action(detail=True, methods=["post"], url_path="resend-confirmation")
     def resend_confirmation(self, request, webinar_pk=None, pk=None):
         """Send the confirmation mail again."""
-        services.registration_resend_confirmation(registration=self.get_object())
+        registration_resend_confirmation(registration=self.get_object())
         return Response(status=status.HTTP_202_ACCEPTED)

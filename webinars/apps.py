@@ -6,7 +6,7 @@ class WebinarsConfig(AppConfig):
 
     def ready(self) -> None:
         from meetings import launch
-        from webinars import selectors
+        from webinars import selectors, tasks  # noqa: F401  (registers them: services queue by name)
 
         # A registrant's personal join link works while the registration holds a seat.
         launch.JOIN_HOLDERS["registration-"] = selectors.registration_may_join

@@ -23,9 +23,26 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from meetings.dashboard import host_required
-from webinars import selectors, services
+from webinars import selectors
 from webinars.forms import QuestionForm, RegistrationFilterForm, RejectForm, WebinarForm
 from webinars.models import Question, Registration, RegistrationExport, Webinar
+from webinars.services import questions as question_services
+from webinars.services import webinars as webinar_services
+from webinars.services.exports import registration_export_start
+from webinars.services.mailing import TOLD_OF_CANCELLATION
+from webinars.services.questions import (
+    QUESTION_FIELDS,
+    question_create,
+    question_has_answers,
+    question_update,
+)
+from webinars.services.registrations import (
+    registration_approve,
+    registration_cancel,
+    registration_reject,
+    registration_resend_confirmation,
+)
+from webinars.services.webinars import WEBINAR_FIELDS, webinar_create, webinar_update
 from webinars.text import render_markdown, when
 
 PAGE_SIZE = 100
@@ -61,7 +78,7 @@ def webinar_new(request: HttpRequest) -> HttpResponse:
     form = WebinarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            webinar = services.webinar_create(host=request.host, **form.cleaned_data)
+            webinar = webinar_create(host=request.host, **form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -78,12 +95,12 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if webinar.cancelled_at:
         messages.error(request, "A cancelled webinar cannot be edited.")
         return redirect("dashboard-webinar", pk=pk)
-    initial = {name: getattr(webinar, name) for name in services.WEBINAR_FIELDS}
+    initial = {name: getattr(webinar, name) for name in WEBINAR_FIELDS}
     form = WebinarForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
         try:
-            services.webinar_update(webinar=webinar, **changes)
+            webinar_update(webinar=webinar, **changes)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -123,7 +140,7 @@ def webinar_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if webinar.cancelled_at:
         messages.info(request, "This webinar is cancelled already.")
         return redirect("dashboard-webinar", pk=pk)
-    told = webinar.registrations.filter(status__in=services.TOLD_OF_CANCELLATION).count()
+    told = webinar.registrations.filter(status__in=TOLD_OF_CANCELLATION).count()
     return _confirm(
         request,
         webinar,
@@ -152,7 +169,7 @@ def _confirm(request: HttpRequest, webinar: Webinar, **context) -> HttpResponse:
 @host_required
 def webinar_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     message = request.POST.get("message", "")[:2000]
-    services.webinar_cancel(webinar=_webinar(request, pk), message=message)
+    webinar_services.webinar_cancel(webinar=_webinar(request, pk), message=message)
     messages.success(
         request,
         "Webinar cancelled. Registration is closed; registrations are kept, "
@@ -171,7 +188,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
     form = QuestionForm(request.POST or None, webinar=webinar)
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_create(webinar=webinar, **form.cleaned_data)
+            question_create(webinar=webinar, **form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -197,11 +214,11 @@ def _question(webinar: Webinar, qid: int) -> Question:
 def question_edit(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     webinar = _webinar(request, pk)
     question = _question(webinar, qid)
-    initial = {name: getattr(question, name) for name in services.QUESTION_FIELDS}
+    initial = {name: getattr(question, name) for name in QUESTION_FIELDS}
     form = QuestionForm(request.POST or None, webinar=webinar, question=question, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_update(question=question, **form.cleaned_data)
+            question_update(question=question, **form.cleaned_data)
         except ValidationError as exc:
             _errors_to_form(form, exc)
         else:
@@ -219,7 +236,7 @@ def question_edit(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
 def question_delete_confirm(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     webinar = _webinar(request, pk)
     question = _question(webinar, qid)
-    if services.question_has_answers(question):
+    if question_has_answers(question):
         effect = (
             "People have answered it: it leaves the form, and their answers are kept "
             "in the registrations and exports."
@@ -247,7 +264,7 @@ def question_delete_confirm(request: HttpRequest, pk: int, qid: int) -> HttpResp
 @host_required
 def question_delete(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     webinar = _webinar(request, pk)
-    archived = services.question_delete(question=_question(webinar, qid))
+    archived = question_services.question_delete(question=_question(webinar, qid))
     messages.success(
         request,
         "Question removed from the form; its answers are kept in the registrations."
@@ -265,7 +282,7 @@ def question_move(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     if direction not in ("up", "down"):
         raise Http404("no such direction")
     try:
-        services.question_move(question=_question(webinar, qid), direction=direction)
+        question_services.question_move(question=_question(webinar, qid), direction=direction)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("dashboard-webinar-questions", pk=pk)
@@ -397,7 +414,7 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
     try:
         if action == "approve":
             before = webinar.capacity
-            approved = services.registration_approve(
+            approved = registration_approve(
                 registration=registration, raise_capacity=request.POST.get("raise_capacity") == "1"
             )
             done = "approved; the confirmation is on its way"
@@ -406,13 +423,13 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
         elif action == "reject":
             form = RejectForm(request.POST)
             message = form.cleaned_data["message"] if form.is_valid() else ""
-            services.registration_reject(registration=registration, message=message)
+            registration_reject(registration=registration, message=message)
             done = "rejected; the registrant is told by mail"
         elif action == "cancel":
-            services.registration_cancel(registration=registration)
+            registration_cancel(registration=registration)
             done = "cancelled"
         else:
-            services.registration_resend_confirmation(registration=registration)
+            registration_resend_confirmation(registration=registration)
             done = "sent the confirmation again"
     except ValidationError as exc:
         messages.error(request, f"{registration.full_name}: {' '.join(exc.messages)}")
@@ -469,7 +486,7 @@ def export_start(request: HttpRequest, pk: int) -> HttpResponse:
     fmt = request.POST.get("format", "")
     if fmt not in RegistrationExport.Format.values:
         raise Http404("no such format")
-    export = services.registration_export_start(webinar=webinar, user=request.user, fmt=fmt)
+    export = registration_export_start(webinar=webinar, user=request.user, fmt=fmt)
     return redirect("dashboard-webinar-export-job", pk=pk, eid=export.uid)
 
 

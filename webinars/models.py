@@ -13,6 +13,7 @@ import datetime as dt
 import secrets
 import uuid
 import zoneinfo
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -195,6 +196,14 @@ class Question(models.Model):
             raise ValidationError({"depends_on_value": "Choose one of that question's options."})
 
 
+class RegistrationField(NamedTuple):
+    """One field of Registration, declared in ``Registration.FIELDS``."""
+
+    name: str
+    heading: str = ""
+    kept: bool = False
+
+
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting approval"
@@ -237,6 +246,37 @@ class Registration(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     #: When the webinar's cancellation notice went out to this person.
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
+
+    #: Every field, once, in export order. ``heading``: its column in the registration
+    #: export ("": not exported). ``kept``: a cancelled registration reused by the same
+    #: person registering again keeps it; every other field starts again from its
+    #: default (then takes what they submit now). A field added to the model must be
+    #: added here (a test checks), so neither the reset nor the export forgets it.
+    FIELDS = (
+        RegistrationField("created_at", "Registered"),
+        RegistrationField("status", "Status"),
+        RegistrationField("first_name", "First name"),
+        RegistrationField("last_name", "Last name"),
+        RegistrationField("email", "Email"),
+        RegistrationField("organisation", "Organisation"),
+        RegistrationField("phone", "Phone"),
+        RegistrationField("consent", "Consent"),
+        RegistrationField("confirmed_at", "Confirmed"),
+        RegistrationField("cancelled_at", "Cancelled"),
+        RegistrationField("channel", "Channel"),
+        RegistrationField("source_url", "Page it came from"),
+        RegistrationField("answers"),  # exported as a column per question
+        RegistrationField("consent_text"),
+        RegistrationField("rejection_message"),
+        RegistrationField("language"),
+        RegistrationField("waitlisted_at"),
+        RegistrationField("confirmation_sent_at"),
+        RegistrationField("reminder_sent_at"),
+        RegistrationField("cancellation_sent_at"),
+        RegistrationField("id", kept=True),
+        RegistrationField("webinar", kept=True),
+        RegistrationField("updated_at", kept=True),
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]

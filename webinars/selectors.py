@@ -11,6 +11,7 @@ import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Iterator
 
+from django.db import models
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -193,22 +194,13 @@ def recent_exports(webinar: Webinar, *, limit: int = 5) -> list[RegistrationExpo
     return list(webinar.exports.order_by("-created_at", "-pk")[:limit])
 
 
-#: The registration fields an export shows, in order, and their column headings.
-EXPORT_COLUMNS = {
-    "created_at": "Registered",
-    "status": "Status",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "email": "Email",
-    "organisation": "Organisation",
-    "phone": "Phone",
-    "consent": "Consent",
-    "confirmed_at": "Confirmed",
-    "cancelled_at": "Cancelled",
-    "channel": "Channel",
-    "source_url": "Page it came from",
-}
-_TIMES = ("created_at", "confirmed_at", "cancelled_at")
+#: The export's fixed columns, field -> heading, as Registration.FIELDS declares them.
+EXPORT_COLUMNS = {field.name: field.heading for field in Registration.FIELDS if field.heading}
+_TIMES = tuple(
+    name
+    for name in EXPORT_COLUMNS
+    if isinstance(Registration._meta.get_field(name), models.DateTimeField)
+)
 #: Rows read from the database at a time (a server-side cursor on PostgreSQL).
 EXPORT_CHUNK_SIZE = 2_000
 
@@ -277,7 +269,17 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple[obje
 def _registration_rows(
     webinar: Webinar, questions: list[Question], zone: dt.tzinfo
 ) -> Iterator[tuple[object, ...]]:
-    statuses, channels = dict(S.choices), dict(Registration.Channel.choices)
+    labels = {"status": dict(S.choices), "channel": dict(Registration.Channel.choices)}
+
+    def shown_as(name: str) -> Callable[[object], object]:
+        """How the column of field ``name`` shows a stored value."""
+        if name in _TIMES:
+            return lambda value: value and value.astimezone(zone)
+        if name in labels:
+            return lambda value, shown=labels[name]: shown.get(value, value)
+        return lambda value: value
+
+    cells = [shown_as(name) for name in EXPORT_COLUMNS]
     answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.kind, _text)) for q in questions]
     rows = (
         Registration.objects.filter(webinar=webinar)
@@ -285,16 +287,9 @@ def _registration_rows(
         .values_list(*EXPORT_COLUMNS, "answers")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
-    # Unpacked in EXPORT_COLUMNS' order; the fields between status and confirmed_at pass as stored.
-    for created_at, status, *stored, confirmed_at, cancelled_at, channel, url, answers in rows:
+    for *stored, answers in rows:
         answers = answers if isinstance(answers, dict) else {}
         yield (
-            created_at.astimezone(zone),
-            statuses.get(status, status),
-            *stored,
-            confirmed_at and confirmed_at.astimezone(zone),
-            cancelled_at and cancelled_at.astimezone(zone),
-            channels.get(channel, channel),
-            url,
+            *[show(value) for show, value in zip(cells, stored, strict=True)],
             *[cell(answers.get(key)) for key, cell in answer_cells],
         )

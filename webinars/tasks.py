@@ -7,8 +7,10 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from webinars import mail, services
+from webinars import mail
 from webinars.models import Registration
+from webinars.services.exports import registration_export_run, registration_exports_prune
+from webinars.services.mailing import mails_requeue_due, registrations_remind_due
 
 # A meeting is usually on the server seconds after it is saved; wait this long
 # (retries x countdown) for its ID before sending a mail without a join link.
@@ -92,7 +94,7 @@ def _still_relevant(registration: Registration, kind: str, *, again: bool = Fals
 @shared_task(name="webinars.tasks.send_reminders", ignore_result=True)
 def send_reminders() -> int:
     """Beat: queue reminders for webinars starting soon, and mails that never went out."""
-    return services.registrations_remind_due() + services.mails_requeue_due()
+    return registrations_remind_due() + mails_requeue_due()
 
 
 # Far above what an export takes (`make bench` measures one): the limits only stop a
@@ -110,10 +112,10 @@ EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
 )
 def export_registrations(export_id: int) -> None:
     """Write a registrations export; failures are recorded on the job, not retried."""
-    services.registration_export_run(export_id=export_id)
+    registration_export_run(export_id=export_id)
 
 
 @shared_task(name="webinars.tasks.exports_prune", ignore_result=True)
 def exports_prune() -> int:
     """Beat: delete export files older than WEBINAR_EXPORT_RETENTION_HOURS."""
-    return services.registration_exports_prune()
+    return registration_exports_prune()

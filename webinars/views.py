@@ -40,13 +40,20 @@ from meetings.openapi import SLUG
 from portal import i18n
 from portal.api import FormParser, JSONParser, MultiPartParser
 from portal.framing import allow_framing_by
-from webinars import mail, protection, selectors, services
+from webinars import mail, protection, selectors
 from webinars.forms import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, Webinar
 from webinars.serializers import (
     PublicErrorSerializer,
     PublicRegistrationResultSerializer,
     PublicRegistrationSerializer,
+)
+from webinars.services.registrations import (
+    REFUSALS,
+    RegistrationRefused,
+    RegistrationResult,
+    registration_cancel,
+    registration_create,
 )
 from webinars.text import render_markdown, when
 
@@ -96,7 +103,7 @@ def _own_origin(request: HttpRequest) -> str:
     return f"{request.scheme}://{request.get_host()}"
 
 
-def outcome_message(result: services.RegistrationResult) -> str:
+def outcome_message(result: RegistrationResult) -> str:
     registration = result.registration
     email = registration.email
     if not result.created:
@@ -127,7 +134,7 @@ class Submission:
     """How one submitted form went: a result, or a reason with an HTTP status."""
 
     form: RegistrationForm | None = None
-    result: services.RegistrationResult | None = None
+    result: RegistrationResult | None = None
     code: str = ""
     reason: str = ""
     status: int = 400
@@ -177,10 +184,10 @@ def submit(
             code="rate_limited", reason=limited.reason, status=429, retry_after=limited.retry_after
         )
     try:
-        result = services.registration_create(
+        result = registration_create(
             webinar=webinar, source_url=source_url, channel=channel, **form.registration_data()
         )
-    except services.RegistrationRefused as exc:
+    except RegistrationRefused as exc:
         return Submission(form=form, code=exc.code, reason=exc.message)
     except ValidationError as exc:
         form.add_error(None, exc)
@@ -197,7 +204,7 @@ def _context(webinar: Webinar, *, embed: bool, **extra) -> dict:
         # _details.html shows the description only on the portal's own pages.
         "description": "" if embed else render_markdown(webinar.description),
         "state": state,
-        "state_message": str(services.REFUSALS.get(state, "")),
+        "state_message": str(REFUSALS.get(state, "")),
         "embed": embed,
         **extra,
     }
@@ -543,7 +550,7 @@ def cancel_registration(request: HttpRequest, slug: str, token: str) -> HttpResp
     i18n.activate_for(webinar.customer)
     done = False
     if request.method == "POST" and registration.status != Registration.Status.CANCELLED:
-        registration = services.registration_cancel(registration=registration)
+        registration = registration_cancel(registration=registration)
         done = True
     context = {
         "webinar": webinar,

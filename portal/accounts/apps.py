@@ -8,4 +8,8 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks  # noqa: F401  (registers the deploy checks)
-        from portal.accounts import lockout, tokens  # noqa: F401  (connect their signal receivers)
+        from portal.accounts import (  # noqa: F401  (connect their signal receivers)
+            lockout,
+            tasks,  # noqa: F401  (registers them: services queue by name)
+            tokens,
+        )

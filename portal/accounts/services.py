@@ -243,9 +243,7 @@ def _account(customer: Customer) -> Account:
 
 
 def _queue_push(customer: Customer) -> None:
-    from portal.accounts.tasks import customer_push as task
-
-    sync.queue_push(task, customer.pk)
+    sync.queue_push("portal.accounts.tasks.customer_push", customer.pk)
 
 
 def _free_slug(name: str) -> str:

@@ -16,7 +16,8 @@ from portal.accounts.services import customer_create, customer_update
 from tests.browser.conftest import OtherSite
 from tests.factories import HostFactory, MeetingFactory
 from webinars.models import Question, Webinar
-from webinars.services import question_create, webinar_create
+from webinars.services.questions import question_create
+from webinars.services.webinars import webinar_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -21,7 +21,7 @@ from portal.accounts.services import customer_create, customer_push, customer_up
 from tests.factories import MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from webinars.models import Registration, Webinar
-from webinars.services import webinar_create
+from webinars.services.webinars import webinar_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -23,7 +23,7 @@ from meetings.tasks import meetings_poll
 from portal.accounts import services
 from portal.accounts.models import ConferencingServer, SyncState
 from webinars.models import Webinar
-from webinars.services import webinar_create
+from webinars.services.webinars import webinar_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from portal.accounts.services import customer_create, customer_push, customer_update, host_create
 from webinars.models import Registration, RegistrationExport, Webinar
-from webinars.services import question_create, webinar_create
+from webinars.services.questions import question_create
+from webinars.services.webinars import webinar_create
 from webinars.tasks import export_registrations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

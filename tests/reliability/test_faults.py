@@ -40,8 +40,9 @@ from portal import servers
 from portal.accounts import services as accounts
 from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
 from tests.conftest import PARTNER_ID
-from webinars import services as webinars
 from webinars.models import Registration, Webinar
+from webinars.services.mailing import mails_requeue_due
+from webinars.services.webinars import webinar_create
 
 pytestmark = pytest.mark.django_db
 
@@ -471,7 +472,7 @@ def registration(world: World, fault: str, outcome: Outcome) -> None:
 
     host = world.host(f"Registering under {fault}")
     start = timezone.now() + dt.timedelta(days=2)
-    webinar = world.run(lambda: webinars.webinar_create(
+    webinar = world.run(lambda: webinar_create(
         host=host, title=f"Webinar under {fault}", starts_at=start,
         ends_at=start + dt.timedelta(hours=1), status=Webinar.Status.PUBLISHED,
     ))  # fmt: skip
@@ -542,7 +543,7 @@ def test_a_mail_server_that_is_down_costs_no_registration_and_no_mail(
     world = World(TurboMeeting(fake_tm, settings), settings, django_capture_on_commit_callbacks)
     host = world.host("Mail down")
     start = timezone.now() + dt.timedelta(days=2)
-    webinar = world.run(lambda: webinars.webinar_create(
+    webinar = world.run(lambda: webinar_create(
         host=host, title="Mail down", starts_at=start, ends_at=start + dt.timedelta(hours=1),
         status=Webinar.Status.PUBLISHED,
     ))  # fmt: skip
@@ -558,7 +559,7 @@ def test_a_mail_server_that_is_down_costs_no_registration_and_no_mail(
     mail.outbox.clear()
     later = timezone.now() + dt.timedelta(hours=1)
     for _ in range(2):  # the sweep runs every few minutes; a second run sends nothing
-        world.run(lambda: webinars.mails_requeue_due(now=later))
+        world.run(lambda: mails_requeue_due(now=later))
     outcome.duplicated = max(0, len(mail.outbox) - 1)
     outcome.reconciled = len(mail.outbox) == 1 and mail.outbox[0].to == [person["email"]]
     reliability_rows.append(outcome)

@@ -21,8 +21,9 @@ from portal.accounts.models import ConferencingServer
 from tests.conftest import PARTNER_ID, csp
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
-from webinars import mail, services
+from webinars import mail
 from webinars.models import RegistrationExport
+from webinars.services.registrations import registration_create
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +229,7 @@ def test_no_password_or_token_reaches_the_logs(client, caplog, settings, fake_tm
             content_type="application/json",
         )
         webinar = WebinarFactory(host=host, customer=host.customer)
-        registration = services.registration_create(
+        registration = registration_create(
             webinar=webinar, first_name="A", last_name="B", email="a@example.com"
         ).registration
         secrets["cancel token"] = mail.cancel_token(registration)

@@ -26,7 +26,7 @@ from portal.accounts import services as accounts
 from portal.accounts.models import ConferencingServer
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import WebinarFactory
-from webinars import services
+from webinars.services.registrations import registration_cancel, registration_create
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +105,7 @@ def test_registrants_get_a_personal_link_that_stops_with_their_seat(
     meeting.save()
 
     with django_capture_on_commit_callbacks(execute=True):
-        result = services.registration_create(
+        result = registration_create(
             webinar=webinar, first_name="Grace", last_name="Hopper", email="grace@example.com"
         )
     (message,) = mail.outbox
@@ -122,7 +122,7 @@ def test_registrants_get_a_personal_link_that_stops_with_their_seat(
     assert joined.status_code == 303  # the server's link, made now, with what it needs
     assert f"meeting_id={meeting.server_meeting_id}" in joined["Location"]
 
-    services.registration_cancel(registration=result.registration)
+    registration_cancel(registration=result.registration)
     assert visitor.get(path).status_code == 404
     assert visitor.post(path, {"name": "Grace Hopper"}).status_code == 404
 

@@ -6,8 +6,8 @@ import pytest
 from django.db import close_old_connections, connection
 
 from tests.webinars.factories import WebinarFactory
-from webinars import services
 from webinars.models import Registration
+from webinars.services.registrations import registration_cancel, registration_create
 
 THREADS = 24
 CAPACITY = 5
@@ -27,11 +27,11 @@ def test_concurrent_registrations_fill_exactly_the_capacity(host):
     def register(n: int) -> None:
         try:
             start.wait()
-            services.registration_create(
+            registration_create(
                 webinar=webinar, first_name="P", last_name=str(n), email=f"p{n}@example.com"
             )
             # The same person twice at the same moment: still one registration.
-            services.registration_create(
+            registration_create(
                 webinar=webinar, first_name="P", last_name=str(n), email=f"P{n}@Example.com"
             )
         except BaseException as exc:  # noqa: BLE001
@@ -58,7 +58,7 @@ def test_concurrent_registrations_fill_exactly_the_capacity(host):
     def cancel(registration: Registration) -> None:
         try:
             barrier.wait()
-            services.registration_cancel(registration=registration)
+            registration_cancel(registration=registration)
         finally:
             connection.close()
 

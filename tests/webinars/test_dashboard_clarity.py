@@ -10,8 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
-from webinars import selectors, services
+from webinars import selectors
 from webinars.models import Question, Registration, Webinar
+from webinars.services.registrations import registration_approve
+from webinars.services.webinars import webinar_cancel
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +99,7 @@ def test_approving_from_a_full_waiting_list_says_why_and_offers_a_seat(
 def test_the_service_names_who_holds_the_seats(full):
     webinar, _, waiting = full
     with pytest.raises(ValidationError) as refused:
-        services.registration_approve(registration=waiting)
+        registration_approve(registration=waiting)
     assert refused.value.code == "full"
     assert "3 of 3 seats are held (0 confirmed, 3 awaiting approval)" in refused.value.messages[0]
 
@@ -138,7 +140,7 @@ def test_an_open_webinar_names_its_organiser_and_registers(client, host):
 
 
 def test_a_cancelled_webinar_shows_no_register_heading_or_form(client, webinar):
-    services.webinar_cancel(webinar=webinar, message="")
+    webinar_cancel(webinar=webinar, message="")
     page = client.get(f"/w/{webinar.slug}/").content.decode()
     assert "This webinar has been cancelled." in page
     assert "Register" not in page and 'id="registration-form"' not in page

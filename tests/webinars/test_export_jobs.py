@@ -15,8 +15,9 @@ from openpyxl import load_workbook
 from tests.factories import HostFactory, UserFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from tests.webinars.test_api import api_for
-from webinars import services, tasks
+from webinars import tasks
 from webinars.models import Question, Registration, RegistrationExport
+from webinars.services.exports import registration_export_start
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +138,7 @@ def test_progress_is_recorded_while_it_runs(webinar, host, commit):
         for n in range(2_500)
     )
     with CaptureQueriesContext(connection) as queries, commit():
-        export = services.registration_export_start(webinar=webinar, user=host.user, fmt="csv")
+        export = registration_export_start(webinar=webinar, user=host.user, fmt="csv")
         assert export.status == RegistrationExport.Status.QUEUED and export.rows_total == 2_500
     progress = [
         q["sql"]
@@ -171,7 +172,7 @@ def test_a_failing_export_is_recorded_with_a_reason(
 
 def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, answered, commit):
     with commit():
-        export = services.registration_export_start(webinar=answered, user=host.user, fmt="csv")
+        export = registration_export_start(webinar=answered, user=host.user, fmt="csv")
     base = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
     urls = [base, f"{base}status.json", f"{base}download/"]
     other_host = HostFactory(customer=host.customer)  # same customer, not this webinar's host
@@ -304,8 +305,8 @@ def test_export_endpoints_are_in_the_schema(admin_client):
 
 def test_old_exports_are_pruned(host, answered, commit, settings):
     with commit():
-        old = services.registration_export_start(webinar=answered, user=host.user, fmt="csv")
-        new = services.registration_export_start(webinar=answered, user=host.user, fmt="xlsx")
+        old = registration_export_start(webinar=answered, user=host.user, fmt="csv")
+        new = registration_export_start(webinar=answered, user=host.user, fmt="xlsx")
     old.refresh_from_db()
     new.refresh_from_db()
     assert default_storage.exists(old.file.name) and default_storage.exists(new.file.name)

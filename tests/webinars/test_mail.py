@@ -8,15 +8,21 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from tests.webinars.factories import RegistrationFactory
-from webinars import services
 from webinars.models import Registration
+from webinars.services.registrations import (
+    registration_approve,
+    registration_create,
+    registration_reject,
+    registration_resend_confirmation,
+)
+from webinars.services.webinars import webinar_cancel, webinar_update
 
 pytestmark = pytest.mark.django_db
 
 
 def register(webinar, email="grace@example.com", **extra):
     data = {"first_name": "Grace", "last_name": "Hopper", "email": email} | extra
-    return services.registration_create(webinar=webinar, **data).registration
+    return registration_create(webinar=webinar, **data).registration
 
 
 def cancel_link(message):
@@ -71,7 +77,7 @@ def test_calendar_uid_is_the_published_feeds_uid(webinar, commit, mailoutbox, se
 
 
 def test_cancel_link_needs_no_login_and_promotes_the_waiting_list(webinar, commit, mailoutbox):
-    services.webinar_update(webinar=webinar, capacity=1)
+    webinar_update(webinar=webinar, capacity=1)
     with commit():
         register(webinar)
         register(webinar, "next@example.com")
@@ -119,7 +125,7 @@ def test_a_cancel_link_ends_with_its_webinar(webinar, commit, mailoutbox):
 def test_rejection_mail_carries_the_hosts_message(webinar, commit, mailoutbox):
     registration = RegistrationFactory(webinar=webinar, status=Registration.Status.PENDING)
     with commit():
-        services.registration_reject(registration=registration, message="Only <partners>, sorry.")
+        registration_reject(registration=registration, message="Only <partners>, sorry.")
     (message,) = mailoutbox
     assert message.subject == "Your registration for Rocket science 101"
     assert "Only <partners>, sorry." in message.body  # plain text, not HTML-escaped
@@ -189,7 +195,7 @@ def test_cancelling_a_webinar_tells_everyone_holding_or_awaiting_a_seat(
     RegistrationFactory(webinar=webinar, email="no@example.com", status=S.REJECTED)
 
     with commit():
-        services.webinar_cancel(webinar=webinar, message="  The speaker is ill.\nSorry!  ")
+        webinar_cancel(webinar=webinar, message="  The speaker is ill.\nSorry!  ")
     assert sorted(m.to[0] for m in mailoutbox) == [
         "pending@example.com",
         "seated@example.com",
@@ -217,7 +223,7 @@ def test_cancelling_a_webinar_tells_everyone_holding_or_awaiting_a_seat(
 
     mailoutbox.clear()
     with commit():
-        services.webinar_cancel(webinar=webinar, message="again")
+        webinar_cancel(webinar=webinar, message="again")
     assert mailoutbox == []
     webinar.refresh_from_db()
     assert webinar.cancellation_message == "The speaker is ill.\nSorry!"
@@ -229,7 +235,7 @@ def test_after_cancellation_only_the_cancellation_mail_goes_out(webinar, mailout
     registration = RegistrationFactory(webinar=webinar)
     send_registration_mail.delay(registration.pk, "webinar_cancelled")  # not cancelled yet
     assert mailoutbox == []
-    services.webinar_cancel(webinar=webinar)  # no commit: the mail is not queued here
+    webinar_cancel(webinar=webinar)  # no commit: the mail is not queued here
     send_registration_mail.delay(registration.pk, "confirmation")  # queued before, sent after
     send_registration_mail.delay(registration.pk, "reminder")
     assert mailoutbox == []
@@ -252,13 +258,13 @@ def test_cancellation_notices_that_never_went_out_are_sent_by_the_sweep(
     seated = RegistrationFactory(webinar=webinar, email="seated@example.com")
     RegistrationFactory(webinar=webinar, email="waiting@example.com", status=S.WAITLISTED)
     RegistrationFactory(webinar=webinar, email="gone@example.com", status=S.CANCELLED)
-    services.webinar_cancel(webinar=webinar)  # no commit: the notices were never queued
+    webinar_cancel(webinar=webinar)  # no commit: the notices were never queued
     recent = WebinarFactory(host=webinar.host, title="Just cancelled")
     RegistrationFactory(webinar=recent, email="recent@example.com")
-    services.webinar_cancel(webinar=recent)  # not queued either, but still on its way
+    webinar_cancel(webinar=recent)  # not queued either, but still on its way
     past = WebinarFactory(host=webinar.host, title="Long over")
     RegistrationFactory(webinar=past, email="past@example.com")
-    services.webinar_cancel(webinar=past)
+    webinar_cancel(webinar=past)
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
     Webinar.objects.filter(pk__in=[webinar.pk, past.pk]).update(cancelled_at=an_hour_ago)
     Webinar.objects.filter(pk=past.pk).update(ends_at=an_hour_ago)  # nobody will turn up
@@ -286,10 +292,10 @@ def test_a_mail_that_goes_out_once_is_not_sent_twice_unless_the_host_asks(
     send_registration_mail.delay(registration.pk, "confirmation")  # the sweep's copy
     assert len(mailoutbox) == 1
     with commit():
-        services.registration_resend_confirmation(registration=registration)
+        registration_resend_confirmation(registration=registration)
     assert len(mailoutbox) == 2
 
-    services.webinar_cancel(webinar=webinar)
+    webinar_cancel(webinar=webinar)
     send_registration_mail.delay(registration.pk, "webinar_cancelled")
     send_registration_mail.delay(registration.pk, "webinar_cancelled")
     assert [m.subject for m in mailoutbox[2:]] == ["Cancelled: Rocket science 101"]
@@ -298,8 +304,8 @@ def test_a_mail_that_goes_out_once_is_not_sent_twice_unless_the_host_asks(
 def test_a_registration_confirmed_again_is_owed_a_new_confirmation(webinar, commit, mailoutbox):
     registration = RegistrationFactory(webinar=webinar)  # confirmed, and told so
     with commit():
-        services.registration_reject(registration=registration)
-        services.registration_approve(registration=registration)
+        registration_reject(registration=registration)
+        registration_approve(registration=registration)
     assert [m.subject.split(":")[0] for m in mailoutbox][-1] == "You are registered"
     registration.refresh_from_db()
     assert registration.confirmation_sent_at is not None

@@ -76,6 +76,24 @@ def test_table_columns_and_typed_values(webinar, questions):
     assert dict(zip(header, second, strict=True))["Status"] == "On the waiting list"
 
 
+def test_table_columns_follow_the_registration_field_declaration(webinar):
+    # Each fixed column is read by its field's name: the cell under a heading is
+    # that field's value, whatever the order the declaration gives.
+    registration = RegistrationFactory(
+        webinar=webinar, first_name="Ada", last_name="Lovelace", email="ada@example.com",
+        organisation="Engines Ltd", phone="+44 20", consent=False, channel="api",
+        source_url="https://page.example/",
+    )  # fmt: skip
+    header, rows = selectors.registration_table(webinar)
+    declared = [field for field in Registration.FIELDS if field.heading]
+    assert [h.removesuffix(" (Europe/Berlin)") for h in header] == [f.heading for f in declared]
+    record = dict(zip(header, next(rows), strict=True))
+    for field in declared:
+        if field.name not in ("created_at", "confirmed_at", "cancelled_at", "status", "channel"):
+            assert record[field.heading] == getattr(registration, field.name), field.name
+    assert record["Channel"] == "API" and record["Status"] == "Registered"
+
+
 def test_table_queries_are_constant(webinar, questions):
     def queries(n):
         RegistrationFactory.create_batch(n, webinar=webinar, answers={str(questions[1].pk): ["A"]})

@@ -8,8 +8,22 @@ from django.utils import timezone
 from meetings.models import Meeting
 from portal.accounts.models import SyncState
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
-from webinars import services
 from webinars.models import Question, Registration, Webinar
+from webinars.services.questions import (
+    question_create,
+    question_delete,
+    question_move,
+    question_update,
+)
+from webinars.services.registrations import (
+    RegistrationRefused,
+    registration_approve,
+    registration_cancel,
+    registration_create,
+    registration_reject,
+    registration_resend_confirmation,
+)
+from webinars.services.webinars import webinar_cancel, webinar_create, webinar_update
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +33,7 @@ S = Registration.Status
 
 def register(webinar, email, **extra):
     data = {"first_name": "Ann", "last_name": "Lee", "email": email} | extra
-    return services.registration_create(webinar=webinar, **data)
+    return registration_create(webinar=webinar, **data)
 
 
 def statuses(webinar):
@@ -32,7 +46,7 @@ def statuses(webinar):
 def test_create_schedules_a_webinar_meeting_on_the_server(synced_host, fake_tm, commit):
     start = dt.datetime(2031, 3, 10, 15, 0, tzinfo=BERLIN)
     with commit():
-        webinar = services.webinar_create(
+        webinar = webinar_create(
             host=synced_host,
             title="Launch",
             starts_at=start,
@@ -48,7 +62,7 @@ def test_create_schedules_a_webinar_meeting_on_the_server(synced_host, fake_tm, 
     assert webinar.slug == "launch" and webinar.customer == synced_host.customer
 
     with commit():
-        services.webinar_update(
+        webinar_update(
             webinar=webinar, title="Launch, part 2", starts_at=start + dt.timedelta(hours=1),
             ends_at=start + dt.timedelta(hours=2),
         )  # fmt: skip
@@ -57,7 +71,7 @@ def test_create_schedules_a_webinar_meeting_on_the_server(synced_host, fake_tm, 
     assert meeting.starts_at == start + dt.timedelta(hours=1)
     assert list(fake_tm.meetings) == [meeting.server_meeting_id]  # same meeting, updated
 
-    services.webinar_cancel(webinar=webinar)
+    webinar_cancel(webinar=webinar)
     meeting.refresh_from_db()
     assert meeting.cancelled_at is not None
     assert webinar.registration_state() == "cancelled"
@@ -66,7 +80,7 @@ def test_create_schedules_a_webinar_meeting_on_the_server(synced_host, fake_tm, 
 def test_invalid_times_save_nothing(host):
     start = timezone.now() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as exc:
-        services.webinar_create(host=host, title="Backwards", starts_at=start, ends_at=start)
+        webinar_create(host=host, title="Backwards", starts_at=start, ends_at=start)
     assert "ends_at" in exc.value.message_dict
     assert not Webinar.objects.exists() and not Meeting.objects.exists()
 
@@ -74,8 +88,8 @@ def test_invalid_times_save_nothing(host):
 def test_slugs_are_unique(host, fake_tm):
     start = timezone.now() + dt.timedelta(days=1)
     times = {"starts_at": start, "ends_at": start + dt.timedelta(hours=1)}
-    first = services.webinar_create(host=host, title="Same title", **times)
-    second = services.webinar_create(host=host, title="Same title", **times)
+    first = webinar_create(host=host, title="Same title", **times)
+    second = webinar_create(host=host, title="Same title", **times)
     assert (first.slug, second.slug) == ("same-title", "same-title-2")
 
 
@@ -83,7 +97,7 @@ def test_slugs_are_unique(host, fake_tm):
 
 
 def test_capacity_then_waiting_list_then_promotion_in_order(webinar, commit, mailoutbox):
-    services.webinar_update(webinar=webinar, capacity=2)
+    webinar_update(webinar=webinar, capacity=2)
     with commit():
         for n in range(4):
             register(webinar, f"p{n}@example.com")
@@ -99,20 +113,20 @@ def test_capacity_then_waiting_list_then_promotion_in_order(webinar, commit, mai
 
     mailoutbox.clear()
     with commit():
-        services.registration_cancel(registration=Registration.objects.get(email="p0@example.com"))
+        registration_cancel(registration=Registration.objects.get(email="p0@example.com"))
     assert dict(statuses(webinar))["p2@example.com"] == S.CONFIRMED  # first in line
     assert dict(statuses(webinar))["p3@example.com"] == S.WAITLISTED
     assert [m.to for m in mailoutbox] == [["p2@example.com"]]
 
     with commit():
-        services.webinar_update(webinar=webinar, capacity=None)  # no limit: everyone in
+        webinar_update(webinar=webinar, capacity=None)  # no limit: everyone in
     assert dict(statuses(webinar))["p3@example.com"] == S.CONFIRMED
 
 
 def test_full_without_waiting_list_is_refused(webinar):
-    services.webinar_update(webinar=webinar, capacity=1, waiting_list=False)
+    webinar_update(webinar=webinar, capacity=1, waiting_list=False)
     register(webinar, "first@example.com")
-    with pytest.raises(services.RegistrationRefused) as exc:
+    with pytest.raises(RegistrationRefused) as exc:
         register(webinar, "second@example.com")
     assert exc.value.code == "full" and "fully booked" in str(exc.value)
 
@@ -128,10 +142,56 @@ def test_one_registration_per_email_case_insensitive(webinar):
 
 def test_registering_again_after_cancelling_reuses_the_row(webinar):
     first = register(webinar, "back@example.com").registration
-    services.registration_cancel(registration=first)
+    registration_cancel(registration=first)
     again = register(webinar, "back@example.com")
     assert again.created and again.registration.pk == first.pk
     assert again.registration.status == S.CONFIRMED and again.registration.cancelled_at is None
+
+
+def test_every_registration_field_is_declared_reset_or_kept_on_reuse():
+    # A field added to Registration but not to Registration.FIELDS would keep a
+    # cancelled registration's old value when the person registers again.
+    declared = [field.name for field in Registration.FIELDS]
+    assert sorted(declared) == sorted(f.name for f in Registration._meta.concrete_fields)
+    assert len(declared) == len(set(declared))
+
+
+def test_registering_again_after_cancelling_resets_every_field_not_kept(webinar):
+    first = register(
+        webinar,
+        "back@example.com",
+        organisation="Old Ltd",
+        phone="+1 555",
+        source_url="https://a.example/",
+    ).registration
+    registration_cancel(registration=first)
+    earlier = timezone.now() - dt.timedelta(days=1)
+    Registration.objects.filter(pk=first.pk).update(
+        reminder_sent_at=earlier,
+        cancellation_sent_at=earlier,
+        waitlisted_at=earlier,
+        rejection_message="No.",
+        answers={"1": "old"},
+    )
+    again = register(webinar, "back@example.com").registration
+    fresh = Registration(webinar=webinar)
+    kept_or_given = {
+        "id",
+        "webinar",
+        "updated_at",
+        "created_at",
+        "status",
+        "first_name",
+        "last_name",
+        "email",
+        "confirmed_at",
+        "language",
+        "confirmation_sent_at",
+    }
+    for field in Registration.FIELDS:
+        if field.name not in kept_or_given:
+            assert getattr(again, field.name) == getattr(fresh, field.name), field.name
+    assert again.pk == first.pk and again.status == S.CONFIRMED
 
 
 @pytest.mark.parametrize(
@@ -144,7 +204,7 @@ def test_registering_again_after_cancelling_reuses_the_row(webinar):
 )
 def test_registration_window(host, changes, code):
     webinar = WebinarFactory(host=host, **changes)
-    with pytest.raises(services.RegistrationRefused) as exc:
+    with pytest.raises(RegistrationRefused) as exc:
         register(webinar, "late@example.com")
     assert exc.value.code == code
 
@@ -175,14 +235,14 @@ def test_manual_approval_confirms_on_approval(host, commit, mailoutbox):
 
     mailoutbox.clear()
     with commit():
-        services.registration_approve(registration=pending)
+        registration_approve(registration=pending)
     assert [m.subject.split(":")[0] for m in mailoutbox] == ["You are registered"]
     with pytest.raises(ValidationError, match="No seat is free"):
-        services.registration_approve(registration=waiting)
+        registration_approve(registration=waiting)
 
     mailoutbox.clear()
     with commit():
-        services.registration_reject(registration=pending, message="Partners only, sorry.")
+        registration_reject(registration=pending, message="Partners only, sorry.")
     pending.refresh_from_db()
     waiting.refresh_from_db()
     assert pending.status == S.REJECTED
@@ -194,10 +254,10 @@ def test_manual_approval_confirms_on_approval(host, commit, mailoutbox):
 def test_resend_only_for_confirmed(webinar, commit, mailoutbox):
     registration = RegistrationFactory(webinar=webinar, status=S.WAITLISTED)
     with pytest.raises(ValidationError):
-        services.registration_resend_confirmation(registration=registration)
+        registration_resend_confirmation(registration=registration)
     registration = RegistrationFactory(webinar=webinar)
     with commit():
-        services.registration_resend_confirmation(registration=registration)
+        registration_resend_confirmation(registration=registration)
     assert len(mailoutbox) == 1
 
 
@@ -208,8 +268,8 @@ def test_removing_an_answered_question_archives_it(webinar):
     answered = QuestionFactory(webinar=webinar, label="Role")
     unanswered = QuestionFactory(webinar=webinar, label="Unused")
     RegistrationFactory(webinar=webinar, answers={str(answered.pk): "Engineer"})
-    assert services.question_delete(question=answered) is True
-    assert services.question_delete(question=unanswered) is False
+    assert question_delete(question=answered) is True
+    assert question_delete(question=unanswered) is False
     answered.refresh_from_db()
     assert answered.archived_at is not None
     assert not Question.objects.filter(pk=unanswered.pk).exists()
@@ -218,44 +278,40 @@ def test_removing_an_answered_question_archives_it(webinar):
 
 def test_the_type_of_an_answered_question_cannot_change(webinar):
     question = QuestionFactory(webinar=webinar)
-    services.question_update(question=question, kind=Question.Kind.LONG_TEXT)  # no answers yet
+    question_update(question=question, kind=Question.Kind.LONG_TEXT)  # no answers yet
     RegistrationFactory(webinar=webinar, answers={str(question.pk): "text"})
     with pytest.raises(ValidationError) as exc:
-        services.question_update(question=question, kind=Question.Kind.DATE)
+        question_update(question=question, kind=Question.Kind.DATE)
     assert "kind" in exc.value.message_dict
-    services.question_update(question=question, label="Renamed")  # the label may change
+    question_update(question=question, label="Renamed")  # the label may change
     assert webinar.registrations.get().answers == {str(question.pk): "text"}
 
 
 def test_editing_a_published_webinar_keeps_registrations(webinar):
     for n in range(3):
         register(webinar, f"keep{n}@example.com")
-    services.webinar_update(webinar=webinar, capacity=1, title="New title", description="New")
+    webinar_update(webinar=webinar, capacity=1, title="New title", description="New")
     assert webinar.registrations.filter(status=S.CONFIRMED).count() == 3  # nobody loses a seat
-    services.webinar_update(webinar=webinar, waiting_list=False)
-    with pytest.raises(services.RegistrationRefused, match="fully booked"):
+    webinar_update(webinar=webinar, waiting_list=False)
+    with pytest.raises(RegistrationRefused, match="fully booked"):
         register(webinar, "new@example.com")
 
 
 def test_dependencies_and_order(webinar):
-    role = services.question_create(
+    role = question_create(
         webinar=webinar, label="Role", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
     )
     with pytest.raises(ValidationError):
-        services.question_create(
-            webinar=webinar, label="Bad", depends_on=role, depends_on_value="X"
-        )
-    stack = services.question_create(
-        webinar=webinar, label="Stack", depends_on=role, depends_on_value="Dev"
-    )
+        question_create(webinar=webinar, label="Bad", depends_on=role, depends_on_value="X")
+    stack = question_create(webinar=webinar, label="Stack", depends_on=role, depends_on_value="Dev")
     with pytest.raises(ValidationError, match="must come after"):
-        services.question_move(question=stack, direction="up")
-    text = services.question_create(webinar=webinar, label="Free text")
+        question_move(question=stack, direction="up")
+    text = question_create(webinar=webinar, label="Free text")
     with pytest.raises(ValidationError, match="choice or checkbox"):
-        services.question_create(webinar=webinar, label="X", depends_on=text, depends_on_value="a")
-    services.question_move(question=text, direction="up")
+        question_create(webinar=webinar, label="X", depends_on=text, depends_on_value="a")
+    question_move(question=text, direction="up")
     assert list(webinar.questions.values_list("label", flat=True)) == ["Role", "Free text", "Stack"]
-    services.question_delete(question=role)
+    question_delete(question=role)
     stack.refresh_from_db()
     assert stack.depends_on is None  # asked unconditionally from now on
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 from meetings.services import meeting_push
 from portal.accounts.models import Host, SyncState
 from webinars.models import Question, Webinar
-from webinars.services import question_create, webinar_create
+from webinars.services.questions import question_create
+from webinars.services.webinars import webinar_create
 
 HOST_EMAIL = "host@acme.example"
 SLUG = "acme-product-launch"

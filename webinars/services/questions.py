@@ -1,0 +1,129 @@
+"""Writes for a webinar's registration questions: create, change, delete, reorder."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from webinars.models import Question, Registration, Webinar
+
+log = logging.getLogger(__name__)
+
+QUESTION_FIELDS = (
+    "label",
+    "help_text",
+    "kind",
+    "required",
+    "choices",
+    "depends_on",
+    "depends_on_value",
+)
+
+
+def question_has_answers(question: Question) -> bool:
+    return Registration.objects.filter(
+        webinar_id=question.webinar_id, answers__has_key=str(question.pk)
+    ).exists()
+
+
+def question_create(
+    *,
+    webinar: Webinar,
+    label: str,
+    kind: str = Question.Kind.SHORT_TEXT,
+    required: bool = False,
+    help_text: str = "",
+    choices: str = "",
+    depends_on: Question | None = None,
+    depends_on_value: str = "",
+) -> Question:
+    """Add a question at the end of the form."""
+    last = webinar.questions.aggregate(last=Max("position"))["last"]
+    question = Question(
+        webinar=webinar,
+        label=label,
+        kind=kind,
+        required=required,
+        help_text=help_text,
+        choices=choices,
+        depends_on=depends_on,
+        depends_on_value=depends_on_value,
+        position=(last or 0) + 1,
+    )
+    question.full_clean()
+    question.save()
+    return question
+
+
+def question_update(*, question: Question, **changes) -> Question:
+    """Edit a question; answers already given stay as they were given.
+
+    Its type cannot change once someone answered it (the answers would no
+    longer fit); add a new question and remove this one instead.
+    """
+    unknown = set(changes) - set(QUESTION_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if (
+        "kind" in changes
+        and changes["kind"] != question.kind
+        and question.pk
+        and question_has_answers(question)
+    ):
+        raise ValidationError(
+            {
+                "kind": "People have answered this question, so its type cannot change. "
+                "Add a new question and remove this one instead."
+            }
+        )
+    for name, value in changes.items():
+        setattr(question, name, value)
+    question.full_clean()
+    question.save()
+    return question
+
+
+def question_delete(*, question: Question) -> bool:
+    """Remove a question from the form; True if it was archived to keep its answers.
+
+    Questions that depended on it are asked unconditionally from now on.
+    """
+    with transaction.atomic():
+        question.dependents.update(depends_on=None, depends_on_value="")
+        if question_has_answers(question):
+            question.archived_at = timezone.now()
+            question.save(update_fields=["archived_at"])
+            return True
+        question.delete()
+        return False
+
+
+def question_move(*, question: Question, direction: str) -> Question:
+    """Swap with the neighbouring question; a question stays after the one it depends on."""
+    if direction not in ("up", "down"):
+        raise ValueError("direction is up or down")
+    with transaction.atomic():
+        active = list(
+            Question.objects.select_for_update()
+            .filter(webinar_id=question.webinar_id, archived_at__isnull=True)
+            .order_by("position", "pk")
+        )
+        index = next(i for i, q in enumerate(active) if q.pk == question.pk)
+        other_index = index - 1 if direction == "up" else index + 1
+        if not 0 <= other_index < len(active):
+            return question
+        first, second = sorted((index, other_index))
+        if active[second].depends_on_id == active[first].pk:
+            raise ValidationError(
+                f"“{active[second].label}” depends on “{active[first].label}”, "
+                "so it must come after it."
+            )
+        active[first], active[second] = active[second], active[first]
+        for position, q in enumerate(active, start=1):
+            q.position = position
+        Question.objects.bulk_update(active, ["position"])
+    return next(q for q in active if q.pk == question.pk)

@@ -1,0 +1,162 @@
+"""Writes for webinars: create, change and cancel a webinar and the meeting it manages."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+import string
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from meetings.models import Meeting
+from meetings.services import meeting_cancel, meeting_schedule, meeting_update
+from portal.accounts.models import Host
+from webinars.models import Webinar
+from webinars.services import mailing
+from webinars.services.registrations import promote
+
+log = logging.getLogger(__name__)
+
+WEBINAR_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "speakers",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "approval",
+    "waiting_list",
+    "consent_text",
+    "status",
+)
+_MEETING_FIELDS = {"title": "topic", "starts_at": "starts_at", "ends_at": "ends_at"}
+
+
+def _meeting_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(10))
+
+
+def _unique_slug(title: str, *, exclude_pk: int | None = None) -> str:
+    base = slugify(title)[:60].strip("-") or "webinar"
+    slug, n = base, 1
+    taken = Webinar.objects.exclude(pk=exclude_pk)
+    while taken.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def webinar_create(
+    *,
+    host: Host,
+    title: str,
+    starts_at: dt.datetime,
+    ends_at: dt.datetime,
+    slug: str = "",
+    description: str = "",
+    speakers: str = "",
+    capacity: int | None = None,
+    registration_opens_at: dt.datetime | None = None,
+    registration_closes_at: dt.datetime | None = None,
+    approval: str = Webinar.Approval.AUTOMATIC,
+    waiting_list: bool = True,
+    consent_text: str = "",
+    status: str = Webinar.Status.DRAFT,
+    meeting_password: str | None = None,
+) -> Webinar:
+    """Save the webinar and schedule its meeting (a webinar, meeting_type 3) in one transaction.
+
+    The meeting is pushed to the server after the commit, by the meetings
+    services: if the server is down the webinar is kept and registration
+    works; the meeting catches up with backoff.
+    """
+    webinar = Webinar(
+        customer=host.customer,
+        host=host,
+        title=title,
+        slug=slug or _unique_slug(title),
+        description=description,
+        speakers=speakers,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        approval=approval,
+        waiting_list=waiting_list,
+        consent_text=consent_text,
+        status=status,
+    )
+    webinar.full_clean(exclude=["meeting"])
+    with transaction.atomic():
+        webinar.meeting = meeting_schedule(
+            host=host,
+            topic=title,
+            meeting_type=Meeting.Type.WEBINAR,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            password=_meeting_password() if meeting_password is None else meeting_password,
+        )
+        webinar.save()
+    return webinar
+
+
+def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
+    """Change the webinar; its meeting follows title and times; registrations are never touched.
+
+    A larger capacity (or no limit) promotes people from the waiting list at
+    once; a smaller one keeps everyone who has a seat and only stops new ones.
+    """
+    unknown = set(changes) - set(WEBINAR_FIELDS)
+    if unknown:
+        raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
+    if "slug" in changes and not changes["slug"]:
+        changes["slug"] = _unique_slug(changes.get("title", webinar.title), exclude_pk=webinar.pk)
+    with transaction.atomic():
+        locked = Webinar.objects.select_for_update().select_related("meeting").get(pk=webinar.pk)
+        for name, value in changes.items():
+            setattr(locked, name, value)
+        locked.full_clean()
+        locked.save()
+        meeting_changes = {
+            _MEETING_FIELDS[name]: getattr(locked, name)
+            for name in _MEETING_FIELDS
+            if getattr(locked.meeting, _MEETING_FIELDS[name]) != getattr(locked, name)
+        }
+        if meeting_changes and locked.meeting.cancelled_at is None:
+            meeting_update(meeting=locked.meeting, **meeting_changes)
+        promote(locked)
+    return locked
+
+
+#: Who is told by mail when a webinar is cancelled: whoever holds or awaits a seat.
+
+
+def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
+    """Cancel the webinar and its meeting, and tell everyone who holds or awaits a seat.
+
+    Registrations stay on record with their status; registration closes. Each
+    person pending, registered or waiting gets one mail with the host's
+    ``message`` (and, if they had the event, a calendar cancellation). The
+    webinar is claimed with a conditional UPDATE, so cancelling twice, or
+    twice at once, sends nothing more.
+    """
+    now = timezone.now()
+    message = message.strip()
+    with transaction.atomic():
+        claimed = Webinar.objects.filter(pk=webinar.pk, cancelled_at__isnull=True).update(
+            cancelled_at=now, cancellation_message=message, updated_at=now
+        )
+        if claimed:
+            webinar.cancelled_at, webinar.cancellation_message = now, message
+            meeting_cancel(meeting=webinar.meeting)
+            told = webinar.registrations.filter(status__in=mailing.TOLD_OF_CANCELLATION)
+            mailing.queue_mails("webinar_cancelled", list(told.values_list("pk", flat=True)))
+    return webinar
