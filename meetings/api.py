@@ -9,16 +9,7 @@ from rest_framework.response import Response
 from meetings import launch, selectors, services
 from meetings.models import Meeting
 from meetings.serializers import MeetingSerializer, MeetingStatusSerializer
-from portal.accounts.models import Host
-
-
-class IsHost(permissions.BasePermission):
-    message = "Only hosts have meetings; this user is not a host of a customer."
-
-    def has_permission(self, request, view) -> bool:
-        host = Host.objects.filter(user_id=request.user.pk, deleted_at__isnull=True).first()
-        request.host = host
-        return host is not None and not host.customer.is_deleted
+from portal.accounts.access import IsHost
 
 
 class MeetingViewSet(

@@ -7,18 +7,14 @@ server per meeting).
 
 from __future__ import annotations
 
-import zoneinfo
-from functools import wraps
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conferencing.base import ConferencingError, Participant
@@ -26,27 +22,8 @@ from meetings import launch, selectors, services
 from meetings.forms import JoinForm, MeetingForm
 from meetings.models import Meeting
 from portal import servers, sync
-from portal.accounts.models import Host, SyncState
-
-
-def host_required(view):
-    """Signed in as a host (not deleted); the customer's time zone is active for the request."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-        host = (
-            Host.objects.select_related("customer__server", "user")
-            .filter(user=request.user)
-            .first()
-        )
-        if host is None or host.is_deleted:
-            return render(request, "dashboard/not_a_host.html", status=403)
-        request.host = host
-        with timezone.override(zoneinfo.ZoneInfo(host.customer.time_zone)):
-            return view(request, *args, **kwargs)
-
-    return wrapper
+from portal.accounts.access import host_required
+from portal.accounts.models import SyncState
 
 
 def _meeting(request: HttpRequest, pk: int) -> Meeting:
@@ -60,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The spec's "Home URL": host a meeting, join a meeting, and the host's meetings."""
     return render(
         request,
-        "dashboard/home.html",
+        "meetings/dashboard/home.html",
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
@@ -106,7 +83,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Meeting saved. It is being scheduled on the meeting server.")
             return redirect("dashboard-meeting", pk=meeting.pk)
-    return render(request, "dashboard/meeting_form.html", {"form": form, "meeting": None})
+    return render(request, "meetings/dashboard/meeting_form.html", {"form": form, "meeting": None})
 
 
 WEBINAR_MEETING = (
@@ -142,7 +119,9 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("dashboard-meeting", pk=pk)
     drift = services.meeting_drift(meeting=meeting) if request.method == "GET" else None
     return render(
-        request, "dashboard/meeting_form.html", {"form": form, "meeting": meeting, "drift": drift}
+        request,
+        "meetings/dashboard/meeting_form.html",
+        {"form": form, "meeting": meeting, "drift": drift},
     )
 
 
@@ -152,7 +131,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     on_server = bool(meeting.server_meeting_id) and not meeting.cancelled_at
     return render(
         request,
-        "dashboard/meeting_detail.html",
+        "meetings/dashboard/meeting_detail.html",
         {
             "meeting": meeting,
             "on_server": on_server,
@@ -193,7 +172,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         return render(
             request,
-            "dashboard/meeting_cancel.html",
+            "meetings/dashboard/meeting_cancel.html",
             {"meeting": meeting, "capabilities": servers.capabilities(meeting.customer)},
         )
     services.meeting_cancel(meeting=meeting)
@@ -325,7 +304,7 @@ def join(request: HttpRequest) -> HttpResponse:
                 return redirect(url)
     return render(
         request,
-        "dashboard/home.html",
+        "meetings/dashboard/home.html",
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),

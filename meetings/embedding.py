@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from meetings.dashboard import host_required
+from portal.accounts.access import host_required
 from portal.accounts.models import Customer, validate_origins
 from portal.accounts.services import customer_update
 from portal.framing import MAX_ORIGINS, ancestor_sources
@@ -82,7 +82,7 @@ def embedding(request: HttpRequest) -> HttpResponse:
             status = 400
     return render(
         request,
-        "dashboard/embedding.html",
+        "meetings/dashboard/embedding.html",
         {"host": host, "customer": customer, "origins": _listed(customer), "form": form},
         status=status,
     )

@@ -103,3 +103,19 @@ def test_only_services_launch_polling_and_health_call_a_server():
         if path != ADAPTER and takes_a_backend(path)
     }
     assert callers == CALLERS
+
+
+#: The project tree's shared chrome; every other template sits under its app's folder.
+TEMPLATES = ROOT / "templates"
+SHARED_TEMPLATES = {"base.html", "charts", "forms", "registration", "admin"}
+
+
+def test_templates_live_in_the_project_tree_under_the_app_that_renders_them():
+    assert {path.name for path in TEMPLATES.iterdir()} <= SHARED_TEMPLATES | {
+        "accounts",
+        "meetings",
+        "webinars",
+    }
+    assert not [
+        p for app in ("portal", "meetings", "webinars") for p in (ROOT / app).rglob("templates")
+    ]

@@ -15,7 +15,7 @@ from rest_framework import exceptions, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from meetings.api import IsHost
+from portal.accounts.access import IsHost
 from webinars import selectors
 from webinars.forms import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, RegistrationExport, Webinar

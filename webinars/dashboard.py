@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from meetings.dashboard import host_required
+from portal.accounts.access import host_required
 from webinars import selectors
 from webinars.forms import QuestionForm, RegistrationFilterForm, RejectForm, WebinarForm
 from webinars.models import Question, Registration, RegistrationExport, Webinar

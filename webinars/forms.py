@@ -27,7 +27,7 @@ phone_validator = RegexValidator(
 
 class DescribedForm(PlainText, forms.Form):
     """A form whose inputs name their hint and error (aria-describedby) and say
-    when they are invalid (aria-invalid), as the dashboard's templates/dashboard/_fields.html
+    when they are invalid (aria-invalid), as the dashboard's templates/forms/_fields.html
     and the public form lay them out: the hint below the input, the error below it.
     Its text fields refuse control characters (``portal.validators``)."""
 
