@@ -6,7 +6,7 @@ from rest_framework import exceptions, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from meetings import launch, selectors, services
+from meetings import launch, services
 from meetings.models import Meeting
 from meetings.serializers import MeetingSerializer, MeetingStatusSerializer
 from portal.accounts.access import IsHost
@@ -39,19 +39,19 @@ class MeetingViewSet(
             host=self.request.host, **serializer.validated_data
         )
 
-    def _refuse_a_webinars_meeting(self, meeting: Meeting) -> None:
-        if webinar := selectors.webinar_of(meeting):
+    def _refuse_a_managed_meeting(self, meeting: Meeting) -> None:
+        if meeting.managed_by:
             raise exceptions.ValidationError(
                 {
                     "non_field_errors": [
-                        f"This is the meeting of webinar {webinar.pk}: change or cancel it "
-                        f"through /api/v1/webinars/{webinar.pk}/."
+                        f"This is the meeting of a {meeting.managed_by}: change or cancel it "
+                        f"through {meeting.managed_api}."
                     ]
                 }
             )
 
     def perform_update(self, serializer):
-        self._refuse_a_webinars_meeting(serializer.instance)
+        self._refuse_a_managed_meeting(serializer.instance)
         if serializer.instance.cancelled_at:
             raise exceptions.ValidationError(
                 {"non_field_errors": ["A cancelled meeting cannot be changed."]}
@@ -61,7 +61,7 @@ class MeetingViewSet(
         )
 
     def perform_destroy(self, instance):
-        self._refuse_a_webinars_meeting(instance)
+        self._refuse_a_managed_meeting(instance)
         services.meeting_cancel(meeting=instance)
 
     @extend_schema(responses=MeetingStatusSerializer)

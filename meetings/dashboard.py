@@ -86,18 +86,18 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
     return render(request, "meetings/dashboard/meeting_form.html", {"form": form, "meeting": None})
 
 
-WEBINAR_MEETING = (
-    "This is the meeting of the webinar “%s”: change its time, type or topic, or cancel it, "
-    "on the webinar's page."
+MANAGED_MEETING = (
+    "This is the meeting of the {by} “{topic}”: change its time, type or topic, or cancel it, "
+    "on the {by}'s page."
 )
 
 
 @host_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
-    if webinar := selectors.webinar_of(meeting):
-        messages.info(request, WEBINAR_MEETING % webinar.title)
-        return redirect("dashboard-webinar", pk=webinar.pk)
+    if meeting.managed_by:
+        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        return redirect(meeting.managed_page)
     if meeting.cancelled_at:
         messages.error(request, "A cancelled meeting cannot be edited.")
         return redirect("dashboard-meeting", pk=pk)
@@ -142,7 +142,6 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "start_posts": servers.join_links_expire(meeting.customer),
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
-            "webinar": selectors.webinar_of(meeting),
             "chart": selectors.attendance_chart(meeting),
         },
     )
@@ -164,9 +163,9 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?" (no script needed); POST cancels."""
     meeting = _meeting(request, pk)
-    if webinar := selectors.webinar_of(meeting):
-        messages.info(request, WEBINAR_MEETING % webinar.title)
-        return redirect("dashboard-webinar", pk=webinar.pk)
+    if meeting.managed_by:
+        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        return redirect(meeting.managed_page)
     if meeting.cancelled_at:
         return redirect("dashboard-meeting", pk=pk)
     if request.method == "GET":

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Callable
 
 from django.conf import settings
 from django.core import signing
+from django.dispatch import Signal
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 
@@ -83,17 +83,16 @@ def join_url_by_id(
 
 JOIN_SALT = "meetings.join"
 
-#: Who a personal join link may still be for, by the prefix of its external ID: an app
-#: that hands such links out says whether that person may still join (webinars:
-#: "registration-<pk>", a confirmed registration). Other links are anyone's.
-JOIN_HOLDERS: dict[str, Callable[[str], bool]] = {}
+#: Sent before a personal join link (``join_page`` with an ``external_id``) lets its
+#: holder in, with ``external_id``. The app that handed the link out answers for its
+#: own ids (webinars: "registration-<pk>", while the registration holds a seat):
+#: a receiver returns False to refuse, None for ids that are not its own.
+join_link_used = Signal()
 
 
 def may_still_join(external_id: str) -> bool:
-    for prefix, check in JOIN_HOLDERS.items():
-        if external_id.startswith(prefix):
-            return check(external_id.removeprefix(prefix))
-    return True
+    answers = join_link_used.send(sender=Meeting, external_id=external_id)
+    return all(answer is not False for _receiver, answer in answers)
 
 
 def join_page(meeting: Meeting, *, name: str = "", external_id: str = "") -> str:

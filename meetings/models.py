@@ -55,6 +55,13 @@ class Meeting(Synced):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: What manages this meeting in an app built on meetings ("webinar"), with the paths
+    #: of its page and its API resource; blank: its host, directly. Such a meeting is
+    #: changed and cancelled only there, so the two never drift. The managing app sets
+    #: these (services.meeting_manage); meetings never names it.
+    managed_by = models.CharField(max_length=40, blank=True, editable=False)
+    managed_page = models.CharField(max_length=200, blank=True, editable=False)
+    managed_api = models.CharField(max_length=200, blank=True, editable=False)
 
     # Live status, written only by the poller (meetings/polling.py); pages read these.
     live_state = models.CharField(

@@ -6,7 +6,6 @@ import datetime as dt
 import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -54,22 +53,11 @@ def customer_has_meeting(customer, server_meeting_id: str) -> bool:
     return Meeting.objects.filter(customer=customer, server_meeting_id=server_meeting_id).exists()
 
 
-def webinar_of(meeting: Meeting):
-    """The webinar whose meeting this is (the webinars app's one-to-one), or None.
-
-    Such a meeting changes only through its webinar, so the two never drift.
-    """
-    try:
-        return meeting.webinar
-    except ObjectDoesNotExist:
-        return None
-
-
 def dashboard_meetings(host: Host) -> QuerySet[Meeting]:
     """The host's meetings, newest schedule last; one query however many there are."""
     return (
         Meeting.objects.filter(host=host, cancelled_at__isnull=True)
-        .select_related("customer__server", "webinar")
+        .select_related("customer__server")
         .order_by("-is_recurring", "starts_at", "pk")
     )
 

@@ -244,6 +244,14 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
     return meeting
 
 
+def meeting_manage(*, meeting: Meeting, by: str, page: str, api: str) -> Meeting:
+    """Hand the meeting to what manages it (see ``Meeting.managed_by``): its host's
+    meeting pages and the meetings API then send them to ``page`` and ``api``."""
+    meeting.managed_by, meeting.managed_page, meeting.managed_api = by, page, api
+    Meeting.objects.filter(pk=meeting.pk).update(managed_by=by, managed_page=page, managed_api=api)
+    return meeting
+
+
 def meeting_cancel(*, meeting: Meeting) -> Meeting:
     """Cancel locally, then on the server where it can delete a meeting.
 

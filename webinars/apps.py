@@ -9,4 +9,4 @@ class WebinarsConfig(AppConfig):
         from webinars import selectors, tasks  # noqa: F401  (registers them: services queue by name)
 
         # A registrant's personal join link works while the registration holds a seat.
-        launch.JOIN_HOLDERS["registration-"] = selectors.registration_may_join
+        launch.join_link_used.connect(selectors.registration_may_join, dispatch_uid="webinars")

@@ -184,8 +184,13 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
     }
 
 
-def registration_may_join(pk: str) -> bool:
-    """Whether registration ``pk`` (from a personal join link) still holds a seat."""
+def registration_may_join(sender, *, external_id: str, **kwargs) -> bool | None:
+    """Whether the registration of a personal join link ("registration-<pk>") still holds
+    a seat; None for links that are not a registration's. (Receives
+    ``meetings.launch.join_link_used``.)"""
+    if not external_id.startswith("registration-"):
+        return None
+    pk = external_id.removeprefix("registration-")
     return pk.isdigit() and Registration.objects.filter(pk=int(pk), status=S.CONFIRMED).exists()
 
 

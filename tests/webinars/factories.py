@@ -6,11 +6,13 @@ from django.utils import timezone
 from meetings.models import Meeting
 from tests.factories import HostFactory, MeetingFactory
 from webinars.models import Question, Registration, Webinar
+from webinars.services.webinars import webinar_manages_its_meeting
 
 
 class WebinarFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Webinar
+        skip_postgeneration_save = True
 
     host = factory.SubFactory(HostFactory)
     customer = factory.LazyAttribute(lambda w: w.host.customer)
@@ -29,6 +31,11 @@ class WebinarFactory(factory.django.DjangoModelFactory):
         starts_at=factory.SelfAttribute("..starts_at"),
         ends_at=factory.SelfAttribute("..ends_at"),
     )
+
+    @factory.post_generation
+    def managed(webinar, create, extracted, **kwargs):  # as webinar_create does
+        if create:
+            webinar_manages_its_meeting(webinar)
 
 
 class QuestionFactory(factory.django.DjangoModelFactory):

@@ -8,11 +8,12 @@ import secrets
 import string
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from meetings.models import Meeting
-from meetings.services import meeting_cancel, meeting_schedule, meeting_update
+from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
 from webinars.models import Webinar
 from webinars.services import mailing
@@ -105,7 +106,18 @@ def webinar_create(
             password=_meeting_password() if meeting_password is None else meeting_password,
         )
         webinar.save()
+        webinar_manages_its_meeting(webinar)
     return webinar
+
+
+def webinar_manages_its_meeting(webinar: Webinar) -> None:
+    """Mark the meeting as the webinar's: its meeting pages and API send the host here."""
+    meeting_manage(
+        meeting=webinar.meeting,
+        by="webinar",
+        page=reverse("dashboard-webinar", args=[webinar.pk]),
+        api=reverse("webinar-detail", args=[webinar.pk]),
+    )
 
 
 def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
