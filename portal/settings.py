@@ -253,7 +253,8 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 # Scripts on other sites may read the feeds whose format says so (FeedFormat.cors,
 # asked in meetings/feeds/view.py) and post to the public registration endpoint
 # (the customer's allowed origins): django-cors-headers, asked per request through
-# its check_request_enabled signal (webinars/views.py). No other URL answers other origins.
+# its check_request_enabled signal (webinars/views/register.py). No other URL answers
+# other origins.
 CORS_URLS_REGEX = r"^/w/[-\w]+/register$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
 CORS_ALLOW_HEADERS = ["accept", "content-type"]

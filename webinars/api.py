@@ -1,7 +1,7 @@
 """The host's own webinars, their questions and registrations over the API.
 
 Every write goes through the services; the public registration endpoint for
-custom pages is ``webinars.views.PublicRegistrationView``.
+custom pages is ``webinars.views.register.PublicRegistrationView``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rest_framework.response import Response
 
 from portal.accounts.access import IsHost
 from webinars import selectors
-from webinars.forms import RegistrationForm, form_data_from_json
+from webinars.forms.registration import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.serializers import (
     ExportRequestSerializer,

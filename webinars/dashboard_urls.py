@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from webinars import dashboard
+from webinars.dashboard import exports, questions, registrations, webinars
 
 
 class ExportFormatConverter:
@@ -18,68 +18,68 @@ class ExportFormatConverter:
 register_converter(ExportFormatConverter, "export_format")
 
 urlpatterns = [
-    path("", dashboard.webinar_list, name="dashboard-webinars"),
-    path("new/", dashboard.webinar_new, name="dashboard-webinar-new"),
-    path("<int:pk>/", dashboard.webinar_detail, name="dashboard-webinar"),
-    path("<int:pk>/edit/", dashboard.webinar_edit, name="dashboard-webinar-edit"),
-    path("<int:pk>/cancel/", dashboard.webinar_cancel, name="dashboard-webinar-cancel"),
+    path("", webinars.webinar_list, name="dashboard-webinars"),
+    path("new/", webinars.webinar_new, name="dashboard-webinar-new"),
+    path("<int:pk>/", webinars.webinar_detail, name="dashboard-webinar"),
+    path("<int:pk>/edit/", webinars.webinar_edit, name="dashboard-webinar-edit"),
+    path("<int:pk>/cancel/", webinars.webinar_cancel, name="dashboard-webinar-cancel"),
     path(
         "<int:pk>/cancel/confirm/",
-        dashboard.webinar_cancel_confirm,
+        webinars.webinar_cancel_confirm,
         name="dashboard-webinar-cancel-confirm",
     ),
-    path("<int:pk>/questions/", dashboard.questions, name="dashboard-webinar-questions"),
+    path("<int:pk>/questions/", questions.questions, name="dashboard-webinar-questions"),
     path(
         "<int:pk>/questions/<int:qid>/edit/",
-        dashboard.question_edit,
+        questions.question_edit,
         name="dashboard-webinar-question-edit",
     ),
     path(
         "<int:pk>/questions/<int:qid>/delete/",
-        dashboard.question_delete,
+        questions.question_delete,
         name="dashboard-webinar-question-delete",
     ),
     path(
         "<int:pk>/questions/<int:qid>/delete/confirm/",
-        dashboard.question_delete_confirm,
+        questions.question_delete_confirm,
         name="dashboard-webinar-question-delete-confirm",
     ),
     path(
         "<int:pk>/questions/<int:qid>/move/",
-        dashboard.question_move,
+        questions.question_move,
         name="dashboard-webinar-question-move",
     ),
     path(
         "<int:pk>/registrations/",
-        dashboard.registrations,
+        registrations.registrations,
         name="dashboard-webinar-registrations",
     ),
     path(
         "<int:pk>/registrations.<export_format:fmt>",
-        dashboard.registrations_export,
+        exports.registrations_export,
         name="dashboard-webinar-export",
     ),
-    path("<int:pk>/exports/", dashboard.export_start, name="dashboard-webinar-export-start"),
-    path("<int:pk>/exports/<uuid:eid>/", dashboard.export_job, name="dashboard-webinar-export-job"),
+    path("<int:pk>/exports/", exports.export_start, name="dashboard-webinar-export-start"),
+    path("<int:pk>/exports/<uuid:eid>/", exports.export_job, name="dashboard-webinar-export-job"),
     path(
         "<int:pk>/exports/<uuid:eid>/status.json",
-        dashboard.export_job_status,
+        exports.export_job_status,
         name="dashboard-webinar-export-status",
     ),
     path(
         "<int:pk>/exports/<uuid:eid>/download/",
-        dashboard.export_download,
+        exports.export_download,
         name="dashboard-webinar-export-download",
     ),
     path(
         "<int:pk>/registrations/<int:rid>/<str:action>/",
-        dashboard.registration_action,
+        registrations.registration_action,
         name="dashboard-webinar-registration-action",
     ),
     path(
         "<int:pk>/registrations/<int:rid>/<str:action>/confirm/",
-        dashboard.registration_confirm,
+        registrations.registration_confirm,
         name="dashboard-webinar-registration-confirm",
     ),
-    path("<int:pk>/custom-page/", dashboard.custom_page, name="dashboard-webinar-custom-page"),
+    path("<int:pk>/custom-page/", webinars.custom_page, name="dashboard-webinar-custom-page"),
 ]

@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from webinars import views
+from webinars.views import embed, page, register
 
 urlpatterns = [
-    path("<slug:slug>/", views.webinar_page, name="webinar-page"),
-    path("<slug:slug>/embed/", views.webinar_embed, name="webinar-embed"),
-    path("<slug:slug>/register", views.register, name="webinar-register"),
+    path("<slug:slug>/", page.webinar_page, name="webinar-page"),
+    path("<slug:slug>/embed/", embed.webinar_embed, name="webinar-embed"),
+    path("<slug:slug>/register", register.register, name="webinar-register"),
     path(
         "<slug:slug>/cancel/<str:token>/",
-        views.cancel_registration,
+        page.cancel_registration,
         name="webinar-cancel-registration",
     ),
 ]

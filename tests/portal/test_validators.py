@@ -11,7 +11,8 @@ from portal.accounts.models import Customer
 from portal.accounts.serializers import CustomerSerializer
 from portal.ical import Text
 from tests.webinars.factories import QuestionFactory, WebinarFactory
-from webinars.forms import RegistrationForm, WebinarForm
+from webinars.forms.host import WebinarForm
+from webinars.forms.registration import RegistrationForm
 from webinars.models import Question
 from webinars.serializers import WebinarSerializer
 
