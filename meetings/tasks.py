@@ -1,3 +1,9 @@
+"""Celery tasks of meetings: they take ids and call services (or the poller).
+
+Services queue them by name (``portal.queueing``), so this module imports the
+services and never the other way round; apps.py imports it to register them.
+"""
+
 import datetime as dt
 
 from celery import shared_task

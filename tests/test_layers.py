@@ -273,3 +273,23 @@ def test_templates_live_in_the_project_tree_under_the_app_that_renders_them():
     assert not [
         p for app in ("portal", "meetings", "webinars") for p in (ROOT / app).rglob("templates")
     ]
+
+
+def test_services_never_import_tasks():
+    """Tasks call services; services queue a task by its name (portal.queueing)."""
+    services = [
+        path
+        for app in ("portal/accounts", "meetings", "webinars")
+        for path in [ROOT / app / "services.py", *(ROOT / app / "services").glob("*.py")]
+        if path.exists()
+    ]
+    assert len(services) >= 3
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name
+            for name in imported_modules(path)
+            if name.split(".")[-1] == "tasks" or ".tasks." in name
+        )
+        for path in services
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}

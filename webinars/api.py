@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from portal.accounts.access import IsHost
 from webinars import selectors
+from webinars.exporters import EXPORTERS, content_disposition
 from webinars.forms.registration import RegistrationForm, form_data_from_json
 from webinars.models import Question, Registration, RegistrationExport, Webinar
 from webinars.serializers import (
@@ -132,8 +133,6 @@ class WebinarViewSet(
     )
     def export_download(self, request, pk=None, export_pk=None):
         """The export's file, once done (only to the webinar's host; deleted after a day)."""
-        from webinars.exporters import EXPORTERS, content_disposition
-
         export = self._export(export_pk)
         if export.status != RegistrationExport.Status.DONE or not export.file.name:
             raise Http404("The export is not done.")

@@ -1,4 +1,8 @@
-"""Celery tasks: take ids, fetch, call a service or send one mail."""
+"""Celery tasks: take ids, fetch, call a service or send one mail.
+
+Services queue them by name (``portal.queueing``), so this module imports the
+services and never the other way round; apps.py imports it to register them.
+"""
 
 from __future__ import annotations
 

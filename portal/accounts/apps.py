@@ -8,8 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from portal import checks  # noqa: F401  (registers the deploy checks)
-        from portal.accounts import (  # noqa: F401  (connect their signal receivers)
-            lockout,
-            tasks,  # noqa: F401  (registers them: services queue by name)
-            tokens,
-        )
+
+        # Connect the signal receivers; register the tasks that services queue by name.
+        from portal.accounts import lockout, tasks, tokens  # noqa: F401

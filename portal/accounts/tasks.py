@@ -1,3 +1,9 @@
+"""Celery tasks of customer accounts: they take ids and call services.
+
+Services queue them by name (``portal.queueing``), so this module imports the
+services and never the other way round; apps.py imports it to register them.
+"""
+
 from celery import shared_task
 
 from portal.accounts import services

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from portal.accounts.access import host_required
 from webinars import selectors
 from webinars.dashboard.base import host_webinar
+from webinars.exporters import EXPORTERS, content_disposition
 from webinars.models import RegistrationExport, Webinar
 from webinars.services.exports import registration_export_start
 
@@ -29,8 +30,6 @@ def registrations_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
     Celery task instead (``export_start``): a GET cannot start a job, so it is
     sent back to the registrations page, whose buttons post.
     """
-    from webinars.exporters import EXPORTERS
-
     exporter = EXPORTERS.get(fmt)
     if exporter is None:
         raise Http404("no such format")
@@ -132,8 +131,6 @@ def export_job_status(request: HttpRequest, pk: int, eid: uuid.UUID) -> JsonResp
 @login_required
 def export_download(request: HttpRequest, pk: int, eid: uuid.UUID) -> HttpResponse:
     """The stored file, streamed from storage: never a public media URL (personal data)."""
-    from webinars.exporters import EXPORTERS, content_disposition
-
     export = _export(request, pk, eid)
     if export.status != RegistrationExport.Status.DONE or not export.file.name:
         raise Http404("not ready")
