@@ -70,7 +70,7 @@ def personal_join_url(registration: Registration) -> str:
 
     Never the server's own link: that would carry the meeting's password and outlive the
     registration. The portal's link reaches the server only while the registration
-    holds a seat (``launch.JOIN_HOLDERS``).
+    holds a seat (``launch.join_link_used``).
     """
     meeting = registration.webinar.meeting
     if not meeting.server_meeting_id:

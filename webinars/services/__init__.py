@@ -5,6 +5,6 @@ One module per aggregate: ``webinars`` (a webinar and the meeting it manages),
 with a status, reminders, the sweep for lost mails) and ``exports``.
 
 Tasks live in ``webinars/tasks.py`` and call these services; services queue a
-task by its name (``portal.sync.queue_task``) once the transaction commits,
+task by its name (``portal.queueing.queue``) once the transaction commits,
 with ids, never objects, so neither module imports the other's.
 """
