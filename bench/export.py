@@ -87,6 +87,7 @@ def _seed_webinar(slug: str, count: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from conferencing.base import MeetingKind
     from meetings.models import Meeting
     from portal.accounts.models import Customer, Host, SyncState
     from webinars.models import Question, Registration, Webinar
@@ -106,7 +107,7 @@ def _seed_webinar(slug: str, count: int):
         customer=customer,
         host=host,
         topic=f"Bench {slug}",
-        meeting_type=Meeting.Type.WEBINAR,
+        kind=MeetingKind.WEBINAR,
         starts_at=start,
         ends_at=start + dt.timedelta(hours=1),
         sync_state=SyncState.SYNCED,

@@ -206,6 +206,7 @@ def _seed_webinar(host, slug: str, capacity: int | None):
     """A published webinar as a host sets one up: a description, two questions, consent."""
     from django.utils import timezone
 
+    from conferencing.base import MeetingKind
     from meetings.models import Meeting
     from portal.accounts.models import SyncState
     from webinars.models import Question, Webinar
@@ -215,7 +216,7 @@ def _seed_webinar(host, slug: str, capacity: int | None):
         customer=host.customer,
         host=host,
         topic=f"Bench {slug}",
-        meeting_type=Meeting.Type.WEBINAR,
+        kind=MeetingKind.WEBINAR,
         server_meeting_id=str(300000 + Meeting.objects.count()),  # on the server already
         starts_at=start,
         ends_at=start + dt.timedelta(hours=1),

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from conferencing.base import Capability
-from meetings.models import Meeting
+from conferencing.base import Capability, MeetingKind
+from meetings.models import KIND_CHOICES
 from portal.validators import PlainText
 
 #: What the meeting form says of the password, by whether the server checks it itself.
@@ -18,8 +18,8 @@ PASSWORD_NOT_ON_SERVER = (
 class MeetingForm(PlainText, forms.Form):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
-    meeting_type = forms.TypedChoiceField(
-        label="Type", choices=Meeting.Type.choices, coerce=int, initial=Meeting.Type.MEETING
+    kind = forms.TypedChoiceField(
+        label="Type", choices=KIND_CHOICES, coerce=int, initial=MeetingKind.MEETING
     )
     topic = forms.CharField(max_length=200)
     starts_at = forms.DateTimeField(
@@ -65,7 +65,7 @@ class MeetingForm(PlainText, forms.Form):
                 else PASSWORD_NOT_ON_SERVER
             )
         if kinds is not None:
-            field = self.fields["meeting_type"]
+            field = self.fields["kind"]
             field.choices = [(value, label) for value, label in field.choices if value in kinds]
 
     def clean(self):

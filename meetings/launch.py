@@ -149,7 +149,7 @@ def command_file(meeting: Meeting, *, role: str, name: str = "") -> bytes:
         meeting.customer,
         host=host,
         meeting_id=meeting.server_meeting_id,
-        kind=MeetingKind(meeting.meeting_type),
+        kind=MeetingKind(meeting.kind),
         who=Participant(email=meeting.host.user.email, host=True) if host else Participant(name),
         password="" if host else meeting.password,
     )

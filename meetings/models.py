@@ -17,25 +17,22 @@ class LiveState(models.TextChoices):
     ENDED = "ended", "Ended"
 
 
-class Meeting(Synced):
-    Type = models.IntegerChoices(
-        "Type",
-        [
-            (kind.name, (kind.value, label))
-            for kind, label in [
-                (MeetingKind.MEETING, "Meeting"),
-                (MeetingKind.SUPPORT, "Support session"),
-                (MeetingKind.REMOTE_ACCESS, "Remote access"),
-                (MeetingKind.WEBINAR, "Webinar"),
-                (MeetingKind.VIDEO_CONFERENCE, "Video conference"),
-            ]
-        ],
-    )
+#: What the portal calls each kind of meeting; the numbers stored are MeetingKind's.
+KIND_LABELS = {
+    MeetingKind.MEETING: "Meeting",
+    MeetingKind.SUPPORT: "Support session",
+    MeetingKind.REMOTE_ACCESS: "Remote access",
+    MeetingKind.WEBINAR: "Webinar",
+    MeetingKind.VIDEO_CONFERENCE: "Video conference",
+}
+KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 
+
+class Meeting(Synced):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
     server_meeting_id = models.CharField(max_length=64, blank=True, db_index=True)
-    meeting_type = models.PositiveSmallIntegerField(choices=Type.choices, default=Type.MEETING)
+    kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
     ends_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
-from meetings.models import Meeting
+from conferencing.base import MeetingKind
+from meetings.models import KIND_CHOICES, Meeting
 from portal.validators import PlainText
 
 
@@ -11,6 +12,10 @@ class MeetingSerializer(PlainText, serializers.ModelSerializer):
         allow_blank=True,
         max_length=64,
         style={"input_type": "password"},
+    )
+    #: The API keeps its name for the meeting's kind (a MeetingKind number).
+    meeting_type = serializers.ChoiceField(
+        source="kind", choices=KIND_CHOICES, default=MeetingKind.MEETING.value
     )
     join_url = serializers.SerializerMethodField()
 

@@ -18,7 +18,7 @@ from conferencing.base import (
     ServerRefused,
     Unsupported,
 )
-from meetings.models import Meeting, MeetingSample
+from meetings.models import KIND_LABELS, Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
 
@@ -27,7 +27,7 @@ def meeting_schedule(
     *,
     host: Host,
     topic: str,
-    meeting_type: int = Meeting.Type.MEETING,
+    kind: int = MeetingKind.MEETING,
     starts_at: dt.datetime | None = None,
     ends_at: dt.datetime | None = None,
     is_recurring: bool = False,
@@ -44,13 +44,13 @@ def meeting_schedule(
     server", and is pushed again with backoff until it is.
     """
     _refuse_a_past_start(starts_at)
-    _refuse_a_kind_the_server_lacks(host.customer, meeting_type)
+    _refuse_a_kind_the_server_lacks(host.customer, kind)
     customer = host.customer
     meeting = Meeting(
         customer=customer,
         host=host,
         topic=topic,
-        meeting_type=meeting_type,
+        kind=kind,
         starts_at=starts_at,
         ends_at=ends_at,
         is_recurring=is_recurring,
@@ -115,7 +115,7 @@ def _push_meeting(meeting: Meeting) -> None:
 def meeting_request(meeting: Meeting) -> MeetingRequest:
     """What the server is asked to hold for ``meeting``."""
     return MeetingRequest(
-        kind=MeetingKind(meeting.meeting_type),
+        kind=MeetingKind(meeting.kind),
         topic=meeting.topic,
         host_email=meeting.host.user.email,
         start=meeting.starts_at,
@@ -181,7 +181,7 @@ def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
 
 
 #: What a server without Capability.UPDATE would silently keep as it was first given.
-ON_THE_SERVER = ("topic", "meeting_type", "starts_at", "ends_at", "is_recurring")
+ON_THE_SERVER = ("topic", "kind", "starts_at", "ends_at", "is_recurring")
 
 
 def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, password) -> None:
@@ -200,17 +200,17 @@ def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, pass
         )
 
 
-def _refuse_a_kind_the_server_lacks(customer, meeting_type: int) -> None:
-    if MeetingKind(meeting_type) not in servers.kinds(customer):
-        label = Meeting.Type(meeting_type).label
+def _refuse_a_kind_the_server_lacks(customer, kind: int) -> None:
+    if MeetingKind(kind) not in servers.kinds(customer):
+        label = KIND_LABELS[MeetingKind(kind)]
         raise ValidationError(
-            {"meeting_type": f"This customer's meeting server cannot hold a {label.lower()}."}
+            {"kind": f"This customer's meeting server cannot hold a {label.lower()}."}
         )
 
 
 EDITABLE = (
     "topic",
-    "meeting_type",
+    "kind",
     "starts_at",
     "ends_at",
     "is_recurring",
@@ -229,8 +229,8 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
     if changes.get("starts_at") != meeting.starts_at:  # a past meeting keeps its start
         _refuse_a_past_start(changes.get("starts_at"))
-    if "meeting_type" in changes:
-        _refuse_a_kind_the_server_lacks(meeting.customer, changes["meeting_type"])
+    if "kind" in changes:
+        _refuse_a_kind_the_server_lacks(meeting.customer, changes["kind"])
     _refuse_changes_the_server_cannot_take(meeting, changes, password)
     for name, value in changes.items():
         setattr(meeting, name, value)

@@ -71,6 +71,20 @@ class MultiPartParser(parsers.MultiPartParser):
         return parsed
 
 
+def _api_names(errors: dict, view) -> dict:
+    """Model validation names the model's fields; the API answers with its own names
+    for them (a serializer field with another ``source``)."""
+    get_serializer = getattr(view, "get_serializer", None)
+    if get_serializer is None:
+        return errors
+    names = {
+        field.source: name
+        for name, field in get_serializer().fields.items()
+        if field.source not in (name, "*")
+    }
+    return {names.get(model_name, model_name): value for model_name, value in errors.items()}
+
+
 def exception_handler(exc, context) -> Response | None:
     """Every error answers ``{"reason": "...", "code": "...", "errors": {...}}``.
 
@@ -80,7 +94,9 @@ def exception_handler(exc, context) -> Response | None:
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
-            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+            _api_names(exc.message_dict, context.get("view"))
+            if hasattr(exc, "error_dict")
+            else {"non_field_errors": exc.messages}
         )
     response = drf_exception_handler(exc, context)
     if response is None:

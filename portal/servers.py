@@ -179,7 +179,7 @@ def command_file(
             server_port=port,
             email=who.email,
             meeting_id=meeting_id,
-            meeting_type=kind,
+            kind=kind,
             start_meeting_now=True,
             start_at_minimized=False,
         )

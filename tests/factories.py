@@ -70,7 +70,7 @@ def put_on_fake_server(fake, meeting):
         meeting_id=meeting.server_meeting_id,
         host_email=meeting.host.user.email,
         topic=meeting.topic,
-        meeting_type=meeting.meeting_type,
+        meeting_type=meeting.kind,
         start=meeting.starts_at,
         end=meeting.ends_at,
         is_recurring=meeting.is_recurring,

@@ -1,6 +1,6 @@
 """Webinars, their registration questions, and registrations.
 
-A webinar runs on one Meeting (meeting_type 3) scheduled through the meetings
+A webinar runs on one Meeting (of kind webinar) scheduled through the meetings
 services; its own row holds what the registration page promises. Answers are
 kept on the registration keyed by question id, so a question that is edited
 or removed after people answered it never takes their answers with it

@@ -207,7 +207,7 @@ def command_file(
     attendee_name: str = "",
     email: str = "",
     user_password: str = "",
-    meeting_type: MeetingKind | int = MeetingKind.MEETING,
+    kind: MeetingKind | int = MeetingKind.MEETING,
     start_meeting_now: bool = True,
     start_at_minimized: bool = False,
     timeout: int = -1,
@@ -238,7 +238,7 @@ def command_file(
         ("AttendeeName", attendee_name),
         ("Email", email),
         ("UserPassword", user_password),
-        ("MeetingType", str(MEETING_TYPES[MeetingKind(meeting_type)])),
+        ("MeetingType", str(MEETING_TYPES[MeetingKind(kind)])),
         ("StartMeetingNow", "Y" if start_meeting_now else "N"),
         ("StartAtMinimized", "Y" if start_at_minimized else "N"),
         ("Caller", ""),  # the OEM ID: the integration page says to leave it empty

@@ -200,7 +200,7 @@ def test_host_command_file():
             server_address="10.0.0.5",
             email="h@example.com",
             user_password="pw",
-            meeting_type=MeetingKind.WEBINAR,
+            kind=MeetingKind.WEBINAR,
             start_meeting_now=False,
             timeout=3600,
         )

@@ -51,7 +51,7 @@ def test_schedule_in_the_customers_time_zone(
         response = signed_in.post(
             "/dashboard/meetings/new/",
             {
-                "meeting_type": "0",
+                "kind": "0",
                 "topic": "Board meeting",
                 "starts_at": "2031-03-10T09:00",
                 "ends_at": "2031-03-10T10:30",
@@ -79,7 +79,7 @@ def test_form_errors_are_shown_and_nothing_is_saved(signed_in):
     response = signed_in.post(
         "/dashboard/meetings/new/",
         {
-            "meeting_type": "0",
+            "kind": "0",
             "topic": "",
             "starts_at": "2031-03-10T10:00",
             "ends_at": "2031-03-10T09:00",
@@ -98,7 +98,7 @@ def test_server_down_shows_the_meeting_as_not_yet_on_the_server(
     with django_capture_on_commit_callbacks(execute=True):
         response = signed_in.post(
             "/dashboard/meetings/new/",
-            {"meeting_type": "0", "topic": "Kept", "is_recurring": "on"},
+            {"kind": "0", "topic": "Kept", "is_recurring": "on"},
         )
     page = signed_in.get(response.url).content.decode()
     assert "Not yet on the server" in page and "Retry now" in page
@@ -120,7 +120,7 @@ def test_edit_sends_the_new_details_under_the_same_id(
     with django_capture_on_commit_callbacks(execute=True):
         signed_in.post(
             f"/dashboard/meetings/{meeting.pk}/edit/",
-            {"meeting_type": "3", "topic": "Renamed", "is_recurring": "on"},
+            {"kind": "3", "topic": "Renamed", "is_recurring": "on"},
         )
     meeting.refresh_from_db()
     assert list(fake_tm.meetings) == [meeting.server_meeting_id]

@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from conferencing.base import MeetingKind
 from meetings import services
 from meetings.models import Meeting
 from portal.accounts.models import SyncState
@@ -33,7 +34,7 @@ def schedule(capture, host, **overrides):
 def test_schedule_reserves_an_id_and_sends_the_details(
     fake_tm, host, django_capture_on_commit_callbacks
 ):
-    meeting = schedule(django_capture_on_commit_callbacks, host, meeting_type=Meeting.Type.WEBINAR)
+    meeting = schedule(django_capture_on_commit_callbacks, host, kind=MeetingKind.WEBINAR)
     assert meeting.sync_state == SyncState.SYNCED, meeting.sync_error
     on_server = fake_tm.meetings[meeting.server_meeting_id]
     assert on_server.topic == "Roadmap"
@@ -159,7 +160,7 @@ def test_the_dashboard_and_the_api_show_the_reason(host, client):
         "/dashboard/meetings/new/",
         {
             "topic": "Too late",
-            "meeting_type": 0,
+            "kind": 0,
             "starts_at": "2020-01-01T10:00",
             "ends_at": "2020-01-01T11:00",
         },

@@ -31,7 +31,7 @@ WEBINAR = {
     "bad", ["Kick\x13off", "two\nlines", "tab\there", "del\x7fete", "c1\x85here"]
 )
 def test_one_line_fields_refuse_control_characters(bad):
-    meeting = MeetingForm({"meeting_type": 0, "topic": bad, "is_recurring": "on"})
+    meeting = MeetingForm({"kind": 0, "topic": bad, "is_recurring": "on"})
     assert not meeting.is_valid() and meeting.errors["topic"][0].startswith("Remove the control")
     assert not WebinarForm(WEBINAR | {"title": bad}).is_valid()
     api = MeetingSerializer(data={"topic": bad, "is_recurring": True})

@@ -203,7 +203,7 @@ def test_over_long_fields_on_the_public_endpoint_are_refused(webinar, encoding, 
 
 def meeting_form(**fields):
     return {
-        "meeting_type": "0",
+        "kind": "0",
         "topic": "Board meeting",
         "starts_at": "2031-03-10T09:00",
         "ends_at": "2031-03-10T10:00",

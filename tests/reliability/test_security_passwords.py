@@ -168,7 +168,7 @@ def test_control_characters_are_refused_at_input(client, fake_tm):
     client.force_login(host.user)
     form = client.post(
         "/dashboard/meetings/new/",
-        {"meeting_type": 0, "topic": CONTROL, "is_recurring": "on"},
+        {"kind": 0, "topic": CONTROL, "is_recurring": "on"},
     )
     assert form.status_code == 200 and "control character" in form.content.decode()
 

@@ -3,7 +3,7 @@ import datetime as dt
 import factory
 from django.utils import timezone
 
-from meetings.models import Meeting
+from conferencing.base import MeetingKind
 from tests.factories import HostFactory, MeetingFactory
 from webinars.models import Question, Registration, Webinar
 from webinars.services.webinars import webinar_manages_its_meeting
@@ -26,7 +26,7 @@ class WebinarFactory(factory.django.DjangoModelFactory):
     meeting = factory.SubFactory(
         MeetingFactory,
         host=factory.SelfAttribute("..host"),
-        meeting_type=Meeting.Type.WEBINAR,
+        kind=MeetingKind.WEBINAR,
         topic=factory.SelfAttribute("..title"),
         starts_at=factory.SelfAttribute("..starts_at"),
         ends_at=factory.SelfAttribute("..ends_at"),

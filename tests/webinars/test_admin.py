@@ -1,6 +1,6 @@
 import pytest
 
-from meetings.models import Meeting
+from conferencing.base import MeetingKind
 from portal.accounts.models import SyncState
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from webinars.models import Question, Registration, Webinar
@@ -45,7 +45,7 @@ def test_adding_a_webinar_schedules_its_meeting(staff, synced_host, fake_tm, com
         )
     assert response.status_code == 302, response.content.decode()[:3000]
     webinar = Webinar.objects.get()
-    assert webinar.meeting.meeting_type == Meeting.Type.WEBINAR
+    assert webinar.meeting.kind == MeetingKind.WEBINAR
     assert webinar.meeting.sync_state == SyncState.SYNCED
     assert webinar.questions.get().label == "Role"
 

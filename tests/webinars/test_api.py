@@ -3,7 +3,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from meetings.models import Meeting
+from conferencing.base import MeetingKind
 from portal.accounts.models import SyncState
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars.models import Question, Registration, Webinar
@@ -40,7 +40,7 @@ def test_create_update_cancel_through_the_services(synced_host, fake_tm, commit)
     assert response.status_code == 201, response.json()
     body = response.json()
     webinar = Webinar.objects.get(pk=body["id"])
-    assert webinar.meeting.meeting_type == Meeting.Type.WEBINAR
+    assert webinar.meeting.kind == MeetingKind.WEBINAR
     assert webinar.meeting.sync_state == SyncState.SYNCED
     assert body["slug"] == "api-webinar"
     assert body["page_url"] == "http://testserver/w/api-webinar/"

@@ -7,7 +7,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from meetings.models import LiveState, Meeting, MeetingSample
+from conferencing.base import MeetingKind
+from meetings.models import LiveState, MeetingSample
 from portal.accounts.models import SyncState
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars.models import Question, Registration, Webinar
@@ -48,7 +49,7 @@ def test_create_in_the_customers_time_zone(client, synced_host, fake_tm, commit)
     assert response.status_code == 302, response.context["form"].errors
     webinar = Webinar.objects.get()
     assert webinar.starts_at == dt.datetime(2031, 3, 10, 15, 0, tzinfo=BERLIN)
-    assert webinar.meeting.meeting_type == Meeting.Type.WEBINAR
+    assert webinar.meeting.kind == MeetingKind.WEBINAR
     assert webinar.meeting.sync_state == SyncState.SYNCED
     page = client.get(response.url).content.decode()
     assert "Monday 10 March 2031, 15:00–16:00 (Europe/Berlin)" in page

@@ -17,4 +17,4 @@ def test_demo_webinar_is_complete_and_idempotent(fake_tm):
     assert webinar.customer.slug == "acme" and webinar.host.user.email == "host@acme.example"
     assert webinar.is_published and webinar.capacity == 50
     assert webinar.questions.count() == 2
-    assert webinar.meeting.meeting_type == 3 and webinar.meeting.sync_state == SyncState.SYNCED
+    assert webinar.meeting.kind == 3 and webinar.meeting.sync_state == SyncState.SYNCED

@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from conferencing.base import MeetingKind
 from meetings.models import Meeting
 from portal.accounts.models import SyncState
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
@@ -55,7 +56,7 @@ def test_create_schedules_a_webinar_meeting_on_the_server(synced_host, fake_tm, 
             status=Webinar.Status.PUBLISHED,
         )
     meeting = Meeting.objects.get(pk=webinar.meeting_id)
-    assert meeting.meeting_type == Meeting.Type.WEBINAR == 3
+    assert meeting.kind == MeetingKind.WEBINAR == 3
     assert meeting.sync_state == SyncState.SYNCED and meeting.password
     on_server = fake_tm.meetings[meeting.server_meeting_id]
     assert on_server.meeting_type == 3 and on_server.topic == "Launch"

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from meetings.models import Meeting
+from conferencing.base import MeetingKind
 from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
 from webinars.models import Webinar
@@ -72,7 +72,7 @@ def webinar_create(
     status: str = Webinar.Status.DRAFT,
     meeting_password: str | None = None,
 ) -> Webinar:
-    """Save the webinar and schedule its meeting (a webinar, meeting_type 3) in one transaction.
+    """Save the webinar and schedule its meeting (of kind webinar) in one transaction.
 
     The meeting is pushed to the server after the commit, by the meetings
     services: if the server is down the webinar is kept and registration
@@ -100,7 +100,7 @@ def webinar_create(
         webinar.meeting = meeting_schedule(
             host=host,
             topic=title,
-            meeting_type=Meeting.Type.WEBINAR,
+            kind=MeetingKind.WEBINAR,
             starts_at=starts_at,
             ends_at=ends_at,
             password=_meeting_password() if meeting_password is None else meeting_password,
