@@ -38,12 +38,12 @@ def _meeting_server() -> None:
     SERVER_HEALTH_SECONDS, so no stream of requests becomes a stream of calls
     to the meeting servers.
     """
-    from portal.accounts.models import ConferencingServer
+    from portal.accounts.models import MeetingServer
 
     targets = {"default": ("default", settings.TM_SERVER_URL, servers.default_backend)}
-    for server in ConferencingServer.objects.all():
+    for server in MeetingServer.objects.all():
         make = functools.partial(servers.server_backend, server)
-        targets[server.name] = (f"{server.pk}:{server.kind}", server.base_url, make)
+        targets[server.name] = (f"{server.pk}:{server.backend}", server.base_url, make)
     with ThreadPoolExecutor(max_workers=min(len(targets), 16)) as pool:
         answers = {name: pool.submit(_answers, *target) for name, target in targets.items()}
     errors = {name: answer.result() for name, answer in answers.items()}

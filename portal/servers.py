@@ -31,7 +31,7 @@ from conferencing.turbomeeting.returns import build_return
 from conferencing.turbomeeting.times import to_server_time
 
 if TYPE_CHECKING:
-    from portal.accounts.models import ConferencingServer, Customer
+    from portal.accounts.models import Customer, MeetingServer
 
 __all__ = [
     "PASSWORD_ENCODINGS",
@@ -49,7 +49,7 @@ __all__ = [
     "web_viewer_url",
 ]
 
-DEFAULT_KIND = "turbomeeting"
+DEFAULT_BACKEND = "turbomeeting"
 #: What TM_PASSWORD_ENCODING may name: how the server encrypts passwords sent to /tm/auth.
 PASSWORD_ENCODINGS = frozenset(CODECS)
 
@@ -65,22 +65,24 @@ def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
     """What the customer's server can do, without building a client."""
     if customer is not None and customer.server_id is not None:
         return customer.server.capabilities
-    return backend_class(DEFAULT_KIND).capabilities
+    return backend_class(DEFAULT_BACKEND).capabilities
 
 
 def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
     """The kinds of meeting the customer's server can hold."""
-    kind = customer.server.kind if customer is not None and customer.server_id else DEFAULT_KIND
-    return backend_class(kind).kinds
+    name = (
+        customer.server.backend if customer is not None and customer.server_id else DEFAULT_BACKEND
+    )
+    return backend_class(name).kinds
 
 
 def join_links_expire(customer: Customer | None = None) -> bool:
     """Whether join links must be made when the person clicks (never mailed or listed)."""
     if customer is not None and customer.server_id is not None:
-        kind = customer.server.kind
+        name = customer.server.backend
     else:
-        kind = DEFAULT_KIND
-    return getattr(backend_class(kind), "join_links_expire", False)
+        name = DEFAULT_BACKEND
+    return getattr(backend_class(name), "join_links_expire", False)
 
 
 def default_backend() -> Backend:
@@ -96,13 +98,13 @@ def default_backend() -> Backend:
     )
 
 
-def server_backend(server: ConferencingServer) -> Backend:
+def server_backend(server: MeetingServer) -> Backend:
     """A configured server's backend, shared by every caller until the record changes."""
-    wanted = backend_class(server.kind).credentials
+    wanted = backend_class(server.backend).credentials
     values = server.credentials()
     options = tuple(sorted((keyword, values[field]) for field, keyword in wanted.items()))
     return _configured(
-        server.kind,
+        server.backend,
         server.base_url,
         server.time_zone,
         options,
@@ -119,7 +121,7 @@ def server_backend(server: ConferencingServer) -> Backend:
 @functools.lru_cache(maxsize=8)
 def _default(url, partner_id, integration_code, admin_email, admin_password, tz, timeout, pool):
     return make_backend(
-        DEFAULT_KIND,
+        DEFAULT_BACKEND,
         base_url=url,
         service_company_uid=partner_id,
         integration_code=integration_code,
@@ -132,9 +134,9 @@ def _default(url, partner_id, integration_code, admin_email, admin_password, tz,
 
 
 @functools.lru_cache(maxsize=64)
-def _configured(kind, url, tz, options, timeout, pool) -> Backend:
+def _configured(name, url, tz, options, timeout, pool) -> Backend:
     return make_backend(
-        kind,
+        name,
         base_url=url,
         time_zone=tz,
         read_timeout=timeout,

@@ -6,14 +6,14 @@ from rest_framework.routers import DefaultRouter
 
 from meetings.api import MeetingViewSet
 from meetings.views import meeting_join, tm_meetings
-from portal.accounts.api import ConferencingServerViewSet, CustomerViewSet, HostViewSet
+from portal.accounts.api import CustomerViewSet, HostViewSet, MeetingServerViewSet
 from portal.accounts.views import tm_auth, token
 from portal.health import healthz
 from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("customers", CustomerViewSet, basename="customer")
-router.register("servers", ConferencingServerViewSet, basename="server")
+router.register("servers", MeetingServerViewSet, basename="server")
 router.register(r"customers/(?P<customer_pk>\d+)/hosts", HostViewSet, basename="customer-host")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("webinars", WebinarViewSet, basename="webinar")

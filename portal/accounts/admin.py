@@ -10,7 +10,7 @@ from django.utils.html import format_html, format_html_join
 
 from conferencing.base import CREDENTIAL_FIELDS
 from portal.accounts import services, staff_admin  # noqa: F401  (staff_admin registers admins)
-from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from portal.validators import PlainText
 
 User = get_user_model()
@@ -202,17 +202,17 @@ class HostAdmin(admin.ModelAdmin):
             services.host_delete(host=host)
 
 
-class ConferencingServerForm(forms.ModelForm):
+class MeetingServerForm(forms.ModelForm):
     """The secrets are write-only: shown empty, and an empty field keeps the stored value
     (unless the base URL or the backend changes: services.server_save)."""
 
-    KEEP = "Leave empty to keep it. " + ConferencingServer.SECRETS_DROPPED
+    KEEP = "Leave empty to keep it. " + MeetingServer.SECRETS_DROPPED
 
     base_url = forms.URLField(
         label="base URL",
         max_length=300,
         assume_scheme="https",
-        help_text=ConferencingServer.SECRETS_DROPPED,
+        help_text=MeetingServer.SECRETS_DROPPED,
     )
     client_secret = forms.CharField(required=False, widget=forms.PasswordInput, help_text=KEEP)
     admin_password = forms.CharField(
@@ -221,15 +221,23 @@ class ConferencingServerForm(forms.ModelForm):
     integration_code = forms.CharField(required=False, widget=forms.PasswordInput, help_text=KEEP)
 
     class Meta:
-        model = ConferencingServer
-        fields = ["name", "kind", "base_url", "time_zone", "client_id", "admin_user", "partner_id"]
+        model = MeetingServer
+        fields = [
+            "name",
+            "backend",
+            "base_url",
+            "time_zone",
+            "client_id",
+            "admin_user",
+            "partner_id",
+        ]
 
     def clean(self):
         cleaned = super().clean()
-        kind = cleaned.get("kind")
-        if kind:
-            probe = ConferencingServer(kind=kind)
-            bound = {n: cleaned[n] for n in ConferencingServer.SECRETS_BOUND_TO if n in cleaned}
+        backend = cleaned.get("backend")
+        if backend:
+            probe = MeetingServer(backend=backend)
+            bound = {n: cleaned[n] for n in MeetingServer.SECRETS_BOUND_TO if n in cleaned}
             moves = self.instance.moves(**bound)
             stored = {} if moves else self.instance.readable_secrets()
             missing = [
@@ -239,15 +247,15 @@ class ConferencingServerForm(forms.ModelForm):
             ]
             for name in missing:
                 again = " The base URL or backend changed: enter it again." if moves else ""
-                self.add_error(name, f"A {kind} server needs this.{again}")
+                self.add_error(name, f"A {backend} server needs this.{again}")
         return cleaned
 
 
-@admin.register(ConferencingServer)
-class ConferencingServerAdmin(admin.ModelAdmin):
-    form = ConferencingServerForm
-    list_display = ["name", "kind", "base_url", "customer_count"]
-    list_filter = ["kind"]
+@admin.register(MeetingServer)
+class MeetingServerAdmin(admin.ModelAdmin):
+    form = MeetingServerForm
+    list_display = ["name", "backend", "base_url", "customer_count"]
+    list_filter = ["backend"]
     search_fields = ["name", "base_url"]
     readonly_fields = ["stored_secrets", "needs", "created_at", "updated_at"]
     actions = ["test_connection"]
@@ -265,7 +273,7 @@ class ConferencingServerAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         return [
-            (None, {"fields": ["name", "kind", "base_url", "time_zone", "needs"]}),
+            (None, {"fields": ["name", "backend", "base_url", "time_zone", "needs"]}),
             (
                 "Credentials",
                 {"fields": [*CREDENTIAL_FIELDS, "stored_secrets"]},

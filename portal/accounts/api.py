@@ -9,13 +9,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer, Customer, Host
+from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.serializers import (
-    ConferencingServerSerializer,
     ConnectionTestSerializer,
     CustomerSerializer,
     DriftSerializer,
     HostSerializer,
+    MeetingServerSerializer,
     ResolveSerializer,
 )
 from portal.api import StaffModelPermissions
@@ -112,12 +112,12 @@ class HostViewSet(
         services.host_delete(host=instance)
 
 
-class ConferencingServerViewSet(viewsets.ModelViewSet):
+class MeetingServerViewSet(viewsets.ModelViewSet):
     """Meeting servers, for staff with the model's permissions; secrets are write-only."""
 
-    serializer_class = ConferencingServerSerializer
+    serializer_class = MeetingServerSerializer
     permission_classes = [StaffModelPermissions]
-    queryset = ConferencingServer.objects.all()
+    queryset = MeetingServer.objects.all()
 
     def perform_destroy(self, instance):
         services.server_delete(server=instance)

@@ -1,6 +1,6 @@
 """Who the portal serves, and on which server.
 
-- ``ConferencingServer``: a meeting server configured in the admin (backend, address,
+- ``MeetingServer``: a meeting server configured in the admin (backend, address,
   encrypted credentials); customers without one use the default of the ``TM_*`` settings.
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
@@ -99,7 +99,7 @@ def _backend_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in backend_names()]
 
 
-class ConferencingServer(models.Model):
+class MeetingServer(models.Model):
     """A meeting server some customers' meetings live on: its backend, address and credentials.
 
     A customer without one uses the default server configured in the
@@ -111,13 +111,14 @@ class ConferencingServer(models.Model):
     #: Credentials kept encrypted; the other fields of CREDENTIAL_FIELDS are identifiers.
     SECRET_FIELDS = ("client_secret", "admin_password", "integration_code")
     #: Where the secrets are sent: changing one drops them unless they are given again.
-    SECRETS_BOUND_TO = ("kind", "base_url")
+    SECRETS_BOUND_TO = ("backend", "base_url")
     SECRETS_DROPPED = (
         "Changing the base URL or the backend drops the stored secrets unless they are "
         "entered again in the same change."
     )
 
-    kind = models.CharField("backend", max_length=40, choices=_backend_choices)
+    #: The name its backend is registered under (conferencing.base.backend_class).
+    backend = models.CharField(max_length=40, choices=_backend_choices)
     name = models.CharField(max_length=100, unique=True)
     base_url = models.URLField("base URL", max_length=300)
     time_zone = models.CharField(
@@ -139,7 +140,7 @@ class ConferencingServer(models.Model):
         ordering = ["name"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.kind})"
+        return f"{self.name} ({self.backend})"
 
     def save(self, *args, **kwargs) -> None:
         """Its customers' feeds show links to it and its live fields: a new version of each."""
@@ -200,16 +201,16 @@ class ConferencingServer(models.Model):
 
     @property
     def capabilities(self) -> frozenset:
-        """What this server's backend can do (nothing, for an unknown kind)."""
+        """What this server's backend can do (nothing, for an unknown backend)."""
         try:
-            return backend_class(self.kind).capabilities
+            return backend_class(self.backend).capabilities
         except LookupError:
             return frozenset()
 
     def needed_fields(self) -> list[str]:
-        """The credential fields this server's backend takes (empty for an unknown kind)."""
+        """The credential fields this server's backend takes (empty for an unknown backend)."""
         try:
-            return list(backend_class(self.kind).credentials)
+            return list(backend_class(self.backend).credentials)
         except LookupError:
             return []
 
@@ -262,7 +263,7 @@ class Customer(Synced):
         help_text="Empty: each visitor's browser chooses.",
     )
     server = models.ForeignKey(
-        ConferencingServer,
+        MeetingServer,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
@@ -347,7 +348,7 @@ def publication_changed(customer_ids: Iterable[int]) -> None:
 
     One UPDATE, in the caller's transaction: every writer of what the feeds
     show calls it with its own writes (Meeting.save, the poller), or saves
-    the Customer or ConferencingServer, whose save() does the same.
+    the Customer or MeetingServer, whose save() does the same.
     """
     ids = set(customer_ids)
     if ids:

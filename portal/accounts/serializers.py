@@ -1,8 +1,10 @@
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from conferencing.base import backend_names
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer, Customer, Host
+from portal.accounts.models import Customer, Host, MeetingServer
 from portal.validators import PlainText
 
 User = get_user_model()
@@ -89,12 +91,13 @@ class ResolveSerializer(serializers.Serializer):
     )
 
 
-class ConferencingServerSerializer(serializers.ModelSerializer):
+@extend_schema_serializer(component_name="ConferencingServer")  # the name clients generate from
+class MeetingServerSerializer(serializers.ModelSerializer):
     """A meeting server; its secrets are write-only, and an omitted one keeps its value
     (unless ``base_url`` or ``kind`` changes: then ``secrets_dropped`` names those dropped)."""
 
     _KEEP = "Write-only; omitted or empty keeps the stored value. " + (
-        ConferencingServer.SECRETS_DROPPED
+        MeetingServer.SECRETS_DROPPED
     )
     client_secret = serializers.CharField(
         write_only=True, required=False, allow_blank=True, help_text=_KEEP
@@ -111,9 +114,11 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
         "enter them again."
     )
     needs = serializers.SerializerMethodField()
+    #: The API keeps its name for the backend's name.
+    kind = serializers.ChoiceField(source="backend", choices=[])
 
     class Meta:
-        model = ConferencingServer
+        model = MeetingServer
         fields = [
             "id",
             "name",
@@ -134,20 +139,24 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = ["created_at", "updated_at"]
 
-    def get_secrets_stored(self, server: ConferencingServer) -> list[str]:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = backend_names()  # one registered since counts too
+
+    def get_secrets_stored(self, server: MeetingServer) -> list[str]:
         """The names of the secrets stored, never their values."""
         return server.stored_secret_names()
 
-    def get_secrets_dropped(self, server: ConferencingServer) -> list[str]:
+    def get_secrets_dropped(self, server: MeetingServer) -> list[str]:
         return server.dropped_secrets
 
-    def get_needs(self, server: ConferencingServer) -> list[str]:
+    def get_needs(self, server: MeetingServer) -> list[str]:
         """The credential fields this server's backend takes."""
         return server.needed_fields()
 
     def validate(self, attrs):
-        kind = attrs.get("kind") or getattr(self.instance, "kind", "")
-        bound = {n: attrs[n] for n in ConferencingServer.SECRETS_BOUND_TO if n in attrs}
+        backend = attrs.get("backend") or getattr(self.instance, "backend", "")
+        bound = {n: attrs[n] for n in MeetingServer.SECRETS_BOUND_TO if n in attrs}
         moves = self.instance is not None and self.instance.moves(**bound)
         stored = self.instance.readable_secrets() if self.instance and not moves else {}
         current = {
@@ -155,16 +164,16 @@ class ConferencingServerSerializer(serializers.ModelSerializer):
             for name in ("client_id", "admin_user", "partner_id")
         }
         have = current | stored | {k: v for k, v in attrs.items() if isinstance(v, str) and v}
-        missing = [f for f in ConferencingServer(kind=kind).needed_fields() if not have.get(f)]
+        missing = [f for f in MeetingServer(backend=backend).needed_fields() if not have.get(f)]
         if missing:
             again = " base_url or kind changed: enter it again." if moves else ""
             raise serializers.ValidationError(
-                {f: f"A {kind} server needs this.{again}" for f in missing}
+                {f: f"A {backend} server needs this.{again}" for f in missing}
             )
         return attrs
 
     def create(self, validated_data):
-        return services.server_save(server=ConferencingServer(), **validated_data)
+        return services.server_save(server=MeetingServer(), **validated_data)
 
     def update(self, instance, validated_data):
         return services.server_save(server=instance, **validated_data)

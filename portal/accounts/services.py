@@ -25,7 +25,7 @@ from conferencing.base import (
     ServerUnavailable,
 )
 from portal import servers, sync
-from portal.accounts.models import ConferencingServer, Customer, Host, QueryToken, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, QueryToken, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def customer_create(
     time_zone: str = "UTC",
     slug: str = "",
     embed_origins: str = "",
-    server: ConferencingServer | None = None,
+    server: MeetingServer | None = None,
     early_polling_minutes: int | None = None,
     language: str = "",
 ) -> Customer:
@@ -334,7 +334,7 @@ def hash_token(token: str) -> str:
 # --- meeting servers -------------------------------------------------------------
 
 
-def server_save(*, server: ConferencingServer, **fields: str) -> ConferencingServer:
+def server_save(*, server: MeetingServer, **fields: str) -> MeetingServer:
     """Save a meeting server's settings; a secret given empty or not at all keeps its value.
 
     Unless the base URL or the backend changes: the stored secrets were meant for
@@ -360,7 +360,7 @@ def server_save(*, server: ConferencingServer, **fields: str) -> ConferencingSer
     return server
 
 
-def server_delete(*, server: ConferencingServer) -> None:
+def server_delete(*, server: MeetingServer) -> None:
     """Delete a server no customer uses; one that still has customers is refused."""
     if server.customers.exists():
         raise ValidationError("Customers still use this server: move or delete them first.")
@@ -373,7 +373,7 @@ class ConnectionTest:
     detail: str  # what the server answered, in words
 
 
-def server_test_connection(*, server: ConferencingServer) -> ConnectionTest:
+def server_test_connection(*, server: MeetingServer) -> ConnectionTest:
     """Call the server once with its stored address and credentials, and say what came back.
 
     Only the backend's own endpoint under the base URL is called, no redirect is
@@ -384,7 +384,9 @@ def server_test_connection(*, server: ConferencingServer) -> ConnectionTest:
         servers.server_backend(server).ping()
     except ServerUnavailable as exc:
         log.info("connection test of meeting server %s: %s", server.pk, exc)
-        return ConnectionTest(False, f"No answer from {server.base_url} as a {server.kind} server.")
+        return ConnectionTest(
+            False, f"No answer from {server.base_url} as a {server.backend} server."
+        )
     except ServerRefused as exc:
         return ConnectionTest(False, f"The server answered but refused: {exc.reason}")
     except ConferencingError as exc:

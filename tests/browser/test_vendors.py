@@ -21,7 +21,7 @@ from meetings.models import Meeting
 from meetings.services import meeting_schedule
 from meetings.tasks import meetings_poll
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from webinars.models import Webinar
 from webinars.services.webinars import webinar_create
 
@@ -32,27 +32,27 @@ PASSWORD = "vendor-host-password"
 
 @pytest.fixture
 def on(live_server, settings):
-    """``on(kind, fake)``: a customer on a server of that kind, and its host."""
+    """``on(backend, fake)``: a customer on a server of that backend, and its host."""
     settings.PORTAL_URL = settings.SITE_URL = live_server.url
     running = []
 
-    def make(kind, fake, path=""):
+    def make(backend, fake, path=""):
         server_url = running_server(fake)
         server = services.server_save(
-            server=ConferencingServer(),
-            kind=kind,
-            name=f"{kind} server",
+            server=MeetingServer(),
+            backend=backend,
+            name=f"{backend} server",
             base_url=server_url + path,
             **fake.backend_options(),
         )
         customer = services.customer_push(
             customer_id=services.customer_create(
-                name=f"{kind} customer", slug=kind, contact_email=f"it@{kind}.example",
+                name=f"{backend} customer", slug=backend, contact_email=f"it@{backend}.example",
                 server=server, time_zone="UTC",
             ).pk
         )  # fmt: skip
         return services.host_create(
-            customer=customer, email=f"host@{kind}.example", password=PASSWORD, first_name="Hana"
+            customer=customer, email=f"host@{backend}.example", password=PASSWORD, first_name="Hana"
         )
 
     def running_server(fake):
@@ -177,7 +177,7 @@ def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_serve
     assert meeting.sync_state == SyncState.ATTENTION
 
     page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
-    site = f"{ConferencingServer.objects.get(kind='webex').base_url}"
+    site = f"{MeetingServer.objects.get(backend='webex').base_url}"
     # The host is signed in to Webex in this browser, as they would be.
     page.goto(f"{site}/p.php?AT=LI&WID={DEMO_USER}&TK={fake.issue_ticket(DEMO_USER)}")
     page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")

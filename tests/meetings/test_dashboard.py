@@ -7,7 +7,7 @@ from django.test import Client
 from django.utils import timezone
 
 from meetings.models import LiveState, Meeting, MeetingSample
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from portal.accounts.services import customer_create, customer_push, server_save
 from tests.factories import HostFactory, MeetingFactory
 
@@ -210,7 +210,7 @@ def test_cancelling_mentions_desktop_files_only_where_the_server_has_them(signed
     asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()
     assert "its desktop files stop working" in asked  # TurboMeeting has command files
     host.customer.server = server_save(
-        server=ConferencingServer(), kind="openmeetings", name="OM", base_url="http://om.example"
+        server=MeetingServer(), backend="openmeetings", name="OM", base_url="http://om.example"
     )
     host.customer.save()
     asked = signed_in.get(f"/dashboard/meetings/{meeting.pk}/cancel/").content.decode()

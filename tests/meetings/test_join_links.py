@@ -15,7 +15,7 @@ from conferencing.fakes.server import serve
 from meetings import launch
 from meetings.services import meeting_push
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import MeetingServer
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -32,8 +32,8 @@ def om():
 @pytest.fixture
 def om_meeting(om, django_capture_on_commit_callbacks):
     server = services.server_save(
-        server=ConferencingServer(),
-        kind="openmeetings",
+        server=MeetingServer(),
+        backend="openmeetings",
         name="OM",
         base_url=om.url,
         **om.backend_options(),

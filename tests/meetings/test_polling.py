@@ -10,7 +10,7 @@ from conferencing.turbomeeting.client import PATHS
 from meetings import polling
 from meetings.models import LiveState, Meeting
 from meetings.tasks import meetings_poll
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from tests.conftest import INTEGRATION_CODE
 from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 
@@ -228,8 +228,8 @@ def test_a_server_without_status_is_not_asked_and_the_others_are(
 ):
     register_backend("test-no-status")(NoStatusBackend)
     elsewhere = HostFactory()
-    elsewhere.customer.server = ConferencingServer.objects.create(
-        kind="test-no-status", name="No status", base_url="https://nostatus.example"
+    elsewhere.customer.server = MeetingServer.objects.create(
+        backend="test-no-status", name="No status", base_url="https://nostatus.example"
     )
     elsewhere.customer.save()
     not_asked = MeetingFactory(host=elsewhere, starts_at=timezone.now(), ends_at=timezone.now())
@@ -304,7 +304,7 @@ def test_a_server_that_is_down_costs_only_its_own_meetings(fake_tm, meeting, set
     settings.SERVER_READ_TIMEOUT = 0.3
     down = FakeTurboMeeting(partner_id="p2", integration_code="c2")
     with serve(down) as running:
-        server = ConferencingServer(kind="turbomeeting", name="Down", base_url=running.url)
+        server = MeetingServer(backend="turbomeeting", name="Down", base_url=running.url)
         server.partner_id = "p2"
         server.set_secrets(integration_code="c2")
         server.save()
@@ -393,7 +393,7 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
 ):
     from cryptography.fernet import Fernet
 
-    broken = ConferencingServer(kind="turbomeeting", name="Key gone", base_url="https://x.example")
+    broken = MeetingServer(backend="turbomeeting", name="Key gone", base_url="https://x.example")
     broken.set_secrets(integration_code="c")
     broken.save()
     elsewhere = HostFactory()

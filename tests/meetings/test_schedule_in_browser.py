@@ -18,7 +18,7 @@ from conferencing.fakes.server import serve
 from conferencing.fakes.webex import DEMO_USER, FakeWebex
 from meetings import services
 from meetings.models import Meeting
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from tests.factories import CustomerFactory, HostFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +34,7 @@ def webex():
 
 @pytest.fixture
 def host(webex):
-    server = ConferencingServer.objects.create(kind="webex", name="Webex", base_url=webex.base_url)
+    server = MeetingServer.objects.create(backend="webex", name="Webex", base_url=webex.base_url)
     return HostFactory(customer=CustomerFactory(server=server))
 
 

@@ -29,18 +29,18 @@ def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm
     from conferencing.fakes.webex import FakeWebex
 
     with ExitStack() as stack:
-        fakes = {kind: cls() for kind, cls in [("trueconf", FakeTrueConf),
+        fakes = {backend: cls() for backend, cls in [("trueconf", FakeTrueConf),
                  ("openmeetings", FakeOpenMeetings), ("webex", FakeWebex)]}  # fmt: skip
         ports = {
-            kind: urlsplit(stack.enter_context(serve(fake)).url).port
-            for kind, fake in fakes.items()
+            backend: urlsplit(stack.enter_context(serve(fake)).url).port
+            for backend, fake in fakes.items()
         }  # noqa: E501
-        options = {f"fake_{kind}_port": port for kind, port in ports.items()}
+        options = {f"fake_{backend}_port": port for backend, port in ports.items()}
         call_command("demo_data", **options)
         call_command("demo_data", **options)  # again: nothing new
 
-    kinds = dict(Customer.objects.values_list("slug", "server__kind"))
-    assert kinds == {"acme": None, "globex": "trueconf", "initech": "openmeetings",
+    backends = dict(Customer.objects.values_list("slug", "server__backend"))
+    assert backends == {"acme": None, "globex": "trueconf", "initech": "openmeetings",
                      "umbrella": "webex"}  # fmt: skip
     for slug in ("globex", "initech", "umbrella"):
         assert Host.objects.get(user__username=f"host@{slug}.example").customer.slug == slug

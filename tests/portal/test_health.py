@@ -39,13 +39,13 @@ def test_every_configured_meeting_server_is_asked_and_the_one_down_is_logged(
     from conferencing.fakes.server import serve
     from conferencing.fakes.trueconf import FakeTrueConf
     from portal.accounts import services
-    from portal.accounts.models import ConferencingServer
+    from portal.accounts.models import MeetingServer
 
     fake = FakeTrueConf()
     with serve(fake) as running:
         services.server_save(
-            server=ConferencingServer(),
-            kind="trueconf",
+            server=MeetingServer(),
+            backend="trueconf",
             name="Tokyo TrueConf",
             base_url=running.url,
             **fake.backend_options(),

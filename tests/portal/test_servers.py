@@ -13,7 +13,7 @@ from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from meetings import services as meeting_services
 from portal import crypto, servers
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from portal.checks import server_secrets_key
 from tests.factories import CustomerFactory, HostFactory
 
@@ -30,8 +30,8 @@ def second_tm():
         admin_password="second-admin-secret",
     )
     with serve(fake) as running:
-        server = ConferencingServer(
-            kind="turbomeeting", name="Second TurboMeeting", base_url=running.url
+        server = MeetingServer(
+            backend="turbomeeting", name="Second TurboMeeting", base_url=running.url
         )
         server.partner_id = "second-partner"
         server.admin_user = "root@second.example"
@@ -146,8 +146,8 @@ def test_a_customer_with_an_account_cannot_move_to_another_server(second_tm):
 
 def test_capabilities_follow_the_customers_server(second_tm):
     _, server = second_tm
-    webex = ConferencingServer.objects.create(
-        kind="webex", name="Webex", base_url="https://acme.webex.com/acme"
+    webex = MeetingServer.objects.create(
+        backend="webex", name="Webex", base_url="https://acme.webex.com/acme"
     )
     assert Capability.LIVE_STATUS in servers.capabilities(CustomerFactory(server=server))
     assert Capability.LIVE_STATUS not in servers.capabilities(CustomerFactory(server=webex))
@@ -160,7 +160,7 @@ def test_connection_test_says_what_the_server_answered(second_tm):
     fake.mode = "down"
     result = services.server_test_connection(server=server)
     assert not result.ok and "No answer" in result.detail
-    bad = ConferencingServer(kind="turbomeeting", name="Bad", base_url="ftp://nowhere")
+    bad = MeetingServer(backend="turbomeeting", name="Bad", base_url="ftp://nowhere")
     result = services.server_test_connection(server=bad)
     assert not result.ok and "cannot be used" in result.detail
 
@@ -221,19 +221,19 @@ def test_api_will_not_delete_a_server_customers_use(staff_api, second_tm):
     CustomerFactory(server=server)
     response = staff_api.delete(f"/api/v1/servers/{server.pk}/")
     assert response.status_code == 400 and "Customers still use" in response.content.decode()
-    assert ConferencingServer.objects.filter(pk=server.pk).exists()
+    assert MeetingServer.objects.filter(pk=server.pk).exists()
 
 
 def test_admin_tests_the_connection_and_never_shows_a_secret(admin_client, second_tm):
     _, server = second_tm
-    page = admin_client.get(reverse("admin:accounts_conferencingserver_change", args=[server.pk]))
+    page = admin_client.get(reverse("admin:accounts_meetingserver_change", args=[server.pk]))
     html = page.content.decode()
     assert page.status_code == 200
     assert "second-admin-secret" not in html and "second-code" not in html
     assert "admin_password, integration_code" in html  # which are stored, by name
 
     response = admin_client.post(
-        reverse("admin:accounts_conferencingserver_changelist"),
+        reverse("admin:accounts_meetingserver_changelist"),
         {"action": "test_connection", "_selected_action": [server.pk]},
         follow=True,
     )
@@ -281,8 +281,8 @@ def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
     fake = FakeOpenMeetings()
     with serve(fake) as running:
         server = services.server_save(
-            server=ConferencingServer(),
-            kind="openmeetings",
+            server=MeetingServer(),
+            backend="openmeetings",
             name="OM",
             base_url=running.url,
             **fake.backend_options(),
@@ -320,7 +320,7 @@ def test_a_new_address_drops_the_stored_secrets_unless_they_are_given_again(seco
     assert server.dropped_secrets == ["integration_code"]
     server.refresh_from_db()
     assert server.secrets == {"admin_password": "new-secret"}
-    services.server_save(server=server, kind="webex")
+    services.server_save(server=server, backend="webex")
     server.refresh_from_db()
     assert server.secrets == {} and server.stored_secret_names() == []
 
@@ -351,10 +351,10 @@ def test_api_asks_for_the_secrets_again_when_the_address_changes(staff_api, seco
 
 def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client, second_tm):
     _, server = second_tm
-    url = reverse("admin:accounts_conferencingserver_change", args=[server.pk])
+    url = reverse("admin:accounts_meetingserver_change", args=[server.pk])
     form = {
         "name": server.name,
-        "kind": "turbomeeting",
+        "backend": "turbomeeting",
         "base_url": "https://elsewhere.example",
         "time_zone": "UTC",
         "partner_id": server.partner_id,
@@ -408,10 +408,10 @@ def test_a_base_url_the_backends_paths_cannot_follow_is_refused(staff_api, admin
     assert response.status_code == 400
     assert "base_url" in response.json()["errors"]
     page = admin_client.post(
-        reverse("admin:accounts_conferencingserver_add"),
-        {"name": "Odd", "kind": "webex", "base_url": base_url, "time_zone": "UTC"},
+        reverse("admin:accounts_meetingserver_add"),
+        {"name": "Odd", "backend": "webex", "base_url": base_url, "time_zone": "UTC"},
     )
-    assert page.status_code == 200 and not ConferencingServer.objects.exists()
-    stored = ConferencingServer.objects.create(kind="turbomeeting", name="Odd", base_url=base_url)
+    assert page.status_code == 200 and not MeetingServer.objects.exists()
+    stored = MeetingServer.objects.create(backend="turbomeeting", name="Odd", base_url=base_url)
     result = services.server_test_connection(server=stored)
     assert not result.ok and "cannot be used" in result.detail

@@ -38,7 +38,7 @@ from meetings import services as meetings
 from meetings.models import LiveState, Meeting
 from portal import servers
 from portal.accounts import services as accounts
-from portal.accounts.models import ConferencingServer, Customer, Host, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from tests.conftest import PARTNER_ID
 from webinars.models import Registration, Webinar
 from webinars.services.mailing import mails_requeue_due
@@ -79,7 +79,7 @@ class Server:
     """One kind of meeting server as the scenarios see it: its fake, and what it holds."""
 
     label = ""
-    record: ConferencingServer | None = None  # None: the default server (TM_* settings)
+    record: MeetingServer | None = None  # None: the default server (TM_* settings)
     #: What it does: the scenarios and faults that apply (Webex lacks some; see the docstring).
     operations: tuple[str, ...] = ()  # () : every one
     faults: tuple[str, ...] = ()
@@ -264,8 +264,8 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
     with serve(fake) as served:
         server = kind(fake, settings)
         server.record = accounts.server_save(
-            server=ConferencingServer(),
-            kind=label.lower(),
+            server=MeetingServer(),
+            backend=label.lower(),
             name=label,
             base_url=server.base_url(served.url),
             **fake.backend_options(),

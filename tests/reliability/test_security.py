@@ -17,7 +17,7 @@ from django.urls import URLResolver, get_resolver
 from rest_framework.authtoken.models import Token
 
 from meetings import launch
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import MeetingServer
 from tests.conftest import PARTNER_ID, csp
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
@@ -58,8 +58,8 @@ def site(db):
     question = QuestionFactory(webinar=webinar)
     registration = RegistrationFactory(webinar=webinar)
     export = RegistrationExport.objects.create(webinar=webinar, format="csv")
-    server = ConferencingServer.objects.create(
-        kind="webex", name="Webex", base_url="https://acme.webex.com/acme"
+    server = MeetingServer.objects.create(
+        backend="webex", name="Webex", base_url="https://acme.webex.com/acme"
     )
     join = launch.join_page(meeting).removeprefix(settings.SITE_URL.rstrip("/"))
     w, m = f"/dashboard/webinars/{webinar.pk}", f"/dashboard/meetings/{meeting.pk}"

@@ -23,7 +23,7 @@ from meetings import services as meetings
 from meetings.models import Meeting
 from portal import servers
 from portal.accounts import services as accounts
-from portal.accounts.models import ConferencingServer, SyncState
+from portal.accounts.models import MeetingServer, SyncState
 from tests.factories import CustomerFactory, HostFactory
 
 pytestmark = pytest.mark.django_db
@@ -47,8 +47,8 @@ def on_server(request, settings):
     with serve(fake) as served:
         settings.SERVER_READ_TIMEOUT = 0.5
         record = accounts.server_save(
-            server=ConferencingServer(),
-            kind=request.param,
+            server=MeetingServer(),
+            backend=request.param,
             name=request.param,
             base_url=served.url,
             **fake.backend_options(),

@@ -23,7 +23,7 @@ from icalendar import Calendar
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from portal.accounts import services as accounts
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import MeetingServer
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import WebinarFactory
 from webinars.services.registrations import registration_cancel, registration_create
@@ -51,8 +51,8 @@ def trueconf():
 
 def test_a_protected_meeting_on_a_server_without_passwords_shows_no_way_in(client, trueconf):
     server = accounts.server_save(
-        server=ConferencingServer(),
-        kind="trueconf",
+        server=MeetingServer(),
+        backend="trueconf",
         name="TrueConf",
         base_url=trueconf.url,
         **trueconf.backend_options(),
@@ -77,8 +77,8 @@ def test_a_protected_meeting_on_a_server_without_passwords_shows_no_way_in(clien
 
 def test_the_meeting_form_tells_the_host_what_the_server_protects(client, trueconf):
     server = accounts.server_save(
-        server=ConferencingServer(),
-        kind="trueconf",
+        server=MeetingServer(),
+        backend="trueconf",
         name="TrueConf",
         base_url=trueconf.url,
         **trueconf.backend_options(),

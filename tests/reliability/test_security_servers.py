@@ -16,7 +16,7 @@ from conferencing.base import ConferencingError
 from conferencing.fakes.server import serve
 from portal import servers
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer, Customer
+from portal.accounts.models import Customer, MeetingServer
 from portal.checks import (
     mail_and_links_reach_people,
     password_encoding_known,
@@ -51,7 +51,7 @@ def staff_api(admin_user):
 
 def test_a_servers_stored_secrets_never_go_to_a_new_address(staff_api):
     server = services.server_save(
-        server=ConferencingServer(kind="turbomeeting", name="TM", base_url="https://tm.example"),
+        server=MeetingServer(backend="turbomeeting", name="TM", base_url="https://tm.example"),
         partner_id="partner",
         admin_user="root@tm.example",
         integration_code="stored-integration-code",
@@ -118,8 +118,8 @@ def test_the_connection_test_reaches_only_the_backends_own_endpoint(staff_api):
                 format="json",
             )
             assert created.status_code == 400, base_url
-        stored = ConferencingServer.objects.create(
-            kind="turbomeeting", name="Probe", base_url=f"{target.url}/internal#"
+        stored = MeetingServer.objects.create(
+            backend="turbomeeting", name="Probe", base_url=f"{target.url}/internal#"
         )
         assert not staff_api.post(f"/api/v1/servers/{stored.pk}/test/").json()["ok"]
         # A server that redirects the portal elsewhere is not followed there.

@@ -20,7 +20,7 @@ from conferencing.turbomeeting.returns import parse_return
 from meetings import launch
 from meetings.services import meeting_push
 from portal.accounts import services
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import MeetingServer
 from tests.conftest import PARTNER_ID
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import RegistrationFactory, WebinarFactory
@@ -108,8 +108,8 @@ def om_meeting():
     with serve(fake) as running:
         fake.url = running.url
         server = services.server_save(
-            server=ConferencingServer(),
-            kind="openmeetings",
+            server=MeetingServer(),
+            backend="openmeetings",
             name="OM",
             base_url=fake.url,
             **fake.backend_options(),

@@ -15,14 +15,14 @@ from django.utils import timezone
 from conferencing.base import Capability
 from meetings.models import Meeting
 from meetings.services import meeting_push, meeting_schedule
-from portal.accounts.models import ConferencingServer, Customer, Host
+from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.services import customer_create, customer_push, host_create, server_save
 
 ADMIN = ("admin", "admin-demo-password")
 HOST = ("host@acme.example", "host-demo-password")
 
 
-# kind: (option, customer slug and name, the fake's demo credentials, its base URL path)
+# backend: (option, customer slug and name, the fake's demo credentials, its base URL path)
 OTHER_SERVERS = {
     "trueconf": (
         "fake_trueconf_port",
@@ -101,20 +101,20 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: customer {customer.slug!r} ({customer.get_sync_state_display()})."
         )
-        for kind, (option, (slug, name), credentials, path) in OTHER_SERVERS.items():
+        for backend, (option, (slug, name), credentials, path) in OTHER_SERVERS.items():
             if options[option]:
                 self._customer_on(
-                    kind, f"http://127.0.0.1:{options[option]}{path}", slug, name, credentials
+                    backend, f"http://127.0.0.1:{options[option]}{path}", slug, name, credentials
                 )
 
-    def _customer_on(self, kind, url, slug, name, credentials):
-        """A customer on a server of ``kind``, a host, and (where it can) a published meeting."""
-        server = ConferencingServer.objects.filter(kind=kind, base_url=url).first()
+    def _customer_on(self, backend, url, slug, name, credentials):
+        """A customer on a server of ``backend``, a host, and (where it can) a published meeting."""
+        server = MeetingServer.objects.filter(backend=backend, base_url=url).first()
         if server is None:
             server = server_save(
-                server=ConferencingServer(),
-                kind=kind,
-                name=f"Demo {kind}",
+                server=MeetingServer(),
+                backend=backend,
+                name=f"Demo {backend}",
                 base_url=url,
                 **credentials,
             )
@@ -155,4 +155,4 @@ class Command(BaseCommand):
             )
         for meeting in Meeting.objects.filter(host=host).exclude(sync_state="synced"):
             meeting_push(meeting_id=meeting.pk)
-        self.stdout.write(f"Demo customer {slug!r} on {kind} ({url}); host {email}.")
+        self.stdout.write(f"Demo customer {slug!r} on {backend} ({url}); host {email}.")

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from meetings.models import Meeting
 from portal import crypto
-from portal.accounts.models import ConferencingServer
+from portal.accounts.models import MeetingServer
 
 
 class Command(BaseCommand):
@@ -18,12 +18,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            servers = list(
-                ConferencingServer.objects.select_for_update().exclude(secrets_encrypted="")
-            )
+            servers = list(MeetingServer.objects.select_for_update().exclude(secrets_encrypted=""))
             for server in servers:
                 server.secrets_encrypted = crypto.rotate(server.secrets_encrypted)
-            ConferencingServer.objects.bulk_update(servers, ["secrets_encrypted"])
+            MeetingServer.objects.bulk_update(servers, ["secrets_encrypted"])
             meetings = list(
                 Meeting.objects.select_for_update()
                 .exclude(password_encrypted="")
