@@ -122,18 +122,18 @@ def _seed_webinar(slug: str, count: int):
         ends_at=start + dt.timedelta(hours=1),
         status=Webinar.Status.PUBLISHED,
     )
-    kinds = [
-        ("Company", Question.Kind.SHORT_TEXT, ""),
-        ("Role", Question.Kind.SINGLE_CHOICE, "Developer\nManager\nOther"),
-        ("Topics", Question.Kind.MULTIPLE_CHOICE, "A\nB\nC"),
-        ("Preferred date", Question.Kind.DATE, ""),
-        ("Newsletter", Question.Kind.CHECKBOX, ""),
+    answer_types = [
+        ("Company", Question.AnswerType.SHORT_TEXT, ""),
+        ("Role", Question.AnswerType.SINGLE_CHOICE, "Developer\nManager\nOther"),
+        ("Topics", Question.AnswerType.MULTIPLE_CHOICE, "A\nB\nC"),
+        ("Preferred date", Question.AnswerType.DATE, ""),
+        ("Newsletter", Question.AnswerType.CHECKBOX, ""),
     ]
     questions = [
         Question.objects.create(
-            webinar=webinar, label=label, kind=kind, choices=choices, position=i
+            webinar=webinar, label=label, answer_type=answer_type, choices=choices, position=i
         )
-        for i, (label, kind, choices) in enumerate(kinds, 1)
+        for i, (label, answer_type, choices) in enumerate(answer_types, 1)
     ]
     company, role, topics, day, news = (str(q.pk) for q in questions)
     first_names = ["Ana", "Björn", "Chloé", "Dmitri", "Eve", "=HYPERLINK(1)", "Grace", "Hiro"]

@@ -248,7 +248,7 @@ def _seed_webinar(host, slug: str, capacity: int | None):
     role = Question.objects.create(
         webinar=webinar,
         label="Your role",
-        kind=Question.Kind.SINGLE_CHOICE,
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
         choices="Developer\nManager\nOther",
         position=2,
     )

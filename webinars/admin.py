@@ -24,7 +24,7 @@ class QuestionInline(admin.TabularInline):
     fields = [
         "position",
         "label",
-        "kind",
+        "answer_type",
         "required",
         "choices",
         "help_text",

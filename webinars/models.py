@@ -119,7 +119,7 @@ class Webinar(models.Model):
 
 
 class Question(models.Model):
-    class Kind(models.TextChoices):
+    class AnswerType(models.TextChoices):
         SHORT_TEXT = "short_text", "Short text"
         LONG_TEXT = "long_text", "Long text"
         SINGLE_CHOICE = "single_choice", "Single choice"
@@ -128,14 +128,16 @@ class Question(models.Model):
         DATE = "date", "Date"
         PHONE = "phone", "Phone number"
 
-    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
-    # Kinds another question can depend on: their answers are from a known set.
-    CONDITION_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE, Kind.CHECKBOX)
+    CHOICE_TYPES = (AnswerType.SINGLE_CHOICE, AnswerType.MULTIPLE_CHOICE)
+    # Answer types another question can depend on: their answers are from a known set.
+    CONDITION_TYPES = (AnswerType.SINGLE_CHOICE, AnswerType.MULTIPLE_CHOICE, AnswerType.CHECKBOX)
 
     webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="questions")
     label = models.CharField(max_length=300)
     help_text = models.CharField(max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    answer_type = models.CharField(
+        "type", max_length=20, choices=AnswerType.choices, default=AnswerType.SHORT_TEXT
+    )
     required = models.BooleanField(default=False)
     choices = models.TextField(blank=True, help_text="For choice questions: one option per line.")
     position = models.PositiveIntegerField(default=0)
@@ -172,7 +174,7 @@ class Question(models.Model):
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
 
     def clean(self) -> None:
-        if self.kind in self.CHOICE_KINDS and not self.choice_list:
+        if self.answer_type in self.CHOICE_TYPES and not self.choice_list:
             raise ValidationError({"choices": "Give at least one option, one per line."})
         if self.depends_on_id is None:
             if self.depends_on_value:
@@ -183,13 +185,13 @@ class Question(models.Model):
         parent = self.depends_on
         if parent.webinar_id != self.webinar_id or parent.pk == self.pk:
             raise ValidationError({"depends_on": "Choose another question of this webinar."})
-        if parent.kind not in self.CONDITION_KINDS:
+        if parent.answer_type not in self.CONDITION_TYPES:
             raise ValidationError(
                 {"depends_on": "A question can depend only on a choice or checkbox question."}
             )
         if (parent.position, parent.pk) >= (self.position, self.pk or float("inf")):
             raise ValidationError({"depends_on": "It must depend on a question asked before it."})
-        if parent.kind == self.Kind.CHECKBOX:
+        if parent.answer_type == self.AnswerType.CHECKBOX:
             if self.depends_on_value not in ("yes", "no"):
                 raise ValidationError({"depends_on_value": 'For a checkbox, write "yes" or "no".'})
         elif self.depends_on_value not in parent.choice_list:

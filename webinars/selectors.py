@@ -219,7 +219,7 @@ def _date(value: object) -> dt.date | str | None:
         return None
     try:
         return dt.date.fromisoformat(str(value))
-    except ValueError:  # typed through the API, or the question's kind changed since
+    except ValueError:  # typed through the API, or the question's answer type changed since
         return str(value)
 
 
@@ -227,16 +227,16 @@ def _text(value: object) -> object:
     return ", ".join(str(v) for v in value) if isinstance(value, list) else value
 
 
-#: How an answer becomes a spreadsheet cell, by its question's kind; any other kind: ``_text``.
+#: How an answer becomes a spreadsheet cell, by its question's answer type; any other: ``_text``.
 ANSWER_CELLS: dict[str, Callable[[object], object]] = {
-    Question.Kind.CHECKBOX: _checkbox,
-    Question.Kind.DATE: _date,
+    Question.AnswerType.CHECKBOX: _checkbox,
+    Question.AnswerType.DATE: _date,
 }
 
 
 def _typed(question: Question, value: object) -> object:
     """An answer as a spreadsheet cell: dates as dates, checkboxes as booleans, lists joined."""
-    return ANSWER_CELLS.get(question.kind, _text)(value)
+    return ANSWER_CELLS.get(question.answer_type, _text)(value)
 
 
 def answer_rows(questions: list[Question], answers: dict) -> list[tuple[str, object]]:
@@ -285,7 +285,7 @@ def _registration_rows(
         return lambda value: value
 
     cells = [shown_as(name) for name in EXPORT_COLUMNS]
-    answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.kind, _text)) for q in questions]
+    answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.answer_type, _text)) for q in questions]
     rows = (
         Registration.objects.filter(webinar=webinar)
         .order_by("created_at", "pk")

@@ -40,6 +40,11 @@ class QuestionSerializer(PlainText, serializers.ModelSerializer):
     depends_on = serializers.PrimaryKeyRelatedField(
         queryset=Question.objects.none(), required=False, allow_null=True
     )
+    kind = serializers.ChoiceField(
+        source="answer_type",
+        choices=Question.AnswerType.choices,
+        default=Question.AnswerType.SHORT_TEXT,
+    )
 
     class Meta:
         model = Question
@@ -48,7 +53,7 @@ class QuestionSerializer(PlainText, serializers.ModelSerializer):
             "field_name",
             "label",
             "help_text",
-            "kind",
+            "kind",  # the API's name for answer_type
             "required",
             "choices",
             "depends_on",

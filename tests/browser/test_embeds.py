@@ -51,14 +51,14 @@ def webinar(host):
     )
     question_create(webinar=webinar, label="Team name", required=True)
     question_create(webinar=webinar, label="Company size", required=True)
-    question_create(webinar=webinar, label="Your role", kind=Question.Kind.LONG_TEXT)
+    question_create(webinar=webinar, label="Your role", answer_type=Question.AnswerType.LONG_TEXT)
     interpreter = question_create(
-        webinar=webinar, label="I need an interpreter", kind=Question.Kind.CHECKBOX
+        webinar=webinar, label="I need an interpreter", answer_type=Question.AnswerType.CHECKBOX
     )
     question_create(
         webinar=webinar,
         label="Which language?",
-        kind=Question.Kind.LONG_TEXT,
+        answer_type=Question.AnswerType.LONG_TEXT,
         depends_on=interpreter,
         depends_on_value="yes",
     )

@@ -44,7 +44,7 @@ def webinar(fake_tm, live_server, other_site, settings):
         waiting_list=True,
         status=Webinar.Status.PUBLISHED,
     )
-    question_create(webinar=webinar, label="Company size", kind="short_text", required=True)
+    question_create(webinar=webinar, label="Company size", answer_type="short_text", required=True)
     other_site.html = (
         "<!doctype html><title>Events</title><h1>Register below</h1>"
         f'<iframe id="form" src="{live_server.url}/w/{webinar.slug}/embed/"'

@@ -57,8 +57,8 @@ def test_multi_line_fields_keep_tabs_and_line_breaks_only():
 
 def test_registration_names_and_answers_refuse_control_characters():
     webinar = WebinarFactory()
-    short = QuestionFactory(webinar=webinar, kind=Question.Kind.SHORT_TEXT)
-    long = QuestionFactory(webinar=webinar, kind=Question.Kind.LONG_TEXT)
+    short = QuestionFactory(webinar=webinar, answer_type=Question.AnswerType.SHORT_TEXT)
+    long = QuestionFactory(webinar=webinar, answer_type=Question.AnswerType.LONG_TEXT)
     person = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}
 
     def form(**data):

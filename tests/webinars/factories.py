@@ -44,7 +44,7 @@ class QuestionFactory(factory.django.DjangoModelFactory):
 
     webinar = factory.SubFactory(WebinarFactory)
     label = factory.Sequence(lambda n: f"Question {n}")
-    kind = Question.Kind.SHORT_TEXT
+    answer_type = Question.AnswerType.SHORT_TEXT
     position = factory.Sequence(lambda n: n + 1)
 
 

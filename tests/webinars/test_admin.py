@@ -39,7 +39,7 @@ def test_adding_a_webinar_schedules_its_meeting(staff, synced_host, fake_tm, com
                 "waiting_list": "on",
                 "questions-TOTAL_FORMS": "1",
                 "questions-0-label": "Role",
-                "questions-0-kind": "short_text",
+                "questions-0-answer_type": "short_text",
                 "questions-0-position": "1",
             },
         )
@@ -72,7 +72,7 @@ def test_deleting_an_answered_question_inline_archives_it(staff, webinar):
         "questions-0-id": question.pk,
         "questions-0-webinar": webinar.pk,
         "questions-0-label": question.label,
-        "questions-0-kind": question.kind,
+        "questions-0-answer_type": question.answer_type,
         "questions-0-position": question.position,
         "questions-0-DELETE": "on",
     }

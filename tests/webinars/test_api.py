@@ -117,7 +117,10 @@ def test_questions(api, webinar):
 
 def test_registrations(api, webinar, commit, mailoutbox):
     role = QuestionFactory(
-        webinar=webinar, kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps", required=True
+        webinar=webinar,
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
+        choices="Dev\nOps",
+        required=True,
     )
     url = f"/api/v1/webinars/{webinar.pk}/registrations/"
     person = {"first_name": "Grace", "last_name": "Hopper", "email": "grace@example.com"}

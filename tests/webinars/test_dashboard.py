@@ -90,17 +90,27 @@ def test_questions_page(signed_in, webinar):
     url = f"/dashboard/webinars/{webinar.pk}/questions/"
     signed_in.post(
         url,
-        {"label": "Role", "kind": "single_choice", "choices": "Dev\nOps", "required": "on"},
+        {"label": "Role", "answer_type": "single_choice", "choices": "Dev\nOps", "required": "on"},
     )
     role = Question.objects.get()
     response = signed_in.post(
         url,
-        {"label": "Stack", "kind": "short_text", "depends_on": role.pk, "depends_on_value": "Nope"},
+        {
+            "label": "Stack",
+            "answer_type": "short_text",
+            "depends_on": role.pk,
+            "depends_on_value": "Nope",
+        },
     )
     assert "depends_on_value" in response.context["form"].errors
     signed_in.post(
         url,
-        {"label": "Stack", "kind": "short_text", "depends_on": role.pk, "depends_on_value": "Dev"},
+        {
+            "label": "Stack",
+            "answer_type": "short_text",
+            "depends_on": role.pk,
+            "depends_on_value": "Dev",
+        },
     )
     stack = Question.objects.get(label="Stack")
     page = signed_in.get(url).content.decode()
@@ -112,7 +122,7 @@ def test_questions_page(signed_in, webinar):
     RegistrationFactory(webinar=webinar, answers={str(role.pk): "Dev"})
     signed_in.post(
         f"{url}{role.pk}/edit/",
-        {"label": "Your role", "kind": "single_choice", "choices": "Dev\nOps\nQA"},
+        {"label": "Your role", "answer_type": "single_choice", "choices": "Dev\nOps\nQA"},
     )
     role.refresh_from_db()
     assert role.label == "Your role" and role.choice_list == ["Dev", "Ops", "QA"]
@@ -182,7 +192,7 @@ def test_counts_attendance_and_chart(signed_in, webinar):
 
 def test_lists_run_a_constant_number_of_queries(signed_in, host):
     webinar = WebinarFactory(host=host)
-    question = QuestionFactory(webinar=webinar, kind=Question.Kind.CHECKBOX)
+    question = QuestionFactory(webinar=webinar, answer_type=Question.AnswerType.CHECKBOX)
 
     def pages():
         assert signed_in.get("/dashboard/webinars/").status_code == 200
@@ -201,7 +211,10 @@ def test_lists_run_a_constant_number_of_queries(signed_in, host):
 
 def test_custom_page_recipe(signed_in, webinar):
     role = QuestionFactory(
-        webinar=webinar, label="Role <b>", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
+        webinar=webinar,
+        label="Role <b>",
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
+        choices="Dev\nOps",
     )
     webinar.consent_text = "I agree"
     webinar.save()

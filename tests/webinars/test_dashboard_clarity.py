@@ -233,7 +233,10 @@ def test_confirmation_pages_only_send_back_to_the_registrations(signed_in, webin
 
 def test_removing_a_question_asks_first(signed_in, webinar):
     role = QuestionFactory(
-        webinar=webinar, label="Role", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
+        webinar=webinar,
+        label="Role",
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
+        choices="Dev\nOps",
     )
     QuestionFactory(webinar=webinar, label="Stack", depends_on=role, depends_on_value="Dev")
     questions = f"/dashboard/webinars/{webinar.pk}/questions/"
@@ -282,7 +285,8 @@ def test_webinar_form_hints_are_escaped_and_inputs_usable(signed_in):
 
 def test_question_form_uses_the_same_fields(signed_in, webinar):
     response = signed_in.post(
-        f"/dashboard/webinars/{webinar.pk}/questions/", {"label": "Pick", "kind": "single_choice"}
+        f"/dashboard/webinars/{webinar.pk}/questions/",
+        {"label": "Pick", "answer_type": "single_choice"},
     )
     body = response.content.decode()
     assert 'id="error-summary"' in body

@@ -34,10 +34,13 @@ def _media(settings, tmp_path):
 @pytest.fixture
 def answered(webinar):
     """Three registrations answering a date, a checkbox and a multiple-choice question."""
-    day = QuestionFactory(webinar=webinar, label="Day", kind=Question.Kind.DATE)
-    news = QuestionFactory(webinar=webinar, label="News", kind=Question.Kind.CHECKBOX)
+    day = QuestionFactory(webinar=webinar, label="Day", answer_type=Question.AnswerType.DATE)
+    news = QuestionFactory(webinar=webinar, label="News", answer_type=Question.AnswerType.CHECKBOX)
     topics = QuestionFactory(
-        webinar=webinar, label="Topics", kind=Question.Kind.MULTIPLE_CHOICE, choices="A\nB\nC"
+        webinar=webinar,
+        label="Topics",
+        answer_type=Question.AnswerType.MULTIPLE_CHOICE,
+        choices="A\nB\nC",
     )
     created = dt.datetime(2031, 3, 1, 9, 30, tzinfo=dt.UTC)
     for n, first_name in enumerate(["Ada", "=HYPERLINK(1)", "Bo"]):

@@ -23,21 +23,25 @@ def questions(webinar):
     role = QuestionFactory(
         webinar=webinar,
         label="Your role",
-        kind=Question.Kind.SINGLE_CHOICE,
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
         choices="Developer\nManager",
         required=True,
     )
     stack = QuestionFactory(
         webinar=webinar,
         label="Your stack",
-        kind=Question.Kind.MULTIPLE_CHOICE,
+        answer_type=Question.AnswerType.MULTIPLE_CHOICE,
         choices="Python\nGo\nRust",
         required=True,
         depends_on=role,
         depends_on_value="Developer",
     )
-    day = QuestionFactory(webinar=webinar, label="Preferred day", kind=Question.Kind.DATE)
-    news = QuestionFactory(webinar=webinar, label="Send me news", kind=Question.Kind.CHECKBOX)
+    day = QuestionFactory(
+        webinar=webinar, label="Preferred day", answer_type=Question.AnswerType.DATE
+    )
+    news = QuestionFactory(
+        webinar=webinar, label="Send me news", answer_type=Question.AnswerType.CHECKBOX
+    )
     return {"role": role, "stack": stack, "day": day, "news": news}
 
 

@@ -25,7 +25,7 @@ def topics(webinar):
     return QuestionFactory(
         webinar=webinar,
         label="Topics",
-        kind=Question.Kind.MULTIPLE_CHOICE,
+        answer_type=Question.AnswerType.MULTIPLE_CHOICE,
         choices="Security\nPricing\nRoadmap",
         required=True,
     )
@@ -64,8 +64,10 @@ def test_form_encoded(api, webinar, topics, commit, mailoutbox):
 
 
 def test_json(api, webinar, topics):
-    day = QuestionFactory(webinar=webinar, label="Day", kind=Question.Kind.DATE)
-    agree = QuestionFactory(webinar=webinar, label="Agree", kind=Question.Kind.CHECKBOX)
+    day = QuestionFactory(webinar=webinar, label="Day", answer_type=Question.AnswerType.DATE)
+    agree = QuestionFactory(
+        webinar=webinar, label="Agree", answer_type=Question.AnswerType.CHECKBOX
+    )
     payload = PERSON | {
         topics.field_name: ["Pricing"],
         "answers": {str(day.pk): "2031-02-03", str(agree.pk): True},

@@ -18,17 +18,19 @@ BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
 
 @pytest.fixture
 def questions(webinar):
-    kinds = [
-        ("Role", Question.Kind.SINGLE_CHOICE, "Dev\nOps"),
-        ("Topics", Question.Kind.MULTIPLE_CHOICE, "A\nB\nC"),
-        ("News", Question.Kind.CHECKBOX, ""),
-        ("Day", Question.Kind.DATE, ""),
-        ("Phone at work", Question.Kind.PHONE, ""),
-        ("Notes", Question.Kind.LONG_TEXT, ""),
+    answer_types = [
+        ("Role", Question.AnswerType.SINGLE_CHOICE, "Dev\nOps"),
+        ("Topics", Question.AnswerType.MULTIPLE_CHOICE, "A\nB\nC"),
+        ("News", Question.AnswerType.CHECKBOX, ""),
+        ("Day", Question.AnswerType.DATE, ""),
+        ("Phone at work", Question.AnswerType.PHONE, ""),
+        ("Notes", Question.AnswerType.LONG_TEXT, ""),
     ]
     return [
-        QuestionFactory(webinar=webinar, label=label, kind=kind, choices=choices, position=i)
-        for i, (label, kind, choices) in enumerate(kinds, start=1)
+        QuestionFactory(
+            webinar=webinar, label=label, answer_type=answer_type, choices=choices, position=i
+        )
+        for i, (label, answer_type, choices) in enumerate(answer_types, start=1)
     ]
 
 
@@ -147,14 +149,14 @@ ANSWERS = [
 ]
 
 
-@pytest.mark.parametrize("kind", list(Question.Kind))
-def test_answers_are_typed_by_their_questions_kind_whatever_was_stored(webinar, kind):
-    """A question's kind may change after people answered it: every answer still makes a cell."""
-    question = QuestionFactory(webinar=webinar, kind=kind, choices="A\nB")
+@pytest.mark.parametrize("answer_type", list(Question.AnswerType))
+def test_answers_are_typed_by_their_questions_kind_whatever_was_stored(webinar, answer_type):
+    """An answer type may change after people answered: every answer still makes a cell."""
+    question = QuestionFactory(webinar=webinar, answer_type=answer_type, choices="A\nB")
     for stored, *_ in ANSWERS:
         answers = {} if stored is None else {str(question.pk): stored}
         RegistrationFactory(webinar=webinar, answers=answers)
-    position = {Question.Kind.CHECKBOX: 1, Question.Kind.DATE: 2}.get(kind, 3)
+    position = {Question.AnswerType.CHECKBOX: 1, Question.AnswerType.DATE: 2}.get(answer_type, 3)
     expected = [answer[position] for answer in ANSWERS]
     _, rows = selectors.registration_table(webinar)
     column = [row[-1] for row in rows]

@@ -279,11 +279,11 @@ def test_removing_an_answered_question_archives_it(webinar):
 
 def test_the_type_of_an_answered_question_cannot_change(webinar):
     question = QuestionFactory(webinar=webinar)
-    question_update(question=question, kind=Question.Kind.LONG_TEXT)  # no answers yet
+    question_update(question=question, answer_type=Question.AnswerType.LONG_TEXT)  # no answers yet
     RegistrationFactory(webinar=webinar, answers={str(question.pk): "text"})
     with pytest.raises(ValidationError) as exc:
-        question_update(question=question, kind=Question.Kind.DATE)
-    assert "kind" in exc.value.message_dict
+        question_update(question=question, answer_type=Question.AnswerType.DATE)
+    assert "answer_type" in exc.value.message_dict
     question_update(question=question, label="Renamed")  # the label may change
     assert webinar.registrations.get().answers == {str(question.pk): "text"}
 
@@ -300,7 +300,10 @@ def test_editing_a_published_webinar_keeps_registrations(webinar):
 
 def test_dependencies_and_order(webinar):
     role = question_create(
-        webinar=webinar, label="Role", kind=Question.Kind.SINGLE_CHOICE, choices="Dev\nOps"
+        webinar=webinar,
+        label="Role",
+        answer_type=Question.AnswerType.SINGLE_CHOICE,
+        choices="Dev\nOps",
     )
     with pytest.raises(ValidationError):
         question_create(webinar=webinar, label="Bad", depends_on=role, depends_on_value="X")

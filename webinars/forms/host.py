@@ -86,7 +86,7 @@ class WebinarForm(DescribedForm):
 
 class QuestionForm(DescribedForm):
     label = forms.CharField(label="Question", max_length=300)
-    kind = forms.ChoiceField(label="Type", choices=Question.Kind.choices)
+    answer_type = forms.ChoiceField(label="Type", choices=Question.AnswerType.choices)
     required = forms.BooleanField(required=False)
     help_text = forms.CharField(label="Hint", max_length=300, required=False)
     choices = forms.CharField(
@@ -112,7 +112,7 @@ class QuestionForm(DescribedForm):
     def __init__(self, *args, webinar: Webinar, question: Question | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         parents = webinar.questions.filter(
-            archived_at__isnull=True, kind__in=Question.CONDITION_KINDS
+            archived_at__isnull=True, answer_type__in=Question.CONDITION_TYPES
         )
         if question is not None:
             parents = parents.exclude(pk=question.pk).filter(position__lte=question.position)

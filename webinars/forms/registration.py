@@ -30,28 +30,28 @@ class Row:
 
 def _question_field(question: Question) -> forms.Field:
     common = {"label": question.label, "required": False, "help_text": question.help_text}
-    kind = question.kind
-    if kind == Question.Kind.LONG_TEXT:
+    answer_type = question.answer_type
+    if answer_type == Question.AnswerType.LONG_TEXT:
         return forms.CharField(max_length=5000, widget=forms.Textarea(attrs={"rows": 4}), **common)
-    if kind == Question.Kind.SINGLE_CHOICE:
+    if answer_type == Question.AnswerType.SINGLE_CHOICE:
         return forms.ChoiceField(
             choices=[(c, c) for c in question.choice_list], widget=forms.RadioSelect, **common
         )
-    if kind == Question.Kind.MULTIPLE_CHOICE:
+    if answer_type == Question.AnswerType.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
             choices=[(c, c) for c in question.choice_list],
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
-    if kind == Question.Kind.CHECKBOX:
+    if answer_type == Question.AnswerType.CHECKBOX:
         return forms.BooleanField(**common)
-    if kind == Question.Kind.DATE:
+    if answer_type == Question.AnswerType.DATE:
         return forms.DateField(
             widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             input_formats=["%Y-%m-%d"],
             **common,
         )
-    if kind == Question.Kind.PHONE:
+    if answer_type == Question.AnswerType.PHONE:
         return forms.CharField(
             max_length=40,
             validators=[phone_validator],
@@ -73,7 +73,7 @@ def _empty(value: object) -> bool:
 
 
 def _matches(question: Question, answer: object, wanted: str) -> bool:
-    if question.kind == Question.Kind.CHECKBOX:
+    if question.answer_type == Question.AnswerType.CHECKBOX:
         return ("yes" if answer else "no") == wanted
     if isinstance(answer, list):
         return wanted in answer
@@ -170,7 +170,7 @@ class RegistrationForm(DescribedForm):
             if _empty(value):
                 if question.required:
                     self.add_error(name, _("This question needs an answer."))
-                if question.kind != Question.Kind.CHECKBOX:
+                if question.answer_type != Question.AnswerType.CHECKBOX:
                     continue
             answers[str(question.pk)] = _answer(question, value)
         data["answers"] = answers

@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 QUESTION_FIELDS = (
     "label",
     "help_text",
-    "kind",
+    "answer_type",
     "required",
     "choices",
     "depends_on",
@@ -34,7 +34,7 @@ def question_create(
     *,
     webinar: Webinar,
     label: str,
-    kind: str = Question.Kind.SHORT_TEXT,
+    answer_type: str = Question.AnswerType.SHORT_TEXT,
     required: bool = False,
     help_text: str = "",
     choices: str = "",
@@ -46,7 +46,7 @@ def question_create(
     question = Question(
         webinar=webinar,
         label=label,
-        kind=kind,
+        answer_type=answer_type,
         required=required,
         help_text=help_text,
         choices=choices,
@@ -69,14 +69,14 @@ def question_update(*, question: Question, **changes) -> Question:
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
     if (
-        "kind" in changes
-        and changes["kind"] != question.kind
+        "answer_type" in changes
+        and changes["answer_type"] != question.answer_type
         and question.pk
         and question_has_answers(question)
     ):
         raise ValidationError(
             {
-                "kind": "People have answered this question, so its type cannot change. "
+                "answer_type": "People have answered this question, so its type cannot change. "
                 "Add a new question and remove this one instead."
             }
         )

@@ -54,14 +54,14 @@ class Command(BaseCommand):
             role = question_create(
                 webinar=webinar,
                 label="What describes you best?",
-                kind=Question.Kind.SINGLE_CHOICE,
+                answer_type=Question.AnswerType.SINGLE_CHOICE,
                 choices="Customer\nPartner\nJust curious",
                 required=True,
             )
             question_create(
                 webinar=webinar,
                 label="Which product do you use today?",
-                kind=Question.Kind.SHORT_TEXT,
+                answer_type=Question.AnswerType.SHORT_TEXT,
                 depends_on=role,
                 depends_on_value="Customer",
             )
