@@ -24,18 +24,19 @@ from meetings import launch
 from portal import i18n
 from portal.ical import Text
 from webinars.models import Registration
+from webinars.services.mailing import Mail
 from webinars.text import when
 
 CANCEL_SALT = "webinars.cancel-registration"
 
 SUBJECTS = {
-    "confirmation": gettext_lazy("You are registered: %(title)s"),
-    "received": gettext_lazy("Registration received: %(title)s"),
-    "rejection": gettext_lazy("Your registration for %(title)s"),
-    "reminder": gettext_lazy("Starting soon: %(title)s"),
-    "webinar_cancelled": gettext_lazy("Cancelled: %(title)s"),
+    Mail.CONFIRMATION: gettext_lazy("You are registered: %(title)s"),
+    Mail.RECEIVED: gettext_lazy("Registration received: %(title)s"),
+    Mail.REJECTION: gettext_lazy("Your registration for %(title)s"),
+    Mail.REMINDER: gettext_lazy("Starting soon: %(title)s"),
+    Mail.WEBINAR_CANCELLED: gettext_lazy("Cancelled: %(title)s"),
 }
-WITH_CALENDAR = ("confirmation", "reminder")
+WITH_CALENDAR = (Mail.CONFIRMATION, Mail.REMINDER)
 CALENDAR_TYPE = "text/calendar; charset=utf-8; method=%s"
 
 
@@ -118,15 +119,15 @@ def _calendar_file(registration: Registration, join: str, *, cancelled: bool) ->
     return calendar.to_ical()
 
 
-def build(registration: Registration, kind: str) -> EmailMessage:
+def build(registration: Registration, mail: Mail) -> EmailMessage:
     """The mail in the language the registrant registered in."""
     with i18n.override_for(registration.language):
-        return _build(registration, kind)
+        return _build(registration, Mail(mail))
 
 
-def _build(registration: Registration, kind: str) -> EmailMessage:
+def _build(registration: Registration, mail: Mail) -> EmailMessage:
     webinar = registration.webinar
-    join = personal_join_url(registration) if kind in WITH_CALENDAR else ""
+    join = personal_join_url(registration) if mail in WITH_CALENDAR else ""
     context = {
         "registration": registration,
         "webinar": webinar,
@@ -141,19 +142,19 @@ def _build(registration: Registration, kind: str) -> EmailMessage:
         "host_name": webinar.host.user.get_full_name() or webinar.customer.name,
     }
     message = EmailMessage(
-        subject=SUBJECTS[kind] % {"title": webinar.title},
-        body=render_to_string(f"webinars/mail/{kind}.txt", context),
+        subject=SUBJECTS[mail] % {"title": webinar.title},
+        body=render_to_string(f"webinars/mail/{mail}.txt", context),
         to=[registration.email],
         reply_to=[webinar.host.user.email] if webinar.host.user.email else None,
     )
-    if kind in WITH_CALENDAR:
+    if mail in WITH_CALENDAR:
         message.attach("webinar.ics", calendar_file(registration, join), CALENDAR_TYPE % "PUBLISH")
-    elif kind == "webinar_cancelled" and registration.confirmation_sent_at is not None:
+    elif mail == Mail.WEBINAR_CANCELLED and registration.confirmation_sent_at is not None:
         # Only someone who was sent the event has one in a calendar to remove.
         ics = calendar_file(registration, "", cancelled=True)
         message.attach("webinar.ics", ics, CALENDAR_TYPE % "CANCEL")
     return message
 
 
-def send(registration: Registration, kind: str) -> None:
-    build(registration, kind).send()
+def send(registration: Registration, mail: Mail) -> None:
+    build(registration, mail).send()

@@ -11,10 +11,11 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from webinars import mail
+from webinars.mail import WITH_CALENDAR
+from webinars.mail import send as send_mail
 from webinars.models import Registration
 from webinars.services.exports import registration_export_run, registration_exports_prune
-from webinars.services.mailing import mails_requeue_due, registrations_remind_due
+from webinars.services.mailing import Mail, mails_requeue_due, registrations_remind_due
 
 # A meeting is usually on the server seconds after it is saved; wait this long
 # (retries x countdown) for its ID before sending a mail without a join link.
@@ -23,7 +24,10 @@ JOIN_LINK_RETRY_SECONDS = 60
 
 #: Mails that go out once, and the field that records when: a sweep queues them
 #: again while it is empty, so a copy that finds it filled is not sent.
-SENT_AT = {"confirmation": "confirmation_sent_at", "webinar_cancelled": "cancellation_sent_at"}
+SENT_AT = {
+    Mail.CONFIRMATION: "confirmation_sent_at",
+    Mail.WEBINAR_CANCELLED: "cancellation_sent_at",
+}
 
 
 @shared_task(
@@ -35,8 +39,9 @@ SENT_AT = {"confirmation": "confirmation_sent_at", "webinar_cancelled": "cancell
     retry_backoff_max=3600,
     max_retries=8,
 )
-def send_registration_mail(self, registration_id: int, kind: str, again: bool = False) -> None:
-    """Send one mail of ``kind``; ``again``: the host asked for another copy."""
+def send_registration_mail(self, registration_id: int, mail: str, again: bool = False) -> None:
+    """Send one ``mail`` (a Mail's value); ``again``: the host asked for another copy."""
+    mail = Mail(mail)
     registration = (
         Registration.objects.select_related(
             "webinar__meeting", "webinar__customer", "webinar__host__user"
@@ -44,24 +49,24 @@ def send_registration_mail(self, registration_id: int, kind: str, again: bool = 
         .filter(pk=registration_id)
         .first()
     )
-    if registration is None or not _still_relevant(registration, kind, again=again):
+    if registration is None or not _still_relevant(registration, mail, again=again):
         return
     meeting = registration.webinar.meeting
     if (
-        kind in mail.WITH_CALENDAR
+        mail in WITH_CALENDAR
         and not meeting.server_meeting_id
         and self.request.retries < JOIN_LINK_RETRIES
         and not self.request.is_eager
     ):
         raise self.retry(countdown=JOIN_LINK_RETRY_SECONDS, max_retries=JOIN_LINK_RETRIES)
-    sent_at = SENT_AT.get(kind)
+    sent_at = SENT_AT.get(mail)
     this = Registration.objects.filter(pk=registration_id)
     if sent_at and not again:
         # Claimed before sending: of two copies running at once, one sends.
         if not this.filter(**{f"{sent_at}__isnull": True}).update(**{sent_at: timezone.now()}):
             return
     try:
-        mail.send(registration, kind)
+        send_mail(registration, mail)
     except BaseException:
         if sent_at and not again:  # not sent: a retry, or the sweep, tries again
             this.update(**{sent_at: None})
@@ -70,7 +75,7 @@ def send_registration_mail(self, registration_id: int, kind: str, again: bool = 
         this.update(**{sent_at: timezone.now()})
 
 
-def _still_relevant(registration: Registration, kind: str, *, again: bool = False) -> bool:
+def _still_relevant(registration: Registration, mail: Mail, *, again: bool = False) -> bool:
     """A mail queued for a status the registration has since left is not sent.
 
     Once a webinar is cancelled, the cancellation is the only mail its
@@ -79,20 +84,20 @@ def _still_relevant(registration: Registration, kind: str, *, again: bool = Fals
     against a mail server that was down), unless the host asked for it; the
     claim before sending settles copies that run at the same time.
     """
-    if not again and kind in SENT_AT and getattr(registration, SENT_AT[kind]) is not None:
+    if not again and mail in SENT_AT and getattr(registration, SENT_AT[mail]) is not None:
         return False
     S = Registration.Status
     wanted = {
-        "confirmation": {S.CONFIRMED},
-        "reminder": {S.CONFIRMED},
-        "received": {S.PENDING, S.WAITLISTED},
-        "rejection": {S.REJECTED},
-        "webinar_cancelled": {S.PENDING, S.CONFIRMED, S.WAITLISTED},
+        Mail.CONFIRMATION: {S.CONFIRMED},
+        Mail.REMINDER: {S.CONFIRMED},
+        Mail.RECEIVED: {S.PENDING, S.WAITLISTED},
+        Mail.REJECTION: {S.REJECTED},
+        Mail.WEBINAR_CANCELLED: {S.PENDING, S.CONFIRMED, S.WAITLISTED},
     }
     cancelled = registration.webinar.cancelled_at is not None
-    if cancelled != (kind == "webinar_cancelled"):
+    if cancelled != (mail == Mail.WEBINAR_CANCELLED):
         return False
-    return registration.status in wanted[kind]
+    return registration.status in wanted[mail]
 
 
 @shared_task(name="webinars.tasks.send_reminders", ignore_result=True)

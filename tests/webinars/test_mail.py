@@ -9,6 +9,7 @@ from icalendar import Calendar
 
 from tests.webinars.factories import RegistrationFactory
 from webinars.models import Registration
+from webinars.services.mailing import Mail
 from webinars.services.registrations import (
     registration_approve,
     registration_create,
@@ -338,3 +339,13 @@ def test_a_mail_that_failed_is_left_to_be_sent_again(webinar, settings, mailoutb
     send_registration_mail.delay(registration.pk, "confirmation")
     registration.refresh_from_db()
     assert registration.confirmation_sent_at is not None and len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize("mail", list(Mail))
+def test_every_mail_has_its_subject_and_its_template(mail):
+    from django.template.loader import get_template
+
+    from webinars.mail import SUBJECTS
+
+    assert "%(title)s" in str(SUBJECTS[mail])
+    assert get_template(f"webinars/mail/{mail}.txt")

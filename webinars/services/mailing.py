@@ -5,6 +5,7 @@ and the sweeps that queue reminders and the mails that must not be lost.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 
 from django.conf import settings
@@ -17,6 +18,26 @@ from webinars.models import Registration, Webinar
 log = logging.getLogger(__name__)
 
 SEND_MAIL = "webinars.tasks.send_registration_mail"
+
+
+class Mail(enum.StrEnum):
+    """The mails a registrant receives. The value is what the queue carries and names
+    the mail's template (``webinars/mail/<value>.txt``)."""
+
+    CONFIRMATION = "confirmation"
+    RECEIVED = "received"
+    REJECTION = "rejection"
+    REMINDER = "reminder"
+    WEBINAR_CANCELLED = "webinar_cancelled"
+
+
+#: The mail that goes with a status a registration just took.
+STATUS_MAILS = {
+    Registration.Status.CONFIRMED: Mail.CONFIRMATION,
+    Registration.Status.PENDING: Mail.RECEIVED,
+    Registration.Status.WAITLISTED: Mail.RECEIVED,
+    Registration.Status.REJECTED: Mail.REJECTION,
+}
 
 TOLD_OF_CANCELLATION = (
     Registration.Status.PENDING,
@@ -53,7 +74,7 @@ def registrations_remind_due(*, now: dt.datetime | None = None) -> int:
             reminder_sent_at=now
         )
         if claimed:
-            queue_mail("reminder", pk)
+            queue_mail(Mail.REMINDER, pk)
             queued += 1
     return queued
 
@@ -76,43 +97,38 @@ def mails_requeue_due(*, now: dt.datetime | None = None) -> int:
     overdue = now - MAIL_OVERDUE
     upcoming = Registration.objects.filter(webinar__ends_at__gt=now).order_by("pk")
     due = {
-        "confirmation": upcoming.filter(
+        Mail.CONFIRMATION: upcoming.filter(
             status=Registration.Status.CONFIRMED,
             confirmation_sent_at__isnull=True,
             confirmed_at__lte=overdue,
             webinar__cancelled_at__isnull=True,
         ),
-        "webinar_cancelled": upcoming.filter(
+        Mail.WEBINAR_CANCELLED: upcoming.filter(
             status__in=TOLD_OF_CANCELLATION,
             cancellation_sent_at__isnull=True,
             webinar__cancelled_at__lte=overdue,
         ),
     }
     queued = 0
-    for kind, registrations in due.items():
+    for mail, registrations in due.items():
         ids = list(registrations.values_list("pk", flat=True)[:1000])
-        queue_mails(kind, ids)
+        queue_mails(mail, ids)
         queued += len(ids)
     return queued
 
 
 def notify_new_status(registration: Registration) -> None:
     """The mail that goes with a status a registration just took."""
-    kind = {
-        Registration.Status.CONFIRMED: "confirmation",
-        Registration.Status.PENDING: "received",
-        Registration.Status.WAITLISTED: "received",
-        Registration.Status.REJECTED: "rejection",
-    }.get(registration.status)
-    if kind:
-        queue_mail(kind, registration.pk)
+    mail = STATUS_MAILS.get(registration.status)
+    if mail:
+        queue_mail(mail, registration.pk)
 
 
-def queue_mail(kind: str, registration_id: int) -> None:
-    queue_mails(kind, [registration_id])
+def queue_mail(mail: Mail, registration_id: int) -> None:
+    queue_mails(mail, [registration_id])
 
 
-def queue_mails(kind: str, registration_ids: list[int], *, again: bool = False) -> None:
+def queue_mails(mail: Mail, registration_ids: list[int], *, again: bool = False) -> None:
     """Queue one mail per registration once the transaction commits.
 
     A broker that is down is logged, and the rest are not tried (each would
@@ -125,11 +141,11 @@ def queue_mails(kind: str, registration_ids: list[int], *, again: bool = False) 
     def enqueue() -> None:
         for done, registration_id in enumerate(registration_ids):
             try:
-                queueing.queue(SEND_MAIL, registration_id, kind, **options)
+                queueing.queue(SEND_MAIL, registration_id, Mail(mail).value, **options)
             except Exception:  # noqa: BLE001  (kombu raises many types)
                 log.exception(
                     "could not queue the %s mail of registration %s (%d of %d not queued)",
-                    kind,
+                    mail,
                     registration_id,
                     len(registration_ids) - done,
                     len(registration_ids),

@@ -262,4 +262,4 @@ def registration_reject(*, registration: Registration, message: str = "") -> Reg
 def registration_resend_confirmation(*, registration: Registration) -> None:
     if registration.status != Registration.Status.CONFIRMED:
         raise ValidationError("Only confirmed registrations have a confirmation to send.")
-    mailing.queue_mails("confirmation", [registration.pk], again=True)
+    mailing.queue_mails(mailing.Mail.CONFIRMATION, [registration.pk], again=True)

@@ -170,5 +170,7 @@ def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
             webinar.cancelled_at, webinar.cancellation_message = now, message
             meeting_cancel(meeting=webinar.meeting)
             told = webinar.registrations.filter(status__in=mailing.TOLD_OF_CANCELLATION)
-            mailing.queue_mails("webinar_cancelled", list(told.values_list("pk", flat=True)))
+            mailing.queue_mails(
+                mailing.Mail.WEBINAR_CANCELLED, list(told.values_list("pk", flat=True))
+            )
     return webinar
