@@ -415,3 +415,35 @@ def test_a_base_url_the_backends_paths_cannot_follow_is_refused(staff_api, admin
     stored = MeetingServer.objects.create(backend="turbomeeting", name="Odd", base_url=base_url)
     result = services.server_test_connection(server=stored)
     assert not result.ok and "cannot be used" in result.detail
+
+
+@pytest.mark.django_db(transaction=True)
+def test_staff_keep_the_server_permissions_they_held_before_the_rename(django_user_model):
+    """0009 renamed ConferencingServer to MeetingServer: grants follow the model."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = ("accounts", "0008_customer_publication_version")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        old = executor.loader.project_state(
+            [before, ("auth", "0012_alter_user_first_name_max_length")]
+        ).apps
+        servers = old.get_model("contenttypes", "ContentType").objects.get_or_create(
+            app_label="accounts", model="conferencingserver"
+        )[0]
+        view = old.get_model("auth", "Permission").objects.get_or_create(
+            content_type=servers,
+            codename="view_conferencingserver",
+            defaults={"name": "Can view conferencing server"},
+        )[0]
+        staff = old.get_model("auth", "User").objects.create(username="ops", is_staff=True)
+        staff.user_permissions.add(view)
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+    staff = django_user_model.objects.get(username="ops")
+    assert staff.has_perm("accounts.view_meetingserver")
