@@ -174,7 +174,7 @@ def _due(now: dt.datetime) -> list[Meeting]:
 
 def _status_backend(customer: Customer) -> Backend | None:
     """The customer's server's backend if it reports live status; None if it cannot, or
-    if its record cannot make a client (a key gone, a kind no longer installed): that
+    if its record cannot make one (a key gone, a backend no longer installed): that
     server's meetings wait, the others are asked."""
     try:
         if Capability.LIVE_STATUS not in servers.capabilities(customer):
@@ -349,14 +349,14 @@ def _apply(meeting: Meeting, status: MeetingStatus, now: dt.datetime) -> bool:
 
 
 def _log_failures(failed: int, due: int, errors: list[ConferencingError]) -> None:
-    """One line per round, not per meeting; client error messages carry no secrets."""
-    kinds = Counter(type(exc).__name__ for exc in errors)
+    """One line per round, not per meeting; backend error messages carry no secrets."""
+    reasons = Counter(type(exc).__name__ for exc in errors)
     if failed > len(errors):
-        kinds["not asked (server unreachable)"] = failed - len(errors)
+        reasons["not asked (server unreachable)"] = failed - len(errors)
     log.warning(
         "status poll: no answer for %d of %d meetings (%s); e.g. %s",
         failed,
         due,
-        ", ".join(f"{count} {kind}" for kind, count in kinds.items()),
+        ", ".join(f"{count} {reason}" for reason, count in reasons.items()),
         errors[0] if errors else "-",
     )

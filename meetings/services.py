@@ -85,28 +85,28 @@ def _push_meeting(meeting: Meeting) -> None:
     remote_schedule) gets asked for one first, once; the others give the ID
     when scheduling. A meeting already on the server is changed under its ID.
     """
-    server = servers.backend(meeting.customer)
+    backend = servers.backend(meeting.customer)
     if meeting.cancelled_at is not None:
-        if meeting.server_meeting_id and Capability.CANCEL in server.capabilities:
-            server.cancel_meeting(meeting.server_meeting_id)
+        if meeting.server_meeting_id and Capability.CANCEL in backend.capabilities:
+            backend.cancel_meeting(meeting.server_meeting_id)
         return
-    if meeting.server_meeting_id and Capability.UPDATE not in server.capabilities:
+    if meeting.server_meeting_id and Capability.UPDATE not in backend.capabilities:
         return  # nothing more the server can take; it keeps what it was first given
-    if Capability.SCHEDULE not in server.capabilities:
-        if Capability.SCHEDULE_IN_BROWSER in server.capabilities:
+    if Capability.SCHEDULE not in backend.capabilities:
+        if Capability.SCHEDULE_IN_BROWSER in backend.capabilities:
             raise sync.NeedsAttention(
                 "Schedule it on the meeting server: press “Schedule on the meeting server” "
                 "on the meeting's page, and sign in there if asked."
             )
         raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
-        reserved = server.reserve_meeting_id(
+        reserved = backend.reserve_meeting_id(
             company_uid=meeting.customer.company_uid, user_id=str(meeting.host_id)
         )
         if reserved:
             meeting.server_meeting_id = reserved
             meeting.save(update_fields=["server_meeting_id"])
-    scheduled = server.schedule_meeting(meeting_request(meeting))
+    scheduled = backend.schedule_meeting(meeting_request(meeting))
     if scheduled.meeting_id and scheduled.meeting_id != meeting.server_meeting_id:
         meeting.server_meeting_id = scheduled.meeting_id
         meeting.save(update_fields=["server_meeting_id"])
@@ -132,10 +132,10 @@ def meeting_request(meeting: Meeting) -> MeetingRequest:
 
 def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
     """Where to send the host to schedule ``meeting`` on a server scheduled in the browser."""
-    server = servers.backend(meeting.customer)
-    if Capability.SCHEDULE_IN_BROWSER not in server.capabilities:
+    backend = servers.backend(meeting.customer)
+    if Capability.SCHEDULE_IN_BROWSER not in backend.capabilities:
         raise Unsupported("this meeting server is not scheduled in the browser")
-    return server.schedule_url(meeting_request(meeting), back_url)
+    return backend.schedule_url(meeting_request(meeting), back_url)
 
 
 def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) -> tuple[bool, str]:
@@ -144,12 +144,12 @@ def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) ->
     On success the server's meeting key is kept and the meeting goes back to
     the sync, which finds it on the server; on failure it keeps needing attention.
     """
-    server = servers.backend(meeting.customer)
-    if Capability.SCHEDULE_IN_BROWSER not in server.capabilities:
+    backend = servers.backend(meeting.customer)
+    if Capability.SCHEDULE_IN_BROWSER not in backend.capabilities:
         return False, "This meeting server does not send answers back to the portal."
     if meeting.server_meeting_id or meeting.cancelled_at:
         return False, "This meeting is not waiting to be scheduled on the meeting server."
-    result = server.parse_back_url(answer)
+    result = backend.parse_back_url(answer)
     if not (result.ok and result.meeting_key):
         return False, result.message
     meeting.server_meeting_id = result.meeting_key

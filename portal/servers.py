@@ -62,7 +62,7 @@ def backend(customer: Customer | None = None) -> Backend:
 
 
 def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
-    """What the customer's server can do, without building a client."""
+    """What the customer's server can do, without building its backend."""
     if customer is not None and customer.server_id is not None:
         return customer.server.capabilities
     return backend_class(DEFAULT_BACKEND).capabilities
@@ -115,7 +115,7 @@ def server_backend(server: MeetingServer) -> Backend:
 
 # Cached so every caller shares one pooled HTTP session per server (and one
 # token or session ID); keyed by the configuration, so a changed server record
-# (or a test's override) gets a client of its own.
+# (or a test's override) gets a backend of its own.
 
 
 @functools.lru_cache(maxsize=8)

@@ -137,13 +137,13 @@ def customer_push(*, customer_id: int) -> Customer | None:
 
 
 def _push_customer(customer: Customer) -> None:
-    server = servers.backend(customer)
-    if Capability.ACCOUNTS not in server.capabilities:
+    backend = servers.backend(customer)
+    if Capability.ACCOUNTS not in backend.capabilities:
         return  # the server keeps no customer accounts: nothing to mirror
     if customer.is_deleted:
         if customer.company_uid:
             try:
-                server.delete_account(customer.company_uid)
+                backend.delete_account(customer.company_uid)
             except ServerRefused:
                 if _account_exists(customer, customer.company_uid):
                     raise  # a real refusal, not "already gone"
@@ -151,7 +151,7 @@ def _push_customer(customer: Customer) -> None:
     account = _account(customer)
     if not customer.company_uid:
         try:
-            customer.company_uid = server.create_account(account)
+            customer.company_uid = backend.create_account(account)
         except OutcomeUnknown as exc:
             # The spec has no look-up by name: creating again could make a second account.
             raise sync.NeedsAttention(
@@ -161,7 +161,7 @@ def _push_customer(customer: Customer) -> None:
             ) from exc
         customer.save(update_fields=["company_uid"])
     else:
-        server.update_account(account)
+        backend.update_account(account)
 
 
 def customer_resolve(*, customer: Customer, company_uid: str = "") -> Customer:

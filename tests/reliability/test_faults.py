@@ -250,7 +250,7 @@ class Webex(Server):
         )
 
 
-SERVERS = {kind.label: kind for kind in (TurboMeeting, TrueConf, OpenMeetings, Webex)}
+SERVERS = {vendor.label: vendor for vendor in (TurboMeeting, TrueConf, OpenMeetings, Webex)}
 
 
 @contextlib.contextmanager
@@ -259,10 +259,10 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
     if label == "TurboMeeting":
         yield TurboMeeting(fake_tm, settings)
         return
-    kind = SERVERS[label]
-    fake = kind.fake_class()
+    vendor = SERVERS[label]
+    fake = vendor.fake_class()
     with serve(fake) as served:
-        server = kind(fake, settings)
+        server = vendor(fake, settings)
         server.record = accounts.server_save(
             server=MeetingServer(),
             backend=label.lower(),
@@ -501,9 +501,9 @@ OPERATIONS = {
 
 SCENARIOS = [
     pytest.param(label, operation, fault, id=f"{label}-{operation}-{fault}")
-    for label, kind in SERVERS.items()
-    for operation in kind.operations or OPERATIONS
-    for fault in kind.faults or FAULTS
+    for label, vendor in SERVERS.items()
+    for operation in vendor.operations or OPERATIONS
+    for fault in vendor.faults or FAULTS
 ]
 
 

@@ -93,7 +93,7 @@ def question_delete_confirm(request: HttpRequest, pk: int, qid: int) -> HttpResp
     return confirm_page(
         request,
         webinar,
-        kind="question-delete",
+        confirming="question-delete",
         heading=f"Remove the question “{question.label}”?",
         lead=lead,
         action=reverse("dashboard-webinar-question-delete", kwargs={"pk": pk, "qid": qid}),

@@ -83,7 +83,7 @@ def registration_confirm(request: HttpRequest, pk: int, rid: int, action: str) -
     back = _back(request, pk, request.GET.get("next", ""))
     name = registration.full_name or registration.email
     context = {
-        "kind": f"registration-{action}",
+        "confirming": f"registration-{action}",
         "registration": registration,
         "action": reverse(
             "dashboard-webinar-registration-action",

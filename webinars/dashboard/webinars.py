@@ -99,7 +99,7 @@ def webinar_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return confirm_page(
         request,
         webinar,
-        kind="webinar-cancel",
+        confirming="webinar-cancel",
         heading=f"Cancel “{webinar.title}”?",
         lead=[
             f"{told} {'person is' if told == 1 else 'people are'} registered, awaiting approval "
