@@ -276,15 +276,16 @@ def _registration_rows(
 ) -> Iterator[tuple[object, ...]]:
     labels = {"status": dict(S.choices), "channel": dict(Registration.Channel.choices)}
 
-    def shown_as(name: str) -> Callable[[object], object]:
-        """How the column of field ``name`` shows a stored value."""
+    def shown_as(name: str) -> Callable[[object], object] | None:
+        """How the column of field ``name`` shows a stored value; None: as stored."""
         if name in _TIMES:
             return lambda value: value and value.astimezone(zone)
         if name in labels:
             return lambda value, shown=labels[name]: shown.get(value, value)
-        return lambda value: value
+        return None
 
-    cells = [shown_as(name) for name in EXPORT_COLUMNS]
+    # Only the columns shown otherwise than stored are touched, row by row.
+    shown = [(i, show) for i, name in enumerate(EXPORT_COLUMNS) if (show := shown_as(name))]
     answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.answer_type, _text)) for q in questions]
     rows = (
         Registration.objects.filter(webinar=webinar)
@@ -292,9 +293,8 @@ def _registration_rows(
         .values_list(*EXPORT_COLUMNS, "answers")
         .iterator(chunk_size=EXPORT_CHUNK_SIZE)
     )
-    for *stored, answers in rows:
+    for *cells, answers in rows:
+        for i, show in shown:
+            cells[i] = show(cells[i])
         answers = answers if isinstance(answers, dict) else {}
-        yield (
-            *[show(value) for show, value in zip(cells, stored, strict=True)],
-            *[cell(answers.get(key)) for key, cell in answer_cells],
-        )
+        yield (*cells, *[cell(answers.get(key)) for key, cell in answer_cells])

@@ -13,26 +13,6 @@ User = get_user_model()
 class CustomerSerializer(PlainText, serializers.ModelSerializer):
     class Meta:
         model = Customer
-        fields = [
-            "id",
-            "name",
-            "slug",
-            "contact_email",
-            "number_of_meeting_rooms",
-            "participants_per_room",
-            "time_zone",
-            "embed_origins",
-            "server",
-            "early_polling_minutes",
-            "language",
-            "company_uid",
-            "sync_state",
-            "sync_error",
-            "next_sync_at",
-            "synced_at",
-            "created_at",
-            "updated_at",
-        ]
         read_only_fields = [
             "company_uid",
             "sync_state",
@@ -42,6 +22,8 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+        # What a customer_create or customer_update takes, then what only the portal sets.
+        fields = ["id", *services.CUSTOMER_FIELDS, *read_only_fields]
         extra_kwargs = {"slug": {"required": False}}
 
 
