@@ -14,7 +14,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
 from django_ratelimit.core import get_usage
 
-from portal.net import client_ip
+from portal.net import client_network
 
 
 class HostPasswordResetForm(PasswordResetForm):
@@ -32,7 +32,7 @@ class HostPasswordResetForm(PasswordResetForm):
 def limited(request, email: str) -> str:
     """Count this request; why it is refused, or '' when it is not."""
     for group, key, rate in (
-        ("password-reset:address", client_ip(request) or "unknown", "PER_ADDRESS"),
+        ("password-reset:address", client_network(request) or "unknown", "PER_ADDRESS"),
         ("password-reset:account", email.strip().lower(), "PER_ACCOUNT"),
     ):
         usage = get_usage(

@@ -43,3 +43,15 @@ def test_resets_are_limited_per_address(client, settings):
     assert client.post(URL, {"email": "guess9@customer.example"}).status_code == 429
     other = client.post(URL, {"email": "x@customer.example"}, REMOTE_ADDR="192.0.2.7")
     assert other.status_code == 302
+
+
+def test_resets_count_an_ipv6_address_as_its_64(client, settings):
+    """As every per-address limit does: one subscriber may pick any address in its /64."""
+    settings.PASSWORD_RESET_PER_ADDRESS = "3/86400"
+    statuses = [
+        client.post(
+            URL, {"email": f"guess{n}@customer.example"}, REMOTE_ADDR=f"2001:db8:5:5::{n + 1:x}"
+        ).status_code
+        for n in range(4)
+    ]
+    assert statuses == [302, 302, 302, 429]
