@@ -259,6 +259,8 @@ def test_messages_from_anyone_but_the_embeds_own_frame_change_nothing(
         # The unmarked portal frame grows taller, and says so to its parent.
         page.eval_on_selector("#unmarked", "e => { e.width = 200; }")
         page.wait_for_timeout(1000)
+        for sender in ("#ad", "#hijacked"):  # loaded, so their frames are there to ask
+            page.frame_locator(sender).locator("body").wait_for(state="attached")
         ad = page.locator("#ad").element_handle().content_frame()
         hijacked = page.locator("#hijacked").element_handle().content_frame()
         assert ad.evaluate("window.sent") > 5 and hijacked.evaluate("window.sent") > 5
