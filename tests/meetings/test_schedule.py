@@ -168,7 +168,7 @@ def test_the_dashboard_and_the_api_show_the_reason(host, client):
     html = page.content.decode()
     assert page.status_code == 200 and 'class="summary"' in html  # summarised at the top
     assert (
-        '<p class="field-error" id="id_starts_at-error">Starts: This start is in the past.' in html
+        '<p class="field-error" id="id_starts_at_error">Starts: This start is in the past.' in html
     )  # and under its own field, with its label
     api = APIClient()
     api.force_authenticate(host.user)
