@@ -44,6 +44,21 @@ def test_sign_in_page_and_redirects(client, host):
     assert client.get("/dashboard/password_reset/").status_code == 200
 
 
+def test_a_wrong_sign_in_speaks_of_the_email_the_form_asks_for(client, host):
+    response = client.post("/dashboard/login/", {"username": host.user.email, "password": "no"})
+    page = response.content.decode()
+    assert response.status_code == 200 and '<label for="id_username">Email</label>' in page
+    assert "Please enter a correct email address and password." in page
+    for attribute in (
+        'name="username"',
+        'id="id_username"',
+        'for="id_username"',
+        'autocomplete="username"',
+    ):
+        page = page.replace(attribute, "")
+    assert "username" not in page
+
+
 def test_schedule_in_the_customers_time_zone(
     signed_in, host, fake_tm, django_capture_on_commit_callbacks
 ):
