@@ -52,7 +52,7 @@ def test_create_in_the_customers_time_zone(client, synced_host, fake_tm, commit)
     assert webinar.meeting.kind == MeetingKind.WEBINAR
     assert webinar.meeting.sync_state == SyncState.SYNCED
     page = client.get(response.url).content.decode()
-    assert "Monday 10 March 2031, 15:00–16:00 (Europe/Berlin)" in page
+    assert "Monday, 10 March 2031, 15:00–16:00 (Europe/Berlin)" in page
     assert "<em>world</em>" in page
     assert f"/w/{webinar.slug}/embed/" in page and "&lt;iframe" in page
     assert response.url in client.get("/dashboard/webinars/").content.decode()

@@ -310,8 +310,8 @@ def test_dates_on_the_webinar_page_read_alike(signed_in, host):
     )
     page = text(signed_in.get(f"/dashboard/webinars/{webinar.pk}/"))
     # The customer's zone (Europe/Berlin), one format for the webinar and its registration.
-    assert "Tuesday 14 October 2031, 17:00–18:00 (Europe/Berlin)" in page
-    assert "(closes Tuesday 14 October 2031, 16:00)" in page
+    assert "Tuesday, 14 October 2031, 17:00–18:00 (Europe/Berlin)" in page
+    assert "(closes Tuesday, 14 October 2031, 16:00)" in page
 
 
 def test_long_words_wrap_in_the_dashboard():

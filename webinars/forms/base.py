@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext_lazy as _
 
 from portal.validators import PlainText
 
@@ -11,7 +12,7 @@ DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="
 
 phone_validator = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{3,38}$",
-    "Enter a phone number: digits, spaces and + ( ) - . / only, e.g. +49 30 1234567.",
+    _("Enter a phone number: digits, spaces and + ( ) - . / only, e.g. +49 30 1234567."),
 )
 
 
