@@ -168,6 +168,25 @@ def test_an_openmeetings_host_presses_start_and_enters_as_moderator(page, live_s
     assert join.moderator is True
 
 
+def test_an_openmeetings_visitor_gives_name_and_password_once_and_enters(page, live_server, on):
+    fake = FakeOpenMeetings()
+    host = on("openmeetings", fake)
+    meeting = meeting_schedule(
+        host=host,
+        topic="Open day",
+        starts_at=timezone.now() + dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        password="om-secret",
+        is_published=True,
+    )
+    page.goto(f"{live_server.url}/p/openmeetings/meetings/{meeting.pk}/join/")
+    page.get_by_label("Your name").fill("Vera Visitor")
+    page.get_by_label("Meeting password").fill("om-secret")
+    page.get_by_role("button", name="Join").click()
+    page.get_by_text("Vera").first.wait_for()  # the server's room, not a second name page
+    assert "/join/" not in page.url and [j.firstname for j in fake.joins] == ["Vera"]
+
+
 def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_server, on):
     fake = FakeWebex()
     host = on("webex", fake, path="/demo")
