@@ -14,8 +14,9 @@ import datetime as dt
 import enum
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar
 
 # --- errors -------------------------------------------------------------------
@@ -211,6 +212,91 @@ class Backend(Protocol):
     def meeting_status(self, meeting_id: str) -> MeetingStatus: ...
     def stop_meeting(self, meeting_id: str) -> None: ...
     def close(self) -> None: ...
+
+
+class BaseBackend(Backend):
+    """What a backend is before it declares anything: it can do nothing.
+
+    A backend subclasses this, declares its ``capabilities`` and ``kinds``, and
+    overrides the operations it has; every other one raises ``Unsupported``,
+    with the backend's own reason from ``unsupported_reasons`` where it gives one (a
+    person reads it), else a general one. ``reserve_meeting_id`` answers ""
+    (the server gives the ID when scheduling) and ``close`` has nothing to release.
+    """
+
+    name: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
+    credentials: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    join_links_expire: ClassVar[bool] = False
+    #: Why this server cannot do what it does not declare, in words for a person.
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = MappingProxyType({})
+
+    def _unsupported(self, capability: Capability) -> Unsupported:
+        reason = self.unsupported_reasons.get(capability)
+        return Unsupported(reason or f"this meeting server cannot do that ({capability})")
+
+    def ping(self) -> None:
+        raise Unsupported("this meeting server cannot be asked whether it answers")
+
+    def create_account(self, account: Account) -> str:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def update_account(self, account: Account) -> None:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def delete_account(self, company_uid: str) -> None:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def query_account(self, company_uid: str) -> Account:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        return ""
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        raise self._unsupported(Capability.SCHEDULE)
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        raise self._unsupported(Capability.CANCEL)
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        raise self._unsupported(Capability.START_URL)
+
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str:
+        raise self._unsupported(Capability.JOIN_URL)
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        raise self._unsupported(Capability.LIVE_STATUS)
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        raise self._unsupported(Capability.STOP)
+
+    def close(self) -> None:
+        return None
+
+
+class BrowserResult(Protocol):
+    """What a server said on the back URL after a step in the host's browser."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def meeting_key(self) -> str: ...  # the server's ID for the meeting, or ""
+    @property
+    def message(self) -> str: ...  # for a person
+
+
+class BrowserScheduling(Protocol):
+    """A backend that schedules in the host's browser (``Capability.SCHEDULE_IN_BROWSER``).
+
+    The portal sends the host to ``schedule_url``; the server sends the browser
+    back to ``back_url`` with the outcome in its query, which ``parse_back_url``
+    reads (never raising: anyone can open the back URL with anything in it).
+    """
+
+    def schedule_url(self, request: MeetingRequest, back_url: str) -> str: ...
+    def parse_back_url(self, query: Mapping[str, str | Sequence[str]]) -> BrowserResult: ...
 
 
 #: What a server record may hold besides its URL; each backend says which it needs.
