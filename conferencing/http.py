@@ -18,7 +18,7 @@ import logging
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import quote, urlsplit
 
 import requests
@@ -124,6 +124,19 @@ def pooled_session(pool_size: int = POOL_SIZE) -> requests.Session:
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+class HTTPOptions(TypedDict, total=False):
+    """The transport's settings a backend's constructor passes on (``**http``)."""
+
+    connect_timeout: float
+    read_timeout: float
+    pool_size: int
+    retries: int
+    backoff: float
+    max_body: int
+    session: requests.Session | None
+    sleep: Callable[[float], object]
 
 
 class Transport:

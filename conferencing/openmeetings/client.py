@@ -42,34 +42,27 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
-from urllib.parse import quote, urlencode
-
-import requests
+from dataclasses import replace
+from typing import Any, ClassVar, Unpack
+from urllib.parse import urlencode
 
 from conferencing.base import (
-    Account,
     BadServerResponse,
+    BaseBackend,
     Capability,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     Unsupported,
     register,
 )
-
-# Generic plumbing shared with the TurboMeeting client until it moves to a common module.
-from conferencing.http import Endpoint, base_url_checked, never_sent, pooled_session, retry_delay
+from conferencing.http import Answer, Endpoint, HTTPOptions, Transport, base_url_checked
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 SERVICES = "/services"  # under the context path
 
@@ -121,7 +114,7 @@ SID_IDLE_LIMIT = 25 * 60
 SESSION_REFUSED = frozenset({"error.notallowed", "Insufficient permissions"})
 # Query and form values never written to logs or error messages.
 SECRET_PARAMS = frozenset({"pass", "sid"})
-POOL_SIZE = 10
+ACCEPT = {"Accept": "application/json"}
 _INTEGER = re.compile(r"\d+")
 
 
@@ -137,18 +130,13 @@ class _HTTPStatus(BadServerResponse):
         self.status = status
 
 
-def redact(params: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        key: ("***" if key in SECRET_PARAMS and value else value) for key, value in params.items()
-    }
-
-
 @register("openmeetings")
-class OpenMeetings:
+class OpenMeetings(BaseBackend):
     """An Apache OpenMeetings server (5.x to 9.x; 3.x/4.x for live counts), seen from the portal.
 
     Meetings are rooms; their ids are the server's room ids. ``external_type`` is
-    the name OpenMeetings files the portal's external users under.
+    the name OpenMeetings files the portal's external users under. ``http`` are
+    the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
     join_links_expire: ClassVar[bool] = True  # single-use hashes, gone after 15 minutes
@@ -170,6 +158,10 @@ class OpenMeetings:
         "admin_user": "admin_user",
         "admin_password": "admin_password",
     }
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.ACCOUNTS: "OpenMeetings has users and groups but no customer accounts with "
+        "licensed rooms and seats: the portal keeps its customers to itself",
+    }
 
     def __init__(
         self,
@@ -178,34 +170,26 @@ class OpenMeetings:
         admin_user: str,
         admin_password: str,
         time_zone: str = "UTC",
-        read_timeout: float = 10.0,
-        pool_size: int = POOL_SIZE,
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_retries: int = 2,
-        backoff: float = 0.2,
-        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         context_path: str = "/openmeetings",
         external_type: str = "portal",
         language: int | None = None,
-        max_body: int = 1_000_000,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         self.base_url = base_url_checked(base_url)
         self.context_path = "/" + context_path.strip("/") if context_path.strip("/") else ""
+        self.http = Transport(
+            self.base_url + self.context_path + SERVICES,
+            secrets=SECRET_PARAMS,
+            server_error=_service_exception,
+            **http,
+        )
         self.admin_user = admin_user
         self.admin_password = admin_password
         self.time_zone = time_zone  # rooms keep no times: nothing to convert
         self.external_type = external_type
         self.language = language
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
-        self.read_retries = read_retries
-        self.backoff = backoff
-        self._sleep = sleep
         self._clock = clock
-        self.max_body = max_body
         self._sid_lock = threading.Lock()
         self._sid = ""
         self._sid_used = 0.0
@@ -213,37 +197,13 @@ class OpenMeetings:
         self._old_counters = False  # learnt from a pre-5.0 server's 404
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this client created)."""
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
     # --- the calls -------------------------------------------------------------
 
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
-        endpoint = PATHS["version"]
-        self._with_retries(endpoint, lambda: self._send(endpoint, endpoint.path, read_body=False))
-
-    def create_account(self, account: Account) -> str:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def update_account(self, account: Account) -> None:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def delete_account(self, company_uid: str) -> None:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def query_account(self, company_uid: str) -> Account:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    _NO_ACCOUNTS = (
-        "OpenMeetings has users and groups but no customer accounts with licensed rooms "
-        "and seats: the portal keeps its customers to itself"
-    )
-
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
-        """Nothing to reserve: the server gives a room its id when it is added."""
-        return ""
+        self.http.send(PATHS["version"], read_body=False)
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Add a room, or change the one ``request.meeting_id`` names.
@@ -432,7 +392,7 @@ class OpenMeetings:
         # to that user once the hash is used.
         sid = self._login()
         try:
-            data = self._exchange(PATHS["hash"], PATHS["hash"].path, query={"sid": sid}, form=form)
+            data = self._exchange(PATHS["hash"], query={"sid": sid}, form=form)
         except _SessionRefused as exc:
             raise CredentialsRefused(
                 f"a fresh session was refused ({exc.reason}): does {self.admin_user!r} "
@@ -452,13 +412,13 @@ class OpenMeetings:
         """A new SID for the portal's own user; a refusal is the portal's credentials' fault."""
         endpoint = PATHS["login"]
         if self._login_by_get:
-            endpoint = Endpoint(endpoint.path, "GET", retry_safe=True)
+            endpoint = replace(endpoint, method="GET")
         params = {"user": self.admin_user, "pass": self.admin_password}
         try:
             if endpoint.method == "GET":
-                data = self._exchange(endpoint, endpoint.path, query=params)
+                data = self._exchange(endpoint, query=params)
             else:
-                data = self._exchange(endpoint, endpoint.path, form=params)
+                data = self._exchange(endpoint, form=params)
         except _SessionRefused as exc:
             raise CredentialsRefused(exc.reason) from None
         except _HTTPStatus as exc:
@@ -469,7 +429,7 @@ class OpenMeetings:
             return self._login()
         result = self._result(data, "login")
         if result.get("type") != "SUCCESS":
-            raise CredentialsRefused(self._reason(result, "the server refused the login"))
+            raise CredentialsRefused(_reason(result, "the server refused the login"))
         sid = result.get("message")
         if not isinstance(sid, str) or not sid.strip():
             raise BadServerResponse("login: the answer has no SID")
@@ -499,17 +459,15 @@ class OpenMeetings:
         The server checks the SID before it acts, so a refused write was not done and
         may be sent again.
         """
-        endpoint = PATHS[name]
-        quoted = {key: quote(value, safe="") for key, value in (segments or {}).items()}
-        path = endpoint.path.format(id=room_id, **quoted)
+        endpoint = PATHS[name].at(id=room_id, **(segments or {}))
         sid = self._cached_sid(renew=False)
         try:
-            return self._exchange(endpoint, path, query={"sid": sid, **(query or {})}, form=form)
+            return self._exchange(endpoint, query={"sid": sid, **(query or {})}, form=form)
         except _SessionRefused:
             log.info("%s: the session was refused; logging in again", name)
         sid = self._cached_sid(renew=True, refused=sid)
         try:
-            return self._exchange(endpoint, path, query={"sid": sid, **(query or {})}, form=form)
+            return self._exchange(endpoint, query={"sid": sid, **(query or {})}, form=form)
         except _SessionRefused as exc:
             raise CredentialsRefused(
                 f"{name}: a new session was refused too ({exc.reason}): does "
@@ -525,23 +483,11 @@ class OpenMeetings:
             raise BadServerResponse(f"{name}: the answer is not a serviceResult")
         return result
 
-    @staticmethod
-    def _reason(result: dict[str, Any], default: str) -> str:
-        message = result.get("message")
-        if isinstance(message, str) and message.strip():
-            return message.strip()
-        if result.get("code") is not None:  # 3.x/4.x: a numeric code, no message
-            return f"error code {result['code']}"
-        return default
-
     def _service_message(self, data: Any, name: str) -> str:
         """The message of a SUCCESS serviceResult; an ERROR one is a refusal."""
         result = self._result(data, name)
         if result["type"] == "ERROR":
-            reason = self._reason(result, "the server gave no reason")
-            if reason in SESSION_REFUSED:
-                raise _SessionRefused(reason)
-            raise ServerRefused(reason, status="ERROR")
+            _refuse(result)
         message = result.get("message")
         return str(message).strip() if message is not None else ""
 
@@ -550,107 +496,45 @@ class OpenMeetings:
     def _exchange(
         self,
         endpoint: Endpoint,
-        path: str,
         *,
         query: dict[str, str] | None = None,
         form: dict[str, str] | None = None,
     ) -> Any:
-        """Send (resending reads while the server is unreachable) and decode the JSON."""
-        return self._with_retries(endpoint, lambda: self._send(endpoint, path, query, form))
-
-    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return send()
-            except ServerUnavailable as exc:
-                delay = retry_delay(
-                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
-                )
-                if delay is None:
-                    raise
-                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
-                self._sleep(delay)
-                attempt += 1
-
-    def _send(
-        self,
-        endpoint: Endpoint,
-        path: str,
-        query: dict[str, str] | None = None,
-        form: dict[str, str] | None = None,
-        *,
-        read_body: bool = True,
-    ) -> Any:
+        """Send (the transport resends reads while the server is unreachable); the JSON back."""
+        answer = self.http.send(endpoint, params=query, data=form, headers=ACCEPT)
         where = f"{endpoint.method} {endpoint.path}"
-        url = f"{self.base_url}{self.context_path}{SERVICES}{path}"
-        started = time.monotonic()
+        if not answer.ok:
+            raise _HTTPStatus(f"{where}: HTTP {answer.status_code}", answer.status_code)
         try:
-            with self.session.request(
-                endpoint.method,
-                url,
-                params=query,
-                data=form,
-                headers={"Accept": "application/json"},
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=False,
-            ) as response:
-                status = response.status_code
-                log.debug(
-                    "%s -> HTTP %s in %.0f ms %s",
-                    where,
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    redact(query or {}) | redact(form or {}),
-                )
-                if not read_body:
-                    if status >= 500:
-                        raise ServerUnavailable(f"{where}: HTTP {status}")
-                    return None
-                body = self._read(response, where)
-        # Never chain the requests error: its text holds the URL, and with it the SID
-        # (or, for a pre-9.0 login, the password).
-        except requests.exceptions.ContentDecodingError:
-            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
-        except requests.ConnectTimeout:
-            raise ServerUnavailable(f"{where}: could not connect in time") from None
-        except requests.Timeout:
-            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
-        except requests.RequestException as exc:
-            log.debug("%s failed: %s", where, type(exc).__name__)
-            if never_sent(exc):
-                raise ServerUnavailable(f"{where}: could not connect") from None
-            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
-        return self._decode(status, body, where)
-
-    def _decode(self, status: int, body: bytes, where: str) -> Any:
-        try:
-            data = json.loads(body)
+            return json.loads(answer.content)
         except ValueError:
-            data = None
-        if status >= 500:
-            # A ServiceException is a 500 with a serviceResult: the server said no.
-            result = data.get("serviceResult") if isinstance(data, dict) else None
-            if isinstance(result, dict) and result.get("type") == "ERROR":
-                reason = self._reason(result, "the server gave no reason")
-                if reason in SESSION_REFUSED:
-                    raise _SessionRefused(reason)
-                raise ServerRefused(reason, status="ERROR")
-            raise ServerUnavailable(f"{where}: HTTP {status}")
-        if not 200 <= status < 300:
-            raise _HTTPStatus(f"{where}: HTTP {status}", status)
-        if data is None:
-            raise BadServerResponse(f"{where}: the answer is not JSON")
-        return data
+            raise BadServerResponse(f"{where}: the answer is not JSON") from None
 
-    def _read(self, response: requests.Response, where: str) -> bytes:
-        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+
+def _service_exception(answer: Answer) -> None:
+    """A ServiceException is a 500 with an ERROR serviceResult: the server said no.
+    Any other 5xx is an outage (the transport's to say)."""
+    try:
+        data = json.loads(answer.content)
+    except ValueError:
+        return
+    result = data.get("serviceResult") if isinstance(data, dict) else None
+    if isinstance(result, dict) and result.get("type") == "ERROR":
+        _refuse(result)
+
+
+def _refuse(result: dict[str, Any]) -> None:
+    """Raise the refusal an ERROR serviceResult is."""
+    reason = _reason(result, "the server gave no reason")
+    if reason in SESSION_REFUSED:
+        raise _SessionRefused(reason)
+    raise ServerRefused(reason, status="ERROR")
+
+
+def _reason(result: dict[str, Any], default: str) -> str:
+    message = result.get("message")
+    if isinstance(message, str) and message.strip():
+        return message.strip()
+    if result.get("code") is not None:  # 3.x/4.x: a numeric code, no message
+        return f"error code {result['code']}"
+    return default

@@ -46,7 +46,6 @@ and feeds make no API call per link; ``start_url`` does not run the conference
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import hmac
 import json
@@ -54,40 +53,26 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Unpack
 from urllib.parse import quote
 
-import requests
-
 from conferencing.base import (
-    Account,
     BadServerResponse,
+    BaseBackend,
     Capability,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     Unsupported,
     register,
 )
-
-# Shared HTTP plumbing (pooled session without adapter retries, the retry rule).
-from conferencing.http import (
-    Endpoint,
-    base_url_checked,
-    never_sent,
-    pooled_session,
-    retry_delay,
-)
+from conferencing.http import Answer, Endpoint, HTTPOptions, Transport, base_url_checked
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: The API version in every path: 3.1 is the oldest v3 the public clients target,
 #: and later 3.x servers answer it too.
@@ -129,7 +114,9 @@ CHOSEN_ID_LENGTH = 32
 TOKEN_INVALID = "accessTokenInvalid"
 #: Schedule types: a permanent virtual room, and a one-time event.
 ROOM, ONE_TIME = -1, 1
-POOL_SIZE = 10
+#: What never reaches a log or an error text: the secret, and the token in a query or header.
+SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
+ACCEPT = {"Accept": "application/json"}
 #: Renew the token this long before the server says it expires (a tenth of its
 #: life when that is shorter), so a call never leaves with a token about to die.
 TOKEN_MARGIN = 60.0
@@ -140,7 +127,7 @@ class _TokenRefused(Exception):
 
 
 @register("trueconf")
-class TrueConf:
+class TrueConf(BaseBackend):
     """A TrueConf Server, seen from the partner portal.
 
     ``base_url`` is where the API answers; ``web_url`` (default: the same) is the
@@ -150,10 +137,9 @@ class TrueConf:
     access token travels: ``header`` (the default: kept out of URLs and logs) or
     ``query`` (v3 as documented, for a server that reads no header).
     ``time_zone`` is accepted for the contract only: TrueConf times are unix
-    seconds.
+    seconds. ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
-    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,
@@ -171,6 +157,10 @@ class TrueConf:
         "client_id": "client_id",
         "client_secret": "client_secret",
     }
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.ACCOUNTS: "TrueConf Server has users, not customer accounts: manage people "
+        "in its control panel or directory (LDAP), not from the portal",
+    }
 
     def __init__(
         self,
@@ -179,69 +169,35 @@ class TrueConf:
         client_id: str,
         client_secret: str,
         time_zone: str = "UTC",
-        read_timeout: float = 10.0,
-        pool_size: int = POOL_SIZE,
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_retries: int = 2,
-        backoff: float = 0.2,
-        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        max_body: int = 1_000_000,
         web_url: str = "",
         guests: bool = True,
         token_in: str = "header",  # noqa: S107 (where the token goes, not a token)
+        **http: Unpack[HTTPOptions],
     ) -> None:
         if token_in not in ("query", "header"):
             raise ValueError(f"token_in is 'query' or 'header', not {token_in!r}")
-        self.base_url = base_url_checked(base_url)
+        self.http = Transport(base_url, secrets=SECRETS, **http)
+        self.base_url = self.http.base_url
         self.web_url = base_url_checked(web_url or base_url)
         self.client_id = client_id
         self.client_secret = client_secret
         self.time_zone = time_zone
         self.guests = guests
         self.token_in = token_in
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
-        self.read_retries = read_retries
-        self.backoff = backoff
-        self._sleep = sleep
         self._clock = clock
-        self.max_body = max_body
         self._token_lock = threading.Lock()  # the status poller shares one backend across threads
         self._access_token = ""
         self._token_expires = 0.0
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this client created)."""
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
-    # --- accounts: TrueConf has users, not customer companies --------------------
-
-    def create_account(self, account: Account) -> str:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def update_account(self, account: Account) -> None:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def delete_account(self, company_uid: str) -> None:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def query_account(self, company_uid: str) -> Account:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
-        """TrueConf gives a conference its ID when it is created."""
-        return ""
-
-    # --- conferences --------------------------------------------------------------
+    # --- conferences (TrueConf gives a conference its ID when it is created) -------
 
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there (no token is spent)."""
-        endpoint = PATHS["list_conferences"]
-        self._with_retries(endpoint, lambda: self._send(endpoint, endpoint.path, check=False))
+        self.http.send(PATHS["list_conferences"], read_body=False)
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Create a conference owned by the host, or replace the one ``meeting_id`` names.
@@ -419,10 +375,11 @@ class TrueConf:
                 "client_secret": self.client_secret,
             }
             started = self._clock()
-            answer = self._with_retries(
-                endpoint, lambda: self._send(endpoint, endpoint.path, form=form, token_call=True)
-            )
-            data = _object(answer, "token")
+            answer = self.http.send(endpoint, data=form, headers=ACCEPT)
+            if answer.status_code in (400, 401):
+                reason = _oauth_reason(answer.content)
+                raise CredentialsRefused(reason, status=str(answer.status_code))
+            data = _object(_read(answer, endpoint), "token")
             token = data.get("access_token")
             lifetime = data.get("expires_in")
             if not isinstance(token, str) or not token.strip():
@@ -450,12 +407,16 @@ class TrueConf:
         endpoint = PATHS[name]
         if "{id}" in endpoint.path and not id:
             raise ValueError(f"{name} needs a conference ID")
-        path = endpoint.path.format(id=quote(id, safe=""))
+        endpoint = endpoint.at(id=id)
         for attempt in range(2):
             token = self._token()
+            if self.token_in == "header":
+                headers, query = ACCEPT | {"Authorization": f"Bearer {token}"}, None
+            else:
+                headers, query = ACCEPT, {"access_token": token}
             try:
-                send = functools.partial(self._send, endpoint, path, token=token, body=body)
-                return self._with_retries(endpoint, send)
+                answer = self.http.send(endpoint, params=query, json=body, headers=headers)
+                return _read(answer, endpoint)
             except _TokenRefused:
                 self._forget(token)
                 log.info("%s: the server refused the access token (attempt %d)", name, attempt + 1)
@@ -465,115 +426,28 @@ class TrueConf:
             status="401",
         )
 
-    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return send()
-            except ServerUnavailable as exc:
-                delay = retry_delay(
-                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
-                )
-                if delay is None:
-                    raise
-                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
-                self._sleep(delay)
-                attempt += 1
-
-    def _send(
-        self,
-        endpoint: Endpoint,
-        path: str,
-        *,
-        token: str = "",
-        body: dict[str, Any] | None = None,
-        form: dict[str, str] | None = None,
-        token_call: bool = False,
-        check: bool = True,
-    ) -> Any:
-        """One HTTP exchange; its answer as JSON, or the typed error it amounts to.
-
-        Nothing here names the URL or chains the transport's exception: the URL
-        holds the access token.
-        """
-        where = f"{endpoint.method} {path}"
-        options: dict[str, Any] = {}
-        headers = {"Accept": "application/json"}
-        if token and self.token_in == "header":
-            headers["Authorization"] = f"Bearer {token}"
-        elif token:
-            options["params"] = {"access_token": token}
-        if body is not None:
-            options["json"] = body
-        if form is not None:
-            options["data"] = form
-        started = time.monotonic()
-        try:
-            with self.session.request(
-                endpoint.method,
-                self.base_url + path,
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=False,
-                headers=headers,
-                **options,
-            ) as response:
-                status = response.status_code
-                log.debug(
-                    "%s -> HTTP %s in %.0f ms", where, status, (time.monotonic() - started) * 1000
-                )
-                if status >= 500:
-                    raise ServerUnavailable(f"{where}: HTTP {status}")
-                if not check:
-                    return None
-                raw = self._read(response, where)
-        except requests.exceptions.ContentDecodingError:
-            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
-        except requests.ConnectTimeout:
-            raise ServerUnavailable(f"{where}: could not connect in time") from None
-        except requests.Timeout:
-            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
-        except requests.RequestException as exc:
-            log.debug("%s failed: %s", where, type(exc).__name__)
-            if never_sent(exc):
-                raise ServerUnavailable(f"{where}: could not connect") from None
-            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
-        if 200 <= status < 300:
-            return _json(raw, where)
-        if token_call and status in (400, 401):
-            raise CredentialsRefused(_oauth_reason(raw), status=str(status))
-        if status == 401:
-            raise _TokenRefused
-        if 400 <= status < 500:
-            reason, message = _error_reason(raw, where, status)
-            if status == 403 and reason == TOKEN_INVALID:
-                raise _TokenRefused
-            error_class = CredentialsRefused if status == 403 else ServerRefused
-            error = error_class(reason, status=str(status))
-            if message:
-                error.add_note(message)
-            raise error
-        raise BadServerResponse(f"{where}: HTTP {status}")
-
-    def _read(self, response: requests.Response, where: str) -> bytes:
-        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-_NO_ACCOUNTS = (
-    "TrueConf Server has users, not customer accounts: manage people in its control "
-    "panel or directory (LDAP), not from the portal"
-)
-
 
 # --- reading answers ---------------------------------------------------------------
+
+
+def _read(answer: Answer, endpoint: Endpoint) -> Any:
+    """The answer's JSON, or the typed error its status and error object amount to."""
+    where = f"{endpoint.method} {endpoint.path}"
+    status = answer.status_code
+    if answer.ok:
+        return _json(answer.content, where)
+    if status == 401:
+        raise _TokenRefused
+    if 400 <= status < 500:
+        reason, message = _error_reason(answer.content, where, status)
+        if status == 403 and reason == TOKEN_INVALID:
+            raise _TokenRefused
+        error_class = CredentialsRefused if status == 403 else ServerRefused
+        error = error_class(reason, status=str(status))
+        if message:
+            error.add_note(message)
+        raise error
+    raise BadServerResponse(f"{where}: HTTP {status}")
 
 
 def _json(raw: bytes, where: str) -> Any:
