@@ -7,16 +7,9 @@ and ``BaseWebService``, the integration page, and VENDORS.md):
   ``{base_url}/openmeetings/services`` and people join at
   ``{base_url}/openmeetings/hash?secure=<hash>``. ``context_path`` changes the
   ``/openmeetings`` part for a server deployed elsewhere.
-- Every call but login carries a SID (``?sid=``) from ``/user/login``. SIDs
-  time out after about 30 minutes idle; a bad or expired one, or a user without
-  the SOAP right, is refused with HTTP 500 and ``serviceResult`` ``error.notallowed``.
-  The SID is cached, renewed after ``SID_IDLE_LIMIT`` unused, and renewed once
-  when refused; refused again, the portal's credentials are at fault.
-- The login is a POST from 9.0 (form ``user``, ``pass``); earlier servers take
-  GET only and answer a POST with 405, so the client falls back to GET once and
-  remembers (the password then travels in a URL: the old API allows nothing else).
-- Every ``ServiceException`` is HTTP 500 with ``{"serviceResult": {"message",
-  "type": "ERROR"}}``: a 500 with that body is a refusal, not an outage.
+- Every call but login carries a SID from ``/user/login``: ``services.py`` keeps
+  it, renews it, and says what an answer means (a 500 with an ERROR
+  ``serviceResult`` is a refusal, not an outage).
 - A room is permanent: ``POST /room`` (form ``room`` = RoomDTO JSON) adds one,
   or overwrites every field of the one whose ``id`` it carries. OpenMeetings
   keeps no times on a room, so start and end stay the portal's business.
@@ -39,10 +32,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from typing import Any, ClassVar, Unpack
 from urllib.parse import urlencode
 
@@ -60,7 +51,15 @@ from conferencing.base import (
     Unsupported,
     register,
 )
-from conferencing.http import Answer, Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.openmeetings.services import (
+    SECRET_PARAMS,
+    HTTPStatus,
+    Services,
+    SessionRefused,
+    service_exception,
+    service_message,
+)
 
 log = logging.getLogger(__name__)
 
@@ -107,27 +106,7 @@ NEW_ROOM = {
 }
 #: RoomDTO's own default capacity is 4, too small for a meeting left at "the server's default".
 DEFAULT_CAPACITY = 25
-#: Log in afresh rather than reuse a SID unused this long (the server drops it at 30 minutes).
-SID_IDLE_LIMIT = 25 * 60
-#: The server's answers when a SID is unknown, expired or lacks the SOAP right
-#: (the second is what 3.x servers said).
-SESSION_REFUSED = frozenset({"error.notallowed", "Insufficient permissions"})
-# Query and form values never written to logs or error messages.
-SECRET_PARAMS = frozenset({"pass", "sid"})
-ACCEPT = {"Accept": "application/json"}
 _INTEGER = re.compile(r"\d+")
-
-
-class _SessionRefused(ServerRefused):
-    """The SID was refused: log in again, once."""
-
-
-class _HTTPStatus(BadServerResponse):
-    """An HTTP status that is neither an answer nor an outage (404, 405, ...)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @register("openmeetings")
@@ -181,19 +160,16 @@ class OpenMeetings(BaseBackend):
         self.http = Transport(
             self.base_url + self.context_path + SERVICES,
             secrets=SECRET_PARAMS,
-            server_error=_service_exception,
+            server_error=service_exception,
             **http,
         )
         self.admin_user = admin_user
-        self.admin_password = admin_password
         self.time_zone = time_zone  # rooms keep no times: nothing to convert
         self.external_type = external_type
         self.language = language
-        self._clock = clock
-        self._sid_lock = threading.Lock()
-        self._sid = ""
-        self._sid_used = 0.0
-        self._login_by_get = False  # learnt from a pre-9.0 server's 405
+        self.services = Services(
+            self.http, PATHS["login"], user=admin_user, password=admin_password, clock=clock
+        )
         self._old_counters = False  # learnt from a pre-5.0 server's 404
 
     def close(self) -> None:
@@ -237,7 +213,7 @@ class OpenMeetings(BaseBackend):
     def cancel_meeting(self, meeting_id: str) -> None:
         """Delete the room; one already gone answers SUCCESS "Not found", which is fine."""
         data = self._authed("room_delete", room_id=self._room_id(meeting_id))
-        self._service_message(data, "room_delete")
+        service_message(data, "room_delete")
 
     def start_url(self, meeting_id: str, host: Participant) -> str:
         """A link that lets ``host`` in once, as a moderator, within about 15 minutes."""
@@ -279,7 +255,7 @@ class OpenMeetings(BaseBackend):
         hash, which the portal only makes for a meeting it still offers.
         """
         data = self._authed("room_kick", room_id=self._room_id(meeting_id))
-        message = self._service_message(data, "room_kick")
+        message = service_message(data, "room_kick")
         if message != "Kicked":
             raise ServerRefused(message or "the server did not kick the room's users")
 
@@ -339,13 +315,13 @@ class OpenMeetings(BaseBackend):
         if not self._old_counters:
             try:
                 data = self._authed("room_count", room_id=room_id)
-            except _HTTPStatus as exc:
+            except HTTPStatus as exc:
                 if exc.status != 404:
                     raise
                 log.info("no /room/count on this server: using /room/counters (before 5.0)")
                 self._old_counters = True
             else:
-                return self._integer(self._service_message(data, "room_count"), "room_count")
+                return self._integer(service_message(data, "room_count"), "room_count")
         data = self._authed("room_counters", query={"id": str(room_id)})
         if isinstance(data, dict) and len(data) == 1:  # {"roomCountDTO": [...] or {...}}
             data = next(iter(data.values()))
@@ -365,6 +341,18 @@ class OpenMeetings(BaseBackend):
         if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
             return int(value)
         raise BadServerResponse(f"{name}: the count is not a number: {str(value)[:20]!r}")
+
+    def _authed(
+        self,
+        name: str,
+        *,
+        room_id: int | None = None,
+        query: dict[str, str] | None = None,
+        form: dict[str, str] | None = None,
+        segments: dict[str, str] | None = None,
+    ) -> Any:
+        endpoint = PATHS[name].at(id=room_id, **(segments or {}))
+        return self.services.call(endpoint, name, query=query, form=form)
 
     def _hash_url(self, meeting_id: str, who: Participant, *, moderator: bool) -> str:
         room_id = self._room_id(meeting_id)
@@ -390,151 +378,18 @@ class OpenMeetings(BaseBackend):
         form = {"user": json.dumps(user), "options": json.dumps(options)}
         # A fresh SID per hash: the server keeps the user on the SID, and hands the SID
         # to that user once the hash is used.
-        sid = self._login()
+        sid = self.services.login()
         try:
-            data = self._exchange(PATHS["hash"], query={"sid": sid}, form=form)
-        except _SessionRefused as exc:
+            data = self.services.exchange(PATHS["hash"], query={"sid": sid}, form=form)
+        except SessionRefused as exc:
             raise CredentialsRefused(
                 f"a fresh session was refused ({exc.reason}): does {self.admin_user!r} "
                 "have the SOAP right?"
             ) from None
-        secret = self._service_message(data, "hash")
+        secret = service_message(data, "hash")
         if not secret:
             raise BadServerResponse("hash: the answer has no hash")
         params = {"secure": secret}
         if self.language is not None:
             params["language"] = str(self.language)
         return f"{self.base_url}{self.context_path}/hash?{urlencode(params)}"
-
-    # --- sessions --------------------------------------------------------------
-
-    def _login(self) -> str:
-        """A new SID for the portal's own user; a refusal is the portal's credentials' fault."""
-        endpoint = PATHS["login"]
-        if self._login_by_get:
-            endpoint = replace(endpoint, method="GET")
-        params = {"user": self.admin_user, "pass": self.admin_password}
-        try:
-            if endpoint.method == "GET":
-                data = self._exchange(endpoint, query=params)
-            else:
-                data = self._exchange(endpoint, form=params)
-        except _SessionRefused as exc:
-            raise CredentialsRefused(exc.reason) from None
-        except _HTTPStatus as exc:
-            if exc.status != 405 or self._login_by_get:
-                raise
-            log.info("login by POST refused with 405: using GET (a server before 9.0)")
-            self._login_by_get = True
-            return self._login()
-        result = self._result(data, "login")
-        if result.get("type") != "SUCCESS":
-            raise CredentialsRefused(_reason(result, "the server refused the login"))
-        sid = result.get("message")
-        if not isinstance(sid, str) or not sid.strip():
-            raise BadServerResponse("login: the answer has no SID")
-        return sid.strip()
-
-    def _cached_sid(self, *, renew: bool, refused: str = "") -> str:
-        with self._sid_lock:
-            stale = self._clock() - self._sid_used > SID_IDLE_LIMIT
-            if renew and self._sid == refused:
-                self._sid = ""
-            if not self._sid or stale:
-                self._sid = self._login()
-            self._sid_used = self._clock()
-            return self._sid
-
-    def _authed(
-        self,
-        name: str,
-        *,
-        room_id: int | None = None,
-        query: dict[str, str] | None = None,
-        form: dict[str, str] | None = None,
-        segments: dict[str, str] | None = None,
-    ) -> Any:
-        """Call ``name`` with the cached SID; when it is refused, log in again once.
-
-        The server checks the SID before it acts, so a refused write was not done and
-        may be sent again.
-        """
-        endpoint = PATHS[name].at(id=room_id, **(segments or {}))
-        sid = self._cached_sid(renew=False)
-        try:
-            return self._exchange(endpoint, query={"sid": sid, **(query or {})}, form=form)
-        except _SessionRefused:
-            log.info("%s: the session was refused; logging in again", name)
-        sid = self._cached_sid(renew=True, refused=sid)
-        try:
-            return self._exchange(endpoint, query={"sid": sid, **(query or {})}, form=form)
-        except _SessionRefused as exc:
-            raise CredentialsRefused(
-                f"{name}: a new session was refused too ({exc.reason}): does "
-                f"{self.admin_user!r} have the SOAP right?"
-            ) from None
-
-    # --- answers ---------------------------------------------------------------
-
-    @staticmethod
-    def _result(data: Any, name: str) -> dict[str, Any]:
-        result = data.get("serviceResult") if isinstance(data, dict) else None
-        if not isinstance(result, dict) or result.get("type") not in ("SUCCESS", "ERROR"):
-            raise BadServerResponse(f"{name}: the answer is not a serviceResult")
-        return result
-
-    def _service_message(self, data: Any, name: str) -> str:
-        """The message of a SUCCESS serviceResult; an ERROR one is a refusal."""
-        result = self._result(data, name)
-        if result["type"] == "ERROR":
-            _refuse(result)
-        message = result.get("message")
-        return str(message).strip() if message is not None else ""
-
-    # --- HTTP ------------------------------------------------------------------
-
-    def _exchange(
-        self,
-        endpoint: Endpoint,
-        *,
-        query: dict[str, str] | None = None,
-        form: dict[str, str] | None = None,
-    ) -> Any:
-        """Send (the transport resends reads while the server is unreachable); the JSON back."""
-        answer = self.http.send(endpoint, params=query, data=form, headers=ACCEPT)
-        where = f"{endpoint.method} {endpoint.path}"
-        if not answer.ok:
-            raise _HTTPStatus(f"{where}: HTTP {answer.status_code}", answer.status_code)
-        try:
-            return json.loads(answer.content)
-        except ValueError:
-            raise BadServerResponse(f"{where}: the answer is not JSON") from None
-
-
-def _service_exception(answer: Answer) -> None:
-    """A ServiceException is a 500 with an ERROR serviceResult: the server said no.
-    Any other 5xx is an outage (the transport's to say)."""
-    try:
-        data = json.loads(answer.content)
-    except ValueError:
-        return
-    result = data.get("serviceResult") if isinstance(data, dict) else None
-    if isinstance(result, dict) and result.get("type") == "ERROR":
-        _refuse(result)
-
-
-def _refuse(result: dict[str, Any]) -> None:
-    """Raise the refusal an ERROR serviceResult is."""
-    reason = _reason(result, "the server gave no reason")
-    if reason in SESSION_REFUSED:
-        raise _SessionRefused(reason)
-    raise ServerRefused(reason, status="ERROR")
-
-
-def _reason(result: dict[str, Any], default: str) -> str:
-    message = result.get("message")
-    if isinstance(message, str) and message.strip():
-        return message.strip()
-    if result.get("code") is not None:  # 3.x/4.x: a numeric code, no message
-        return f"error code {result['code']}"
-    return default

@@ -45,12 +45,9 @@ and feeds make no API call per link; ``start_url`` does not run the conference
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import hmac
-import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Unpack
@@ -70,7 +67,21 @@ from conferencing.base import (
     Unsupported,
     register,
 )
-from conferencing.http import Answer, Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.trueconf.answers import (
+    ACCEPT,
+    ONE_TIME,
+    ROOM,
+    TokenRefused,
+    conference_of,
+    json_object,
+    optional_text,
+    participant_count,
+    read_answer,
+    schedule_times,
+    text_of,
+)
+from conferencing.trueconf.token import AccessToken
 
 log = logging.getLogger(__name__)
 
@@ -110,20 +121,8 @@ ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
 #: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
 #: digits, Latin letters and underscores).
 CHOSEN_ID_LENGTH = 32
-#: The reason a server gives, with a 403, for a token it no longer accepts.
-TOKEN_INVALID = "accessTokenInvalid"
-#: Schedule types: a permanent virtual room, and a one-time event.
-ROOM, ONE_TIME = -1, 1
 #: What never reaches a log or an error text: the secret, and the token in a query or header.
 SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
-ACCEPT = {"Accept": "application/json"}
-#: Renew the token this long before the server says it expires (a tenth of its
-#: life when that is shorter), so a call never leaves with a token about to die.
-TOKEN_MARGIN = 60.0
-
-
-class _TokenRefused(Exception):
-    """The API refused the access token (not the client credentials): fetch another."""
 
 
 @register("trueconf")
@@ -185,10 +184,9 @@ class TrueConf(BaseBackend):
         self.time_zone = time_zone
         self.guests = guests
         self.token_in = token_in
-        self._clock = clock
-        self._token_lock = threading.Lock()  # the status poller shares one backend across threads
-        self._access_token = ""
-        self._token_expires = 0.0
+        self._token = AccessToken(
+            self.http, PATHS["token"], client_id=client_id, client_secret=client_secret, clock=clock
+        )
 
     def close(self) -> None:
         self.http.close()
@@ -212,14 +210,14 @@ class TrueConf(BaseBackend):
             answer = self._create_once(body, self.conference_id(request.external_id))
         else:
             answer = self._call("create_conference", body=body)
-        conference = _conference(answer, "schedule_meeting")
-        meeting_id = _text(conference, "id", "schedule_meeting")
+        conference = conference_of(answer, "schedule_meeting")
+        meeting_id = text_of(conference, "id", "schedule_meeting")
         return ScheduledMeeting(
             meeting_id=meeting_id,
             topic=request.topic,
             start=request.start,
             # The server's own link (its external address) when it gives one.
-            join_url=_optional_text(conference, "webclient_url")
+            join_url=optional_text(conference, "webclient_url")
             or self.join_url(meeting_id, Participant()),
         )
 
@@ -243,7 +241,7 @@ class TrueConf(BaseBackend):
             if exc.reason != ALREADY_IN_USE or isinstance(exc, CredentialsRefused):
                 raise
         else:
-            made = _object(answer, "create_conference").get("conference")
+            made = json_object(answer, "create_conference").get("conference")
             if isinstance(made, dict) and str(made.get("id", conference_id)) != conference_id:
                 # A server older than the chosen ID: a create resent after a lost answer
                 # would make a second conference there.
@@ -282,18 +280,18 @@ class TrueConf(BaseBackend):
     def run_conference(self, meeting_id: str) -> str:
         """Start a conference now (``POST .../run``); answers its state, ``running``."""
         answer = self._call("run_conference", id=meeting_id)
-        return _text(_object(answer, "run_conference"), "state", "run_conference")
+        return text_of(json_object(answer, "run_conference"), "state", "run_conference")
 
     def meeting_status(self, meeting_id: str) -> MeetingStatus:
         """Live means ``state`` running; attendees are the connected participants."""
-        conference = _conference(self._call("get_conference", id=meeting_id), "meeting_status")
-        state = _text(conference, "state", "meeting_status")
+        conference = conference_of(self._call("get_conference", id=meeting_id), "meeting_status")
+        state = text_of(conference, "state", "meeting_status")
         if state not in (RUNNING, STOPPED):
             raise BadServerResponse(f"meeting_status: unknown state {state[:20]!r}")
         attendees = 0
         if state == RUNNING:
-            attendees = _participant_count(self._call("list_participants", id=meeting_id))
-        start, end = _schedule_times(conference.get("schedule"))
+            attendees = participant_count(self._call("list_participants", id=meeting_id))
+        start, end = schedule_times(conference.get("schedule"))
         details = {
             key: str(conference[key])
             for key in ("id", "state", "type", "owner", "webclient_url")
@@ -303,7 +301,7 @@ class TrueConf(BaseBackend):
             meeting_id=meeting_id,
             active=state == RUNNING,
             attendees=attendees,
-            topic=_optional_text(conference, "topic") or None,
+            topic=optional_text(conference, "topic") or None,
             start=start,
             end=end,
             details=details,
@@ -362,40 +360,6 @@ class TrueConf(BaseBackend):
             raise ValueError("a link needs the conference's ID")
         return self.web_url + PATHS["web_client"].path.format(id=quote(meeting_id, safe=""))
 
-    # --- the token ----------------------------------------------------------------
-
-    def _token(self) -> str:
-        with self._token_lock:
-            if self._access_token and self._clock() < self._token_expires:
-                return self._access_token
-            endpoint = PATHS["token"]
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            }
-            started = self._clock()
-            answer = self.http.send(endpoint, data=form, headers=ACCEPT)
-            if answer.status_code in (400, 401):
-                reason = _oauth_reason(answer.content)
-                raise CredentialsRefused(reason, status=str(answer.status_code))
-            data = _object(_read(answer, endpoint), "token")
-            token = data.get("access_token")
-            lifetime = data.get("expires_in")
-            if not isinstance(token, str) or not token.strip():
-                raise BadServerResponse("token: the answer has no access_token")
-            if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-                raise BadServerResponse("token: expires_in is not a positive integer")
-            self._access_token = token
-            self._token_expires = started + lifetime - min(TOKEN_MARGIN, lifetime / 10)
-            return token
-
-    def _forget(self, token: str) -> None:
-        """Drop a refused token, unless another thread has already replaced it."""
-        with self._token_lock:
-            if self._access_token == token:
-                self._access_token = ""
-
     # --- plumbing -----------------------------------------------------------------
 
     def _call(self, name: str, *, id: str = "", body: dict[str, Any] | None = None) -> Any:
@@ -409,132 +373,19 @@ class TrueConf(BaseBackend):
             raise ValueError(f"{name} needs a conference ID")
         endpoint = endpoint.at(id=id)
         for attempt in range(2):
-            token = self._token()
+            token = self._token.get()
             if self.token_in == "header":
                 headers, query = ACCEPT | {"Authorization": f"Bearer {token}"}, None
             else:
                 headers, query = ACCEPT, {"access_token": token}
             try:
                 answer = self.http.send(endpoint, params=query, json=body, headers=headers)
-                return _read(answer, endpoint)
-            except _TokenRefused:
-                self._forget(token)
+                return read_answer(answer, endpoint)
+            except TokenRefused:
+                self._token.forget(token)
                 log.info("%s: the server refused the access token (attempt %d)", name, attempt + 1)
         raise CredentialsRefused(
             "the server refused a freshly issued access token: check the OAuth application's "
             "permissions (conferences, conferences.participants)",
             status="401",
         )
-
-
-# --- reading answers ---------------------------------------------------------------
-
-
-def _read(answer: Answer, endpoint: Endpoint) -> Any:
-    """The answer's JSON, or the typed error its status and error object amount to."""
-    where = f"{endpoint.method} {endpoint.path}"
-    status = answer.status_code
-    if answer.ok:
-        return _json(answer.content, where)
-    if status == 401:
-        raise _TokenRefused
-    if 400 <= status < 500:
-        reason, message = _error_reason(answer.content, where, status)
-        if status == 403 and reason == TOKEN_INVALID:
-            raise _TokenRefused
-        error_class = CredentialsRefused if status == 403 else ServerRefused
-        error = error_class(reason, status=str(status))
-        if message:
-            error.add_note(message)
-        raise error
-    raise BadServerResponse(f"{where}: HTTP {status}")
-
-
-def _json(raw: bytes, where: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise BadServerResponse(f"{where}: the answer is not JSON") from None
-
-
-def _object(data: Any, name: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise BadServerResponse(f"{name}: the answer is not a JSON object")
-    return data
-
-
-def _conference(data: Any, name: str) -> dict[str, Any]:
-    conference = _object(data, name).get("conference")
-    if not isinstance(conference, dict):
-        raise BadServerResponse(f"{name}: the answer has no conference object")
-    return conference
-
-
-def _text(data: dict[str, Any], key: str, name: str) -> str:
-    value = data.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # IDs are strings, but a number is the same ID
-    if not isinstance(value, str) or not value.strip():
-        raise BadServerResponse(f"{name}: the answer has no {key}")
-    return value.strip()
-
-
-def _optional_text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _participant_count(data: Any) -> int:
-    """How many are connected: ``cnt`` when the server counts, else the list's length.
-
-    v3 answers ``{"participants": [...]}``; newer servers ``{"list": [...], "cnt": N}``
-    or a bare list: all three are read.
-    """
-    if isinstance(data, list):
-        return len(data)
-    if isinstance(data, dict):
-        count = data.get("cnt")
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
-            return count
-        for key in ("participants", "list"):
-            if isinstance(data.get(key), list):
-                return len(data[key])
-    raise BadServerResponse("meeting_status: the participant list is missing")
-
-
-def _schedule_times(schedule: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A one-time schedule's start and end; none for rooms and weekly schedules."""
-    if not isinstance(schedule, dict) or schedule.get("type") != ONE_TIME:
-        return None, None
-    start, duration = schedule.get("start_time"), schedule.get("duration")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, duration)):
-        raise BadServerResponse("meeting_status: a one-time schedule without start_time/duration")
-    begins = dt.datetime.fromtimestamp(start, dt.UTC)
-    return begins, begins + dt.timedelta(seconds=duration)
-
-
-def _error_reason(raw: bytes, where: str, status: int) -> tuple[str, str]:
-    """The first ``reason`` of a TrueConf error object, and its message."""
-    try:
-        error = json.loads(raw)["error"]
-        first = error.get("errors") or [{}]
-        reason = first[0].get("reason") or error.get("message")
-        message = first[0].get("message") or error.get("message") or ""
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        raise BadServerResponse(f"{where}: HTTP {status} without an error object") from None
-    if not isinstance(reason, str) or not reason.strip():
-        raise BadServerResponse(f"{where}: HTTP {status} without an error reason")
-    return reason.strip(), message if isinstance(message, str) else ""
-
-
-def _oauth_reason(raw: bytes) -> str:
-    """The token endpoint's refusal (OAuth 2.0: ``error`` and ``error_description``)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ("error_description", "error", "reason"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return data[key].strip()
-    return "the server refused the client credentials"

@@ -33,7 +33,7 @@ from conferencing.base import (
 from conferencing.fakes.openmeetings import NO_ROOM, FakeOpenMeetings, Join
 from conferencing.fakes.server import RunningServer, serve
 from conferencing.openmeetings import OpenMeetings
-from conferencing.openmeetings.client import SID_IDLE_LIMIT
+from conferencing.openmeetings.services import SID_IDLE_LIMIT
 
 T0 = dt.datetime(2030, 3, 4, 9, 0, tzinfo=dt.UTC)
 USER, PASSWORD = "soapuser", "!HansHans1"  # the fake's defaults
