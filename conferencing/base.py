@@ -309,17 +309,17 @@ CREDENTIAL_FIELDS = (
     "integration_code",
 )
 
-B = TypeVar("B", bound=type)
+B = TypeVar("B", bound=Backend)
 
-_registry: dict[str, type] = {}
+_registry: dict[str, type[Backend]] = {}
 
 
-def register(name: str) -> Callable[[B], B]:
+def register(name: str) -> Callable[[type[B]], type[B]]:
     """Class decorator: make a backend class available under ``name``."""
 
-    def decorate(cls: B) -> B:
+    def decorate(cls: type[B]) -> type[B]:
         _registry[name] = cls
-        cls.name = name  # type: ignore[attr-defined]
+        cls.name = name
         return cls
 
     return decorate
@@ -340,7 +340,7 @@ BUNDLED = {
 }
 
 
-def backend_class(name: str) -> type:
+def backend_class(name: str) -> type[Backend]:
     """The backend class registered under ``name``; a bundled one is imported first."""
     if name not in _registry and name in BUNDLED:
         importlib.import_module(BUNDLED[name])

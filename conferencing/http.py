@@ -112,7 +112,7 @@ class NoRedirectSession(requests.Session):
     """A session that never follows a redirect, whatever a call asks: a backend talks to its
     base URL and nowhere else, so an answer of 3xx is an answer, not a new address."""
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         kwargs["allow_redirects"] = False
         return super().request(method, url, *args, **kwargs)
 

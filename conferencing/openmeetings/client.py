@@ -235,7 +235,7 @@ class OpenMeetings(BaseBackend):
         """
         room = self._get_room(meeting_id)
         attendees = self._count(room["id"])
-        details = {
+        details: dict[str, str] = {
             key: str(room[key]).lower() if isinstance(room[key], bool) else str(room[key])
             for key in ("type", "capacity", "closed", "isPublic")
             if key in room

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import Any, TypeGuard
 
 from conferencing.base import BadServerResponse, CredentialsRefused, ServerRefused
 from conferencing.http import Answer, Endpoint
@@ -102,10 +102,14 @@ def schedule_times(schedule: Any) -> tuple[dt.datetime | None, dt.datetime | Non
     if not isinstance(schedule, dict) or schedule.get("type") != ONE_TIME:
         return None, None
     start, duration = schedule.get("start_time"), schedule.get("duration")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, duration)):
+    if not (_is_int(start) and _is_int(duration)):
         raise BadServerResponse("meeting_status: a one-time schedule without start_time/duration")
     begins = dt.datetime.fromtimestamp(start, dt.UTC)
     return begins, begins + dt.timedelta(seconds=duration)
+
+
+def _is_int(value: Any) -> TypeGuard[int]:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def error_reason(raw: bytes, where: str, status: int) -> tuple[str, str]:
