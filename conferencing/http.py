@@ -23,6 +23,7 @@ from urllib.parse import quote, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
 from urllib3.exceptions import NewConnectionError
 
 from conferencing.base import BadServerResponse, OutcomeUnknown, ServerUnavailable
@@ -59,7 +60,8 @@ class Answer:
     secrets: tuple[str, ...] = field(default=(), repr=False)
 
     @property
-    def ok(self) -> bool:
+    def is_success(self) -> bool:
+        """A 2xx status (unlike ``requests.Response.ok``, a 3xx is not a success here)."""
         return 200 <= self.status_code < 300
 
     def redact(self, text: str) -> str:
@@ -275,7 +277,7 @@ class Transport:
                 body = self._read(response, where) if read_body else b""
                 answer = Answer(
                     status_code=status,
-                    headers=dict(response.headers),
+                    headers=CaseInsensitiveDict(response.headers),
                     content=body,
                     secrets=self._secret_values(params, data, headers),
                 )

@@ -132,7 +132,7 @@ class Services:
         """Send (the transport resends reads while the server is unreachable); the JSON back."""
         answer = self.http.send(endpoint, params=query, data=form, headers=ACCEPT)
         where = f"{endpoint.method} {endpoint.path}"
-        if not answer.ok:
+        if not answer.is_success:
             raise HTTPStatus(f"{where}: HTTP {answer.status_code}", answer.status_code)
         try:
             return json.loads(answer.content)

@@ -29,7 +29,7 @@ def read_answer(answer: Answer, endpoint: Endpoint) -> Any:
     """The answer's JSON, or the typed error its status and error object amount to."""
     where = f"{endpoint.method} {endpoint.path}"
     status = answer.status_code
-    if answer.ok:
+    if answer.is_success:
         return json_of(answer.content, where)
     if status == 401:
         raise TokenRefused

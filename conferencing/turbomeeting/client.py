@@ -272,7 +272,7 @@ class TurboMeeting(BaseBackend):
             answer = self.http.send(endpoint, params=params)
         else:
             answer = self.http.send(endpoint, data=params)
-        if not answer.ok:
+        if not answer.is_success:
             raise BadServerResponse(f"{endpoint.method} {endpoint.path}: HTTP {answer.status_code}")
         try:
             ret = parse_return(answer.content, max_bytes=self.http.max_body)

@@ -112,19 +112,21 @@ def make(sleeps: list[float]) -> Iterator:
 def test_an_answer_carries_status_headers_and_body(app, server, make):
     app.body = b'{"ok": true}'
     answer = make(server).send(READ, params={"a": "1"})
-    assert (answer.status_code, answer.content, answer.ok) == (200, b'{"ok": true}', True)
-    assert answer.headers["Content-Type"] == "application/json"
+    assert (answer.status_code, answer.content, answer.is_success) == (200, b'{"ok": true}', True)
+    assert answer.headers["content-type"] == "application/json"  # any case, as in HTTP
     assert app.requests == [("GET", "/r", {"a": "1"}, b"")]
 
 
-def test_bodies_go_as_form_or_json_and_paths_are_filled_in_quoted(app, server, make):
+def test_bodies_go_as_form_json_or_files_and_paths_are_filled_in_quoted(app, server, make):
     transport = make(server + "/api/")  # the base URL keeps its path, not its trailing "/"
     transport.send(WRITE, data={"x": "1"})
     transport.send(Endpoint("/rooms/{id}", "PUT").at(id="a/b c"), json={"y": 2})
-    assert app.requests == [
+    transport.send(WRITE, files={"slides": ("deck.txt", b"page one")})
+    assert app.requests[:2] == [
         ("POST", "/api/w", {}, b"x=1"),
         ("PUT", "/api/rooms/a/b c", {}, b'{"y": 2}'),  # sent as a%2Fb%20c, decoded by WSGI
     ]
+    assert b'filename="deck.txt"' in app.requests[2][3] and b"page one" in app.requests[2][3]
 
 
 def test_owns_one_pooled_session_without_adapter_retries():
@@ -185,7 +187,7 @@ def test_a_resent_read_succeeds_when_the_server_comes_back(app, server, make):
         app.mode = "ok"
 
     app.mode = "down"
-    assert make(server, sleep=recover).send(READ).ok
+    assert make(server, sleep=recover).send(READ).is_success
     assert len(app.requests) == 2
 
 
@@ -253,7 +255,7 @@ def test_a_broken_content_encoding_is_a_bad_response(app, server, make):
 def test_other_statuses_are_the_clients_to_read(app, server, make, sleeps):
     app.status, app.body = "404 Not Found", b"nope"
     answer = make(server).send(READ)
-    assert (answer.status_code, answer.content, answer.ok) == (404, b"nope", False)
+    assert (answer.status_code, answer.content, answer.is_success) == (404, b"nope", False)
     assert sleeps == []
 
 
