@@ -254,10 +254,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 # asked in meetings/feeds/view.py) and post to the public registration endpoint
 # (the customer's allowed origins): django-cors-headers, asked per request through
 # its check_request_enabled signal (webinars/views/register.py). No other URL answers
-# other origins.
+# other origins. A script keeping a feed revalidates it: it reads the ETag and sends it
+# back in If-None-Match (or Last-Modified in If-Modified-Since), for a 304.
 CORS_URLS_REGEX = r"^/w/[-\w]+/register$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
-CORS_ALLOW_HEADERS = ["accept", "content-type"]
+CORS_ALLOW_HEADERS = ["accept", "content-type", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag"]
 CORS_PREFLIGHT_MAX_AGE = 600
 
 # --- email -------------------------------------------------------------------
