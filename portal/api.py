@@ -215,8 +215,8 @@ ERRORS = {
         "Too many attempts; the reason says for how long.",
     ),
 }
-#: Answered by every operation of the API (415 only by those that read a body; 429 only by
-#: those that declare it).
+#: Answered by every operation of the API; 415 by those that read a body, 429 by those that
+#: say so.
 _EVERYWHERE = ("400", "401", "403", "404", "405")
 
 
@@ -231,10 +231,12 @@ def document_errors(result, generator, request, public):
             continue
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            statuses = [*_EVERYWHERE, *(["415"] if "requestBody" in operation else [])]
-            statuses += [s for s in ("429",) if s in responses]
-            for status in statuses:
-                name, _, description = ERRORS[status]
+            answered = {*_EVERYWHERE, *responses}
+            if "requestBody" in operation:
+                answered.add("415")
+            for status, (name, _, description) in ERRORS.items():
+                if status not in answered:
+                    continue
                 response = responses.setdefault(status, {"description": description})
                 response.setdefault("content", {}).setdefault(
                     "application/json", {"schema": {"$ref": f"#/components/schemas/{name}"}}
