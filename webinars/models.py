@@ -71,6 +71,9 @@ class Webinar(models.Model):
     cancellation_message = models.TextField(
         blank=True, help_text="The host's word to registrants when the webinar is cancelled."
     )
+    #: The SEQUENCE of the event in registrants' calendars: raised with every change they
+    #: are sent (time, join details, cancellation), so a calendar takes the newest.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
