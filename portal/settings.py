@@ -207,6 +207,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise's own table has no .xsd (the published feed's schema): serve it as XML.
+WHITENOISE_MIMETYPES = {".xsd": "application/xml"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

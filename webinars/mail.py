@@ -23,7 +23,7 @@ from icalendar import Calendar, Event
 
 from meetings import launch
 from portal import i18n
-from portal.ical import Text
+from portal.ical import Text, param_text
 from webinars.models import Registration
 from webinars.services.mailing import Mail
 from webinars.text import when
@@ -132,12 +132,14 @@ def _calendar_file(registration: Registration, join: str, method: Method) -> byt
     event.add("dtstart", webinar.starts_at.astimezone(dt.UTC))
     event.add("dtend", webinar.ends_at.astimezone(dt.UTC))
     event.add("summary", Text(webinar.title))
-    event.add("organizer", organizer(registration), parameters={"CN": host_name(registration)})
+    event.add(
+        "organizer", organizer(registration), parameters={"CN": param_text(host_name(registration))}
+    )
     if method != Method.PUBLISH:  # iTIP: a PUBLISH names no attendee, the others must
         event.add(
             "attendee",
             f"mailto:{registration.email}",
-            parameters={"CN": registration.full_name, "RSVP": "FALSE"},
+            parameters={"CN": param_text(registration.full_name), "RSVP": "FALSE"},
         )
     if method == Method.CANCEL:
         event.add("status", "CANCELLED")

@@ -300,6 +300,44 @@ def test_ics_has_one_event_per_timed_meeting_without_passwords(client, host):
     assert "meeting_id=777001&password=do-not-leak-9f3" in str(event["URL"])
 
 
+def test_ics_names_an_organizer_as_a_published_calendar_must(client, host, settings):
+    """RFC 5546 §3.2.1: a PUBLISH's VEVENT has an ORGANIZER (libical's iTIP check warns)."""
+    settings.DEFAULT_FROM_EMAIL = "meetings@partner.example"
+    publish(host, topic="Launch", **at(SUMMER))
+    calendar = Calendar.from_ical(client.get(url("ics")).content)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["ORGANIZER"]) == "mailto:meetings@partner.example"
+    assert event["ORGANIZER"].params["CN"] == "Acme"  # the customer, no host's own address
+    assert "ATTENDEE" not in event  # a PUBLISH names none
+    Customer.objects.filter(pk=host.customer_id).update(name='Acme "Labs";\n\x01 Berlin')
+    publication_changed([host.customer_id])
+    (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
+    assert event["ORGANIZER"].params["CN"] == 'Acme "Labs"; Berlin'  # one line, quoted
+
+
+def test_ics_of_a_customer_without_meetings_is_still_a_calendar(client, host):
+    """RFC 5545 §3.6: a calendar holds at least one component; the customer's zone is it."""
+    host.customer.time_zone = "Europe/Berlin"
+    host.customer.save()
+    calendar = Calendar.from_ical(client.get(url("ics")).content)
+    assert calendar.walk("VEVENT") == []
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == str(calendar["X-WR-TIMEZONE"]) == "Europe/Berlin"
+    assert {c.name for c in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
+
+
+def test_the_xsd_is_served_as_xml(settings):
+    from django.test import Client
+
+    settings.WHITENOISE_USE_FINDERS = True  # as `make run` serves it; collectstatic in production
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/meetings/published-meetings.xsd")
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == "application/xml"
+    assert b"<xs:schema" in b"".join(response.streaming_content)
+
+
 def test_ics_uid_is_stable_across_edits(client, host):
     meeting = publish(host, topic="Before")
     before = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")[0]
