@@ -168,7 +168,7 @@ def _tell_of_change(webinar: Webinar, **who) -> None:
     mailing.queue_mails(mailing.Mail.WEBINAR_UPDATED, list(told))
 
 
-def webinar_join_details_changed(*, meeting: Meeting) -> None:
+def webinar_join_details_changed(*, meeting_id: int) -> None:
     """The webinar's meeting has a new ID on the server: new join details to send.
 
     Those who were sent their confirmation get the update (a confirmation that
@@ -176,7 +176,7 @@ def webinar_join_details_changed(*, meeting: Meeting) -> None:
     to go will carry the new details anyway.
     """
     with transaction.atomic():
-        webinar = Webinar.objects.select_for_update().filter(meeting=meeting).first()
+        webinar = Webinar.objects.select_for_update().filter(meeting_id=meeting_id).first()
         if webinar is None or webinar.cancelled_at is not None:
             return
         webinar.calendar_sequence += 1
@@ -188,9 +188,15 @@ def webinar_join_details_changed(*, meeting: Meeting) -> None:
 
 def meeting_saved(sender, instance: Meeting, update_fields=None, **kwargs) -> None:
     """(Receives ``post_save`` of Meeting.) The push that gives a meeting its server ID
-    saves that field alone; for a webinar's meeting, that changes its join details."""
+    saves that field alone; for a webinar's meeting, that changes its join details.
+
+    Handled once the meeting's save commits: ``webinar_update`` locks the webinar
+    before it saves the meeting, so taking the webinar's lock while the meeting's
+    row is locked could deadlock with it.
+    """
     if update_fields and "server_meeting_id" in update_fields and instance.managed_by == "webinar":
-        webinar_join_details_changed(meeting=instance)
+        meeting_id = instance.pk
+        transaction.on_commit(lambda: webinar_join_details_changed(meeting_id=meeting_id))
 
 
 def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
