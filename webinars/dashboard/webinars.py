@@ -55,11 +55,17 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
         try:
-            webinar_update(webinar=webinar, **changes)
+            updated = webinar_update(webinar=webinar, **changes)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Changes saved. Registrations and answers are unchanged.")
+            message = "Changes saved. Registrations and answers are unchanged."
+            if updated.calendar_sequence != webinar.calendar_sequence:
+                message += (
+                    " Everyone holding a seat is mailed the new time,"
+                    " with an update for their calendar."
+                )
+            messages.success(request, message)
             return redirect("dashboard-webinar", pk=pk)
     return render(request, "webinars/dashboard/form.html", {"form": form, "webinar": webinar})
 
