@@ -36,6 +36,7 @@ from conferencing.base import (
     MeetingStatus,
     ServerUnavailable,
 )
+from meetings import webhooks
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import servers
 from portal.accounts.models import Customer, SyncState, publication_changed
@@ -280,6 +281,7 @@ def _store(
     }
     with transaction.atomic():
         _save_live_fields(answered, before)
+        webhooks.meetings_went_live_or_ended(answered, before)
         publication_changed(changed)
         MeetingSample.objects.bulk_create(samples)
         # Never seen live and its window is over: ended, without asking the server again.

@@ -18,6 +18,7 @@ from conferencing.base import (
     ServerRefused,
     Unsupported,
 )
+from meetings import webhooks
 from meetings.models import KIND_LABELS, Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
@@ -68,6 +69,7 @@ def meeting_schedule(
     with transaction.atomic():
         meeting.save()
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.scheduled", meeting)
     return meeting
 
 
@@ -241,6 +243,7 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
     with transaction.atomic():
         sync.save_change(meeting, fields)
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.updated", meeting)
     return meeting
 
 
@@ -266,10 +269,12 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
         meeting.server_meeting_id and Capability.CANCEL in servers.capabilities(meeting.customer)
     ):
         meeting.save(update_fields=["cancelled_at", "updated_at"])
+        webhooks.meeting_event("meeting.cancelled", meeting)
         return meeting
     with transaction.atomic():
         sync.save_change(meeting, ["cancelled_at"])
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.cancelled", meeting)
     return meeting
 
 

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "portal.accounts",
+    "portal.webhooks",
     "meetings",
     "webinars",
 ]
@@ -363,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webinars.tasks.exports_prune",
         "schedule": 3600.0,
     },
+    "webhooks-deliver-due": {
+        "task": "portal.webhooks.tasks.webhooks_deliver_due",
+        "schedule": 30.0,
+    },
 }
 
 # --- REST API ----------------------------------------------------------------
@@ -478,6 +483,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 WEBINAR_EXPORT_INLINE_MAX_ROWS = env.int("WEBINAR_EXPORT_INLINE_MAX_ROWS", default=5_000)
 # Export files (personal data) are deleted this many hours after they were made.
 WEBINAR_EXPORT_RETENTION_HOURS = env.int("WEBINAR_EXPORT_RETENTION_HOURS", default=24)
+
+# --- webhooks ----------------------------------------------------------------
+
+# Signed webhooks to customers' endpoints (portal/webhooks). A failed send is
+# retried WEBHOOK_RETRIES times, the first WEBHOOK_RETRY_BASE_SECONDS later and
+# each wait twice the one before: 12 and 20 s make about 23 hours.
+WEBHOOK_RETRIES = env.int("WEBHOOK_RETRIES", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=20)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Bytes of JSON one event may carry; a larger one is logged as failed, never sent.
+WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=256 * 1024)
+# After a secret's rotation the previous one keeps signing for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Deliveries the beat sweep queues at most per run.
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)
+# Only for development and tests: allow endpoints on private and loopback addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- logging -----------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from django.utils.text import slugify
 from conferencing.base import MeetingKind
 from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
+from webinars import webhooks
 from webinars.models import Webinar
 from webinars.services import mailing
 from webinars.services.registrations import promote
@@ -145,6 +146,7 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
         if meeting_changes and locked.meeting.cancelled_at is None:
             meeting_update(meeting=locked.meeting, **meeting_changes)
         promote(locked)
+        webhooks.webinar_event("webinar.updated", locked)
     return locked
 
 
@@ -169,6 +171,7 @@ def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
         if claimed:
             webinar.cancelled_at, webinar.cancellation_message = now, message
             meeting_cancel(meeting=webinar.meeting)
+            webhooks.webinar_event("webinar.cancelled", webinar)
             told = webinar.registrations.filter(status__in=mailing.TOLD_OF_CANCELLATION)
             mailing.queue_mails(
                 mailing.Mail.WEBINAR_CANCELLED, list(told.values_list("pk", flat=True))
