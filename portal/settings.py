@@ -410,6 +410,9 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
         "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
     },
+    # OpenAPI 3.1: the version that has a "webhooks" section (every event, from one registry).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "portal.webhooks.openapi.WEBHOOKS",
 }
 
 # --- the default meeting server: TurboMeeting ---------------------------------
