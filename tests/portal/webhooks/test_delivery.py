@@ -303,3 +303,21 @@ def test_a_webinars_meeting_says_it_is_managed_by_the_webinar(
     ((_, payload),) = receiver.received
     assert payload["type"] == "meeting.scheduled"
     assert payload["data"]["kind"] == "webinar"
+
+
+def test_rotate_secrets_re_encrypts_the_signing_secrets(admin_host, endpoint, settings, capsys):
+    from cryptography.fernet import Fernet
+    from django.core.management import call_command
+
+    services.endpoint_rotate_secret(endpoint=endpoint)
+    endpoint.refresh_from_db()
+    current, previous = endpoint.secret, endpoint.previous_secret
+    old_key, new_key = settings.CONFERENCING_SECRET_KEYS[0], Fernet.generate_key().decode()
+    settings.CONFERENCING_SECRET_KEYS = [new_key, old_key]
+
+    call_command("rotate_secrets")
+
+    assert "signing secrets of 1 webhook endpoint" in capsys.readouterr().out
+    settings.CONFERENCING_SECRET_KEYS = [new_key]  # the old key is gone
+    endpoint.refresh_from_db()
+    assert (endpoint.secret, endpoint.previous_secret) == (current, previous)
