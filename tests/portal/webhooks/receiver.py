@@ -25,6 +25,7 @@ class Receiver:
         self.secrets = list(secrets or [])
         self.received: list[tuple[str, dict]] = []
         self.unverified: list[str] = []
+        self.requests: list[tuple[bytes, dict[str, str]]] = []  # every one, as it came
         self.fault = ""
         self.slow_seconds = 1.0
         self.lock = threading.Lock()
@@ -72,6 +73,8 @@ class Receiver:
         """Record the request if any secret verifies it (only "error" answers count too:
         a 503 means the receiver did not take it)."""
         reasons = []
+        with self.lock:
+            self.requests.append((body, headers))
         for secret in self.secrets:
             try:
                 payload = Webhook(secret).verify(body, headers)
