@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
@@ -281,9 +282,7 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
     if attempt.succeeded:
         delivery.status, delivery.delivered_at = Delivery.Status.DELIVERED, attempt.at
         delivery.next_attempt_at = None
-        endpoint.failure_count, endpoint.last_success_at = 0, attempt.at
     else:
-        endpoint.failure_count += 1
         delay = retry_delay(delivery.attempts)
         if delay is None:
             delivery.status, delivery.next_attempt_at = Delivery.Status.FAILED, None
@@ -311,8 +310,8 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
             Endpoint.objects.filter(pk=endpoint.pk).update(
                 failure_count=0, last_success_at=attempt.at
             )
-        else:
-            Endpoint.objects.filter(pk=endpoint.pk).update(failure_count=endpoint.failure_count)
+        else:  # F(): workers sending to the same endpoint at once each count theirs
+            Endpoint.objects.filter(pk=endpoint.pk).update(failure_count=F("failure_count") + 1)
         if disable and endpoint.is_enabled:
             _disable(endpoint, attempt)
 
