@@ -39,13 +39,16 @@ class EndpointAdmin(admin.ModelAdmin):
             created = services.endpoint_create(customer=form.cleaned_data["customer"], **data)
             obj.pk = created.pk
 
-    @admin.action(description="Rotate the signing secret (the old one signs for a while)")
+    @admin.action(
+        description="Rotate the signing secret (the old one signs for a while)",
+        permissions=["change"],
+    )
     def rotate_secret(self, request, queryset) -> None:
         for endpoint in queryset:
             services.endpoint_rotate_secret(endpoint=endpoint)
         messages.success(request, f"New secrets for {queryset.count()} endpoint(s).")
 
-    @admin.action(description="Enable again, and send what is pending")
+    @admin.action(description="Enable again, and send what is pending", permissions=["change"])
     def enable(self, request, queryset) -> None:
         for endpoint in queryset:
             services.endpoint_update(endpoint=endpoint, is_enabled=True)
@@ -85,7 +88,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
-    @admin.action(description="Send again (same webhook-id)")
+    @admin.action(description="Send again (same webhook-id)", permissions=["change"])
     def redeliver(self, request, queryset) -> None:
         for delivery in queryset:
             services.delivery_redeliver(delivery=delivery)
