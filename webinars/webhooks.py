@@ -9,7 +9,9 @@ person acts. The payloads are documented in the OpenAPI description's webhooks.
 
 from __future__ import annotations
 
-from portal.webhooks.services import webhook_emit
+from functools import partial
+
+from portal.webhooks.services import webhook_emit, webhooks_emit
 from webinars.models import Registration, Webinar
 
 #: The event a status brings with it when a registration takes it without a host.
@@ -67,8 +69,11 @@ def registration_event(event: str, registration: Registration) -> None:
 
 
 def registration_took_status(registration: Registration, *, created: bool = False) -> None:
-    """A registration was made (``created``) or moved up from the waiting list."""
-    if created:
-        registration_event("registration.created", registration)
+    """A registration was made (``created``) or moved up from the waiting list; one query
+    for both events, as it runs under the webinar's lock."""
+    names = ["registration.created"] if created else []
     if event := STATUS_EVENTS.get(registration.status):
-        registration_event(event, registration)
+        names.append(event)
+    customer_id = registration.webinar.customer_id
+    data = partial(registration_data, registration)
+    webhooks_emit([(customer_id, name, data) for name in names])

@@ -62,9 +62,9 @@ def webhooks_emit(events: list[tuple[int, str, Callable[[], dict]]]) -> list[Del
     if not events:
         return []
     endpoints = defaultdict(list)
-    for endpoint in Endpoint.objects.filter(
-        customer_id__in={customer_id for customer_id, _, _ in events}, is_enabled=True
-    ).only("customer_id", "events"):
+    customer_ids = {customer_id for customer_id, _, _ in events}
+    wanting = Endpoint.objects.filter(customer_id__in=customer_ids, is_enabled=True)
+    for endpoint in wanting.only("customer_id", "events").order_by():  # no join to order
         endpoints[endpoint.customer_id].append(endpoint)
     deliveries = []
     for customer_id, event, data in events:

@@ -321,3 +321,23 @@ def test_rotate_secrets_re_encrypts_the_signing_secrets(admin_host, endpoint, se
     settings.CONFERENCING_SECRET_KEYS = [new_key]  # the old key is gone
     endpoint.refresh_from_db()
     assert (endpoint.secret, endpoint.previous_secret) == (current, previous)
+
+
+def test_a_registration_asks_for_the_endpoints_once_under_the_webinars_lock(
+    admin_host, endpoint, receiver, committed
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with committed():
+        webinar = webinars.webinar_create(
+            host=admin_host, title="Counted", starts_at=later(30), ends_at=later(31)
+        )
+    Webinar.objects.filter(pk=webinar.pk).update(status=Webinar.Status.PUBLISHED)
+    webinar.refresh_from_db()
+    with CaptureQueriesContext(connection) as queries:
+        register(webinar, 1)
+    asked = [q["sql"] for q in queries.captured_queries if 'FROM "webhooks_endpoint"' in q["sql"]]
+    assert len(asked) == 1
+    types = [p["type"] for _, p in receiver.received]
+    assert types == ["meeting.scheduled"]  # the registration's wait for the commit
