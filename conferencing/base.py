@@ -14,7 +14,7 @@ import datetime as dt
 import enum
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol, TypeVar
 
@@ -173,6 +173,23 @@ class MeetingStatus:
     details: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """One value a backend needs to reach its server: an ID, a login, a password.
+
+    A server record stores every one of them (encrypted) under ``name``, and the
+    backend's constructor takes it as the keyword ``name``. ``label`` and
+    ``help`` are what the admin and the API show a person; a ``secret`` one is
+    never shown again once stored.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    secret: bool = False
+    required: bool = True
+
+
 # --- the backend protocol and registry ----------------------------------------
 
 
@@ -187,11 +204,10 @@ class Backend(Protocol):
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     kinds: ClassVar[frozenset[MeetingKind]]  # the meeting kinds the server can hold
-    #: Which of a server record's fields the constructor takes, and under which keyword:
-    #: of ``CREDENTIAL_FIELDS``, e.g. ``{"client_secret": "client_secret"}``. The
-    #: constructor also takes ``base_url`` and the keywords ``time_zone``,
+    #: What the backend needs to reach its server besides its URL; the constructor takes
+    #: each as a keyword of the field's name, and also ``base_url``, ``time_zone``,
     #: ``read_timeout`` and ``pool_size``.
-    credentials: ClassVar[Mapping[str, str]]
+    credential_fields: ClassVar[tuple[CredentialField, ...]]
     #: True when a join link works once or soon expires (OpenMeetings' room hashes):
     #: the portal then makes one when the person clicks, and never mails or lists one.
     join_links_expire: ClassVar[bool]
@@ -212,16 +228,6 @@ class Backend(Protocol):
     def stop_meeting(self, meeting_id: str) -> None: ...
     def close(self) -> None: ...
 
-
-#: What a server record may hold besides its URL; each backend says which it needs.
-CREDENTIAL_FIELDS = (
-    "client_id",
-    "client_secret",
-    "admin_user",
-    "admin_password",
-    "partner_id",
-    "integration_code",
-)
 
 B = TypeVar("B", bound=type)
 

@@ -100,9 +100,9 @@ def default_backend() -> Backend:
 
 def server_backend(server: MeetingServer) -> Backend:
     """A configured server's backend, shared by every caller until the record changes."""
-    wanted = backend_class(server.backend).credentials
-    values = server.credentials()
-    options = tuple(sorted((keyword, values[field]) for field, keyword in wanted.items()))
+    stored = server.credentials()
+    fields = backend_class(server.backend).credential_fields
+    options = tuple(sorted((f.name, stored.get(f.name, "")) for f in fields))
     return _configured(
         server.backend,
         server.base_url,

@@ -51,6 +51,7 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
@@ -166,10 +167,12 @@ class OpenMeetings:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(ROOM_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "admin_user": "admin_user",
-        "admin_password": "admin_password",
-    }
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "admin_user", "Administrator user", "A user with the SOAP/REST access right."
+        ),
+        CredentialField("admin_password", "Administrator password", secret=True),
+    )
 
     def __init__(
         self,

@@ -53,7 +53,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar
 from urllib.parse import quote
 
@@ -63,6 +63,7 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
@@ -167,10 +168,17 @@ class TrueConf:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(CONFERENCE_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "client_id": "client_id",
-        "client_secret": "client_secret",
-    }
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "client_id", "Client ID", "The OAuth application made for the portal on the server."
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "That application's secret; it also keys the conference IDs the portal chooses.",
+            secret=True,
+        ),
+    )
 
     def __init__(
         self,

@@ -23,6 +23,7 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -116,12 +117,23 @@ class TurboMeeting:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(MEETING_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "partner_id": "service_company_uid",
-        "integration_code": "integration_code",
-        "admin_user": "admin_email",
-        "admin_password": "admin_password",
-    }
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "service_company_uid",
+            "Partner ID",
+            "The service company UID the server knows this portal by (RHUB gives it).",
+        ),
+        CredentialField(
+            "integration_code",
+            "Integration code",
+            "The server console's integration code: it authorises account calls.",
+            secret=True,
+        ),
+        CredentialField(
+            "admin_email", "Administrator email", "The server's administrator, who stops meetings."
+        ),
+        CredentialField("admin_password", "Administrator password", secret=True),
+    )
 
     def __init__(
         self,

@@ -29,6 +29,7 @@ import requests
 from conferencing.base import (
     Account,
     Capability,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -65,7 +66,7 @@ class Webex:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
-    credentials: ClassVar[Mapping[str, str]] = {}
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()  # the URL API has no login
 
     def __init__(
         self,

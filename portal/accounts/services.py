@@ -334,9 +334,12 @@ def hash_token(token: str) -> str:
 # --- meeting servers -------------------------------------------------------------
 
 
-def server_save(*, server: MeetingServer, **fields: str) -> MeetingServer:
-    """Save a meeting server's settings; a secret given empty or not at all keeps its value.
+def server_save(
+    *, server: MeetingServer, credentials: dict[str, str] | None = None, **fields: str
+) -> MeetingServer:
+    """Save a meeting server's settings and its backend's credentials (values by field name).
 
+    A credential not given keeps its value, and so does a secret given empty.
     Unless the base URL or the backend changes: the stored secrets were meant for
     the old server, and whoever may change the address must not be able to have
     them sent to an address of their own. They are dropped then, but for those
@@ -345,16 +348,16 @@ def server_save(*, server: MeetingServer, **fields: str) -> MeetingServer:
     Clients built from the old settings are not reused: the adapter keys them
     by the record's values.
     """
-    secrets = {name: fields.pop(name) for name in server.SECRET_FIELDS if name in fields}
-    given = {name: value for name, value in secrets.items() if value}
+    given = dict(credentials or {})
     for name, value in fields.items():
         setattr(server, name, value)
-    moved = server.moves()
-    server.dropped_secrets = sorted(set(server.readable_secrets()) - set(given)) if moved else []
-    if moved:
-        server.secrets_encrypted = ""
-    if given:
-        server.set_secrets(**given)
+    unknown = set(given) - {f.name for f in server.credential_fields}
+    if unknown:
+        raise ValidationError(
+            {name: f"A {server.backend} server takes no {name}." for name in sorted(unknown)}
+        )
+    merged, server.dropped_secrets = server.credentials_with(given)
+    server.set_credentials(merged)
     server.full_clean()
     server.save()
     return server

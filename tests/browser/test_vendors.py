@@ -43,7 +43,7 @@ def on(live_server, settings):
             backend=backend,
             name=f"{backend} server",
             base_url=server_url + path,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         customer = services.customer_push(
             customer_id=services.customer_create(

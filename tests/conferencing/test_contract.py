@@ -21,6 +21,7 @@ from conferencing.base import (
     BadServerResponse,
     Capability,
     ConferencingError,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     Participant,
@@ -108,14 +109,9 @@ def test_every_backend_declares_its_shape(served):
     assert backend.name == served.name
     assert backend.capabilities <= set(Capability)
     assert MeetingKind.MEETING in backend.kinds
-    assert set(backend.credentials) <= {
-        "client_id",
-        "client_secret",
-        "admin_user",
-        "admin_password",
-        "partner_id",
-        "integration_code",
-    }
+    # Its fake's options are exactly its declared credentials: the constructor's keywords.
+    assert [f.name for f in backend.credential_fields] == list(served.fake.backend_options())
+    assert all(isinstance(f, CredentialField) and f.label for f in backend.credential_fields)
     backend.ping()
 
 

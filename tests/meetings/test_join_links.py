@@ -36,7 +36,7 @@ def om_meeting(om, django_capture_on_commit_callbacks):
         backend="openmeetings",
         name="OM",
         base_url=om.url,
-        **om.backend_options(),
+        credentials=om.backend_options(),
     )
     customer = CustomerFactory(server=server, slug="initech")
     meeting = MeetingFactory(

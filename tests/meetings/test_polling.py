@@ -305,8 +305,7 @@ def test_a_server_that_is_down_costs_only_its_own_meetings(fake_tm, meeting, set
     down = FakeTurboMeeting(partner_id="p2", integration_code="c2")
     with serve(down) as running:
         server = MeetingServer(backend="turbomeeting", name="Down", base_url=running.url)
-        server.partner_id = "p2"
-        server.set_secrets(integration_code="c2")
+        server.set_credentials({"service_company_uid": "p2", "integration_code": "c2"})
         server.save()
         elsewhere = HostFactory()
         elsewhere.customer.server = server
@@ -394,7 +393,7 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
     from cryptography.fernet import Fernet
 
     broken = MeetingServer(backend="turbomeeting", name="Key gone", base_url="https://x.example")
-    broken.set_secrets(integration_code="c")
+    broken.set_credentials({"integration_code": "c"})
     broken.save()
     elsewhere = HostFactory()
     elsewhere.customer.server = broken

@@ -48,7 +48,7 @@ def test_every_configured_meeting_server_is_asked_and_the_one_down_is_logged(
             backend="trueconf",
             name="Tokyo TrueConf",
             base_url=running.url,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         assert client.get("/healthz").status_code == 200
         fake.mode = "down"

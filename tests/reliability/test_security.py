@@ -136,6 +136,7 @@ def site(db):
         "server-list": "/api/v1/servers/",
         "server-detail": f"/api/v1/servers/{server.pk}/",
         "server-test": f"/api/v1/servers/{server.pk}/test/",
+        "server-kinds": "/api/v1/servers/kinds/",
         "meeting-list": "/api/v1/meetings/",
         "meeting-detail": f"/api/v1/meetings/{meeting.pk}/",
         "meeting-command-file": f"/api/v1/meetings/{meeting.pk}/command-file/",
