@@ -122,7 +122,7 @@ def _snapshot(customer: Customer, now: dt.datetime) -> Snapshot:
 
 #: What the feeds render with besides the data: a change to any of them is a new version.
 _RENDERER_FILES = ("meetings/feeds/*.py", "templates/meetings/published.html", "locale/*/*/*.mo")
-_RENDERER_SETTINGS = ("SITE_URL", "STATIC_URL", "TM_SERVER_URL")  # uids, assets, default links
+_RENDERER_SETTINGS = ("SITE_URL", "STATIC_URL")  # uids, assets (a server's address: its row)
 
 
 @cache

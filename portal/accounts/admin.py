@@ -78,6 +78,13 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "server":  # the environment's, where it configures one
+            kwargs.setdefault(
+                "initial", MeetingServer.objects.filter(from_environment=True).first()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.CUSTOMER_FIELDS}
         if change:
@@ -291,10 +298,17 @@ class MeetingServerAdmin(admin.ModelAdmin):
     a submitted form names."""
 
     form = MeetingServerForm
-    list_display = ["name", "backend", "base_url", "customer_count"]
+    list_display = ["name", "backend", "base_url", "customer_count", "from_environment"]
     list_filter = ["backend"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["stored_secrets", "needs", "created_at", "updated_at"]
+    readonly_fields = [
+        "source",
+        "identifiers",
+        "stored_secrets",
+        "needs",
+        "created_at",
+        "updated_at",
+    ]
     actions = ["test_connection"]
 
     class Media:
@@ -324,7 +338,23 @@ class MeetingServerAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    def has_change_permission(self, request, obj=None):
+        """The environment's server is changed by its settings and a migrate, not here."""
+        if obj is not None and obj.from_environment:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.from_environment:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and obj.from_environment:
+            return [
+                (None, {"fields": ["source", "name", "backend", "base_url", "time_zone"]}),
+                ("Credentials", {"fields": ["needs", "identifiers", "stored_secrets"]}),
+            ]
         backend = self.chosen_backend(request, obj)
         names = MeetingServer(backend=backend).needed_fields()
         credentials = [*names, "stored_secrets"] if obj is not None else names
@@ -348,6 +378,21 @@ class MeetingServerAdmin(admin.ModelAdmin):
         if not fields:
             return "Nothing but the base URL."
         return ", ".join(f.label + (" (secret)" if f.secret else "") for f in fields)
+
+    @admin.display(description="source")
+    def source(self, obj):
+        if obj.from_environment:
+            return (
+                "The environment: the TM_* settings, applied on every migrate. Change them "
+                "there, then run migrate; this page only shows them."
+            )
+        return "This admin."
+
+    @admin.display(description="credentials shown")
+    def identifiers(self, obj):
+        shown = obj.shown_credentials()
+        labels = {f.name: f.label for f in obj.credential_fields}
+        return "; ".join(f"{labels[name]}: {value}" for name, value in shown.items()) or "-"
 
     @admin.display(description="secrets stored")
     def stored_secrets(self, obj):

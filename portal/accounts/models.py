@@ -1,7 +1,7 @@
 """Who the portal serves, and on which server.
 
-- ``MeetingServer``: a meeting server configured in the admin (backend, address,
-  encrypted credentials); customers without one use the default of the ``TM_*`` settings.
+- ``MeetingServer``: a meeting server (backend, address, encrypted credentials),
+  configured in the admin, or made from the environment's ``TM_*`` settings.
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
 - ``Host``: a person of a customer who signs in and schedules meetings.
@@ -126,6 +126,14 @@ class MeetingServer(models.Model):
     )
     #: Every credential field's value by its name, as one encrypted JSON object.
     credentials_encrypted = models.TextField(blank=True, editable=False)
+    #: The one row the environment's settings make and keep in step on every migrate
+    #: (services.server_sync_environment); read-only in the admin and the API.
+    from_environment = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Managed by the environment (TM_* settings), kept in step on every migrate: "
+        "read-only here.",
+    )
     #: Set by services.server_save: the stored secrets its change of address dropped.
     dropped_secrets: list[str] = []  # noqa: RUF012  (never mutated, only replaced)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -135,6 +143,13 @@ class MeetingServer(models.Model):
         ordering = ["name"]
         verbose_name = "meeting server"
         verbose_name_plural = "meeting servers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_environment"],
+                condition=models.Q(from_environment=True),
+                name="one_server_from_the_environment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.backend})"
@@ -293,11 +308,9 @@ class Customer(Synced):
     server = models.ForeignKey(
         MeetingServer,
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="customers",
         verbose_name="meeting server",
-        help_text="Empty: the default server configured in the environment (TM_SERVER_URL).",
+        help_text="The server its meetings live on.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

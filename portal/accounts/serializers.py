@@ -26,7 +26,14 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
         ]
         # What a customer_create or customer_update takes, then what only the portal sets.
         fields = ["id", *services.CUSTOMER_FIELDS, *read_only_fields]
-        extra_kwargs = {"slug": {"required": False}}
+        extra_kwargs = {
+            "slug": {"required": False},
+            "server": {
+                "required": False,
+                "help_text": "The server its meetings live on; omitted: the environment's "
+                "(where it configures one).",
+            },
+        }
 
 
 class DriftSerializer(serializers.Serializer):
@@ -124,6 +131,7 @@ class MeetingServerSerializer(serializers.ModelSerializer):
             "kind",
             "base_url",
             "time_zone",
+            "from_environment",
             "credentials",
             "credential_fields",
             "secrets_stored",

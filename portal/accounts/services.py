@@ -63,8 +63,14 @@ def customer_create(
 ) -> Customer:
     """Save the customer, then create its account on the server once the save commits.
 
-    ``server`` is the meeting server its meetings live on; None: the default one.
+    ``server`` is the meeting server its meetings live on; None: the environment's
+    (``TM_*``), and a customer must be given one where there is none.
     """
+    server = server or MeetingServer.objects.filter(from_environment=True).first()
+    if server is None:
+        raise ValidationError(
+            {"server": "Choose its meeting server: the environment configures none."}
+        )
     customer = Customer(
         server=server,
         early_polling_minutes=early_polling_minutes,
@@ -334,6 +340,39 @@ def hash_token(token: str) -> str:
 # --- meeting servers -------------------------------------------------------------
 
 
+ENVIRONMENT_MANAGED = (
+    "This server comes from the environment (the TM_* settings): change them and run "
+    "migrate to change it."
+)
+
+
+def server_sync_environment() -> MeetingServer | None:
+    """Make the server row of the environment's settings, or bring it in step with them.
+
+    Runs on every ``migrate``. Without ``TM_SERVER_URL`` there is none: a row
+    made before stays with its customers, as an ordinary server edited in the admin.
+    """
+    wanted = servers.environment_server()
+    row = MeetingServer.objects.filter(from_environment=True).first()
+    if wanted is None:
+        if row is not None:
+            log.warning("TM_SERVER_URL is not set: %s is now edited in the admin", row.name)
+            row.from_environment = False
+            row.save(update_fields=["from_environment"])
+        return None
+    credentials = wanted.pop("credentials")
+    row = row or MeetingServer(from_environment=True)
+    stored = row.readable_credentials() if row.pk else None
+    if stored == credentials and all(getattr(row, k) == v for k, v in wanted.items()):
+        return row  # in step: no new publication version for its customers' feeds
+    for name, value in wanted.items():
+        setattr(row, name, value)
+    row.set_credentials(credentials)
+    row.full_clean()
+    row.save()
+    return row
+
+
 def server_save(
     *, server: MeetingServer, credentials: dict[str, str] | None = None, **fields: str
 ) -> MeetingServer:
@@ -348,6 +387,8 @@ def server_save(
     Clients built from the old settings are not reused: the adapter keys them
     by the record's values.
     """
+    if server.from_environment:
+        raise ValidationError(ENVIRONMENT_MANAGED)
     given = dict(credentials or {})
     for name, value in fields.items():
         setattr(server, name, value)
@@ -364,7 +405,10 @@ def server_save(
 
 
 def server_delete(*, server: MeetingServer) -> None:
-    """Delete a server no customer uses; one that still has customers is refused."""
+    """Delete a server no customer uses; one that still has customers is refused, and so
+    is the environment's."""
+    if server.from_environment:
+        raise ValidationError(ENVIRONMENT_MANAGED)
     if server.customers.exists():
         raise ValidationError("Customers still use this server: move or delete them first.")
     server.delete()

@@ -46,3 +46,17 @@ def test_the_add_form_follows_the_chosen_backend(page, live_server, django_user_
         "admin_email": "root@osaka.example",
         "admin_password": "osaka-secret",
     }
+
+
+def test_the_environments_server_is_shown_read_only(page, live_server, django_user_model):
+    django_user_model.objects.create_superuser("root", "root@portal.example", PASSWORD)
+    server = MeetingServer.objects.get(from_environment=True)
+    page.goto(live_server.url + f"/admin/accounts/meetingserver/{server.pk}/change/")
+    page.get_by_label("Username").fill("root")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="View meeting server").wait_for()
+    assert page.get_by_text("The environment: the TM_* settings, applied on every").is_visible()
+    assert page.get_by_role("button", name="Save", exact=True).count() == 0
+    assert page.get_by_role("link", name="Delete").count() == 0
+    assert page.get_by_label("Base URL").count() == 0  # shown as text, not a field

@@ -18,7 +18,7 @@ from meetings.feeds.record import (
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, publication_changed
 from portal.framing import frame_ancestors
-from tests.conftest import csp
+from tests.conftest import csp, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def test_feeds_are_read_only(client, host):
 
 def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(
         host,
         topic="Quarterly review",
@@ -141,6 +142,7 @@ def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, h
 
 def test_the_host_may_put_the_password_in_public_links(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(host, server_meeting_id="424242", password_in_public_links=True)
     meeting.password = "pw-1234"
     meeting.save()

@@ -11,7 +11,7 @@ from meetings import polling
 from meetings.models import LiveState, Meeting
 from meetings.tasks import meetings_poll
 from portal.accounts.models import MeetingServer, SyncState
-from tests.conftest import INTEGRATION_CODE
+from tests.conftest import INTEGRATION_CODE, environment_server_follows_settings
 from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
@@ -401,6 +401,7 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
     MeetingFactory(host=elsewhere, starts_at=timezone.now(), ends_at=timezone.now())
     live = meeting(start_in=-10)
     settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key lost
+    environment_server_follows_settings()  # migrate encrypts the environment's with the new
 
     report = polling.poll_round()
 
