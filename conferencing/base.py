@@ -14,9 +14,9 @@ import datetime as dt
 import enum
 import importlib
 import importlib.util
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 # --- errors -------------------------------------------------------------------
 
@@ -55,12 +55,71 @@ class CredentialsRefused(ServerRefused):
     integration code): nothing works until a person fixes the server's settings."""
 
 
+class MeetingRunning(ServerRefused):
+    """The server takes no such change while the meeting runs (TrueConf:
+    ``conferenceIsRunning``); it may once the meeting has ended.
+
+    A backend raises it before sending what the server would refuse, where it can
+    tell, and for the server's own refusal otherwise. ``Backend.changeable_while_running``
+    says beforehand what may change.
+    """
+
+
 class BadServerResponse(ConferencingError):
     """The server answered something that is not what its protocol promises."""
 
 
 class Unsupported(ConferencingError):
     """The backend cannot do this (see ``Backend.capabilities``)."""
+
+
+#: What each kind of error means to a host, in a sentence they can act on. The raw
+#: detail (paths, HTTP statuses, the server's reason codes) is for the log and the
+#: admin; a backend names its own reasons in ``Backend.refusals``. Most specific first.
+HOST_SENTENCES: tuple[tuple[type[ConferencingError], str], ...] = (
+    (
+        OutcomeUnknown,
+        "The meeting server did not confirm in time. The portal keeps your change, "
+        "checks and sends it again automatically.",
+    ),
+    (
+        ServerUnavailable,
+        "The meeting server is not answering right now. The portal keeps your change "
+        "and sends it again automatically.",
+    ),
+    (
+        CredentialsRefused,
+        "The meeting server refused the portal's own sign-in. Your change is kept; ask "
+        "your portal administrator to check the meeting server's credentials.",
+    ),
+    (
+        MeetingRunning,
+        "The meeting is running now, and its meeting server takes no such change while "
+        "it runs: make the change after it ends, or stop it first.",
+    ),
+    (
+        ServerRefused,
+        "The meeting server refused this. Check the meeting's details and try again; "
+        "your portal administrator can see the server's reason.",
+    ),
+    (
+        BadServerResponse,
+        "The meeting server answered something the portal cannot read. It tries again "
+        "automatically; if this stays, tell your portal administrator.",
+    ),
+    (Unsupported, "This meeting server cannot do that."),
+)
+
+
+def for_host(exc: ConferencingError, refusals: Mapping[str, str] | None = None) -> str:
+    """The sentence a host reads for ``exc``: the backend's words for the server's reason
+    (``refusals``, from ``Backend.refusals``) if it has some, else the error kind's."""
+    if isinstance(exc, ServerRefused) and refusals and exc.reason in refusals:
+        return refusals[exc.reason]
+    for kind, sentence in HOST_SENTENCES:
+        if isinstance(exc, kind):
+            return sentence
+    return "The meeting server could not do that. Your portal administrator can see why."
 
 
 # --- capabilities and value objects -------------------------------------------
@@ -154,6 +213,11 @@ class Participant:
 
 @dataclass(frozen=True)
 class ScheduledMeeting:
+    """What the server made. ``join_url`` is the server's own link to the meeting, where
+    it gives one that serves everyone, its host included (TrueConf's ``webclient_url``,
+    at the server's public address): the portal keeps it and hands it out instead of
+    building one. Empty where links are made per person."""
+
     meeting_id: str
     topic: str = ""
     start: dt.datetime | None = None
@@ -171,6 +235,38 @@ class MeetingStatus:
     start: dt.datetime | None = None
     end: dt.datetime | None = None
     details: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What "Test the connection" found: whether the server answered at all, and whether
+    it took the portal's credentials (``None``: this server cannot tell, as Webex's URL
+    API, which has none). ``detail`` says it in words for staff."""
+
+    answered: bool
+    accepted: bool | None
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.answered and self.accepted is not False
+
+
+#: The fields of a ``MeetingRequest`` that a change to a meeting can touch; a backend's
+#: ``changeable_while_running`` is a subset.
+REQUEST_FIELDS = frozenset(
+    {
+        "kind",
+        "topic",
+        "start",
+        "end",
+        "is_recurring",
+        "password",
+        "call_number",
+        "attendee_access_code",
+        "max_participants",
+    }
+)
 
 
 # --- the backend protocol and registry ----------------------------------------
@@ -195,9 +291,21 @@ class Backend(Protocol):
     #: True when a join link works once or soon expires (OpenMeetings' room hashes):
     #: the portal then makes one when the person clicks, and never mails or lists one.
     join_links_expire: ClassVar[bool]
+    #: Which ``MeetingRequest`` fields (of ``REQUEST_FIELDS``) the server lets change
+    #: while the meeting runs; a field it does not keep (a password it has no place
+    #: for) counts as changeable. The portal locks the others while a meeting is live.
+    changeable_while_running: ClassVar[frozenset[str]]
+    #: The server's own refusal reasons (``ServerRefused.reason``) in words a host can
+    #: act on; ``for_host`` falls back to the error kind's sentence for the others.
+    refusals: ClassVar[Mapping[str, str]]
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""
+
+    def check_credentials(self) -> CredentialCheck:
+        """Whether the server answers, and whether it takes the portal's credentials,
+        found with the cheapest call that needs them (a token, a login). Never raises
+        for the server's sake: a server that is down answers ``answered=False``."""
 
     def create_account(self, account: Account) -> str: ...
     def update_account(self, account: Account) -> None: ...
@@ -211,6 +319,31 @@ class Backend(Protocol):
     def meeting_status(self, meeting_id: str) -> MeetingStatus: ...
     def stop_meeting(self, meeting_id: str) -> None: ...
     def close(self) -> None: ...
+
+
+class BrowserResult(Protocol):
+    """What a server said on the back URL, read by ``BrowserScheduling.parse_back_url``."""
+
+    @property
+    def ok(self) -> bool: ...
+    @property
+    def meeting_key(self) -> str: ...  # the server's ID of what was scheduled, or ""
+    @property
+    def message(self) -> str: ...  # for the host, in words
+
+
+@runtime_checkable
+class BrowserScheduling(Protocol):
+    """Optional, beside ``Backend``: a server that schedules in the host's own browser
+    (``Capability.SCHEDULE_IN_BROWSER``, Webex's URL API).
+
+    The portal sends the host to ``schedule_url``; the server sends the browser back to
+    ``back_url`` with its answer, which ``parse_back_url`` reads (it never raises: anyone
+    can open a back URL with anything in it).
+    """
+
+    def schedule_url(self, request: MeetingRequest, back_url: str) -> str: ...
+    def parse_back_url(self, answer: Mapping[str, str | Sequence[str]]) -> BrowserResult: ...
 
 
 #: What a server record may hold besides its URL; each backend says which it needs.

@@ -51,6 +51,8 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    ConferencingError,
+    CredentialCheck,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
@@ -170,6 +172,18 @@ class OpenMeetings:
         "admin_user": "admin_user",
         "admin_password": "admin_password",
     }
+    #: A room is renamed while people are in it; its type decides who may do what in it,
+    #: so it stays as it is then. Rooms keep no times and no password (the hash is the
+    #: key), so those are the portal's alone.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"topic", "start", "end", "password", "call_number", "attendee_access_code"}
+    )
+    refusals: ClassVar[Mapping[str, str]] = {
+        "error.notallowed": (
+            "The OpenMeetings server does not let the portal's user do this: ask your "
+            "portal administrator to check that user's rights (it needs the SOAP right)."
+        ),
+    }
 
     def __init__(
         self,
@@ -223,6 +237,31 @@ class OpenMeetings:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         endpoint = PATHS["version"]
         self._with_retries(endpoint, lambda: self._send(endpoint, endpoint.path, read_body=False))
+
+    def check_credentials(self) -> CredentialCheck:
+        """Log in with the portal's user (a session of its own, not the cached one)."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        try:
+            self._login()
+        except CredentialsRefused as exc:
+            return CredentialCheck(
+                True,
+                False,
+                f"The server answered, but refused the login of {self.admin_user!r} "
+                f"({exc.reason}).",
+            )
+        except ConferencingError as exc:
+            log.info("credential check: the login failed: %s", exc)
+            return CredentialCheck(
+                True, None, "The server answered, but the login did not complete."
+            )
+        return CredentialCheck(
+            True, True, f"The server answered and {self.admin_user!r} logged in."
+        )
 
     def create_account(self, account: Account) -> str:
         raise Unsupported(self._NO_ACCOUNTS)

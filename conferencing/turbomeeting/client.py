@@ -23,6 +23,8 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    ConferencingError,
+    CredentialCheck,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -79,6 +81,11 @@ MEETING_TYPES: dict[MeetingKind, int] = {
 # Values never written to logs or error messages.
 SECRET_PARAMS = frozenset({"password", "user_password", "integration_code", "service_company_uid"})
 
+#: What a credential check asks about: an ID no meeting or account has.
+NO_SUCH_ID = "0"
+#: Words of a refusal that blame the portal's credentials, not the missing meeting.
+CREDENTIAL_WORDS = ("integration", "partner", "sign-in", "password", "administrator")
+
 _INTEGER = re.compile(r"-?\d+")
 _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
 _INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
@@ -122,6 +129,13 @@ class TurboMeeting:
         "admin_user": "admin_email",
         "admin_password": "admin_password",
     }
+    #: ``schedule_meeting`` changes a meeting in place, live or not. Its time is not
+    #: moved while it runs: the poller's "live" would then sit beside a later date.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"topic", "password", "call_number", "attendee_access_code", "max_participants"}
+    )
+    #: TurboMeeting's reasons are free text, and the spec names none.
+    refusals: ClassVar[Mapping[str, str]] = {}
 
     def __init__(
         self,
@@ -167,6 +181,49 @@ class TurboMeeting:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         endpoint = PATHS["ping"]
         self._with_retries(endpoint, lambda: self._request(endpoint, {}, read_body=False))
+
+    def check_credentials(self) -> CredentialCheck:
+        """Authenticated calls about a meeting and an account that do not exist: a
+        refusal naming the integration code, the partner ID or the administrator's
+        sign-in is a refused credential; any other answer got past the check."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        no_meeting = {"meeting_id": NO_SUCH_ID}
+        checks = [
+            (
+                "integration code",
+                "meeting_status",
+                {"integration_code": self.integration_code, **no_meeting},
+            ),
+            ("partner ID", "query_account", self._partner(company_uid=NO_SUCH_ID)),
+        ]
+        if self.admin_email and self.admin_password:
+            admin = {"email": self.admin_email, "password": self.admin_password, **no_meeting}
+            checks.append(("administrator sign-in", "stop_meeting", admin))
+        refused, unknown = [], []
+        for what, name, params in checks:
+            try:
+                self._call(name, params)
+            except ServerRefused as exc:
+                words = exc.reason.casefold()
+                if any(word in words for word in CREDENTIAL_WORDS):
+                    refused.append(f"the {what} ({exc.reason})")
+            except ConferencingError as exc:
+                log.info("credential check: %s: %s", name, exc)
+                unknown.append(f"the {what}")
+        if refused:
+            return CredentialCheck(
+                True, False, f"The server answered, but refused {', '.join(refused)}."
+            )
+        if unknown:
+            return CredentialCheck(
+                True, None, f"The server answered, but could not check {', '.join(unknown)}."
+            )
+        checked = ", ".join(what for what, _name, _params in checks)
+        return CredentialCheck(True, True, f"The server answered and accepted the {checked}.")
 
     def create_account(self, account: Account) -> str:
         ret = self._call("create_account", self._account_params(account))
@@ -233,7 +290,8 @@ class TurboMeeting:
             meeting_id=self._required(ret, "schedule_meeting", "MeetingID"),
             topic=request.topic,
             start=request.start,
-            join_url=ret.get("JoinMeetingURL"),
+            # Not the server's JoinMeetingURL: the portal makes each person's own link.
+            join_url="",
         )
 
     def cancel_meeting(self, meeting_id: str) -> None:

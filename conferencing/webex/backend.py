@@ -27,8 +27,10 @@ from typing import ClassVar
 import requests
 
 from conferencing.base import (
+    REQUEST_FIELDS,
     Account,
     Capability,
+    CredentialCheck,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -41,7 +43,7 @@ from conferencing.base import (
 )
 from conferencing.http import pooled_session
 from conferencing.webex import launch
-from conferencing.webex.results import WebexResult, parse_back_url
+from conferencing.webex.results import REASONS, WebexResult, parse_back_url
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ class Webex:
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
     credentials: ClassVar[Mapping[str, str]] = {}
+    #: The URL API cannot tell whether a meeting runs, so nothing is locked for it.
+    changeable_while_running: ClassVar[frozenset[str]] = REQUEST_FIELDS
+    refusals: ClassVar[Mapping[str, str]] = REASONS
 
     def __init__(
         self,
@@ -107,6 +112,21 @@ class Webex:
             raise ServerUnavailable(f"{where}: the Webex site did not answer") from exc
         if status >= 500:
             raise ServerUnavailable(f"{where}: HTTP {status}")
+
+    def check_credentials(self) -> CredentialCheck:
+        """The URL API has no credentials of the portal's: each host signs in to Webex in
+        their own browser, so only whether the site answers can be checked."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The Webex site did not answer.")
+        return CredentialCheck(
+            True,
+            None,
+            "The Webex site answered. The URL API cannot check credentials: each host "
+            "signs in to Webex in their own browser.",
+        )
 
     # --- links for people's browsers --------------------------------------------
 
