@@ -38,7 +38,7 @@ from conferencing.base import (
 )
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import servers
-from portal.accounts.models import Customer, SyncState, publication_changed
+from portal.accounts.models import Customer, publication_changed
 
 log = logging.getLogger(__name__)
 
@@ -139,9 +139,13 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
 
 
 def _pollable() -> models.QuerySet[Meeting]:
-    """Meetings the server knows and the poller still looks after."""
+    """Meetings the server knows and the poller still looks after.
+
+    Whatever the portal still has to send them: a change waiting for the server (or
+    refused by it) does not stop the server from saying who is in the meeting now.
+    """
     return (
-        Meeting.objects.filter(sync_state=SyncState.SYNCED, cancelled_at__isnull=True)
+        Meeting.objects.filter(cancelled_at__isnull=True)
         .exclude(server_meeting_id="")
         .exclude(live_state=LiveState.ENDED)
     )
