@@ -107,7 +107,6 @@ HOST_SENTENCES: tuple[tuple[type[ConferencingError], str], ...] = (
         "The meeting server answered something the portal cannot read. It tries again "
         "automatically; if this stays, tell your portal administrator.",
     ),
-    (Unsupported, "This meeting server cannot do that."),
 )
 
 
@@ -116,6 +115,8 @@ def for_host(exc: ConferencingError, refusals: Mapping[str, str] | None = None) 
     (``refusals``, from ``Backend.refusals``) if it has some, else the error kind's."""
     if isinstance(exc, ServerRefused) and refusals and exc.reason in refusals:
         return refusals[exc.reason]
+    if isinstance(exc, Unsupported):  # written for people by the backend
+        return f"The meeting server cannot do this: {str(exc).rstrip('.')}."
     for kind, sentence in HOST_SENTENCES:
         if isinstance(exc, kind):
             return sentence

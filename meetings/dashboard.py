@@ -21,7 +21,7 @@ from conferencing.base import ConferencingError, Participant
 from meetings import launch, selectors, services
 from meetings.forms import JoinForm, MeetingForm
 from meetings.models import Meeting
-from portal import servers, sync
+from portal import servers
 from portal.accounts.access import host_required
 from portal.accounts.models import SyncState
 
@@ -108,6 +108,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         kinds=servers.kinds(meeting.customer),
         capabilities=servers.capabilities(meeting.customer),
+        locked=services.meeting_locked_fields(meeting=meeting),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -206,7 +207,7 @@ def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
     except ConferencingError as exc:
-        messages.error(request, f"The meeting server cannot take this meeting: {exc}")
+        messages.error(request, servers.explain(meeting.customer, exc))
         return redirect("dashboard-meeting", pk=pk)
 
 
@@ -252,23 +253,27 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return redirect(launch.server_start_url(meeting))
     except ConferencingError as exc:
-        messages.error(request, sync.describe(exc))
+        messages.error(request, servers.explain(meeting.customer, exc))
         return redirect("dashboard-meeting", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @host_required
 def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks "are you sure?", as cancelling does; POST stops, and the page then shows
+    the state the server's answer gave, not the last poll's."""
     meeting = _meeting(request, pk)
     if not request.host.is_administrator:
         messages.error(request, "Only administrators can stop a meeting.")
         return redirect("dashboard-meeting", pk=pk)
+    if request.method == "GET":
+        return render(request, "meetings/dashboard/meeting_stop.html", {"meeting": meeting})
     try:
         services.meeting_stop(meeting=meeting)
     except ConferencingError as exc:
-        messages.error(request, sync.describe(exc))
+        messages.error(request, servers.explain(meeting.customer, exc))
     else:
-        messages.success(request, "The meeting was stopped.")
+        messages.success(request, "The meeting was stopped: everyone in it has left.")
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -296,7 +301,7 @@ def join(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password"],
                 )
             except ConferencingError as exc:
-                form.add_error(None, sync.describe(exc))
+                form.add_error(None, servers.explain(customer, exc))
             except ValueError as exc:  # not an ID this server could have given
                 form.add_error("meeting_id", str(exc))
             else:

@@ -54,10 +54,15 @@ class MeetingForm(PlainText, forms.Form):
         label="Use the meeting ID as the audio access code", required=False
     )
 
-    def __init__(self, *args, kinds=None, capabilities=None, **kwargs):
+    def __init__(self, *args, kinds=None, capabilities=None, locked=None, **kwargs):
         """``kinds``: the meeting kinds the customer's server can hold (all by default);
-        ``capabilities``: what it can do, which says what a password protects there."""
+        ``capabilities``: what it can do, which says what a password protects there;
+        ``locked``: fields that cannot change now, each with the reason (shown, not sent)."""
         super().__init__(*args, **kwargs)
+        self.locked = locked or {}
+        for name, reason in self.locked.items():
+            self.fields[name].disabled = True
+            self.fields[name].help_text = reason
         if capabilities is not None:
             self.fields["password"].help_text = (
                 PASSWORD_CHECKED_BY_SERVER

@@ -32,6 +32,9 @@ class Meeting(Synced):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
     server_meeting_id = models.CharField(max_length=64, blank=True, db_index=True)
+    #: The server's own link to the meeting, the same for everyone, where it gives one
+    #: (TrueConf's ``webclient_url``: its public address, which may not be its API's).
+    server_join_url = models.URLField(max_length=500, blank=True, editable=False)
     kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)

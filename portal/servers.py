@@ -19,10 +19,12 @@ from django.conf import settings
 from conferencing.base import (
     Backend,
     Capability,
+    ConferencingError,
     MeetingKind,
     Participant,
     Unsupported,
     backend_class,
+    for_host,
     make_backend,
 )
 from conferencing.turbomeeting import launch as tm_launch
@@ -39,9 +41,11 @@ __all__ = [
     "backend",
     "build_return",
     "capabilities",
+    "changeable_while_running",
     "command_file",
     "decode_password",
     "default_backend",
+    "explain",
     "join_links_expire",
     "kinds",
     "server_backend",
@@ -74,6 +78,22 @@ def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
         customer.server.backend if customer is not None and customer.server_id else DEFAULT_BACKEND
     )
     return backend_class(name).kinds
+
+
+def changeable_while_running(customer: Customer | None = None) -> frozenset[str]:
+    """Which ``MeetingRequest`` fields the customer's server lets change while a meeting runs."""
+    return getattr(_backend_class(customer), "changeable_while_running", frozenset())
+
+
+def explain(customer: Customer | None, exc: ConferencingError) -> str:
+    """The sentence a host reads for ``exc`` from the customer's server."""
+    return for_host(exc, getattr(_backend_class(customer), "refusals", None))
+
+
+def _backend_class(customer: Customer | None) -> type:
+    if customer is not None and customer.server_id is not None:
+        return backend_class(customer.server.backend)
+    return backend_class(DEFAULT_BACKEND)
 
 
 def join_links_expire(customer: Customer | None = None) -> bool:

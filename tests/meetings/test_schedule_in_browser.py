@@ -147,9 +147,7 @@ def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
     meeting.save()
     client.force_login(host.user)
     page = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/", follow=True)
-    assert "cannot take this meeting: the Webex URL API schedules single meetings" in (
-        page.content.decode()
-    )
+    assert "cannot do this: the Webex URL API schedules single meetings" in (page.content.decode())
 
 
 def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):
