@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conferencing.base import ConferencingError, Participant
@@ -47,6 +48,10 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+#: A live meeting whose server has not answered since (the pages' own words are the same).
+STALE_LIVE = "Last seen live {ago} ago; the meeting server is not answering"
+
+
 @host_required
 def status(request: HttpRequest) -> JsonResponse:
     """Live state of the host's meetings, for the list to refresh without a reload."""
@@ -54,7 +59,10 @@ def status(request: HttpRequest) -> JsonResponse:
         {
             str(m.pk): {
                 "live_state": m.live_state,
-                "label": m.get_live_state_display(),
+                "label": STALE_LIVE.format(ago=timesince(m.last_seen_active_at))
+                if m.live_is_stale
+                else m.get_live_state_display(),
+                "stale": m.live_is_stale,
                 "attendees": m.attendees,
                 "sync_state": m.sync_state,
             }

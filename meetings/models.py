@@ -71,6 +71,10 @@ class Meeting(Synced):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_seen_active_at = models.DateTimeField(null=True, blank=True)
     inactive_polls = models.PositiveSmallIntegerField(default=0)
+    #: Since when the server has given no answer about this live meeting (down, or not
+    #: asked once its circuit breaker tripped); null while its answers come in. Pages and
+    #: feeds then say when it was last seen live, not "Live now".
+    server_silent_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -116,6 +120,11 @@ class Meeting(Synced):
     @property
     def is_live(self) -> bool:
         return self.live_state == LiveState.LIVE
+
+    @property
+    def live_is_stale(self) -> bool:
+        """Live when the server last answered, but it has not answered since."""
+        return self.is_live and self.server_silent_since is not None
 
     def clean(self) -> None:
         if self.is_recurring:

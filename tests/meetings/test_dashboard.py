@@ -189,7 +189,7 @@ def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(signed_
     host.save()
     meeting = MeetingFactory(host=host)
     page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
-    assert 'Status: <span class="state-scheduled">Scheduled' in page
+    assert 'Status: <span class="live state-scheduled">Scheduled' in page
     assert "Stop meeting" not in page
     Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.LIVE, attendees=4)
     page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
