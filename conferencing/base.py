@@ -299,6 +299,9 @@ class Backend(Protocol):
     #: The server's own refusal reasons (``ServerRefused.reason``) in words a host can
     #: act on; ``for_host`` falls back to the error kind's sentence for the others.
     refusals: ClassVar[Mapping[str, str]]
+    #: Whether it holds recurring meetings (a room with no fixed time); the portal offers
+    #: them only then.
+    holds_recurring: ClassVar[bool]
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""
@@ -331,6 +334,18 @@ class BrowserResult(Protocol):
     def meeting_key(self) -> str: ...  # the server's ID of what was scheduled, or ""
     @property
     def message(self) -> str: ...  # for the host, in words
+    @property
+    def needs_sign_in(self) -> bool: ...  # refused because the browser is not signed in
+
+
+@dataclass(frozen=True)
+class BrowserForm:
+    """A form the portal's page shows and the browser posts straight to the server: the
+    ``fields`` as hidden inputs, beside the inputs the page adds (a sign-in's ID and
+    password, which so never pass through the portal)."""
+
+    action: str
+    fields: Mapping[str, str]
 
 
 @runtime_checkable
@@ -340,11 +355,21 @@ class BrowserScheduling(Protocol):
 
     The portal sends the host to ``schedule_url``; the server sends the browser back to
     ``back_url`` with its answer, which ``parse_back_url`` reads (it never raises: anyone
-    can open a back URL with anything in it).
+    can open a back URL with anything in it). A browser not signed in to the server is
+    sent through ``sign_in_form`` and on to ``schedule_url`` again.
     """
 
     def schedule_url(self, request: MeetingRequest, back_url: str) -> str: ...
     def parse_back_url(self, answer: Mapping[str, str | Sequence[str]]) -> BrowserResult: ...
+
+    def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
+        """The server's own sign-in, for a browser it refused (``needs_sign_in``): the page
+        adds the ``sign_in_fields`` inputs; once signed in, the server opens ``then`` (a
+        link of its own, such as ``schedule_url``), else goes back to ``back_url``."""
+        ...
+
+    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type).
+    sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]]
 
 
 #: What a server record may hold besides its URL; each backend says which it needs.

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
-from conferencing.base import ConferencingError, Participant
+from conferencing.base import Capability, ConferencingError, Participant
 from meetings import launch, selectors, services
 from meetings.forms import JoinForm, MeetingForm
 from meetings.models import Meeting
@@ -33,6 +33,11 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
     )
 
 
+def _browser_scheduling(request: HttpRequest) -> bool:
+    """Whether the host's meetings are scheduled on the server in their browser (Webex)."""
+    return Capability.SCHEDULE_IN_BROWSER in servers.capabilities(request.host.customer)
+
+
 @host_required
 def home(request: HttpRequest) -> HttpResponse:
     """The spec's "Home URL": host a meeting, join a meeting, and the host's meetings."""
@@ -42,6 +47,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
+            "browser_scheduling": _browser_scheduling(request),
             "join_form": JoinForm(),
             "publishing": selectors.publishing(request.host.customer),
         },
@@ -78,6 +84,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         kinds=servers.kinds(customer),
         capabilities=servers.capabilities(customer),
+        recurring=servers.holds_recurring(customer),
         initial={
             "call_number": customer.default_call_number,
             "access_code_is_meeting_id": customer.default_access_code_is_meeting_id,
@@ -116,6 +123,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         kinds=servers.kinds(meeting.customer),
         capabilities=servers.capabilities(meeting.customer),
+        recurring=servers.holds_recurring(meeting.customer) or meeting.is_recurring,
         locked=services.meeting_locked_fields(meeting=meeting),
     )
     if request.method == "POST" and form.is_valid():
@@ -151,6 +159,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "start_posts": servers.join_links_expire(meeting.customer),
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
+            "awaiting_browser": services.meeting_awaits_browser(meeting=meeting),
             "chart": selectors.attendance_chart(meeting),
         },
     )
@@ -208,15 +217,42 @@ def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
     that only the answer to this request can set the meeting's key.
     """
     meeting = _meeting(request, pk)
-    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
-    back = request.build_absolute_uri(
-        f"{reverse('dashboard-meeting-server-answer', args=[pk])}?{urlencode({'state': state})}"
-    )
+    back = _server_back_url(request, meeting)
     try:
         return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
     except ConferencingError as exc:
         messages.error(request, servers.explain(meeting.customer, exc))
         return redirect("dashboard-meeting", pk=pk)
+
+
+def _server_back_url(request: HttpRequest, meeting: Meeting) -> str:
+    """Where the meeting server sends the browser back, with a signed state naming this
+    meeting and this host, so that only the answer to this request can set its key."""
+    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
+    answer = reverse("dashboard-meeting-server-answer", args=[meeting.pk])
+    return request.build_absolute_uri(f"{answer}?{urlencode({'state': state})}")
+
+
+@host_required
+def meeting_server_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting server's own sign-in (Webex's ``AT=LI``), for a host its scheduling
+    refused: the form posts straight to the server, which then schedules the meeting and
+    sends the browser back here. The portal never sees the host's Webex password."""
+    meeting = _meeting(request, pk)
+    if meeting.server_meeting_id or meeting.cancelled_at:
+        return redirect("dashboard-meeting", pk=pk)
+    try:
+        form, inputs = services.meeting_browser_sign_in(
+            meeting=meeting, back_url=_server_back_url(request, meeting)
+        )
+    except ConferencingError as exc:
+        messages.error(request, servers.explain(meeting.customer, exc))
+        return redirect("dashboard-meeting", pk=pk)
+    return render(
+        request,
+        "meetings/dashboard/meeting_server_sign_in.html",
+        {"meeting": meeting, "form": form, "inputs": inputs},
+    )
 
 
 SERVER_ANSWER_SALT = "meetings.server-answer"
@@ -243,6 +279,9 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("dashboard-meeting", pk=pk)
     done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
+    if not done and services.meeting_browser_needs_sign_in(meeting=meeting, answer=request.GET):
+        messages.info(request, message)
+        return redirect("dashboard-meeting-server-sign-in", pk=pk)
     (messages.success if done else messages.error)(request, message)
     return redirect("dashboard-meeting", pk=pk)
 
@@ -320,6 +359,7 @@ def join(request: HttpRequest) -> HttpResponse:
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
+            "browser_scheduling": _browser_scheduling(request),
             "join_form": form,
         },
     )

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferencing.base import (
+    BrowserForm,
+    BrowserScheduling,
     Capability,
     ConferencingError,
     MeetingKind,
@@ -45,6 +47,10 @@ def meeting_schedule(
     """
     _refuse_a_past_start(starts_at)
     _refuse_a_kind_the_server_lacks(host.customer, kind)
+    if is_recurring and not servers.holds_recurring(host.customer):
+        raise ValidationError(
+            {"is_recurring": "This customer's meeting server holds no recurring meetings."}
+        )
     customer = host.customer
     meeting = Meeting(
         customer=customer,
@@ -69,6 +75,14 @@ def meeting_schedule(
         meeting.save()
         _queue_push(meeting)
     return meeting
+
+
+#: A meeting its host schedules on the server in their own browser, not done yet: the
+#: expected next step, not a fault.
+AWAITING_BROWSER = (
+    "Not on the meeting server yet: schedule it there with “Schedule on the meeting server”, "
+    "and sign in there if asked."
+)
 
 
 def meeting_push(*, meeting_id: int) -> Meeting | None:
@@ -96,10 +110,7 @@ def _push_meeting(meeting: Meeting) -> None:
         return  # nothing more the server can take; it keeps what it was first given
     if Capability.SCHEDULE not in backend.capabilities:
         if Capability.SCHEDULE_IN_BROWSER in backend.capabilities:
-            raise sync.NeedsAttention(
-                "Schedule it on the meeting server: press “Schedule on the meeting server” "
-                "on the meeting's page, and sign in there if asked."
-            )
+            raise sync.NeedsAttention(AWAITING_BROWSER)
         raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
         reserved = backend.reserve_meeting_id(
@@ -164,6 +175,33 @@ def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) ->
     sync.resolve(meeting, ["server_meeting_id"])
     _queue_push(meeting)
     return True, result.message
+
+
+def meeting_awaits_browser(*, meeting: Meeting) -> bool:
+    """Whether the meeting waits for its host to schedule it in their browser (Webex)."""
+    return (
+        not meeting.server_meeting_id
+        and meeting.cancelled_at is None
+        and Capability.SCHEDULE_IN_BROWSER in servers.capabilities(meeting.customer)
+    )
+
+
+def meeting_browser_sign_in(*, meeting: Meeting, back_url: str) -> tuple[BrowserForm, tuple]:
+    """The server's sign-in form for a host its browser scheduling refused, and the inputs
+    the host fills in; once signed in, the server goes on to schedule ``meeting``."""
+    backend = servers.backend(meeting.customer)
+    if not isinstance(backend, BrowserScheduling):
+        raise Unsupported("this meeting server is not scheduled in the browser")
+    then = backend.schedule_url(meeting_request(meeting), back_url)
+    return backend.sign_in_form(back_url=back_url, then=then), backend.sign_in_fields
+
+
+def meeting_browser_needs_sign_in(*, meeting: Meeting, answer: dict[str, str]) -> bool:
+    """Whether the server's answer refused the host's browser for not being signed in."""
+    backend = servers.backend(meeting.customer)
+    if not isinstance(backend, BrowserScheduling):
+        return False
+    return backend.parse_back_url(answer).needs_sign_in
 
 
 def meetings_push_due() -> int:
@@ -235,6 +273,12 @@ LOCKED_WHILE_LIVE = (
     "The meeting is running now, and its meeting server takes no change to this while it "
     "runs: change it after the meeting ends, or stop it first."
 )
+#: Why a field is read-only once a meeting is on a server that takes no changes from the
+#: portal (Webex's URL API schedules; it does not edit).
+KEPT_BY_THE_SERVER = (
+    "This meeting server takes no changes from the portal once a meeting is on it: "
+    "change it on the meeting server, or cancel it here and schedule a new one."
+)
 #: Moving a meeting that runs: refused on every server, so no page or feed ever shows a
 #: live meeting beside a later date.
 MOVED_WHILE_LIVE = "The meeting is running now: stop it first, then move it."
@@ -247,9 +291,14 @@ class MeetingIsLive(ValidationError):
 def meeting_locked_fields(*, meeting: Meeting) -> dict[str, str]:
     """The editable fields that cannot change now, each with the reason, for the form.
 
-    Only while the meeting is live: then its server's ``changeable_while_running``
-    says what may change, and its time never moves.
+    On a server without ``Capability.UPDATE``, all it holds once the meeting is on it.
+    Elsewhere only while the meeting is live: then its server's
+    ``changeable_while_running`` says what may change, and its time never moves.
     """
+    if meeting.server_meeting_id and Capability.UPDATE not in servers.capabilities(
+        meeting.customer
+    ):
+        return dict.fromkeys((*ON_THE_SERVER, "password"), KEPT_BY_THE_SERVER)
     if not meeting.is_live:
         return {}
     changeable = servers.changeable_while_running(meeting.customer)
@@ -393,6 +442,8 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
 
     Only what the server reports is compared; one call, made for one page.
     """
+    if Capability.LIVE_STATUS not in servers.capabilities(meeting.customer):
+        return MeetingDrift({})  # the server reports nothing to compare with
     if not meeting.server_meeting_id:
         return MeetingDrift({}, "The meeting is not on the meeting server yet.")
     try:

@@ -24,6 +24,7 @@ from conferencing.base import (
     Participant,
     Unsupported,
     backend_class,
+    backend_names,
     for_host,
     make_backend,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "PASSWORD_ENCODINGS",
     "PasswordDecodeError",
     "backend",
+    "backends_with",
     "build_return",
     "capabilities",
     "changeable_while_running",
@@ -46,6 +48,7 @@ __all__ = [
     "decode_password",
     "default_backend",
     "explain",
+    "holds_recurring",
     "join_links_expire",
     "kinds",
     "server_backend",
@@ -72,6 +75,11 @@ def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
     return backend_class(DEFAULT_BACKEND).capabilities
 
 
+def backends_with(capability: Capability) -> list[str]:
+    """The names of the installed backends that declare ``capability`` (for queries)."""
+    return [name for name in backend_names() if capability in backend_class(name).capabilities]
+
+
 def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
     """The kinds of meeting the customer's server can hold."""
     name = (
@@ -83,6 +91,11 @@ def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
 def changeable_while_running(customer: Customer | None = None) -> frozenset[str]:
     """Which ``MeetingRequest`` fields the customer's server lets change while a meeting runs."""
     return getattr(_backend_class(customer), "changeable_while_running", frozenset())
+
+
+def holds_recurring(customer: Customer | None = None) -> bool:
+    """Whether the customer's server holds recurring meetings."""
+    return getattr(_backend_class(customer), "holds_recurring", True)
 
 
 def explain(customer: Customer | None, exc: ConferencingError) -> str:

@@ -178,6 +178,7 @@ class OpenMeetings:
     changeable_while_running: ClassVar[frozenset[str]] = frozenset(
         {"topic", "start", "end", "password", "call_number", "attendee_access_code"}
     )
+    holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
         "error.notallowed": (
             "The OpenMeetings server does not let the portal's user do this: ask your "

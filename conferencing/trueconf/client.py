@@ -191,6 +191,7 @@ class TrueConf:
     changeable_while_running: ClassVar[frozenset[str]] = frozenset(
         {"password", "call_number", "attendee_access_code"}
     )
+    holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
         RUNNING_REFUSED: (
             "TrueConf lets only the description of a running conference change: make "

@@ -135,6 +135,7 @@ class TurboMeeting:
         {"topic", "password", "call_number", "attendee_access_code", "max_participants"}
     )
     #: TurboMeeting's reasons are free text, and the spec names none.
+    holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {}
 
     def __init__(

@@ -29,6 +29,7 @@ import requests
 from conferencing.base import (
     REQUEST_FIELDS,
     Account,
+    BrowserForm,
     Capability,
     CredentialCheck,
     MeetingKind,
@@ -71,6 +72,7 @@ class Webex:
     #: The URL API cannot tell whether a meeting runs, so nothing is locked for it.
     changeable_while_running: ClassVar[frozenset[str]] = REQUEST_FIELDS
     refusals: ClassVar[Mapping[str, str]] = REASONS
+    holds_recurring: ClassVar[bool] = False  # AT=SM schedules single meetings only
 
     def __init__(
         self,
@@ -150,6 +152,17 @@ class Webex:
         return launch.login_form(
             self.base_url, webex_id, password=password, back_url=back_url, then=then
         )
+
+    #: What the host types on the sign-in form: Webex's own field names.
+    sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("WID", "Webex ID", "text"),
+        ("PW", "Webex password", "password"),
+    )
+
+    def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
+        """Webex's sign-in (``AT=LI``), posted by the host's browser straight to Webex."""
+        form = launch.sign_in_form(self.base_url, back_url=back_url, then=then)
+        return BrowserForm(action=form.action, fields=form.fields)
 
     def logout_url(self, back_url: str) -> str:
         return launch.logout_url(self.base_url, back_url)
