@@ -17,7 +17,7 @@ from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
-from conferencing.fakes.webex import DEMO_USER, FakeWebex
+from conferencing.fakes.webex import DEMO_PASSWORD, DEMO_USER, FakeWebex
 from meetings.models import Meeting
 from meetings.services import meeting_schedule
 from meetings.tasks import meetings_poll
@@ -284,3 +284,30 @@ def test_a_host_schedules_edits_while_live_and_stops_after_confirming(
     status = page.locator("p", has_text="Status:").inner_text()
     assert "Ended" in status and "attending" not in status
     assert page.get_by_role("link", name="Stop meeting…").count() == 0
+
+
+def test_a_webex_host_not_signed_in_signs_in_there_and_comes_back_scheduled(page, live_server, on):
+    """The round trip by clicking alone, with the demo Webex login `make run` offers."""
+    fake = FakeWebex()
+    host = on("webex", fake, path="/demo")
+    sign_in(page, live_server, host)
+    schedule_in_the_dashboard(page, "Webex kickoff")
+    meeting = Meeting.objects.get(topic="Webex kickoff")
+    page.get_by_text("Not on the meeting server yet").first.wait_for()
+
+    page.get_by_role("button", name="Schedule on the meeting server").click()
+    # Webex refused a browser not signed in; the portal shows Webex's sign-in.
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/server-sign-in/")
+    page.get_by_label("Webex ID").fill(DEMO_USER)
+    page.get_by_label("Webex password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in and schedule").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    page.get_by_text("The meeting is scheduled on Webex.").wait_for()
+
+    meeting.refresh_from_db()
+    assert meeting.server_meeting_id in fake.meetings and meeting.sync_state == SyncState.SYNCED
+    assert (
+        page.get_by_role("link", name="Join link")
+        .get_attribute("href")
+        .startswith(f"{MeetingServer.objects.get(backend='webex').base_url}/m.php?AT=JM")
+    )
