@@ -21,6 +21,7 @@ from conferencing.base import (
     Account,
     Backend,
     BadServerResponse,
+    BrowserScheduling,
     Capability,
     ConferencingError,
     MeetingKind,
@@ -274,10 +275,17 @@ def test_scheduling_in_the_browser_where_declared(served):
         start=start,
         end=start + dt.timedelta(hours=1),
     )
+    assert isinstance(served.backend, BrowserScheduling)  # the protocol, not just the names
     url = served.backend.schedule_url(request, "https://portal.example/back/")
     assert url.startswith(("http://", "https://"))
     nothing = served.backend.parse_back_url({})
-    assert nothing.ok is False and nothing.message
+    assert nothing.ok is False and nothing.message and nothing.needs_sign_in is False
+    form = served.backend.sign_in_form(back_url="https://portal.example/back/", then=url)
+    assert form.action.startswith(("http://", "https://")) and "https://portal.example/back/" in (
+        form.fields.values()
+    )
+    typed = {name for name, _label, _type in served.backend.sign_in_fields}
+    assert typed and not typed & set(form.fields)  # what the person types is not pre-filled
 
 
 # --- what each backend declares about running meetings, credentials and errors -----------
