@@ -16,6 +16,7 @@ import importlib
 import importlib.util
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 # --- errors -------------------------------------------------------------------
@@ -325,6 +326,74 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+class BaseBackend(Backend):
+    """What a backend is before it declares anything: it can do nothing.
+
+    A backend subclasses this, declares its ``capabilities`` and ``kinds``, and
+    overrides the operations it has; every other one raises ``Unsupported``,
+    with the backend's own reason from ``unsupported_reasons`` where it gives one (a
+    person reads it), else a general one. ``reserve_meeting_id`` answers ""
+    (the server gives the ID when scheduling) and ``close`` has nothing to release.
+    """
+
+    name: ClassVar[str] = ""
+    capabilities: ClassVar[frozenset[Capability]] = frozenset()
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
+    credentials: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    join_links_expire: ClassVar[bool] = False
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset()
+    refusals: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    holds_recurring: ClassVar[bool] = False
+    #: Why this server cannot do what it does not declare, in words for a person.
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = MappingProxyType({})
+
+    def _unsupported(self, capability: Capability) -> Unsupported:
+        reason = self.unsupported_reasons.get(capability)
+        return Unsupported(reason or f"this meeting server cannot do that ({capability})")
+
+    def ping(self) -> None:
+        raise Unsupported("this meeting server cannot be asked whether it answers")
+
+    def check_credentials(self) -> CredentialCheck:
+        raise Unsupported("this meeting server's credentials cannot be checked")
+
+    def create_account(self, account: Account) -> str:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def update_account(self, account: Account) -> None:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def delete_account(self, company_uid: str) -> None:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def query_account(self, company_uid: str) -> Account:
+        raise self._unsupported(Capability.ACCOUNTS)
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        return ""
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        raise self._unsupported(Capability.SCHEDULE)
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        raise self._unsupported(Capability.CANCEL)
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        raise self._unsupported(Capability.START_URL)
+
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str:
+        raise self._unsupported(Capability.JOIN_URL)
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        raise self._unsupported(Capability.LIVE_STATUS)
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        raise self._unsupported(Capability.STOP)
+
+    def close(self) -> None:
+        return None
+
+
 class BrowserResult(Protocol):
     """What a server said on the back URL, read by ``BrowserScheduling.parse_back_url``."""
 
@@ -382,17 +451,17 @@ CREDENTIAL_FIELDS = (
     "integration_code",
 )
 
-B = TypeVar("B", bound=type)
+B = TypeVar("B", bound=Backend)
 
-_registry: dict[str, type] = {}
+_registry: dict[str, type[Backend]] = {}
 
 
-def register(name: str) -> Callable[[B], B]:
+def register(name: str) -> Callable[[type[B]], type[B]]:
     """Class decorator: make a backend class available under ``name``."""
 
-    def decorate(cls: B) -> B:
+    def decorate(cls: type[B]) -> type[B]:
         _registry[name] = cls
-        cls.name = name  # type: ignore[attr-defined]
+        cls.name = name
         return cls
 
     return decorate
@@ -413,7 +482,7 @@ BUNDLED = {
 }
 
 
-def backend_class(name: str) -> type:
+def backend_class(name: str) -> type[Backend]:
     """The backend class registered under ``name``; a bundled one is imported first."""
     if name not in _registry and name in BUNDLED:
         importlib.import_module(BUNDLED[name])

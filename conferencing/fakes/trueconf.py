@@ -50,7 +50,8 @@ from conferencing.fakes.server import (
     run_until_stopped,
     set_mode,
 )
-from conferencing.trueconf.client import PATHS, RUNNING, STOPPED, TOKEN_INVALID
+from conferencing.trueconf.answers import TOKEN_INVALID
+from conferencing.trueconf.client import PATHS, RUNNING, STOPPED
 
 MAX_BODY = 1_000_000
 TYPES = (0, 1, 3)  # all on screen, asymmetric, role-based

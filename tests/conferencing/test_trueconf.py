@@ -5,7 +5,6 @@ import json
 import logging
 import subprocess
 import sys
-import time
 import traceback
 from collections.abc import Callable, Iterator
 
@@ -126,15 +125,6 @@ def test_conferencing_never_imports_django():
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
-def test_owns_one_pooled_session_without_adapter_retries():
-    backend = TrueConf("http://tc.example/", client_id="i", client_secret="s")
-    adapter = backend.session.get_adapter("http://tc.example/")
-    assert adapter._pool_maxsize == 10
-    assert adapter.max_retries.total == 0
-    assert backend.base_url == "http://tc.example"
-    backend.close()
 
 
 def test_refuses_a_url_that_is_not_http():
@@ -496,53 +486,6 @@ def test_a_down_token_endpoint_is_unavailable_and_retried(tc, tc_fake, sleeps):
     assert api_calls(tc_fake) == []
 
 
-def test_a_retried_read_succeeds_when_the_server_comes_back(tc_server, tc_fake, make_tc):
-    def recover(seconds):
-        tc_fake.mode = "ok"
-
-    backend = make_tc(tc_server.url, sleep=recover)
-    meeting_id = backend.schedule_meeting(one_off()).meeting_id
-    tc_fake.mode = "down"
-    assert backend.meeting_status(meeting_id).topic == one_off().topic
-    assert len(api_calls(tc_fake, "GET")) == 2
-
-
-def test_connection_refused_is_unavailable(make_tc, closed_port, sleeps):
-    backend = make_tc(f"http://127.0.0.1:{closed_port}")
-    with pytest.raises(ServerUnavailable) as refused:
-        backend.schedule_meeting(one_off())
-    assert not isinstance(refused.value, OutcomeUnknown)  # never sent: safe to send again
-    assert sleeps == [0.2, 0.4]  # the token request is retried
-
-
-def test_a_slow_server_times_out(tc_server, tc_fake, make_tc):
-    backend = make_tc(tc_server.url, read_timeout=0.1, read_retries=1)
-    meeting_id = backend.schedule_meeting(one_off()).meeting_id  # the token is cached
-    tc_fake.mode, tc_fake.delay = "slow", 1.0
-    tc_fake.requests.clear()
-    started = time.monotonic()
-    with pytest.raises(OutcomeUnknown, match="no answer in time"):
-        backend.schedule_meeting(one_off())
-    with pytest.raises(OutcomeUnknown, match="no answer in time"):
-        backend.meeting_status(meeting_id)
-    assert time.monotonic() - started < 1.0
-    assert len(api_calls(tc_fake, "POST")) == 1  # a write is never resent
-    assert len(api_calls(tc_fake, "GET")) == 2  # a read is, once here
-
-
-@pytest.mark.parametrize("mode", ["late", "reset"])
-def test_a_write_whose_answer_is_lost_is_an_unknown_outcome(tc_server, tc_fake, make_tc, mode):
-    """The server did it, but the backend cannot know: "unavailable" alone would invite
-    sending the create again, and TrueConf would make a second conference."""
-    backend = make_tc(tc_server.url, read_timeout=0.2)
-    backend.meeting_status(backend.schedule_meeting(one_off()).meeting_id)  # token cached
-    tc_fake.mode, tc_fake.delay = mode, 1.0
-    with pytest.raises(OutcomeUnknown):
-        backend.schedule_meeting(one_off(topic="Lost answer"))
-    assert len(api_calls(tc_fake, "POST", CONFERENCES)) == 2
-    assert [c.topic for c in tc_fake.conferences.values()][-1] == "Lost answer"
-
-
 def test_garbage_is_a_bad_response_and_not_retried(tc, tc_fake, sleeps):
     tc.schedule_meeting(one_off())  # the token is cached
     tc_fake.mode = "garbage"
@@ -662,32 +605,6 @@ def test_the_client_secret_travels_only_in_the_token_requests_body(tc, tc_fake):
         assert "demo-secret" not in json.dumps(request.query)
         if request.path != "/oauth2/v1/token":
             assert "demo-secret" not in json.dumps(request.body)
-
-
-class RecordingSession(requests.Session):
-    def __init__(self):
-        super().__init__()
-        self.timeouts = []
-
-    def request(self, method, url, **kwargs):
-        self.timeouts.append(kwargs.get("timeout"))
-        return super().request(method, url, **kwargs)
-
-
-def test_every_call_has_connect_and_read_timeouts(tc_server, tc_fake, make_tc):
-    session = RecordingSession()
-    backend = make_tc(tc_server.url, session=session, connect_timeout=1.5, read_timeout=4.0)
-    meeting_id = backend.schedule_meeting(one_off(is_recurring=True, start=None, end=None))
-    meeting_id = meeting_id.meeting_id
-    backend.schedule_meeting(one_off(meeting_id=meeting_id))
-    backend.run_conference(meeting_id)
-    backend.meeting_status(meeting_id)
-    backend.stop_meeting(meeting_id)
-    backend.cancel_meeting(meeting_id)
-    backend.ping()
-    # token, create, get and update, run, get, participants, stop, delete, ping
-    assert session.timeouts == [(1.5, 4.0)] * 10
-    session.close()
 
 
 # --- the fake itself ---------------------------------------------------------------
