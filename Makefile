@@ -24,6 +24,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The fault scenarios (also part of `make test`), written up in docs/RELIABILITY.md.
 reliability: $(STAMP)

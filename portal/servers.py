@@ -20,10 +20,13 @@ from django.conf import settings
 from conferencing.base import (
     Backend,
     Capability,
+    ConferencingError,
     MeetingKind,
     Participant,
     Unsupported,
     backend_class,
+    backend_names,
+    for_host,
     make_backend,
 )
 from conferencing.turbomeeting import launch as tm_launch
@@ -38,11 +41,15 @@ __all__ = [
     "PASSWORD_ENCODINGS",
     "PasswordDecodeError",
     "backend",
+    "backends_with",
     "build_return",
     "capabilities",
+    "changeable_while_running",
     "command_file",
     "decode_password",
     "environment_server",
+    "explain",
+    "holds_recurring",
     "join_links_expire",
     "kinds",
     "server_backend",
@@ -66,9 +73,33 @@ def capabilities(customer: Customer) -> frozenset[Capability]:
     return customer.server.capabilities
 
 
+def backends_with(capability: Capability) -> list[str]:
+    """The names of the installed backends that declare ``capability`` (for queries)."""
+    return [name for name in backend_names() if capability in backend_class(name).capabilities]
+
+
 def kinds(customer: Customer) -> frozenset[MeetingKind]:
     """The kinds of meeting the customer's server can hold."""
     return backend_class(customer.server.backend).kinds
+
+
+def changeable_while_running(customer: Customer) -> frozenset[str]:
+    """Which ``MeetingRequest`` fields the customer's server lets change while a meeting runs."""
+    return _backend_class(customer).changeable_while_running
+
+
+def holds_recurring(customer: Customer) -> bool:
+    """Whether the customer's server holds recurring meetings."""
+    return _backend_class(customer).holds_recurring
+
+
+def explain(customer: Customer, exc: ConferencingError) -> str:
+    """The sentence a host reads for ``exc`` from the customer's server."""
+    return for_host(exc, _backend_class(customer).refusals)
+
+
+def _backend_class(customer: Customer) -> type[Backend]:
+    return backend_class(customer.server.backend)
 
 
 def join_links_expire(customer: Customer) -> bool:

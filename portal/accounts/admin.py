@@ -403,5 +403,10 @@ class MeetingServerAdmin(admin.ModelAdmin):
     def test_connection(self, request, queryset):
         for server in queryset:
             result = services.server_test_connection(server=server)
-            level = messages.SUCCESS if result.ok else messages.ERROR
+            if not result.ok:
+                level = messages.ERROR
+            elif result.credentials_accepted is None:  # answered; credentials not checkable
+                level = messages.WARNING
+            else:
+                level = messages.SUCCESS
             self.message_user(request, f"{server.name}: {result.detail}", level)

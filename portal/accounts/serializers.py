@@ -193,5 +193,11 @@ class MeetingServerSerializer(serializers.ModelSerializer):
 
 
 class ConnectionTestSerializer(serializers.Serializer):
-    ok = serializers.BooleanField()
-    detail = serializers.CharField()
+    ok = serializers.BooleanField(help_text="It answered and did not refuse the credentials.")
+    answered = serializers.BooleanField(help_text="Whether the server answered at all.")
+    credentials_accepted = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether it took the stored credentials; null where they cannot be "
+        "checked (Webex's URL API has none).",
+    )
+    detail = serializers.CharField(help_text="What the server answered, in words.")

@@ -20,9 +20,9 @@ from conferencing.base import (
     Account,
     Capability,
     ConferencingError,
+    CredentialCheck,
     OutcomeUnknown,
     ServerRefused,
-    ServerUnavailable,
 )
 from portal import servers, sync
 from portal.accounts.models import Customer, Host, MeetingServer, QueryToken, SyncState
@@ -416,28 +416,33 @@ def server_delete(*, server: MeetingServer) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class ConnectionTest:
-    ok: bool
+    ok: bool  # answered, and did not refuse the credentials
     detail: str  # what the server answered, in words
+    answered: bool = False
+    #: Whether it took the credentials; None where that was not found out (Webex's URL
+    #: API has none to check).
+    credentials_accepted: bool | None = None
 
 
 def server_test_connection(*, server: MeetingServer) -> ConnectionTest:
-    """Call the server once with its stored address and credentials, and say what came back.
+    """Say whether the server answers, and whether it takes the stored credentials, found
+    with the call its backend declares for that (``check_credentials``: a token request
+    for TrueConf, a login for OpenMeetings, authenticated calls for TurboMeeting).
 
-    Only the backend's own endpoint under the base URL is called, no redirect is
+    Only the backend's own endpoints under the base URL are called, no redirect is
     followed, and every way of not answering reads the same (the log says which):
     staff must not be able to map which ports of which hosts are open.
     """
     try:
-        servers.server_backend(server).ping()
-    except ServerUnavailable as exc:
+        check = servers.server_backend(server).check_credentials()
+    except (ValueError, TypeError, LookupError) as exc:
+        return ConnectionTest(False, f"These settings cannot be used: {exc}")
+    except ConferencingError as exc:
         log.info("connection test of meeting server %s: %s", server.pk, exc)
+        check = CredentialCheck(False, None, str(exc))
+    if not check.answered:
+        log.info("connection test of meeting server %s: %s", server.pk, check.detail)
         return ConnectionTest(
             False, f"No answer from {server.base_url} as a {server.backend} server."
         )
-    except ServerRefused as exc:
-        return ConnectionTest(False, f"The server answered but refused: {exc.reason}")
-    except ConferencingError as exc:
-        return ConnectionTest(False, f"The server answered something unexpected: {exc}")
-    except (ValueError, TypeError, LookupError) as exc:
-        return ConnectionTest(False, f"These settings cannot be used: {exc}")
-    return ConnectionTest(True, f"{server.base_url} answered.")
+    return ConnectionTest(check.ok, f"{server.base_url}: {check.detail}", True, check.accepted)

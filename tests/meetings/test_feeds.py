@@ -490,6 +490,11 @@ def _live(m):
     m.live_state = LiveState.SCHEDULED if m.is_live else LiveState.LIVE
 
 
+def _silent(m):
+    """The server stops answering about the live meeting (the poller's mark)."""
+    m.last_seen_active_at = m.server_silent_since = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)
+
+
 def _password(m):
     m.password = "another-pw"
 
@@ -507,6 +512,7 @@ MEETING_CHANGES = {
     "ends_at": lambda m: setattr(m, "ends_at", m.ends_at + dt.timedelta(hours=1)),
     "is_live": _live,
     "attendees": lambda m: setattr(m, "attendees", m.attendees + 1),
+    "live_seen_at": _silent,
     "join_url": _password,
 }
 CUSTOMER_CHANGES = {

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from conferencing.base import Capability
 from conferencing.fakes.server import serve
+from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from meetings import services as meeting_services
 from portal import crypto, servers
@@ -152,6 +153,46 @@ def test_capabilities_follow_the_customers_server(second_tm):
     assert Capability.COMMAND_FILE not in servers.capabilities(CustomerFactory(server=webex))
 
 
+@pytest.fixture
+def trueconf():
+    fake = FakeTrueConf()
+    with serve(fake) as running:
+        fake.url = running.url
+        yield fake
+
+
+def test_connection_test_says_whether_the_server_took_the_credentials(
+    trueconf, staff_api, admin_client
+):
+    """A wrong client secret answers 401 to a token request: answered, but refused."""
+    server = services.server_save(
+        server=MeetingServer(),
+        backend="trueconf",
+        name="TrueConf",
+        base_url=trueconf.url,
+        credentials={"client_id": trueconf.client_id, "client_secret": "not-the-secret"},
+    )
+    result = services.server_test_connection(server=server)
+    assert (result.ok, result.answered, result.credentials_accepted) == (False, True, False)
+    assert "refused the client ID and secret" in result.detail
+
+    body = staff_api.post(f"/api/v1/servers/{server.pk}/test/").json()
+    assert body["ok"] is False and body["answered"] is True
+    assert body["credentials_accepted"] is False and "refused" in body["detail"]
+
+    page = admin_client.post(
+        reverse("admin:accounts_meetingserver_changelist"),
+        {"action": "test_connection", "_selected_action": [server.pk]},
+        follow=True,
+    )
+    assert "refused the client ID and secret" in page.content.decode()
+
+    services.server_save(server=server, credentials={"client_secret": trueconf.client_secret})
+    result = services.server_test_connection(server=server)
+    assert (result.ok, result.answered, result.credentials_accepted) == (True, True, True)
+    assert "issued an access token" in result.detail
+
+
 def test_connection_test_says_what_the_server_answered(second_tm):
     fake, server = second_tm
     assert services.server_test_connection(server=server).ok
@@ -210,7 +251,8 @@ def test_api_creates_a_server_without_ever_showing_its_secrets(staff_api, fake_t
     ]
 
     tested = staff_api.post(f"/api/v1/servers/{body['id']}/test/").json()
-    assert tested["ok"] is True
+    assert tested["answered"] is True  # the fake's integration code is another one:
+    assert tested["credentials_accepted"] is False and "integration code" in tested["detail"]
 
     listed = staff_api.get("/api/v1/servers/").content.decode()
     assert "tokyo-secret" not in listed and "tokyo-code" not in listed
@@ -255,7 +297,7 @@ def test_admin_tests_the_connection_and_never_shows_a_secret(admin_client, secon
         follow=True,
     )
     assert "Second TurboMeeting: " in response.content.decode()
-    assert "answered." in response.content.decode()
+    assert "answered and accepted the integration code" in response.content.decode()
 
 
 def test_a_server_whose_key_is_gone_can_be_listed_and_mended(staff_api, second_tm, settings):

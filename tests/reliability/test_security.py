@@ -108,6 +108,7 @@ def site(db):
         "dashboard-meeting-start": f"{m}/start/",
         "dashboard-meeting-schedule-on-server": f"{m}/schedule-on-server/",
         "dashboard-meeting-server-answer": f"{m}/server-answer/?AT=SM&ST=FAIL",
+        "dashboard-meeting-server-sign-in": f"{m}/server-sign-in/",
         "dashboard-meeting-command-file": f"{m}/launch-host.xml",
         "dashboard-embedding": "/dashboard/embedding/",
         "login": "/dashboard/login/",
