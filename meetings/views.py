@@ -67,8 +67,11 @@ def published_join(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             form.add_error("password", _("Too many wrong passwords from your network. Try later."))
             status = 429
         elif services.public_join_check(meeting=meeting, password=form.cleaned_data["password"]):
-            link = join_url(meeting, name=form.cleaned_data["name"])
-            return HttpResponseRedirect(link, status=303)
+            # Straight to the server, as the portal's join page would go: the name is asked once.
+            link, refusal, status = _let_in(request, meeting, form.cleaned_data["name"])
+            if link:
+                return HttpResponseRedirect(link, status=303)
+            form.add_error(None, refusal)
         else:
             _wrong_guesses(request, add=True)
             form.add_error("password", _("That is not the meeting's password."))
@@ -120,25 +123,28 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
     if not may_still_join(external_id):
         raise Http404("This join link's registration no longer holds a seat.")
     form = NameForm(request.POST or None, initial={"name": name})
+    status = 200
     if request.method == "POST" and form.is_valid():
-        who = Participant(
-            name=form.cleaned_data["name"],
-            external_id=external_id or f"visitor-{secrets.token_hex(8)}",
-        )
-        if _too_many_join_links(request, add=False):
-            form.add_error(None, _("Too many joins from your network. Try again in a few minutes."))
-            context = {"meeting": meeting, "customer": meeting.customer, "form": form}
-            return render(request, "meetings/join_now.html", context, status=429)
-        _too_many_join_links(request, add=True)  # this one counts, made or not
-        try:  # the password travels only in this answer, to whom the link still admits
-            link = server_join_url(meeting, who, password=meeting.password)
-        except ConferencingError as exc:
-            log.warning("join link for meeting %s not made: %s", meeting.pk, describe(exc))
-            form.add_error(
-                None,
-                _("The meeting server could not let you in just now. Try again in a moment."),
-            )
-        else:
+        link, refusal, status = _let_in(request, meeting, form.cleaned_data["name"], external_id)
+        if link:
             return HttpResponseRedirect(link, status=303)
+        form.add_error(None, refusal)
     context = {"meeting": meeting, "customer": meeting.customer, "form": form}
-    return render(request, "meetings/join_now.html", context, status=400 if form.errors else 200)
+    return render(request, "meetings/join_now.html", context, status=status)
+
+
+def _let_in(
+    request: HttpRequest, meeting, name: str, external_id: str = ""
+) -> tuple[str, str, int]:
+    """The server's join link for ``name``, made now: ``(link, "", 303)``, or
+    ``("", why not, status)``. Joins are limited per network, made or not."""
+    if _too_many_join_links(request, add=False):
+        return "", _("Too many joins from your network. Try again in a few minutes."), 429
+    _too_many_join_links(request, add=True)  # this one counts, made or not
+    who = Participant(name=name, external_id=external_id or f"visitor-{secrets.token_hex(8)}")
+    try:  # the password travels only in this answer, to whom the link still admits
+        return server_join_url(meeting, who, password=meeting.password), "", 303
+    except ConferencingError as exc:
+        log.warning("join link for meeting %s not made: %s", meeting.pk, describe(exc))
+        refusal = _("The meeting server could not let you in just now. Try again in a moment.")
+        return "", refusal, 503

@@ -277,8 +277,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- meeting servers, whatever their vendor ------------------------------------
 #
-# The default server (customers with none of their own) is the TurboMeeting
-# server of the TM_* settings below; others are configured in the admin, their
+# Every customer's meetings live on a server row. With TM_SERVER_URL set, the
+# TurboMeeting server of the TM_* settings below is one of them, kept in step by
+# every `migrate` (read-only in the admin); others are configured in the admin, their
 # credentials (and every meeting's password) encrypted with CONFERENCING_SECRET_KEYS
 # (Fernet keys, newest first; not derived from SECRET_KEY, so either can rotate on
 # its own).
@@ -415,7 +416,10 @@ SPECTACULAR_SETTINGS = {
     "WEBHOOKS": "portal.webhooks.openapi.WEBHOOKS",
 }
 
-# --- the default meeting server: TurboMeeting ---------------------------------
+# --- the meeting server of the environment: TurboMeeting -----------------------
+#
+# Set TM_SERVER_URL and `migrate` keeps a server row of these values (customers made
+# without a server choose it); unset, there is none, and each customer is given one.
 
 # The demo server's identity, the defaults below: `make run` gives them to its fake
 # TurboMeeting server (portal/devrun.py), and `check --deploy` refuses them (portal/checks.py).
@@ -425,7 +429,7 @@ TM_DEMO_VALUES = {
     "TM_ADMIN_EMAIL": "admin@example.com",
     "TM_ADMIN_PASSWORD": "admin-password",
 }
-TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
+TM_SERVER_URL = env("TM_SERVER_URL", default="")  # `make run`: its fake, http://127.0.0.1:8900
 TM_SERVICE_COMPANY_UID = env(
     "TM_SERVICE_COMPANY_UID", default=TM_DEMO_VALUES["TM_SERVICE_COMPANY_UID"]
 )

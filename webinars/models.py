@@ -21,6 +21,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 from portal.accounts.models import Customer, Host
@@ -208,11 +209,11 @@ class RegistrationField(NamedTuple):
 
 class Registration(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting approval"
-        CONFIRMED = "confirmed", "Registered"
-        WAITLISTED = "waitlisted", "On the waiting list"
-        REJECTED = "rejected", "Rejected"
-        CANCELLED = "cancelled", "Cancelled"
+        PENDING = "pending", _("Awaiting approval")
+        CONFIRMED = "confirmed", _("Registered")
+        WAITLISTED = "waitlisted", _("On the waiting list")
+        REJECTED = "rejected", _("Rejected")
+        CANCELLED = "cancelled", _("Cancelled")
 
     # Statuses that take one of the webinar's seats.
     SEATED = (Status.PENDING, Status.CONFIRMED)

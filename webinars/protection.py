@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_ratelimit.core import get_usage
 
 from portal.net import client_network
@@ -33,19 +35,23 @@ def form_token(webinar_id: int) -> str:
 
 def check_form_token(token: str, webinar_id: int) -> None:
     if not token:
-        raise BadFormToken("The form is missing its security token. Reload the page and try again.")
+        raise BadFormToken(
+            _("The form is missing its security token. Reload the page and try again.")
+        )
     try:
         data = signing.loads(token, salt=TOKEN_SALT, max_age=settings.WEBINAR_FORM_TOKEN_MAX_AGE)
     except signing.SignatureExpired:
         raise BadFormToken(
-            "This form has expired. Please submit it again; your answers are kept."
+            _("This form has expired. Please submit it again; your answers are kept.")
         ) from None
     except signing.BadSignature:
         raise BadFormToken(
-            "This form could not be verified. Reload the page and try again."
+            _("This form could not be verified. Reload the page and try again.")
         ) from None
     if not isinstance(data, dict) or data.get("w") != webinar_id:
-        raise BadFormToken("This form belongs to another webinar. Reload the page and try again.")
+        raise BadFormToken(
+            _("This form belongs to another webinar. Reload the page and try again.")
+        )
 
 
 @dataclass(frozen=True)
@@ -73,13 +79,15 @@ def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
     )
     if wait is not None:
         return Limited(
-            f"Too many registrations from your network. Please try again in {_minutes(wait)}.",
+            _("Too many registrations from your network. Please try again in %(wait)s.")
+            % {"wait": _minutes(wait)},
             wait,
         )
     wait = _hit(request, "webinars:webinar", str(webinar_id), settings.WEBINAR_RATE_PER_WEBINAR)
     if wait is not None:
         return Limited(
-            f"Many people are registering right now. Please try again in {_minutes(wait)}.",
+            _("Many people are registering right now. Please try again in %(wait)s.")
+            % {"wait": _minutes(wait)},
             wait,
         )
     return None
@@ -91,15 +99,13 @@ def check_recipient_limit(request: HttpRequest, email: str) -> Limited | None:
     wait = _hit(request, "webinars:recipient", recipient, settings.WEBINAR_RATE_PER_RECIPIENT)
     if wait is not None:
         return Limited(
-            f"{email} has been registered too often recently. "
-            f"Please try again in {_minutes(wait)}.",
+            _("%(email)s has been registered too often recently. Please try again in %(wait)s.")
+            % {"email": email, "wait": _minutes(wait)},
             wait,
         )
     return None
 
 
 def _minutes(seconds: int) -> str:
-    if seconds < 60:
-        return "a minute"
-    minutes = -(-seconds // 60)
-    return f"{minutes} minutes"
+    minutes = max(1, -(-seconds // 60))
+    return ngettext("a minute", "%(n)d minutes", minutes) % {"n": minutes}

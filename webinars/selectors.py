@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from django.db import models
 from django.db.models import Count, F, Max, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from meetings.models import MeetingSample
@@ -140,48 +141,61 @@ def host_registrations(
 
 
 def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120) -> dict:
-    """An SVG polyline of the running total of registrations, one point per day.
+    """An SVG polyline of the running total of the registered, by the day they came in.
 
-    Cancelled and rejected registrations count on the day they came in: the
-    chart shows interest over time, the counts above it show seats.
+    It counts whom the "registered" card counts (confirmed), so its top is the
+    card's number. When everyone came in on one day, it is drawn by the hour of
+    that day instead of as a flat line from one day to the same day.
     """
     zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
-    per_day = list(
-        webinar.registrations.annotate(day=TruncDate("created_at", tzinfo=zone))
-        .values_list("day")
-        .annotate(n=Count("pk"))
-        .order_by("day")
-    )
+    registered = webinar.registrations.filter(status=S.CONFIRMED)
+    per_day = _running_totals(registered, TruncDate("created_at", tzinfo=zone))
     if not per_day:
         return {"points": "", "total": 0, "days": 0}
     first, last = per_day[0][0], per_day[-1][0]
-    span = max((last - first).days, 1)
-    total = sum(n for _, n in per_day)
-    running, points = 0, []
-    for day, n in per_day:
-        running += n
-        x = (day - first).days / span * width
-        y = height - running / total * (height - 10)
-        points.append(f"{x:.1f},{y:.1f}")
-    if first == last:  # one day: its total, across the chart
-        points.append(f"{width:.1f},{points[0].split(',')[1]}")
+    if first != last:
+        steps = [((day - first).days, total) for day, total in per_day]
+        span, axis = (last - first).days, (f"{first:%d %b}", f"{last:%d %b}", "day of registration")
+    else:
+        per_hour = _running_totals(registered, TruncHour("created_at", tzinfo=zone))
+        hour = dt.timedelta(hours=1)
+        start, end = per_hour[0][0], per_hour[-1][0] + hour
+        steps = [((at - start) / hour, total) for at, total in per_hour]
+        steps.append(((end - start) / hour, steps[-1][1]))  # across to the end of its hour
+        span = (end - start) / hour
+        axis = (f"{start:%H:%M}", f"{end:%H:%M}", f"hour of registration, {first:%d %b}")
+    total = per_day[-1][1]
+    points = " ".join(
+        f"{at / span * width:.1f},{height - running / total * (height - 10):.1f}"
+        for at, running in steps
+    )
     days = (last - first).days + 1
     return {
-        "points": " ".join(points),
+        "points": points,
         "total": total,
         "days": days,
         "first": first,
         "last": last,
         "width": width,
         "height": height,
-        "label": f"Registrations over time: {total} in {days} days",
-        "caption": f"{total} registrations from {first:%d %b %Y} to {last:%d %b %Y}.",
+        "label": f"Registered over time: {total} in {days} days",
+        "caption": f"{total} registered from {first:%d %b %Y} to {last:%d %b %Y}.",
         "y_max": total,
         "y_label": "registered",
-        "x_start": f"{first:%d %b}",
-        "x_end": f"{last:%d %b}",
-        "x_label": "day of registration",
+        "x_start": axis[0],
+        "x_end": axis[1],
+        "x_label": axis[2],
     }
+
+
+def _running_totals(registrations: QuerySet[Registration], bucket) -> list[tuple[Any, int]]:
+    """(bucket, how many came in up to and including it), in order, one query."""
+    per_bucket = registrations.annotate(at=bucket).values_list("at").annotate(n=Count("pk"))
+    running, totals = 0, []
+    for at, n in per_bucket.order_by("at"):
+        running += n
+        totals.append((at, running))
+    return totals
 
 
 def registration_may_join(sender, *, external_id: str, **kwargs) -> bool | None:

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 
 import markdown
 import nh3
-from django.utils import formats
 from django.utils.safestring import SafeString, mark_safe
+
+from meetings.timespan import timespan
 
 if TYPE_CHECKING:
     from webinars.models import Webinar
@@ -43,11 +44,9 @@ def render_markdown(text: str) -> SafeString:
 
 
 def when(webinar: Webinar) -> str:
-    """E.g. "Tuesday 14 October 2031, 15:00–16:00 (Europe/Berlin)", in the customer's zone."""
+    """E.g. "Tuesday, 14 October 2031, 15:00–16:00 (Europe/Berlin)", in the customer's zone
+    and the active language (``meetings.timespan``)."""
     zone_name = webinar.customer.time_zone
     zone = zoneinfo.ZoneInfo(zone_name)
-    start, end = webinar.starts_at.astimezone(zone), webinar.ends_at.astimezone(zone)
-    day = formats.date_format(start, "l j F Y, H:i")
-    if start.date() == end.date():
-        return f"{day}–{end:%H:%M} ({zone_name})"
-    return f"{day} – {formats.date_format(end, 'l j F Y, H:i')} ({zone_name})"
+    span = timespan(webinar.starts_at, webinar.ends_at, zone, zone_name=False, long=True)
+    return f"{span} ({zone_name})"

@@ -29,45 +29,47 @@ What the client relies on (seed 003 and VENDORS.md, "TrueConf Server"):
   ``GET|PUT|DELETE /conferences/{id}``,
   ``POST .../run`` and ``.../stop`` answer ``{id, owner, state}``;
   ``GET .../participants`` lists who is connected. ``state`` is ``running`` or
-  ``stopped``. While a conference runs only its description may change, so an
-  edit of a live meeting is refused (``ServerRefused``).
+  ``stopped``. While a conference runs only its description may change (the
+  server refuses anything else, ``conferenceIsRunning``): a change reads the
+  conference first and, while it runs, sends nothing but raises ``MeetingRunning``
+  when the request differs from what the server holds (``changeable_while_running``
+  tells the portal beforehand).
 - Errors are ``{"error": {"code", "message", "errors": [{"reason", "message"}]}}``
   with the HTTP status: the first ``reason`` (``conferenceNotFound``,
   ``uniqueValueAlreadyInUse``, ...) becomes ``ServerRefused.reason``.
 
 Choices the server leaves to us, documented where they are made: the owner is the
 host email's local part (``owner_id``); a one-off meeting is a one-time schedule,
-a recurring one a permanent virtual room; links are built locally from the
-conference ID (``/webrtc/{id}``, the path every ``webclient_url`` has), so pages
-and feeds make no API call per link; ``start_url`` does not run the conference
-(``run_conference`` does, and a scheduled conference starts on its own).
+a recurring one a permanent virtual room; the server's own ``webclient_url`` (at
+its public address, which may not be the API's) comes back from scheduling for the
+portal to keep, and links for a conference known only by its ID are built locally
+(``/webrtc/{id}`` under ``web_url``), so pages and feeds make no API call per link;
+``start_url`` does not run the conference (``run_conference`` does, and a scheduled
+conference starts on its own).
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import hashlib
 import hmac
-import json
 import logging
-import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Unpack
 from urllib.parse import quote
 
-import requests
-
 from conferencing.base import (
-    Account,
     BadServerResponse,
+    BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
+    MeetingRunning,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     ScheduledMeeting,
     ServerRefused,
@@ -75,19 +77,23 @@ from conferencing.base import (
     Unsupported,
     register,
 )
-
-# Shared HTTP plumbing (pooled session without adapter retries, the retry rule).
-from conferencing.http import (
-    Endpoint,
-    base_url_checked,
-    never_sent,
-    pooled_session,
-    retry_delay,
+from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.trueconf.answers import (
+    ACCEPT,
+    ONE_TIME,
+    ROOM,
+    TokenRefused,
+    conference_of,
+    json_object,
+    optional_text,
+    participant_count,
+    read_answer,
+    schedule_times,
+    text_of,
 )
+from conferencing.trueconf.token import AccessToken
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 #: The API version in every path: 3.1 is the oldest v3 the public clients target,
 #: and later 3.x servers answer it too.
@@ -120,27 +126,23 @@ CONFERENCE_TYPES: dict[MeetingKind, int] = {
 }
 
 RUNNING, STOPPED = "running", "stopped"
+#: The reason the server gives for a change to a running conference other than its
+#: description (the fakes' and the strict stand-ins'; the public material names none).
+RUNNING_REFUSED = "conferenceIsRunning"
+#: What a change may alter on the server; the rest of a conference body (owner,
+#: invitations, guests) is the same on every push of one meeting.
+CHANGED_BY_EDITS = ("topic", "type", "schedule", "max_participants")
 #: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
 ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
 #: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
 #: digits, Latin letters and underscores).
 CHOSEN_ID_LENGTH = 32
-#: The reason a server gives, with a 403, for a token it no longer accepts.
-TOKEN_INVALID = "accessTokenInvalid"
-#: Schedule types: a permanent virtual room, and a one-time event.
-ROOM, ONE_TIME = -1, 1
-POOL_SIZE = 10
-#: Renew the token this long before the server says it expires (a tenth of its
-#: life when that is shorter), so a call never leaves with a token about to die.
-TOKEN_MARGIN = 60.0
-
-
-class _TokenRefused(Exception):
-    """The API refused the access token (not the client credentials): fetch another."""
+#: What never reaches a log or an error text: the secret, and the token in a query or header.
+SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
 
 
 @register("trueconf")
-class TrueConf:
+class TrueConf(BaseBackend):
     """A TrueConf Server, seen from the partner portal.
 
     ``base_url`` is where the API answers; ``web_url`` (default: the same) is the
@@ -150,10 +152,9 @@ class TrueConf:
     access token travels: ``header`` (the default: kept out of URLs and logs) or
     ``query`` (v3 as documented, for a server that reads no header).
     ``time_zone`` is accepted for the contract only: TrueConf times are unix
-    seconds.
+    seconds. ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
-    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,
@@ -167,9 +168,41 @@ class TrueConf:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(CONFERENCE_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "client_id": "client_id",
-        "client_secret": "client_secret",
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "client_id", "Client ID", "The OAuth application made for the portal on the server."
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "That application's secret; it also keys the conference IDs the portal chooses.",
+            secret=True,
+        ),
+    )
+    #: While a conference runs only its description may change (the portal sends none);
+    #: a v3 conference keeps no password, call number or access code, so those are the
+    #: portal's alone and may change at any time.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"password", "call_number", "attendee_access_code"}
+    )
+    holds_recurring: ClassVar[bool] = True
+    refusals: ClassVar[Mapping[str, str]] = {
+        RUNNING_REFUSED: (
+            "TrueConf lets only the description of a running conference change: make "
+            "this change after the meeting ends, or stop it first."
+        ),
+        NOT_FOUND: (
+            "The conference is no longer on the TrueConf server (it was deleted there): "
+            "cancel this meeting and schedule it again."
+        ),
+        "forbidden": (
+            "The TrueConf server does not let the portal do this: ask your portal "
+            "administrator to check the portal's OAuth application and its permissions."
+        ),
+    }
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.ACCOUNTS: "TrueConf Server has users, not customer accounts: manage people "
+        "in its control panel or directory (LDAP), not from the portal",
     }
 
     def __init__(
@@ -179,69 +212,60 @@ class TrueConf:
         client_id: str,
         client_secret: str,
         time_zone: str = "UTC",
-        read_timeout: float = 10.0,
-        pool_size: int = POOL_SIZE,
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_retries: int = 2,
-        backoff: float = 0.2,
-        sleep: Callable[[float], object] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
-        max_body: int = 1_000_000,
         web_url: str = "",
         guests: bool = True,
         token_in: str = "header",  # noqa: S107 (where the token goes, not a token)
+        **http: Unpack[HTTPOptions],
     ) -> None:
         if token_in not in ("query", "header"):
             raise ValueError(f"token_in is 'query' or 'header', not {token_in!r}")
-        self.base_url = base_url_checked(base_url)
+        self.http = Transport(base_url, secrets=SECRETS, **http)
+        self.base_url = self.http.base_url
         self.web_url = base_url_checked(web_url or base_url)
         self.client_id = client_id
         self.client_secret = client_secret
         self.time_zone = time_zone
         self.guests = guests
         self.token_in = token_in
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
-        self.read_retries = read_retries
-        self.backoff = backoff
-        self._sleep = sleep
-        self._clock = clock
-        self.max_body = max_body
-        self._token_lock = threading.Lock()  # the status poller shares one backend across threads
-        self._access_token = ""
-        self._token_expires = 0.0
+        self._token = AccessToken(
+            self.http, PATHS["token"], client_id=client_id, client_secret=client_secret, clock=clock
+        )
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this client created)."""
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
-    # --- accounts: TrueConf has users, not customer companies --------------------
-
-    def create_account(self, account: Account) -> str:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def update_account(self, account: Account) -> None:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def delete_account(self, company_uid: str) -> None:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def query_account(self, company_uid: str) -> Account:
-        raise Unsupported(_NO_ACCOUNTS)
-
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
-        """TrueConf gives a conference its ID when it is created."""
-        return ""
-
-    # --- conferences --------------------------------------------------------------
+    # --- conferences (TrueConf gives a conference its ID when it is created) -------
 
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there (no token is spent)."""
-        endpoint = PATHS["list_conferences"]
-        self._with_retries(endpoint, lambda: self._send(endpoint, endpoint.path, check=False))
+        self.http.send(PATHS["list_conferences"], read_body=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """Ask for a new access token with the client ID and secret: the one call that
+        says whether the server takes them (an API call would only show the token)."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        try:
+            self._token.renew()
+        except CredentialsRefused as exc:
+            return CredentialCheck(
+                True,
+                False,
+                f"The server answered, but refused the client ID and secret ({exc.reason}): "
+                "check the OAuth application in TrueConf's control panel.",
+            )
+        except ConferencingError as exc:
+            log.info("credential check: the token request failed: %s", exc)
+            return CredentialCheck(
+                True, None, "The server answered, but its token request did not complete."
+            )
+        return CredentialCheck(
+            True, True, "The server answered and issued an access token for the client ID."
+        )
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Create a conference owned by the host, or replace the one ``meeting_id`` names.
@@ -251,21 +275,41 @@ class TrueConf:
         """
         body = self._conference_body(request)
         if request.meeting_id:
-            answer = self._call("update_conference", id=request.meeting_id, body=body)
+            answer = self._update(request.meeting_id, body)
         elif request.external_id:
             answer = self._create_once(body, self.conference_id(request.external_id))
         else:
             answer = self._call("create_conference", body=body)
-        conference = _conference(answer, "schedule_meeting")
-        meeting_id = _text(conference, "id", "schedule_meeting")
+        conference = conference_of(answer, "schedule_meeting")
+        meeting_id = text_of(conference, "id", "schedule_meeting")
         return ScheduledMeeting(
             meeting_id=meeting_id,
             topic=request.topic,
             start=request.start,
             # The server's own link (its external address) when it gives one.
-            join_url=_optional_text(conference, "webclient_url")
+            join_url=optional_text(conference, "webclient_url")
             or self.join_url(meeting_id, Participant()),
         )
+
+    def _update(self, conference_id: str, body: dict[str, Any]) -> Any:
+        """Send a changed conference, unless it runs: then the server takes nothing but a
+        description (which the portal does not send), so nothing goes out. A running
+        conference that already holds what the request says is left as it is; one that
+        does not raises ``MeetingRunning`` without a call the server would refuse."""
+        current = self._call("get_conference", id=conference_id)
+        conference = conference_of(current, "schedule_meeting")
+        if conference.get("state") == RUNNING:
+            differs = [key for key in CHANGED_BY_EDITS if _differs(key, body, conference)]
+            if differs:
+                raise MeetingRunning(RUNNING_REFUSED, status="409")
+            return current
+        try:
+            return self._call("update_conference", id=conference_id, body=body)
+        except ServerRefused as exc:
+            if exc.reason == RUNNING_REFUSED and not isinstance(exc, CredentialsRefused):
+                # It started between the read and the write.
+                raise MeetingRunning(exc.reason, status=exc.status) from None
+            raise
 
     def conference_id(self, external_id: str) -> str:
         """The ID the portal chooses for the conference of ``external_id``, the same every time.
@@ -287,7 +331,7 @@ class TrueConf:
             if exc.reason != ALREADY_IN_USE or isinstance(exc, CredentialsRefused):
                 raise
         else:
-            made = _object(answer, "create_conference").get("conference")
+            made = json_object(answer, "create_conference").get("conference")
             if isinstance(made, dict) and str(made.get("id", conference_id)) != conference_id:
                 # A server older than the chosen ID: a create resent after a lost answer
                 # would make a second conference there.
@@ -326,18 +370,18 @@ class TrueConf:
     def run_conference(self, meeting_id: str) -> str:
         """Start a conference now (``POST .../run``); answers its state, ``running``."""
         answer = self._call("run_conference", id=meeting_id)
-        return _text(_object(answer, "run_conference"), "state", "run_conference")
+        return text_of(json_object(answer, "run_conference"), "state", "run_conference")
 
     def meeting_status(self, meeting_id: str) -> MeetingStatus:
         """Live means ``state`` running; attendees are the connected participants."""
-        conference = _conference(self._call("get_conference", id=meeting_id), "meeting_status")
-        state = _text(conference, "state", "meeting_status")
+        conference = conference_of(self._call("get_conference", id=meeting_id), "meeting_status")
+        state = text_of(conference, "state", "meeting_status")
         if state not in (RUNNING, STOPPED):
             raise BadServerResponse(f"meeting_status: unknown state {state[:20]!r}")
         attendees = 0
         if state == RUNNING:
-            attendees = _participant_count(self._call("list_participants", id=meeting_id))
-        start, end = _schedule_times(conference.get("schedule"))
+            attendees = participant_count(self._call("list_participants", id=meeting_id))
+        start, end = schedule_times(conference.get("schedule"))
         details = {
             key: str(conference[key])
             for key in ("id", "state", "type", "owner", "webclient_url")
@@ -347,7 +391,7 @@ class TrueConf:
             meeting_id=meeting_id,
             active=state == RUNNING,
             attendees=attendees,
-            topic=_optional_text(conference, "topic") or None,
+            topic=optional_text(conference, "topic") or None,
             start=start,
             end=end,
             details=details,
@@ -406,39 +450,6 @@ class TrueConf:
             raise ValueError("a link needs the conference's ID")
         return self.web_url + PATHS["web_client"].path.format(id=quote(meeting_id, safe=""))
 
-    # --- the token ----------------------------------------------------------------
-
-    def _token(self) -> str:
-        with self._token_lock:
-            if self._access_token and self._clock() < self._token_expires:
-                return self._access_token
-            endpoint = PATHS["token"]
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": self.client_id,
-                "client_secret": self.client_secret,
-            }
-            started = self._clock()
-            answer = self._with_retries(
-                endpoint, lambda: self._send(endpoint, endpoint.path, form=form, token_call=True)
-            )
-            data = _object(answer, "token")
-            token = data.get("access_token")
-            lifetime = data.get("expires_in")
-            if not isinstance(token, str) or not token.strip():
-                raise BadServerResponse("token: the answer has no access_token")
-            if isinstance(lifetime, bool) or not isinstance(lifetime, int) or lifetime <= 0:
-                raise BadServerResponse("token: expires_in is not a positive integer")
-            self._access_token = token
-            self._token_expires = started + lifetime - min(TOKEN_MARGIN, lifetime / 10)
-            return token
-
-    def _forget(self, token: str) -> None:
-        """Drop a refused token, unless another thread has already replaced it."""
-        with self._token_lock:
-            if self._access_token == token:
-                self._access_token = ""
-
     # --- plumbing -----------------------------------------------------------------
 
     def _call(self, name: str, *, id: str = "", body: dict[str, Any] | None = None) -> Any:
@@ -450,14 +461,18 @@ class TrueConf:
         endpoint = PATHS[name]
         if "{id}" in endpoint.path and not id:
             raise ValueError(f"{name} needs a conference ID")
-        path = endpoint.path.format(id=quote(id, safe=""))
+        endpoint = endpoint.at(id=id)
         for attempt in range(2):
-            token = self._token()
+            token = self._token.get()
+            if self.token_in == "header":
+                headers, query = ACCEPT | {"Authorization": f"Bearer {token}"}, None
+            else:
+                headers, query = ACCEPT, {"access_token": token}
             try:
-                send = functools.partial(self._send, endpoint, path, token=token, body=body)
-                return self._with_retries(endpoint, send)
-            except _TokenRefused:
-                self._forget(token)
+                answer = self.http.send(endpoint, params=query, json=body, headers=headers)
+                return read_answer(answer, endpoint)
+            except TokenRefused:
+                self._token.forget(token)
                 log.info("%s: the server refused the access token (attempt %d)", name, attempt + 1)
         raise CredentialsRefused(
             "the server refused a freshly issued access token: check the OAuth application's "
@@ -465,202 +480,14 @@ class TrueConf:
             status="401",
         )
 
-    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return send()
-            except ServerUnavailable as exc:
-                delay = retry_delay(
-                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
-                )
-                if delay is None:
-                    raise
-                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
-                self._sleep(delay)
-                attempt += 1
 
-    def _send(
-        self,
-        endpoint: Endpoint,
-        path: str,
-        *,
-        token: str = "",
-        body: dict[str, Any] | None = None,
-        form: dict[str, str] | None = None,
-        token_call: bool = False,
-        check: bool = True,
-    ) -> Any:
-        """One HTTP exchange; its answer as JSON, or the typed error it amounts to.
-
-        Nothing here names the URL or chains the transport's exception: the URL
-        holds the access token.
-        """
-        where = f"{endpoint.method} {path}"
-        options: dict[str, Any] = {}
-        headers = {"Accept": "application/json"}
-        if token and self.token_in == "header":
-            headers["Authorization"] = f"Bearer {token}"
-        elif token:
-            options["params"] = {"access_token": token}
-        if body is not None:
-            options["json"] = body
-        if form is not None:
-            options["data"] = form
-        started = time.monotonic()
-        try:
-            with self.session.request(
-                endpoint.method,
-                self.base_url + path,
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=False,
-                headers=headers,
-                **options,
-            ) as response:
-                status = response.status_code
-                log.debug(
-                    "%s -> HTTP %s in %.0f ms", where, status, (time.monotonic() - started) * 1000
-                )
-                if status >= 500:
-                    raise ServerUnavailable(f"{where}: HTTP {status}")
-                if not check:
-                    return None
-                raw = self._read(response, where)
-        except requests.exceptions.ContentDecodingError:
-            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
-        except requests.ConnectTimeout:
-            raise ServerUnavailable(f"{where}: could not connect in time") from None
-        except requests.Timeout:
-            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
-        except requests.RequestException as exc:
-            log.debug("%s failed: %s", where, type(exc).__name__)
-            if never_sent(exc):
-                raise ServerUnavailable(f"{where}: could not connect") from None
-            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
-        if 200 <= status < 300:
-            return _json(raw, where)
-        if token_call and status in (400, 401):
-            raise CredentialsRefused(_oauth_reason(raw), status=str(status))
-        if status == 401:
-            raise _TokenRefused
-        if 400 <= status < 500:
-            reason, message = _error_reason(raw, where, status)
-            if status == 403 and reason == TOKEN_INVALID:
-                raise _TokenRefused
-            error_class = CredentialsRefused if status == 403 else ServerRefused
-            error = error_class(reason, status=str(status))
-            if message:
-                error.add_note(message)
-            raise error
-        raise BadServerResponse(f"{where}: HTTP {status}")
-
-    def _read(self, response: requests.Response, where: str) -> bytes:
-        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
-
-
-_NO_ACCOUNTS = (
-    "TrueConf Server has users, not customer accounts: manage people in its control "
-    "panel or directory (LDAP), not from the portal"
-)
-
-
-# --- reading answers ---------------------------------------------------------------
-
-
-def _json(raw: bytes, where: str) -> Any:
-    try:
-        return json.loads(raw)
-    except ValueError:
-        raise BadServerResponse(f"{where}: the answer is not JSON") from None
-
-
-def _object(data: Any, name: str) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise BadServerResponse(f"{name}: the answer is not a JSON object")
-    return data
-
-
-def _conference(data: Any, name: str) -> dict[str, Any]:
-    conference = _object(data, name).get("conference")
-    if not isinstance(conference, dict):
-        raise BadServerResponse(f"{name}: the answer has no conference object")
-    return conference
-
-
-def _text(data: dict[str, Any], key: str, name: str) -> str:
-    value = data.get(key)
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # IDs are strings, but a number is the same ID
-    if not isinstance(value, str) or not value.strip():
-        raise BadServerResponse(f"{name}: the answer has no {key}")
-    return value.strip()
-
-
-def _optional_text(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    return value.strip() if isinstance(value, str) else ""
-
-
-def _participant_count(data: Any) -> int:
-    """How many are connected: ``cnt`` when the server counts, else the list's length.
-
-    v3 answers ``{"participants": [...]}``; newer servers ``{"list": [...], "cnt": N}``
-    or a bare list: all three are read.
-    """
-    if isinstance(data, list):
-        return len(data)
-    if isinstance(data, dict):
-        count = data.get("cnt")
-        if isinstance(count, int) and not isinstance(count, bool) and count >= 0:
-            return count
-        for key in ("participants", "list"):
-            if isinstance(data.get(key), list):
-                return len(data[key])
-    raise BadServerResponse("meeting_status: the participant list is missing")
-
-
-def _schedule_times(schedule: Any) -> tuple[dt.datetime | None, dt.datetime | None]:
-    """A one-time schedule's start and end; none for rooms and weekly schedules."""
-    if not isinstance(schedule, dict) or schedule.get("type") != ONE_TIME:
-        return None, None
-    start, duration = schedule.get("start_time"), schedule.get("duration")
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, duration)):
-        raise BadServerResponse("meeting_status: a one-time schedule without start_time/duration")
-    begins = dt.datetime.fromtimestamp(start, dt.UTC)
-    return begins, begins + dt.timedelta(seconds=duration)
-
-
-def _error_reason(raw: bytes, where: str, status: int) -> tuple[str, str]:
-    """The first ``reason`` of a TrueConf error object, and its message."""
-    try:
-        error = json.loads(raw)["error"]
-        first = error.get("errors") or [{}]
-        reason = first[0].get("reason") or error.get("message")
-        message = first[0].get("message") or error.get("message") or ""
-    except (ValueError, KeyError, TypeError, AttributeError, IndexError):
-        raise BadServerResponse(f"{where}: HTTP {status} without an error object") from None
-    if not isinstance(reason, str) or not reason.strip():
-        raise BadServerResponse(f"{where}: HTTP {status} without an error reason")
-    return reason.strip(), message if isinstance(message, str) else ""
-
-
-def _oauth_reason(raw: bytes) -> str:
-    """The token endpoint's refusal (OAuth 2.0: ``error`` and ``error_description``)."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        data = None
-    if isinstance(data, dict):
-        for key in ("error_description", "error", "reason"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return data[key].strip()
-    return "the server refused the client credentials"
+def _differs(key: str, body: dict[str, Any], conference: dict[str, Any]) -> bool:
+    """Whether the conference on the server holds another ``key`` than the request's."""
+    if key not in body:
+        return False
+    wanted, held = body[key], conference.get(key)
+    if key == "schedule" and isinstance(held, dict):
+        return any(
+            held.get(name) != value for name, value in wanted.items() if name != "time_offset"
+        )
+    return wanted != held

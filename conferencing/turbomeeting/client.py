@@ -2,10 +2,10 @@
 
 Paths live in ``PATHS`` and nowhere else, because the published spec blanks
 some of them out and a real server may differ: adapting is a one-line change.
-Each call has connect and read timeouts; only calls marked ``retry_safe`` (reads)
-are retried, and only when the server could not be reached, so a create or a
-schedule is never sent twice. Secrets travel in POST bodies where the spec
-allows it and are redacted from logs and error messages.
+The transport (``conferencing.http``) gives each call its timeouts and resends
+only the calls marked ``retry_safe`` (reads), only when the server could not be
+reached, so a create or a schedule is never sent twice. Secrets travel in POST
+bodies where the spec allows it and are redacted from logs and error messages.
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import time
-from collections.abc import Callable, Mapping
-from typing import ClassVar, TypeVar
-
-import requests
+from collections.abc import Mapping
+from typing import ClassVar, Unpack
 
 from conferencing.base import (
     Account,
     BadServerResponse,
+    BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     ScheduledMeeting,
     ServerRefused,
@@ -34,21 +34,11 @@ from conferencing.base import (
     Unsupported,
     register,
 )
-from conferencing.http import (
-    POOL_SIZE,
-    Endpoint,
-    base_url_checked,
-    never_sent,
-    pooled_session,
-    retry_delay,
-)
+from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
 from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
-
 
 PATHS: dict[str, Endpoint] = {
     # Spec §2-§5 and §7: "parameters in the URL", so GET; none carries a password.
@@ -79,25 +69,24 @@ MEETING_TYPES: dict[MeetingKind, int] = {
 # Values never written to logs or error messages.
 SECRET_PARAMS = frozenset({"password", "user_password", "integration_code", "service_company_uid"})
 
+#: What a credential check asks about: an ID no meeting or account has.
+NO_SUCH_ID = "0"
+#: Words of a refusal that blame the portal's credentials, not the missing meeting.
+CREDENTIAL_WORDS = ("integration", "partner", "sign-in", "password", "administrator")
+
 _INTEGER = re.compile(r"-?\d+")
 _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
 _INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
 
 
-def redact(params: Mapping[str, str]) -> dict[str, str]:
-    return {
-        key: ("***" if key in SECRET_PARAMS and value else value) for key, value in params.items()
-    }
-
-
 @register("turbomeeting")
-class TurboMeeting:
+class TurboMeeting(BaseBackend):
     """A TurboMeeting server, seen from the partner portal.
 
-    ``time_zone`` is the server's zone: its ``YYYY/MM/DD HH:MM`` strings are in it.
+    ``time_zone`` is the server's zone: its ``YYYY/MM/DD HH:MM`` strings are in it;
+    ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
-    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ACCOUNTS,
@@ -116,11 +105,34 @@ class TurboMeeting:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(MEETING_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "partner_id": "service_company_uid",
-        "integration_code": "integration_code",
-        "admin_user": "admin_email",
-        "admin_password": "admin_password",
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "service_company_uid",
+            "Partner ID",
+            "The service company UID the server knows this portal by (RHUB gives it).",
+        ),
+        CredentialField(
+            "integration_code",
+            "Integration code",
+            "The server console's integration code: it authorises account calls.",
+            secret=True,
+        ),
+        CredentialField(
+            "admin_email", "Administrator email", "The server's administrator, who stops meetings."
+        ),
+        CredentialField("admin_password", "Administrator password", secret=True),
+    )
+    #: ``schedule_meeting`` changes a meeting in place, live or not. Its time is not
+    #: moved while it runs: the poller's "live" would then sit beside a later date.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"topic", "password", "call_number", "attendee_access_code", "max_participants"}
+    )
+    #: TurboMeeting's reasons are free text, and the spec names none.
+    holds_recurring: ClassVar[bool] = True
+    refusals: ClassVar[Mapping[str, str]] = {}
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.CANCEL: "TurboMeeting has no call to delete a scheduled meeting: it stops "
+        "listing it when the portal's meeting list (/tm/meetings) no longer holds it",
     }
 
     def __init__(
@@ -132,41 +144,68 @@ class TurboMeeting:
         admin_email: str = "",
         admin_password: str = "",
         time_zone: str = "UTC",
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        read_retries: int = 2,
-        backoff: float = 0.2,
-        sleep: Callable[[float], object] = time.sleep,
-        max_body: int = 1_000_000,
-        pool_size: int = POOL_SIZE,
+        **http: Unpack[HTTPOptions],
     ) -> None:
-        self.base_url = base_url_checked(base_url)
+        self.http = Transport(base_url, secrets=SECRET_PARAMS, **http)
+        self.base_url = self.http.base_url
         self.service_company_uid = service_company_uid
         self.integration_code = integration_code
         self.admin_email = admin_email
         self.admin_password = admin_password
         self.time_zone = time_zone
         self._tz = zone(time_zone)
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
-        self.read_retries = read_retries
-        self.backoff = backoff
-        self._sleep = sleep
-        self.max_body = max_body
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this client created)."""
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
     # --- the calls -------------------------------------------------------------
 
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
-        endpoint = PATHS["ping"]
-        self._with_retries(endpoint, lambda: self._request(endpoint, {}, read_body=False))
+        self.http.send(PATHS["ping"], read_body=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """Authenticated calls about a meeting and an account that do not exist: a
+        refusal naming the integration code, the partner ID or the administrator's
+        sign-in is a refused credential; any other answer got past the check."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        no_meeting = {"meeting_id": NO_SUCH_ID}
+        checks = [
+            (
+                "integration code",
+                "meeting_status",
+                {"integration_code": self.integration_code, **no_meeting},
+            ),
+            ("partner ID", "query_account", self._partner(company_uid=NO_SUCH_ID)),
+        ]
+        if self.admin_email and self.admin_password:
+            admin = {"email": self.admin_email, "password": self.admin_password, **no_meeting}
+            checks.append(("administrator sign-in", "stop_meeting", admin))
+        refused, unknown = [], []
+        for what, name, params in checks:
+            try:
+                self._call(name, params)
+            except ServerRefused as exc:
+                words = exc.reason.casefold()
+                if any(word in words for word in CREDENTIAL_WORDS):
+                    refused.append(f"the {what} ({exc.reason})")
+            except ConferencingError as exc:
+                log.info("credential check: %s: %s", name, exc)
+                unknown.append(f"the {what}")
+        if refused:
+            return CredentialCheck(
+                True, False, f"The server answered, but refused {', '.join(refused)}."
+            )
+        if unknown:
+            return CredentialCheck(
+                True, None, f"The server answered, but could not check {', '.join(unknown)}."
+            )
+        checked = ", ".join(what for what, _name, _params in checks)
+        return CredentialCheck(True, True, f"The server answered and accepted the {checked}.")
 
     def create_account(self, account: Account) -> str:
         ret = self._call("create_account", self._account_params(account))
@@ -233,13 +272,8 @@ class TurboMeeting:
             meeting_id=self._required(ret, "schedule_meeting", "MeetingID"),
             topic=request.topic,
             start=request.start,
-            join_url=ret.get("JoinMeetingURL"),
-        )
-
-    def cancel_meeting(self, meeting_id: str) -> None:
-        raise Unsupported(
-            "TurboMeeting has no call to delete a scheduled meeting: it stops listing it "
-            "when the portal's meeting list (/tm/meetings) no longer holds it"
+            # Not the server's JoinMeetingURL: the portal makes each person's own link.
+            join_url="",
         )
 
     def start_url(self, meeting_id: str, host: Participant) -> str:
@@ -308,88 +342,22 @@ class TurboMeeting:
 
     def _call(self, name: str, params: dict[str, str]) -> TMReturn:
         endpoint = PATHS[name]
-        body = self._with_retries(endpoint, lambda: self._request(endpoint, params))
+        # Spec: GET calls take their parameters in the URL; the POST ones in the body.
+        if endpoint.method == "GET":
+            answer = self.http.send(endpoint, params=params)
+        else:
+            answer = self.http.send(endpoint, data=params)
+        if not answer.is_success:
+            raise BadServerResponse(f"{endpoint.method} {endpoint.path}: HTTP {answer.status_code}")
         try:
-            ret = parse_return(body, max_bytes=self.max_body)
+            ret = parse_return(answer.content, max_bytes=self.http.max_body)
         except BadServerResponse as exc:
             raise BadServerResponse(f"{name}: {exc}") from None
         if ret.ok:
             return ret
-        reason = ret.reason
-        for key, value in params.items():
-            if key in SECRET_PARAMS and value:
-                reason = reason.replace(value, "***")
         if ret.status in (FAILED, DELETED):
-            raise ServerRefused(reason, status=ret.status)
+            raise ServerRefused(answer.redact(ret.reason), status=ret.status)
         raise BadServerResponse(f"{name}: unexpected status {ret.status[:40]!r}")
-
-    def _with_retries(self, endpoint: Endpoint, send: Callable[[], T]) -> T:
-        attempt = 0
-        while True:
-            try:
-                return send()
-            except ServerUnavailable as exc:
-                delay = retry_delay(
-                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
-                )
-                if delay is None:
-                    raise
-                log.debug("retrying %s %s in %.2fs: %s", endpoint.method, endpoint.path, delay, exc)
-                self._sleep(delay)
-                attempt += 1
-
-    def _request(
-        self, endpoint: Endpoint, params: dict[str, str], *, read_body: bool = True
-    ) -> bytes:
-        where = f"{endpoint.method} {endpoint.path}"
-        payload = {"params": params} if endpoint.method == "GET" else {"data": params}
-        started = time.monotonic()
-        try:
-            with self.session.request(
-                endpoint.method,
-                self.base_url + endpoint.path,
-                timeout=self.timeout,
-                stream=True,
-                allow_redirects=False,
-                **payload,
-            ) as response:
-                status = response.status_code
-                log.debug(
-                    "%s -> HTTP %s in %.0f ms %s",
-                    where,
-                    status,
-                    (time.monotonic() - started) * 1000,
-                    redact(params),
-                )
-                if status >= 500:
-                    raise ServerUnavailable(f"{where}: HTTP {status}")
-                if not read_body:
-                    return b""
-                if not 200 <= status < 300:
-                    raise BadServerResponse(f"{where}: HTTP {status}")
-                return self._read(response, where)
-        except requests.exceptions.ContentDecodingError:
-            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
-        except requests.ConnectTimeout as exc:
-            raise ServerUnavailable(f"{where}: could not connect in time") from exc
-        except requests.Timeout as exc:
-            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from exc
-        except requests.RequestException as exc:
-            log.debug("%s failed: %s", where, type(exc).__name__)
-            if never_sent(exc):
-                raise ServerUnavailable(f"{where}: could not connect") from exc
-            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from exc
-
-    def _read(self, response: requests.Response, where: str) -> bytes:
-        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     @staticmethod
     def _required(ret: TMReturn, name: str, field: str) -> str:

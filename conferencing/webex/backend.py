@@ -22,39 +22,43 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import ClassVar
-
-import requests
+from typing import ClassVar, Unpack
 
 from conferencing.base import (
-    Account,
+    REQUEST_FIELDS,
+    BaseBackend,
+    BrowserForm,
+    BrowserScheduling,
     Capability,
+    CredentialCheck,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
-    MeetingStatus,
     Participant,
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
-    Unsupported,
     register,
 )
-from conferencing.http import pooled_session
+from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
-from conferencing.webex.results import WebexResult, parse_back_url
+from conferencing.webex.results import REASONS, WebexResult, parse_back_url
 
-log = logging.getLogger(__name__)
+#: The site's home page: any answer below 500 proves the site is there. Not resent: a
+#: health check says at once what it finds.
+HOME = Endpoint("/")
 
 _NO_SERVER_API = (
     "the Webex URL API works only through people's browsers; {what} needs Webex's XML or REST API"
 )
 
+log = logging.getLogger(__name__)
+
 
 @register("webex")
-class Webex:
+class Webex(BaseBackend):
     """A Webex site, seen from the partner portal through the URL API."""
 
-    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE_IN_BROWSER,
@@ -65,7 +69,22 @@ class Webex:
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
-    credentials: ClassVar[Mapping[str, str]] = {}
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()  # the URL API has no login
+    #: The URL API cannot tell whether a meeting runs, so nothing is locked for it.
+    changeable_while_running: ClassVar[frozenset[str]] = REQUEST_FIELDS
+    refusals: ClassVar[Mapping[str, str]] = REASONS
+    holds_recurring: ClassVar[bool] = False  # AT=SM schedules single meetings only
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.SCHEDULE: "the Webex URL API schedules only in the host's browser, logged in "
+        "to Webex: send the host to schedule_url(request, back_url) and read the meeting key "
+        "from the back URL with parse_back_url",
+        Capability.CANCEL: _NO_SERVER_API.format(what="cancelling a meeting"),
+        Capability.LIVE_STATUS: _NO_SERVER_API.format(
+            what="whether a meeting is live (and who is in)"
+        ),
+        Capability.STOP: _NO_SERVER_API.format(what="ending a meeting"),
+        Capability.ACCOUNTS: _NO_SERVER_API.format(what="managing accounts"),
+    }
 
     def __init__(
         self,
@@ -73,40 +92,40 @@ class Webex:
         *,
         time_zone: str = "UTC",
         back_url: str = "",
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_timeout: float = 10.0,
-        pool_size: int = 10,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         """``time_zone`` is the hosts' time zone in Webex (``AT=SM`` times are read in it);
-        ``back_url`` is where Webex sends browsers after a start or join link."""
+        ``back_url`` is where Webex sends browsers after a start or join link; ``http``
+        are the transport's settings (``conferencing.http.HTTPOptions``)."""
         self.base_url = launch.site_url(base_url)
         self.time_zone = time_zone
         self._tz = launch.zone(time_zone)
         self.back_url = launch.back_url_checked(back_url)
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
+        self.http = Transport(self.base_url, **http)
 
     def close(self) -> None:
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
     # --- the one server-to-server call -----------------------------------------
 
     def ping(self) -> None:
         """Any answer below 500 from the site's home page proves the site is there."""
-        where = f"GET {self.base_url}/"
+        self.http.send(HOME, read_body=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """The URL API has no credentials of the portal's: each host signs in to Webex in
+        their own browser, so only whether the site answers can be checked."""
         try:
-            with self.session.get(
-                self.base_url + "/", timeout=self.timeout, allow_redirects=False, stream=True
-            ) as response:
-                status = response.status_code
-        except requests.RequestException as exc:
-            log.debug("%s failed: %s", where, type(exc).__name__)
-            raise ServerUnavailable(f"{where}: the Webex site did not answer") from exc
-        if status >= 500:
-            raise ServerUnavailable(f"{where}: HTTP {status}")
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The Webex site did not answer.")
+        return CredentialCheck(
+            True,
+            None,
+            "The Webex site answered. The URL API cannot check credentials: each host "
+            "signs in to Webex in their own browser.",
+        )
 
     # --- links for people's browsers --------------------------------------------
 
@@ -130,6 +149,17 @@ class Webex:
         return launch.login_form(
             self.base_url, webex_id, password=password, back_url=back_url, then=then
         )
+
+    #: What the host types on the sign-in form: Webex's own field names.
+    sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("WID", "Webex ID", "text"),
+        ("PW", "Webex password", "password"),
+    )
+
+    def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
+        """Webex's sign-in (``AT=LI``), posted by the host's browser straight to Webex."""
+        form = launch.sign_in_form(self.base_url, back_url=back_url, then=then)
+        return BrowserForm(action=form.action, fields=form.fields)
 
     def logout_url(self, back_url: str) -> str:
         return launch.logout_url(self.base_url, back_url)
@@ -183,35 +213,6 @@ class Webex:
             join_url=self.join_url(result.meeting_key, Participant()),
         )
 
-    # --- what the URL API cannot do from a server -------------------------------
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
-        return ""  # Webex gives the key only when the meeting is scheduled
-
-    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
-        raise Unsupported(
-            "the Webex URL API schedules only in the host's browser, logged in to Webex: "
-            "send the host to schedule_url(request, back_url) and read the meeting key "
-            "from the back URL with parse_back_url"
-        )
-
-    def cancel_meeting(self, meeting_id: str) -> None:
-        raise Unsupported(_NO_SERVER_API.format(what="cancelling a meeting"))
-
-    def meeting_status(self, meeting_id: str) -> MeetingStatus:
-        raise Unsupported(_NO_SERVER_API.format(what="whether a meeting is live (and who is in)"))
-
-    def stop_meeting(self, meeting_id: str) -> None:
-        raise Unsupported(_NO_SERVER_API.format(what="ending a meeting"))
-
-    def create_account(self, account: Account) -> str:
-        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
-
-    def update_account(self, account: Account) -> None:
-        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
-
-    def delete_account(self, company_uid: str) -> None:
-        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
-
-    def query_account(self, company_uid: str) -> Account:
-        raise Unsupported(_NO_SERVER_API.format(what="managing accounts"))
+#: Checked by mypy (``make lint``): Webex offers the browser-mediated steps the portal uses.
+_browser_scheduling: type[BrowserScheduling] = Webex

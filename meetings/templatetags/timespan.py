@@ -3,6 +3,7 @@
 from django import template
 from django.utils import timezone
 
+from meetings.timespan import moment as describe_moment
 from meetings.timespan import timespan as describe
 
 register = template.Library()
@@ -16,3 +17,10 @@ def timespan(item, style: str = "") -> str:
         return "recurring"
     zone = timezone.get_current_timezone()
     return describe(item.starts_at, item.ends_at, zone, zone_name=False, long=style == "long")
+
+
+@register.filter(expects_localtime=True)
+def moment(value, style: str = "") -> str:
+    """``{{ webinar.registration_closes_at|moment:"long" }}``: one point in time, written as
+    ``timespan`` writes a start."""
+    return describe_moment(value, long=style == "long")

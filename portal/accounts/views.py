@@ -5,6 +5,7 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
@@ -43,7 +44,20 @@ def tm_auth(request: HttpRequest) -> HttpResponse:
 
 
 class SignInForm(AuthenticationForm):
-    """The dashboard's sign-in form: says so when the sign-in guards refused, not just 'wrong'."""
+    """The dashboard's sign-in form: says so when the sign-in guards refused, not just 'wrong'.
+
+    Hosts sign in with their email address (the user model's username holds it), so the
+    form and its errors say "email", never "username".
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("Please enter a correct email address and password."),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Email")
 
     def get_invalid_login_error(self) -> ValidationError:
         if reason := lockout.refused(self.request):

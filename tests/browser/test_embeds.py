@@ -259,11 +259,11 @@ def test_messages_from_anyone_but_the_embeds_own_frame_change_nothing(
         # The unmarked portal frame grows taller, and says so to its parent.
         page.eval_on_selector("#unmarked", "e => { e.width = 200; }")
         page.wait_for_timeout(1000)
-        for sender in ("#ad", "#hijacked"):  # loaded, so their frames are there to ask
-            page.frame_locator(sender).locator("body").wait_for(state="attached")
         ad = page.locator("#ad").element_handle().content_frame()
         hijacked = page.locator("#hijacked").element_handle().content_frame()
-        assert ad.evaluate("window.sent") > 5 and hijacked.evaluate("window.sent") > 5
+        hijacked.wait_for_url(f"{advertiser.url.rstrip('/')}/hijacked")  # sent elsewhere first
+        for sender in (ad, hijacked):  # both have been sending for a while
+            sender.wait_for_function("() => (window.sent || 0) > 5")
         assert heights(page)[0] == fitted_height
         for other in ("#fake", "#hijacked", "#unmarked", "#ad"):
             assert page.eval_on_selector(other, "e => e.clientHeight") == 100, other

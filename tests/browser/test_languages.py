@@ -1,5 +1,7 @@
 """The embedded registration form in the visitor's browser language (Spanish), in Chromium."""
 
+import re
+
 import pytest
 from django.utils import translation
 
@@ -40,3 +42,23 @@ def test_the_embed_speaks_the_browsers_language_and_so_does_the_mail(
     assert "Está inscrito." in spanish.locator("#result").inner_text()
     assert Registration.objects.get().language == "es"
     assert mailoutbox[-1].subject == "Está inscrito: Cohetes"
+
+
+def test_the_meetings_pages_zone_switch_speaks_the_page_language(chromium, live_server):
+    from tests.factories import MeetingFactory
+
+    customer = CustomerFactory(slug="berlin", time_zone="Europe/Berlin", language="de")
+    MeetingFactory(host=HostFactory(customer=customer), is_published=True, topic="Vorstand")
+    context = chromium.new_context(locale="en-US", timezone_id="America/New_York")
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/p/berlin/meetings/")
+        switch = page.locator("#zone-switch")
+        assert switch.inner_text() == "In meiner Zeitzone anzeigen"
+        switch.click()
+        assert switch.inner_text() == "In der Zeit von Europe/Berlin anzeigen"
+        when = page.locator("time[datetime]").first.inner_text()
+        assert re.search(r"\b\d{1,2}\. ", when), when  # "Mi., 14. Okt. 2026": German, not English
+    finally:
+        context.close()
+        translation.activate("en")

@@ -9,6 +9,7 @@ from meetings.models import Meeting
 from meetings.tasks import meetings_poll
 from portal.accounts.models import Customer, SyncState
 from portal.accounts.services import customer_create, customer_push, customer_update, host_create
+from tests.factories import MeetingFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -153,8 +154,8 @@ RED, WHITE, BLUE = "rgb(207, 34, 46)", "rgb(255, 255, 255)", "rgb(31, 111, 235)"
 
 
 def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host, live_server):
-    """Cancel meeting… (a link) and Stop meeting (a button) look alike, and not like Start;
-    so do the webinars' Cancel webinar…, Reject… and Remove…."""
+    """Cancel meeting… and Stop meeting… (links) and their confirming buttons look alike,
+    and not like Start; so do the webinars' Cancel webinar…, Reject… and Remove…."""
     from tests.factories import MeetingFactory
     from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 
@@ -169,9 +170,12 @@ def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host
 
     start = page.get_by_role("link", name="Start", exact=True).evaluate(STYLE)
     cancel = page.get_by_role("link", name="Cancel meeting…").evaluate(STYLE)
-    stop = page.get_by_role("button", name="Stop meeting").evaluate(STYLE)
+    stop = page.get_by_role("link", name="Stop meeting…").evaluate(STYLE)
     assert start == [WHITE, BLUE, BLUE]  # the main action
     assert cancel == stop == [RED, WHITE, RED]
+    page.get_by_role("link", name="Stop meeting…").click()  # asks first, as cancelling does
+    assert page.get_by_role("button", name="Stop the meeting").evaluate(STYLE) == stop
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Cancel meeting…").click()
     assert page.get_by_role("button", name="Cancel the meeting").evaluate(STYLE) == cancel
 
@@ -206,3 +210,22 @@ def test_after_a_failed_submit_the_error_summary_has_the_focus(page, host, live_
         page.get_by_role("button", name=button).click()
         page.locator("#error-summary").wait_for()
         assert page.evaluate("document.activeElement.id") == "error-summary", url
+
+
+def test_the_public_password_error_sits_under_its_input_and_takes_the_focus(
+    page, host, live_server
+):
+    meeting = MeetingFactory(host=host, is_published=True, topic="Board")
+    meeting.password = "board-pw"
+    meeting.save()
+    page.goto(f"{live_server.url}/p/{host.customer.slug}/meetings/{meeting.pk}/join/")
+    page.get_by_label("Your name").fill("Visitor")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Join").click()
+    page.locator("#error-summary").wait_for()
+    assert page.evaluate("document.activeElement.id") == "error-summary"
+    error = page.locator("#id_password_error")
+    assert error.is_visible()
+    assert page.get_by_label("Password").get_attribute("aria-describedby") == "id_password_error"
+    field = page.get_by_label("Password").bounding_box()
+    assert error.bounding_box()["x"] == field["x"]  # not indented like a list

@@ -4,7 +4,6 @@ import datetime as dt
 import logging
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -15,7 +14,6 @@ from conferencing.base import (
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     ServerRefused,
     ServerUnavailable,
@@ -23,8 +21,9 @@ from conferencing.base import (
     backend_class,
     make_backend,
 )
+from conferencing.http import Endpoint
 from conferencing.turbomeeting import TurboMeeting
-from conferencing.turbomeeting.client import PATHS, Endpoint, retry_delay
+from conferencing.turbomeeting.client import PATHS
 from conferencing.turbomeeting.returns import build_return
 
 # The fake's defaults, and the conftest clock's start.
@@ -90,20 +89,6 @@ def test_conferencing_never_imports_django():
         "sys.exit('django' in sys.modules)"
     )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
-
-
-def test_owns_one_pooled_session_without_adapter_retries():
-    client = TurboMeeting("http://tm.example/", service_company_uid="p")
-    adapter = client.session.get_adapter("http://tm.example/")
-    assert adapter._pool_maxsize == 32
-    assert adapter.max_retries.total == 0
-    assert client.base_url == "http://tm.example"
-    client.close()
-
-
-def test_refuses_a_base_url_that_is_not_http():
-    with pytest.raises(ValueError, match="http"):
-        TurboMeeting("tm.example.com", service_company_uid="p")
 
 
 # --- accounts ------------------------------------------------------------------
@@ -312,58 +297,6 @@ def test_down_server_is_unavailable_and_only_reads_are_retried(tm, fake, sleeps)
     assert len(fake.requests) == 3 + 4 + 3
 
 
-def test_a_retried_read_succeeds_when_the_server_comes_back(server, fake, make_client):
-    def recover(seconds):
-        fake.mode = "ok"
-
-    client = make_client(server.url, sleep=recover)
-    uid = client.create_account(ACME)
-    fake.mode = "down"
-    assert client.query_account(uid).company_name == ACME.company_name
-    assert len(calls(fake, "query_account")) == 2
-
-
-def test_connection_refused_is_unavailable(make_client, closed_port, sleeps):
-    client = make_client(f"http://127.0.0.1:{closed_port}")
-    with pytest.raises(ServerUnavailable):
-        client.query_account("x")
-    assert sleeps == [0.2, 0.4]
-    sleeps.clear()
-    with pytest.raises(ServerUnavailable) as refused:
-        client.create_account(ACME)
-    assert sleeps == []
-    assert not isinstance(refused.value, OutcomeUnknown)  # never sent: safe to send again
-
-
-def test_a_slow_server_times_out(server, fake, make_client):
-    client = make_client(server.url, read_timeout=0.1, read_retries=1)
-    fake.mode, fake.delay = "slow", 1.0
-    started = time.monotonic()
-    with pytest.raises(OutcomeUnknown, match="no answer in time"):
-        client.schedule_meeting(one_off())
-    with pytest.raises(OutcomeUnknown, match="no answer in time"):
-        client.meeting_status("1")
-    assert time.monotonic() - started < 1.0
-    # The client gave up before the fake's handler may have logged the resend.
-    deadline = time.monotonic() + 5
-    while len(calls(fake, "meeting_status")) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert len(calls(fake, "schedule_meeting")) == 1
-    assert len(calls(fake, "meeting_status")) == 2
-
-
-@pytest.mark.parametrize("mode", ["late", "reset"])
-def test_a_write_whose_answer_is_lost_is_an_unknown_outcome(server, fake, make_client, mode):
-    """The server did it, but the client cannot know: it must not be told "unavailable"
-    alone, or the write would be sent again."""
-    client = make_client(server.url, read_timeout=0.2)
-    fake.mode, fake.delay = mode, 1.0
-    with pytest.raises(OutcomeUnknown):
-        client.create_account(ACME)
-    assert len(calls(fake, "create_account")) == 1
-    assert [a.company_name for a in fake.accounts.values()] == [ACME.company_name]
-
-
 def test_garbage_is_a_bad_response_and_not_retried(tm, fake, sleeps):
     fake.mode = "garbage"
     with pytest.raises(BadServerResponse, match="query_account"):
@@ -525,55 +458,7 @@ def test_a_reason_echoing_a_secret_is_redacted(stub, make_client):
     assert caught.value.reason == "bad code ***"
 
 
-class RecordingSession(requests.Session):
-    def __init__(self):
-        super().__init__()
-        self.timeouts = []
-
-    def request(self, method, url, **kwargs):
-        self.timeouts.append(kwargs.get("timeout"))
-        return super().request(method, url, **kwargs)
-
-
-def test_every_call_has_connect_and_read_timeouts(server, fake, make_client):
-    session = RecordingSession()
-    client = make_client(server.url, session=session, connect_timeout=1.5, read_timeout=4.0)
-    uid = client.create_account(ACME)
-    client.update_account(Account(**(ACME.__dict__ | {"company_uid": uid})))
-    client.query_account(uid)
-    meeting_id = client.schedule_meeting(
-        one_off(meeting_id=client.reserve_meeting_id(company_uid=uid, user_id="u"))
-    ).meeting_id
-    fake.set_live(meeting_id)
-    client.meeting_status(meeting_id)
-    client.stop_meeting(meeting_id)
-    client.delete_account(uid)
-    client.ping()
-    assert session.timeouts == [(1.5, 4.0)] * 9
-    session.close()
-
-
 # --- the retry rule ------------------------------------------------------------
-
-
-READ = Endpoint("/r", retry_safe=True)
-WRITE = Endpoint("/w", "POST")
-
-
-@pytest.mark.parametrize(
-    ("endpoint", "error", "attempt", "expected"),
-    [
-        (READ, ServerUnavailable("x"), 0, 0.5),
-        (READ, ServerUnavailable("x"), 1, 1.0),
-        (READ, ServerUnavailable("x"), 2, 2.0),
-        (READ, ServerUnavailable("x"), 3, None),
-        (READ, ServerRefused("no"), 0, None),
-        (READ, BadServerResponse("junk"), 0, None),
-        (WRITE, ServerUnavailable("x"), 0, None),
-    ],
-)
-def test_retry_rule(endpoint, error, attempt, expected):
-    assert retry_delay(endpoint, error, attempt, retries=3, backoff=0.5) == expected
 
 
 def test_the_path_table_is_the_one_place_to_adapt(server, fake, make_client, monkeypatch):

@@ -44,6 +44,21 @@ def test_sign_in_page_and_redirects(client, host):
     assert client.get("/dashboard/password_reset/").status_code == 200
 
 
+def test_a_wrong_sign_in_speaks_of_the_email_the_form_asks_for(client, host):
+    response = client.post("/dashboard/login/", {"username": host.user.email, "password": "no"})
+    page = response.content.decode()
+    assert response.status_code == 200 and '<label for="id_username">Email</label>' in page
+    assert "Please enter a correct email address and password." in page
+    for attribute in (
+        'name="username"',
+        'id="id_username"',
+        'for="id_username"',
+        'autocomplete="username"',
+    ):
+        page = page.replace(attribute, "")
+    assert "username" not in page
+
+
 def test_schedule_in_the_customers_time_zone(
     signed_in, host, fake_tm, django_capture_on_commit_callbacks
 ):
@@ -158,7 +173,7 @@ def test_stop_is_for_administrators_and_reports_the_server(signed_in, host, fake
     meeting = meeting_push(meeting_id=meeting.pk)
     fake_tm.set_live(meeting.server_meeting_id, attendees=3)
     page = signed_in.post(f"/dashboard/meetings/{meeting.pk}/stop/", follow=True).content.decode()
-    assert "The meeting was stopped." in page
+    assert "The meeting was stopped" in page
     assert fake_tm.meetings[meeting.server_meeting_id].ended_at is not None
     stop_calls = [r for r in fake_tm.requests if r.path.endswith("stop_meeting")]
     assert stop_calls[0].method == "POST" and "password" not in stop_calls[0].path
@@ -174,7 +189,7 @@ def test_stop_is_offered_only_while_live_and_a_cancelled_meeting_says_so(signed_
     host.save()
     meeting = MeetingFactory(host=host)
     page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
-    assert 'Status: <span class="state-scheduled">Scheduled' in page
+    assert 'Status: <span class="live state-scheduled">Scheduled' in page
     assert "Stop meeting" not in page
     Meeting.objects.filter(pk=meeting.pk).update(live_state=LiveState.LIVE, attendees=4)
     page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()

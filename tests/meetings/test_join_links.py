@@ -36,7 +36,7 @@ def om_meeting(om, django_capture_on_commit_callbacks):
         backend="openmeetings",
         name="OM",
         base_url=om.url,
-        **om.backend_options(),
+        credentials=om.backend_options(),
     )
     customer = CustomerFactory(server=server, slug="initech")
     meeting = MeetingFactory(
@@ -142,7 +142,7 @@ def test_a_server_that_is_down_gets_a_reason_not_an_error_page(client, om, om_me
     path = launch.join_url(om_meeting).removeprefix("http://localhost:8000")
     om.mode = "down"
     response = client.post(path, {"name": "Vera Visitor"})
-    assert response.status_code == 400
+    assert response.status_code == 503  # the page with its reason, as the server is unavailable
     assert b"could not let you in just now" in response.content
     assert b"soapuser" not in response.content and om.url.encode() not in response.content
 
@@ -194,4 +194,19 @@ def test_the_hosts_page_asks_the_server_nothing_and_start_makes_a_moderator_link
 
     om.mode = "down"
     refused = client.post(f"/dashboard/meetings/{om_meeting.pk}/start/", follow=True)
-    assert refused.status_code == 200 and b"could not be reached" in refused.content
+    assert refused.status_code == 200 and b"not answering right now" in refused.content
+
+
+def test_a_password_protected_meeting_asks_the_name_once(client, om, om_meeting):
+    """The public password page asks name and password, then goes straight to the server's
+    link: no second page asking the name again."""
+    om_meeting.password = "pw-om-1"
+    om_meeting.save()
+    path = f"/p/initech/meetings/{om_meeting.pk}/join/"
+    assert hashes_made(om) == 0
+    joined = client.post(path, {"name": "Vera Visitor", "password": "pw-om-1"})
+    assert joined.status_code == 303
+    assert joined["Location"].startswith(f"{om.url}/openmeetings/hash?secure=")
+    requests.get(joined["Location"], timeout=5)
+    [join] = om.joins
+    assert (join.firstname, join.moderator) == ("Vera", False)

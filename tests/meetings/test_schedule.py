@@ -48,7 +48,7 @@ def test_server_down_keeps_the_meeting_and_schedules_it_once_later(
     fake_tm.mode = "down"
     meeting = schedule(django_capture_on_commit_callbacks, host)
     assert meeting.sync_state == SyncState.PENDING and meeting.server_meeting_id == ""
-    assert "could not be reached" in meeting.sync_error
+    assert "not answering right now" in meeting.sync_error
 
     fake_tm.mode = "ok"
     Meeting.objects.filter(pk=meeting.pk).update(next_sync_at=timezone.now())
@@ -168,7 +168,7 @@ def test_the_dashboard_and_the_api_show_the_reason(host, client):
     html = page.content.decode()
     assert page.status_code == 200 and 'class="summary"' in html  # summarised at the top
     assert (
-        '<p class="field-error" id="id_starts_at-error">Starts: This start is in the past.' in html
+        '<p class="field-error" id="id_starts_at_error">Starts: This start is in the past.' in html
     )  # and under its own field, with its label
     api = APIClient()
     api.force_authenticate(host.user)

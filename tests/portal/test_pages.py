@@ -57,4 +57,4 @@ def test_changing_a_password_shows_the_reason_under_the_field(client):
         {"old_password": "wrong", "new_password1": "x", "new_password2": "y"},
     ).content.decode()
     assert 'class="error-summary" id="error-summary" role="alert" tabindex="-1"' in page
-    assert 'id="id_old_password-error"' in page and "breadcrumbs" not in page  # not the admin's
+    assert 'id="id_old_password_error"' in page and "breadcrumbs" not in page  # not the admin's

@@ -261,13 +261,16 @@ def test_webinar_form_errors_sit_under_their_fields_and_are_summed_up(signed_in)
     body = response.content.decode()
     summary = body.index('id="error-summary"')
     assert summary < body.index('id="id_title"')  # at the top, before the first field
-    assert '<a href="#id_title">Title: This field is required.</a>' in body
-    assert '<a href="#id_ends_at">Ends: The webinar must end after it starts.</a>' in body
+    assert '<a href="#id_title"><strong>Title</strong> This field is required.</a>' in body
+    assert (
+        '<a href="#id_ends_at"><strong>Ends</strong> The webinar must end after it starts.</a>'
+        in body
+    )
     field = body[body.index('id="id_ends_at-field"') :]
     field = field[: field.index("</div>")]
     assert 'id="id_ends_at"' in field
-    assert '<p class="field-error" id="id_ends_at-error">Ends: The webinar must end' in field
-    assert 'aria-invalid="true"' in field and 'aria-describedby="id_ends_at-error"' in field
+    assert '<p class="field-error" id="id_ends_at_error">Ends: The webinar must end' in field
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_ends_at_error"' in field
 
 
 def test_webinar_form_hints_are_escaped_and_inputs_usable(signed_in):
@@ -275,7 +278,7 @@ def test_webinar_form_hints_are_escaped_and_inputs_usable(signed_in):
     assert "/w/&lt;address&gt;/" in body and "<address>" not in body
     capacity = re.search(r"<input[^>]*name=\"capacity\"[^>]*>", body).group(0)
     assert 'type="number"' in capacity and 'min="1"' in capacity and 'step="1"' in capacity
-    assert 'aria-describedby="id_capacity-help"' in capacity
+    assert 'aria-describedby="id_capacity_helptext"' in capacity
     # A checkbox sits inside its label, before the text.
     assert re.search(r'<label for="id_waiting_list"><input type="checkbox"[^>]*> <span>', body)
     # Radio buttons are a group with a legend.
@@ -290,7 +293,10 @@ def test_question_form_uses_the_same_fields(signed_in, webinar):
     )
     body = response.content.decode()
     assert 'id="error-summary"' in body
-    assert '<a href="#id_choices">Options: Give at least one option, one per line.</a>' in body
+    assert (
+        '<a href="#id_choices"><strong>Options</strong> Give at least one option, one per line.</a>'
+        in body
+    )
     assert '<label for="id_required"><input type="checkbox"' in body
 
 
@@ -304,8 +310,8 @@ def test_dates_on_the_webinar_page_read_alike(signed_in, host):
     )
     page = text(signed_in.get(f"/dashboard/webinars/{webinar.pk}/"))
     # The customer's zone (Europe/Berlin), one format for the webinar and its registration.
-    assert "Tuesday 14 October 2031, 17:00–18:00 (Europe/Berlin)" in page
-    assert "(closes Tuesday 14 October 2031, 16:00)" in page
+    assert "Tuesday, 14 October 2031, 17:00–18:00 (Europe/Berlin)" in page
+    assert "(closes Tuesday, 14 October 2031, 16:00)" in page
 
 
 def test_long_words_wrap_in_the_dashboard():

@@ -43,7 +43,7 @@ def page(client, webinar, language, suffix=""):
 
 def test_the_browser_language_picks_the_public_page_and_its_dates(client, berlin_webinar):
     english = page(client, berlin_webinar, "en-GB,en;q=0.9").content.decode()
-    assert "<h2>Register</h2>" in english and "Saturday 11 October 2036" in english
+    assert "<h2>Register</h2>" in english and "Saturday, 11 October 2036" in english
 
     german = page(client, berlin_webinar, "de-DE,de;q=0.9,en;q=0.5")
     body = german.content.decode()
@@ -51,7 +51,7 @@ def test_the_browser_language_picks_the_public_page_and_its_dates(client, berlin
     assert "Accept-Language" in german["Vary"]
     assert '<html lang="de">' in body
     assert "<h2>Anmelden</h2>" in body and "Vorname" in body
-    assert "Samstag 11 Oktober 2036" in body
+    assert "Samstag, 11. Oktober 2036" in body
 
     french = page(client, berlin_webinar, "fr").content.decode()
     assert "S’inscrire" in french and "samedi 11 octobre 2036" in french
@@ -69,7 +69,7 @@ def test_the_customers_fixed_language_overrides_the_browser(client, berlin_webin
     response = page(client, berlin_webinar, "de")
     body = response.content.decode()
     assert response["Content-Language"] == "es"
-    assert "<h2>Inscribirse</h2>" in body and "sábado 11 octubre 2036" in body
+    assert "<h2>Inscribirse</h2>" in body and "sábado, 11 de octubre de 2036" in body
     embed = page(client, berlin_webinar, "de", "embed/").content.decode()
     assert "Inscribirse" in embed and "Anmelden" not in embed
 
@@ -165,7 +165,7 @@ def test_the_meetings_list_is_cached_per_language_and_varies_with_it(client, acm
     english = client.get("/p/acme/meetings/", HTTP_ACCEPT_LANGUAGE="en")
     german_again = client.get("/p/acme/meetings/", HTTP_ACCEPT_LANGUAGE="de")
     assert "Bevorstehende Meetings" in german.content.decode()
-    assert "Sa 11 Okt 2036" in german.content.decode()
+    assert "Sa, 11. Okt 2036" in german.content.decode()
     assert "Upcoming meetings" in english.content.decode()
     assert "Sat 11 Oct 2036" in english.content.decode()
     assert "Bevorstehende" not in english.content.decode()
@@ -201,9 +201,15 @@ def test_timespan_names_days_and_months_in_the_active_language():
     end = START + dt.timedelta(hours=1)
     assert timespan(START, end, zone) == "Wed 14 Oct 2026, 15:00–16:00 CEST"
     with translation.override("de"):
-        assert timespan(START, end, zone) == "Mi 14 Okt 2026, 15:00–16:00 CEST"
+        assert timespan(START, end, zone) == "Mi, 14. Okt 2026, 15:00–16:00 CEST"
     with translation.override("es"):
-        assert timespan(START, end, zone, long=True).startswith("miércoles, 14 octubre 2026")
+        assert timespan(START, end, zone, long=True).startswith(
+            "miércoles, 14 de octubre de 2026, 15:00"
+        )
+    with translation.override("de"):
+        assert timespan(START, end, zone, long=True).startswith("Mittwoch, 14. Oktober 2026, 15:00")
+    with translation.override("fr"):
+        assert timespan(START, end, zone, long=True).startswith("mercredi 14 octobre 2026, 15:00")
 
 
 def test_the_dashboard_stays_english_for_a_german_browser(client):
@@ -215,3 +221,63 @@ def test_the_dashboard_stays_english_for_a_german_browser(client):
         "/dashboard/meetings/new/", {"topic": ""}, HTTP_ACCEPT_LANGUAGE="de"
     ).content.decode()
     assert "This field is required." in page and "Dieses Feld" not in page
+
+
+@pytest.mark.parametrize(
+    "language,heading",
+    [("de", "Angemeldet"), ("fr", "Inscription confirmée"), ("es", "Inscripción confirmada")],
+)
+def test_the_result_heading_is_in_the_page_language(client, berlin_webinar, language, heading):
+    response = client.post(
+        f"/w/{berlin_webinar.slug}/",
+        {"first_name": "Ada", "last_name": "L", "email": f"ada.{language}@example.com"},
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+    assert response.status_code == 201
+    assert f"<strong>{heading}</strong>" in response.content.decode()
+
+
+def test_waiting_and_awaiting_approval_headings_are_translated(client, berlin_webinar):
+    berlin_webinar.approval = berlin_webinar.Approval.MANUAL
+    berlin_webinar.save()
+    response = client.post(
+        f"/w/{berlin_webinar.slug}/",
+        {"first_name": "Ada", "last_name": "L", "email": "ada@example.com"},
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
+    assert "<strong>Wartet auf Freigabe</strong>" in response.content.decode()
+    berlin_webinar.capacity, berlin_webinar.waiting_list = 1, True
+    berlin_webinar.save()
+    response = client.post(
+        f"/w/{berlin_webinar.slug}/",
+        {"first_name": "Bo", "last_name": "L", "email": "bo@example.com"},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert "<strong>En la lista de espera</strong>" in response.content.decode()
+
+
+def test_phone_form_token_and_rate_limit_messages_are_translated(client, berlin_webinar, settings):
+    from tests.webinars.factories import QuestionFactory
+    from webinars.models import Question
+
+    QuestionFactory(webinar=berlin_webinar, label="Phone", answer_type=Question.AnswerType.PHONE)
+    person = {"first_name": "Ada", "last_name": "L", "email": "ada@example.com"}
+    wrong_phone = client.post(
+        f"/w/{berlin_webinar.slug}/", person | {"q_1": "call me"}, HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "Geben Sie eine Telefonnummer ein" in wrong_phone.content.decode()
+    no_token = client.post(f"/w/{berlin_webinar.slug}/embed/", person, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "Il manque au formulaire son jeton de sécurité." in no_token.content.decode()
+    settings.WEBINAR_RATE_PER_IP = "1/600"
+    client.post(f"/w/{berlin_webinar.slug}/", person, HTTP_ACCEPT_LANGUAGE="es")
+    limited = client.post(f"/w/{berlin_webinar.slug}/", person, HTTP_ACCEPT_LANGUAGE="es")
+    assert limited.status_code == 429
+    body = limited.content.decode()
+    assert "Demasiadas inscripciones desde su red." in body and "minutos" in body
+
+
+def test_the_meetings_page_gives_its_script_the_words_in_the_page_language(client):
+    customer = CustomerFactory(slug="berlin", time_zone="Europe/Berlin")
+    body = client.get("/p/berlin/meetings/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'data-show-zone="In der Zeit von Europe/Berlin anzeigen"' in body
+    assert customer.slug == "berlin"

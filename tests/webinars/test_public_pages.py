@@ -134,13 +134,13 @@ def test_errors_are_tied_to_their_fields(client, webinar, questions):
     assert 'id="error-summary" role="alert" tabindex="-1"' in page
     email_input = re.search(r"<input[^>]*name=\"email\"[^>]*>", page).group(0)
     assert 'aria-invalid="true"' in email_input
-    assert 'aria-describedby="reg-email-error"' in email_input
-    assert '<p class="field-error" id="reg-email-error">' in page
+    assert 'aria-describedby="reg-email_error"' in email_input
+    assert '<p class="field-error" id="reg-email_error">' in page
     assert '<label for="reg-email">' in page
     assert '<a href="#reg-first_name">' in page  # the summary links to the field
     role = questions["role"]
     assert f'<legend id="reg-{role.field_name}-legend">Your role' in page
-    assert f'id="reg-{role.field_name}-error"' in page
+    assert f'id="reg-{role.field_name}_error"' in page
     assert "Enter a phone number" in page
     assert not Registration.objects.exists()
 
@@ -287,3 +287,14 @@ def test_embed_refuses_an_expired_token_with_a_fresh_one(webinar, settings, monk
     assert fresh != token
     response = client.post(f"/w/{webinar.slug}/embed/", PERSON | {"form_token": fresh})
     assert response.status_code == 201
+
+
+def test_the_error_summary_reads_well_when_a_label_is_a_question_or_a_sentence(client, host):
+    webinar = WebinarFactory(host=host, consent_text="I agree to be recorded in this webinar.")
+    QuestionFactory(webinar=webinar, label="What is your role?", required=True)
+    response = client.post(f"/w/{webinar.slug}/", PERSON | {"email": "ada@example.com"})
+    assert response.status_code == 400
+    summary = response.content.decode().split('id="error-summary"')[1].split("</div>")[0]
+    assert "<strong>What is your role?</strong> This question needs an answer." in summary
+    assert "<strong>I agree to be recorded in this webinar.</strong> Please agree" in summary
+    assert "?:" not in summary and ".:" not in summary

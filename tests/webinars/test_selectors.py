@@ -11,6 +11,8 @@ from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from webinars import selectors
 from webinars.models import Question, Registration
 
+S = Registration.Status
+
 pytestmark = pytest.mark.django_db
 
 BERLIN = zoneinfo.ZoneInfo("Europe/Berlin")
@@ -163,7 +165,24 @@ def test_answers_are_typed_by_their_questions_kind_whatever_was_stored(webinar, 
     assert [(type(v), v) for v in column] == [(type(v), v) for v in expected]
 
 
-def test_a_chart_of_one_day_is_its_total_across(webinar):
-    RegistrationFactory.create_batch(3, webinar=webinar)
+def test_a_chart_of_one_day_is_drawn_by_the_hour(webinar):
+    zone = zoneinfo.ZoneInfo(webinar.customer.time_zone)
+    day = dt.datetime(2026, 12, 6, 9, 20, tzinfo=zone)
+    for minutes in (0, 10, 200):  # 09:20, 09:30 and 12:40
+        RegistrationFactory(webinar=webinar, created_at=day + dt.timedelta(minutes=minutes))
     chart = selectors.registrations_chart(webinar)
-    assert chart["points"] == "0.0,10.0 600.0,10.0" and chart["days"] == 1
+    assert (chart["x_start"], chart["x_end"]) == ("09:00", "13:00")
+    assert chart["x_label"] == "hour of registration, 06 Dec"
+    # Two by 09:00-10:00, the third in 12:00-13:00, then across to the end of that hour.
+    assert chart["points"] == "0.0,46.7 450.0,10.0 600.0,10.0"
+
+
+def test_the_chart_counts_the_registered_as_the_card_does(webinar):
+    start = timezone.now() - dt.timedelta(days=3)
+    for day, status in ((0, S.CONFIRMED), (1, S.CANCELLED), (2, S.REJECTED), (3, S.CONFIRMED)):
+        RegistrationFactory(
+            webinar=webinar, created_at=start + dt.timedelta(days=day), status=status
+        )
+    chart, counts = selectors.registrations_chart(webinar), selectors.webinar_counts(webinar)
+    assert chart["y_max"] == chart["total"] == counts["confirmed"] == 2
+    assert chart["y_label"] == "registered" and chart["caption"].startswith("2 registered")

@@ -343,3 +343,15 @@ def test_reminders_go_out_once_per_registration(host, commit, mailoutbox, settin
     assert mailoutbox[0].subject == f"Starting soon: {soon.title}"
     due.refresh_from_db()
     assert due.reminder_sent_at is not None
+
+
+def test_approving_a_rejected_registration_drops_the_rejection_message(signed_in, host, commit):
+    webinar = WebinarFactory(host=host, approval=Webinar.Approval.MANUAL, capacity=5)
+    with commit():
+        registration = register(webinar, "later@example.com").registration
+        registration_reject(registration=registration, message="Partners only, sorry.")
+        registration_approve(registration=registration)
+    registration.refresh_from_db()
+    assert registration.status == S.CONFIRMED and registration.rejection_message == ""
+    page = signed_in.get(f"/dashboard/webinars/{webinar.pk}/registrations/").content.decode()
+    assert "later@example.com" in page and "Partners only" not in page

@@ -132,7 +132,6 @@ class RegistrationForm(DescribedForm):
             label=_("Leave this field empty"),
             widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
         )
-        self.describe_hints()  # the questions' hints too
         refuse_control_characters(self.fields)  # and the questions' answers
         for question in self.questions:
             if question.required:

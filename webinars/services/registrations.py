@@ -226,8 +226,15 @@ def registration_approve(
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = timezone.now()
         registration.confirmation_sent_at = None  # this confirmation is still owed
+        registration.rejection_message = ""  # an earlier rejection no longer holds
         registration.save(
-            update_fields=["status", "confirmed_at", "confirmation_sent_at", "updated_at"]
+            update_fields=[
+                "status",
+                "confirmed_at",
+                "confirmation_sent_at",
+                "rejection_message",
+                "updated_at",
+            ]
         )
         mailing.notify_new_status(registration)
         webhooks.registration_event("registration.approved", registration)

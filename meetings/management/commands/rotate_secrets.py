@@ -20,10 +20,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         with transaction.atomic():
-            servers = list(MeetingServer.objects.select_for_update().exclude(secrets_encrypted=""))
+            servers = list(
+                MeetingServer.objects.select_for_update().exclude(credentials_encrypted="")
+            )
             for server in servers:
-                server.secrets_encrypted = crypto.rotate(server.secrets_encrypted)
-            MeetingServer.objects.bulk_update(servers, ["secrets_encrypted"])
+                server.credentials_encrypted = crypto.rotate(server.credentials_encrypted)
+            MeetingServer.objects.bulk_update(servers, ["credentials_encrypted"])
             meetings = list(
                 Meeting.objects.select_for_update()
                 .exclude(password_encrypted="")

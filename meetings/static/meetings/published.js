@@ -6,11 +6,14 @@
   var customer = button.getAttribute("data-zone");
   if (!viewer || viewer === customer) return;
   var times = document.querySelectorAll("time[datetime]");
-  var dayAndTime = new Intl.DateTimeFormat(undefined, {
+  // The page's language (its <html lang>), for the dates and the button's words alike.
+  var language = document.documentElement.lang || undefined;
+  var showLocal = button.textContent, showCustomer = button.getAttribute("data-show-zone");
+  var dayAndTime = new Intl.DateTimeFormat(language, {
     weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit"
   });
-  var timeAndZone = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
-  var fullWithZone = new Intl.DateTimeFormat(undefined, {
+  var timeAndZone = new Intl.DateTimeFormat(language, { hour: "2-digit", minute: "2-digit", timeZoneName: "short" });
+  var fullWithZone = new Intl.DateTimeFormat(language, {
     weekday: "short", day: "numeric", month: "short", year: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short"
   });
   function inViewerZone(t) {
@@ -27,7 +30,7 @@
       if (!t.hasAttribute("data-zoned")) t.setAttribute("data-zoned", t.textContent);
       t.textContent = local ? inViewerZone(t) : t.getAttribute("data-zoned");
     }
-    button.textContent = local ? "Show in " + customer.replace(/_/g, " ") + " time" : "Show in my time zone";
+    button.textContent = local ? showCustomer.replace(/_/g, " ") : showLocal;
     button.setAttribute("aria-pressed", String(local));
   });
 })();
