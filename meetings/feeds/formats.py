@@ -89,6 +89,18 @@ class Entry:
         return self.meeting.is_live
 
     @property
+    def live_seen_at(self) -> dt.datetime | None:
+        """When it was last seen live, where the server has not answered since."""
+        m = self.meeting
+        return m.last_seen_active_at if m.live_is_stale else None
+
+    @property
+    def live_seen_local(self) -> str:
+        """That time in the customer's zone, for pages ("14:05")."""
+        seen = self.live_seen_at
+        return seen.astimezone(self.zone).strftime("%H:%M") if seen else ""
+
+    @property
     def attendees(self) -> int | None:
         """0 unless live; None where the server does not count attendees."""
         m = self.meeting
@@ -348,6 +360,12 @@ class _Rss(Feed):
 
     def item_description(self, entry: Entry) -> str:
         live = f" · Live now · {entry.meeting.attendees} attending" if entry.meeting.is_live else ""
+        if entry.live_seen_at:
+            zone = entry.meeting.customer.time_zone
+            live = (
+                f" · Last seen live at {entry.live_seen_local} ({zone});"
+                " the meeting server is not answering"
+            )
         return xml_safe(entry.when + live)
 
     def item_link(self, entry: Entry) -> str:

@@ -18,7 +18,7 @@ from meetings.feeds.record import (
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, publication_changed
 from portal.framing import frame_ancestors
-from tests.conftest import csp
+from tests.conftest import csp, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def test_feeds_are_read_only(client, host):
 
 def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(
         host,
         topic="Quarterly review",
@@ -141,6 +142,7 @@ def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, h
 
 def test_the_host_may_put_the_password_in_public_links(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(host, server_meeting_id="424242", password_in_public_links=True)
     meeting.password = "pw-1234"
     meeting.save()
@@ -526,6 +528,11 @@ def _live(m):
     m.live_state = LiveState.SCHEDULED if m.is_live else LiveState.LIVE
 
 
+def _silent(m):
+    """The server stops answering about the live meeting (the poller's mark)."""
+    m.last_seen_active_at = m.server_silent_since = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)
+
+
 def _password(m):
     m.password = "another-pw"
 
@@ -543,6 +550,7 @@ MEETING_CHANGES = {
     "ends_at": lambda m: setattr(m, "ends_at", m.ends_at + dt.timedelta(hours=1)),
     "is_live": _live,
     "attendees": lambda m: setattr(m, "attendees", m.attendees + 1),
+    "live_seen_at": _silent,
     "join_url": _password,
 }
 CUSTOMER_CHANGES = {

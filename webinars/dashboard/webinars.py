@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from conferencing.base import MeetingKind
+from portal import servers
 from portal.accounts.access import host_required
 from webinars import selectors
 from webinars.dashboard.base import confirm_page, errors_to_form, host_webinar
@@ -30,6 +32,9 @@ def webinar_list(request: HttpRequest) -> HttpResponse:
 
 @host_required
 def webinar_new(request: HttpRequest) -> HttpResponse:
+    if MeetingKind.WEBINAR not in servers.kinds(request.host.customer):
+        messages.info(request, "Your organisation's meeting server cannot hold webinars.")
+        return redirect("dashboard-webinars")
     form = WebinarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

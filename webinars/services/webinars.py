@@ -17,6 +17,7 @@ from conferencing.base import MeetingKind
 from meetings.models import Meeting
 from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
+from webinars import webhooks
 from webinars.models import Registration, Webinar
 from webinars.services import mailing
 from webinars.services.registrations import promote
@@ -159,6 +160,7 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
         if meeting_changes and locked.meeting.cancelled_at is None:
             meeting_update(meeting=locked.meeting, **meeting_changes)
         promote(locked)
+        webhooks.webinar_event("webinar.updated", locked)
     return locked
 
 
@@ -221,6 +223,7 @@ def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
             webinar.cancelled_at, webinar.cancellation_message = now, message
             webinar.refresh_from_db(fields=["calendar_sequence"])
             meeting_cancel(meeting=webinar.meeting)
+            webhooks.webinar_event("webinar.cancelled", webinar)
             told = webinar.registrations.filter(status__in=mailing.TOLD_OF_CANCELLATION)
             mailing.queue_mails(
                 mailing.Mail.WEBINAR_CANCELLED, list(told.values_list("pk", flat=True))
