@@ -204,6 +204,12 @@ ERRORS = {
         _error(["method_not_allowed"]),
         "The method is not allowed here.",
     ),
+    "409": (
+        "ConflictError",
+        _error(["meeting_is_live"]),
+        "The object's state takes no such change now (a meeting that runs: the reason "
+        "says which fields).",
+    ),
     "415": (
         "UnsupportedMediaTypeError",
         _error(["unsupported_media_type"]),
