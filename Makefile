@@ -6,7 +6,7 @@ EXTRAS ?= dev
 comma := ,
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: run test lint bench reliability screenshots clean
+.PHONY: run test lint bench bench-full reliability screenshots clean
 
 run: $(STAMP)
 	$(BIN)/python -m portal.devrun
@@ -36,10 +36,15 @@ screenshots: $(STAMP)
 	$(TEST_ENV) SCREENSHOTS_DIR=docs/screenshots \
 		$(BIN)/python -m pytest tests/browser/test_screenshots.py -q
 
+# A few minutes at modest sizes; bench-full runs the large ones (README, "Benchmarks").
+BENCH_ENV = SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} \
+	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-YmVuY2gtb25seS1zZWNyZXQta2V5LW5vdC1mb3ItdXM=}
+
 bench: $(STAMP)
-	SECRET_KEY=$${SECRET_KEY:-bench-only-secret-key} \
-	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-YmVuY2gtb25seS1zZWNyZXQta2V5LW5vdC1mb3ItdXM=} \
-		$(BIN)/python -m bench
+	$(BENCH_ENV) $(BIN)/python -m bench
+
+bench-full: $(STAMP)
+	$(BENCH_ENV) $(BIN)/python -m bench --full
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

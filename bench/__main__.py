@@ -1,4 +1,9 @@
-"""Run the benchmarks: ``python -m bench [name ...]`` (all of them without names).
+"""Run the benchmarks: ``python -m bench [--full] [name ...]`` (all of them without names).
+
+Each figure prints as ``name ours baseline ratio target verdict``, and the run
+fails only when a figure misses its target. The default sizes keep the whole
+run within a few minutes (``make bench``); ``--full`` (``make bench-full``)
+runs the sizes real partners have, which take much longer.
 
 A benchmark is a module here with a top-level ``run()``. Each runs in a process
 of its own, because each sets Django up on its own throwaway database and
@@ -10,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,15 +39,19 @@ def available() -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     known = available()
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--full", action="store_true", help="the large sizes (slow)")
     parser.add_argument("names", nargs="*", metavar="name", help=f"one of: {', '.join(known)}")
-    names = parser.parse_args(argv).names or known
+    args = parser.parse_args(argv)
+    names = args.names or known
     unknown = sorted(set(names) - set(known))
     if unknown:
         parser.error(f"no benchmark named {', '.join(unknown)} (known: {', '.join(known)})")
+    env = os.environ | ({"BENCH_FULL": "1"} if args.full else {})
     failed = []
     for name in names:
         print(f"\n== {name} ==", flush=True)
-        done = subprocess.run([sys.executable, "-c", RUN, f"bench.{name}"], cwd=HERE.parent)
+        command = [sys.executable, "-c", RUN, f"bench.{name}"]
+        done = subprocess.run(command, cwd=HERE.parent, env=env)
         if done.returncode:
             failed.append(name)
     if failed:
