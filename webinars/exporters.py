@@ -187,10 +187,12 @@ def _csv_cells(row: Row, zone: tzinfo) -> list[object]:
     inline by their exact type; anything else goes through ``_csv_cell``.
     """
     return [
-        neutralise(value)
+        ("'" + value if value.startswith(FORMULA_TRIGGERS) else value)
         if type(value) is str
         else value
         if type(value) in _CSV_AS_IS
+        else _local(value, zone)
+        if type(value) is datetime
         else _csv_cell(value, zone)
         for value in row
     ]
@@ -207,9 +209,12 @@ def _csv_cell(value: object, zone: tzinfo) -> object:
 
 def _local(value: datetime, zone: tzinfo) -> str:
     """``2026-12-06 15:26:11``: the time in ``zone`` (a naive one as it is), to the second."""
-    if value.tzinfo is not None:
-        value = value.astimezone(zone).replace(tzinfo=None)
-    return value.isoformat(sep=" ", timespec="seconds")
+    if value.tzinfo is not None and value.tzinfo is not zone:
+        value = value.astimezone(zone)
+    # YYYY-MM-DD HH:MM:SS is the first 19 characters, whatever follows (a fraction, an
+    # offset); isoformat() without keywords is the cheapest way there, and this runs
+    # for every time of every row.
+    return value.isoformat(" ")[:19]
 
 
 def _drain(buffer: io.StringIO) -> bytes:

@@ -320,7 +320,11 @@ def _answer_columns(questions: list[Question]) -> list[tuple[str, str, Callable]
 def _registration_rows(
     webinar: Webinar, questions: list[Question], zone: dt.tzinfo
 ) -> Iterator[tuple[object, ...]]:
-    labels = {"status": dict(S.choices), "channel": dict(Registration.Channel.choices)}
+    # The labels' text once per export, not a translation looked up per row.
+    labels = {
+        name: {value: str(label) for value, label in choices}
+        for name, choices in (("status", S.choices), ("channel", Registration.Channel.choices))
+    }
 
     def shown_as(name: str) -> Callable[[object], object] | None:
         """How the column of field ``name`` shows a stored value; None: as stored."""
