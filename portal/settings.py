@@ -93,6 +93,12 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'portal.sqlite3'}"),
 }
+# Persistent connections: seconds a worker keeps its connection between requests
+# (0, Django's default: one a request), unless DATABASE_URL says ?conn_max_age=.
+# A connection kept is checked before it is reused, so a restarted database costs
+# no request. Keep 0 behind a pooler in transaction mode.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if "DATABASE_URL" not in env:
     # The default SQLite file needs its folder before the first connection: made only
     # when that file is the database in use (a deployment sets DATABASE_URL instead).

@@ -158,3 +158,19 @@ def test_reading_the_settings_makes_no_folders_and_celery_makes_its_own(tmp_path
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["False", "['control', 'processed', 'queue', 'results']"]
+
+
+def _connection_settings(**env):
+    shown = "from django.db import connection as c; d = c.settings_dict; "
+    shown += "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])"
+    result = manage("shell", "-c", shown, DEBUG="true", **env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()[-1].split()
+
+
+def test_database_connections_persist_as_long_as_the_environment_says_and_are_checked():
+    assert _connection_settings(DATABASE_CONN_MAX_AGE="60") == ["60", "True"]
+    assert _connection_settings() == ["0", "True"]  # Django's default: one a request
+    # The database URL's own option wins, as django-environ reads it.
+    url = "sqlite:////tmp/portal-conn-age.sqlite3?conn_max_age=5"
+    assert _connection_settings(DATABASE_URL=url, DATABASE_CONN_MAX_AGE="60") == ["5", "True"]
