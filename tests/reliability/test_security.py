@@ -110,6 +110,7 @@ def site(db):
         "dashboard-meeting-server-answer": f"{m}/server-answer/?AT=SM&ST=FAIL",
         "dashboard-meeting-command-file": f"{m}/launch-host.xml",
         "dashboard-embedding": "/dashboard/embedding/",
+        "dashboard-language": "/dashboard/language/",
         "login": "/dashboard/login/",
         "logout": "/dashboard/logout/",
         "password_change": "/dashboard/password_change/",
