@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conferencing.base import ConferencingError, Participant
@@ -47,6 +49,13 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def attending(count: int) -> str:
+    """ "3 attending", in the page's language (the list's script shows it)."""
+    return ngettext("%(attendees)s attending", "%(attendees)s attending", count) % {
+        "attendees": count
+    }
+
+
 @host_required
 def status(request: HttpRequest) -> JsonResponse:
     """Live state of the host's meetings, for the list to refresh without a reload."""
@@ -56,6 +65,7 @@ def status(request: HttpRequest) -> JsonResponse:
                 "live_state": m.live_state,
                 "label": m.get_live_state_display(),
                 "attendees": m.attendees,
+                "attending": attending(m.attendees),
                 "sync_state": m.sync_state,
             }
             for m in selectors.dashboard_meetings(request.host)
@@ -81,14 +91,16 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Meeting saved. It is being scheduled on the meeting server.")
+            messages.success(
+                request, _("Meeting saved. It is being scheduled on the meeting server.")
+            )
             return redirect("dashboard-meeting", pk=meeting.pk)
     return render(request, "meetings/dashboard/meeting_form.html", {"form": form, "meeting": None})
 
 
-MANAGED_MEETING = (
-    "This is the meeting of the {by} “{topic}”: change its time, type or topic, or cancel it, "
-    "on the {by}'s page."
+MANAGED_MEETING = gettext_lazy(
+    "This is the meeting of the %(by)s “%(topic)s”: change its time, type or topic, or "
+    "cancel it, on the %(by)s's page."
 )
 
 
@@ -96,10 +108,10 @@ MANAGED_MEETING = (
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
     if meeting.cancelled_at:
-        messages.error(request, "A cancelled meeting cannot be edited.")
+        messages.error(request, _("A cancelled meeting cannot be edited."))
         return redirect("dashboard-meeting", pk=pk)
     initial = {name: getattr(meeting, name) for name in services.EDITABLE}
     initial["password"] = meeting.password
@@ -115,7 +127,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Changes saved. The meeting server is being updated.")
+            messages.success(request, _("Changes saved. The meeting server is being updated."))
             return redirect("dashboard-meeting", pk=pk)
     drift = services.meeting_drift(meeting=meeting) if request.method == "GET" else None
     return render(
@@ -153,7 +165,7 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
         raise Http404("no such command file")
     meeting = _meeting(request, pk)
     if not meeting.server_meeting_id:
-        messages.error(request, "The meeting is not on the meeting server yet.")
+        messages.error(request, _("The meeting is not on the meeting server yet."))
         return redirect("dashboard-meeting", pk=pk)
     return launch.command_file_response(meeting, role=role, name=request.user.get_full_name())
 
@@ -164,7 +176,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?" (no script needed); POST cancels."""
     meeting = _meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
     if meeting.cancelled_at:
         return redirect("dashboard-meeting", pk=pk)
@@ -175,7 +187,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             {"meeting": meeting, "capabilities": servers.capabilities(meeting.customer)},
         )
     services.meeting_cancel(meeting=meeting)
-    messages.success(request, "Meeting cancelled. It is no longer listed or published.")
+    messages.success(request, _("Meeting cancelled. It is no longer listed or published."))
     return redirect("dashboard-home")
 
 
@@ -184,7 +196,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = services.meeting_push(meeting_id=_meeting(request, pk).pk)
     if meeting is not None and meeting.sync_state == SyncState.SYNCED:
-        messages.success(request, "The meeting is on the meeting server.")
+        messages.success(request, _("The meeting is on the meeting server."))
     elif meeting is not None:
         messages.error(request, meeting.sync_error)
     return redirect("dashboard-meeting", pk=pk)
@@ -206,7 +218,9 @@ def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
     except ConferencingError as exc:
-        messages.error(request, f"The meeting server cannot take this meeting: {exc}")
+        messages.error(
+            request, _("The meeting server cannot take this meeting: %(reason)s") % {"reason": exc}
+        )
         return redirect("dashboard-meeting", pk=pk)
 
 
@@ -230,7 +244,7 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
         state = None
     if state != {"m": meeting.pk, "u": request.user.pk}:
         messages.error(
-            request, "That answer from the meeting server is not one this page asked for."
+            request, _("That answer from the meeting server is not one this page asked for.")
         )
         return redirect("dashboard-meeting", pk=pk)
     done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
@@ -261,14 +275,14 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     if not request.host.is_administrator:
-        messages.error(request, "Only administrators can stop a meeting.")
+        messages.error(request, _("Only administrators can stop a meeting."))
         return redirect("dashboard-meeting", pk=pk)
     try:
         services.meeting_stop(meeting=meeting)
     except ConferencingError as exc:
         messages.error(request, sync.describe(exc))
     else:
-        messages.success(request, "The meeting was stopped.")
+        messages.success(request, _("The meeting was stopped."))
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -286,7 +300,7 @@ def join(request: HttpRequest) -> HttpResponse:
             customer, meeting_id
         ):
             # Such links are made by the portal's own login: only for this customer's rooms.
-            form.add_error("meeting_id", "None of your organisation's meetings has this ID.")
+            form.add_error("meeting_id", _("None of your organisation's meetings has this ID."))
         else:
             try:
                 url = launch.join_url_by_id(

@@ -9,6 +9,7 @@ import hmac
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import (
     Capability,
@@ -176,7 +177,7 @@ PAST_START_GRACE = dt.timedelta(minutes=5)
 def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
     if starts_at is not None and starts_at < timezone.now() - PAST_START_GRACE:
         raise ValidationError(
-            {"starts_at": "This start is in the past. Choose a time from now on."}
+            {"starts_at": _("This start is in the past. Choose a time from now on.")}
         )
 
 
@@ -193,8 +194,10 @@ def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, pass
     if changed:
         raise ValidationError(
             {
-                name: "This meeting server takes no changes from the portal once a meeting is "
-                "on it: change it there, or cancel it and schedule a new one."
+                name: _(
+                    "This meeting server takes no changes from the portal once a meeting is "
+                    "on it: change it there, or cancel it and schedule a new one."
+                )
                 for name in changed
             }
         )
@@ -204,7 +207,10 @@ def _refuse_a_kind_the_server_lacks(customer, kind: int) -> None:
     if MeetingKind(kind) not in servers.kinds(customer):
         label = KIND_LABELS[MeetingKind(kind)]
         raise ValidationError(
-            {"kind": f"This customer's meeting server cannot hold a {label.lower()}."}
+            {
+                "kind": _("This customer's meeting server cannot hold a %(kind)s.")
+                % {"kind": label.lower()}
+            }
         )
 
 
