@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "portal.accounts",
+    "portal.webhooks",
     "meetings",
     "webinars",
 ]
@@ -208,6 +209,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise's own table has no .xsd (the published feed's schema): serve it as XML.
+WHITENOISE_MIMETYPES = {".xsd": "application/xml"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -255,10 +258,12 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 # asked in meetings/feeds/view.py) and post to the public registration endpoint
 # (the customer's allowed origins): django-cors-headers, asked per request through
 # its check_request_enabled signal (webinars/views/register.py). No other URL answers
-# other origins.
+# other origins. A script keeping a feed revalidates it: it reads the ETag and sends it
+# back in If-None-Match (or Last-Modified in If-Modified-Since), for a 304.
 CORS_URLS_REGEX = r"^/w/[-\w]+/register$"
 CORS_ALLOW_METHODS = ["GET", "POST", "OPTIONS"]
-CORS_ALLOW_HEADERS = ["accept", "content-type"]
+CORS_ALLOW_HEADERS = ["accept", "content-type", "if-none-match", "if-modified-since"]
+CORS_EXPOSE_HEADERS = ["ETag"]
 CORS_PREFLIGHT_MAX_AGE = 600
 
 # --- email -------------------------------------------------------------------
@@ -277,8 +282,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- meeting servers, whatever their vendor ------------------------------------
 #
-# The default server (customers with none of their own) is the TurboMeeting
-# server of the TM_* settings below; others are configured in the admin, their
+# Every customer's meetings live on a server row. With TM_SERVER_URL set, the
+# TurboMeeting server of the TM_* settings below is one of them, kept in step by
+# every `migrate` (read-only in the admin); others are configured in the admin, their
 # credentials (and every meeting's password) encrypted with CONFERENCING_SECRET_KEYS
 # (Fernet keys, newest first; not derived from SECRET_KEY, so either can rotate on
 # its own).
@@ -364,6 +370,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webinars.tasks.exports_prune",
         "schedule": 3600.0,
     },
+    "webhooks-deliver-due": {
+        "task": "portal.webhooks.tasks.webhooks_deliver_due",
+        "schedule": 30.0,
+    },
 }
 
 # --- REST API ----------------------------------------------------------------
@@ -374,11 +384,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": [
-        "portal.api.JSONParser",
-        "portal.api.FormParser",
-        "portal.api.MultiPartParser",
-    ],
+    # JSON only: lists and nested answers have no faithful form encoding. The two views
+    # that plain HTML forms post to (the token, the public registration) add the form's.
+    "DEFAULT_PARSER_CLASSES": ["portal.api.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -392,6 +401,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Customers, hosts and meetings of a web-conferencing partner portal.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # A request component apart from each response one (MeetingRequest, Meeting), so that
+    # read-only fields are never required of a client, and write-only ones never promised.
+    "COMPONENT_SPLIT_REQUEST": True,
     # Swagger UI from drf-spectacular-sidecar's static files, its script a file too (CSP).
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -406,9 +418,15 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
         "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
     },
+    # OpenAPI 3.1: the version that has a "webhooks" section (every event, from one registry).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "portal.webhooks.openapi.WEBHOOKS",
 }
 
-# --- the default meeting server: TurboMeeting ---------------------------------
+# --- the meeting server of the environment: TurboMeeting -----------------------
+#
+# Set TM_SERVER_URL and `migrate` keeps a server row of these values (customers made
+# without a server choose it); unset, there is none, and each customer is given one.
 
 # The demo server's identity, the defaults below: `make run` gives them to its fake
 # TurboMeeting server (portal/devrun.py), and `check --deploy` refuses them (portal/checks.py).
@@ -418,7 +436,7 @@ TM_DEMO_VALUES = {
     "TM_ADMIN_EMAIL": "admin@example.com",
     "TM_ADMIN_PASSWORD": "admin-password",
 }
-TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
+TM_SERVER_URL = env("TM_SERVER_URL", default="")  # `make run`: its fake, http://127.0.0.1:8900
 TM_SERVICE_COMPANY_UID = env(
     "TM_SERVICE_COMPANY_UID", default=TM_DEMO_VALUES["TM_SERVICE_COMPANY_UID"]
 )
@@ -479,6 +497,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 WEBINAR_EXPORT_INLINE_MAX_ROWS = env.int("WEBINAR_EXPORT_INLINE_MAX_ROWS", default=5_000)
 # Export files (personal data) are deleted this many hours after they were made.
 WEBINAR_EXPORT_RETENTION_HOURS = env.int("WEBINAR_EXPORT_RETENTION_HOURS", default=24)
+
+# --- webhooks ----------------------------------------------------------------
+
+# Signed webhooks to customers' endpoints (portal/webhooks). A failed send is
+# retried WEBHOOK_RETRIES times, the first WEBHOOK_RETRY_BASE_SECONDS later and
+# each wait twice the one before: 12 and 20 s make about 23 hours.
+WEBHOOK_RETRIES = env.int("WEBHOOK_RETRIES", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=20)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Bytes of JSON one event may carry; a larger one is logged as failed, never sent.
+WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=256 * 1024)
+# After a secret's rotation the previous one keeps signing for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Deliveries the beat sweep queues at most per run.
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)
+# Only for development and tests: allow endpoints on private and loopback addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- logging -----------------------------------------------------------------
 

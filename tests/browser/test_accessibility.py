@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 
 from meetings import launch
 from portal.accounts.services import customer_create, customer_push, host_create
+from portal.webhooks.models import Endpoint
 from tests.factories import MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars.models import Webinar
@@ -149,6 +150,10 @@ def test_dashboard_pages(page, site, live_server, width):
         f"{base}/dashboard/embedding/",
         f"{base}/dashboard/password_change/",
     ]
+    hook = Endpoint(customer=site["host"].customer, url="https://hooks.example/", events=["x"])
+    hook.secret = "whsec_c2VjcmV0"
+    hook.save()
+    urls += [f"{base}/dashboard/webhooks/", f"{base}/dashboard/webhooks/{hook.pk}/"]
     found = [v for url in urls for v in check(page, url)]
     # A dashboard form after a failed submit: its summary and errors are checked too.
     page.goto(f"{base}/dashboard/meetings/new/")
