@@ -51,7 +51,7 @@ def meeting_schedule(
     _refuse_a_kind_the_server_lacks(host.customer, kind)
     if is_recurring and not servers.holds_recurring(host.customer):
         raise ValidationError(
-            {"is_recurring": "This customer's meeting server holds no recurring meetings."}
+            {"is_recurring": _("This customer's meeting server holds no recurring meetings.")}
         )
     customer = host.customer
     meeting = Meeting(
@@ -277,19 +277,19 @@ ON_THE_SERVER_AS = {
 }
 
 #: Why a field is locked while its meeting is live (the form and the API say it).
-LOCKED_WHILE_LIVE = (
+LOCKED_WHILE_LIVE = _(
     "The meeting is running now, and its meeting server takes no change to this while it "
     "runs: change it after the meeting ends, or stop it first."
 )
 #: Why a field is read-only once a meeting is on a server that takes no changes from the
 #: portal (Webex's URL API schedules; it does not edit).
-KEPT_BY_THE_SERVER = (
+KEPT_BY_THE_SERVER = _(
     "This meeting server takes no changes from the portal once a meeting is on it: "
     "change it on the meeting server, or cancel it here and schedule a new one."
 )
 #: Moving a meeting that runs: refused on every server, so no page or feed ever shows a
 #: live meeting beside a later date.
-MOVED_WHILE_LIVE = "The meeting is running now: stop it first, then move it."
+MOVED_WHILE_LIVE = _("The meeting is running now: stop it first, then move it.")
 
 
 class MeetingIsLive(ValidationError):

@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 
 from meetings.forms import JoinForm, MeetingForm
 from portal.accounts.views import LanguageForm, SignInForm
+from portal.webhooks.forms import EndpointForm
 from tests.factories import HostFactory, MeetingFactory
 from tests.webinars.factories import WebinarFactory
 from webinars.forms.host import QuestionForm, RegistrationFilterForm, RejectForm, WebinarForm
@@ -29,6 +30,7 @@ DASHBOARD_TEMPLATES = sorted(
         *(TEMPLATES / "registration").glob("*.html"),
         *(TEMPLATES / "meetings" / "dashboard").glob("*.html"),
         *(TEMPLATES / "webinars" / "dashboard").glob("*.html"),
+        *(TEMPLATES / "webhooks" / "dashboard").glob("*.html"),
     ]
 )
 #: Attributes a person reads (or hears) as text.
@@ -106,6 +108,7 @@ def _dashboard_forms(webinar):
         RegistrationFilterForm(),
         LanguageForm(),
         SignInForm(),
+        EndpointForm(),
     ]
 
 
@@ -120,7 +123,13 @@ def test_every_label_hint_choice_and_error_of_a_dashboard_form_is_translatable()
             if isinstance(field, forms.ChoiceField) and not isinstance(
                 field, forms.ModelChoiceField
             ):
-                texts |= {f"choice {value}": label for value, label in field.choices if value}
+                # A choice shown by its own value (a webhook event's name) is a name, the
+                # same in every language.
+                texts |= {
+                    f"choice {value}": label
+                    for value, label in field.choices
+                    if value and label != value
+                }
             if isinstance(field, forms.ModelChoiceField):
                 texts["empty_label"] = field.empty_label
             for what, text in texts.items():

@@ -35,7 +35,7 @@ def webinar_list(request: HttpRequest) -> HttpResponse:
 @host_required
 def webinar_new(request: HttpRequest) -> HttpResponse:
     if MeetingKind.WEBINAR not in servers.kinds(request.host.customer):
-        messages.info(request, "Your organisation's meeting server cannot hold webinars.")
+        messages.info(request, _("Your organisation's meeting server cannot hold webinars."))
         return redirect("dashboard-webinars")
     form = WebinarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
