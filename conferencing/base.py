@@ -365,6 +365,7 @@ BUNDLED = {
     "trueconf": "conferencing.trueconf",
     "openmeetings": "conferencing.openmeetings",
     "webex": "conferencing.webex",
+    "bigbluebutton": "conferencing.bigbluebutton",
 }
 
 

@@ -28,18 +28,20 @@ from conferencing.base import (
     Unsupported,
     make_backend,
 )
+from conferencing.fakes.bigbluebutton import FakeBigBlueButton
 from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from conferencing.fakes.webex import FakeWebex
 
-NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex"]
+NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex", "bigbluebutton"]
 FAKES = {
     "turbomeeting": FakeTurboMeeting,
     "trueconf": FakeTrueConf,
     "openmeetings": FakeOpenMeetings,
     "webex": FakeWebex,
+    "bigbluebutton": FakeBigBlueButton,
 }
 HOST = Participant(name="Helen Host", email="helen@acme.example", external_id="host-1", host=True)
 GUEST = Participant(name="Gus Guest", email="gus@visitor.example", external_id="reg-7")

@@ -1,0 +1,362 @@
+"""The BigBlueButton backend: meetings made when they start, signed links, live state,
+recordings.
+
+Facts this client is built on (the API reference at docs.bigbluebutton.org):
+
+- ``base_url`` is the server's BigBlueButton root as ``bbb-conf --secret`` prints it
+  (``https://bbb.example.com/bigbluebutton``); the calls live under ``{base_url}/api/``.
+  The one secret is shared with the server; ``checksum`` names the algorithm
+  (``sha1`` on any server; ``sha256`` and up where ``supportedChecksumAlgorithms``
+  allows them, as it does by default from 2.6).
+- A meeting exists only from ``create`` until it ends (``end``, or everyone left):
+  nothing is scheduled ahead. ``create`` is idempotent per ``meetingID``: the same ID
+  again answers the meeting already running (``duplicateWarning``), so the portal
+  creates the meeting whenever its host starts it or anyone joins, and may resend a
+  create whose answer was lost.
+- The portal names meetings (``reserve_meeting_id``, no call). The moderator and
+  attendee passwords each meeting is created with are derived from the secret and
+  the meeting's ID, so nothing more is stored, and sent with the join's ``role``
+  (servers before 2.6 know only the password).
+- ``join`` is a URL the browser opens, signed like every call: no call is made here.
+- ``getMeetingInfo`` gives the live state and the participant count; a meeting that
+  is not running is ``notFound``. ``getRecordings`` lists a meeting's recordings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import logging
+import time
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Mapping
+from typing import ClassVar
+
+import requests
+
+from conferencing.base import (
+    Account,
+    BadServerResponse,
+    Capability,
+    MeetingKind,
+    MeetingRequest,
+    MeetingStatus,
+    OutcomeUnknown,
+    Participant,
+    Recording,
+    ScheduledMeeting,
+    ServerUnavailable,
+    Unsupported,
+    register,
+)
+from conferencing.bigbluebutton.protocol import (
+    ALGORITHMS,
+    MeetingNotRunning,
+    parse,
+    signed_query,
+    text,
+)
+from conferencing.http import Endpoint, base_url_checked, never_sent, pooled_session, retry_delay
+
+log = logging.getLogger(__name__)
+
+#: Every call, relative to ``{base_url}/api/``. All are GETs; all but ``join`` (a link
+#: for the browser, never sent from here) may be sent again: a second ``create`` of
+#: one meetingID answers the same meeting, and ending an ended meeting ends nothing.
+PATHS: dict[str, Endpoint] = {
+    "version": Endpoint("", retry_safe=True),  # the API root: no call name, no checksum
+    "create": Endpoint("create", retry_safe=True),
+    "join": Endpoint("join"),
+    "isMeetingRunning": Endpoint("isMeetingRunning", retry_safe=True),
+    "getMeetingInfo": Endpoint("getMeetingInfo", retry_safe=True),
+    "end": Endpoint("end", retry_safe=True),
+    "getRecordings": Endpoint("getRecordings", retry_safe=True),
+}
+POOL_SIZE = 10
+#: The playback format listed first when a recording has several.
+PREFERRED_PLAYBACK = ("presentation", "video")
+
+
+@register("bigbluebutton")
+class BigBlueButton:
+    """A BigBlueButton server (2.x, 3.x), seen from the portal."""
+
+    join_links_expire: ClassVar[bool] = False
+    capabilities: ClassVar[frozenset[Capability]] = frozenset(
+        {
+            Capability.CREATED_ON_START,
+            Capability.START_URL,
+            Capability.JOIN_URL,
+            Capability.PERSONAL_JOIN_URL,
+            Capability.LIVE_STATUS,
+            Capability.ATTENDEE_COUNT,
+            Capability.STOP,
+            Capability.RECORDINGS,
+        }
+    )
+    kinds: ClassVar[frozenset[MeetingKind]] = frozenset(
+        {MeetingKind.MEETING, MeetingKind.WEBINAR, MeetingKind.VIDEO_CONFERENCE}
+    )
+    credentials: ClassVar[Mapping[str, str]] = {"client_secret": "secret"}
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        secret: str,
+        checksum: str = "sha256",
+        time_zone: str = "UTC",
+        read_timeout: float = 10.0,
+        pool_size: int = POOL_SIZE,
+        session: requests.Session | None = None,
+        connect_timeout: float = 3.05,
+        read_retries: int = 2,
+        backoff: float = 0.2,
+        sleep: Callable[[float], object] = time.sleep,
+        record: bool = True,
+        max_body: int = 1_000_000,
+    ) -> None:
+        if checksum not in ALGORITHMS:
+            raise ValueError(f"checksum must be one of {', '.join(ALGORITHMS)}")
+        self.base_url = base_url_checked(base_url)
+        self.secret = secret
+        self.checksum = checksum
+        self.time_zone = time_zone  # BigBlueButton speaks epoch milliseconds only
+        self.record = record
+        self._owns_session = session is None
+        self.session = session if session is not None else pooled_session(pool_size)
+        self.timeout = (connect_timeout, read_timeout)
+        self.read_retries = read_retries
+        self.backoff = backoff
+        self._sleep = sleep
+        self.max_body = max_body
+
+    def close(self) -> None:
+        """Release pooled connections (only of a session this client created)."""
+        if self._owns_session:
+            self.session.close()
+
+    # --- what the server does ---------------------------------------------------
+
+    def ping(self) -> None:
+        """The API root answers its version, unsigned."""
+        self._call("version", {}, signed=False)
+
+    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+        """A new meeting ID, chosen here: the server learns it at the first ``create``."""
+        return uuid.uuid4().hex
+
+    def open_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        """Create the meeting ``request.meeting_id`` names, or find it running already."""
+        if request.kind not in self.kinds:
+            raise Unsupported(f"BigBlueButton holds no {request.kind.name} meeting")
+        if not request.meeting_id:
+            raise ValueError("a BigBlueButton meeting needs its ID (reserve_meeting_id)")
+        params = {
+            "name": request.topic,
+            "meetingID": request.meeting_id,
+            "moderatorPW": self._password(request.meeting_id, "moderator"),
+            "attendeePW": self._password(request.meeting_id, "attendee"),
+            "record": "true" if self.record else "false",
+            "allowStartStopRecording": "true",
+        }
+        if request.max_participants > 0:
+            params["maxParticipants"] = str(request.max_participants)
+        if request.external_id:
+            params["meta_portal-meeting"] = request.external_id
+        answer = self._call("create", params)
+        return ScheduledMeeting(
+            meeting_id=text(answer, "meetingID") or request.meeting_id,
+            topic=request.topic,
+            start=_from_millis(text(answer, "createTime")),
+        )
+
+    def start_url(self, meeting_id: str, host: Participant) -> str:
+        """The host's signed link into the meeting, as a moderator (create it first)."""
+        return self._join_link(meeting_id, host, moderator=True)
+
+    def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str:
+        """A signed link into the meeting for ``who`` (a moderator if ``who.host``).
+
+        BigBlueButton meetings have no password of their own: the portal asks for a
+        protected meeting's password before it makes this link, so ``password`` is unused.
+        """
+        return self._join_link(meeting_id, who, moderator=who.host)
+
+    def is_running(self, meeting_id: str) -> bool:
+        """Whether the meeting runs now (someone joined it and it has not ended)."""
+        answer = self._call("isMeetingRunning", {"meetingID": meeting_id})
+        return text(answer, "running") == "true"
+
+    def meeting_status(self, meeting_id: str) -> MeetingStatus:
+        """Live state and head count; a meeting the server does not hold is not running."""
+        try:
+            info = self._call("getMeetingInfo", {"meetingID": meeting_id})
+        except MeetingNotRunning:
+            return MeetingStatus(meeting_id=meeting_id, active=False)
+        return MeetingStatus(
+            meeting_id=text(info, "meetingID") or meeting_id,
+            active=text(info, "running") == "true",
+            attendees=_count(text(info, "participantCount")),
+            topic=text(info, "meetingName") or None,
+            start=_from_millis(text(info, "startTime")),
+            details={
+                name: text(info, name)
+                for name in ("moderatorCount", "listenerCount", "videoCount", "recording")
+                if info.find(name) is not None
+            },
+        )
+
+    def stop_meeting(self, meeting_id: str) -> None:
+        """End the meeting for everyone; one that is not running is already stopped."""
+        params = {"meetingID": meeting_id, "password": self._password(meeting_id, "moderator")}
+        try:
+            self._call("end", params)
+        except MeetingNotRunning:
+            log.info("end: meeting %s was not running", meeting_id)
+
+    def recordings(self, meeting_id: str) -> list[Recording]:
+        """The server's recordings of the meeting, published on the server or not."""
+        answer = self._call("getRecordings", {"meetingID": meeting_id})
+        found = answer.find("recordings")
+        return [_recording(r) for r in (found if found is not None else [])]
+
+    # --- what it does not ---------------------------------------------------------
+
+    _NO_ACCOUNTS = "BigBlueButton has no customer accounts: the portal keeps its customers"
+    _NOT_AHEAD = (
+        "BigBlueButton holds a meeting only while it runs: the portal creates it when it "
+        "starts, and nothing is scheduled, changed or cancelled on the server ahead"
+    )
+
+    def create_account(self, account: Account) -> str:
+        raise Unsupported(self._NO_ACCOUNTS)
+
+    def update_account(self, account: Account) -> None:
+        raise Unsupported(self._NO_ACCOUNTS)
+
+    def delete_account(self, company_uid: str) -> None:
+        raise Unsupported(self._NO_ACCOUNTS)
+
+    def query_account(self, company_uid: str) -> Account:
+        raise Unsupported(self._NO_ACCOUNTS)
+
+    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        raise Unsupported(self._NOT_AHEAD)
+
+    def cancel_meeting(self, meeting_id: str) -> None:
+        raise Unsupported(self._NOT_AHEAD)
+
+    # --- signing ------------------------------------------------------------------
+
+    def _password(self, meeting_id: str, role: str) -> str:
+        """The meeting's moderator or attendee password: the same at every create."""
+        message = f"{role}:{meeting_id}".encode()
+        return hmac.new(self.secret.encode(), message, hashlib.sha256).hexdigest()[:20]
+
+    def _join_link(self, meeting_id: str, who: Participant, *, moderator: bool) -> str:
+        if not meeting_id:
+            raise ValueError("a BigBlueButton meeting needs its ID")
+        role = "moderator" if moderator else "attendee"
+        params = {
+            "fullName": who.name.strip() or who.email or "Guest",
+            "meetingID": meeting_id,
+            "role": "MODERATOR" if moderator else "VIEWER",
+            "password": self._password(meeting_id, role),
+        }
+        if who.external_id:
+            params["userID"] = who.external_id
+        return self._url("join", signed_query("join", params, self.secret, self.checksum))
+
+    def _url(self, call: str, query: str) -> str:
+        return f"{self.base_url}/api/{call}" + (f"?{query}" if query else "")
+
+    # --- HTTP -----------------------------------------------------------------------
+
+    def _call(self, name: str, params: dict[str, str], *, signed: bool = True) -> ET.Element:
+        """Send ``name`` (resending while the server is unreachable) and parse its answer."""
+        endpoint = PATHS[name]
+        query = signed_query(endpoint.path, params, self.secret, self.checksum) if signed else ""
+        attempt = 0
+        while True:
+            try:
+                return parse(self._get(endpoint, self._url(endpoint.path, query)), name)
+            except ServerUnavailable as exc:
+                delay = retry_delay(
+                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
+                )
+                if delay is None:
+                    raise
+                log.debug("retrying %s in %.2fs: %s", name, delay, exc)
+                self._sleep(delay)
+                attempt += 1
+
+    def _get(self, endpoint: Endpoint, url: str) -> bytes:
+        where = f"GET /api/{endpoint.path}"
+        try:
+            with self.session.get(url, timeout=self.timeout, stream=True) as response:
+                if response.status_code >= 500:
+                    raise ServerUnavailable(f"{where}: HTTP {response.status_code}")
+                if response.status_code != 200:
+                    raise BadServerResponse(f"{where}: HTTP {response.status_code}")
+                return self._read(response, where)
+        # Never chain the requests error: its text holds the URL, and with it the checksum.
+        except requests.exceptions.ContentDecodingError:
+            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
+        except requests.ConnectTimeout:
+            raise ServerUnavailable(f"{where}: could not connect in time") from None
+        except requests.Timeout:
+            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
+        except requests.RequestException as exc:
+            if never_sent(exc):
+                raise ServerUnavailable(f"{where}: could not connect") from None
+            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
+
+    def _read(self, response: requests.Response, where: str) -> bytes:
+        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
+        chunks: list[bytes] = []
+        size = 0
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > self.max_body:
+                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _from_millis(value: str) -> dt.datetime | None:
+    """BigBlueButton's epoch milliseconds; None for "", "0" or nonsense."""
+    try:
+        millis = int(value)
+    except ValueError:
+        return None
+    return dt.datetime.fromtimestamp(millis / 1000, dt.UTC) if millis > 0 else None
+
+
+def _count(value: str) -> int:
+    try:
+        return max(0, int(value))
+    except ValueError:
+        raise BadServerResponse(f"the participant count is not a number: {value[:20]!r}") from None
+
+
+def _recording(element: ET.Element) -> Recording:
+    start, end = _from_millis(text(element, "startTime")), _from_millis(text(element, "endTime"))
+    formats = element.findall("playback/format")
+    formats.sort(
+        key=lambda f: (
+            PREFERRED_PLAYBACK.index(text(f, "type"))
+            if text(f, "type") in PREFERRED_PLAYBACK
+            else len(PREFERRED_PLAYBACK)
+        )
+    )
+    return Recording(
+        recording_id=text(element, "recordID"),
+        name=text(element, "name"),
+        start=start,
+        duration=(end - start) if start and end and end > start else dt.timedelta(0),
+        playback_url=text(formats[0], "url") if formats else "",
+        published=text(element, "published") == "true",
+    )
