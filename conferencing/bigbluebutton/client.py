@@ -7,7 +7,9 @@ Facts this client is built on (the API reference at docs.bigbluebutton.org):
   (``https://bbb.example.com/bigbluebutton``); the calls live under ``{base_url}/api/``.
   The one secret is shared with the server; ``checksum`` names the algorithm
   (``sha1`` on any server; ``sha256`` and up where ``supportedChecksumAlgorithms``
-  allows them, as it does by default from 2.6).
+  allows them, as it does by default from 2.6). Left unset, calls are signed with
+  SHA-256, and a server that refuses that checksum is asked once more with SHA-1,
+  which is then kept (a wrong secret costs one call more before it is reported).
 - A meeting exists only from ``create`` until it ends (``end``, or everyone left):
   nothing is scheduled ahead. ``create`` is idempotent per ``meetingID``: the same ID
   again answers the meeting already running (``duplicateWarning``), so the portal
@@ -40,6 +42,7 @@ from conferencing.base import (
     Account,
     BadServerResponse,
     Capability,
+    CredentialsRefused,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
@@ -106,7 +109,7 @@ class BigBlueButton:
         base_url: str,
         *,
         secret: str,
-        checksum: str = "sha256",
+        checksum: str | None = None,
         time_zone: str = "UTC",
         read_timeout: float = 10.0,
         pool_size: int = POOL_SIZE,
@@ -118,11 +121,12 @@ class BigBlueButton:
         record: bool = True,
         max_body: int = 1_000_000,
     ) -> None:
-        if checksum not in ALGORITHMS:
+        if checksum is not None and checksum not in ALGORITHMS:
             raise ValueError(f"checksum must be one of {', '.join(ALGORITHMS)}")
         self.base_url = base_url_checked(base_url)
         self.secret = secret
-        self.checksum = checksum
+        self.checksum = checksum or "sha256"
+        self._may_fall_back = checksum is None  # to SHA-1, once, when SHA-256 is refused
         self.time_zone = time_zone  # BigBlueButton speaks epoch milliseconds only
         self.record = record
         self._owns_session = session is None
@@ -276,6 +280,17 @@ class BigBlueButton:
     # --- HTTP -----------------------------------------------------------------------
 
     def _call(self, name: str, params: dict[str, str], *, signed: bool = True) -> ET.Element:
+        """Send ``name`` and parse its answer; see ``_send`` for what is sent again."""
+        try:
+            return self._send(name, params, signed=signed)
+        except CredentialsRefused:
+            if not (signed and self._may_fall_back and self.checksum == "sha256"):
+                raise
+        log.info("the server refused a SHA-256 checksum: signing with SHA-1 from now on")
+        self.checksum, self._may_fall_back = "sha1", False
+        return self._send(name, params, signed=signed)
+
+    def _send(self, name: str, params: dict[str, str], *, signed: bool) -> ET.Element:
         """Send ``name`` (resending while the server is unreachable) and parse its answer."""
         endpoint = PATHS[name]
         query = signed_query(endpoint.path, params, self.secret, self.checksum) if signed else ""

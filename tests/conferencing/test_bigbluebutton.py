@@ -143,9 +143,23 @@ def test_an_algorithm_the_server_does_not_allow_is_a_credentials_problem(make, f
     assert make(checksum="sha1").is_running("x") is False
 
 
-def test_a_wrong_secret_is_refused_credentials_and_never_shown(make):
+def test_unset_it_signs_with_sha256_and_falls_back_to_sha1_once(make, fake):
+    modern = make()
+    modern.is_running("x")
+    assert modern.checksum == "sha256"
+    fake.algorithms = ("sha1",)
+    older = make()
+    meeting_id = opened(older)
+    assert older.checksum == "sha1"
+    assert "MODERATOR" in enter(older.start_url(meeting_id, HOST)).text  # links follow suit
+    with pytest.raises(CredentialsRefused):
+        make(secret="wrong").is_running("x")  # a wrong secret is still reported
+
+
+def test_a_wrong_secret_is_refused_credentials_and_never_shown(make, fake):
     with pytest.raises(CredentialsRefused) as raised:
         make(secret="not-the-secret").meeting_status("x")
+    assert len(fake.calls_to("getMeetingInfo")) == 2  # SHA-256, then SHA-1 once
     assert raised.value.status == "checksumError"
     assert "not-the-secret" not in str(raised.value) and "checksum=" not in str(raised.value)
 
