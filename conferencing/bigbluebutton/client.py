@@ -30,27 +30,22 @@ import datetime as dt
 import hashlib
 import hmac
 import logging
-import time
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Mapping
-from typing import ClassVar
-
-import requests
+from collections.abc import Mapping
+from typing import ClassVar, Unpack
 
 from conferencing.base import (
-    Account,
     BadServerResponse,
+    BaseBackend,
     Capability,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
-    OutcomeUnknown,
     Participant,
     Recording,
     ScheduledMeeting,
-    ServerUnavailable,
     Unsupported,
     register,
 )
@@ -61,7 +56,7 @@ from conferencing.bigbluebutton.protocol import (
     signed_query,
     text,
 )
-from conferencing.http import Endpoint, base_url_checked, never_sent, pooled_session, retry_delay
+from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 
 log = logging.getLogger(__name__)
 
@@ -70,23 +65,24 @@ log = logging.getLogger(__name__)
 #: one meetingID answers the same meeting, and ending an ended meeting ends nothing.
 PATHS: dict[str, Endpoint] = {
     "version": Endpoint("", retry_safe=True),  # the API root: no call name, no checksum
-    "create": Endpoint("create", retry_safe=True),
-    "join": Endpoint("join"),
-    "isMeetingRunning": Endpoint("isMeetingRunning", retry_safe=True),
-    "getMeetingInfo": Endpoint("getMeetingInfo", retry_safe=True),
-    "end": Endpoint("end", retry_safe=True),
-    "getRecordings": Endpoint("getRecordings", retry_safe=True),
+    "create": Endpoint("/create", retry_safe=True),
+    "join": Endpoint("/join"),
+    "isMeetingRunning": Endpoint("/isMeetingRunning", retry_safe=True),
+    "getMeetingInfo": Endpoint("/getMeetingInfo", retry_safe=True),
+    "end": Endpoint("/end", retry_safe=True),
+    "getRecordings": Endpoint("/getRecordings", retry_safe=True),
 }
-POOL_SIZE = 10
+#: Query fields whose values are never logged.
+SECRET_PARAMS = frozenset({"checksum", "password", "moderatorPW", "attendeePW"})
 #: The playback format listed first when a recording has several.
 PREFERRED_PLAYBACK = ("presentation", "video")
 
 
 @register("bigbluebutton")
-class BigBlueButton:
-    """A BigBlueButton server (2.x, 3.x), seen from the portal."""
+class BigBlueButton(BaseBackend):
+    """A BigBlueButton server (2.x, 3.x), seen from the portal. ``http`` are the
+    transport's settings (``conferencing.http.HTTPOptions``)."""
 
-    join_links_expire: ClassVar[bool] = False
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.CREATED_ON_START,
@@ -103,6 +99,15 @@ class BigBlueButton:
         {MeetingKind.MEETING, MeetingKind.WEBINAR, MeetingKind.VIDEO_CONFERENCE}
     )
     credentials: ClassVar[Mapping[str, str]] = {"client_secret": "secret"}
+    unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
+        Capability.ACCOUNTS: "BigBlueButton has no customer accounts: the portal keeps its "
+        "customers",
+        **dict.fromkeys(
+            (Capability.SCHEDULE, Capability.CANCEL),
+            "BigBlueButton holds a meeting only while it runs: the portal creates it when it "
+            "starts, and nothing is scheduled or cancelled on the server ahead",
+        ),
+    }
 
     def __init__(
         self,
@@ -111,36 +116,21 @@ class BigBlueButton:
         secret: str,
         checksum: str | None = None,
         time_zone: str = "UTC",
-        read_timeout: float = 10.0,
-        pool_size: int = POOL_SIZE,
-        session: requests.Session | None = None,
-        connect_timeout: float = 3.05,
-        read_retries: int = 2,
-        backoff: float = 0.2,
-        sleep: Callable[[float], object] = time.sleep,
         record: bool = True,
-        max_body: int = 1_000_000,
+        **http: Unpack[HTTPOptions],
     ) -> None:
         if checksum is not None and checksum not in ALGORITHMS:
             raise ValueError(f"checksum must be one of {', '.join(ALGORITHMS)}")
         self.base_url = base_url_checked(base_url)
+        self.http = Transport(self.base_url + "/api", secrets=SECRET_PARAMS, **http)
         self.secret = secret
         self.checksum = checksum or "sha256"
         self._may_fall_back = checksum is None  # to SHA-1, once, when SHA-256 is refused
         self.time_zone = time_zone  # BigBlueButton speaks epoch milliseconds only
         self.record = record
-        self._owns_session = session is None
-        self.session = session if session is not None else pooled_session(pool_size)
-        self.timeout = (connect_timeout, read_timeout)
-        self.read_retries = read_retries
-        self.backoff = backoff
-        self._sleep = sleep
-        self.max_body = max_body
 
     def close(self) -> None:
-        """Release pooled connections (only of a session this client created)."""
-        if self._owns_session:
-            self.session.close()
+        self.http.close()
 
     # --- what the server does ---------------------------------------------------
 
@@ -227,32 +217,6 @@ class BigBlueButton:
         found = answer.find("recordings")
         return [_recording(r) for r in (found if found is not None else [])]
 
-    # --- what it does not ---------------------------------------------------------
-
-    _NO_ACCOUNTS = "BigBlueButton has no customer accounts: the portal keeps its customers"
-    _NOT_AHEAD = (
-        "BigBlueButton holds a meeting only while it runs: the portal creates it when it "
-        "starts, and nothing is scheduled, changed or cancelled on the server ahead"
-    )
-
-    def create_account(self, account: Account) -> str:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def update_account(self, account: Account) -> None:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def delete_account(self, company_uid: str) -> None:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def query_account(self, company_uid: str) -> Account:
-        raise Unsupported(self._NO_ACCOUNTS)
-
-    def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
-        raise Unsupported(self._NOT_AHEAD)
-
-    def cancel_meeting(self, meeting_id: str) -> None:
-        raise Unsupported(self._NOT_AHEAD)
-
     # --- signing ------------------------------------------------------------------
 
     def _password(self, meeting_id: str, role: str) -> str:
@@ -272,10 +236,8 @@ class BigBlueButton:
         }
         if who.external_id:
             params["userID"] = who.external_id
-        return self._url("join", signed_query("join", params, self.secret, self.checksum))
-
-    def _url(self, call: str, query: str) -> str:
-        return f"{self.base_url}/api/{call}" + (f"?{query}" if query else "")
+        query = signed_query("join", params, self.secret, self.checksum)
+        return f"{self.base_url}/api/join?{query}"
 
     # --- HTTP -----------------------------------------------------------------------
 
@@ -291,54 +253,17 @@ class BigBlueButton:
         return self._send(name, params, signed=signed)
 
     def _send(self, name: str, params: dict[str, str], *, signed: bool) -> ET.Element:
-        """Send ``name`` (resending while the server is unreachable) and parse its answer."""
+        """Send ``name`` (the transport resends it while the server is unreachable) and parse
+        its answer, which is XML with HTTP 200 whether it says SUCCESS or FAILED."""
         endpoint = PATHS[name]
-        query = signed_query(endpoint.path, params, self.secret, self.checksum) if signed else ""
-        attempt = 0
-        while True:
-            try:
-                return parse(self._get(endpoint, self._url(endpoint.path, query)), name)
-            except ServerUnavailable as exc:
-                delay = retry_delay(
-                    endpoint, exc, attempt, retries=self.read_retries, backoff=self.backoff
-                )
-                if delay is None:
-                    raise
-                log.debug("retrying %s in %.2fs: %s", name, delay, exc)
-                self._sleep(delay)
-                attempt += 1
-
-    def _get(self, endpoint: Endpoint, url: str) -> bytes:
-        where = f"GET /api/{endpoint.path}"
-        try:
-            with self.session.get(url, timeout=self.timeout, stream=True) as response:
-                if response.status_code >= 500:
-                    raise ServerUnavailable(f"{where}: HTTP {response.status_code}")
-                if response.status_code != 200:
-                    raise BadServerResponse(f"{where}: HTTP {response.status_code}")
-                return self._read(response, where)
-        # Never chain the requests error: its text holds the URL, and with it the checksum.
-        except requests.exceptions.ContentDecodingError:
-            raise BadServerResponse(f"{where}: the answer's content encoding is broken") from None
-        except requests.ConnectTimeout:
-            raise ServerUnavailable(f"{where}: could not connect in time") from None
-        except requests.Timeout:
-            raise OutcomeUnknown(f"{where}: sent, but no answer in time") from None
-        except requests.RequestException as exc:
-            if never_sent(exc):
-                raise ServerUnavailable(f"{where}: could not connect") from None
-            raise OutcomeUnknown(f"{where}: sent, but the answer was lost") from None
-
-    def _read(self, response: requests.Response, where: str) -> bytes:
-        """Read at most ``max_body`` bytes, so a runaway answer cannot exhaust memory."""
-        chunks: list[bytes] = []
-        size = 0
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > self.max_body:
-                raise BadServerResponse(f"{where}: the answer is larger than {self.max_body} bytes")
-            chunks.append(chunk)
-        return b"".join(chunks)
+        if signed:
+            call = endpoint.path.lstrip("/")
+            sign = signed_query(call, params, self.secret, self.checksum).rpartition("=")[2]
+            params = {**params, "checksum": sign}  # sent encoded as it was signed, in order
+        answer = self.http.send(endpoint, params=params)
+        if answer.status_code != 200:
+            raise BadServerResponse(f"{name}: HTTP {answer.status_code}")
+        return parse(answer.content, name)
 
 
 def _from_millis(value: str) -> dt.datetime | None:
