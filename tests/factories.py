@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from meetings.models import Meeting
-from portal.accounts.models import Customer, Host, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
@@ -20,6 +20,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     time_zone = "Europe/Berlin"
     company_uid = factory.Sequence(lambda n: f"uid-{n:04d}")
     sync_state = SyncState.SYNCED
+    # The environment's server (the TM_* settings; the fake_tm fixture points it at a fake).
+    server = factory.LazyFunction(lambda: MeetingServer.objects.get(from_environment=True))
 
 
 class UserFactory(factory.django.DjangoModelFactory):

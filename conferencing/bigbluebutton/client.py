@@ -39,6 +39,9 @@ from conferencing.base import (
     BadServerResponse,
     BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
@@ -46,6 +49,7 @@ from conferencing.base import (
     Participant,
     Recording,
     ScheduledMeeting,
+    ServerUnavailable,
     Unsupported,
     register,
 )
@@ -71,6 +75,7 @@ PATHS: dict[str, Endpoint] = {
     "getMeetingInfo": Endpoint("/getMeetingInfo", retry_safe=True),
     "end": Endpoint("/end", retry_safe=True),
     "getRecordings": Endpoint("/getRecordings", retry_safe=True),
+    "getMeetings": Endpoint("/getMeetings", retry_safe=True),  # the credential check
 }
 #: Query fields whose values are never logged.
 SECRET_PARAMS = frozenset({"checksum", "password", "moderatorPW", "attendeePW"})
@@ -98,7 +103,27 @@ class BigBlueButton(BaseBackend):
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(
         {MeetingKind.MEETING, MeetingKind.WEBINAR, MeetingKind.VIDEO_CONFERENCE}
     )
-    credentials: ClassVar[Mapping[str, str]] = {"client_secret": "secret"}
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "secret",
+            "Shared secret",
+            "The server's API secret (`bbb-conf --secret` prints it): every call is signed "
+            "with it.",
+            secret=True,
+        ),
+    )
+    #: Nothing is on the server until the meeting starts, and a running meeting cannot be
+    #: renamed: what the portal keeps to itself (its password, dial-in details) may change.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"password", "call_number", "attendee_access_code"}
+    )
+    holds_recurring: ClassVar[bool] = True  # a room started whenever its host starts it
+    refusals: ClassVar[Mapping[str, str]] = {
+        "checksumError": (
+            "The BigBlueButton server refused the portal's signature: ask your portal "
+            "administrator to check the server's shared secret."
+        ),
+    }
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.ACCOUNTS: "BigBlueButton has no customer accounts: the portal keeps its "
         "customers",
@@ -137,6 +162,24 @@ class BigBlueButton(BaseBackend):
     def ping(self) -> None:
         """The API root answers its version, unsigned."""
         self._call("version", {}, signed=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """A signed call (``getMeetings``): the server checks its checksum first."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        try:
+            self._call("getMeetings", {})
+        except CredentialsRefused as exc:
+            return CredentialCheck(
+                True, False, f"The server answered, but refused the shared secret ({exc.reason})."
+            )
+        except ConferencingError as exc:
+            log.info("credential check: the signed call failed: %s", exc)
+            return CredentialCheck(True, None, "The server answered, but the signed call failed.")
+        return CredentialCheck(True, True, "The server answered and took the shared secret.")
 
     def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
         """A new meeting ID, chosen here: the server learns it at the first ``create``."""

@@ -47,7 +47,7 @@ def host(bbb, settings):
         backend="bigbluebutton",
         name="BBB",
         base_url=bbb.site_url(bbb.url),
-        client_secret=bbb.secret,
+        credentials={"secret": bbb.secret},
     )
     customer = services.customer_create(
         name="Initech", slug="initech", contact_email="it@initech.example", server=server

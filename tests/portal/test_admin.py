@@ -1,6 +1,6 @@
 import pytest
 
-from portal.accounts.models import Customer, SyncState
+from portal.accounts.models import Customer, MeetingServer, SyncState
 from tests.factories import CustomerFactory, HostFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,7 @@ def test_adding_a_customer_in_the_admin_creates_it_on_the_server(
                 "embed_origins": "https://www.wayne.example",
                 "number_of_meeting_rooms": 2,
                 "participants_per_room": 20,
+                "server": MeetingServer.objects.get(from_environment=True).pk,
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]

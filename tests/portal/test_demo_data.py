@@ -40,7 +40,7 @@ def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm
         call_command("demo_data", **options)  # again: nothing new
 
     backends = dict(Customer.objects.values_list("slug", "server__backend"))
-    assert backends == {"acme": None, "globex": "trueconf", "initech": "openmeetings",
+    assert backends == {"acme": "turbomeeting", "globex": "trueconf", "initech": "openmeetings",
                      "umbrella": "webex"}  # fmt: skip
     for slug in ("globex", "initech", "umbrella"):
         assert Host.objects.get(user__username=f"host@{slug}.example").customer.slug == slug

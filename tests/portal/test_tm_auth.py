@@ -9,7 +9,7 @@ from django.utils import timezone
 from conferencing.turbomeeting.returns import parse_return
 from portal.accounts import services
 from portal.accounts.models import QueryToken
-from tests.conftest import PARTNER_ID
+from tests.conftest import PARTNER_ID, environment_server_follows_settings
 from tests.factories import HostFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -266,6 +266,7 @@ def meetings_reply(client, url: str, remote="127.0.0.1"):
 
 def test_query_url_lists_the_hosts_scheduled_meetings_until_it_expires(client, settings):
     settings.TM_SERVER_URL = "https://meet.example.com"
+    environment_server_follows_settings()
     host = HostFactory(customer__time_zone="Europe/Berlin")
     start = dt.datetime(2031, 7, 1, 12, 30, tzinfo=dt.UTC)
     MeetingFactory(

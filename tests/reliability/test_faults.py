@@ -279,7 +279,7 @@ class BigBlueButton(Server):
         return self.fake.site_url(served)
 
     def credentials(self) -> dict[str, str]:
-        return {"client_secret": self.secret}
+        return {"secret": self.secret}
 
     def refuse(self, refused: bool) -> None:  # the server's secret is no longer the portal's
         self.fake.secret = "a-secret-changed-on-the-server" if refused else self.secret
@@ -323,7 +323,7 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
             backend=label.lower(),
             name=label,
             base_url=server.base_url(served.url),
-            **server.credentials(),
+            credentials=server.credentials(),
         )
         yield server
 

@@ -112,7 +112,7 @@ def om_meeting():
             backend="openmeetings",
             name="OM",
             base_url=fake.url,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         meeting = MeetingFactory(
             host=HostFactory(customer=CustomerFactory(server=server)),

@@ -116,7 +116,7 @@ class Command(BaseCommand):
                 backend=backend,
                 name=f"Demo {backend}",
                 base_url=url,
-                **credentials,
+                credentials=credentials,
             )
         customer = Customer.objects.filter(slug=slug).first()
         if customer is None:

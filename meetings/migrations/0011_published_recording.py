@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('meetings', '0008_meeting_kind'),
+        ('meetings', '0010_meeting_server_silent_since'),
     ]
 
     operations = [
