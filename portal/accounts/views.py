@@ -10,11 +10,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from portal.accounts import lockout, tokens
+from portal.accounts.serializers import TokenFormSerializer, TokenRequestSerializer
 from portal.accounts.signin import reply_fields, sign_in
 from portal.api import FormParser, JSONParser, MultiPartParser
 from portal.callbacks import CallbackRefused, check_caller, param, xml_response
@@ -69,15 +69,17 @@ sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authen
 
 
 class TokenView(ObtainAuthToken):
-    """An API token for an email and password; 429 with the reason while the guards refuse.
-    DELETE, with the token, revokes it.
+    """An API token for a username (a host's email address) and password; 429 with the
+    reason while the guards refuse. DELETE, with the token, revokes it.
 
     It reads no session (so a browser's cookie cannot be ridden: no CSRF to
-    check) and parses JSON as the rest of the API does.
+    check). It reads JSON, and forms as DRF's own token view does (multipart
+    like the urlencoded form).
     """
 
     authentication_classes = [tokens.ExpiringTokenAuthentication]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    serializer_class = TokenRequestSerializer
 
     def perform_authentication(self, request):
         # The token is read only to revoke it: a stale one that a client still sends
@@ -87,13 +89,16 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=AuthTokenSerializer,
+        request={
+            "application/json": TokenRequestSerializer,
+            "application/x-www-form-urlencoded": TokenFormSerializer,
+        },
         responses={
             200: inline_serializer(
                 "Token",
                 {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
             ),
-            400: OpenApiResponse(description="Wrong email or password, or a field is missing."),
+            400: OpenApiResponse(description="Wrong username or password, or a field is missing."),
             429: OpenApiResponse(description="Too many failed sign-ins; try again later."),
         },
     )
@@ -103,7 +108,7 @@ class TokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if reason := lockout.refused(request):
-                return Response({"reason": reason}, status=429)
+                raise exceptions.Throttled(detail=reason) from None
             raise
         user = serializer.validated_data["user"]
         # A sign-in like the dashboard's: the guards forget the failures and know the address.
