@@ -195,14 +195,14 @@ def meeting_recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
     recording_id = request.POST.get("recording_id", "")
     if request.POST.get("unpublish"):
         services.recording_unpublish(meeting=meeting, recording_id=recording_id)
-        messages.success(request, "The recording is no longer published.")
+        messages.success(request, _("The recording is no longer published."))
         return redirect("dashboard-meeting", pk=pk)
     try:
         services.recording_publish(meeting=meeting, recording_id=recording_id)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The recording is published with the meeting's public list.")
+        messages.success(request, _("The recording is published with the meeting's public list."))
     return redirect("dashboard-meeting", pk=pk)
 
 

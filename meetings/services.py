@@ -533,10 +533,10 @@ def recording_publish(*, meeting: Meeting, recording_id: str) -> PublishedRecord
         raise ValidationError(error)
     found = next((r for r in recordings if r.recording_id == recording_id), None)
     if found is None:
-        raise ValidationError("The meeting server has no such recording of this meeting.")
+        raise ValidationError(_("The meeting server has no such recording of this meeting."))
     if not (found.published and found.playback_url):
-        raise ValidationError("The meeting server does not play this recording back (yet).")
-    published, _ = PublishedRecording.objects.update_or_create(
+        raise ValidationError(_("The meeting server does not play this recording back (yet)."))
+    published, _created = PublishedRecording.objects.update_or_create(
         meeting=meeting,
         recording_id=recording_id,
         defaults={
