@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from meetings import dashboard, embedding
 from portal.accounts.password_reset import password_reset
-from portal.accounts.views import sign_in_page
+from portal.accounts.views import host_language, sign_in_page
 
 urlpatterns = [
     path("", dashboard.home, name="dashboard-home"),
@@ -15,6 +15,11 @@ urlpatterns = [
     path("meetings/<int:pk>/retry/", dashboard.meeting_retry, name="dashboard-meeting-retry"),
     path("meetings/<int:pk>/stop/", dashboard.meeting_stop, name="dashboard-meeting-stop"),
     path("meetings/<int:pk>/start/", dashboard.meeting_start, name="dashboard-meeting-start"),
+    path(
+        "meetings/<int:pk>/recordings/publish/",
+        dashboard.meeting_recording_publish,
+        name="dashboard-meeting-recording-publish",
+    ),
     path(
         "meetings/<int:pk>/schedule-on-server/",
         dashboard.meeting_schedule_on_server,
@@ -36,6 +41,7 @@ urlpatterns = [
         name="dashboard-meeting-command-file",
     ),
     path("embedding/", embedding.embedding, name="dashboard-embedding"),
+    path("language/", host_language, name="dashboard-language"),
     # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
     path("login/", sign_in_page, name="login"),
     path("password_reset/", password_reset, name="password_reset"),

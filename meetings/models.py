@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import MeetingKind
 from portal import crypto
@@ -12,18 +13,18 @@ from portal.accounts.models import Customer, Host, Synced, publication_changed
 
 
 class LiveState(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    LIVE = "live", "Live now"
-    ENDED = "ended", "Ended"
+    SCHEDULED = "scheduled", _("Scheduled")
+    LIVE = "live", _("Live now")
+    ENDED = "ended", _("Ended")
 
 
 #: What the portal calls each kind of meeting; the numbers stored are MeetingKind's.
 KIND_LABELS = {
-    MeetingKind.MEETING: "Meeting",
-    MeetingKind.SUPPORT: "Support session",
-    MeetingKind.REMOTE_ACCESS: "Remote access",
-    MeetingKind.WEBINAR: "Webinar",
-    MeetingKind.VIDEO_CONFERENCE: "Video conference",
+    MeetingKind.MEETING: _("Meeting"),
+    MeetingKind.SUPPORT: _("Support session"),
+    MeetingKind.REMOTE_ACCESS: _("Remote access"),
+    MeetingKind.WEBINAR: _("Webinar"),
+    MeetingKind.VIDEO_CONFERENCE: _("Video conference"),
 }
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 
@@ -129,10 +130,10 @@ class Meeting(Synced):
     def clean(self) -> None:
         if self.is_recurring:
             if self.starts_at or self.ends_at:
-                raise ValidationError("A recurring meeting has no start or end time.")
+                raise ValidationError(_("A recurring meeting has no start or end time."))
             return
         if not self.starts_at or not self.ends_at:
-            raise ValidationError("Give a start and an end, or make the meeting recurring.")
+            raise ValidationError(_("Give a start and an end, or make the meeting recurring."))
         if self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The meeting must end after it starts."})
 
@@ -151,3 +152,43 @@ class MeetingSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} at {self.taken_at:%Y-%m-%d %H:%M}: {self.attendees}"
+
+
+class PublishedRecording(models.Model):
+    """A recording of a meeting that its host published: listed in the customer's public
+    feeds and on the meeting's join links.
+
+    What the server said of it is copied here when published, so no public page
+    asks the meeting server.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="published_recordings"
+    )
+    recording_id = models.CharField(max_length=256)
+    name = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    duration = models.DurationField()
+    playback_url = models.URLField(max_length=2000)
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [models.F("started_at").desc(nulls_last=True), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "recording_id"], name="one_publication_per_recording"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.recording_id
+
+    def save(self, *args, **kwargs) -> None:
+        """Every save is a new version of its customer's feeds, in the same transaction."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            publication_changed([self.meeting.customer_id])
+
+    @property
+    def duration_seconds(self) -> int:
+        return int(self.duration.total_seconds())

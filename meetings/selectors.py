@@ -8,6 +8,7 @@ import zoneinfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, Host, QueryToken
@@ -49,6 +50,17 @@ def joinable_meeting(pk: int) -> Meeting | None:
     )
 
 
+def recorded_meeting(pk: int) -> Meeting | None:
+    """A meeting with published recordings, not cancelled, its customer not deleted."""
+    return (
+        Meeting.objects.filter(pk=pk, cancelled_at__isnull=True, customer__deleted_at__isnull=True)
+        .filter(published_recordings__isnull=False)
+        .select_related("customer__server")
+        .distinct()
+        .first()
+    )
+
+
 def customer_has_meeting(customer, server_meeting_id: str) -> bool:
     return Meeting.objects.filter(customer=customer, server_meeting_id=server_meeting_id).exists()
 
@@ -70,7 +82,7 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         return {"points": "", "max": 0, "samples": len(samples)}
     first, last = samples[0][0], samples[-1][0]
     span = max((last - first).total_seconds(), 1)
-    peak = max(a for _, a in samples) or 1
+    peak = max(a for _at, a in samples) or 1
     points = " ".join(
         f"{(t - first).total_seconds() / span * width:.1f},{height - a / peak * (height - 10):.1f}"
         for t, a in samples
@@ -83,13 +95,14 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         "samples": len(samples),
         "width": width,
         "height": height,
-        "label": f"Attendees over time, up to {peak}",
-        "caption": f"Peak {peak} attending, from {len(samples)} status polls.",
+        "label": _("Attendees over time, up to %(peak)s") % {"peak": peak},
+        "caption": _("Peak %(peak)s attending, from %(polls)s status polls.")
+        % {"peak": peak, "polls": len(samples)},
         "y_max": peak,
-        "y_label": "attending",
+        "y_label": _("attending"),
         "x_start": f"{start:%H:%M}",
         "x_end": f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d %b %H:%M}",
-        "x_label": f"time ({meeting.customer.time_zone})",
+        "x_label": _("time (%(zone)s)") % {"zone": meeting.customer.time_zone},
     }
 
 

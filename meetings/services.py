@@ -9,6 +9,7 @@ import hmac
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import (
     BrowserForm,
@@ -17,13 +18,14 @@ from conferencing.base import (
     ConferencingError,
     MeetingKind,
     MeetingRequest,
+    Recording,
     ServerRefused,
     Unsupported,
 )
 from meetings import webhooks
-from meetings.models import KIND_LABELS, LiveState, Meeting, MeetingSample
+from meetings.models import KIND_LABELS, LiveState, Meeting, MeetingSample, PublishedRecording
 from portal import servers, sync
-from portal.accounts.models import Host
+from portal.accounts.models import Host, publication_changed
 
 
 def meeting_schedule(
@@ -50,7 +52,7 @@ def meeting_schedule(
     _refuse_a_kind_the_server_lacks(host.customer, kind)
     if is_recurring and not servers.holds_recurring(host.customer):
         raise ValidationError(
-            {"is_recurring": "This customer's meeting server holds no recurring meetings."}
+            {"is_recurring": _("This customer's meeting server holds no recurring meetings.")}
         )
     customer = host.customer
     meeting = Meeting(
@@ -108,6 +110,15 @@ def _push_meeting(meeting: Meeting) -> None:
         if meeting.server_meeting_id and Capability.CANCEL in backend.capabilities:
             backend.cancel_meeting(meeting.server_meeting_id)
         return
+    if Capability.CREATED_ON_START in backend.capabilities:
+        # Nothing goes to the server ahead: it holds a meeting only while it runs
+        # (meeting_open). The ID is chosen now, so links and feeds can name it.
+        if not meeting.server_meeting_id:
+            meeting.server_meeting_id = backend.reserve_meeting_id(
+                company_uid=meeting.customer.company_uid, user_id=str(meeting.host_id)
+            )
+            meeting.save(update_fields=["server_meeting_id"])
+        return
     if meeting.server_meeting_id and Capability.UPDATE not in backend.capabilities:
         return  # nothing more the server can take; it keeps what it was first given
     if Capability.SCHEDULE not in backend.capabilities:
@@ -149,6 +160,19 @@ def meeting_request(meeting: Meeting) -> MeetingRequest:
         # The same on every push: a server that files it finds what a lost answer made.
         external_id=meeting.calendar_uid,
     )
+
+
+def meeting_open(*, meeting: Meeting) -> None:
+    """Create ``meeting`` on a server that holds meetings only while they run
+    (``Capability.CREATED_ON_START``), as the host starts it or a person joins.
+
+    The server answers a second create under the same ID with the meeting already
+    running, so every start and join asks: the first one creates it, and a meeting
+    that ended is created again for whoever comes next.
+    """
+    backend = servers.backend(meeting.customer)
+    if Capability.CREATED_ON_START in backend.capabilities:
+        backend.open_meeting(meeting_request(meeting))
 
 
 def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
@@ -224,7 +248,7 @@ PAST_START_GRACE = dt.timedelta(minutes=5)
 def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
     if starts_at is not None and starts_at < timezone.now() - PAST_START_GRACE:
         raise ValidationError(
-            {"starts_at": "This start is in the past. Choose a time from now on."}
+            {"starts_at": _("This start is in the past. Choose a time from now on.")}
         )
 
 
@@ -233,7 +257,11 @@ ON_THE_SERVER = ("topic", "kind", "starts_at", "ends_at", "is_recurring")
 
 
 def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, password) -> None:
-    if not meeting.server_meeting_id or Capability.UPDATE in servers.capabilities(meeting.customer):
+    capabilities = servers.capabilities(meeting.customer)
+    if not meeting.server_meeting_id or capabilities & {
+        Capability.UPDATE,
+        Capability.CREATED_ON_START,  # the server gets the details at each start
+    }:
         return
     changed = [n for n in ON_THE_SERVER if n in changes and changes[n] != getattr(meeting, n)]
     if password is not None and password != meeting.password:
@@ -241,8 +269,10 @@ def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, pass
     if changed:
         raise ValidationError(
             {
-                name: "This meeting server takes no changes from the portal once a meeting is "
-                "on it: change it there, or cancel it and schedule a new one."
+                name: _(
+                    "This meeting server takes no changes from the portal once a meeting is "
+                    "on it: change it there, or cancel it and schedule a new one."
+                )
                 for name in changed
             }
         )
@@ -252,7 +282,10 @@ def _refuse_a_kind_the_server_lacks(customer, kind: int) -> None:
     if MeetingKind(kind) not in servers.kinds(customer):
         label = KIND_LABELS[MeetingKind(kind)]
         raise ValidationError(
-            {"kind": f"This customer's meeting server cannot hold a {label.lower()}."}
+            {
+                "kind": _("This customer's meeting server cannot hold a %(kind)s.")
+                % {"kind": label.lower()}
+            }
         )
 
 
@@ -271,19 +304,19 @@ ON_THE_SERVER_AS = {
 }
 
 #: Why a field is locked while its meeting is live (the form and the API say it).
-LOCKED_WHILE_LIVE = (
+LOCKED_WHILE_LIVE = _(
     "The meeting is running now, and its meeting server takes no change to this while it "
     "runs: change it after the meeting ends, or stop it first."
 )
 #: Why a field is read-only once a meeting is on a server that takes no changes from the
 #: portal (Webex's URL API schedules; it does not edit).
-KEPT_BY_THE_SERVER = (
+KEPT_BY_THE_SERVER = _(
     "This meeting server takes no changes from the portal once a meeting is on it: "
     "change it on the meeting server, or cancel it here and schedule a new one."
 )
 #: Moving a meeting that runs: refused on every server, so no page or feed ever shows a
 #: live meeting beside a later date.
-MOVED_WHILE_LIVE = "The meeting is running now: stop it first, then move it."
+MOVED_WHILE_LIVE = _("The meeting is running now: stop it first, then move it.")
 
 
 class MeetingIsLive(ValidationError):
@@ -297,9 +330,10 @@ def meeting_locked_fields(*, meeting: Meeting) -> dict[str, str]:
     Elsewhere only while the meeting is live: then its server's
     ``changeable_while_running`` says what may change, and its time never moves.
     """
-    if meeting.server_meeting_id and Capability.UPDATE not in servers.capabilities(
-        meeting.customer
-    ):
+    if meeting.server_meeting_id and not servers.capabilities(meeting.customer) & {
+        Capability.UPDATE,
+        Capability.CREATED_ON_START,  # the server gets the details at each start
+    }:
         return dict.fromkeys((*ON_THE_SERVER, "password"), KEPT_BY_THE_SERVER)
     if not meeting.is_live:
         return {}
@@ -471,6 +505,55 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
             if server is not None and ours != server
         }
     )
+
+
+def meeting_recordings(*, meeting: Meeting) -> tuple[list[Recording], str]:
+    """The server's recordings of ``meeting``, and what went wrong asking ("" if nothing).
+
+    One call, made for the meeting's page; none where the server keeps no recordings.
+    """
+    if not meeting.server_meeting_id or Capability.RECORDINGS not in servers.capabilities(
+        meeting.customer
+    ):
+        return [], ""
+    try:
+        return servers.backend(meeting.customer).recordings(meeting.server_meeting_id), ""
+    except ConferencingError as exc:
+        return [], sync.describe(exc)
+
+
+def recording_publish(*, meeting: Meeting, recording_id: str) -> PublishedRecording:
+    """List a recording of ``meeting`` in the public feeds and on its join links.
+
+    Its details are read from the server now and kept, so public pages never ask
+    the server; only a recording the server plays back can be published.
+    """
+    recordings, error = meeting_recordings(meeting=meeting)
+    if error:
+        raise ValidationError(error)
+    found = next((r for r in recordings if r.recording_id == recording_id), None)
+    if found is None:
+        raise ValidationError(_("The meeting server has no such recording of this meeting."))
+    if not (found.published and found.playback_url):
+        raise ValidationError(_("The meeting server does not play this recording back (yet)."))
+    published, _created = PublishedRecording.objects.update_or_create(
+        meeting=meeting,
+        recording_id=recording_id,
+        defaults={
+            "name": found.name[:200],
+            "started_at": found.start,
+            "duration": found.duration,
+            "playback_url": found.playback_url,
+        },
+    )
+    return published
+
+
+def recording_unpublish(*, meeting: Meeting, recording_id: str) -> None:
+    """Take a recording out of the public feeds and the join links again."""
+    with transaction.atomic():
+        PublishedRecording.objects.filter(meeting=meeting, recording_id=recording_id).delete()
+        publication_changed([meeting.customer_id])
 
 
 def public_join_check(*, meeting: Meeting, password: str) -> bool:

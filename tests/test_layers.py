@@ -6,8 +6,10 @@ import ast
 import re
 from pathlib import Path
 
+from conferencing.base import backend_names
+
 ROOT = Path(__file__).resolve().parents[1]
-VENDORS = {"turbomeeting", "trueconf", "openmeetings", "webex"}
+VENDORS = set(backend_names())
 ADAPTER = ROOT / "portal" / "servers.py"
 APPS = ["portal", "meetings", "webinars"]
 

@@ -23,6 +23,7 @@ from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import CredentialField, backend_class, backend_names
 from conferencing.http import base_url_checked
@@ -65,11 +66,11 @@ def validate_origins(value: str) -> None:
 
 
 class SyncState(models.TextChoices):
-    PENDING = "pending", "not yet on the server"
-    SYNCED = "synced", "in step with the server"
-    FAILED = "failed", "the server refused or was unreachable"
+    PENDING = "pending", _("not yet on the server")
+    SYNCED = "synced", _("in step with the server")
+    FAILED = "failed", _("the server refused or was unreachable")
     # Not retried by itself: a person must say what the server holds (portal/sync.py).
-    ATTENTION = "attention", "needs attention"
+    ATTENTION = "attention", _("needs attention")
 
 
 class Synced(models.Model):
@@ -431,6 +432,8 @@ class Host(models.Model):
     privilege_record = models.BooleanField(default=False)
     video_conference = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    #: The dashboard's language (one of settings.LANGUAGES); "" follows the browser.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     PRIVILEGES = (
         "is_administrator",

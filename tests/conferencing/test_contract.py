@@ -1,4 +1,4 @@
-"""One contract, four backends: every capability each declares, run against its fake over HTTP.
+"""One contract, every backend: every capability each declares, run against its fake over HTTP.
 
 A capability a backend declares must work; one it does not declare must raise
 ``Unsupported`` and never reach the server. The vendor-specific details (token
@@ -35,18 +35,20 @@ from conferencing.base import (
     for_host,
     make_backend,
 )
+from conferencing.fakes.bigbluebutton import FakeBigBlueButton
 from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from conferencing.fakes.webex import FakeWebex
 
-NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex"]
+NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex", "bigbluebutton"]
 FAKES = {
     "turbomeeting": FakeTurboMeeting,
     "trueconf": FakeTrueConf,
     "openmeetings": FakeOpenMeetings,
     "webex": FakeWebex,
+    "bigbluebutton": FakeBigBlueButton,
 }
 HOST = Participant(name="Helen Host", email="helen@acme.example", external_id="host-1", host=True)
 GUEST = Participant(name="Gus Guest", email="gus@visitor.example", external_id="reg-7")
@@ -68,7 +70,9 @@ def served(request) -> Iterator[Served]:
     name = request.param
     fake = FAKES[name]()
     with serve(fake) as server:
-        base_url = fake.site_url(server.url) if name == "webex" else server.url
+        # A server whose API lives below its root (Webex's site, BigBlueButton's
+        # /bigbluebutton) says where.
+        base_url = fake.site_url(server.url) if hasattr(fake, "site_url") else server.url
         backend = make_backend(
             name,
             base_url=base_url,
@@ -106,8 +110,24 @@ def schedule(s: Served, *, topic: str = "Quarterly review") -> str:
     return scheduled.meeting_id
 
 
+def opened(s: Served, *, topic: str = "Quarterly review") -> str:
+    """Create a meeting the way the portal does on a server that holds meetings only while
+    they run: an ID of the portal's, then the meeting, when its host starts it."""
+    key = s.backend.reserve_meeting_id(company_uid="", user_id="1")
+    assert key
+    opened = s.backend.open_meeting(
+        MeetingRequest(kind=MeetingKind.MEETING, topic=topic, host_email=HOST.email, meeting_id=key)
+    )
+    assert opened.meeting_id == key
+    return key
+
+
 def meeting_id(s: Served) -> str:
-    return schedule(s) if s.can(Capability.SCHEDULE) else WEBEX_KEY
+    if s.can(Capability.SCHEDULE):
+        return schedule(s)
+    if s.can(Capability.CREATED_ON_START):
+        return opened(s)
+    return WEBEX_KEY
 
 
 def test_every_backend_declares_its_shape(served):
@@ -254,6 +274,8 @@ def test_garbage_is_a_bad_response_not_a_crash(served):
 def test_an_unknown_meeting_is_refused_with_a_reason(served):
     if not served.can(Capability.LIVE_STATUS):
         pytest.skip(f"{served.name} cannot look a meeting up")
+    if served.can(Capability.CREATED_ON_START):
+        pytest.skip(f"{served.name} holds meetings only while they run: unknown is not running")
     with pytest.raises(ConferencingError) as raised:
         served.backend.meeting_status("987654321")
     assert not isinstance(raised.value, ServerUnavailable)
@@ -364,3 +386,44 @@ def test_every_error_has_a_sentence_for_hosts(served):
         sentence = for_host(error, served.backend.refusals)
         assert sentence.endswith(".") and "HTTP" not in sentence and "/api" not in sentence
         assert "conferenceIsRunning" not in sentence
+
+
+def test_a_meeting_created_on_start_is_created_once_however_often_it_starts(served):
+    if not served.can(Capability.CREATED_ON_START):
+        with pytest.raises(Unsupported):
+            served.backend.open_meeting(
+                MeetingRequest(kind=MeetingKind.MEETING, topic="x", host_email="", meeting_id="1")
+            )
+        return
+    assert not served.can(Capability.SCHEDULE)  # one or the other: never both
+    key = opened(served)
+    opened_again = served.backend.open_meeting(
+        MeetingRequest(
+            kind=MeetingKind.MEETING,
+            topic="Quarterly review",
+            host_email=HOST.email,
+            meeting_id=key,
+        )
+    )
+    assert opened_again.meeting_id == key
+    served.fake.set_live(key, attendees=1)
+    assert served.backend.meeting_status(key).attendees == 1  # still the one meeting
+    served.fake.set_ended(key)
+    assert served.backend.meeting_status(key).active is False
+
+
+def test_recordings_where_declared(served):
+    key = meeting_id(served)
+    if not served.can(Capability.RECORDINGS):
+        with pytest.raises(Unsupported):
+            served.backend.recordings(key)
+        return
+    assert served.backend.recordings(key) == []
+    served.fake.set_live(key, attendees=2)
+    served.fake.set_ended(key)
+    recordings = served.backend.recordings(key)
+    assert recordings
+    for recording in recordings:
+        assert recording.recording_id and recording.duration >= dt.timedelta(0)
+        if recording.published:
+            assert recording.playback_url.startswith(("http://", "https://"))
