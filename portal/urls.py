@@ -9,6 +9,7 @@ from meetings.views import meeting_join, tm_meetings
 from portal.accounts.api import CustomerViewSet, HostViewSet, MeetingServerViewSet
 from portal.accounts.views import tm_auth, token
 from portal.health import healthz
+from portal.vendors import vendor_urlconfs
 from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
 router = DefaultRouter(trailing_slash=True)
@@ -27,6 +28,8 @@ router.register(
 )
 
 urlpatterns = [
+    # The vendors' callbacks and pages (portal/vendors.py), at the site root.
+    *(path("", include(urlconf)) for urlconf in vendor_urlconfs()),
     path("tm/auth", tm_auth, name="tm-auth"),
     path("tm/meetings/<str:token>", tm_meetings, name="tm-meetings"),
     path("join/<str:token>/", meeting_join, name="meeting-join"),

@@ -6,8 +6,11 @@ import ast
 import re
 from pathlib import Path
 
+from conferencing.base import backend_class, backend_names
+
 ROOT = Path(__file__).resolve().parents[1]
-VENDORS = {"turbomeeting", "trueconf", "openmeetings", "webex"}
+#: The packages of the installed backends, by the registry: conferencing.<vendor>.
+VENDORS = {backend_class(name).__module__.split(".")[1] for name in backend_names()}
 ADAPTER = ROOT / "portal" / "servers.py"
 APPS = ["portal", "meetings", "webinars"]
 
@@ -41,6 +44,34 @@ def test_only_the_adapter_imports_a_vendor_package():
     assert any(
         name.startswith("conferencing.turbomeeting") for name in imported_modules(ADAPTER)
     )  # the walk sees a vendor import where there is one
+
+
+def test_the_registry_sees_the_bundled_vendors():
+    assert {"turbomeeting", "trueconf", "openmeetings", "webex"} <= VENDORS
+
+
+def test_no_app_imports_a_vendors_django_side():
+    """portal, meetings and webinars reach a vendor's Django side through the adapter's
+    hooks (portal/vendors.py), never by importing ``vendors.*``; nor does conferencing."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "vendors"
+        )
+        for path in python_files("conferencing", *APPS)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_a_vendors_django_side_imports_no_webinars():
+    """vendors/<name>/ may use conferencing, portal and meetings, and nothing above."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "webinars"
+        )
+        for path in python_files("vendors")
+    }
+    assert python_files("vendors")
+    assert {path: names for path, names in offenders.items() if names} == {}
 
 
 def test_conferencing_imports_no_django():

@@ -27,7 +27,6 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     Unsupported,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
@@ -67,7 +66,6 @@ _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
 _INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
 
 
-@register("turbomeeting")
 class TurboMeeting(BaseBackend):
     """A TurboMeeting server, seen from the partner portal.
 
@@ -75,6 +73,7 @@ class TurboMeeting(BaseBackend):
     ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
+    fake: ClassVar[str] = "conferencing.fakes.turbomeeting"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ACCOUNTS,

@@ -32,7 +32,6 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
@@ -47,10 +46,10 @@ _NO_SERVER_API = (
 )
 
 
-@register("webex")
 class Webex(BaseBackend):
     """A Webex site, seen from the partner portal through the URL API."""
 
+    fake: ClassVar[str] = "conferencing.fakes.webex"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE_IN_BROWSER,
