@@ -1,9 +1,9 @@
 """The one place the portal meets a vendor: each customer's backend, and the vendor's extras.
 
-Services, pages, feeds and the ``/tm/*`` callbacks ask here for a customer's
-backend (``backend(customer)``), what it can do (``capabilities``) and the few
-things only one vendor has (TurboMeeting's command files, web viewer and
-callback protocol). Nothing else in the portal imports ``conferencing.<vendor>``.
+Services, pages and feeds ask here for a customer's backend (``backend(customer)``),
+what it can do (``capabilities``), and what only a vendor's Django side knows (command
+files, a web viewer: the hooks of portal/vendors.py). Nothing else in the portal
+imports ``conferencing.<vendor>``, and nothing in it imports ``vendors.*``.
 
 A customer with a server of its own (``Customer.server``) uses it; the others
 use the default TurboMeeting server of the ``TM_*`` settings.
@@ -25,33 +25,23 @@ from conferencing.base import (
     backend_class,
     make_backend,
 )
-from conferencing.turbomeeting import launch as tm_launch
-from conferencing.turbomeeting.passwords import CODECS, PasswordDecodeError, decode_password
-from conferencing.turbomeeting.returns import build_return
-from conferencing.turbomeeting.times import to_server_time
+from portal.vendors import VendorHooks, vendor_app
 
 if TYPE_CHECKING:
     from portal.accounts.models import Customer, MeetingServer
 
 __all__ = [
-    "PASSWORD_ENCODINGS",
-    "PasswordDecodeError",
     "backend",
-    "build_return",
     "capabilities",
     "command_file",
-    "decode_password",
     "default_backend",
     "join_links_expire",
     "kinds",
     "server_backend",
-    "to_server_time",
     "web_viewer_url",
 ]
 
 DEFAULT_BACKEND = "turbomeeting"
-#: What TM_PASSWORD_ENCODING may name: how the server encrypts passwords sent to /tm/auth.
-PASSWORD_ENCODINGS = frozenset(CODECS)
 
 
 def backend(customer: Customer | None = None) -> Backend:
@@ -70,19 +60,12 @@ def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
 
 def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
     """The kinds of meeting the customer's server can hold."""
-    name = (
-        customer.server.backend if customer is not None and customer.server_id else DEFAULT_BACKEND
-    )
-    return backend_class(name).kinds
+    return backend_class(_backend_name(customer)).kinds
 
 
 def join_links_expire(customer: Customer | None = None) -> bool:
     """Whether join links must be made when the person clicks (never mailed or listed)."""
-    if customer is not None and customer.server_id is not None:
-        name = customer.server.backend
-    else:
-        name = DEFAULT_BACKEND
-    return getattr(backend_class(name), "join_links_expire", False)
+    return getattr(backend_class(_backend_name(customer)), "join_links_expire", False)
 
 
 def default_backend() -> Backend:
@@ -145,20 +128,26 @@ def _configured(name, url, tz, options, timeout, pool) -> Backend:
     )
 
 
-# --- what only TurboMeeting has ----------------------------------------------------
+# --- what a vendor's Django side adds (portal/vendors.py) -------------------------------
 
 
-def _turbomeeting_url(customer: Customer, capability: Capability) -> str:
+def _backend_name(customer: Customer | None) -> str:
+    if customer is not None and customer.server_id is not None:
+        return customer.server.backend
+    return DEFAULT_BACKEND
+
+
+def _vendor_url(customer: Customer, capability: Capability) -> tuple[VendorHooks, str]:
+    """The customer's vendor app and its server's URL, for a capability it must declare."""
     if capability not in capabilities(customer):
         raise Unsupported(f"this meeting server has no {capability.value.replace('_', ' ')}")
-    if customer.server_id is not None:
-        return customer.server.base_url
-    return settings.TM_SERVER_URL
+    url = customer.server.base_url if customer.server_id is not None else settings.TM_SERVER_URL
+    return vendor_app(_backend_name(customer)), url
 
 
 def web_viewer_url(customer: Customer, meeting_id: str, who: Participant, password: str) -> str:
-    url = _turbomeeting_url(customer, Capability.WEB_VIEWER)
-    return tm_launch.web_viewer_url(url, meeting_id=meeting_id, name=who.name, password=password)
+    vendor, url = _vendor_url(customer, Capability.WEB_VIEWER)
+    return vendor.web_viewer_url(base_url=url, meeting_id=meeting_id, who=who, password=password)
 
 
 def command_file(
@@ -171,26 +160,7 @@ def command_file(
     password: str = "",
 ) -> bytes:
     """The desktop launcher file: Host for the meeting's host, Join for anyone else."""
-    address, port = tm_launch.command_file_address(
-        _turbomeeting_url(customer, Capability.COMMAND_FILE)
-    )
-    if host:
-        return tm_launch.command_file(
-            action="Host",
-            server_address=address,
-            server_port=port,
-            email=who.email,
-            meeting_id=meeting_id,
-            kind=kind,
-            start_meeting_now=True,
-            start_at_minimized=False,
-        )
-    return tm_launch.command_file(
-        action="Join",
-        server_address=address,
-        server_port=port,
-        meeting_id=meeting_id,
-        meeting_password=password,
-        attendee_name=who.name or "Guest",
-        start_at_minimized=False,
+    vendor, url = _vendor_url(customer, Capability.COMMAND_FILE)
+    return vendor.command_file(
+        base_url=url, host=host, meeting_id=meeting_id, kind=kind, who=who, password=password
     )

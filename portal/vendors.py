@@ -17,6 +17,8 @@ import importlib.util
 
 from django.apps import AppConfig, apps
 
+from conferencing.base import MeetingKind, Participant, Unsupported
+
 ENTRY_POINTS = "portal.vendors"
 
 
@@ -35,12 +37,40 @@ def vendor_urlconfs() -> list[str]:
 
 
 class VendorHooks:
-    """What the portal may ask of a vendor's Django side; every answer a no-op by default."""
+    """What the portal may ask of a vendor's Django side; every answer a no-op by default.
+
+    Each hook is called for a server of the app's backend only, and only where its
+    backend declares the capability the hook serves.
+    """
+
+    def command_file(
+        self,
+        *,
+        base_url: str,
+        host: bool,
+        meeting_id: str,
+        kind: MeetingKind,
+        who: Participant,
+        password: str = "",
+    ) -> bytes:
+        """COMMAND_FILE: the desktop launcher file that starts (``host``) or joins a meeting."""
+        raise Unsupported("this meeting server has no command files")
+
+    def web_viewer_url(
+        self, *, base_url: str, meeting_id: str, who: Participant, password: str
+    ) -> str:
+        """WEB_VIEWER: the URL of the browser viewer of a meeting."""
+        raise Unsupported("this meeting server has no web viewer")
 
 
 class VendorApp(VendorHooks, AppConfig):
-    """A vendor's Django app: ``backend`` names the backend it serves."""
+    """A vendor's Django app: ``backend`` names the backend it serves.
 
+    Its subclass in the vendor's apps.py says ``default = True``: Django then takes it
+    rather than this base class, which that module imports too.
+    """
+
+    default = False
     backend: str = ""
 
 

@@ -5,8 +5,6 @@
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
 - ``Host``: a person of a customer who signs in and schedules meetings.
-- ``QueryToken``: one sign-in at the meeting server, the secret (hashed) of its
-  QueryScheduledMeetingURL.
 - ``Synced`` and ``SyncState``: the sync fields of a record the server must mirror
   (customers here, meetings in ``meetings``).
 """
@@ -22,7 +20,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F
-from django.utils import timezone
 
 from conferencing.base import CREDENTIAL_FIELDS, backend_class, backend_names
 from conferencing.http import base_url_checked
@@ -427,22 +424,3 @@ class Host(models.Model):
                 "A staff account cannot be a host: hosts' passwords and emails are changed "
                 "by people who must not reach staff accounts."
             )
-
-
-class QueryToken(models.Model):
-    """One sign-in at the meeting server: the secret in its QueryScheduledMeetingURL.
-
-    Only a hash is stored, so a database dump does not reveal live URLs.
-    """
-
-    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="query_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"sign-in of {self.host} until {self.expires_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at <= timezone.now()

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import hashlib
 import logging
-import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -25,7 +21,7 @@ from conferencing.base import (
     ServerUnavailable,
 )
 from portal import servers, sync
-from portal.accounts.models import Customer, Host, MeetingServer, QueryToken, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -310,25 +306,6 @@ def host_delete(*, host: Host) -> Host:
     host.user.is_active = False
     host.user.save(update_fields=["is_active"])
     return host
-
-
-# --- sign-in sessions for the server's scheduled-meeting query ---------------------
-
-
-def query_token_issue(*, host: Host) -> str:
-    """A new unguessable token for one sign-in; only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    QueryToken.objects.create(
-        host=host,
-        token_hash=hash_token(token),
-        expires_at=timezone.now() + dt.timedelta(minutes=settings.TM_QUERY_URL_TTL_MINUTES),
-    )
-    QueryToken.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
-    return token
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- meeting servers -------------------------------------------------------------

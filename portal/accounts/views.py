@@ -1,13 +1,8 @@
-from django.conf import settings
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
@@ -15,32 +10,7 @@ from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from portal.accounts import lockout, tokens
-from portal.accounts.signin import reply_fields, sign_in
 from portal.api import FormParser, JSONParser, MultiPartParser
-from portal.callbacks import CallbackRefused, check_caller, param, xml_response
-
-
-@csrf_exempt  # a server-to-server callback, guarded by the allow-list and the partner ID
-@require_http_methods(["GET", "POST"])
-def tm_auth(request: HttpRequest) -> HttpResponse:
-    """User authentication callback (spec §6)."""
-    try:
-        check_caller(request, partner_id=param(request, "service_company_uid"))
-    except CallbackRefused as exc:
-        return xml_response("FAILED", reason=str(exc))
-    result = sign_in(
-        request=request,
-        email=param(request, "email"),
-        encrypted_password=param(request, "password"),
-    )
-    if result.status == "Deleted":
-        return xml_response("Deleted", fields=[("UserID", str(result.host.pk))])
-    if result.status != "SUCCEED":
-        return xml_response("FAILED", reason=result.reason)
-    path = reverse("tm-meetings", args=[result.query_token])
-    base = settings.PORTAL_URL.rstrip("/")
-    query_url = base + path if base else request.build_absolute_uri(path)
-    return xml_response("SUCCEED", fields=reply_fields(result.host, query_url))
 
 
 class SignInForm(AuthenticationForm):

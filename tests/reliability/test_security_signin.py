@@ -172,7 +172,7 @@ def test_404_warnings_keep_no_capability_token(caplog):
 
 
 def test_a_refused_callback_logs_no_meeting_list_token(caplog):
-    with caplog.at_level(logging.WARNING, logger="portal.callbacks"):
+    with caplog.at_level(logging.WARNING, logger="vendors.turbomeeting.callbacks"):
         Client().get("/tm/meetings/s3cret-query-token", REMOTE_ADDR="198.51.100.1")
     assert "refused" in caplog.text and "/tm/meetings/***" in caplog.text
     assert "s3cret" not in caplog.text

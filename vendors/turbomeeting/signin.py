@@ -17,12 +17,12 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import caches
 from django.http import HttpRequest
 
+from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts import lockout
 from portal.accounts.models import Host, SyncState
-from portal.accounts.services import query_token_issue
-from portal.servers import PasswordDecodeError, decode_password
+from vendors.turbomeeting.services import query_token_issue
 
-log = logging.getLogger("portal.callbacks")
+log = logging.getLogger("vendors.turbomeeting.callbacks")
 
 MAX_EMAIL = 254  # RFC 5321's longest address
 

@@ -9,11 +9,11 @@ from collections.abc import Mapping, Sequence
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from conferencing.turbomeeting.returns import build_return
 from portal.logfilters import redact_target
 from portal.net import client_ip, in_networks
-from portal.servers import build_return
 
-log = logging.getLogger("portal.callbacks")
+log = logging.getLogger("vendors.turbomeeting.callbacks")
 
 
 class CallbackRefused(Exception):

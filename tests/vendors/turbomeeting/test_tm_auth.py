@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from conferencing.turbomeeting.returns import parse_return
 from portal.accounts import services
-from portal.accounts.models import QueryToken
 from tests.conftest import PARTNER_ID
 from tests.factories import HostFactory, MeetingFactory
+from vendors.turbomeeting.models import QueryToken
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,16 @@
+# TurboMeeting's data moved to its own app (vendors.turbomeeting), whose migrations copy it
+# over before this one runs (run_before): without that app installed, it is dropped.
+
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("accounts", "0009_meetingserver"),
+    ]
+
+    operations = [
+        migrations.DeleteModel(
+            name="QueryToken",
+        ),
+    ]
