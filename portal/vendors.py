@@ -7,15 +7,23 @@ in the entry-point group ``portal.vendors``. The settings install every such app
 portal/urls.py includes its ``urls`` module (if it has one) at the site root.
 
 Its ``AppConfig`` is a ``VendorApp`` naming the backend it serves; the portal reaches it
-only through portal/servers.py, which calls its hooks (each a no-op by default).
+only through portal/servers.py, which calls its hooks (each a no-op by default), and
+through its profiles: a vendor's data per customer or per host (``customer_profile``,
+``host_profile``) is a model of its own, one row per customer or host
+(``OneToOneField`` named ``customer`` or ``host``), edited in the admin beside the
+customer or host and in the API as an object under the app's label. A customer or
+host without a row has the model's defaults.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import importlib.util
+from collections.abc import Mapping
+from typing import Any
 
 from django.apps import AppConfig, apps
+from django.db import models
 
 from conferencing.base import MeetingKind, Participant, Unsupported
 
@@ -72,6 +80,9 @@ class VendorApp(VendorHooks, AppConfig):
 
     default = False
     backend: str = ""
+    #: ``"Model"`` of this app: its data per customer (host); empty for none.
+    customer_profile: str = ""
+    host_profile: str = ""
 
 
 def vendor_app(backend: str) -> VendorHooks:
@@ -80,3 +91,48 @@ def vendor_app(backend: str) -> VendorHooks:
         if isinstance(config, VendorApp) and config.backend == backend:
             return config
     return VendorHooks()
+
+
+# --- the vendors' data per customer and per host --------------------------------------
+
+
+def vendor_apps() -> list[VendorApp]:
+    return [config for config in apps.get_app_configs() if isinstance(config, VendorApp)]
+
+
+def profile_models(owner: str) -> dict[str, type[models.Model]]:
+    """The profile models of every vendor app, by app label, for ``owner`` "customer"
+    or "host"."""
+    found = {}
+    for app in vendor_apps():
+        if name := getattr(app, f"{owner}_profile"):
+            found[app.label] = app.get_model(name)
+    return found
+
+
+def profile_of(obj: models.Model, label: str) -> models.Model:
+    """The vendor's row for a customer or host: the stored one, or the defaults unsaved."""
+    owner = obj._meta.model_name
+    model = profile_models(owner)[label]
+    found = model.objects.filter(**{owner: obj}).first() if obj.pk else None
+    return found or model(**{owner: obj})
+
+
+def profile_save(obj: models.Model, label: str, values: Mapping[str, Any]) -> models.Model:
+    """Change the vendor's values of a saved customer or host; ValidationError names the
+    field in question."""
+    profile = profile_of(obj, label)
+    for name, value in values.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def profile_fields(model: type[models.Model]) -> list[str]:
+    """A profile's editable fields (all but its key and its owner)."""
+    return [
+        f.name
+        for f in model._meta.get_fields()
+        if f.concrete and f.editable and not f.primary_key and not f.one_to_one
+    ]

@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -9,6 +11,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from conferencing.base import CREDENTIAL_FIELDS
+from portal import vendors
 from portal.accounts import services, staff_admin  # noqa: F401  (staff_admin registers admins)
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from portal.validators import PlainText
@@ -175,6 +178,19 @@ class ResolveForm(forms.Form):
     )
 
 
+@functools.cache
+def vendor_inlines(owner: str) -> list[type[admin.StackedInline]]:
+    """Each vendor's data of a customer or host (portal/vendors.py), edited beside it."""
+    return [
+        type(
+            f"{model.__name__}Inline",
+            (admin.StackedInline,),
+            {"model": model, "can_delete": False, "max_num": 1, "extra": 1},
+        )
+        for model in vendors.profile_models(owner).values()
+    ]
+
+
 @admin.register(Host)
 class HostAdmin(admin.ModelAdmin):
     list_display = ["__str__", "customer", "is_administrator", "user_group", "deleted_at"]
@@ -182,6 +198,9 @@ class HostAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     raw_id_fields = ["user"]
     readonly_fields = ["deleted_at"]
+
+    def get_inlines(self, request, obj):
+        return vendor_inlines("host")
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["user"] if obj is not None else []  # a host's user is fixed (Host.clean)

@@ -369,7 +369,9 @@ def _forget_kept_publications(customer_ids: Iterable[int], slugs: Iterable[str] 
 
 
 class Host(models.Model):
-    """A person who hosts meetings for a customer, with TurboMeeting's privileges."""
+    """A person who hosts meetings for a customer (an administrator may also stop a meeting
+    and set where the embeds may show); what a vendor lets them do is that vendor's
+    profile (portal/vendors.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="host"
@@ -378,27 +380,7 @@ class Host(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     user_group = models.CharField(max_length=100, blank=True)
     is_administrator = models.BooleanField(default=False)
-    privilege_interactive_meeting = models.BooleanField(default=True)
-    privilege_seminar = models.BooleanField(default=True)
-    privilege_remote_support = models.BooleanField(default=False)
-    privilege_remote_access = models.BooleanField(default=False)
-    privilege_send_file = models.BooleanField(default=True)
-    privilege_chat = models.BooleanField(default=True)
-    privilege_record = models.BooleanField(default=False)
-    video_conference = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
-
-    PRIVILEGES = (
-        "is_administrator",
-        "privilege_interactive_meeting",
-        "privilege_seminar",
-        "privilege_remote_support",
-        "privilege_remote_access",
-        "privilege_send_file",
-        "privilege_chat",
-        "privilege_record",
-        "video_conference",
-    )
 
     class Meta:
         ordering = ["user__email"]

@@ -20,7 +20,7 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
 )
-from portal import servers, sync
+from portal import servers, sync, vendors
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 
 log = logging.getLogger(__name__)
@@ -263,7 +263,9 @@ def host_create(
     password: str | None = None,
     **details: Any,
 ) -> Host:
-    """A host signs in to the dashboard and, through /tm/auth, to the meeting server."""
+    """A host signs in to the dashboard and, where its vendor has a sign-in, to the meeting
+    server. ``details`` may hold a vendor's values under its label (portal/vendors.py)."""
+    profiles = _vendor_values("host", details)
     email = User.objects.normalize_email(email).strip()
     with transaction.atomic():
         user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
@@ -280,11 +282,14 @@ def host_create(
         host = Host(user=user, customer=customer, **details)
         host.full_clean()
         host.save()
+        for label, values in profiles.items():
+            vendors.profile_save(host, label, values)
     return host
 
 
 def host_update(*, host: Host, password: str | None = None, **changes: Any) -> Host:
     user_fields = {"email", "first_name", "last_name"}
+    profiles = _vendor_values("host", changes)
     with transaction.atomic():
         for name, value in changes.items():
             setattr(host.user if name in user_fields else host, name, value)
@@ -296,7 +301,14 @@ def host_update(*, host: Host, password: str | None = None, **changes: Any) -> H
         host.user.full_clean()
         host.user.save()
         host.save()
+        for label, values in profiles.items():
+            vendors.profile_save(host, label, values)
     return host
+
+
+def _vendor_values(owner: str, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Take the vendors' values (``{label: {field: value}}``) out of a service's fields."""
+    return {label: fields.pop(label) for label in vendors.profile_models(owner) if label in fields}
 
 
 def host_delete(*, host: Host) -> Host:

@@ -124,14 +124,26 @@ def test_hosts_of_a_customer(api):
             "email": "new@host.example",
             "first_name": "New",
             "password": "a good password",
-            "privilege_record": True,
+            "turbomeeting": {"privilege_record": True},
         },
         format="json",
     )
     assert response.status_code == 201, response.json()
     assert "password" not in response.json()
     host = Host.objects.get(pk=response.json()["id"])
-    assert host.user.check_password("a good password") and host.privilege_record
+    assert host.user.check_password("a good password") and host.turbomeeting.privilege_record
+    shown = response.json()["turbomeeting"]
+    assert shown["privilege_record"] and shown["video_conference"]  # the others' defaults
+    changed = api.patch(
+        f"{url}{host.pk}/", {"turbomeeting": {"privilege_chat": False}}, format="json"
+    )
+    assert changed.status_code == 200, changed.json()
+    host.turbomeeting.refresh_from_db()
+    assert (host.turbomeeting.privilege_chat, host.turbomeeting.privilege_record) == (False, True)
+    wrong = api.patch(
+        f"{url}{host.pk}/", {"turbomeeting": {"privilege_chat": "perhaps"}}, format="json"
+    )
+    assert wrong.status_code == 400 and "turbomeeting" in wrong.json()["errors"]
 
     duplicate = api.post(url, {"email": "NEW@host.example"}, format="json")
     assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]

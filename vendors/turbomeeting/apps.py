@@ -11,6 +11,7 @@ class TurboMeetingApp(VendorApp):
     verbose_name = "TurboMeeting"
     backend = "turbomeeting"
     default = True
+    host_profile = "HostProfile"
 
     def ready(self) -> None:
         from vendors.turbomeeting import checks  # noqa: F401  (registers its checks)

@@ -1,5 +1,6 @@
 """TurboMeeting's data in the portal.
 
+- ``HostProfile``: what a host may do in TurboMeeting, told to the server at each sign-in.
 - ``QueryToken``: one sign-in at the server through /tm/auth, the secret (hashed) of its
   QueryScheduledMeetingURL (/tm/meetings/<token>).
 """
@@ -29,3 +30,26 @@ class QueryToken(models.Model):
     @property
     def expired(self) -> bool:
         return self.expires_at <= timezone.now()
+
+
+class HostProfile(models.Model):
+    """A host's TurboMeeting privileges, sent in the /tm/auth answer (spec §6)."""
+
+    host = models.OneToOneField(
+        "accounts.Host", on_delete=models.CASCADE, related_name="turbomeeting"
+    )
+    privilege_interactive_meeting = models.BooleanField(default=True)
+    privilege_seminar = models.BooleanField(default=True)
+    privilege_remote_support = models.BooleanField(default=False)
+    privilege_remote_access = models.BooleanField(default=False)
+    privilege_send_file = models.BooleanField(default=True)
+    privilege_chat = models.BooleanField(default=True)
+    privilege_record = models.BooleanField(default=False)
+    video_conference = models.BooleanField(default=True)
+
+    class Meta:
+        verbose_name = "TurboMeeting privileges"
+        verbose_name_plural = "TurboMeeting privileges"
+
+    def __str__(self) -> str:
+        return f"TurboMeeting privileges of {self.host}"

@@ -20,6 +20,7 @@ from django.http import HttpRequest
 from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts import lockout
 from portal.accounts.models import Host, SyncState
+from portal.vendors import profile_of
 from vendors.turbomeeting.services import query_token_issue
 
 log = logging.getLogger("vendors.turbomeeting.callbacks")
@@ -116,7 +117,7 @@ def yes_no(value: bool) -> str:
 
 def reply_fields(host: Host, query_url: str) -> list[tuple[str, str]]:
     """The elements of a successful reply, in the order spec §6 and 000 list them."""
-    user = host.user
+    user, may = host.user, profile_of(host, "turbomeeting")
     return [
         ("CompanyUid", host.customer.company_uid),
         ("FirstName", user.first_name),
@@ -125,13 +126,13 @@ def reply_fields(host: Host, query_url: str) -> list[tuple[str, str]]:
         ("QueryScheduledMeetingURL", query_url),
         ("Phone", host.phone),
         ("IsAdministrator", yes_no(host.is_administrator)),
-        ("PrivilegeInteractiveMeeting", yes_no(host.privilege_interactive_meeting)),
-        ("PrivilegeSeminar", yes_no(host.privilege_seminar)),
-        ("PrivilegeRemoteSupport", yes_no(host.privilege_remote_support)),
-        ("PrivilegeRemoteAccess", yes_no(host.privilege_remote_access)),
-        ("PrivilegeSendFile", yes_no(host.privilege_send_file)),
-        ("PrivilegeChat", yes_no(host.privilege_chat)),
-        ("PrivilegeRecord", yes_no(host.privilege_record)),
-        ("VideoConference", yes_no(host.video_conference)),
+        ("PrivilegeInteractiveMeeting", yes_no(may.privilege_interactive_meeting)),
+        ("PrivilegeSeminar", yes_no(may.privilege_seminar)),
+        ("PrivilegeRemoteSupport", yes_no(may.privilege_remote_support)),
+        ("PrivilegeRemoteAccess", yes_no(may.privilege_remote_access)),
+        ("PrivilegeSendFile", yes_no(may.privilege_send_file)),
+        ("PrivilegeChat", yes_no(may.privilege_chat)),
+        ("PrivilegeRecord", yes_no(may.privilege_record)),
+        ("VideoConference", yes_no(may.video_conference)),
         ("UserGroupName", host.user_group),
     ]

@@ -13,4 +13,17 @@ class Migration(migrations.Migration):
         migrations.DeleteModel(
             name="QueryToken",
         ),
+        *(
+            migrations.RemoveField(model_name="host", name=name)
+            for name in [
+                "privilege_interactive_meeting",
+                "privilege_seminar",
+                "privilege_remote_support",
+                "privilege_remote_access",
+                "privilege_send_file",
+                "privilege_chat",
+                "privilege_record",
+                "video_conference",
+            ]
+        ),
     ]

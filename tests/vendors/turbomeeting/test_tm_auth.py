@@ -10,7 +10,7 @@ from conferencing.turbomeeting.returns import parse_return
 from portal.accounts import services
 from tests.conftest import PARTNER_ID
 from tests.factories import HostFactory, MeetingFactory
-from vendors.turbomeeting.models import QueryToken
+from vendors.turbomeeting.models import HostProfile, QueryToken
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +37,8 @@ def test_a_host_signs_in_and_gets_its_profile(client, method):
         user__first_name="Grace",
         user__last_name="Hopper",
         is_administrator=True,
-        privilege_record=True,
-        privilege_remote_access=False,
     )
+    HostProfile.objects.create(host=host, privilege_record=True, privilege_remote_access=False)
     reply = auth(client, method, email=host.user.email.upper(), password=PASSWORD)
 
     assert reply.status == "SUCCEED", reply.reason

@@ -1,5 +1,5 @@
-# TurboMeeting's data, moved out of the accounts app: the live sign-ins are copied over
-# before accounts' 0010 drops them there.
+# TurboMeeting's data, moved out of the accounts app: the hosts' privileges and the live
+# sign-ins are copied over before accounts' 0010 drops them there.
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -16,6 +16,27 @@ def copy_query_tokens(apps, schema_editor):
             expires_at=token.expires_at,
         )
         for token in old.objects.iterator()
+    )
+
+
+PRIVILEGES = [
+    "privilege_interactive_meeting",
+    "privilege_seminar",
+    "privilege_remote_support",
+    "privilege_remote_access",
+    "privilege_send_file",
+    "privilege_chat",
+    "privilege_record",
+    "video_conference",
+]
+
+
+def copy_privileges(apps, schema_editor):
+    host = apps.get_model("accounts", "Host")
+    profile = apps.get_model("turbomeeting", "HostProfile")
+    profile.objects.bulk_create(
+        profile(host_id=values.pop("pk"), **values)
+        for values in host.objects.values("pk", *PRIVILEGES).iterator()
     )
 
 
@@ -52,5 +73,37 @@ class Migration(migrations.Migration):
                 ),
             ],
         ),
+        migrations.CreateModel(
+            name="HostProfile",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("privilege_interactive_meeting", models.BooleanField(default=True)),
+                ("privilege_seminar", models.BooleanField(default=True)),
+                ("privilege_remote_support", models.BooleanField(default=False)),
+                ("privilege_remote_access", models.BooleanField(default=False)),
+                ("privilege_send_file", models.BooleanField(default=True)),
+                ("privilege_chat", models.BooleanField(default=True)),
+                ("privilege_record", models.BooleanField(default=False)),
+                ("video_conference", models.BooleanField(default=True)),
+                (
+                    "host",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="turbomeeting",
+                        to="accounts.host",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "TurboMeeting privileges",
+                "verbose_name_plural": "TurboMeeting privileges",
+            },
+        ),
         migrations.RunPython(copy_query_tokens, migrations.RunPython.noop),
+        migrations.RunPython(copy_privileges, migrations.RunPython.noop),
     ]
