@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from conferencing.base import (
+    Account,
     Backend,
     Capability,
     MeetingKind,
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
     from portal.accounts.models import Customer, MeetingServer
 
 __all__ = [
+    "account",
+    "account_id",
+    "account_id_save",
     "backend",
     "capabilities",
     "command_file",
@@ -143,6 +147,24 @@ def _vendor_url(customer: Customer, capability: Capability) -> tuple[VendorHooks
         raise Unsupported(f"this meeting server has no {capability.value.replace('_', ' ')}")
     url = customer.server.base_url if customer.server_id is not None else settings.TM_SERVER_URL
     return vendor_app(_backend_name(customer)), url
+
+
+def account(customer: Customer) -> Account:
+    """The customer's account as the portal wants it on its server (ACCOUNTS)."""
+    return vendor_app(_backend_name(customer)).account(customer)
+
+
+def account_id(customer: Customer) -> str:
+    """The ID its server gave the customer's account; "" before it has one."""
+    if Capability.ACCOUNTS not in capabilities(customer):
+        return ""
+    return vendor_app(_backend_name(customer)).account_id(customer)
+
+
+def account_id_save(customer: Customer, value: str) -> None:
+    """Keep the ID of the customer's account on its server; ValidationError on ``account_id``
+    when another customer has it."""
+    vendor_app(_backend_name(customer)).account_id_save(customer, value)
 
 
 def web_viewer_url(customer: Customer, meeting_id: str, who: Participant, password: str) -> str:

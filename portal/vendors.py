@@ -20,12 +20,16 @@ from __future__ import annotations
 import importlib.metadata
 import importlib.util
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.apps import AppConfig, apps
 from django.db import models
+from django.http import HttpRequest
 
-from conferencing.base import MeetingKind, Participant, Unsupported
+from conferencing.base import Account, MeetingKind, Participant, Unsupported
+
+if TYPE_CHECKING:
+    from portal.accounts.models import Customer
 
 ENTRY_POINTS = "portal.vendors"
 
@@ -50,6 +54,30 @@ class VendorHooks:
     Each hook is called for a server of the app's backend only, and only where its
     backend declares the capability the hook serves.
     """
+
+    def account(self, customer: Customer) -> Account:
+        """ACCOUNTS: the customer's account as the portal wants it on the server."""
+        return Account(
+            company_name=customer.name,
+            email=customer.contact_email,
+            meeting_rooms=1,
+            participants_per_room=1,
+            company_uid=self.account_id(customer),
+        )
+
+    def account_id(self, customer: Customer) -> str:
+        """ACCOUNTS: the ID the server gave the customer's account; "" before it has one."""
+        return ""
+
+    def account_id_save(self, customer: Customer, account_id: str) -> None:
+        """ACCOUNTS: keep the ID the server gave the customer's account (or a person found
+        there); ValidationError when another customer has it."""
+        raise Unsupported("this meeting server's vendor keeps no account IDs")
+
+    def is_server_address(self, request: HttpRequest) -> bool:
+        """Whether the request comes from an address its meeting servers call from (a
+        sign-in there stands for every user of the server: portal/accounts/lockout.py)."""
+        return False
 
     def command_file(
         self,
@@ -83,6 +111,8 @@ class VendorApp(VendorHooks, AppConfig):
     #: ``"Model"`` of this app: its data per customer (host); empty for none.
     customer_profile: str = ""
     host_profile: str = ""
+    #: What `make run`'s demo customer on a server of its backend has in its profile.
+    demo_customer: Mapping[str, Any] = {}  # noqa: RUF012  (read, never changed)
 
 
 def vendor_app(backend: str) -> VendorHooks:
@@ -110,6 +140,20 @@ def profile_models(owner: str) -> dict[str, type[models.Model]]:
     return found
 
 
+def from_a_meeting_server(request: HttpRequest) -> bool:
+    """Whether any vendor's meeting server calls from the request's address."""
+    return any(app.is_server_address(request) for app in vendor_apps())
+
+
+def demo_values(backend: str) -> dict[str, dict[str, Any]]:
+    """The demo customer's data for the vendor of ``backend``, under its label: keywords
+    of ``customer_create``."""
+    app = vendor_app(backend)
+    if isinstance(app, VendorApp) and app.demo_customer:
+        return {app.label: dict(app.demo_customer)}
+    return {}
+
+
 def profile_of(obj: models.Model, label: str) -> models.Model:
     """The vendor's row for a customer or host: the stored one, or the defaults unsaved."""
     owner = obj._meta.model_name
@@ -130,9 +174,9 @@ def profile_save(obj: models.Model, label: str, values: Mapping[str, Any]) -> mo
 
 
 def profile_fields(model: type[models.Model]) -> list[str]:
-    """A profile's editable fields (all but its key and its owner)."""
+    """A profile's fields but its key and its owner (those not ``editable`` are only shown)."""
     return [
         f.name
         for f in model._meta.get_fields()
-        if f.concrete and f.editable and not f.primary_key and not f.one_to_one
+        if f.concrete and not f.primary_key and not f.one_to_one
     ]

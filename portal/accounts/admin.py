@@ -26,11 +26,10 @@ class CustomerForm(PlainText, forms.ModelForm):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
-    list_display = ["name", "slug", "contact_email", "company_uid", "sync_state", "sync_error"]
+    list_display = ["name", "slug", "contact_email", "sync_state", "sync_error"]
     list_filter = ["sync_state"]
-    search_fields = ["name", "slug", "contact_email", "company_uid"]
+    search_fields = ["name", "slug", "contact_email"]
     readonly_fields = [
-        "company_uid",
         "sync_state",
         "sync_error",
         "sync_attempts",
@@ -56,13 +55,11 @@ class CustomerAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Licence", {"fields": ["number_of_meeting_rooms", "participants_per_room"]}),
         (
             "Meeting server",
             {
                 "fields": [
                     "attention",
-                    "company_uid",
                     "sync_state",
                     "sync_error",
                     "sync_attempts",
@@ -78,6 +75,10 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_inlines(self, request, obj):
+        # Saved with the customer, before its push runs (once the change commits).
+        return vendor_inlines("customer")
 
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in services.CUSTOMER_FIELDS}
@@ -125,20 +126,20 @@ class CustomerAdmin(admin.ModelAdmin):
         return format_html('{} <a href="{}">Resolve…</a>', obj.sync_error, url)
 
     def resolve_view(self, request, pk: int):
-        """'It exists on the server' (with its company UID) or 'create it again'."""
+        """'It exists on the server' (with the account's ID there) or 'create it again'."""
         customer = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, customer):
             raise PermissionDenied
         form = ResolveForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            uid = form.cleaned_data["company_uid"] if "exists" in request.POST else ""
+            uid = form.cleaned_data["account_id"] if "exists" in request.POST else ""
             if "exists" in request.POST and not uid:
-                form.add_error("company_uid", "Enter the company UID the server shows.")
+                form.add_error("account_id", "Enter the account ID the server shows.")
             else:
                 try:
-                    services.customer_resolve(customer=customer, company_uid=uid)
+                    services.customer_resolve(customer=customer, account_id=uid)
                 except ValidationError as exc:
-                    form.add_error("company_uid" if hasattr(exc, "error_dict") else None, exc)
+                    form.add_error("account_id" if hasattr(exc, "error_dict") else None, exc)
                 else:
                     done = f"uses the server's account {uid}" if uid else "will be created again"
                     self.message_user(request, f"{customer}: {done}.", messages.SUCCESS)
@@ -170,10 +171,10 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 class ResolveForm(forms.Form):
-    company_uid = forms.CharField(
+    account_id = forms.CharField(
         required=False,
-        max_length=36,
-        label="Company UID on the server",
+        max_length=200,
+        label="Account ID on the server",
         help_text="As the meeting server's console shows it for this organisation.",
     )
 
@@ -185,7 +186,17 @@ def vendor_inlines(owner: str) -> list[type[admin.StackedInline]]:
         type(
             f"{model.__name__}Inline",
             (admin.StackedInline,),
-            {"model": model, "can_delete": False, "max_num": 1, "extra": 1},
+            {
+                "model": model,
+                "can_delete": False,
+                "max_num": 1,
+                "extra": 1,
+                "readonly_fields": [
+                    name
+                    for name in vendors.profile_fields(model)
+                    if not model._meta.get_field(name).editable
+                ],
+            },
         )
         for model in vendors.profile_models(owner).values()
     ]

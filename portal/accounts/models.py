@@ -17,7 +17,6 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F
 
@@ -224,12 +223,6 @@ class Customer(Synced):
     name = models.CharField("organisation name", max_length=200)
     slug = models.SlugField(unique=True, help_text="Used in public URLs: /p/<slug>/meetings/")
     contact_email = models.EmailField()
-    number_of_meeting_rooms = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)]
-    )
-    participants_per_room = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)]
-    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     embed_origins = models.TextField(
         blank=True,
@@ -241,9 +234,6 @@ class Customer(Synced):
     )
     default_access_code_is_meeting_id = models.BooleanField(
         "use the meeting ID as the audio access code", default=False
-    )
-    company_uid = models.CharField(
-        max_length=36, blank=True, help_text="The account ID the meeting server returned."
     )
     early_polling_minutes = models.PositiveIntegerField(
         "polled from (minutes before the start)",
@@ -282,13 +272,6 @@ class Customer(Synced):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company_uid"],
-                condition=~models.Q(company_uid=""),
-                name="unique_company_uid",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.name

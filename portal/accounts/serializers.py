@@ -16,7 +16,6 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
     class Meta:
         model = Customer
         read_only_fields = [
-            "company_uid",
             "sync_state",
             "sync_error",
             "next_sync_at",
@@ -27,6 +26,9 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
         # What a customer_create or customer_update takes, then what only the portal sets.
         fields = ["id", *services.CUSTOMER_FIELDS, *read_only_fields]
         extra_kwargs = {"slug": {"required": False}}
+
+    def get_fields(self):
+        return with_vendor_profiles(super().get_fields(), "customer")
 
 
 class DriftSerializer(serializers.Serializer):
@@ -98,12 +100,12 @@ class HostSerializer(PlainText, serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    company_uid = serializers.CharField(
+    account_id = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
-        max_length=36,
-        help_text="The account's UID on the server if it exists there; empty to create it again.",
+        max_length=200,
+        help_text="The account's ID on the server if it exists there; empty to create it again.",
     )
 
 

@@ -1,6 +1,18 @@
-from conferencing.base import MeetingKind, Participant
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+
+from conferencing.base import Account, MeetingKind, Participant
 from conferencing.turbomeeting import launch
-from portal.vendors import VendorApp
+from portal.net import client_ip, in_networks
+from portal.vendors import VendorApp, profile_of, profile_save
+
+if TYPE_CHECKING:
+    from portal.accounts.models import Customer
 
 
 class TurboMeetingApp(VendorApp):
@@ -11,10 +23,34 @@ class TurboMeetingApp(VendorApp):
     verbose_name = "TurboMeeting"
     backend = "turbomeeting"
     default = True
+    customer_profile = "CustomerProfile"
     host_profile = "HostProfile"
+    demo_customer = {"number_of_meeting_rooms": 5, "participants_per_room": 50}  # noqa: RUF012
 
     def ready(self) -> None:
         from vendors.turbomeeting import checks  # noqa: F401  (registers its checks)
+
+    def account(self, customer: Customer) -> Account:
+        profile = profile_of(customer, self.label)
+        return Account(
+            company_name=customer.name,
+            email=customer.contact_email,
+            meeting_rooms=profile.number_of_meeting_rooms,
+            participants_per_room=profile.participants_per_room,
+            company_uid=profile.company_uid,
+        )
+
+    def account_id(self, customer: Customer) -> str:
+        return profile_of(customer, self.label).company_uid
+
+    def account_id_save(self, customer: Customer, account_id: str) -> None:
+        try:
+            profile_save(customer, self.label, {"company_uid": account_id})
+        except ValidationError as exc:
+            raise ValidationError({"account_id": exc.messages}) from None
+
+    def is_server_address(self, request: HttpRequest) -> bool:
+        return in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)
 
     def command_file(
         self,

@@ -1,5 +1,6 @@
 """TurboMeeting's data in the portal.
 
+- ``CustomerProfile``: a customer's account on the server: its company UID and licence.
 - ``HostProfile``: what a host may do in TurboMeeting, told to the server at each sign-in.
 - ``QueryToken``: one sign-in at the server through /tm/auth, the secret (hashed) of its
   QueryScheduledMeetingURL (/tm/meetings/<token>).
@@ -7,6 +8,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -53,3 +55,38 @@ class HostProfile(models.Model):
 
     def __str__(self) -> str:
         return f"TurboMeeting privileges of {self.host}"
+
+
+class CustomerProfile(models.Model):
+    """A customer's account on a TurboMeeting server: the ID the server gave it, and the
+    licence the portal asks for (rooms, people per room)."""
+
+    customer = models.OneToOneField(
+        "accounts.Customer", on_delete=models.CASCADE, related_name="turbomeeting"
+    )
+    company_uid = models.CharField(
+        max_length=36,
+        blank=True,
+        editable=False,  # the server's answer, or a person's word (services.customer_resolve)
+        help_text="The account ID the meeting server returned.",
+    )
+    number_of_meeting_rooms = models.PositiveIntegerField(
+        default=1, validators=[MinValueValidator(1)]
+    )
+    participants_per_room = models.PositiveIntegerField(
+        default=10, validators=[MinValueValidator(1)]
+    )
+
+    class Meta:
+        verbose_name = "TurboMeeting account"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company_uid"],
+                condition=~models.Q(company_uid=""),
+                name="turbomeeting_unique_company_uid",
+                violation_error_message="Another customer already has this company UID.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"TurboMeeting account of {self.customer}"

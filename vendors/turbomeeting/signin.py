@@ -89,7 +89,10 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
     if host.is_deleted:
         return SignIn("Deleted", host=host)
     customer = host.customer
-    if customer.sync_state != SyncState.SYNCED or not customer.company_uid:
+    if (
+        customer.sync_state != SyncState.SYNCED
+        or not profile_of(customer, "turbomeeting").company_uid
+    ):
         return SignIn(
             "FAILED", "Your organisation's account is not active on the meeting server yet."
         )
@@ -119,7 +122,7 @@ def reply_fields(host: Host, query_url: str) -> list[tuple[str, str]]:
     """The elements of a successful reply, in the order spec §6 and 000 list them."""
     user, may = host.user, profile_of(host, "turbomeeting")
     return [
-        ("CompanyUid", host.customer.company_uid),
+        ("CompanyUid", profile_of(host.customer, "turbomeeting").company_uid),
         ("FirstName", user.first_name),
         ("LastName", user.last_name),
         ("UserID", str(host.pk)),

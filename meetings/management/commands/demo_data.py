@@ -18,8 +18,10 @@ from django.utils import timezone
 from conferencing.base import Capability, backend_class
 from meetings.models import Meeting
 from meetings.services import meeting_push, meeting_schedule
+from portal import servers
 from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.services import customer_create, customer_push, host_create, server_save
+from portal.vendors import demo_values
 
 ADMIN = ("admin", "admin-demo-password")
 HOST = ("host@acme.example", "host-demo-password")
@@ -61,10 +63,9 @@ class Command(BaseCommand):
                 name="Acme Corporation",
                 slug="acme",
                 contact_email="it@acme.example",
-                number_of_meeting_rooms=5,
-                participants_per_room=50,
                 time_zone="Europe/Berlin",
                 embed_origins="http://localhost:8001\nhttp://127.0.0.1:8001",
+                **demo_values(servers.DEFAULT_BACKEND),
             )
         customer_push(customer_id=customer.pk)
         customer.refresh_from_db()
@@ -134,6 +135,7 @@ class Command(BaseCommand):
                 contact_email=f"it@{slug}.example",
                 server=server,
                 time_zone="Europe/Berlin",
+                **demo_values(backend),
             )
         customer_push(customer_id=customer.pk)
         email = f"host@{slug}.example"

@@ -10,6 +10,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RemoveConstraint(model_name="customer", name="unique_company_uid"),
+        migrations.RemoveField(model_name="customer", name="company_uid"),
+        migrations.RemoveField(model_name="customer", name="number_of_meeting_rooms"),
+        migrations.RemoveField(model_name="customer", name="participants_per_room"),
         migrations.DeleteModel(
             name="QueryToken",
         ),

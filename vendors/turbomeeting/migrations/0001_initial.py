@@ -1,6 +1,8 @@
-# TurboMeeting's data, moved out of the accounts app: the hosts' privileges and the live
-# sign-ins are copied over before accounts' 0010 drops them there.
+# TurboMeeting's data, moved out of the accounts app: the customers' company UIDs and
+# licences, the hosts' privileges and the live sign-ins are copied over before accounts'
+# 0010 drops them there.
 
+import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
@@ -37,6 +39,16 @@ def copy_privileges(apps, schema_editor):
     profile.objects.bulk_create(
         profile(host_id=values.pop("pk"), **values)
         for values in host.objects.values("pk", *PRIVILEGES).iterator()
+    )
+
+
+def copy_accounts(apps, schema_editor):
+    customer = apps.get_model("accounts", "Customer")
+    profile = apps.get_model("turbomeeting", "CustomerProfile")
+    fields = ["company_uid", "number_of_meeting_rooms", "participants_per_room"]
+    profile.objects.bulk_create(
+        profile(customer_id=values.pop("pk"), **values)
+        for values in customer.objects.values("pk", *fields).iterator()
     )
 
 
@@ -104,6 +116,58 @@ class Migration(migrations.Migration):
                 "verbose_name_plural": "TurboMeeting privileges",
             },
         ),
+        migrations.CreateModel(
+            name="CustomerProfile",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "company_uid",
+                    models.CharField(
+                        blank=True,
+                        editable=False,
+                        help_text="The account ID the meeting server returned.",
+                        max_length=36,
+                    ),
+                ),
+                (
+                    "number_of_meeting_rooms",
+                    models.PositiveIntegerField(
+                        default=1, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "participants_per_room",
+                    models.PositiveIntegerField(
+                        default=10, validators=[django.core.validators.MinValueValidator(1)]
+                    ),
+                ),
+                (
+                    "customer",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="turbomeeting",
+                        to="accounts.customer",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "TurboMeeting account",
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("company_uid", ""), _negated=True),
+                        fields=("company_uid",),
+                        name="turbomeeting_unique_company_uid",
+                        violation_error_message="Another customer already has this company UID.",
+                    )
+                ],
+            },
+        ),
+        migrations.RunPython(copy_accounts, migrations.RunPython.noop),
         migrations.RunPython(copy_query_tokens, migrations.RunPython.noop),
         migrations.RunPython(copy_privileges, migrations.RunPython.noop),
     ]
