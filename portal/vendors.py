@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from conferencing.base import Account, MeetingKind, Participant, Unsupported
 
 if TYPE_CHECKING:
-    from portal.accounts.models import Customer
+    from portal.accounts.models import Customer, MeetingServer
 
 ENTRY_POINTS = "portal.vendors"
 
@@ -73,6 +73,11 @@ class VendorHooks:
         """ACCOUNTS: keep the ID the server gave the customer's account (or a person found
         there); ValidationError when another customer has it."""
         raise Unsupported("this meeting server's vendor keeps no account IDs")
+
+    def server_callbacks(self, server: MeetingServer) -> list[tuple[str, str]]:
+        """What a configured server of its backend calls the portal at, for its admin page:
+        (what it is, the URL to enter in the server's console)."""
+        return []
 
     def is_server_address(self, request: HttpRequest) -> bool:
         """Whether the request comes from an address its meeting servers call from (a

@@ -287,7 +287,7 @@ class MeetingServerAdmin(admin.ModelAdmin):
     list_display = ["name", "backend", "base_url", "customer_count"]
     list_filter = ["backend"]
     search_fields = ["name", "base_url"]
-    readonly_fields = ["stored_secrets", "needs", "created_at", "updated_at"]
+    readonly_fields = ["stored_secrets", "needs", "callbacks", "created_at", "updated_at"]
     actions = ["test_connection"]
 
     def save_model(self, request, obj, form, change):
@@ -308,6 +308,7 @@ class MeetingServerAdmin(admin.ModelAdmin):
                 "Credentials",
                 {"fields": [*CREDENTIAL_FIELDS, "stored_secrets"]},
             ),
+            ("Callbacks", {"fields": ["callbacks"]}),
         ]
 
     def get_queryset(self, request):
@@ -316,6 +317,14 @@ class MeetingServerAdmin(admin.ModelAdmin):
     @admin.display(description="customers", ordering="customer_total")
     def customer_count(self, obj):
         return obj.customer_total
+
+    @admin.display(description="for the server's console")
+    def callbacks(self, obj):
+        """The URLs the server calls the portal at, where its vendor has any."""
+        urls = vendors.vendor_app(obj.backend).server_callbacks(obj) if obj and obj.pk else []
+        if not urls:
+            return "-"
+        return format_html_join("", "<p>{}: <code>{}</code></p>", urls)
 
     @admin.display(description="what this backend needs")
     def needs(self, obj):

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.urls import reverse
 
 from conferencing.base import Account, MeetingKind, Participant
 from conferencing.turbomeeting import launch
@@ -12,7 +13,7 @@ from portal.net import client_ip, in_networks
 from portal.vendors import VendorApp, profile_of, profile_save
 
 if TYPE_CHECKING:
-    from portal.accounts.models import Customer
+    from portal.accounts.models import Customer, MeetingServer
 
 
 class TurboMeetingApp(VendorApp):
@@ -48,6 +49,15 @@ class TurboMeetingApp(VendorApp):
             profile_save(customer, self.label, {"company_uid": account_id})
         except ValidationError as exc:
             raise ValidationError({"account_id": exc.messages}) from None
+
+    def server_callbacks(self, server: MeetingServer) -> list[tuple[str, str]]:
+        site = settings.PORTAL_URL.rstrip("/") or settings.SITE_URL.rstrip("/")
+        auth = site + reverse("tm-server-auth", args=[server.pk])
+        meetings = site + reverse("tm-server-meetings", args=[server.pk, "TOKEN"])
+        return [
+            ("User authentication URL", auth),
+            ("Scheduled-meeting query URL (sent with each sign-in)", meetings),
+        ]
 
     def is_server_address(self, request: HttpRequest) -> bool:
         return in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)

@@ -22,6 +22,11 @@ class QueryToken(models.Model):
     host = models.ForeignKey(
         "accounts.Host", on_delete=models.CASCADE, related_name="turbomeeting_query_tokens"
     )
+    #: The server it was issued to: its meeting list answers that server only (None: the
+    #: environment's server).
+    server = models.ForeignKey(
+        "accounts.MeetingServer", on_delete=models.CASCADE, null=True, blank=True
+    )
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)

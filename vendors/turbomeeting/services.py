@@ -13,11 +13,12 @@ from portal.accounts.models import Host
 from vendors.turbomeeting.models import QueryToken
 
 
-def query_token_issue(*, host: Host) -> str:
-    """A new unguessable token for one sign-in; only its hash is kept."""
+def query_token_issue(*, host: Host, server_id: int | None = None) -> str:
+    """A new unguessable token for one sign-in through a server; only its hash is kept."""
     token = secrets.token_urlsafe(32)
     QueryToken.objects.create(
         host=host,
+        server_id=server_id,
         token_hash=hash_token(token),
         expires_at=timezone.now() + dt.timedelta(minutes=settings.TM_QUERY_URL_TTL_MINUTES),
     )
@@ -25,11 +26,12 @@ def query_token_issue(*, host: Host) -> str:
     return token
 
 
-def host_for_query_token(token: str) -> Host | None:
-    """The host of a live sign-in, or None for an unknown or expired token."""
+def host_for_query_token(token: str, *, server_id: int | None = None) -> Host | None:
+    """The host of a live sign-in through the server, or None for an unknown or expired
+    token, or one another server issued."""
     found = (
         QueryToken.objects.select_related("host__customer", "host__user")
-        .filter(token_hash=hash_token(token), expires_at__gt=timezone.now())
+        .filter(token_hash=hash_token(token), expires_at__gt=timezone.now(), server_id=server_id)
         .first()
     )
     if found is None or found.host.is_deleted:
