@@ -6,13 +6,13 @@ of its own) brings a Django app in a package of its own (``vendors/<name>/``), d
 in the entry-point group ``portal.vendors``. The settings install every such app, and
 portal/urls.py includes its ``urls`` module (if it has one) at the site root.
 
-Its ``AppConfig`` is a ``VendorApp`` naming the backend it serves; the portal reaches it
-only through portal/servers.py, which calls its hooks (each a no-op by default), and
-through its profiles: a vendor's data per customer or per host (``customer_profile``,
-``host_profile``) is a model of its own, one row per customer or host
-(``OneToOneField`` named ``customer`` or ``host``), edited in the admin beside the
-customer or host and in the API as an object under the app's label. A customer or
-host without a row has the model's defaults.
+Its ``AppConfig`` is a ``VendorApp`` naming the backend it serves. The portal never
+imports it: it calls its hooks (each a no-op by default) through portal/servers.py, for
+a customer's server, and through this module. A vendor's data per customer or per host
+(``customer_profile``, ``host_profile``) is a model of its own, one row per customer or
+host (``OneToOneField`` named ``customer`` or ``host``), edited in the admin beside the
+customer or host and in the API as an object under the app's label. A customer or host
+without a row has the model's defaults.
 """
 
 from __future__ import annotations
@@ -51,8 +51,8 @@ def vendor_urlconfs() -> list[str]:
 class VendorHooks:
     """What the portal may ask of a vendor's Django side; every answer a no-op by default.
 
-    Each hook is called for a server of the app's backend only, and only where its
-    backend declares the capability the hook serves.
+    A hook about a customer or server is called for one of the app's backend only, and
+    where it names a capability, only if that backend declares it.
     """
 
     def account(self, customer: Customer) -> Account:
