@@ -12,8 +12,10 @@ run: $(STAMP)
 	$(BIN)/python -m portal.devrun
 
 # Test-only keys; a deployment sets its own (README, "Settings").
+# The tests' environment has a TurboMeeting server (the fake_tm fixture points it at a fake).
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
-	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-dGVzdC1vbmx5LXNlY3JldC1rZXktbm90LWZvci11c2U=}
+	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-dGVzdC1vbmx5LXNlY3JldC1rZXktbm90LWZvci11c2U=} \
+	TM_SERVER_URL=$${TM_SERVER_URL-http://127.0.0.1:8900}
 
 test: $(STAMP)
 	$(TEST_ENV) \

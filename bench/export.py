@@ -87,12 +87,14 @@ def _seed_webinar(slug: str, count: int):
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from bench import server_row
     from conferencing.base import MeetingKind
     from meetings.models import Meeting
     from portal.accounts.models import Customer, Host, SyncState
     from webinars.models import Question, Registration, Webinar
 
     customer = Customer.objects.create(
+        server=server_row(),
         name=f"Bench {slug}",
         slug=f"bench-{slug}",
         contact_email=f"it@{slug}.example",

@@ -97,11 +97,13 @@ def seed() -> None:
     from django.core.management import call_command
     from django.utils import timezone
 
+    from bench import server_row
     from meetings.models import LiveState, Meeting
     from portal.accounts.models import Customer, Host, SyncState
 
     call_command("migrate", verbosity=0, interactive=False)
     customer = Customer.objects.create(
+        server=server_row(),
         name="Bench Ltd",
         slug=SLUG,
         contact_email="it@bench.example",

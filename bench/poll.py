@@ -37,6 +37,7 @@ def run() -> None:
         from django.db import connections
         from django.test import override_settings
 
+        from bench import server_row
         from meetings.polling import poll_round
 
         call_command("migrate", verbosity=0)
@@ -55,14 +56,10 @@ def run() -> None:
         connections.close_all()  # not shared with the forked server
         with (
             _serve_apart(fake) as url,
-            override_settings(
-                TM_SERVER_URL=url,
-                TM_SERVICE_COMPANY_UID=fake.partner_id,
-                TM_INTEGRATION_CODE=fake.integration_code,
-                # The file lock in a folder of its own: a `make run` cannot skip this round.
-                VAR_DIR=Path(tmp),
-            ),
+            # The file lock in a folder of its own: a `make run` cannot skip this round.
+            override_settings(VAR_DIR=Path(tmp)),
         ):
+            server_row(url, **fake.backend_options())
             report = poll_round()
         concurrency = settings.POLL_CONCURRENCY
 
@@ -84,11 +81,16 @@ def _open_meetings(count: int) -> list[tuple[str, dt.datetime, dt.datetime]]:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from bench import server_row
     from meetings.models import Meeting
     from portal.accounts.models import Customer, Host, SyncState
 
     customer = Customer.objects.create(
-        name="Bench", slug="bench", contact_email="it@bench.example", sync_state=SyncState.SYNCED
+        server=server_row(),
+        name="Bench",
+        slug="bench",
+        contact_email="it@bench.example",
+        sync_state=SyncState.SYNCED,
     )
     user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
     host = Host.objects.create(user=user, customer=customer)

@@ -187,9 +187,11 @@ def _redis():
 def _seed_host():
     from django.contrib.auth import get_user_model
 
+    from bench import server_row
     from portal.accounts.models import Customer, Host, SyncState
 
     customer = Customer.objects.create(
+        server=server_row(),
         name="Bench Ltd",
         slug="bench",
         contact_email="it@bench.example",

@@ -17,7 +17,7 @@ import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 # --- errors -------------------------------------------------------------------
 
@@ -56,12 +56,72 @@ class CredentialsRefused(ServerRefused):
     integration code): nothing works until a person fixes the server's settings."""
 
 
+class MeetingRunning(ServerRefused):
+    """The server takes no such change while the meeting runs (TrueConf:
+    ``conferenceIsRunning``); it may once the meeting has ended.
+
+    A backend raises it before sending what the server would refuse, where it can
+    tell, and for the server's own refusal otherwise. ``Backend.changeable_while_running``
+    says beforehand what may change.
+    """
+
+
 class BadServerResponse(ConferencingError):
     """The server answered something that is not what its protocol promises."""
 
 
 class Unsupported(ConferencingError):
     """The backend cannot do this (see ``Backend.capabilities``)."""
+
+
+#: What each kind of error means to a host, in a sentence they can act on. The raw
+#: detail (paths, HTTP statuses, the server's reason codes) is for the log and the
+#: admin; a backend names its own reasons in ``Backend.refusals``. Most specific first.
+HOST_SENTENCES: tuple[tuple[type[ConferencingError], str], ...] = (
+    (
+        OutcomeUnknown,
+        "The meeting server did not confirm in time. The portal keeps your change, "
+        "checks and sends it again automatically.",
+    ),
+    (
+        ServerUnavailable,
+        "The meeting server is not answering right now. The portal keeps your change "
+        "and sends it again automatically.",
+    ),
+    (
+        CredentialsRefused,
+        "The meeting server refused the portal's own sign-in. Your change is kept; ask "
+        "your portal administrator to check the meeting server's credentials.",
+    ),
+    (
+        MeetingRunning,
+        "The meeting is running now, and its meeting server takes no such change while "
+        "it runs: make the change after it ends, or stop it first.",
+    ),
+    (
+        ServerRefused,
+        "The meeting server refused this. Check the meeting's details and try again; "
+        "your portal administrator can see the server's reason.",
+    ),
+    (
+        BadServerResponse,
+        "The meeting server answered something the portal cannot read. It tries again "
+        "automatically; if this stays, tell your portal administrator.",
+    ),
+)
+
+
+def for_host(exc: ConferencingError, refusals: Mapping[str, str] | None = None) -> str:
+    """The sentence a host reads for ``exc``: the backend's words for the server's reason
+    (``refusals``, from ``Backend.refusals``) if it has some, else the error kind's."""
+    if isinstance(exc, ServerRefused) and refusals and exc.reason in refusals:
+        return refusals[exc.reason]
+    if isinstance(exc, Unsupported):  # written for people by the backend
+        return f"The meeting server cannot do this: {str(exc).rstrip('.')}."
+    for kind, sentence in HOST_SENTENCES:
+        if isinstance(exc, kind):
+            return sentence
+    return "The meeting server could not do that. Your portal administrator can see why."
 
 
 # --- capabilities and value objects -------------------------------------------
@@ -155,6 +215,11 @@ class Participant:
 
 @dataclass(frozen=True)
 class ScheduledMeeting:
+    """What the server made. ``join_url`` is the server's own link to the meeting, where
+    it gives one that serves everyone, its host included (TrueConf's ``webclient_url``,
+    at the server's public address): the portal keeps it and hands it out instead of
+    building one. Empty where links are made per person."""
+
     meeting_id: str
     topic: str = ""
     start: dt.datetime | None = None
@@ -174,6 +239,55 @@ class MeetingStatus:
     details: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class CredentialField:
+    """One value a backend needs to reach its server: an ID, a login, a password.
+
+    A server record stores every one of them (encrypted) under ``name``, and the
+    backend's constructor takes it as the keyword ``name``. ``label`` and
+    ``help`` are what the admin and the API show a person; a ``secret`` one is
+    never shown again once stored.
+    """
+
+    name: str
+    label: str
+    help: str = ""
+    secret: bool = False
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class CredentialCheck:
+    """What "Test the connection" found: whether the server answered at all, and whether
+    it took the portal's credentials (``None``: this server cannot tell, as Webex's URL
+    API, which has none). ``detail`` says it in words for staff."""
+
+    answered: bool
+    accepted: bool | None
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.answered and self.accepted is not False
+
+
+#: The fields of a ``MeetingRequest`` that a change to a meeting can touch; a backend's
+#: ``changeable_while_running`` is a subset.
+REQUEST_FIELDS = frozenset(
+    {
+        "kind",
+        "topic",
+        "start",
+        "end",
+        "is_recurring",
+        "password",
+        "call_number",
+        "attendee_access_code",
+        "max_participants",
+    }
+)
+
+
 # --- the backend protocol and registry ----------------------------------------
 
 
@@ -188,20 +302,34 @@ class Backend(Protocol):
     name: ClassVar[str]
     capabilities: ClassVar[frozenset[Capability]]
     kinds: ClassVar[frozenset[MeetingKind]]  # the meeting kinds the server can hold
-    #: Which of a server record's fields the constructor takes, and under which keyword:
-    #: of ``CREDENTIAL_FIELDS``, e.g. ``{"client_secret": "client_secret"}``. The
-    #: constructor also takes ``base_url`` and the keywords ``time_zone``,
+    #: What the backend needs to reach its server besides its URL; the constructor takes
+    #: each as a keyword of the field's name, and also ``base_url``, ``time_zone``,
     #: ``read_timeout`` and ``pool_size``.
-    credentials: ClassVar[Mapping[str, str]]
+    credential_fields: ClassVar[tuple[CredentialField, ...]]
     #: True when a join link works once or soon expires (OpenMeetings' room hashes):
     #: the portal then makes one when the person clicks, and never mails or lists one.
     join_links_expire: ClassVar[bool]
     #: The module of its fake server (``conferencing.fakes.<name>``): what `make run`, the
     #: contract tests and the demo data start and sign in to (conferencing/fakes/__init__.py).
     fake: ClassVar[str]
+    #: Which ``MeetingRequest`` fields (of ``REQUEST_FIELDS``) the server lets change
+    #: while the meeting runs; a field it does not keep (a password it has no place
+    #: for) counts as changeable. The portal locks the others while a meeting is live.
+    changeable_while_running: ClassVar[frozenset[str]]
+    #: The server's own refusal reasons (``ServerRefused.reason``) in words a host can
+    #: act on; ``for_host`` falls back to the error kind's sentence for the others.
+    refusals: ClassVar[Mapping[str, str]]
+    #: Whether it holds recurring meetings (a room with no fixed time); the portal offers
+    #: them only then.
+    holds_recurring: ClassVar[bool]
 
     def ping(self) -> None:
         """Raise ServerUnavailable unless the server answers at all."""
+
+    def check_credentials(self) -> CredentialCheck:
+        """Whether the server answers, and whether it takes the portal's credentials,
+        found with the cheapest call that needs them (a token, a login). Never raises
+        for the server's sake: a server that is down answers ``answered=False``."""
 
     def create_account(self, account: Account) -> str: ...
     def update_account(self, account: Account) -> None: ...
@@ -230,9 +358,12 @@ class BaseBackend(Backend):
     name: ClassVar[str] = ""
     capabilities: ClassVar[frozenset[Capability]] = frozenset()
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
-    credentials: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     join_links_expire: ClassVar[bool] = False
     fake: ClassVar[str] = ""
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset()
+    refusals: ClassVar[Mapping[str, str]] = MappingProxyType({})
+    holds_recurring: ClassVar[bool] = False
     #: Why this server cannot do what it does not declare, in words for a person.
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = MappingProxyType({})
 
@@ -242,6 +373,9 @@ class BaseBackend(Backend):
 
     def ping(self) -> None:
         raise Unsupported("this meeting server cannot be asked whether it answers")
+
+    def check_credentials(self) -> CredentialCheck:
+        raise Unsupported("this meeting server's credentials cannot be checked")
 
     def create_account(self, account: Account) -> str:
         raise self._unsupported(Capability.ACCOUNTS)
@@ -281,37 +415,51 @@ class BaseBackend(Backend):
 
 
 class BrowserResult(Protocol):
-    """What a server said on the back URL after a step in the host's browser."""
+    """What a server said on the back URL, read by ``BrowserScheduling.parse_back_url``."""
 
     @property
     def ok(self) -> bool: ...
     @property
-    def meeting_key(self) -> str: ...  # the server's ID for the meeting, or ""
+    def meeting_key(self) -> str: ...  # the server's ID of what was scheduled, or ""
     @property
-    def message(self) -> str: ...  # for a person
+    def message(self) -> str: ...  # for the host, in words
+    @property
+    def needs_sign_in(self) -> bool: ...  # refused because the browser is not signed in
 
 
+@dataclass(frozen=True)
+class BrowserForm:
+    """A form the portal's page shows and the browser posts straight to the server: the
+    ``fields`` as hidden inputs, beside the inputs the page adds (a sign-in's ID and
+    password, which so never pass through the portal)."""
+
+    action: str
+    fields: Mapping[str, str]
+
+
+@runtime_checkable
 class BrowserScheduling(Protocol):
-    """A backend that schedules in the host's browser (``Capability.SCHEDULE_IN_BROWSER``).
+    """Optional, beside ``Backend``: a server that schedules in the host's own browser
+    (``Capability.SCHEDULE_IN_BROWSER``, Webex's URL API).
 
-    The portal sends the host to ``schedule_url``; the server sends the browser
-    back to ``back_url`` with the outcome in its query, which ``parse_back_url``
-    reads (never raising: anyone can open the back URL with anything in it).
+    The portal sends the host to ``schedule_url``; the server sends the browser back to
+    ``back_url`` with its answer, which ``parse_back_url`` reads (it never raises: anyone
+    can open a back URL with anything in it). A browser not signed in to the server is
+    sent through ``sign_in_form`` and on to ``schedule_url`` again.
     """
 
     def schedule_url(self, request: MeetingRequest, back_url: str) -> str: ...
-    def parse_back_url(self, query: Mapping[str, str | Sequence[str]]) -> BrowserResult: ...
+    def parse_back_url(self, answer: Mapping[str, str | Sequence[str]]) -> BrowserResult: ...
 
+    def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
+        """The server's own sign-in, for a browser it refused (``needs_sign_in``): the page
+        adds the ``sign_in_fields`` inputs; once signed in, the server opens ``then`` (a
+        link of its own, such as ``schedule_url``), else goes back to ``back_url``."""
+        ...
 
-#: What a server record may hold besides its URL; each backend says which it needs.
-CREDENTIAL_FIELDS = (
-    "client_id",
-    "client_secret",
-    "admin_user",
-    "admin_password",
-    "partner_id",
-    "integration_code",
-)
+    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type).
+    sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]]
+
 
 B = TypeVar("B", bound=Backend)
 

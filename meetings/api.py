@@ -12,6 +12,24 @@ from meetings.serializers import MeetingSerializer, MeetingStatusSerializer
 from portal.accounts.access import IsHost
 
 
+class MeetingIsLive(exceptions.APIException):
+    """409: the meeting runs now, and its server takes no such change while it does."""
+
+    status_code = 409
+    default_code = "meeting_is_live"
+
+    def __init__(self, error: services.MeetingIsLive) -> None:
+        reasons = dict.fromkeys(
+            message for messages in error.message_dict.values() for message in messages
+        )
+        fields = ", ".join(MEETING_API_NAMES.get(name, name) for name in error.message_dict)
+        super().__init__(f"{' '.join(reasons)} (not changed now: {fields})")
+
+
+#: The API's names for the meeting's fields where they differ from the model's.
+MEETING_API_NAMES = {"kind": "meeting_type"}
+
+
 class MeetingViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -50,15 +68,39 @@ class MeetingViewSet(
                 }
             )
 
+    @extend_schema(
+        responses={
+            200: MeetingSerializer,
+            409: OpenApiResponse(
+                description="The meeting is live, and its server takes no change to these "
+                "fields while it runs (the reason says which)."
+            ),
+        }
+    )
+    def update(self, request, *args, **kwargs):
+        return super().update(request, *args, **kwargs)
+
+    @extend_schema(
+        responses={
+            200: MeetingSerializer,
+            409: OpenApiResponse(description="The meeting is live: see update."),
+        }
+    )
+    def partial_update(self, request, *args, **kwargs):
+        return super().partial_update(request, *args, **kwargs)
+
     def perform_update(self, serializer):
         self._refuse_a_managed_meeting(serializer.instance)
         if serializer.instance.cancelled_at:
             raise exceptions.ValidationError(
                 {"non_field_errors": ["A cancelled meeting cannot be changed."]}
             )
-        serializer.instance = services.meeting_update(
-            meeting=serializer.instance, **serializer.validated_data
-        )
+        try:
+            serializer.instance = services.meeting_update(
+                meeting=serializer.instance, **serializer.validated_data
+            )
+        except services.MeetingIsLive as exc:
+            raise MeetingIsLive(exc) from None
 
     def perform_destroy(self, instance):
         self._refuse_a_managed_meeting(instance)

@@ -15,13 +15,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.timesince import timesince
 from django.views.decorators.http import require_http_methods, require_POST
 
-from conferencing.base import ConferencingError, Participant
+from conferencing.base import Capability, ConferencingError, Participant
 from meetings import launch, selectors, services
 from meetings.forms import JoinForm, MeetingForm
 from meetings.models import Meeting
-from portal import servers, sync
+from portal import servers
 from portal.accounts.access import host_required
 from portal.accounts.models import SyncState
 
@@ -30,6 +31,11 @@ def _meeting(request: HttpRequest, pk: int) -> Meeting:
     return get_object_or_404(
         Meeting.objects.select_related("host__user", "customer__server"), pk=pk, host=request.host
     )
+
+
+def _browser_scheduling(request: HttpRequest) -> bool:
+    """Whether the host's meetings are scheduled on the server in their browser (Webex)."""
+    return Capability.SCHEDULE_IN_BROWSER in servers.capabilities(request.host.customer)
 
 
 @host_required
@@ -41,10 +47,15 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
+            "browser_scheduling": _browser_scheduling(request),
             "join_form": JoinForm(),
             "publishing": selectors.publishing(request.host.customer),
         },
     )
+
+
+#: A live meeting whose server has not answered since (the pages' own words are the same).
+STALE_LIVE = "Last seen live {ago} ago; the meeting server is not answering"
 
 
 @host_required
@@ -54,7 +65,10 @@ def status(request: HttpRequest) -> JsonResponse:
         {
             str(m.pk): {
                 "live_state": m.live_state,
-                "label": m.get_live_state_display(),
+                "label": STALE_LIVE.format(ago=timesince(m.last_seen_active_at))
+                if m.live_is_stale
+                else m.get_live_state_display(),
+                "stale": m.live_is_stale,
                 "attendees": m.attendees,
                 "sync_state": m.sync_state,
             }
@@ -70,6 +84,7 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         kinds=servers.kinds(customer),
         capabilities=servers.capabilities(customer),
+        recurring=servers.holds_recurring(customer),
         initial={
             "call_number": customer.default_call_number,
             "access_code_is_meeting_id": customer.default_access_code_is_meeting_id,
@@ -108,6 +123,8 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         initial=initial,
         kinds=servers.kinds(meeting.customer),
         capabilities=servers.capabilities(meeting.customer),
+        recurring=servers.holds_recurring(meeting.customer) or meeting.is_recurring,
+        locked=services.meeting_locked_fields(meeting=meeting),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -142,6 +159,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "start_posts": servers.join_links_expire(meeting.customer),
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
+            "awaiting_browser": services.meeting_awaits_browser(meeting=meeting),
             "chart": selectors.attendance_chart(meeting),
         },
     )
@@ -199,15 +217,42 @@ def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
     that only the answer to this request can set the meeting's key.
     """
     meeting = _meeting(request, pk)
-    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
-    back = request.build_absolute_uri(
-        f"{reverse('dashboard-meeting-server-answer', args=[pk])}?{urlencode({'state': state})}"
-    )
+    back = _server_back_url(request, meeting)
     try:
         return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
     except ConferencingError as exc:
-        messages.error(request, f"The meeting server cannot take this meeting: {exc}")
+        messages.error(request, servers.explain(meeting.customer, exc))
         return redirect("dashboard-meeting", pk=pk)
+
+
+def _server_back_url(request: HttpRequest, meeting: Meeting) -> str:
+    """Where the meeting server sends the browser back, with a signed state naming this
+    meeting and this host, so that only the answer to this request can set its key."""
+    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
+    answer = reverse("dashboard-meeting-server-answer", args=[meeting.pk])
+    return request.build_absolute_uri(f"{answer}?{urlencode({'state': state})}")
+
+
+@host_required
+def meeting_server_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """The meeting server's own sign-in (Webex's ``AT=LI``), for a host its scheduling
+    refused: the form posts straight to the server, which then schedules the meeting and
+    sends the browser back here. The portal never sees the host's Webex password."""
+    meeting = _meeting(request, pk)
+    if meeting.server_meeting_id or meeting.cancelled_at:
+        return redirect("dashboard-meeting", pk=pk)
+    try:
+        form, inputs = services.meeting_browser_sign_in(
+            meeting=meeting, back_url=_server_back_url(request, meeting)
+        )
+    except ConferencingError as exc:
+        messages.error(request, servers.explain(meeting.customer, exc))
+        return redirect("dashboard-meeting", pk=pk)
+    return render(
+        request,
+        "meetings/dashboard/meeting_server_sign_in.html",
+        {"meeting": meeting, "form": form, "inputs": inputs},
+    )
 
 
 SERVER_ANSWER_SALT = "meetings.server-answer"
@@ -234,6 +279,9 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("dashboard-meeting", pk=pk)
     done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
+    if not done and services.meeting_browser_needs_sign_in(meeting=meeting, answer=request.GET):
+        messages.info(request, message)
+        return redirect("dashboard-meeting-server-sign-in", pk=pk)
     (messages.success if done else messages.error)(request, message)
     return redirect("dashboard-meeting", pk=pk)
 
@@ -252,23 +300,27 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         return redirect(launch.server_start_url(meeting))
     except ConferencingError as exc:
-        messages.error(request, sync.describe(exc))
+        messages.error(request, servers.explain(meeting.customer, exc))
         return redirect("dashboard-meeting", pk=pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @host_required
 def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks "are you sure?", as cancelling does; POST stops, and the page then shows
+    the state the server's answer gave, not the last poll's."""
     meeting = _meeting(request, pk)
     if not request.host.is_administrator:
         messages.error(request, "Only administrators can stop a meeting.")
         return redirect("dashboard-meeting", pk=pk)
+    if request.method == "GET":
+        return render(request, "meetings/dashboard/meeting_stop.html", {"meeting": meeting})
     try:
         services.meeting_stop(meeting=meeting)
     except ConferencingError as exc:
-        messages.error(request, sync.describe(exc))
+        messages.error(request, servers.explain(meeting.customer, exc))
     else:
-        messages.success(request, "The meeting was stopped.")
+        messages.success(request, "The meeting was stopped: everyone in it has left.")
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -296,7 +348,7 @@ def join(request: HttpRequest) -> HttpResponse:
                     password=form.cleaned_data["password"],
                 )
             except ConferencingError as exc:
-                form.add_error(None, sync.describe(exc))
+                form.add_error(None, servers.explain(customer, exc))
             except ValueError as exc:  # not an ID this server could have given
                 form.add_error("meeting_id", str(exc))
             else:
@@ -307,6 +359,7 @@ def join(request: HttpRequest) -> HttpResponse:
         {
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
+            "browser_scheduling": _browser_scheduling(request),
             "join_form": form,
         },
     )

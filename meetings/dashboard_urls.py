@@ -21,6 +21,11 @@ urlpatterns = [
         name="dashboard-meeting-schedule-on-server",
     ),
     path(
+        "meetings/<int:pk>/server-sign-in/",
+        dashboard.meeting_server_sign_in,
+        name="dashboard-meeting-server-sign-in",
+    ),
+    path(
         "meetings/<int:pk>/server-answer/",
         dashboard.meeting_server_answer,
         name="dashboard-meeting-server-answer",

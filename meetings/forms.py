@@ -54,10 +54,14 @@ class MeetingForm(PlainText, forms.Form):
         label="Use the meeting ID as the audio access code", required=False
     )
 
-    def __init__(self, *args, kinds=None, capabilities=None, **kwargs):
+    def __init__(self, *args, kinds=None, capabilities=None, locked=None, recurring=True, **kwargs):
         """``kinds``: the meeting kinds the customer's server can hold (all by default);
-        ``capabilities``: what it can do, which says what a password protects there."""
+        ``capabilities``: what it can do, which says what a password protects there;
+        ``locked``: fields that cannot change now, each with the reason (shown, not sent);
+        ``recurring``: whether the server holds recurring meetings (else not offered)."""
         super().__init__(*args, **kwargs)
+        if not recurring:
+            del self.fields["is_recurring"]
         if capabilities is not None:
             self.fields["password"].help_text = (
                 PASSWORD_CHECKED_BY_SERVER
@@ -67,6 +71,10 @@ class MeetingForm(PlainText, forms.Form):
         if kinds is not None:
             field = self.fields["kind"]
             field.choices = [(value, label) for value, label in field.choices if value in kinds]
+        self.locked = {name: why for name, why in (locked or {}).items() if name in self.fields}
+        for name, reason in self.locked.items():
+            self.fields[name].disabled = True
+            self.fields[name].help_text = reason
 
     def clean(self):
         data = super().clean()

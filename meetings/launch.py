@@ -69,7 +69,11 @@ def public_join_url(meeting: Meeting, *, ask_page: str) -> str:
 
 
 def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -> str:
-    """A join link from the meeting's server, made now (one call for some servers)."""
+    """A join link from the meeting's server: the one it gave for everyone when scheduling
+    (TrueConf's web client link, at the server's public address), else made now (one call
+    for some servers)."""
+    if meeting.server_join_url:
+        return meeting.server_join_url
     return join_url_by_id(meeting.customer, meeting.server_meeting_id, who, password=password)
 
 
@@ -131,6 +135,8 @@ def server_start_url(meeting: Meeting) -> str:
         external_id=f"host-{meeting.host_id}",
         host=True,
     )
+    if meeting.server_join_url:  # the server's one link: its host signs in there
+        return meeting.server_join_url
     return servers.backend(meeting.customer).start_url(meeting.server_meeting_id, host)
 
 

@@ -32,6 +32,9 @@ class Meeting(Synced):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
     server_meeting_id = models.CharField(max_length=64, blank=True, db_index=True)
+    #: The server's own link to the meeting, the same for everyone, where it gives one
+    #: (TrueConf's ``webclient_url``: its public address, which may not be its API's).
+    server_join_url = models.URLField(max_length=500, blank=True, editable=False)
     kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -68,6 +71,10 @@ class Meeting(Synced):
     last_polled_at = models.DateTimeField(null=True, blank=True)
     last_seen_active_at = models.DateTimeField(null=True, blank=True)
     inactive_polls = models.PositiveSmallIntegerField(default=0)
+    #: Since when the server has given no answer about this live meeting (down, or not
+    #: asked once its circuit breaker tripped); null while its answers come in. Pages and
+    #: feeds then say when it was last seen live, not "Live now".
+    server_silent_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -113,6 +120,11 @@ class Meeting(Synced):
     @property
     def is_live(self) -> bool:
         return self.live_state == LiveState.LIVE
+
+    @property
+    def live_is_stale(self) -> bool:
+        """Live when the server last answered, but it has not answered since."""
+        return self.is_live and self.server_silent_since is not None
 
     def clean(self) -> None:
         if self.is_recurring:

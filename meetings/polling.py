@@ -36,14 +36,22 @@ from conferencing.base import (
     MeetingStatus,
     ServerUnavailable,
 )
+from meetings import webhooks
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import servers
-from portal.accounts.models import Customer, SyncState, publication_changed
+from portal.accounts.models import Customer, publication_changed
 
 log = logging.getLogger(__name__)
 
 BREAKER_AFTER = 3  # unreachable answers in one round before the rest are not asked
-LIVE_FIELDS = ["live_state", "attendees", "last_polled_at", "last_seen_active_at", "inactive_polls"]
+LIVE_FIELDS = [
+    "live_state",
+    "attendees",
+    "last_polled_at",
+    "last_seen_active_at",
+    "inactive_polls",
+    "server_silent_since",
+]
 
 
 @dataclass(frozen=True)
@@ -139,9 +147,13 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
 
 
 def _pollable() -> models.QuerySet[Meeting]:
-    """Meetings the server knows and the poller still looks after."""
+    """Meetings the server knows and the poller still looks after.
+
+    Whatever the portal still has to send them: a change waiting for the server (or
+    refused by it) does not stop the server from saying who is in the meeting now.
+    """
     return (
-        Meeting.objects.filter(sync_state=SyncState.SYNCED, cancelled_at__isnull=True)
+        Meeting.objects.filter(cancelled_at__isnull=True)
         .exclude(server_meeting_id="")
         .exclude(live_state=LiveState.ENDED)
     )
@@ -274,12 +286,23 @@ def _store(
         for m in answered
     ]
     after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
-    shown = ("live_state", "attendees")  # what the feeds show of a meeting's live state
+    # What the feeds show of a meeting's live state.
+    shown = ("live_state", "attendees", "server_silent_since")
     changed = {
         m.customer_id for m in answered if any(before[m.pk][f] != getattr(m, f) for f in shown)
     }
+    # Live, due, and no answer (an error, or not asked once the breaker tripped): from now
+    # on pages and feeds say when it was last seen live, until an answer comes again.
+    silent = [
+        m
+        for m in meetings
+        if m.pk not in answers and m.live_state == LiveState.LIVE and m.server_silent_since is None
+    ]
+    changed |= {m.customer_id for m in silent}
     with transaction.atomic():
         _save_live_fields(answered, before)
+        webhooks.meetings_went_live_or_ended(answered, before)
+        Meeting.objects.filter(pk__in=[m.pk for m in silent]).update(server_silent_since=now)
         publication_changed(changed)
         MeetingSample.objects.bulk_create(samples)
         # Never seen live and its window is over: ended, without asking the server again.
@@ -332,6 +355,7 @@ def _apply(meeting: Meeting, status: MeetingStatus, now: dt.datetime) -> bool:
     (still polled) instead of ended (never polled again).
     """
     meeting.last_polled_at = now
+    meeting.server_silent_since = None
     if status.active:
         meeting.live_state = LiveState.LIVE
         meeting.attendees = status.attendees

@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from conferencing.base import (
+    BrowserForm,
+    BrowserScheduling,
     Capability,
     ConferencingError,
     MeetingKind,
@@ -18,7 +20,8 @@ from conferencing.base import (
     ServerRefused,
     Unsupported,
 )
-from meetings.models import KIND_LABELS, Meeting, MeetingSample
+from meetings import webhooks
+from meetings.models import KIND_LABELS, LiveState, Meeting, MeetingSample
 from portal import servers, sync
 from portal.accounts.models import Host
 
@@ -45,6 +48,10 @@ def meeting_schedule(
     """
     _refuse_a_past_start(starts_at)
     _refuse_a_kind_the_server_lacks(host.customer, kind)
+    if is_recurring and not servers.holds_recurring(host.customer):
+        raise ValidationError(
+            {"is_recurring": "This customer's meeting server holds no recurring meetings."}
+        )
     customer = host.customer
     meeting = Meeting(
         customer=customer,
@@ -68,14 +75,25 @@ def meeting_schedule(
     with transaction.atomic():
         meeting.save()
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.scheduled", meeting)
     return meeting
+
+
+#: A meeting its host schedules on the server in their own browser, not done yet: the
+#: expected next step, not a fault.
+AWAITING_BROWSER = (
+    "Not on the meeting server yet: schedule it there with “Schedule on the meeting server”, "
+    "and sign in there if asked."
+)
 
 
 def meeting_push(*, meeting_id: int) -> Meeting | None:
     meeting = sync.claim(Meeting, meeting_id)
     if meeting is None:
         return None
-    return sync.push(meeting, _push_meeting)
+    return sync.push(
+        meeting, _push_meeting, explain=lambda exc: servers.explain(meeting.customer, exc)
+    )
 
 
 def _push_meeting(meeting: Meeting) -> None:
@@ -94,10 +112,7 @@ def _push_meeting(meeting: Meeting) -> None:
         return  # nothing more the server can take; it keeps what it was first given
     if Capability.SCHEDULE not in backend.capabilities:
         if Capability.SCHEDULE_IN_BROWSER in backend.capabilities:
-            raise sync.NeedsAttention(
-                "Schedule it on the meeting server: press “Schedule on the meeting server” "
-                "on the meeting's page, and sign in there if asked."
-            )
+            raise sync.NeedsAttention(AWAITING_BROWSER)
         raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
         reserved = backend.reserve_meeting_id(
@@ -107,9 +122,15 @@ def _push_meeting(meeting: Meeting) -> None:
             meeting.server_meeting_id = reserved
             meeting.save(update_fields=["server_meeting_id"])
     scheduled = backend.schedule_meeting(meeting_request(meeting))
+    changed = []
     if scheduled.meeting_id and scheduled.meeting_id != meeting.server_meeting_id:
         meeting.server_meeting_id = scheduled.meeting_id
-        meeting.save(update_fields=["server_meeting_id"])
+        changed.append("server_meeting_id")
+    if scheduled.join_url != meeting.server_join_url:
+        meeting.server_join_url = scheduled.join_url
+        changed.append("server_join_url")
+    if changed:
+        meeting.save(update_fields=changed)
 
 
 def meeting_request(meeting: Meeting) -> MeetingRequest:
@@ -156,6 +177,33 @@ def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) ->
     sync.resolve(meeting, ["server_meeting_id"])
     _queue_push(meeting)
     return True, result.message
+
+
+def meeting_awaits_browser(*, meeting: Meeting) -> bool:
+    """Whether the meeting waits for its host to schedule it in their browser (Webex)."""
+    return (
+        not meeting.server_meeting_id
+        and meeting.cancelled_at is None
+        and Capability.SCHEDULE_IN_BROWSER in servers.capabilities(meeting.customer)
+    )
+
+
+def meeting_browser_sign_in(*, meeting: Meeting, back_url: str) -> tuple[BrowserForm, tuple]:
+    """The server's sign-in form for a host its browser scheduling refused, and the inputs
+    the host fills in; once signed in, the server goes on to schedule ``meeting``."""
+    backend = servers.backend(meeting.customer)
+    if not isinstance(backend, BrowserScheduling):
+        raise Unsupported("this meeting server is not scheduled in the browser")
+    then = backend.schedule_url(meeting_request(meeting), back_url)
+    return backend.sign_in_form(back_url=back_url, then=then), backend.sign_in_fields
+
+
+def meeting_browser_needs_sign_in(*, meeting: Meeting, answer: dict[str, str]) -> bool:
+    """Whether the server's answer refused the host's browser for not being signed in."""
+    backend = servers.backend(meeting.customer)
+    if not isinstance(backend, BrowserScheduling):
+        return False
+    return backend.parse_back_url(answer).needs_sign_in
 
 
 def meetings_push_due() -> int:
@@ -208,6 +256,74 @@ def _refuse_a_kind_the_server_lacks(customer, kind: int) -> None:
         )
 
 
+#: Each editable field that reaches the server, and the ``MeetingRequest`` field it
+#: becomes; the others (publishing) are the portal's alone.
+ON_THE_SERVER_AS = {
+    "topic": "topic",
+    "kind": "kind",
+    "starts_at": "start",
+    "ends_at": "end",
+    "is_recurring": "is_recurring",
+    "password": "password",
+    "call_number": "call_number",
+    "attendee_access_code": "attendee_access_code",
+    "access_code_is_meeting_id": "attendee_access_code",
+}
+
+#: Why a field is locked while its meeting is live (the form and the API say it).
+LOCKED_WHILE_LIVE = (
+    "The meeting is running now, and its meeting server takes no change to this while it "
+    "runs: change it after the meeting ends, or stop it first."
+)
+#: Why a field is read-only once a meeting is on a server that takes no changes from the
+#: portal (Webex's URL API schedules; it does not edit).
+KEPT_BY_THE_SERVER = (
+    "This meeting server takes no changes from the portal once a meeting is on it: "
+    "change it on the meeting server, or cancel it here and schedule a new one."
+)
+#: Moving a meeting that runs: refused on every server, so no page or feed ever shows a
+#: live meeting beside a later date.
+MOVED_WHILE_LIVE = "The meeting is running now: stop it first, then move it."
+
+
+class MeetingIsLive(ValidationError):
+    """A change the meeting's server does not take while the meeting runs (the API: 409)."""
+
+
+def meeting_locked_fields(*, meeting: Meeting) -> dict[str, str]:
+    """The editable fields that cannot change now, each with the reason, for the form.
+
+    On a server without ``Capability.UPDATE``, all it holds once the meeting is on it.
+    Elsewhere only while the meeting is live: then its server's
+    ``changeable_while_running`` says what may change, and its time never moves.
+    """
+    if meeting.server_meeting_id and Capability.UPDATE not in servers.capabilities(
+        meeting.customer
+    ):
+        return dict.fromkeys((*ON_THE_SERVER, "password"), KEPT_BY_THE_SERVER)
+    if not meeting.is_live:
+        return {}
+    changeable = servers.changeable_while_running(meeting.customer)
+    locked = {}
+    for name, request_field in ON_THE_SERVER_AS.items():
+        if request_field in ("start", "end", "is_recurring"):
+            locked[name] = MOVED_WHILE_LIVE
+        elif request_field not in changeable:
+            locked[name] = LOCKED_WHILE_LIVE
+    return locked
+
+
+def _refuse_changes_while_live(meeting: Meeting, changes: dict, password) -> None:
+    locked = meeting_locked_fields(meeting=meeting)
+    changed = {
+        n: r for n, r in locked.items() if n in changes and changes[n] != getattr(meeting, n)
+    }
+    if "password" in locked and password is not None and password != meeting.password:
+        changed["password"] = locked["password"]
+    if changed:
+        raise MeetingIsLive(changed, code="meeting_is_live")
+
+
 EDITABLE = (
     "topic",
     "kind",
@@ -232,15 +348,33 @@ def meeting_update(*, meeting: Meeting, password: str | None = None, **changes) 
     if "kind" in changes:
         _refuse_a_kind_the_server_lacks(meeting.customer, changes["kind"])
     _refuse_changes_the_server_cannot_take(meeting, changes, password)
+    _refuse_changes_while_live(meeting, changes, password)
+    on_server = [
+        name
+        for name, value in changes.items()
+        if name in ON_THE_SERVER_AS and value != getattr(meeting, name)
+    ]
+    if password is not None and password != meeting.password:
+        on_server.append("password")
+    moved = any(n in on_server for n in ("starts_at", "ends_at", "is_recurring"))
     for name, value in changes.items():
         setattr(meeting, name, value)
     if password is not None:
         meeting.password = password
     meeting.full_clean()
     fields = [*changes, "password_encrypted"] if password is not None else list(changes)
+    if moved and meeting.live_state == LiveState.ENDED:
+        # It was held and is now moved to another time: scheduled again, so it stays in
+        # the feeds and the poller watches it, and no old "live" shows beside the date.
+        meeting.live_state, meeting.attendees, meeting.inactive_polls = LiveState.SCHEDULED, 0, 0
+        fields += ["live_state", "attendees", "inactive_polls"]
+    if not on_server:  # nothing the server holds: nothing to send it
+        meeting.save(update_fields=[*fields, "updated_at"])
+        return meeting
     with transaction.atomic():
         sync.save_change(meeting, fields)
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.updated", meeting)
     return meeting
 
 
@@ -266,18 +400,28 @@ def meeting_cancel(*, meeting: Meeting) -> Meeting:
         meeting.server_meeting_id and Capability.CANCEL in servers.capabilities(meeting.customer)
     ):
         meeting.save(update_fields=["cancelled_at", "updated_at"])
+        webhooks.meeting_event("meeting.cancelled", meeting)
         return meeting
     with transaction.atomic():
         sync.save_change(meeting, ["cancelled_at"])
         _queue_push(meeting)
+        webhooks.meeting_event("meeting.cancelled", meeting)
     return meeting
 
 
 def meeting_stop(*, meeting: Meeting) -> None:
-    """End a running meeting on the server; raises the server's error for the page to show."""
+    """End a running meeting on the server; raises the server's error for the page to show.
+
+    The server's answer is the meeting's state at once: ended (a recurring room: ready
+    again), with nobody attending, so no page or feed says "live" until the next poll.
+    """
     if not meeting.server_meeting_id:
         raise ServerRefused("The meeting is not on the server yet.")
     servers.backend(meeting.customer).stop_meeting(meeting.server_meeting_id)
+    meeting.live_state = LiveState.SCHEDULED if meeting.is_recurring else LiveState.ENDED
+    meeting.attendees, meeting.inactive_polls = 0, 0
+    meeting.last_polled_at = timezone.now()
+    meeting.save(update_fields=["live_state", "attendees", "inactive_polls", "last_polled_at"])
 
 
 def samples_prune(*, older_than: dt.timedelta) -> int:
@@ -303,12 +447,14 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
 
     Only what the server reports is compared; one call, made for one page.
     """
+    if Capability.LIVE_STATUS not in servers.capabilities(meeting.customer):
+        return MeetingDrift({})  # the server reports nothing to compare with
     if not meeting.server_meeting_id:
         return MeetingDrift({}, "The meeting is not on the meeting server yet.")
     try:
         theirs = servers.backend(meeting.customer).meeting_status(meeting.server_meeting_id)
     except ConferencingError as exc:
-        return MeetingDrift({}, sync.describe(exc))
+        return MeetingDrift({}, servers.explain(meeting.customer, exc))
 
     def minute(value: dt.datetime | None) -> dt.datetime | None:  # the server's precision
         return value.replace(second=0, microsecond=0) if value else None

@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Exists, OuterRef
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
@@ -31,19 +32,30 @@ def _broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-def _meeting_server() -> None:
-    """The default server and every configured one answer, asked all at once.
+def _meeting_server() -> dict[str, int] | None:
+    """The meeting servers customers use answer, asked all at once; the others are
+    counted as unused.
 
+    A server configured but used by no customer (one being set up, one kept for
+    later) does not make the portal unhealthy: nothing depends on it yet.
     /healthz is public: each server's answer is remembered for
     SERVER_HEALTH_SECONDS, so no stream of requests becomes a stream of calls
     to the meeting servers.
     """
-    from portal.accounts.models import MeetingServer
+    from portal.accounts.models import Customer, MeetingServer
 
-    targets = {"default": ("default", settings.TM_SERVER_URL, servers.default_backend)}
-    for server in MeetingServer.objects.all():
+    targets = {}
+    unused = 0
+    for server in MeetingServer.objects.annotate(
+        used=Exists(Customer.objects.filter(server=OuterRef("pk")))
+    ):
+        if not server.used:
+            unused += 1
+            continue
         make = functools.partial(servers.server_backend, server)
         targets[server.name] = (f"{server.pk}:{server.backend}", server.base_url, make)
+    if not targets:
+        return {"servers": 0, "unused": unused}
     with ThreadPoolExecutor(max_workers=min(len(targets), 16)) as pool:
         answers = {name: pool.submit(_answers, *target) for name, target in targets.items()}
     errors = {name: answer.result() for name, answer in answers.items()}
@@ -54,6 +66,7 @@ def _meeting_server() -> None:
         for name, error in failed.items():
             log.warning("health: meeting server %s did not answer: %s", name, error)
         raise RuntimeError(f"{len(failed)} of {len(targets)} meeting servers did not answer")
+    return {"servers": len(targets), "unused": unused}
 
 
 def _answers(server: str, url: str, make: Callable[[], Backend]) -> str:
@@ -71,24 +84,24 @@ def _answers(server: str, url: str, make: Callable[[], Backend]) -> str:
     return error
 
 
-CHECKS: dict[str, Callable[[], None]] = {
+CHECKS: dict[str, Callable[[], dict[str, int] | None]] = {
     "database": _database,
     "broker": _broker,
     "meeting_server": _meeting_server,
 }
 
 
-def run_checks(names: list[str] | None = None) -> dict[str, dict[str, str]]:
+def run_checks(names: list[str] | None = None) -> dict[str, dict[str, object]]:
     results = {}
     for name, check in CHECKS.items():
         if names and name not in names:
             continue
         try:
-            check()
+            counts = check()
         except Exception as exc:  # noqa: BLE001  (any failure means "down")
             results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
         else:
-            results[name] = {"status": "up"}
+            results[name] = {"status": "up", **(counts or {})}
     return results
 
 

@@ -24,3 +24,9 @@ class Text(vText):
         text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
         text = _CONTROL.sub("", text)
         return text.encode(self.encoding)
+
+
+def param_text(value: str) -> str:
+    """A parameter value (a CN) on one line and without control characters, which no
+    parameter may hold; icalendar quotes it and encodes its quotes (RFC 6868)."""
+    return " ".join(_CONTROL.sub(" ", value.replace("\x09", " ")).split())

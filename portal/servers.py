@@ -5,8 +5,9 @@ what it can do (``capabilities``), and what only a vendor's Django side knows (c
 files, a web viewer: the hooks of portal/vendors.py). Nothing else in the portal
 imports ``conferencing.<vendor>``, and nothing in it imports ``vendors.*``.
 
-A customer with a server of its own (``Customer.server``) uses it; the others
-use the default TurboMeeting server of the ``TM_*`` settings.
+Every customer has a server row (``Customer.server``); the one the environment's
+``TM_*`` settings describe (``environment_server``) is kept in step by
+``services.server_sync_environment`` on every ``migrate``.
 """
 
 from __future__ import annotations
@@ -20,10 +21,13 @@ from conferencing.base import (
     Account,
     Backend,
     Capability,
+    ConferencingError,
     MeetingKind,
     Participant,
     Unsupported,
     backend_class,
+    backend_names,
+    for_host,
     make_backend,
 )
 from portal.vendors import VendorHooks, vendor_app
@@ -36,60 +40,91 @@ __all__ = [
     "account_id",
     "account_id_save",
     "backend",
+    "backends_with",
     "capabilities",
+    "changeable_while_running",
     "command_file",
-    "default_backend",
+    "environment_server",
+    "explain",
+    "holds_recurring",
     "join_links_expire",
     "kinds",
     "server_backend",
     "web_viewer_url",
 ]
 
-DEFAULT_BACKEND = "turbomeeting"
+#: The name of the server row the environment's settings make.
+ENVIRONMENT_SERVER_NAME = "TurboMeeting (environment)"
 
 
-def backend(customer: Customer | None = None) -> Backend:
-    """The backend of the customer's meeting server (the default server without one)."""
-    if customer is not None and customer.server_id is not None:
-        return server_backend(customer.server)
-    return default_backend()
+def backend(customer: Customer) -> Backend:
+    """The backend of the customer's meeting server."""
+    return server_backend(customer.server)
 
 
-def capabilities(customer: Customer | None = None) -> frozenset[Capability]:
+def capabilities(customer: Customer) -> frozenset[Capability]:
     """What the customer's server can do, without building its backend."""
-    if customer is not None and customer.server_id is not None:
-        return customer.server.capabilities
-    return backend_class(DEFAULT_BACKEND).capabilities
+    return customer.server.capabilities
 
 
-def kinds(customer: Customer | None = None) -> frozenset[MeetingKind]:
+def backends_with(capability: Capability) -> list[str]:
+    """The names of the installed backends that declare ``capability`` (for queries)."""
+    return [name for name in backend_names() if capability in backend_class(name).capabilities]
+
+
+def kinds(customer: Customer) -> frozenset[MeetingKind]:
     """The kinds of meeting the customer's server can hold."""
-    return backend_class(_backend_name(customer)).kinds
+    return backend_class(customer.server.backend).kinds
 
 
-def join_links_expire(customer: Customer | None = None) -> bool:
+def changeable_while_running(customer: Customer) -> frozenset[str]:
+    """Which ``MeetingRequest`` fields the customer's server lets change while a meeting runs."""
+    return _backend_class(customer).changeable_while_running
+
+
+def holds_recurring(customer: Customer) -> bool:
+    """Whether the customer's server holds recurring meetings."""
+    return _backend_class(customer).holds_recurring
+
+
+def explain(customer: Customer, exc: ConferencingError) -> str:
+    """The sentence a host reads for ``exc`` from the customer's server."""
+    return for_host(exc, _backend_class(customer).refusals)
+
+
+def _backend_class(customer: Customer) -> type[Backend]:
+    return backend_class(customer.server.backend)
+
+
+def join_links_expire(customer: Customer) -> bool:
     """Whether join links must be made when the person clicks (never mailed or listed)."""
-    return getattr(backend_class(_backend_name(customer)), "join_links_expire", False)
+    return getattr(backend_class(customer.server.backend), "join_links_expire", False)
 
 
-def default_backend() -> Backend:
-    return _default(
-        settings.TM_SERVER_URL,
-        settings.TM_SERVICE_COMPANY_UID,
-        settings.TM_INTEGRATION_CODE,
-        settings.TM_ADMIN_EMAIL,
-        settings.TM_ADMIN_PASSWORD,
-        settings.TM_SERVER_TIME_ZONE,
-        settings.SERVER_READ_TIMEOUT,
-        settings.POLL_CONCURRENCY,
-    )
+def environment_server() -> dict | None:
+    """The server row the environment's ``TM_*`` settings describe, as ``server_save``
+    takes it; None without ``TM_SERVER_URL``."""
+    if not settings.TM_SERVER_URL:
+        return None
+    return {
+        "name": ENVIRONMENT_SERVER_NAME,
+        "backend": "turbomeeting",
+        "base_url": settings.TM_SERVER_URL,
+        "time_zone": settings.TM_SERVER_TIME_ZONE,
+        "credentials": {
+            "service_company_uid": settings.TM_SERVICE_COMPANY_UID,
+            "integration_code": settings.TM_INTEGRATION_CODE,
+            "admin_email": settings.TM_ADMIN_EMAIL,
+            "admin_password": settings.TM_ADMIN_PASSWORD,
+        },
+    }
 
 
 def server_backend(server: MeetingServer) -> Backend:
-    """A configured server's backend, shared by every caller until the record changes."""
-    wanted = backend_class(server.backend).credentials
-    values = server.credentials()
-    options = tuple(sorted((keyword, values[field]) for field, keyword in wanted.items()))
+    """A server's backend, shared by every caller until the record changes."""
+    stored = server.credentials()
+    fields = backend_class(server.backend).credential_fields
+    options = tuple(sorted((f.name, stored.get(f.name, "")) for f in fields))
     return _configured(
         server.backend,
         server.base_url,
@@ -105,21 +140,6 @@ def server_backend(server: MeetingServer) -> Backend:
 # (or a test's override) gets a backend of its own.
 
 
-@functools.lru_cache(maxsize=8)
-def _default(url, partner_id, integration_code, admin_email, admin_password, tz, timeout, pool):
-    return make_backend(
-        DEFAULT_BACKEND,
-        base_url=url,
-        service_company_uid=partner_id,
-        integration_code=integration_code,
-        admin_email=admin_email,
-        admin_password=admin_password,
-        time_zone=tz,
-        read_timeout=timeout,
-        pool_size=max(pool, 10),  # the poller fans out this wide over one session
-    )
-
-
 @functools.lru_cache(maxsize=64)
 def _configured(name, url, tz, options, timeout, pool) -> Backend:
     return make_backend(
@@ -127,7 +147,7 @@ def _configured(name, url, tz, options, timeout, pool) -> Backend:
         base_url=url,
         time_zone=tz,
         read_timeout=timeout,
-        pool_size=max(pool, 10),
+        pool_size=max(pool, 10),  # the poller fans out this wide over one session
         **dict(options),
     )
 
@@ -135,36 +155,29 @@ def _configured(name, url, tz, options, timeout, pool) -> Backend:
 # --- what a vendor's Django side adds (portal/vendors.py) -------------------------------
 
 
-def _backend_name(customer: Customer | None) -> str:
-    if customer is not None and customer.server_id is not None:
-        return customer.server.backend
-    return DEFAULT_BACKEND
-
-
 def _vendor_url(customer: Customer, capability: Capability) -> tuple[VendorHooks, str]:
     """The customer's vendor app and its server's URL, for a capability it must declare."""
     if capability not in capabilities(customer):
         raise Unsupported(f"this meeting server has no {capability.value.replace('_', ' ')}")
-    url = customer.server.base_url if customer.server_id is not None else settings.TM_SERVER_URL
-    return vendor_app(_backend_name(customer)), url
+    return vendor_app(customer.server.backend), customer.server.base_url
 
 
 def account(customer: Customer) -> Account:
     """The customer's account as the portal wants it on its server (ACCOUNTS)."""
-    return vendor_app(_backend_name(customer)).account(customer)
+    return vendor_app(customer.server.backend).account(customer)
 
 
 def account_id(customer: Customer) -> str:
     """The ID its server gave the customer's account; "" before it has one."""
     if Capability.ACCOUNTS not in capabilities(customer):
         return ""
-    return vendor_app(_backend_name(customer)).account_id(customer)
+    return vendor_app(customer.server.backend).account_id(customer)
 
 
 def account_id_save(customer: Customer, value: str) -> None:
     """Keep the ID of the customer's account on its server; ValidationError on ``account_id``
     when another customer has it."""
-    vendor_app(_backend_name(customer)).account_id_save(customer, value)
+    vendor_app(customer.server.backend).account_id_save(customer, value)
 
 
 def web_viewer_url(customer: Customer, meeting_id: str, who: Participant, password: str) -> str:

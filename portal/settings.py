@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "corsheaders",
     "axes",
     "portal.accounts",
+    "portal.webhooks",
     "meetings",
     "webinars",
     # The vendors' Django sides (portal/vendors.py), found through their entry points.
@@ -211,6 +212,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# WhiteNoise's own table has no .xsd (the published feed's schema): serve it as XML.
+WHITENOISE_MIMETYPES = {".xsd": "application/xml"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -280,8 +283,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- meeting servers, whatever their vendor ------------------------------------
 #
-# The default server (customers with none of their own) is the TurboMeeting
-# server of the TM_* settings below; others are configured in the admin, their
+# Every customer's meetings live on a server row. With TM_SERVER_URL set, the
+# TurboMeeting server of the TM_* settings below is one of them, kept in step by
+# every `migrate` (read-only in the admin); others are configured in the admin, their
 # credentials (and every meeting's password) encrypted with CONFERENCING_SECRET_KEYS
 # (Fernet keys, newest first; not derived from SECRET_KEY, so either can rotate on
 # its own).
@@ -367,6 +371,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "webinars.tasks.exports_prune",
         "schedule": 3600.0,
     },
+    "webhooks-deliver-due": {
+        "task": "portal.webhooks.tasks.webhooks_deliver_due",
+        "schedule": 30.0,
+    },
 }
 
 # --- REST API ----------------------------------------------------------------
@@ -409,9 +417,15 @@ SPECTACULAR_SETTINGS = {
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
         "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
     },
+    # OpenAPI 3.1: the version that has a "webhooks" section (every event, from one registry).
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": "portal.webhooks.openapi.WEBHOOKS",
 }
 
-# --- the default meeting server: TurboMeeting ---------------------------------
+# --- the meeting server of the environment: TurboMeeting -----------------------
+#
+# Set TM_SERVER_URL and `migrate` keeps a server row of these values (customers made
+# without a server choose it); unset, there is none, and each customer is given one.
 
 # The demo server's identity, the defaults below: `make run` gives them to its fake
 # TurboMeeting server (portal/devrun.py), and `check --deploy` refuses them (portal/checks.py).
@@ -421,7 +435,7 @@ TM_DEMO_VALUES = {
     "TM_ADMIN_EMAIL": "admin@example.com",
     "TM_ADMIN_PASSWORD": "admin-password",
 }
-TM_SERVER_URL = env("TM_SERVER_URL", default="http://127.0.0.1:8900")
+TM_SERVER_URL = env("TM_SERVER_URL", default="")  # `make run`: its fake, http://127.0.0.1:8900
 TM_SERVICE_COMPANY_UID = env(
     "TM_SERVICE_COMPANY_UID", default=TM_DEMO_VALUES["TM_SERVICE_COMPANY_UID"]
 )
@@ -482,6 +496,24 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 WEBINAR_EXPORT_INLINE_MAX_ROWS = env.int("WEBINAR_EXPORT_INLINE_MAX_ROWS", default=5_000)
 # Export files (personal data) are deleted this many hours after they were made.
 WEBINAR_EXPORT_RETENTION_HOURS = env.int("WEBINAR_EXPORT_RETENTION_HOURS", default=24)
+
+# --- webhooks ----------------------------------------------------------------
+
+# Signed webhooks to customers' endpoints (portal/webhooks). A failed send is
+# retried WEBHOOK_RETRIES times, the first WEBHOOK_RETRY_BASE_SECONDS later and
+# each wait twice the one before: 12 and 20 s make about 23 hours.
+WEBHOOK_RETRIES = env.int("WEBHOOK_RETRIES", default=12)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=20)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=5)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10)
+# Bytes of JSON one event may carry; a larger one is logged as failed, never sent.
+WEBHOOK_MAX_PAYLOAD_BYTES = env.int("WEBHOOK_MAX_PAYLOAD_BYTES", default=256 * 1024)
+# After a secret's rotation the previous one keeps signing for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Deliveries the beat sweep queues at most per run.
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=1000)
+# Only for development and tests: allow endpoints on private and loopback addresses.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
 
 # --- logging -----------------------------------------------------------------
 

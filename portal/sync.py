@@ -85,8 +85,16 @@ def claim(model: type[S], pk: int) -> S | None:
     return model.objects.get(pk=pk)
 
 
-def push(obj: S, action: Callable[[S], None]) -> S:
+def push(
+    obj: S,
+    action: Callable[[S], None],
+    *,
+    explain: Callable[[ConferencingError], str] | None = None,
+) -> S:
     """Run ``action`` (the server calls) on a claimed row and record how it went.
+
+    ``explain`` puts a failure into the words the row keeps for the people who read
+    it (a host: their server's sentences); the raw error always goes to the log.
 
     A row that needs attention is left alone: only a person's decision
     (``resolve``) makes it due again.
@@ -116,8 +124,14 @@ def push(obj: S, action: Callable[[S], None]) -> S:
         return obj
     except ConferencingError as exc:
         attempts = obj.sync_attempts + 1
-        error = describe(exc)
-        log.warning("%s %s not in step with the server: %s", model.__name__, obj.pk, error)
+        error = (explain or describe)(exc)
+        log.warning(
+            "%s %s not in step with the server: %s: %s",
+            model.__name__,
+            obj.pk,
+            type(exc).__name__,
+            exc,
+        )
         recorded = pushed.update(
             sync_state=SyncState.PENDING
             if isinstance(exc, ServerUnavailable)

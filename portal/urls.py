@@ -10,12 +10,15 @@ from portal.accounts.api import CustomerViewSet, HostViewSet, MeetingServerViewS
 from portal.accounts.views import token
 from portal.health import healthz
 from portal.vendors import vendor_urlconfs
+from portal.webhooks.api import DeliveryViewSet, EndpointViewSet
 from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
 router = DefaultRouter(trailing_slash=True)
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("servers", MeetingServerViewSet, basename="server")
 router.register(r"customers/(?P<customer_pk>\d+)/hosts", HostViewSet, basename="customer-host")
+router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")
+router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 router.register("meetings", MeetingViewSet, basename="meeting")
 router.register("webinars", WebinarViewSet, basename="webinar")
 router.register(
@@ -34,6 +37,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("p/", include("meetings.feed_urls")),
     path("dashboard/webinars/", include("webinars.dashboard_urls")),
+    path("dashboard/webhooks/", include("portal.webhooks.dashboard_urls")),
     path("dashboard/", include("meetings.dashboard_urls")),
     path("w/", include("webinars.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard-home", permanent=False)),

@@ -60,7 +60,15 @@ def fake_tm(settings):
         settings.TM_ADMIN_PASSWORD = "sysadmin-secret"
         settings.SERVER_READ_TIMEOUT = 0.5
         fake.url = server.url
+        environment_server_follows_settings()
         yield fake
+
+
+def environment_server_follows_settings():
+    """What `migrate` does: the environment's server row takes the TM_* settings a test set."""
+    from portal.accounts.services import server_sync_environment
+
+    return server_sync_environment()
 
 
 def csp(response) -> dict[str, str]:

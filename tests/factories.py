@@ -5,7 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from meetings.models import Meeting
-from portal.accounts.models import Customer, Host, SyncState
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from vendors.turbomeeting.models import CustomerProfile
 
 
@@ -19,6 +19,8 @@ class CustomerFactory(factory.django.DjangoModelFactory):
     contact_email = factory.Sequence(lambda n: f"contact{n}@customer.example")
     time_zone = "Europe/Berlin"
     sync_state = SyncState.SYNCED
+    # The environment's server (the TM_* settings; the fake_tm fixture points it at a fake).
+    server = factory.LazyFunction(lambda: MeetingServer.objects.get(from_environment=True))
     # Its account on the (TurboMeeting) server: that vendor's profile of the customer.
     turbomeeting = factory.RelatedFactory(
         "tests.factories.TurboMeetingAccountFactory",

@@ -43,7 +43,11 @@ _PLAIN = (int, float, Decimal, date, time, timedelta)
 
 
 def neutralise(value: object) -> object:
-    """A leading apostrophe makes a spreadsheet show text it would run; -5 stays a number."""
+    """A leading apostrophe makes a spreadsheet show text it would run; -5 stays a number.
+
+    For CSV, which has no cell styles; the .xlsx marks such a cell as text instead
+    (``_xlsx_cell``), so that its value stays what was typed.
+    """
     if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
@@ -118,7 +122,13 @@ def _batches(rows: Iterable[Row]) -> Iterator[list[Row]]:
 
 
 class CsvExporter(Exporter):
-    """CSV in UTF-8 with a byte-order mark, so Excel reads accents; datetimes in ISO 8601.
+    """CSV in UTF-8 with a byte-order mark, so Excel reads accents.
+
+    Datetimes are local times to the second, ``2026-12-06 15:26:11``, which
+    spreadsheets read as dates: the zone is named in the header, as in the
+    .xlsx. Text is written as typed; a spreadsheet that guesses types when it
+    opens a CSV turns ``00491512345678`` into a number, so README.md
+    ("Registration exports") says how to open it with such columns as text.
 
     ``response()`` streams a batch at a time, so the file is never whole in
     memory; the rows are then read after the view has returned, outside its
@@ -189,10 +199,17 @@ def _csv_cells(row: Row, zone: tzinfo) -> list[object]:
 def _csv_cell(value: object, zone: tzinfo) -> object:
     """The cells ``_csv_cells`` leaves: datetimes, subclasses (SafeString, IntEnum), others."""
     if isinstance(value, datetime):
-        return (value if value.tzinfo is None else value.astimezone(zone)).isoformat()
+        return _local(value, zone)
     if not isinstance(value, (str, *_PLAIN)):
         value = str(value)  # a UUID, a lazy translation: its text
     return neutralise(value)
+
+
+def _local(value: datetime, zone: tzinfo) -> str:
+    """``2026-12-06 15:26:11``: the time in ``zone`` (a naive one as it is), to the second."""
+    if value.tzinfo is not None:
+        value = value.astimezone(zone).replace(tzinfo=None)
+    return value.isoformat(sep=" ", timespec="seconds")
 
 
 def _drain(buffer: io.StringIO) -> bytes:
@@ -278,9 +295,11 @@ def _xlsx_cell(ws, value: object, zone: tzinfo) -> object:
 
     An .xlsx stores text as text: only a leading "=" would make openpyxl write
     a formula. The other triggers are guarded too, as Excel runs such a cell
-    once a host edits it, but a phone number cannot run anything and stays as
-    typed. Control characters go first, so that "\\x01=cmd" is seen to start
-    with "="; an error code a person typed ("#N/A") is marked as text.
+    once a host edits it: the cell is text with the quote-prefix style (what
+    Excel gives a cell typed with a leading apostrophe), so its value stays
+    what was typed and is still never run. A phone number cannot run anything
+    and is left plain. Control characters go first, so that "\\x01=cmd" is seen
+    to start with "="; an error code a person typed ("#N/A") is marked as text.
     """
     if isinstance(value, datetime | time):
         if value.tzinfo is not None and isinstance(value, datetime):
@@ -291,11 +310,11 @@ def _xlsx_cell(ws, value: object, zone: tzinfo) -> object:
     text = value if isinstance(value, str) else str(value)  # a UUID, a lazy translation
     if not text.isprintable():
         text = _XLSX_ILLEGAL.sub("", text)
-    if text.startswith(FORMULA_TRIGGERS) and not _PHONE_NUMBER.fullmatch(text):
-        return "'" + text
-    if text in ERROR_CODES:
+    quoted = text.startswith(FORMULA_TRIGGERS) and not _PHONE_NUMBER.fullmatch(text)
+    if quoted or text in ERROR_CODES:
         cell = WriteOnlyCell(ws, value=text)
         cell.data_type = "s"
+        cell.quotePrefix = quoted
         return cell
     return text
 

@@ -9,6 +9,7 @@ meeting, so a calendar that has both merges them into one event.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 
 from django.conf import settings
 from django.core import signing
@@ -22,7 +23,7 @@ from icalendar import Calendar, Event
 
 from meetings import launch
 from portal import i18n
-from portal.ical import Text
+from portal.ical import Text, param_text
 from webinars.models import Registration
 from webinars.services.mailing import Mail
 from webinars.text import when
@@ -34,10 +35,31 @@ SUBJECTS = {
     Mail.RECEIVED: gettext_lazy("Registration received: %(title)s"),
     Mail.REJECTION: gettext_lazy("Your registration for %(title)s"),
     Mail.REMINDER: gettext_lazy("Starting soon: %(title)s"),
+    Mail.WEBINAR_UPDATED: gettext_lazy("Changed: %(title)s"),
     Mail.WEBINAR_CANCELLED: gettext_lazy("Cancelled: %(title)s"),
 }
+#: The mails that hand out the event (a join link and a calendar file).
 WITH_CALENDAR = (Mail.CONFIRMATION, Mail.REMINDER)
-CALENDAR_TYPE = "text/calendar; charset=utf-8; method=%s"
+
+
+class Method(enum.StrEnum):
+    """The iTIP method of a calendar file (RFC 5546 §1.4)."""
+
+    PUBLISH = "PUBLISH"  # here is the event
+    REQUEST = "REQUEST"  # the event you hold has changed: take this version
+    CANCEL = "CANCEL"  # the event you hold is off: remove it
+
+
+#: The calendar file each mail carries; the update and the cancellation only to those who
+#: were sent the event (``Registration.confirmation_sent_at``): nobody else holds one.
+CALENDAR_METHODS = {
+    Mail.CONFIRMATION: Method.PUBLISH,
+    Mail.REMINDER: Method.PUBLISH,
+    Mail.WEBINAR_UPDATED: Method.REQUEST,
+    Mail.WEBINAR_CANCELLED: Method.CANCEL,
+}
+#: Django's attach() adds the charset of a text part itself.
+CALENDAR_TYPE = "text/calendar; method=%s"
 
 
 def site_url(path: str) -> str:
@@ -81,34 +103,46 @@ def personal_join_url(registration: Registration) -> str:
     )
 
 
-def calendar_file(registration: Registration, join: str, *, cancelled: bool = False) -> bytes:
-    """The event as an iCalendar file; ``cancelled``: an iTIP CANCEL that removes it again.
+def calendar_file(
+    registration: Registration, join: str, *, method: Method = Method.PUBLISH
+) -> bytes:
+    """The event as an iCalendar file, in the registrant's language.
 
-    A calendar matches the cancellation to the event it holds by UID, and
-    takes it over the original because its SEQUENCE is higher. Its texts are
-    in the registrant's language.
+    Every file of one webinar carries the same UID and the webinar's current
+    SEQUENCE (``Webinar.calendar_sequence``, raised with each change sent), so
+    a calendar that holds the event takes a REQUEST as the new version of it
+    and a CANCEL as its removal (RFC 5546). ORGANIZER is the host, as iTIP
+    requires; a REQUEST or CANCEL also names the registrant as ATTENDEE, with
+    no reply asked for.
     """
     with i18n.override_for(registration.language):
-        return _calendar_file(registration, join, cancelled=cancelled)
+        return _calendar_file(registration, join, Method(method))
 
 
-def _calendar_file(registration: Registration, join: str, *, cancelled: bool) -> bytes:
+def _calendar_file(registration: Registration, join: str, method: Method) -> bytes:
     webinar = registration.webinar
     calendar = Calendar()
     calendar.add("prodid", "-//Partner portal//Webinars//EN")
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    calendar.add("method", method.value)
     event = Event()
     event.add("uid", webinar.meeting.calendar_uid)
+    event.add("sequence", webinar.calendar_sequence)
     event.add("dtstamp", timezone.now().astimezone(dt.UTC))
     event.add("dtstart", webinar.starts_at.astimezone(dt.UTC))
     event.add("dtend", webinar.ends_at.astimezone(dt.UTC))
     event.add("summary", Text(webinar.title))
-    if cancelled:
+    event.add(
+        "organizer", organizer(registration), parameters={"CN": param_text(host_name(registration))}
+    )
+    if method != Method.PUBLISH:  # iTIP: a PUBLISH names no attendee, the others must
+        event.add(
+            "attendee",
+            f"mailto:{registration.email}",
+            parameters={"CN": param_text(registration.full_name), "RSVP": "FALSE"},
+        )
+    if method == Method.CANCEL:
         event.add("status", "CANCELLED")
-        event.add("sequence", 1)
-        if webinar.host.user.email:
-            event.add("organizer", f"mailto:{webinar.host.user.email}")
     else:
         lines = [_("Join: %(url)s") % {"url": join}] if join else []
         lines.append(_("Cancel your registration: %(url)s") % {"url": cancel_url(registration)})
@@ -119,6 +153,16 @@ def _calendar_file(registration: Registration, join: str, *, cancelled: bool) ->
     return calendar.to_ical()
 
 
+def organizer(registration: Registration) -> str:
+    """The host's address, or the portal's sending address for a host without one."""
+    return f"mailto:{registration.webinar.host.user.email or settings.DEFAULT_FROM_EMAIL}"
+
+
+def host_name(registration: Registration) -> str:
+    webinar = registration.webinar
+    return webinar.host.user.get_full_name() or webinar.customer.name
+
+
 def build(registration: Registration, mail: Mail) -> EmailMessage:
     """The mail in the language the registrant registered in."""
     with i18n.override_for(registration.language):
@@ -127,7 +171,13 @@ def build(registration: Registration, mail: Mail) -> EmailMessage:
 
 def _build(registration: Registration, mail: Mail) -> EmailMessage:
     webinar = registration.webinar
-    join = personal_join_url(registration) if mail in WITH_CALENDAR else ""
+    method = CALENDAR_METHODS.get(mail)
+    if method in (Method.REQUEST, Method.CANCEL) and registration.confirmation_sent_at is None:
+        method = None  # only someone who was sent the event has one in a calendar to change
+    shows_join = mail in WITH_CALENDAR or (
+        mail == Mail.WEBINAR_UPDATED and registration.status == Registration.Status.CONFIRMED
+    )
+    join = personal_join_url(registration) if shows_join else ""
     context = {
         "registration": registration,
         "webinar": webinar,
@@ -139,7 +189,8 @@ def _build(registration: Registration, mail: Mail) -> EmailMessage:
         else "",
         "cancel_url": cancel_url(registration),
         "page_url": site_url(reverse("webinar-page", kwargs={"slug": webinar.slug})),
-        "host_name": webinar.host.user.get_full_name() or webinar.customer.name,
+        "host_name": host_name(registration),
+        "calendar_attached": method is not None,
     }
     message = EmailMessage(
         subject=SUBJECTS[mail] % {"title": webinar.title},
@@ -147,12 +198,9 @@ def _build(registration: Registration, mail: Mail) -> EmailMessage:
         to=[registration.email],
         reply_to=[webinar.host.user.email] if webinar.host.user.email else None,
     )
-    if mail in WITH_CALENDAR:
-        message.attach("webinar.ics", calendar_file(registration, join), CALENDAR_TYPE % "PUBLISH")
-    elif mail == Mail.WEBINAR_CANCELLED and registration.confirmation_sent_at is not None:
-        # Only someone who was sent the event has one in a calendar to remove.
-        ics = calendar_file(registration, "", cancelled=True)
-        message.attach("webinar.ics", ics, CALENDAR_TYPE % "CANCEL")
+    if method is not None:
+        ics = calendar_file(registration, join, method=method)
+        message.attach("webinar.ics", ics, CALENDAR_TYPE % method)
     return message
 
 

@@ -71,6 +71,9 @@ class Webinar(models.Model):
     cancellation_message = models.TextField(
         blank=True, help_text="The host's word to registrants when the webinar is cancelled."
     )
+    #: The SEQUENCE of the event in registrants' calendars: raised with every change they
+    #: are sent (time, join details, cancellation), so a calendar takes the newest.
+    calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -158,6 +161,9 @@ class Question(models.Model):
     archived_at = models.DateTimeField(
         null=True, blank=True, help_text="Removed from the form; its answers are kept."
     )
+    #: Options taken off a multiple-choice question after people had chosen them, one per
+    #: line: the exports keep a column for each (services.questions.question_update).
+    retired_choices = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -173,6 +179,11 @@ class Question(models.Model):
     @property
     def choice_list(self) -> list[str]:
         return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    @property
+    def retired_choice_list(self) -> list[str]:
+        offered = set(self.choice_list)
+        return [c for c in dict.fromkeys(self.retired_choices.splitlines()) if c not in offered]
 
     def clean(self) -> None:
         if self.answer_type in self.CHOICE_TYPES and not self.choice_list:

@@ -248,6 +248,17 @@ ANSWER_CELLS: dict[str, Callable[[object], object]] = {
 }
 
 
+def _chose(option: str) -> Callable[[object], bool | None]:
+    """The cell of one option of a multiple-choice answer: chosen or not (None: unanswered)."""
+
+    def cell(value: object) -> bool | None:
+        if value is None:
+            return None
+        return option in value if isinstance(value, list) else option == value
+
+    return cell
+
+
 def _typed(question: Question, value: object) -> object:
     """An answer as a spreadsheet cell: dates as dates, checkboxes as booleans, lists joined."""
     return ANSWER_CELLS.get(question.answer_type, _text)(value)
@@ -270,10 +281,14 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple[obje
     """The header and a stream of rows: one per registration, a column per question.
 
     Questions come in form order, then removed (archived) ones, whose answers
-    are kept. Times are aware datetimes in the customer's zone, and their
-    headings name it: a spreadsheet shows "10:30" with no zone. Two queries
-    however many rows; the rows are read a chunk at a time as they are
-    written, so nothing but that chunk is in memory.
+    are kept. A multiple-choice question has a column per option, "Topics: A",
+    true where it was chosen and false where not (empty: not answered), so an
+    option with a comma in it is never mistaken for two; options it no longer
+    offers but people chose follow, marked "(removed)". Times are aware
+    datetimes in the customer's zone, and their headings name it: a
+    spreadsheet shows "10:30" with no zone. Two queries however many rows; the
+    rows are read a chunk at a time as they are written, so nothing but that
+    chunk is in memory.
     """
     zone = webinar.customer.time_zone
     questions = all_questions(webinar)
@@ -281,8 +296,25 @@ def registration_table(webinar: Webinar) -> tuple[list[str], Iterator[tuple[obje
         f"{heading} ({zone})" if field in _TIMES else heading
         for field, heading in EXPORT_COLUMNS.items()
     ]
-    header += [q.label if q.archived_at is None else f"{q.label} (removed)" for q in questions]
+    header += [heading for heading, _, _ in _answer_columns(questions)]
     return header, _registration_rows(webinar, questions, zoneinfo.ZoneInfo(zone))
+
+
+def _answer_columns(questions: list[Question]) -> list[tuple[str, str, Callable]]:
+    """(heading, question id, how an answer becomes the cell) of each answer column."""
+    columns = []
+    for q in questions:
+        label = q.label if q.archived_at is None else f"{q.label} (removed)"
+        key = str(q.pk)
+        if q.answer_type != Question.AnswerType.MULTIPLE_CHOICE:
+            columns.append((label, key, ANSWER_CELLS.get(q.answer_type, _text)))
+            continue
+        columns += [(f"{label}: {option}", key, _chose(option)) for option in q.choice_list]
+        columns += [
+            (f"{label}: {option} (removed)", key, _chose(option))
+            for option in q.retired_choice_list
+        ]
+    return columns
 
 
 def _registration_rows(
@@ -300,7 +332,7 @@ def _registration_rows(
 
     # Only the columns shown otherwise than stored are touched, row by row.
     shown = [(i, show) for i, name in enumerate(EXPORT_COLUMNS) if (show := shown_as(name))]
-    answer_cells = [(str(q.pk), ANSWER_CELLS.get(q.answer_type, _text)) for q in questions]
+    answer_cells = [(key, cell) for _, key, cell in _answer_columns(questions)]
     rows = (
         Registration.objects.filter(webinar=webinar)
         .order_by("created_at", "pk")

@@ -15,7 +15,12 @@ from webinars.mail import WITH_CALENDAR
 from webinars.mail import send as send_mail
 from webinars.models import Registration
 from webinars.services.exports import registration_export_run, registration_exports_prune
-from webinars.services.mailing import Mail, mails_requeue_due, registrations_remind_due
+from webinars.services.mailing import (
+    TOLD_OF_CHANGES,
+    Mail,
+    mails_requeue_due,
+    registrations_remind_due,
+)
 
 # A meeting is usually on the server seconds after it is saved; wait this long
 # (retries x countdown) for its ID before sending a mail without a join link.
@@ -90,6 +95,7 @@ def _still_relevant(registration: Registration, mail: Mail, *, again: bool = Fal
     wanted = {
         Mail.CONFIRMATION: {S.CONFIRMED},
         Mail.REMINDER: {S.CONFIRMED},
+        Mail.WEBINAR_UPDATED: set(TOLD_OF_CHANGES),
         Mail.RECEIVED: {S.PENDING, S.WAITLISTED},
         Mail.REJECTION: {S.REJECTED},
         Mail.WEBINAR_CANCELLED: {S.PENDING, S.CONFIRMED, S.WAITLISTED},

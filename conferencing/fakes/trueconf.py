@@ -19,9 +19,11 @@ Test knobs: ``mode`` (ok, down, slow, late, reset, garbage, as in the TurboMeeti
 fake), ``set_live``/``set_ended``, ``revoke_tokens`` (every token issued so far
 stops working: the next call is refused once), ``reject_tokens`` (every token is
 refused: renewing does not help), ``token_refusal_status`` (401, or 403 as some
-servers send), ``chosen_ids`` (False: a create's ``id`` is ignored, as the public
-documentation, written for servers 4.3.9 and later, leaves possible for older
-ones), and the JSON control endpoints under ``/_fake/``.
+servers send), ``public_url`` (the external address the server puts in its
+links, when people reach it elsewhere than the API), ``chosen_ids`` (False: a
+create's ``id`` is ignored, as the public documentation, written for servers
+4.3.9 and later, leaves possible for older ones), and the JSON control endpoints
+under ``/_fake/``.
 """
 
 from __future__ import annotations
@@ -161,6 +163,7 @@ class FakeTrueConf:
         self.token_refusal_status = 401
         self.reject_tokens = False
         self.chosen_ids = True  # False: a server that ignores a create's ``id``
+        self.public_url = ""  # the external address in ``url`` and ``webclient_url``
         self.requests: list[RecordedRequest] = []
         self.conferences: dict[str, FakeConference] = {}
         self.tokens: dict[str, dt.datetime] = {}  # token -> when it expires
@@ -520,9 +523,12 @@ class FakeTrueConf:
         if method not in methods:
             raise _plain(405, f"takes {' or '.join(methods)}")
 
-    @staticmethod
-    def _base(environ: dict[str, Any]) -> str:
-        """The server's own address, as the real one puts its external name in URLs."""
+    def _base(self, environ: dict[str, Any]) -> str:
+        """The server's own address, as the real one puts its external name in URLs:
+        ``public_url`` when set (a server whose API is reached at another address than
+        its web client), else the address the request came to."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
         scheme = environ.get("wsgi.url_scheme", "http")
         return f"{scheme}://{environ.get('HTTP_HOST') or environ.get('SERVER_NAME', 'localhost')}"
 

@@ -41,6 +41,9 @@ from conferencing.base import (
     BadServerResponse,
     BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
@@ -48,6 +51,7 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
+    ServerUnavailable,
     Unsupported,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
@@ -132,9 +136,24 @@ class OpenMeetings(BaseBackend):
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(ROOM_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "admin_user": "admin_user",
-        "admin_password": "admin_password",
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "admin_user", "Administrator user", "A user with the SOAP/REST access right."
+        ),
+        CredentialField("admin_password", "Administrator password", secret=True),
+    )
+    #: A room is renamed while people are in it; its type decides who may do what in it,
+    #: so it stays as it is then. Rooms keep no times and no password (the hash is the
+    #: key), so those are the portal's alone.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"topic", "start", "end", "password", "call_number", "attendee_access_code"}
+    )
+    holds_recurring: ClassVar[bool] = True
+    refusals: ClassVar[Mapping[str, str]] = {
+        "error.notallowed": (
+            "The OpenMeetings server does not let the portal's user do this: ask your "
+            "portal administrator to check that user's rights (it needs the SOAP right)."
+        ),
     }
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.ACCOUNTS: "OpenMeetings has users and groups but no customer accounts with "
@@ -179,6 +198,31 @@ class OpenMeetings(BaseBackend):
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         self.http.send(PATHS["version"], read_body=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """Log in with the portal's user (a session of its own, not the cached one)."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        try:
+            self.services.login()
+        except CredentialsRefused as exc:
+            return CredentialCheck(
+                True,
+                False,
+                f"The server answered, but refused the login of {self.admin_user!r} "
+                f"({exc.reason}).",
+            )
+        except ConferencingError as exc:
+            log.info("credential check: the login failed: %s", exc)
+            return CredentialCheck(
+                True, None, "The server answered, but the login did not complete."
+            )
+        return CredentialCheck(
+            True, True, f"The server answered and {self.admin_user!r} logged in."
+        )
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Add a room, or change the one ``request.meeting_id`` names.

@@ -29,18 +29,23 @@ What the client relies on (seed 003 and VENDORS.md, "TrueConf Server"):
   ``GET|PUT|DELETE /conferences/{id}``,
   ``POST .../run`` and ``.../stop`` answer ``{id, owner, state}``;
   ``GET .../participants`` lists who is connected. ``state`` is ``running`` or
-  ``stopped``. While a conference runs only its description may change, so an
-  edit of a live meeting is refused (``ServerRefused``).
+  ``stopped``. While a conference runs only its description may change (the
+  server refuses anything else, ``conferenceIsRunning``): a change reads the
+  conference first and, while it runs, sends nothing but raises ``MeetingRunning``
+  when the request differs from what the server holds (``changeable_while_running``
+  tells the portal beforehand).
 - Errors are ``{"error": {"code", "message", "errors": [{"reason", "message"}]}}``
   with the HTTP status: the first ``reason`` (``conferenceNotFound``,
   ``uniqueValueAlreadyInUse``, ...) becomes ``ServerRefused.reason``.
 
 Choices the server leaves to us, documented where they are made: the owner is the
 host email's local part (``owner_id``); a one-off meeting is a one-time schedule,
-a recurring one a permanent virtual room; links are built locally from the
-conference ID (``/webrtc/{id}``, the path every ``webclient_url`` has), so pages
-and feeds make no API call per link; ``start_url`` does not run the conference
-(``run_conference`` does, and a scheduled conference starts on its own).
+a recurring one a permanent virtual room; the server's own ``webclient_url`` (at
+its public address, which may not be the API's) comes back from scheduling for the
+portal to keep, and links for a conference known only by its ID are built locally
+(``/webrtc/{id}`` under ``web_url``), so pages and feeds make no API call per link;
+``start_url`` does not run the conference (``run_conference`` does, and a scheduled
+conference starts on its own).
 """
 
 from __future__ import annotations
@@ -57,13 +62,18 @@ from conferencing.base import (
     BadServerResponse,
     BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
+    MeetingRunning,
     MeetingStatus,
     Participant,
     ScheduledMeeting,
     ServerRefused,
+    ServerUnavailable,
     Unsupported,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
@@ -115,6 +125,12 @@ CONFERENCE_TYPES: dict[MeetingKind, int] = {
 }
 
 RUNNING, STOPPED = "running", "stopped"
+#: The reason the server gives for a change to a running conference other than its
+#: description (the fakes' and the strict stand-ins'; the public material names none).
+RUNNING_REFUSED = "conferenceIsRunning"
+#: What a change may alter on the server; the rest of a conference body (owner,
+#: invitations, guests) is the same on every push of one meeting.
+CHANGED_BY_EDITS = ("topic", "type", "schedule", "max_participants")
 #: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
 ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
 #: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
@@ -151,9 +167,37 @@ class TrueConf(BaseBackend):
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(CONFERENCE_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "client_id": "client_id",
-        "client_secret": "client_secret",
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "client_id", "Client ID", "The OAuth application made for the portal on the server."
+        ),
+        CredentialField(
+            "client_secret",
+            "Client secret",
+            "That application's secret; it also keys the conference IDs the portal chooses.",
+            secret=True,
+        ),
+    )
+    #: While a conference runs only its description may change (the portal sends none);
+    #: a v3 conference keeps no password, call number or access code, so those are the
+    #: portal's alone and may change at any time.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"password", "call_number", "attendee_access_code"}
+    )
+    holds_recurring: ClassVar[bool] = True
+    refusals: ClassVar[Mapping[str, str]] = {
+        RUNNING_REFUSED: (
+            "TrueConf lets only the description of a running conference change: make "
+            "this change after the meeting ends, or stop it first."
+        ),
+        NOT_FOUND: (
+            "The conference is no longer on the TrueConf server (it was deleted there): "
+            "cancel this meeting and schedule it again."
+        ),
+        "forbidden": (
+            "The TrueConf server does not let the portal do this: ask your portal "
+            "administrator to check the portal's OAuth application and its permissions."
+        ),
     }
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.ACCOUNTS: "TrueConf Server has users, not customer accounts: manage people "
@@ -196,6 +240,32 @@ class TrueConf(BaseBackend):
         """Any HTTP answer below 500 proves the server is there (no token is spent)."""
         self.http.send(PATHS["list_conferences"], read_body=False)
 
+    def check_credentials(self) -> CredentialCheck:
+        """Ask for a new access token with the client ID and secret: the one call that
+        says whether the server takes them (an API call would only show the token)."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        try:
+            self._token.renew()
+        except CredentialsRefused as exc:
+            return CredentialCheck(
+                True,
+                False,
+                f"The server answered, but refused the client ID and secret ({exc.reason}): "
+                "check the OAuth application in TrueConf's control panel.",
+            )
+        except ConferencingError as exc:
+            log.info("credential check: the token request failed: %s", exc)
+            return CredentialCheck(
+                True, None, "The server answered, but its token request did not complete."
+            )
+        return CredentialCheck(
+            True, True, "The server answered and issued an access token for the client ID."
+        )
+
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Create a conference owned by the host, or replace the one ``meeting_id`` names.
 
@@ -204,7 +274,7 @@ class TrueConf(BaseBackend):
         """
         body = self._conference_body(request)
         if request.meeting_id:
-            answer = self._call("update_conference", id=request.meeting_id, body=body)
+            answer = self._update(request.meeting_id, body)
         elif request.external_id:
             answer = self._create_once(body, self.conference_id(request.external_id))
         else:
@@ -219,6 +289,26 @@ class TrueConf(BaseBackend):
             join_url=optional_text(conference, "webclient_url")
             or self.join_url(meeting_id, Participant()),
         )
+
+    def _update(self, conference_id: str, body: dict[str, Any]) -> Any:
+        """Send a changed conference, unless it runs: then the server takes nothing but a
+        description (which the portal does not send), so nothing goes out. A running
+        conference that already holds what the request says is left as it is; one that
+        does not raises ``MeetingRunning`` without a call the server would refuse."""
+        current = self._call("get_conference", id=conference_id)
+        conference = conference_of(current, "schedule_meeting")
+        if conference.get("state") == RUNNING:
+            differs = [key for key in CHANGED_BY_EDITS if _differs(key, body, conference)]
+            if differs:
+                raise MeetingRunning(RUNNING_REFUSED, status="409")
+            return current
+        try:
+            return self._call("update_conference", id=conference_id, body=body)
+        except ServerRefused as exc:
+            if exc.reason == RUNNING_REFUSED and not isinstance(exc, CredentialsRefused):
+                # It started between the read and the write.
+                raise MeetingRunning(exc.reason, status=exc.status) from None
+            raise
 
     def conference_id(self, external_id: str) -> str:
         """The ID the portal chooses for the conference of ``external_id``, the same every time.
@@ -388,3 +478,15 @@ class TrueConf(BaseBackend):
             "permissions (conferences, conferences.participants)",
             status="401",
         )
+
+
+def _differs(key: str, body: dict[str, Any], conference: dict[str, Any]) -> bool:
+    """Whether the conference on the server holds another ``key`` than the request's."""
+    if key not in body:
+        return False
+    wanted, held = body[key], conference.get(key)
+    if key == "schedule" and isinstance(held, dict):
+        return any(
+            held.get(name) != value for name, value in wanted.items() if name != "time_offset"
+        )
+    return wanted != held

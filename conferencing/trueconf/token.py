@@ -58,6 +58,13 @@ class AccessToken:
             self._expires = started + lifetime - min(TOKEN_MARGIN, lifetime / 10)
             return token
 
+    def renew(self) -> str:
+        """A new token whatever is cached: the one call that tells whether the server
+        takes the client credentials (``CredentialsRefused`` when it does not)."""
+        with self._lock:
+            self._token = ""
+        return self.get()
+
     def forget(self, token: str) -> None:
         """Drop a refused token, unless another thread has already replaced it."""
         with self._lock:

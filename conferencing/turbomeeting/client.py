@@ -11,6 +11,7 @@ bodies where the spec allows it and are redacted from logs and error messages.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Mapping
 from typing import ClassVar, Unpack
@@ -20,17 +21,23 @@ from conferencing.base import (
     BadServerResponse,
     BaseBackend,
     Capability,
+    ConferencingError,
+    CredentialCheck,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     MeetingStatus,
     Participant,
     ScheduledMeeting,
     ServerRefused,
+    ServerUnavailable,
     Unsupported,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
 from conferencing.turbomeeting.times import from_server_time, to_server_time, zone
+
+log = logging.getLogger(__name__)
 
 PATHS: dict[str, Endpoint] = {
     # Spec §2-§5 and §7: "parameters in the URL", so GET; none carries a password.
@@ -60,6 +67,11 @@ MEETING_TYPES: dict[MeetingKind, int] = {
 
 # Values never written to logs or error messages.
 SECRET_PARAMS = frozenset({"password", "user_password", "integration_code", "service_company_uid"})
+
+#: What a credential check asks about: an ID no meeting or account has.
+NO_SUCH_ID = "0"
+#: Words of a refusal that blame the portal's credentials, not the missing meeting.
+CREDENTIAL_WORDS = ("integration", "partner", "sign-in", "password", "administrator")
 
 _INTEGER = re.compile(r"-?\d+")
 _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
@@ -92,12 +104,31 @@ class TurboMeeting(BaseBackend):
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(MEETING_TYPES)
-    credentials: ClassVar[Mapping[str, str]] = {
-        "partner_id": "service_company_uid",
-        "integration_code": "integration_code",
-        "admin_user": "admin_email",
-        "admin_password": "admin_password",
-    }
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = (
+        CredentialField(
+            "service_company_uid",
+            "Partner ID",
+            "The service company UID the server knows this portal by (RHUB gives it).",
+        ),
+        CredentialField(
+            "integration_code",
+            "Integration code",
+            "The server console's integration code: it authorises account calls.",
+            secret=True,
+        ),
+        CredentialField(
+            "admin_email", "Administrator email", "The server's administrator, who stops meetings."
+        ),
+        CredentialField("admin_password", "Administrator password", secret=True),
+    )
+    #: ``schedule_meeting`` changes a meeting in place, live or not. Its time is not
+    #: moved while it runs: the poller's "live" would then sit beside a later date.
+    changeable_while_running: ClassVar[frozenset[str]] = frozenset(
+        {"topic", "password", "call_number", "attendee_access_code", "max_participants"}
+    )
+    #: TurboMeeting's reasons are free text, and the spec names none.
+    holds_recurring: ClassVar[bool] = True
+    refusals: ClassVar[Mapping[str, str]] = {}
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.CANCEL: "TurboMeeting has no call to delete a scheduled meeting: it stops "
         "listing it when the portal's meeting list (/tm/meetings) no longer holds it",
@@ -131,6 +162,49 @@ class TurboMeeting(BaseBackend):
     def ping(self) -> None:
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         self.http.send(PATHS["ping"], read_body=False)
+
+    def check_credentials(self) -> CredentialCheck:
+        """Authenticated calls about a meeting and an account that do not exist: a
+        refusal naming the integration code, the partner ID or the administrator's
+        sign-in is a refused credential; any other answer got past the check."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The server did not answer.")
+        no_meeting = {"meeting_id": NO_SUCH_ID}
+        checks = [
+            (
+                "integration code",
+                "meeting_status",
+                {"integration_code": self.integration_code, **no_meeting},
+            ),
+            ("partner ID", "query_account", self._partner(company_uid=NO_SUCH_ID)),
+        ]
+        if self.admin_email and self.admin_password:
+            admin = {"email": self.admin_email, "password": self.admin_password, **no_meeting}
+            checks.append(("administrator sign-in", "stop_meeting", admin))
+        refused, unknown = [], []
+        for what, name, params in checks:
+            try:
+                self._call(name, params)
+            except ServerRefused as exc:
+                words = exc.reason.casefold()
+                if any(word in words for word in CREDENTIAL_WORDS):
+                    refused.append(f"the {what} ({exc.reason})")
+            except ConferencingError as exc:
+                log.info("credential check: %s: %s", name, exc)
+                unknown.append(f"the {what}")
+        if refused:
+            return CredentialCheck(
+                True, False, f"The server answered, but refused {', '.join(refused)}."
+            )
+        if unknown:
+            return CredentialCheck(
+                True, None, f"The server answered, but could not check {', '.join(unknown)}."
+            )
+        checked = ", ".join(what for what, _name, _params in checks)
+        return CredentialCheck(True, True, f"The server answered and accepted the {checked}.")
 
     def create_account(self, account: Account) -> str:
         ret = self._call("create_account", self._account_params(account))
@@ -197,7 +271,8 @@ class TurboMeeting(BaseBackend):
             meeting_id=self._required(ret, "schedule_meeting", "MeetingID"),
             topic=request.topic,
             start=request.start,
-            join_url=ret.get("JoinMeetingURL"),
+            # Not the server's JoinMeetingURL: the portal makes each person's own link.
+            join_url="",
         )
 
     def start_url(self, meeting_id: str, host: Participant) -> str:

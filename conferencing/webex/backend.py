@@ -20,22 +20,28 @@ POST form) authorises every command.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Unpack
 
 from conferencing.base import (
+    REQUEST_FIELDS,
     BaseBackend,
+    BrowserForm,
     BrowserScheduling,
     Capability,
+    CredentialCheck,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
     Participant,
     ScheduledMeeting,
     ServerRefused,
+    ServerUnavailable,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
-from conferencing.webex.results import WebexResult, parse_back_url
+from conferencing.webex.results import REASONS, WebexResult, parse_back_url
 
 #: The site's home page: any answer below 500 proves the site is there. Not resent: a
 #: health check says at once what it finds.
@@ -44,6 +50,8 @@ HOME = Endpoint("/")
 _NO_SERVER_API = (
     "the Webex URL API works only through people's browsers; {what} needs Webex's XML or REST API"
 )
+
+log = logging.getLogger(__name__)
 
 
 class Webex(BaseBackend):
@@ -60,6 +68,11 @@ class Webex(BaseBackend):
         }
     )
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
+    credential_fields: ClassVar[tuple[CredentialField, ...]] = ()  # the URL API has no login
+    #: The URL API cannot tell whether a meeting runs, so nothing is locked for it.
+    changeable_while_running: ClassVar[frozenset[str]] = REQUEST_FIELDS
+    refusals: ClassVar[Mapping[str, str]] = REASONS
+    holds_recurring: ClassVar[bool] = False  # AT=SM schedules single meetings only
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.SCHEDULE: "the Webex URL API schedules only in the host's browser, logged in "
         "to Webex: send the host to schedule_url(request, back_url) and read the meeting key "
@@ -98,6 +111,21 @@ class Webex(BaseBackend):
         """Any answer below 500 from the site's home page proves the site is there."""
         self.http.send(HOME, read_body=False)
 
+    def check_credentials(self) -> CredentialCheck:
+        """The URL API has no credentials of the portal's: each host signs in to Webex in
+        their own browser, so only whether the site answers can be checked."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, "The Webex site did not answer.")
+        return CredentialCheck(
+            True,
+            None,
+            "The Webex site answered. The URL API cannot check credentials: each host "
+            "signs in to Webex in their own browser.",
+        )
+
     # --- links for people's browsers --------------------------------------------
 
     def login_url(
@@ -120,6 +148,17 @@ class Webex(BaseBackend):
         return launch.login_form(
             self.base_url, webex_id, password=password, back_url=back_url, then=then
         )
+
+    #: What the host types on the sign-in form: Webex's own field names.
+    sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
+        ("WID", "Webex ID", "text"),
+        ("PW", "Webex password", "password"),
+    )
+
+    def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
+        """Webex's sign-in (``AT=LI``), posted by the host's browser straight to Webex."""
+        form = launch.sign_in_form(self.base_url, back_url=back_url, then=then)
+        return BrowserForm(action=form.action, fields=form.fields)
 
     def logout_url(self, back_url: str) -> str:
         return launch.logout_url(self.base_url, back_url)

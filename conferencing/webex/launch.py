@@ -179,6 +179,19 @@ def login_form(
     return LaunchForm(action=f"{site_url(site)}/{PAGES['partner']}", fields=fields)
 
 
+def sign_in_form(site: str, *, back_url: str, then: str = "") -> LaunchForm:
+    """``AT=LI`` for the host to fill in: the page adds ``WID`` and ``PW`` inputs and the
+    browser posts them straight to Webex, so the portal never holds the password.
+
+    ``then`` (a link on the same site, e.g. ``schedule_url``) opens once signed in;
+    without it Webex goes back to ``back_url``, as it does on a failure.
+    """
+    if then and not then.startswith(site_url(site) + "/"):
+        raise ValueError("`then` must be a link on the same Webex site (e.g. schedule_url(...))")
+    fields = {"AT": "LI", "MU": then or GO_BACK, "BU": back_url_checked(back_url)}
+    return LaunchForm(action=f"{site_url(site)}/{PAGES['partner']}", fields=fields)
+
+
 def logout_url(site: str, back_url: str = "") -> str:
     return command_url(site, "LO", {"BU": back_url_checked(back_url)})
 

@@ -39,6 +39,9 @@ DONE: dict[str, str] = {
     "HM": "The meeting has started.",
     "JM": "You have joined the meeting.",
 }
+#: The commands refused (AccessDenied) while the browser is not signed in to Webex, and the
+#: sign-in itself, refused for a wrong Webex ID or password.
+SIGNED_IN = frozenset({"SM", "HM", "LI"})
 UNREADABLE = "Webex sent back an answer the portal cannot read; please try again."
 NO_KEY = "Webex said the meeting was scheduled but sent no meeting number; check your Webex site."
 NO_REASON = "Webex could not do that and gave no reason."
@@ -62,6 +65,11 @@ class WebexResult:
     reason: str = ""
     meeting_key: str = ""
     message: str = ""
+
+    @property
+    def needs_sign_in(self) -> bool:
+        """Refused because the browser is not signed in to Webex as a host."""
+        return not self.ok and self.reason == "AccessDenied" and self.command in SIGNED_IN
 
 
 def _first(value: str | Sequence[str] | None) -> str:

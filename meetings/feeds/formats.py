@@ -16,12 +16,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone, vCalAddress
 
 from conferencing.base import Capability
 from conferencing.xmltext import xml_safe
@@ -31,7 +33,7 @@ from meetings.launch import public_join_url, server_id_is_public
 from meetings.models import Meeting
 from meetings.timespan import timespan
 from portal import servers
-from portal.ical import Text
+from portal.ical import Text, param_text
 
 
 @dataclass
@@ -85,6 +87,18 @@ class Entry:
         if Capability.LIVE_STATUS not in servers.capabilities(self.meeting.customer):
             return None
         return self.meeting.is_live
+
+    @property
+    def live_seen_at(self) -> dt.datetime | None:
+        """When it was last seen live, where the server has not answered since."""
+        m = self.meeting
+        return m.last_seen_active_at if m.live_is_stale else None
+
+    @property
+    def live_seen_local(self) -> str:
+        """That time in the customer's zone, for pages ("14:05")."""
+        seen = self.live_seen_at
+        return seen.astimezone(self.zone).strftime("%H:%M") if seen else ""
 
     @property
     def attendees(self) -> int | None:
@@ -262,13 +276,24 @@ class JsonFeed(FeedFormat):
 
 @register
 class IcsFeed(FeedFormat):
-    """RFC 5545, subscribable as webcal://. Recurring meetings have no times, so no events."""
+    """RFC 5545, subscribable as webcal://. Recurring meetings have no times, so no events.
+
+    The customer's zone goes in as a VTIMEZONE (for this year and the next two),
+    naming what X-WR-TIMEZONE says, and keeping a calendar with no event a
+    valid one: RFC 5545 asks for at least one component. Each event's
+    ORGANIZER (iTIP requires one in a PUBLISH) is the customer, at the portal's
+    sending address: a public feed hands out no host's own address.
+    """
 
     identifier = "ics"
     extension = "ics"
     content_type = "text/calendar; charset=utf-8"
+    ZONE_YEARS = 3
 
     def render(self, listing: Listing) -> bytes:
+        organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL}")
+        organizer.params["CN"] = param_text(listing.customer.name)
+        year = timezone.now().year
         calendar = Calendar()
         calendar.add("prodid", "-//Partner portal//Published meetings//EN")
         calendar.add("version", "2.0")
@@ -280,6 +305,13 @@ class IcsFeed(FeedFormat):
         calendar.add("x-wr-timezone", listing.customer.time_zone)
         calendar.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
         calendar.add("x-published-ttl", "PT1H")
+        calendar.add_component(
+            Timezone.from_tzid(
+                listing.customer.time_zone,
+                first_date=dt.date(year, 1, 1),
+                last_date=dt.date(year + self.ZONE_YEARS, 1, 1),
+            )
+        )
         for entry in listing.entries:
             m = entry.meeting
             if m.starts_at is None or m.ends_at is None:
@@ -291,6 +323,7 @@ class IcsFeed(FeedFormat):
             event.add("dtstart", m.starts_at.astimezone(dt.UTC))
             event.add("dtend", m.ends_at.astimezone(dt.UTC))
             event.add("summary", Text(m.topic))
+            event.add("organizer", organizer)
             if entry.join_url:
                 event.add("url", entry.join_url)
                 join = f"Join: {entry.join_url}"
@@ -327,6 +360,12 @@ class _Rss(Feed):
 
     def item_description(self, entry: Entry) -> str:
         live = f" · Live now · {entry.meeting.attendees} attending" if entry.meeting.is_live else ""
+        if entry.live_seen_at:
+            zone = entry.meeting.customer.time_zone
+            live = (
+                f" · Last seen live at {entry.live_seen_local} ({zone});"
+                " the meeting server is not answering"
+            )
         return xml_safe(entry.when + live)
 
     def item_link(self, entry: Entry) -> str:

@@ -46,6 +46,13 @@ class PublishedMeetingSerializer(serializers.Serializer):
         min_value=0,
         help_text="0 unless live; null where the meeting server does not count attendees",
     )
+    live_seen_at = _time(
+        help_text=(
+            "when the meeting server last said the meeting was live, where it has not "
+            "answered since (is_live and attendees are then as of this time); null while "
+            "its answers come in"
+        )
+    )
     join_url = serializers.URLField(
         allow_null=True, help_text="null until the meeting server has the meeting"
     )

@@ -26,7 +26,9 @@ from django.core.cache import cache as django_cache
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from conferencing.base import Capability
 from meetings.models import LiveState, Meeting
+from portal import servers
 from portal.accounts.models import Customer, publication_keep, publication_key
 
 
@@ -43,7 +45,11 @@ def _listed(now: dt.datetime) -> Q:
     """
     one_off_ended = Q(is_recurring=False, live_state=LiveState.ENDED)
     not_past = Q(is_recurring=True) | Q(ends_at__gt=now) | Q(live_state=LiveState.LIVE)
-    return _published() & ~one_off_ended & not_past
+    # Not on a server that its host schedules in the browser (Webex) yet: nothing to join
+    # until the host does, which may be never.
+    browser = servers.backends_with(Capability.SCHEDULE_IN_BROWSER)
+    waiting = Q(server_meeting_id="", customer__server__backend__in=browser)
+    return _published() & ~one_off_ended & not_past & ~waiting
 
 
 def listed_meetings(customer_id: int, now: dt.datetime) -> list[Meeting]:
@@ -122,7 +128,7 @@ def _snapshot(customer: Customer, now: dt.datetime) -> Snapshot:
 
 #: What the feeds render with besides the data: a change to any of them is a new version.
 _RENDERER_FILES = ("meetings/feeds/*.py", "templates/meetings/published.html", "locale/*/*/*.mo")
-_RENDERER_SETTINGS = ("SITE_URL", "STATIC_URL", "TM_SERVER_URL")  # uids, assets, default links
+_RENDERER_SETTINGS = ("SITE_URL", "STATIC_URL")  # uids, assets (a server's address: its row)
 
 
 @cache

@@ -8,6 +8,7 @@ from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from conferencing.base import backend_names
 from portal.accounts import services
 from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.serializers import (
@@ -17,6 +18,7 @@ from portal.accounts.serializers import (
     HostSerializer,
     MeetingServerSerializer,
     ResolveSerializer,
+    ServerKindSerializer,
 )
 from portal.api import StaffModelPermissions
 
@@ -121,6 +123,16 @@ class MeetingServerViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance):
         services.server_delete(server=instance)
+
+    @extend_schema(responses=ServerKindSerializer(many=True))
+    @action(detail=False, pagination_class=None)
+    def kinds(self, request):
+        """Every kind of server this portal can drive, and the credentials each needs."""
+        kinds = [
+            {"kind": name, "credential_fields": MeetingServer(backend=name).credential_fields}
+            for name in backend_names()
+        ]
+        return Response(ServerKindSerializer(kinds, many=True).data)
 
     @extend_schema(request=None, responses=ConnectionTestSerializer)
     @action(detail=True, methods=["post"])

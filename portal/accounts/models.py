@@ -1,7 +1,7 @@
 """Who the portal serves, and on which server.
 
-- ``MeetingServer``: a meeting server configured in the admin (backend, address,
-  encrypted credentials); customers without one use the default of the ``TM_*`` settings.
+- ``MeetingServer``: a meeting server (backend, address, encrypted credentials),
+  configured in the admin, or made from the environment's ``TM_*`` settings.
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
 - ``Host``: a person of a customer who signs in and schedules meetings.
@@ -20,7 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
 
-from conferencing.base import CREDENTIAL_FIELDS, backend_class, backend_names
+from conferencing.base import CredentialField, backend_class, backend_names
 from conferencing.http import base_url_checked
 from portal import crypto, framing
 
@@ -98,14 +98,11 @@ def _backend_choices() -> list[tuple[str, str]]:
 class MeetingServer(models.Model):
     """A meeting server some customers' meetings live on: its backend, address and credentials.
 
-    A customer without one uses the default server configured in the
-    environment (``TM_*``). The secrets (client secret, administrator
-    password, integration code) are stored encrypted with
-    ``CONFERENCING_SECRET_KEYS``, never in clear.
+    What the backend needs to reach it (its ``credential_fields``: IDs, logins,
+    passwords) is stored as one value encrypted with ``CONFERENCING_SECRET_KEYS``,
+    never in clear; the secret ones are never shown again.
     """
 
-    #: Credentials kept encrypted; the other fields of CREDENTIAL_FIELDS are identifiers.
-    SECRET_FIELDS = ("client_secret", "admin_password", "integration_code")
     #: Where the secrets are sent: changing one drops them unless they are given again.
     SECRETS_BOUND_TO = ("backend", "base_url")
     SECRETS_DROPPED = (
@@ -123,10 +120,16 @@ class MeetingServer(models.Model):
         validators=[validate_time_zone],
         help_text="The zone the server's own times are in.",
     )
-    client_id = models.CharField("client ID", max_length=200, blank=True)
-    admin_user = models.CharField("administrator user", max_length=200, blank=True)
-    partner_id = models.CharField("partner ID", max_length=200, blank=True)
-    secrets_encrypted = models.TextField(blank=True, editable=False)
+    #: Every credential field's value by its name, as one encrypted JSON object.
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    #: The one row the environment's settings make and keep in step on every migrate
+    #: (services.server_sync_environment); read-only in the admin and the API.
+    from_environment = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Managed by the environment (TM_* settings), kept in step on every migrate: "
+        "read-only here.",
+    )
     #: Set by services.server_save: the stored secrets its change of address dropped.
     dropped_secrets: list[str] = []  # noqa: RUF012  (never mutated, only replaced)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -134,6 +137,15 @@ class MeetingServer(models.Model):
 
     class Meta:
         ordering = ["name"]
+        verbose_name = "meeting server"
+        verbose_name_plural = "meeting servers"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["from_environment"],
+                condition=models.Q(from_environment=True),
+                name="one_server_from_the_environment",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.backend})"
@@ -145,36 +157,78 @@ class MeetingServer(models.Model):
             publication_changed(self.customers.values_list("pk", flat=True))
 
     @property
-    def secrets(self) -> dict[str, str]:
-        """The secrets in clear; ValueError when no key in CONFERENCING_SECRET_KEYS opens them."""
-        return crypto.decrypt_secrets(self.secrets_encrypted)
-
-    def readable_secrets(self) -> dict[str, str]:
-        """The secrets, or none when they cannot be decrypted (they are entered again)."""
+    def credential_fields(self) -> tuple[CredentialField, ...]:
+        """What this server's backend needs (nothing, for an unknown backend)."""
         try:
-            return self.secrets if self.pk else {}
+            return backend_class(self.backend).credential_fields
+        except LookupError:
+            return ()
+
+    def credentials(self) -> dict[str, str]:
+        """The stored credentials in clear, by field name; ValueError when no key in
+        CONFERENCING_SECRET_KEYS opens them."""
+        return crypto.decrypt_secrets(self.credentials_encrypted)
+
+    def readable_credentials(self) -> dict[str, str]:
+        """The stored credentials, or none when they cannot be decrypted (they are entered
+        again)."""
+        try:
+            return self.credentials()
         except ValueError:
             return {}
+
+    def set_credentials(self, values: dict[str, str]) -> None:
+        """Store exactly these credentials (the empty ones left out)."""
+        self.credentials_encrypted = crypto.encrypt_secrets({k: v for k, v in values.items() if v})
 
     def stored_secret_names(self) -> list[str]:
         """Which secrets are stored, for pages and the API; never their values."""
         try:
-            return sorted(self.secrets)
+            stored = self.credentials()
         except ValueError:
             return ["(cannot be decrypted: enter them again)"]
+        return sorted(f.name for f in self.credential_fields if f.secret and stored.get(f.name))
 
-    def set_secrets(self, **values: str) -> None:
-        """Replace the secrets named; an empty value removes one, unnamed ones stay (all go
-        when the stored ones cannot be decrypted any more: they are entered again)."""
-        unknown = set(values) - set(self.SECRET_FIELDS)
-        if unknown:
-            raise TypeError(f"not a secret: {', '.join(sorted(unknown))}")
-        try:
-            stored = self.secrets
-        except ValueError:
-            stored = {}
-        merged = {k: v for k, v in (stored | values).items() if v}
-        self.secrets_encrypted = crypto.encrypt_secrets(merged)
+    def shown_credentials(self) -> dict[str, str]:
+        """The stored values that may be shown again: every credential but the secrets."""
+        stored = self.readable_credentials()
+        return {f.name: stored.get(f.name, "") for f in self.credential_fields if not f.secret}
+
+    def credentials_with(self, given: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        """What this record would store with ``given`` (values by field name) applied, and
+        which stored secrets that drops.
+
+        A value given replaces the stored one, but an empty secret keeps it. Unless the
+        base URL or the backend changes (``moves``): the stored secrets were meant for
+        the old server, so they go unless given again. Only the backend's own fields
+        are kept.
+        """
+        stored = self.readable_credentials() if self.pk else {}
+        moved = self.moves()
+        merged, dropped = {}, []
+        for f in self.credential_fields:
+            if given.get(f.name) or (f.name in given and not f.secret):
+                merged[f.name] = given[f.name]
+            elif f.name in stored and not (moved and f.secret):
+                merged[f.name] = stored[f.name]
+        if moved:
+            secret = {f.name for f in self._saved_credential_fields() if f.secret}
+            secret |= {f.name for f in self.credential_fields if f.secret}
+            dropped = sorted(n for n in stored if n in secret and not given.get(n))
+        return {k: v for k, v in merged.items() if v}, dropped
+
+    def missing_credentials(self, values: dict[str, str]) -> dict[str, str]:
+        """The required fields ``values`` lacks, each with what to tell the person."""
+        again = " The base URL or backend changed: enter it again." if self.moves() else ""
+        return {
+            f.name: f"A {self.backend} server needs this." + (again if f.secret else "")
+            for f in self.credential_fields
+            if f.required and not values.get(f.name)
+        }
+
+    def _saved_credential_fields(self) -> tuple[CredentialField, ...]:
+        saved = type(self).objects.filter(pk=self.pk).values_list("backend", flat=True).first()
+        return MeetingServer(backend=saved).credential_fields if saved else ()
 
     def clean(self) -> None:
         try:
@@ -204,19 +258,8 @@ class MeetingServer(models.Model):
             return frozenset()
 
     def needed_fields(self) -> list[str]:
-        """The credential fields this server's backend takes (empty for an unknown backend)."""
-        try:
-            return list(backend_class(self.backend).credentials)
-        except LookupError:
-            return []
-
-    def credentials(self) -> dict[str, str]:
-        """Every credential field's value, secrets decrypted."""
-        secrets = self.secrets
-        return {
-            field: secrets.get(field, "") if field in self.SECRET_FIELDS else getattr(self, field)
-            for field in CREDENTIAL_FIELDS
-        }
+        """The names of the credential fields this server's backend takes."""
+        return [f.name for f in self.credential_fields]
 
 
 class Customer(Synced):
@@ -252,11 +295,9 @@ class Customer(Synced):
     server = models.ForeignKey(
         MeetingServer,
         on_delete=models.PROTECT,
-        null=True,
-        blank=True,
         related_name="customers",
         verbose_name="meeting server",
-        help_text="Empty: the default server configured in the environment (TM_SERVER_URL).",
+        help_text="The server its meetings live on.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,3 +1,5 @@
+import dataclasses
+
 from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
@@ -25,7 +27,14 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
         ]
         # What a customer_create or customer_update takes, then what only the portal sets.
         fields = ["id", *services.CUSTOMER_FIELDS, *read_only_fields]
-        extra_kwargs = {"slug": {"required": False}}
+        extra_kwargs = {
+            "slug": {"required": False},
+            "server": {
+                "required": False,
+                "help_text": "The server its meetings live on; omitted: the environment's "
+                "(where it configures one).",
+            },
+        }
 
     def get_fields(self):
         return with_vendor_profiles(super().get_fields(), "customer")
@@ -109,30 +118,45 @@ class ResolveSerializer(serializers.Serializer):
     )
 
 
+class CredentialFieldSerializer(serializers.Serializer):
+    """One value a kind of server needs (conferencing.base.CredentialField)."""
+
+    name = serializers.CharField(help_text="Its key in a server's `credentials`.")
+    label = serializers.CharField()
+    help = serializers.CharField()
+    secret = serializers.BooleanField(help_text="Write-only: never shown once stored.")
+    required = serializers.BooleanField()
+
+
+class ServerKindSerializer(serializers.Serializer):
+    """A kind of meeting server and the credentials it needs, before any server of it exists."""
+
+    kind = serializers.CharField()
+    credential_fields = CredentialFieldSerializer(many=True)
+
+
 @extend_schema_serializer(component_name="ConferencingServer")  # the name clients generate from
 class MeetingServerSerializer(serializers.ModelSerializer):
-    """A meeting server; its secrets are write-only, and an omitted one keeps its value
-    (unless ``base_url`` or ``kind`` changes: then ``secrets_dropped`` names those dropped)."""
+    """A meeting server and its kind's credentials (``credential_fields`` says which); the
+    secrets are write-only, and an omitted one keeps its value (unless ``base_url`` or
+    ``kind`` changes: then ``secrets_dropped`` names those dropped)."""
 
-    _KEEP = "Write-only; omitted or empty keeps the stored value. " + (
-        MeetingServer.SECRETS_DROPPED
+    credentials = serializers.DictField(
+        source="shown_credentials",
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=1000),
+        required=False,
+        help_text="The kind's credential fields by name (`credential_fields`; "
+        "`GET /api/v1/servers/kinds/` lists them for every kind). Secrets are write-only: "
+        "omitted or empty keeps the stored value. " + MeetingServer.SECRETS_DROPPED,
     )
-    client_secret = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text=_KEEP
-    )
-    admin_password = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text=_KEEP
-    )
-    integration_code = serializers.CharField(
-        write_only=True, required=False, allow_blank=True, help_text=_KEEP
-    )
+    credential_fields = serializers.SerializerMethodField()
     secrets_stored = serializers.SerializerMethodField()
     secrets_dropped = serializers.SerializerMethodField(
         help_text="The stored secrets this change dropped because base_url or kind changed: "
         "enter them again."
     )
     needs = serializers.SerializerMethodField()
-    #: The API keeps its name for the backend's name.
+    #: The API's name for the backend, as the admin's menu and the README call it.
     kind = serializers.ChoiceField(source="backend", choices=[])
 
     class Meta:
@@ -143,23 +167,24 @@ class MeetingServerSerializer(serializers.ModelSerializer):
             "kind",
             "base_url",
             "time_zone",
-            "client_id",
-            "admin_user",
-            "partner_id",
-            "client_secret",
-            "admin_password",
-            "integration_code",
+            "from_environment",
+            "credentials",
+            "credential_fields",
             "secrets_stored",
             "secrets_dropped",
             "needs",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = backend_names()  # one registered since counts too
+
+    @extend_schema_field(CredentialFieldSerializer(many=True))
+    def get_credential_fields(self, server: MeetingServer) -> list[dict]:
+        """What its kind needs: every credential field, described."""
+        return [dataclasses.asdict(f) for f in server.credential_fields]
 
     def get_secrets_stored(self, server: MeetingServer) -> list[str]:
         """The names of the secrets stored, never their values."""
@@ -169,34 +194,46 @@ class MeetingServerSerializer(serializers.ModelSerializer):
         return server.dropped_secrets
 
     def get_needs(self, server: MeetingServer) -> list[str]:
-        """The credential fields this server's backend takes."""
+        """The names of the credential fields its kind takes."""
         return server.needed_fields()
 
     def validate(self, attrs):
-        backend = attrs.get("backend") or getattr(self.instance, "backend", "")
-        bound = {n: attrs[n] for n in MeetingServer.SECRETS_BOUND_TO if n in attrs}
-        moves = self.instance is not None and self.instance.moves(**bound)
-        stored = self.instance.readable_secrets() if self.instance and not moves else {}
-        current = {
-            name: getattr(self.instance, name, "")
-            for name in ("client_id", "admin_user", "partner_id")
+        saved = self.instance
+        given = attrs.get("shown_credentials", {})
+        probe = MeetingServer(
+            pk=saved.pk if saved else None,
+            backend=attrs.get("backend") or getattr(saved, "backend", ""),
+            base_url=attrs.get("base_url", getattr(saved, "base_url", "")),
+            credentials_encrypted=getattr(saved, "credentials_encrypted", ""),
+        )
+        problems = {
+            name: f"A {probe.backend} server takes no {name}."
+            for name in set(given) - set(probe.needed_fields())
         }
-        have = current | stored | {k: v for k, v in attrs.items() if isinstance(v, str) and v}
-        missing = [f for f in MeetingServer(backend=backend).needed_fields() if not have.get(f)]
-        if missing:
-            again = " base_url or kind changed: enter it again." if moves else ""
-            raise serializers.ValidationError(
-                {f: f"A {backend} server needs this.{again}" for f in missing}
-            )
+        if not problems:
+            problems = probe.missing_credentials(probe.credentials_with(given)[0])
+        if problems:
+            errors = {name: [message] for name, message in problems.items()}
+            raise serializers.ValidationError({"credentials": errors})
         return attrs
 
     def create(self, validated_data):
-        return services.server_save(server=MeetingServer(), **validated_data)
+        credentials = validated_data.pop("shown_credentials", {})
+        return services.server_save(
+            server=MeetingServer(), credentials=credentials, **validated_data
+        )
 
     def update(self, instance, validated_data):
-        return services.server_save(server=instance, **validated_data)
+        credentials = validated_data.pop("shown_credentials", {})
+        return services.server_save(server=instance, credentials=credentials, **validated_data)
 
 
 class ConnectionTestSerializer(serializers.Serializer):
-    ok = serializers.BooleanField()
-    detail = serializers.CharField()
+    ok = serializers.BooleanField(help_text="It answered and did not refuse the credentials.")
+    answered = serializers.BooleanField(help_text="Whether the server answered at all.")
+    credentials_accepted = serializers.BooleanField(
+        allow_null=True,
+        help_text="Whether it took the stored credentials; null where they cannot be "
+        "checked (Webex's URL API has none).",
+    )
+    detail = serializers.CharField(help_text="What the server answered, in words.")

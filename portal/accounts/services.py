@@ -16,9 +16,9 @@ from conferencing.base import (
     Account,
     Capability,
     ConferencingError,
+    CredentialCheck,
     OutcomeUnknown,
     ServerRefused,
-    ServerUnavailable,
 )
 from portal import servers, sync, vendors
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
@@ -56,12 +56,18 @@ def customer_create(
 ) -> Customer:
     """Save the customer, then create its account on the server once the save commits.
 
-    ``server`` is the meeting server its meetings live on; None: the default one.
+    ``server`` is the meeting server its meetings live on; None: the environment's
+    (``TM_*``), and a customer must be given one where there is none.
     ``vendor_values``: a vendor's data of the customer, under its label (portal/vendors.py).
     """
     profiles = _vendor_values("customer", vendor_values)
     if vendor_values:
         raise TypeError(f"unknown fields: {', '.join(sorted(vendor_values))}")
+    server = server or MeetingServer.objects.filter(from_environment=True).first()
+    if server is None:
+        raise ValidationError(
+            {"server": "Choose its meeting server: the environment configures none."}
+        )
     customer = Customer(
         server=server,
         early_polling_minutes=early_polling_minutes,
@@ -322,9 +328,45 @@ def host_delete(*, host: Host) -> Host:
 # --- meeting servers -------------------------------------------------------------
 
 
-def server_save(*, server: MeetingServer, **fields: str) -> MeetingServer:
-    """Save a meeting server's settings; a secret given empty or not at all keeps its value.
+ENVIRONMENT_MANAGED = (
+    "This server comes from the environment (the TM_* settings): change them and run "
+    "migrate to change it."
+)
 
+
+def server_sync_environment() -> MeetingServer | None:
+    """Make the server row of the environment's settings, or bring it in step with them.
+
+    Runs on every ``migrate``. Without ``TM_SERVER_URL`` there is none: a row
+    made before stays with its customers, as an ordinary server edited in the admin.
+    """
+    wanted = servers.environment_server()
+    row = MeetingServer.objects.filter(from_environment=True).first()
+    if wanted is None:
+        if row is not None:
+            log.warning("TM_SERVER_URL is not set: %s is now edited in the admin", row.name)
+            row.from_environment = False
+            row.save(update_fields=["from_environment"])
+        return None
+    credentials = wanted.pop("credentials")
+    row = row or MeetingServer(from_environment=True)
+    stored = row.readable_credentials() if row.pk else None
+    if stored == credentials and all(getattr(row, k) == v for k, v in wanted.items()):
+        return row  # in step: no new publication version for its customers' feeds
+    for name, value in wanted.items():
+        setattr(row, name, value)
+    row.set_credentials(credentials)
+    row.full_clean()
+    row.save()
+    return row
+
+
+def server_save(
+    *, server: MeetingServer, credentials: dict[str, str] | None = None, **fields: str
+) -> MeetingServer:
+    """Save a meeting server's settings and its backend's credentials (values by field name).
+
+    A credential not given keeps its value, and so does a secret given empty.
     Unless the base URL or the backend changes: the stored secrets were meant for
     the old server, and whoever may change the address must not be able to have
     them sent to an address of their own. They are dropped then, but for those
@@ -333,23 +375,28 @@ def server_save(*, server: MeetingServer, **fields: str) -> MeetingServer:
     Clients built from the old settings are not reused: the adapter keys them
     by the record's values.
     """
-    secrets = {name: fields.pop(name) for name in server.SECRET_FIELDS if name in fields}
-    given = {name: value for name, value in secrets.items() if value}
+    if server.from_environment:
+        raise ValidationError(ENVIRONMENT_MANAGED)
+    given = dict(credentials or {})
     for name, value in fields.items():
         setattr(server, name, value)
-    moved = server.moves()
-    server.dropped_secrets = sorted(set(server.readable_secrets()) - set(given)) if moved else []
-    if moved:
-        server.secrets_encrypted = ""
-    if given:
-        server.set_secrets(**given)
+    unknown = set(given) - {f.name for f in server.credential_fields}
+    if unknown:
+        raise ValidationError(
+            {name: f"A {server.backend} server takes no {name}." for name in sorted(unknown)}
+        )
+    merged, server.dropped_secrets = server.credentials_with(given)
+    server.set_credentials(merged)
     server.full_clean()
     server.save()
     return server
 
 
 def server_delete(*, server: MeetingServer) -> None:
-    """Delete a server no customer uses; one that still has customers is refused."""
+    """Delete a server no customer uses; one that still has customers is refused, and so
+    is the environment's."""
+    if server.from_environment:
+        raise ValidationError(ENVIRONMENT_MANAGED)
     if server.customers.exists():
         raise ValidationError("Customers still use this server: move or delete them first.")
     server.delete()
@@ -357,28 +404,33 @@ def server_delete(*, server: MeetingServer) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class ConnectionTest:
-    ok: bool
+    ok: bool  # answered, and did not refuse the credentials
     detail: str  # what the server answered, in words
+    answered: bool = False
+    #: Whether it took the credentials; None where that was not found out (Webex's URL
+    #: API has none to check).
+    credentials_accepted: bool | None = None
 
 
 def server_test_connection(*, server: MeetingServer) -> ConnectionTest:
-    """Call the server once with its stored address and credentials, and say what came back.
+    """Say whether the server answers, and whether it takes the stored credentials, found
+    with the call its backend declares for that (``check_credentials``: a token request
+    for TrueConf, a login for OpenMeetings, authenticated calls for TurboMeeting).
 
-    Only the backend's own endpoint under the base URL is called, no redirect is
+    Only the backend's own endpoints under the base URL are called, no redirect is
     followed, and every way of not answering reads the same (the log says which):
     staff must not be able to map which ports of which hosts are open.
     """
     try:
-        servers.server_backend(server).ping()
-    except ServerUnavailable as exc:
+        check = servers.server_backend(server).check_credentials()
+    except (ValueError, TypeError, LookupError) as exc:
+        return ConnectionTest(False, f"These settings cannot be used: {exc}")
+    except ConferencingError as exc:
         log.info("connection test of meeting server %s: %s", server.pk, exc)
+        check = CredentialCheck(False, None, str(exc))
+    if not check.answered:
+        log.info("connection test of meeting server %s: %s", server.pk, check.detail)
         return ConnectionTest(
             False, f"No answer from {server.base_url} as a {server.backend} server."
         )
-    except ServerRefused as exc:
-        return ConnectionTest(False, f"The server answered but refused: {exc.reason}")
-    except ConferencingError as exc:
-        return ConnectionTest(False, f"The server answered something unexpected: {exc}")
-    except (ValueError, TypeError, LookupError) as exc:
-        return ConnectionTest(False, f"These settings cannot be used: {exc}")
-    return ConnectionTest(True, f"{server.base_url} answered.")
+    return ConnectionTest(check.ok, f"{server.base_url}: {check.detail}", True, check.accepted)

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from meetings import launch
 from portal.accounts.services import customer_create, customer_push, host_create
+from portal.webhooks.models import Endpoint
 from tests.factories import MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars.models import Webinar
@@ -116,4 +117,8 @@ def test_dashboard_pages(page, site, live_server, width):
         f"{base}/dashboard/webinars/{w}/registrations/",
         f"{base}/dashboard/password_change/",
     ]
+    hook = Endpoint(customer=site["host"].customer, url="https://hooks.example/", events=["x"])
+    hook.secret = "whsec_c2VjcmV0"
+    hook.save()
+    urls += [f"{base}/dashboard/webhooks/", f"{base}/dashboard/webhooks/{hook.pk}/"]
     assert [v for url in urls for v in check(page, url)] == []

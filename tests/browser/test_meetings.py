@@ -154,8 +154,8 @@ RED, WHITE, BLUE = "rgb(207, 34, 46)", "rgb(255, 255, 255)", "rgb(31, 111, 235)"
 
 
 def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host, live_server):
-    """Cancel meeting… (a link) and Stop meeting (a button) look alike, and not like Start;
-    so do the webinars' Cancel webinar…, Reject… and Remove…."""
+    """Cancel meeting… and Stop meeting… (links) and their confirming buttons look alike,
+    and not like Start; so do the webinars' Cancel webinar…, Reject… and Remove…."""
     from tests.factories import MeetingFactory
     from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 
@@ -170,9 +170,12 @@ def test_destructive_actions_are_red_on_white_links_and_buttons_alike(page, host
 
     start = page.get_by_role("link", name="Start", exact=True).evaluate(STYLE)
     cancel = page.get_by_role("link", name="Cancel meeting…").evaluate(STYLE)
-    stop = page.get_by_role("button", name="Stop meeting").evaluate(STYLE)
+    stop = page.get_by_role("link", name="Stop meeting…").evaluate(STYLE)
     assert start == [WHITE, BLUE, BLUE]  # the main action
     assert cancel == stop == [RED, WHITE, RED]
+    page.get_by_role("link", name="Stop meeting…").click()  # asks first, as cancelling does
+    assert page.get_by_role("button", name="Stop the meeting").evaluate(STYLE) == stop
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Cancel meeting…").click()
     assert page.get_by_role("button", name="Cancel the meeting").evaluate(STYLE) == cancel
 

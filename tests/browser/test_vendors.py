@@ -16,12 +16,13 @@ from django.utils import timezone
 from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
-from conferencing.fakes.webex import DEMO_USER, FakeWebex
+from conferencing.fakes.turbomeeting import FakeTurboMeeting
+from conferencing.fakes.webex import DEMO_PASSWORD, DEMO_USER, FakeWebex
 from meetings.models import Meeting
 from meetings.services import meeting_schedule
 from meetings.tasks import meetings_poll
 from portal.accounts import services
-from portal.accounts.models import MeetingServer, SyncState
+from portal.accounts.models import Host, MeetingServer, SyncState
 from webinars.models import Webinar
 from webinars.services.webinars import webinar_create
 
@@ -36,14 +37,14 @@ def on(live_server, settings):
     settings.PORTAL_URL = settings.SITE_URL = live_server.url
     running = []
 
-    def make(backend, fake, path=""):
+    def make(backend, fake, path="", options=None):
         server_url = running_server(fake)
         server = services.server_save(
             server=MeetingServer(),
             backend=backend,
             name=f"{backend} server",
             base_url=server_url + path,
-            **fake.backend_options(),
+            credentials=fake.backend_options() if options is None else options,
         )
         customer = services.customer_push(
             customer_id=services.customer_create(
@@ -210,4 +211,103 @@ def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_serve
         page.get_by_role("link", name="Join link")
         .get_attribute("href")
         .startswith(f"{site}/m.php?AT=JM")
+    )
+
+
+# --- on every kind: schedule, edit while live as the server allows, stop after asking ------
+
+
+def tm_options(fake):
+    return {
+        "service_company_uid": fake.partner_id,
+        "integration_code": fake.integration_code,
+        "admin_email": fake.admin_email,
+        "admin_password": fake.admin_password,
+    }
+
+
+#: Per backend: its fake, the server record's options, what the host changes while the
+#: meeting is live (a field label and a value), and whether the topic is locked then.
+WHILE_LIVE = {
+    "turbomeeting": (FakeTurboMeeting, tm_options, ("Topic", "Live review (renamed)"), False),
+    "trueconf": (FakeTrueConf, None, ("Meeting password", "changed-while-live"), True),
+    "openmeetings": (FakeOpenMeetings, None, ("Topic", "Live review (renamed)"), False),
+}
+
+
+@pytest.mark.parametrize("backend", list(WHILE_LIVE))
+def test_a_host_schedules_edits_while_live_and_stops_after_confirming(
+    page, live_server, on, backend
+):
+    make_fake, options, (label, value), topic_locked = WHILE_LIVE[backend]
+    fake = make_fake()
+    host = on(backend, fake, options=options(fake) if options else None)
+    Host.objects.filter(pk=host.pk).update(is_administrator=True)
+    sign_in(page, live_server, host)
+
+    # Scheduling: soon, so the poller watches it.
+    page.get_by_role("link", name="Schedule a meeting").click()
+    start = (timezone.now() + dt.timedelta(minutes=10)).replace(second=0, microsecond=0)
+    page.get_by_label("Topic").fill("Live review")
+    page.get_by_label("Starts").fill(start.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Ends").fill((start + dt.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Meeting saved.").wait_for()
+    meeting = Meeting.objects.get(topic="Live review")
+    assert meeting.sync_state == SyncState.SYNCED
+
+    fake.set_live(meeting.server_meeting_id, attendees=3)
+    meetings_poll.delay()
+    page.reload()
+    assert "Live now · 3 attending" in page.locator("p", has_text="Status:").inner_text()
+
+    # Editing while live: what the server refuses is locked, with the reason.
+    page.get_by_role("link", name="Edit").click()
+    assert page.get_by_label("Starts").is_disabled()  # never moved while it runs
+    assert page.get_by_label("Topic").is_disabled() is topic_locked
+    assert page.locator("#locked").is_visible()
+    page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Changes saved.").wait_for()
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED and not meeting.sync_error
+    if label == "Topic":
+        assert meeting.topic == value
+    else:
+        assert meeting.password == value
+
+    # Stopping: asked first, and the result shows at once, without waiting for a poll.
+    page.get_by_role("link", name="Stop meeting…").click()
+    page.get_by_role("heading", name="Stop “").wait_for()
+    page.get_by_role("button", name="Stop the meeting").click()
+    page.get_by_text("The meeting was stopped").wait_for()
+    status = page.locator("p", has_text="Status:").inner_text()
+    assert "Ended" in status and "attending" not in status
+    assert page.get_by_role("link", name="Stop meeting…").count() == 0
+
+
+def test_a_webex_host_not_signed_in_signs_in_there_and_comes_back_scheduled(page, live_server, on):
+    """The round trip by clicking alone, with the demo Webex login `make run` offers."""
+    fake = FakeWebex()
+    host = on("webex", fake, path="/demo")
+    sign_in(page, live_server, host)
+    schedule_in_the_dashboard(page, "Webex kickoff")
+    meeting = Meeting.objects.get(topic="Webex kickoff")
+    page.get_by_text("Not on the meeting server yet").first.wait_for()
+
+    page.get_by_role("button", name="Schedule on the meeting server").click()
+    # Webex refused a browser not signed in; the portal shows Webex's sign-in.
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/server-sign-in/")
+    page.get_by_label("Webex ID").fill(DEMO_USER)
+    page.get_by_label("Webex password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign in and schedule").click()
+    page.wait_for_url(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    page.get_by_text("The meeting is scheduled on Webex.").wait_for()
+
+    meeting.refresh_from_db()
+    assert meeting.server_meeting_id in fake.meetings and meeting.sync_state == SyncState.SYNCED
+    assert (
+        page.get_by_role("link", name="Join link")
+        .get_attribute("href")
+        .startswith(f"{MeetingServer.objects.get(backend='webex').base_url}/m.php?AT=JM")
     )

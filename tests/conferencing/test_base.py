@@ -64,6 +64,6 @@ def test_the_defaults_offer_nothing_and_reserve_no_id():
     backend = Nothing()
     assert backend.capabilities == frozenset()
     assert backend.kinds == frozenset({MeetingKind.MEETING})
-    assert dict(backend.credentials) == {} and backend.join_links_expire is False
+    assert backend.credential_fields == () and backend.join_links_expire is False
     assert backend.reserve_meeting_id(company_uid="c", user_id="u") == ""
     backend.close()

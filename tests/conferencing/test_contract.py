@@ -11,24 +11,31 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from conferencing.base import (
+    REQUEST_FIELDS,
     Account,
     Backend,
     BadServerResponse,
+    BrowserScheduling,
     Capability,
     ConferencingError,
+    CredentialField,
     MeetingKind,
     MeetingRequest,
+    MeetingRunning,
     Participant,
+    ServerRefused,
     ServerUnavailable,
     Unsupported,
     backend_class,
     backend_names,
+    for_host,
     make_backend,
 )
 from conferencing.fakes.server import serve
@@ -101,14 +108,9 @@ def test_every_backend_declares_its_shape(served):
     assert backend.name == served.name
     assert backend.capabilities <= set(Capability)
     assert MeetingKind.MEETING in backend.kinds
-    assert set(backend.credentials) <= {
-        "client_id",
-        "client_secret",
-        "admin_user",
-        "admin_password",
-        "partner_id",
-        "integration_code",
-    }
+    # Its fake's options are exactly its declared credentials: the constructor's keywords.
+    assert [f.name for f in backend.credential_fields] == list(served.fake.backend_options())
+    assert all(isinstance(f, CredentialField) and f.label for f in backend.credential_fields)
     backend.ping()
 
 
@@ -262,7 +264,96 @@ def test_scheduling_in_the_browser_where_declared(served):
         start=start,
         end=start + dt.timedelta(hours=1),
     )
+    assert isinstance(served.backend, BrowserScheduling)  # the protocol, not just the names
     url = served.backend.schedule_url(request, "https://portal.example/back/")
     assert url.startswith(("http://", "https://"))
     nothing = served.backend.parse_back_url({})
-    assert nothing.ok is False and nothing.message
+    assert nothing.ok is False and nothing.message and nothing.needs_sign_in is False
+    form = served.backend.sign_in_form(back_url="https://portal.example/back/", then=url)
+    assert form.action.startswith(("http://", "https://")) and "https://portal.example/back/" in (
+        form.fields.values()
+    )
+    typed = {name for name, _label, _type in served.backend.sign_in_fields}
+    assert typed and not typed & set(form.fields)  # what the person types is not pre-filled
+
+
+# --- what each backend declares about running meetings, credentials and errors -----------
+
+
+def request_for(key: str, **changes: Any) -> MeetingRequest:
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
+    fields: dict[str, Any] = {
+        "kind": MeetingKind.MEETING,
+        "topic": "Quarterly review",
+        "host_email": HOST.email,
+        "start": start,
+        "end": start + dt.timedelta(hours=1),
+        "meeting_id": key,
+    }
+    return MeetingRequest(**(fields | changes))
+
+
+def test_every_backend_declares_what_may_change_while_running(served):
+    assert served.backend.changeable_while_running <= REQUEST_FIELDS
+    assert all(isinstance(words, str) and words for words in served.backend.refusals.values())
+
+
+def test_a_running_meeting_takes_only_what_its_backend_declares(served):
+    if not served.can(Capability.UPDATE):
+        pytest.skip(f"{served.name} takes no changes from the portal")
+    key = schedule(served)
+    original = request_for(key)
+    served.backend.schedule_meeting(original)
+    served.fake.set_live(key, attendees=2)
+    # What may change, changes, and what may not is refused before anything is sent.
+    served.backend.schedule_meeting(request_for(key, password="new-secret", start=original.start))
+    if "topic" in served.backend.changeable_while_running:
+        served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+    else:
+        with pytest.raises(MeetingRunning):
+            served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+    if served.can(Capability.LIVE_STATUS):
+        status = served.backend.meeting_status(key)
+        assert status.active is True
+        if "topic" not in served.backend.changeable_while_running:
+            assert status.topic == "Quarterly review"
+
+
+def wrong(options: dict[str, str]) -> dict[str, str]:
+    return {key: f"wrong-{value}" for key, value in options.items()}
+
+
+def test_credentials_are_checked_where_the_server_can_tell(served):
+    check = served.backend.check_credentials()
+    assert check.answered is True and check.detail
+    if served.name == "webex":
+        assert check.accepted is None and "cannot check" in check.detail
+        return
+    assert check.accepted is True and check.ok
+
+    base_url = served.backend.base_url
+    options = wrong(served.fake.backend_options())
+    with closing(make_backend(served.name, base_url=base_url, **options)) as other:
+        refused = other.check_credentials()
+    assert (refused.answered, refused.accepted, refused.ok) == (True, False, False)
+    assert "refused" in refused.detail
+
+
+def test_a_server_that_is_down_did_not_answer_the_credential_check(served):
+    served.fake.mode = "down"
+    check = served.backend.check_credentials()
+    assert (check.answered, check.ok) == (False, False)
+
+
+def test_every_error_has_a_sentence_for_hosts(served):
+    """Raw details (paths, HTTP statuses, reason codes) never reach the host's sentence."""
+    errors = [
+        ServerUnavailable("POST /api/v3.1/conferences: HTTP 503"),
+        ServerRefused("conferenceIsRunning"),
+        MeetingRunning("conferenceIsRunning"),
+        BadServerResponse("GET /x: the answer is not JSON"),
+    ]
+    for error in errors:
+        sentence = for_host(error, served.backend.refusals)
+        assert sentence.endswith(".") and "HTTP" not in sentence and "/api" not in sentence
+        assert "conferenceIsRunning" not in sentence

@@ -17,6 +17,7 @@ from conferencing.base import (
     CredentialsRefused,
     MeetingKind,
     MeetingRequest,
+    MeetingRunning,
     OutcomeUnknown,
     Participant,
     ServerRefused,
@@ -229,14 +230,32 @@ def test_schedule_with_a_meeting_id_updates_it_in_place(tc, tc_fake):
     assert put.body["topic"] == "Renamed"
 
 
-def test_a_running_conference_cannot_be_changed(tc, tc_fake):
+def test_a_change_to_a_running_conference_is_not_sent(tc, tc_fake):
+    """Only its description may change (the portal sends none): the client reads the
+    conference first and sends nothing the server would refuse."""
     meeting_id = tc.schedule_meeting(one_off()).meeting_id
     tc_fake.set_live(meeting_id, attendees=3)
-    with pytest.raises(ServerRefused) as caught:
+    with pytest.raises(MeetingRunning) as caught:
         tc.schedule_meeting(one_off(meeting_id=meeting_id, topic="Renamed"))
     assert caught.value.reason == "conferenceIsRunning"
-    assert caught.value.status == "400"
     assert tc_fake.conferences[meeting_id].topic == one_off().topic
+    assert api_calls(tc_fake, "PUT", f"{CONFERENCES}/{meeting_id}") == []
+
+
+def test_a_running_conference_that_holds_the_request_already_is_left_alone(tc, tc_fake):
+    """A change of what TrueConf does not keep (the portal's password) sends nothing."""
+    meeting_id = tc.schedule_meeting(one_off()).meeting_id
+    tc_fake.set_live(meeting_id, attendees=3)
+    again = tc.schedule_meeting(one_off(meeting_id=meeting_id, password="changed"))
+    assert again.meeting_id == meeting_id and again.join_url.endswith(f"/webrtc/{meeting_id}")
+    assert api_calls(tc_fake, "PUT", f"{CONFERENCES}/{meeting_id}") == []
+
+
+def test_the_servers_own_link_is_the_join_link(tc, tc_fake):
+    """The web client link at the server's public address, not one built from the API's."""
+    tc_fake.public_url = "https://video.acme.example"
+    scheduled = tc.schedule_meeting(one_off())
+    assert scheduled.join_url == f"https://video.acme.example/webrtc/{scheduled.meeting_id}"
 
 
 def test_unknown_conferences_are_refused_with_the_servers_reason(tc, tc_fake):
@@ -450,12 +469,13 @@ def test_down_server_is_unavailable_and_only_reads_are_retried(tc, tc_fake, slee
         with pytest.raises(ServerUnavailable) as caught:
             write()
         assert not isinstance(caught.value, OutcomeUnknown)  # a 503: not done
-    assert len(tc_fake.requests) == 3 + 5
-    assert sleeps == []
+    # Four writes sent once each; a change first reads the conference (a read: 3 tries).
+    assert len(tc_fake.requests) == 3 + 4 + 3
+    assert sleeps == [0.2, 0.4]
 
     with pytest.raises(ServerUnavailable):
         tc.ping()
-    assert len(tc_fake.requests) == 3 + 5 + 3
+    assert len(tc_fake.requests) == 3 + 4 + 3 + 3
 
 
 def test_a_down_token_endpoint_is_unavailable_and_retried(tc, tc_fake, sleeps):

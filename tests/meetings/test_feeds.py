@@ -18,7 +18,7 @@ from meetings.feeds.record import (
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, publication_changed
 from portal.framing import frame_ancestors
-from tests.conftest import csp
+from tests.conftest import csp, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
@@ -110,6 +110,7 @@ def test_feeds_are_read_only(client, host):
 
 def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(
         host,
         topic="Quarterly review",
@@ -141,6 +142,7 @@ def test_page_shows_time_in_the_customer_zone_live_state_and_join_link(client, h
 
 def test_the_host_may_put_the_password_in_public_links(client, host, settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     meeting = publish(host, server_meeting_id="424242", password_in_public_links=True)
     meeting.password = "pw-1234"
     meeting.save()
@@ -298,6 +300,44 @@ def test_ics_has_one_event_per_timed_meeting_without_passwords(client, host):
     meeting.save()
     (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
     assert "meeting_id=777001&password=do-not-leak-9f3" in str(event["URL"])
+
+
+def test_ics_names_an_organizer_as_a_published_calendar_must(client, host, settings):
+    """RFC 5546 §3.2.1: a PUBLISH's VEVENT has an ORGANIZER (libical's iTIP check warns)."""
+    settings.DEFAULT_FROM_EMAIL = "meetings@partner.example"
+    publish(host, topic="Launch", **at(SUMMER))
+    calendar = Calendar.from_ical(client.get(url("ics")).content)
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["ORGANIZER"]) == "mailto:meetings@partner.example"
+    assert event["ORGANIZER"].params["CN"] == "Acme"  # the customer, no host's own address
+    assert "ATTENDEE" not in event  # a PUBLISH names none
+    Customer.objects.filter(pk=host.customer_id).update(name='Acme "Labs";\n\x01 Berlin')
+    publication_changed([host.customer_id])
+    (event,) = Calendar.from_ical(client.get(url("ics")).content).walk("VEVENT")
+    assert event["ORGANIZER"].params["CN"] == 'Acme "Labs"; Berlin'  # one line, quoted
+
+
+def test_ics_of_a_customer_without_meetings_is_still_a_calendar(client, host):
+    """RFC 5545 §3.6: a calendar holds at least one component; the customer's zone is it."""
+    host.customer.time_zone = "Europe/Berlin"
+    host.customer.save()
+    calendar = Calendar.from_ical(client.get(url("ics")).content)
+    assert calendar.walk("VEVENT") == []
+    (zone,) = calendar.walk("VTIMEZONE")
+    assert str(zone["TZID"]) == str(calendar["X-WR-TIMEZONE"]) == "Europe/Berlin"
+    assert {c.name for c in zone.subcomponents} == {"STANDARD", "DAYLIGHT"}
+
+
+def test_the_xsd_is_served_as_xml(settings):
+    from django.test import Client
+
+    settings.WHITENOISE_USE_FINDERS = True  # as `make run` serves it; collectstatic in production
+    settings.WHITENOISE_AUTOREFRESH = True
+    response = Client().get("/static/meetings/published-meetings.xsd")
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] == "application/xml"
+    assert b"<xs:schema" in b"".join(response.streaming_content)
 
 
 def test_ics_uid_is_stable_across_edits(client, host):
@@ -488,6 +528,11 @@ def _live(m):
     m.live_state = LiveState.SCHEDULED if m.is_live else LiveState.LIVE
 
 
+def _silent(m):
+    """The server stops answering about the live meeting (the poller's mark)."""
+    m.last_seen_active_at = m.server_silent_since = dt.datetime(2026, 7, 1, 12, 5, tzinfo=dt.UTC)
+
+
 def _password(m):
     m.password = "another-pw"
 
@@ -505,6 +550,7 @@ MEETING_CHANGES = {
     "ends_at": lambda m: setattr(m, "ends_at", m.ends_at + dt.timedelta(hours=1)),
     "is_live": _live,
     "attendees": lambda m: setattr(m, "attendees", m.attendees + 1),
+    "live_seen_at": _silent,
     "join_url": _password,
 }
 CUSTOMER_CHANGES = {

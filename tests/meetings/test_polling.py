@@ -11,7 +11,7 @@ from meetings import polling
 from meetings.models import LiveState, Meeting
 from meetings.tasks import meetings_poll
 from portal.accounts.models import MeetingServer, SyncState
-from tests.conftest import INTEGRATION_CODE
+from tests.conftest import INTEGRATION_CODE, environment_server_follows_settings
 from tests.factories import HostFactory, MeetingFactory, put_on_fake_server
 
 pytestmark = pytest.mark.django_db
@@ -78,8 +78,10 @@ def test_only_meetings_whose_window_is_open_are_asked(fake_tm, meeting, host):
 
     report = polling.poll_round()
 
-    assert asked(fake_tm) == sorted([open_.server_meeting_id, recurring.server_meeting_id])
-    assert (report.polled, report.live, report.failed, report.ended) == (2, 0, 0, 1)
+    # A change still waiting for the server does not stop the server's status coming in.
+    expected = [open_.server_meeting_id, recurring.server_meeting_id, not_synced.server_meeting_id]
+    assert asked(fake_tm) == sorted(expected)
+    assert (report.polled, report.live, report.failed, report.ended) == (3, 0, 0, 1)
     states = dict(Meeting.objects.values_list("pk", "live_state"))
     assert states[passed.pk] == LiveState.ENDED  # never seen live, window over: no call needed
     for m in (too_early, open_, recurring, not_synced, cancelled):
@@ -251,9 +253,10 @@ def test_queries_do_not_grow_with_the_number_of_meetings(
         meeting(start_in=-10)  # running by the fake's clock: live
     meeting(start_in=-300)  # expired in the same round
 
-    # meetings, their customers and servers, savepoint, bulk update, publication version,
-    # bulk insert, expire update, release
-    with django_assert_max_num_queries(8):
+    # meetings, their customers and servers, savepoint, bulk update, webhook endpoints of
+    # the customers whose meetings started, publication version, bulk insert, expire
+    # update, release
+    with django_assert_max_num_queries(9):
         report = polling.poll_round()
 
     assert (report.polled, report.live, report.ended) == (count, count, 1)
@@ -271,9 +274,9 @@ def test_different_answers_cost_one_statement_per_kind_of_change(
         fake_tm.set_live(m.server_meeting_id, attendees=2 if n % 2 else 5)
     waiting = [meeting(start_in=10) for _ in range(count)]  # due, not started on the fake
 
-    # meetings, their customers and servers, savepoint, 2 updates, publication version,
-    # bulk insert, expire update, release
-    with django_assert_max_num_queries(9):
+    # meetings, their customers and servers, savepoint, 2 updates, webhook endpoints,
+    # publication version, bulk insert, expire update, release
+    with django_assert_max_num_queries(10):
         report = polling.poll_round()
 
     assert (report.polled, report.live) == (2 * count, count)
@@ -305,8 +308,7 @@ def test_a_server_that_is_down_costs_only_its_own_meetings(fake_tm, meeting, set
     down = FakeTurboMeeting(partner_id="p2", integration_code="c2")
     with serve(down) as running:
         server = MeetingServer(backend="turbomeeting", name="Down", base_url=running.url)
-        server.partner_id = "p2"
-        server.set_secrets(integration_code="c2")
+        server.set_credentials({"service_company_uid": "p2", "integration_code": "c2"})
         server.save()
         elsewhere = HostFactory()
         elsewhere.customer.server = server
@@ -394,7 +396,7 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
     from cryptography.fernet import Fernet
 
     broken = MeetingServer(backend="turbomeeting", name="Key gone", base_url="https://x.example")
-    broken.set_secrets(integration_code="c")
+    broken.set_credentials({"integration_code": "c"})
     broken.save()
     elsewhere = HostFactory()
     elsewhere.customer.server = broken
@@ -402,6 +404,7 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
     MeetingFactory(host=elsewhere, starts_at=timezone.now(), ends_at=timezone.now())
     live = meeting(start_in=-10)
     settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key lost
+    environment_server_follows_settings()  # migrate encrypts the environment's with the new
 
     report = polling.poll_round()
 
@@ -409,3 +412,38 @@ def test_a_server_record_that_cannot_make_a_client_does_not_stop_the_round(
     live.refresh_from_db()
     assert live.live_state == LiveState.LIVE
     assert "cannot ask" in caplog.text
+
+
+def test_a_live_meeting_whose_server_stops_answering_says_when_it_was_last_seen(
+    fake_tm, meeting, host, client, settings
+):
+    """Not "Live now · 5 attending" for ever: pages and feeds say how old the state is."""
+    settings.SERVER_READ_TIMEOUT = 0.3
+    m = meeting(is_published=True)
+    fake_tm.set_live(m.server_meeting_id, attendees=5)
+    polling.poll_round()
+    m.refresh_from_db()
+    assert m.is_live and not m.live_is_stale
+
+    fake_tm.mode = "down"
+    report = polling.poll_round()
+    assert report.failed == 1
+    m.refresh_from_db()
+    assert m.live_is_stale and m.server_silent_since is not None
+
+    client.force_login(host.user)
+    label = client.get("/dashboard/status.json").json()[str(m.pk)]["label"]
+    assert label.startswith("Last seen live") and "not answering" in label
+    assert "Last seen live" in client.get(f"/dashboard/meetings/{m.pk}/").content.decode()
+    slug = host.customer.slug
+    [listed] = client.get(f"/p/{slug}/meetings.json").json()["meetings"]
+    assert listed["live_seen_at"] is not None
+    page = client.get(f"/p/{slug}/meetings/").content.decode()
+    assert "Last seen live at" in page and "Live now" not in page
+
+    fake_tm.mode = "ok"
+    polling.poll_round()
+    m.refresh_from_db()
+    assert m.is_live and not m.live_is_stale
+    [listed] = client.get(f"/p/{slug}/meetings.json").json()["meetings"]
+    assert listed["live_seen_at"] is None and listed["is_live"] is True

@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 
 pytestmark = pytest.mark.django_db
@@ -10,6 +11,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def meeting(settings):
     settings.TM_SERVER_URL = "https://meet.example"
+    environment_server_follows_settings()
     host = HostFactory(customer=CustomerFactory(slug="acme"))
     meeting = MeetingFactory(host=host, is_published=True, server_meeting_id="424242")
     meeting.password = "pw-1234"

@@ -48,7 +48,7 @@ def test_server_down_keeps_the_meeting_and_schedules_it_once_later(
     fake_tm.mode = "down"
     meeting = schedule(django_capture_on_commit_callbacks, host)
     assert meeting.sync_state == SyncState.PENDING and meeting.server_meeting_id == ""
-    assert "could not be reached" in meeting.sync_error
+    assert "not answering right now" in meeting.sync_error
 
     fake_tm.mode = "ok"
     Meeting.objects.filter(pk=meeting.pk).update(next_sync_at=timezone.now())

@@ -7,6 +7,8 @@ its login cookie kept), and the portal by the test client.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -15,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from conferencing.fakes.server import serve
-from conferencing.fakes.webex import DEMO_USER, FakeWebex
+from conferencing.fakes.webex import DEMO_PASSWORD, DEMO_USER, FakeWebex
 from meetings import services
 from meetings.models import Meeting
 from portal.accounts.models import MeetingServer, SyncState
@@ -62,13 +64,98 @@ def follow_to_the_portal(session: requests.Session, url: str) -> str:
 
 
 def test_a_new_meeting_asks_the_host_to_schedule_it_on_webex(client, host, meeting):
+    """The expected next step, in words: not a red "needs attention", nor "Scheduled"."""
     assert meeting.sync_state == SyncState.ATTENTION
-    assert "Schedule it on the meeting server" in meeting.sync_error
+    assert meeting.sync_error.startswith("Not on the meeting server yet: schedule it there")
     client.force_login(host.user)
     page = client.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
     assert "Schedule on the meeting server" in page
+    assert "Not on the meeting server yet" in page
+    assert "Needs attention" not in page and "sync-attention" not in page
+    assert "<span>Scheduled</span>" not in page
     assert "Stop meeting" not in page and "desktop app" not in page
-    assert "does not report whether a meeting is live" in page
+    home = client.get("/dashboard/").content.decode()
+    assert "Not on the meeting server yet" in home and "Needs attention" not in home
+
+
+def test_a_host_not_signed_in_to_webex_signs_in_there_and_comes_back_scheduled(
+    client, host, meeting, webex, django_capture_on_commit_callbacks
+):
+    """Webex refuses a browser not signed in (AccessDenied): the portal sends the host
+    through Webex's own sign-in (AT=LI), which goes on to schedule and comes back."""
+    client.force_login(host.user)
+    to_webex = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/")
+    browser = requests.Session()  # not signed in to Webex
+    back = follow_to_the_portal(browser, to_webex["Location"])
+    refused = client.get(back)
+    assert refused["Location"] == f"/dashboard/meetings/{meeting.pk}/server-sign-in/"
+
+    page = client.get(refused["Location"]).content.decode()
+    action = re.search(r'<form method="post" action="([^"]+)" id="server-sign-in">', page)[1]
+    assert action == f"{webex.base_url}/p.php"  # straight to Webex: the portal sees no password
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+    fields = {name: html.unescape(value) for name, value in fields.items()}
+    assert fields["AT"] == "LI" and fields["MU"].startswith(f"{webex.base_url}/m.php?")
+    assert 'name="WID"' in page and 'name="PW" type="password"' in page
+
+    signed_in = browser.post(
+        action, data=fields | {"WID": DEMO_USER, "PW": DEMO_PASSWORD}, allow_redirects=False
+    )
+    back = follow_to_the_portal(browser, signed_in.headers["Location"])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(back)
+    meeting.refresh_from_db()
+    assert meeting.server_meeting_id in webex.meetings and meeting.sync_state == SyncState.SYNCED
+
+
+def test_a_wrong_webex_password_comes_back_to_the_sign_in_with_the_reason(
+    client, host, meeting, webex
+):
+    client.force_login(host.user)
+    page = client.get(f"/dashboard/meetings/{meeting.pk}/server-sign-in/").content.decode()
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page))
+    fields = {name: html.unescape(value) for name, value in fields.items()}
+    browser = requests.Session()
+    refused = browser.post(
+        f"{webex.base_url}/p.php",
+        data=fields | {"WID": DEMO_USER, "PW": "wrong"},
+        allow_redirects=False,
+    )
+    back = refused.headers["Location"].removeprefix("http://testserver")
+    again = client.get(back, follow=True)
+    assert again.redirect_chain[-1][0] == f"/dashboard/meetings/{meeting.pk}/server-sign-in/"
+    assert "did not accept that Webex ID or password" in again.content.decode()
+
+
+def test_webex_offers_only_what_it_can_do(client, host, meeting, webex):
+    """No recurring meetings; once on Webex, topic and time are read-only with the reason;
+    no "could not compare" on every edit page; not in the feeds until it is on Webex."""
+    client.force_login(host.user)
+    new = client.get("/dashboard/meetings/new/")
+    assert "is_recurring" not in new.context["form"].fields
+    assert 'href="/dashboard/webinars/"' not in new.content.decode()  # no webinars on Webex
+    refused = client.get("/dashboard/webinars/new/", follow=True)
+    assert "cannot hold webinars" in refused.content.decode()
+    assert "New webinar" not in refused.content.decode()
+    with pytest.raises(ValidationError):
+        services.meeting_schedule(host=host, topic="Weekly", is_recurring=True)
+
+    edit = client.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    assert "Could not compare" not in edit
+
+    meeting.is_published = True
+    meeting.save()
+    feed = client.get(f"/p/{host.customer.slug}/meetings.json").json()
+    assert feed["meetings"] == []  # nothing to join until it is on Webex
+
+    meeting.server_meeting_id = "123456789"
+    meeting.save()
+    form = client.get(f"/dashboard/meetings/{meeting.pk}/edit/").context["form"]
+    assert form.fields["topic"].disabled and form.fields["starts_at"].disabled
+    assert "change it on the meeting server" in form.fields["topic"].help_text
+    assert not form.fields["is_published"].disabled
+    [listed] = client.get(f"/p/{host.customer.slug}/meetings.json").json()["meetings"]
+    assert listed["meeting_id"] == "123456789"
 
 
 def test_scheduling_on_webex_brings_the_meeting_key_back(
@@ -147,9 +234,7 @@ def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
     meeting.save()
     client.force_login(host.user)
     page = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/", follow=True)
-    assert "cannot take this meeting: the Webex URL API schedules single meetings" in (
-        page.content.decode()
-    )
+    assert "cannot do this: the Webex URL API schedules single meetings" in (page.content.decode())
 
 
 def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):

@@ -1,6 +1,6 @@
 import pytest
 
-from portal.accounts.models import Customer, SyncState
+from portal.accounts.models import Customer, MeetingServer, SyncState
 from tests.factories import CustomerFactory, HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +30,7 @@ def test_adding_a_customer_in_the_admin_creates_it_on_the_server(
                 "turbomeeting-MAX_NUM_FORMS": "1",
                 "turbomeeting-0-number_of_meeting_rooms": 2,
                 "turbomeeting-0-participants_per_room": 20,
+                "server": MeetingServer.objects.get(from_environment=True).pk,
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]

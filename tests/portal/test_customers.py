@@ -7,6 +7,7 @@ from django.utils import timezone
 from portal import sync
 from portal.accounts import services
 from portal.accounts.models import Customer, SyncState
+from tests.conftest import environment_server_follows_settings
 from tests.factories import HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,7 @@ def test_a_refusal_is_kept_with_the_servers_reason(
     fake_tm, settings, django_capture_on_commit_callbacks
 ):
     settings.TM_SERVICE_COMPANY_UID = "not-the-partner"
+    environment_server_follows_settings()
     customer = create(django_capture_on_commit_callbacks)
 
     assert customer.sync_state == SyncState.FAILED

@@ -36,7 +36,7 @@ def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm
         call_command("demo_data", *options)  # again: nothing new
 
     backends = dict(Customer.objects.values_list("slug", "server__backend"))
-    assert backends == {"acme": None} | {name: name for name in names}
+    assert backends == {"acme": "turbomeeting"} | {name: name for name in names}
     assert {"trueconf", "openmeetings", "webex"} <= set(names)
     for name in names:
         assert Host.objects.get(user__username=f"host@{name}.example").customer.slug == name

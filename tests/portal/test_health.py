@@ -1,7 +1,15 @@
 import pytest
 from django.core.cache import cache
 
+from tests.factories import CustomerFactory
+
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _a_customer_on_the_environments_server(fake_tm):
+    """The fake TurboMeeting is the environment's server; a customer on it makes it used."""
+    CustomerFactory()
 
 
 def test_healthy_when_everything_answers(client, fake_tm):
@@ -10,7 +18,7 @@ def test_healthy_when_everything_answers(client, fake_tm):
     assert response.json()["checks"] == {
         "database": {"status": "up"},
         "broker": {"status": "up"},
-        "meeting_server": {"status": "up"},
+        "meeting_server": {"status": "up", "servers": 1, "unused": 0},
     }
 
 
@@ -43,13 +51,14 @@ def test_every_configured_meeting_server_is_asked_and_the_one_down_is_logged(
 
     fake = FakeTrueConf()
     with serve(fake) as running:
-        services.server_save(
+        server = services.server_save(
             server=MeetingServer(),
             backend="trueconf",
             name="Tokyo TrueConf",
             base_url=running.url,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
+        CustomerFactory(server=server)
         assert client.get("/healthz").status_code == 200
         fake.mode = "down"
         cache.clear()  # the answers remembered for SERVER_HEALTH_SECONDS expire
@@ -73,3 +82,19 @@ def test_anonymous_requests_do_not_each_call_the_meeting_servers(client, fake_tm
     asked = len(fake_tm.requests)
     assert client.get("/healthz").status_code == 503
     assert len(fake_tm.requests) == asked > 1  # a failure is remembered as well
+
+
+def test_a_configured_server_no_customer_uses_is_listed_as_unused_not_asked(client, fake_tm):
+    """Nothing depends on it yet: it being down must not take the portal out of rotation."""
+    from portal.accounts.models import MeetingServer
+
+    MeetingServer.objects.create(
+        backend="turbomeeting", name="Being set up", base_url="http://127.0.0.1:9"
+    )
+    response = client.get("/healthz")
+    assert response.status_code == 200, response.json()
+    assert response.json()["checks"]["meeting_server"] == {
+        "status": "up",
+        "servers": 1,
+        "unused": 1,
+    }

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from conferencing.base import Capability
 from conferencing.fakes.server import serve
+from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from meetings import services as meeting_services
 from portal import crypto, servers
@@ -33,31 +34,29 @@ def second_tm():
         server = MeetingServer(
             backend="turbomeeting", name="Second TurboMeeting", base_url=running.url
         )
-        server.partner_id = "second-partner"
-        server.admin_user = "root@second.example"
-        services.server_save(
-            server=server, integration_code="second-code", admin_password="second-admin-secret"
-        )
+        services.server_save(server=server, credentials=fake.backend_options())
         yield fake, server
 
 
 def test_secrets_are_stored_encrypted_and_read_back(second_tm):
     _, server = second_tm
     server.refresh_from_db()
-    assert "second-code" not in server.secrets_encrypted
-    assert "second-admin-secret" not in server.secrets_encrypted
-    assert server.secrets == {
+    assert "second-code" not in server.credentials_encrypted
+    assert "second-partner" not in server.credentials_encrypted  # one value, all encrypted
+    assert server.credentials() == {
+        "service_company_uid": "second-partner",
         "integration_code": "second-code",
+        "admin_email": "root@second.example",
         "admin_password": "second-admin-secret",
     }
-    assert server.credentials()["partner_id"] == "second-partner"
+    assert server.stored_secret_names() == ["admin_password", "integration_code"]
 
 
 def test_an_omitted_secret_keeps_its_value(second_tm):
     _, server = second_tm
-    services.server_save(server=server, name="Renamed", integration_code="")
+    services.server_save(server=server, name="Renamed", credentials={"integration_code": ""})
     server.refresh_from_db()
-    assert server.name == "Renamed" and server.secrets["integration_code"] == "second-code"
+    assert server.name == "Renamed" and server.credentials()["integration_code"] == "second-code"
 
 
 def test_keys_rotate_without_losing_a_secret(second_tm, settings, capsys):
@@ -68,14 +67,14 @@ def test_keys_rotate_without_losing_a_secret(second_tm, settings, capsys):
 
     call_command("rotate_secrets")
 
-    assert "1 meeting server" in capsys.readouterr().out
+    assert "2 meeting server(s)" in capsys.readouterr().out  # the environment's too
     settings.CONFERENCING_SECRET_KEYS = [new_key]  # the old key is gone
     server.refresh_from_db()
-    assert server.secrets["admin_password"] == "second-admin-secret"
+    assert server.credentials()["admin_password"] == "second-admin-secret"
     settings.CONFERENCING_SECRET_KEYS = [old_key]
+    server.refresh_from_db()
     with pytest.raises(ValueError, match="CONFERENCING_SECRET_KEYS"):
-        server.refresh_from_db()
-        server.secrets  # noqa: B018 (the property decrypts)
+        server.credentials()
 
 
 def test_no_key_is_a_deploy_error_and_a_bad_key_too(settings):
@@ -154,6 +153,46 @@ def test_capabilities_follow_the_customers_server(second_tm):
     assert Capability.COMMAND_FILE not in servers.capabilities(CustomerFactory(server=webex))
 
 
+@pytest.fixture
+def trueconf():
+    fake = FakeTrueConf()
+    with serve(fake) as running:
+        fake.url = running.url
+        yield fake
+
+
+def test_connection_test_says_whether_the_server_took_the_credentials(
+    trueconf, staff_api, admin_client
+):
+    """A wrong client secret answers 401 to a token request: answered, but refused."""
+    server = services.server_save(
+        server=MeetingServer(),
+        backend="trueconf",
+        name="TrueConf",
+        base_url=trueconf.url,
+        credentials={"client_id": trueconf.client_id, "client_secret": "not-the-secret"},
+    )
+    result = services.server_test_connection(server=server)
+    assert (result.ok, result.answered, result.credentials_accepted) == (False, True, False)
+    assert "refused the client ID and secret" in result.detail
+
+    body = staff_api.post(f"/api/v1/servers/{server.pk}/test/").json()
+    assert body["ok"] is False and body["answered"] is True
+    assert body["credentials_accepted"] is False and "refused" in body["detail"]
+
+    page = admin_client.post(
+        reverse("admin:accounts_meetingserver_changelist"),
+        {"action": "test_connection", "_selected_action": [server.pk]},
+        follow=True,
+    )
+    assert "refused the client ID and secret" in page.content.decode()
+
+    services.server_save(server=server, credentials={"client_secret": trueconf.client_secret})
+    result = services.server_test_connection(server=server)
+    assert (result.ok, result.answered, result.credentials_accepted) == (True, True, True)
+    assert "issued an access token" in result.detail
+
+
 def test_connection_test_says_what_the_server_answered(second_tm):
     fake, server = second_tm
     assert services.server_test_connection(server=server).ok
@@ -184,10 +223,12 @@ def test_api_creates_a_server_without_ever_showing_its_secrets(staff_api, fake_t
             "name": "Tokyo",
             "kind": "turbomeeting",
             "base_url": fake_tm.url,
-            "partner_id": "demo-partner",
-            "integration_code": "tokyo-code",
-            "admin_user": "root@tokyo.example",
-            "admin_password": "tokyo-secret",
+            "credentials": {
+                "service_company_uid": "test-partner",
+                "integration_code": "tokyo-code",
+                "admin_email": "root@tokyo.example",
+                "admin_password": "tokyo-secret",
+            },
         },
         format="json",
     )
@@ -195,10 +236,23 @@ def test_api_creates_a_server_without_ever_showing_its_secrets(staff_api, fake_t
     body = response.json()
     assert "tokyo-secret" not in response.content.decode()
     assert body["secrets_stored"] == ["admin_password", "integration_code"]
-    assert body["needs"] == ["partner_id", "integration_code", "admin_user", "admin_password"]
+    needs = ["service_company_uid", "integration_code", "admin_email", "admin_password"]
+    assert body["needs"] == needs
+    # The identifiers are shown again, the secrets never.
+    assert body["credentials"] == {
+        "service_company_uid": "test-partner",
+        "admin_email": "root@tokyo.example",
+    }
+    assert [(f["name"], f["label"], f["secret"]) for f in body["credential_fields"]] == [
+        ("service_company_uid", "Partner ID", False),
+        ("integration_code", "Integration code", True),
+        ("admin_email", "Administrator email", False),
+        ("admin_password", "Administrator password", True),
+    ]
 
     tested = staff_api.post(f"/api/v1/servers/{body['id']}/test/").json()
-    assert tested["ok"] is True
+    assert tested["answered"] is True  # the fake's integration code is another one:
+    assert tested["credentials_accepted"] is False and "integration code" in tested["detail"]
 
     listed = staff_api.get("/api/v1/servers/").content.decode()
     assert "tokyo-secret" not in listed and "tokyo-code" not in listed
@@ -211,9 +265,14 @@ def test_api_refuses_a_server_missing_what_its_backend_needs(staff_api):
         format="json",
     )
     assert response.status_code == 400
-    errors = response.json()["errors"]
-    assert set(errors) == {"partner_id", "integration_code", "admin_user", "admin_password"}
-    assert errors["partner_id"] == ["A turbomeeting server needs this."]
+    errors = response.json()["errors"]["credentials"]
+    assert set(errors) == {
+        "service_company_uid",
+        "integration_code",
+        "admin_email",
+        "admin_password",
+    }
+    assert errors["service_company_uid"] == ["A turbomeeting server needs this."]
 
 
 def test_api_will_not_delete_a_server_customers_use(staff_api, second_tm):
@@ -238,7 +297,7 @@ def test_admin_tests_the_connection_and_never_shows_a_secret(admin_client, secon
         follow=True,
     )
     assert "Second TurboMeeting: " in response.content.decode()
-    assert "answered." in response.content.decode()
+    assert "answered and accepted the integration code" in response.content.decode()
 
 
 def test_a_server_whose_key_is_gone_can_be_listed_and_mended(staff_api, second_tm, settings):
@@ -246,33 +305,38 @@ def test_a_server_whose_key_is_gone_can_be_listed_and_mended(staff_api, second_t
     settings.CONFERENCING_SECRET_KEYS = [Fernet.generate_key().decode()]  # the old key lost
     listed = staff_api.get("/api/v1/servers/")
     assert listed.status_code == 200
-    [shown] = listed.json()["results"]
+    [shown] = [s for s in listed.json()["results"] if s["id"] == server.pk]
     assert shown["secrets_stored"] == ["(cannot be decrypted: enter them again)"]
     mended = staff_api.patch(
         f"/api/v1/servers/{server.pk}/",
-        {"integration_code": "second-code", "admin_password": "second-admin-secret"},
+        {
+            "credentials": {
+                "service_company_uid": "second-partner",
+                "admin_email": "root@second.example",
+                "integration_code": "second-code",
+                "admin_password": "second-admin-secret",
+            }
+        },
         format="json",
     )
     assert mended.status_code == 200, mended.json()
     server.refresh_from_db()
-    assert server.secrets == {
-        "integration_code": "second-code",
-        "admin_password": "second-admin-secret",
-    }
+    assert server.credentials()["admin_password"] == "second-admin-secret"
 
 
 def test_a_customer_with_meetings_cannot_move_even_when_a_form_set_the_field(second_tm):
     from tests.factories import MeetingFactory
 
     _, server = second_tm
+    environment = MeetingServer.objects.get(from_environment=True)
     customer = CustomerFactory(server=server)  # no account: TrueConf-like
     MeetingFactory(host=HostFactory(customer=customer), server_meeting_id="555")
-    customer.server = None  # what the admin's form does before saving
+    customer.server = environment  # what the admin's form does before saving
     with pytest.raises(Exception, match="moving it to another"):
-        services.customer_update(customer=customer, server=None)
+        services.customer_update(customer=customer, server=environment)
     fresh = CustomerFactory(server=server, company_uid="")
-    fresh.server = None
-    services.customer_update(customer=fresh, server=None)  # nothing there yet: it may move
+    fresh.server = environment
+    services.customer_update(customer=fresh, server=environment)  # nothing there: it may move
 
 
 def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
@@ -285,7 +349,7 @@ def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
             backend="openmeetings",
             name="OM",
             base_url=running.url,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         host = HostFactory(customer=CustomerFactory(server=server))
         client.force_login(host.user)
@@ -316,13 +380,19 @@ def test_a_new_address_drops_the_stored_secrets_unless_they_are_given_again(seco
     _, server = second_tm
     services.server_save(server=server, base_url=server.base_url + "/", name="Same place")
     assert server.dropped_secrets == []  # a trailing "/" is the same address
-    services.server_save(server=server, base_url=fake_tm.url, admin_password="new-secret")
+    services.server_save(
+        server=server, base_url=fake_tm.url, credentials={"admin_password": "new-secret"}
+    )
     assert server.dropped_secrets == ["integration_code"]
     server.refresh_from_db()
-    assert server.secrets == {"admin_password": "new-secret"}
+    assert server.credentials() == {  # the identifiers stay, the secrets not given go
+        "service_company_uid": "second-partner",
+        "admin_email": "root@second.example",
+        "admin_password": "new-secret",
+    }
     services.server_save(server=server, backend="webex")
     server.refresh_from_db()
-    assert server.secrets == {} and server.stored_secret_names() == []
+    assert server.credentials() == {} and server.stored_secret_names() == []
 
 
 def test_api_asks_for_the_secrets_again_when_the_address_changes(staff_api, second_tm):
@@ -331,11 +401,11 @@ def test_api_asks_for_the_secrets_again_when_the_address_changes(staff_api, seco
         f"/api/v1/servers/{server.pk}/", {"base_url": "https://elsewhere.example"}, format="json"
     )
     assert moved.status_code == 400
-    errors = moved.json()["errors"]
+    errors = moved.json()["errors"]["credentials"]
     assert set(errors) == {"admin_password", "integration_code"}
     assert "enter it again" in errors["admin_password"][0]
     server.refresh_from_db()
-    assert server.base_url != "https://elsewhere.example" and len(server.secrets) == 2
+    assert server.base_url != "https://elsewhere.example" and len(server.credentials()) == 4
 
     to_webex = staff_api.patch(
         f"/api/v1/servers/{server.pk}/",
@@ -357,22 +427,26 @@ def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client,
         "backend": "turbomeeting",
         "base_url": "https://elsewhere.example",
         "time_zone": "UTC",
-        "partner_id": server.partner_id,
-        "admin_user": server.admin_user,
-        "client_id": "",
+        "service_company_uid": "second-partner",
+        "admin_email": "root@second.example",
     }
     page = admin_client.post(url, form)
     assert page.status_code == 200  # the form again, with its errors
     assert "The base URL or backend changed: enter it again." in page.content.decode()
     assert "drops the stored secrets" in admin_client.get(url).content.decode()
     server.refresh_from_db()
-    assert len(server.secrets) == 2
+    assert server.stored_secret_names() == ["admin_password", "integration_code"]
 
     saved = admin_client.post(url, form | {"admin_password": "p", "integration_code": "c"})
     assert saved.status_code == 302
     server.refresh_from_db()
     assert server.base_url == "https://elsewhere.example"
-    assert server.secrets == {"admin_password": "p", "integration_code": "c"}
+    assert server.credentials() == {
+        "service_company_uid": "second-partner",
+        "admin_email": "root@second.example",
+        "admin_password": "p",
+        "integration_code": "c",
+    }
 
 
 # --- "Test the connection": the backend's own endpoint, and nothing to map a network by ------
@@ -411,7 +485,7 @@ def test_a_base_url_the_backends_paths_cannot_follow_is_refused(staff_api, admin
         reverse("admin:accounts_meetingserver_add"),
         {"name": "Odd", "backend": "webex", "base_url": base_url, "time_zone": "UTC"},
     )
-    assert page.status_code == 200 and not MeetingServer.objects.exists()
+    assert page.status_code == 200 and not MeetingServer.objects.filter(name="Odd").exists()
     stored = MeetingServer.objects.create(backend="turbomeeting", name="Odd", base_url=base_url)
     result = services.server_test_connection(server=stored)
     assert not result.ok and "cannot be used" in result.detail
@@ -447,3 +521,140 @@ def test_staff_keep_the_server_permissions_they_held_before_the_rename(django_us
 
     staff = django_user_model.objects.get(username="ops")
     assert staff.has_perm("accounts.view_meetingserver")
+
+
+# --- exactly the chosen kind's fields, before the first save too ----------------------------
+
+
+def _inputs(html: str) -> set[str]:
+    """The names of the form's inputs, but Django's own (CSRF, save buttons)."""
+    import re
+
+    names = set(re.findall(r'<(?:input|select|textarea)[^>]* name="([^"]+)"', html))
+    return {n for n in names if not n.startswith(("csrf", "_"))}
+
+
+def test_admin_add_form_shows_only_the_chosen_kinds_fields(admin_client):
+    add = reverse("admin:accounts_meetingserver_add")
+    page = admin_client.get(add).content.decode()
+    assert _inputs(page) == {"name", "backend", "base_url", "time_zone"}
+    assert "Choose a backend: its credential fields then show here." in page
+
+    page = admin_client.get(add + "?backend=trueconf&name=Osaka").content.decode()
+    assert _inputs(page) == {
+        "name",
+        "backend",
+        "base_url",
+        "time_zone",
+        "client_id",
+        "client_secret",
+    }
+    assert 'value="Osaka"' in page  # what was typed before the switch stays
+    assert "Client ID, Client secret (secret)" in page  # what this backend needs, at once
+    assert "The OAuth application made for the portal on the server." in page  # its help
+    assert "Leave empty to keep it" not in page  # nothing is stored yet
+
+    page = admin_client.get(add + "?backend=webex").content.decode()
+    assert _inputs(page) == {"name", "backend", "base_url", "time_zone"}
+    assert "Nothing but the base URL." in page
+
+
+def test_admin_add_form_refuses_a_kind_without_its_required_fields(admin_client):
+    page = admin_client.post(
+        reverse("admin:accounts_meetingserver_add"),
+        {
+            "name": "Osaka",
+            "backend": "trueconf",
+            "base_url": "https://tc.example",
+            "time_zone": "UTC",
+        },
+    )
+    assert page.status_code == 200 and not MeetingServer.objects.filter(name="Osaka").exists()
+    html = page.content.decode()
+    assert html.count("A trueconf server needs this.") == 2
+    saved = admin_client.post(
+        reverse("admin:accounts_meetingserver_add"),
+        {
+            "name": "Osaka",
+            "backend": "trueconf",
+            "base_url": "https://tc.example",
+            "time_zone": "UTC",
+            "client_id": "portal",
+            "client_secret": "tc-secret",
+        },
+    )
+    assert saved.status_code == 302
+    server = MeetingServer.objects.get(name="Osaka")
+    assert server.credentials() == {"client_id": "portal", "client_secret": "tc-secret"}
+
+
+def test_admin_change_form_shows_its_kinds_fields_and_keeps_a_stored_secret(
+    admin_client, second_tm
+):
+    _, server = second_tm
+    url = reverse("admin:accounts_meetingserver_change", args=[server.pk])
+    page = admin_client.get(url).content.decode()
+    assert _inputs(page) == {
+        "name",
+        "backend",
+        "base_url",
+        "time_zone",
+        "service_company_uid",
+        "integration_code",
+        "admin_email",
+        "admin_password",
+    }
+    assert 'value="second-partner"' in page and "second-admin-secret" not in page
+    assert page.count("Leave empty to keep it.") == 2  # both secrets are stored
+    switched = admin_client.get(url + "?backend=openmeetings").content.decode()
+    assert _inputs(switched) - {"name", "backend", "base_url", "time_zone"} == {
+        "admin_user",
+        "admin_password",
+    }
+    assert "Leave empty to keep it" not in switched  # a new backend's secrets are not kept
+
+
+def test_the_admin_says_meeting_servers_everywhere(admin_client, second_tm):
+    _, server = second_tm
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:accounts_meetingserver_changelist"),
+        reverse("admin:accounts_meetingserver_add"),
+        reverse("admin:accounts_meetingserver_change", args=[server.pk]),
+    ]
+    for url in pages:
+        html = admin_client.get(url).content.decode()
+        assert "eeting server" in html, url
+        assert "onferencing server" not in html.lower(), url
+
+
+def test_api_lists_each_kinds_credential_fields_before_any_server_exists(staff_api):
+    response = staff_api.get("/api/v1/servers/kinds/")
+    assert response.status_code == 200
+    kinds = {k["kind"]: k["credential_fields"] for k in response.json()}
+    assert {"turbomeeting", "trueconf", "openmeetings", "webex"} <= set(kinds)
+    assert kinds["webex"] == []
+    assert kinds["trueconf"][1] == {
+        "name": "client_secret",
+        "label": "Client secret",
+        "help": "That application's secret; it also keys the conference IDs the portal chooses.",
+        "secret": True,
+        "required": True,
+    }
+
+
+def test_api_refuses_a_field_its_kind_does_not_take(staff_api):
+    response = staff_api.post(
+        "/api/v1/servers/",
+        {
+            "name": "Osaka",
+            "kind": "trueconf",
+            "base_url": "https://tc.example",
+            "credentials": {"client_id": "c", "client_secret": "s", "admin_password": "x"},
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"]["credentials"] == {
+        "admin_password": ["A trueconf server takes no admin_password."]
+    }

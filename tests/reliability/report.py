@@ -51,6 +51,15 @@ SECTIONS = {
         "without them). *Duplicated* counts work done twice (a second poll round, a",
         "second account); *reconciled*, one consistent outcome whichever process served.",
     ],
+    "Webhooks": [
+        "A customer's receiver (a real http.server verifying every signature with the",
+        "standardwebhooks library) is broken one way while a webinar, its registrations",
+        "and a meeting make events; then it is mended and the sweep runs twice. *Lost*:",
+        "events recorded that never arrived. *Duplicated*: events that arrived under two",
+        "webhook-ids (a retry resends the same id, which receivers may drop). *Reason",
+        "shown*: each delivery's log says why it failed. *Reconciled*: every delivery",
+        "delivered, every signature verified.",
+    ],
 }
 
 

@@ -269,7 +269,7 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
             backend=label.lower(),
             name=label,
             base_url=server.base_url(served.url),
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         yield server
 

@@ -18,6 +18,7 @@ from rest_framework.authtoken.models import Token
 
 from meetings import launch
 from portal.accounts.models import MeetingServer
+from portal.webhooks.models import Delivery, Endpoint
 from tests.conftest import PARTNER_ID, csp
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
@@ -67,6 +68,11 @@ def site(db):
         backend="turbomeeting", name="TurboMeeting", base_url="https://tm.acme.example"
     )
     join = launch.join_page(meeting).removeprefix(settings.SITE_URL.rstrip("/"))
+    hook = Endpoint(customer=host.customer, url="https://hooks.acme.example/", events=["x"])
+    hook.secret = "whsec_c2VjcmV0"
+    hook.save()
+    delivery = Delivery.objects.create(endpoint=hook, message_id="msg_1", event="x", payload="{}")
+    hooks, api_hooks = f"/dashboard/webhooks/{hook.pk}", "/api/v1/webhooks"
     w, m = f"/dashboard/webinars/{webinar.pk}", f"/dashboard/meetings/{meeting.pk}"
     api_w = f"/api/v1/webinars/{webinar.pk}"
     urls = {
@@ -115,8 +121,20 @@ def site(db):
         "dashboard-meeting-start": f"{m}/start/",
         "dashboard-meeting-schedule-on-server": f"{m}/schedule-on-server/",
         "dashboard-meeting-server-answer": f"{m}/server-answer/?AT=SM&ST=FAIL",
+        "dashboard-meeting-server-sign-in": f"{m}/server-sign-in/",
         "dashboard-meeting-command-file": f"{m}/launch-host.xml",
         "dashboard-embedding": "/dashboard/embedding/",
+        "dashboard-webhooks": "/dashboard/webhooks/",
+        "dashboard-webhook": f"{hooks}/",
+        "dashboard-webhook-enable": f"{hooks}/enable/",
+        "dashboard-webhook-rotate": f"{hooks}/rotate/",
+        "dashboard-webhook-redeliver": f"{hooks}/deliveries/{delivery.pk}/redeliver/",
+        "webhook-endpoint-list": f"{api_hooks}/endpoints/",
+        "webhook-endpoint-detail": f"{api_hooks}/endpoints/{hook.pk}/",
+        "webhook-endpoint-rotate-secret": f"{api_hooks}/endpoints/{hook.pk}/rotate-secret/",
+        "webhook-delivery-list": f"{api_hooks}/deliveries/",
+        "webhook-delivery-detail": f"{api_hooks}/deliveries/{delivery.pk}/",
+        "webhook-delivery-redeliver": f"{api_hooks}/deliveries/{delivery.pk}/redeliver/",
         "login": "/dashboard/login/",
         "logout": "/dashboard/logout/",
         "password_change": "/dashboard/password_change/",
@@ -143,6 +161,7 @@ def site(db):
         "server-list": "/api/v1/servers/",
         "server-detail": f"/api/v1/servers/{server.pk}/",
         "server-test": f"/api/v1/servers/{server.pk}/test/",
+        "server-kinds": "/api/v1/servers/kinds/",
         "meeting-list": "/api/v1/meetings/",
         "meeting-detail": f"/api/v1/meetings/{meeting.pk}/",
         "meeting-command-file": f"/api/v1/meetings/{meeting.pk}/command-file/",

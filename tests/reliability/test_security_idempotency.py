@@ -51,7 +51,7 @@ def on_server(request, settings):
             backend=request.param,
             name=request.param,
             base_url=served.url,
-            **fake.backend_options(),
+            credentials=fake.backend_options(),
         )
         host = HostFactory(customer=CustomerFactory(server=record, company_uid=""))
         with contextlib.suppress(ServerRefused):

@@ -55,7 +55,7 @@ def test_a_protected_meeting_on_a_server_without_passwords_shows_no_way_in(clien
         backend="trueconf",
         name="TrueConf",
         base_url=trueconf.url,
-        **trueconf.backend_options(),
+        credentials=trueconf.backend_options(),
     )
     host = HostFactory(customer=CustomerFactory(slug="tc", server=server))
     meeting = MeetingFactory(host=host, is_published=True, server_meeting_id="4219111751")
@@ -81,7 +81,7 @@ def test_the_meeting_form_tells_the_host_what_the_server_protects(client, trueco
         backend="trueconf",
         name="TrueConf",
         base_url=trueconf.url,
-        **trueconf.backend_options(),
+        credentials=trueconf.backend_options(),
     )
     host = HostFactory(customer=CustomerFactory(server=server))
     client.force_login(host.user)

@@ -86,6 +86,31 @@ def test_edit_keeps_registrations(signed_in, webinar):
     assert webinar.registrations.filter(status=S.CONFIRMED).count() == 3
 
 
+def test_moving_a_webinar_tells_the_host_that_registrants_are_mailed(
+    signed_in, webinar, commit, mailoutbox
+):
+    RegistrationFactory(webinar=webinar, email="ada@example.com")
+    form = signed_in.get(f"/dashboard/webinars/{webinar.pk}/edit/").context["form"]
+    data = {k: v for k, v in form.initial.items() if v not in (None, False)}
+    moved = webinar.starts_at + dt.timedelta(days=1)
+    data |= {
+        "starts_at": timezone.localtime(moved, BERLIN).strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": timezone.localtime(moved + dt.timedelta(hours=1), BERLIN).strftime(
+            "%Y-%m-%dT%H:%M"
+        ),
+    }
+    with commit():
+        response = signed_in.post(f"/dashboard/webinars/{webinar.pk}/edit/", data, follow=True)
+    assert "Everyone holding a seat is mailed the new time" in response.content.decode()
+    assert [m.to for m in mailoutbox] == [["ada@example.com"]]
+
+    data["title"] = "Renamed"  # not a new time: nobody is mailed, and the host is not told so
+    mailoutbox.clear()
+    with commit():
+        response = signed_in.post(f"/dashboard/webinars/{webinar.pk}/edit/", data, follow=True)
+    assert "Everyone holding a seat" not in response.content.decode() and mailoutbox == []
+
+
 def test_questions_page(signed_in, webinar):
     url = f"/dashboard/webinars/{webinar.pk}/questions/"
     signed_in.post(

@@ -260,10 +260,14 @@ def test_phone_form_token_and_rate_limit_messages_are_translated(client, berlin_
     from tests.webinars.factories import QuestionFactory
     from webinars.models import Question
 
-    QuestionFactory(webinar=berlin_webinar, label="Phone", answer_type=Question.AnswerType.PHONE)
+    phone = QuestionFactory(
+        webinar=berlin_webinar, label="Phone", answer_type=Question.AnswerType.PHONE
+    )
     person = {"first_name": "Ada", "last_name": "L", "email": "ada@example.com"}
     wrong_phone = client.post(
-        f"/w/{berlin_webinar.slug}/", person | {"q_1": "call me"}, HTTP_ACCEPT_LANGUAGE="de"
+        f"/w/{berlin_webinar.slug}/",
+        person | {phone.field_name: "call me"},
+        HTTP_ACCEPT_LANGUAGE="de",
     )
     assert "Geben Sie eine Telefonnummer ein" in wrong_phone.content.decode()
     no_token = client.post(f"/w/{berlin_webinar.slug}/embed/", person, HTTP_ACCEPT_LANGUAGE="fr")

@@ -349,3 +349,20 @@ def test_every_mail_has_its_subject_and_its_template(mail):
 
     assert "%(title)s" in str(SUBJECTS[mail])
     assert get_template(f"webinars/mail/{mail}.txt")
+
+
+def test_the_confirmations_calendar_names_its_organizer_and_its_charset_once(
+    webinar, commit, mailoutbox
+):
+    with commit():
+        register(webinar)
+    message = mailoutbox[0]
+    ((_, content, _),) = message.attachments
+    calendar = Calendar.from_ical(content)
+    assert str(calendar["method"]) == "PUBLISH"
+    event = next(iter(calendar.walk("VEVENT")))
+    assert str(event["organizer"]) == "mailto:host@customer.example"  # RFC 5546 §3.2.1
+    assert "attendee" not in event
+    (part,) = [p for p in message.message().walk() if p.get_content_type() == "text/calendar"]
+    assert part["Content-Type"].count("charset") == 1, part["Content-Type"]
+    assert part.get_param("charset") == "utf-8" and part.get_param("method") == "PUBLISH"

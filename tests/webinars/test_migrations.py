@@ -36,3 +36,29 @@ def test_registrations_of_webinars_cancelled_before_0005_count_as_told():
         registration.refresh_from_db()
     assert told.cancellation_sent_at == long_ago
     assert on_its_way.cancellation_sent_at is None and running.cancellation_sent_at is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_options_chosen_before_0012_that_a_question_no_longer_offers_are_retired():
+    """The exports keep a column for them: 0012 finds them in the answers given."""
+    from tests.webinars.factories import QuestionFactory
+    from webinars.models import Question
+
+    webinar = WebinarFactory()
+    topics = QuestionFactory(
+        webinar=webinar, answer_type=Question.AnswerType.MULTIPLE_CHOICE, choices="c\nd"
+    )
+    other = QuestionFactory(webinar=webinar, answer_type=Question.AnswerType.SINGLE_CHOICE)
+    RegistrationFactory(webinar=webinar, answers={str(topics.pk): ["a, b", "c"]})
+    RegistrationFactory(webinar=webinar, answers={str(topics.pk): ["old", "a, b"]})
+    RegistrationFactory(webinar=webinar, answers={str(other.pk): "gone"})
+    before = ("webinars", "0011_webinar_calendar_sequence")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    topics.refresh_from_db()
+    other.refresh_from_db()
+    assert topics.retired_choice_list == ["a, b", "old"]
+    assert other.retired_choices == ""

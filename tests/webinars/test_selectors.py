@@ -64,7 +64,8 @@ def test_table_columns_and_typed_values(webinar, questions):
         "Registered (Europe/Berlin)", "Status", "First name", "Last name", "Email",
         "Organisation", "Phone", "Consent", "Confirmed (Europe/Berlin)",
         "Cancelled (Europe/Berlin)", "Channel", "Page it came from",
-        "Role", "Topics", "News", "Day", "Phone at work", "Notes (removed)",
+        "Role", "Topics: A", "Topics: B", "Topics: C", "News", "Day", "Phone at work",
+        "Notes (removed)",
     ]  # fmt: skip
     first, second = list(rows)
     record = dict(zip(header, first, strict=True))
@@ -73,7 +74,9 @@ def test_table_columns_and_typed_values(webinar, questions):
     assert record["Status"] == "Registered" and record["Consent"] is True
     assert record["Confirmed (Europe/Berlin)"].tzinfo == BERLIN
     assert record["Cancelled (Europe/Berlin)"] is None
-    assert record["Topics"] == "A, C" and record["News"] is True
+    # A column per option: chosen or not, whatever the options' texts hold.
+    assert [record[f"Topics: {option}"] for option in "ABC"] == [True, False, True]
+    assert record["News"] is True
     assert record["Day"] == dt.date(2031, 5, 6) and record["Role"] == "Dev"
     assert record["Notes (removed)"] is None
     assert record["Page it came from"] == "https://www.customer.example/"
@@ -135,19 +138,21 @@ def test_the_hosts_list_is_read_in_order_off_an_index(webinar):
     assert "USING INDEX" in plan and "TEMP B-TREE" not in plan, plan
 
 
-#: What people may have stored, then the cell it makes for a checkbox, a date, any other kind.
+#: What people may have stored, then the cell it makes for a checkbox, a date, the column of
+#: option "B" of a multiple choice, and any other kind.
 ANSWERS = [
-    (None, None, None, None),
-    ("A", True, "A", "A"),
-    (["A", "B"], True, "['A', 'B']", "A, B"),
-    (["A", 2], True, "['A', 2]", "A, 2"),
-    (True, True, "True", True),
-    (False, False, "False", False),
-    (0, False, "0", 0),
-    (1, True, "1", 1),
-    ("2031-05-06", True, dt.date(2031, 5, 6), "2031-05-06"),
-    ("", False, "", ""),
-    (3.5, True, "3.5", 3.5),
+    (None, None, None, None, None),
+    ("A", True, "A", False, "A"),
+    (["A", "B"], True, "['A', 'B']", True, "A, B"),
+    (["A", 2], True, "['A', 2]", False, "A, 2"),
+    (True, True, "True", False, True),
+    (False, False, "False", False, False),
+    (0, False, "0", False, 0),
+    (1, True, "1", False, 1),
+    ("2031-05-06", True, dt.date(2031, 5, 6), False, "2031-05-06"),
+    ("", False, "", False, ""),
+    (3.5, True, "3.5", False, 3.5),
+    ("B", True, "B", True, "B"),
 ]
 
 
@@ -158,7 +163,11 @@ def test_answers_are_typed_by_their_questions_kind_whatever_was_stored(webinar, 
     for stored, *_ in ANSWERS:
         answers = {} if stored is None else {str(question.pk): stored}
         RegistrationFactory(webinar=webinar, answers=answers)
-    position = {Question.AnswerType.CHECKBOX: 1, Question.AnswerType.DATE: 2}.get(answer_type, 3)
+    position = {
+        Question.AnswerType.CHECKBOX: 1,
+        Question.AnswerType.DATE: 2,
+        Question.AnswerType.MULTIPLE_CHOICE: 3,
+    }.get(answer_type, 4)
     expected = [answer[position] for answer in ANSWERS]
     _, rows = selectors.registration_table(webinar)
     column = [row[-1] for row in rows]

@@ -1,11 +1,13 @@
 """Which TurboMeeting server is calling: its partner ID, the addresses it calls from and
 how it encrypts the passwords it passes on.
 
-``/tm/auth`` and ``/tm/meetings/<token>`` serve the environment's server (the ``TM_*``
-settings); ``/tm/servers/<id>/auth`` and ``/tm/servers/<id>/meetings/<token>`` serve the
-TurboMeeting server configured under that ID, with its own credentials (its partner ID;
-``password_encoding``, ``password_key`` and ``callback_allowed_ips`` where it has them,
-else the environment's). Each server signs in only the hosts of its own customers.
+``/tm/auth`` and ``/tm/meetings/<token>`` serve the environment's server (the server row
+``migrate`` keeps from the ``TM_*`` settings, ``from_environment``);
+``/tm/servers/<id>/auth`` and ``/tm/servers/<id>/meetings/<token>`` serve the TurboMeeting
+server row with that ID. Each checks its row's own partner ID (``service_company_uid``);
+the allowed addresses and the password encoding and key are the environment's
+(``TM_CALLBACK_ALLOWED_IPS``, ``TM_PASSWORD_ENCODING``, ``TM_PASSWORD_KEY``) for every
+TurboMeeting server. Each server signs in only the hosts of its own customers.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ class Caller:
     allowed_ips: tuple[str, ...]
     password_encoding: str
     password_key: str
-    server_id: int | None = None  # None: the environment's server
+    server_id: int
 
     def serves(self, customer: Customer) -> bool:
         """Whether the customer's meetings live on this server."""
@@ -32,25 +34,26 @@ class Caller:
 
 
 def environment_caller() -> Caller:
-    return Caller(
-        partner_id=settings.TM_SERVICE_COMPANY_UID,
-        allowed_ips=tuple(settings.TM_CALLBACK_ALLOWED_IPS),
-        password_encoding=settings.TM_PASSWORD_ENCODING,
-        password_key=settings.TM_PASSWORD_KEY,
-    )
+    """The environment's TurboMeeting server; 404 where the environment configures none."""
+    server = MeetingServer.objects.filter(from_environment=True, backend="turbomeeting").first()
+    if server is None:
+        raise Http404("The environment configures no TurboMeeting server.")
+    return _caller(server)
 
 
 def server_caller(server_id: int) -> Caller:
-    """The configured TurboMeeting server with this ID; 404 for any other."""
+    """The TurboMeeting server row with this ID; 404 for any other."""
     server = MeetingServer.objects.filter(pk=server_id, backend="turbomeeting").first()
     if server is None:
         raise Http404("No such TurboMeeting server.")
-    values = server.credentials()
-    ips = values.get("callback_allowed_ips", "")
+    return _caller(server)
+
+
+def _caller(server: MeetingServer) -> Caller:
     return Caller(
-        partner_id=values.get("partner_id", ""),
-        allowed_ips=tuple(ips.replace(",", " ").split()) or tuple(settings.TM_CALLBACK_ALLOWED_IPS),
-        password_encoding=values.get("password_encoding", "") or settings.TM_PASSWORD_ENCODING,
-        password_key=values.get("password_key", "") or settings.TM_PASSWORD_KEY,
+        partner_id=server.credentials().get("service_company_uid", ""),
+        allowed_ips=tuple(settings.TM_CALLBACK_ALLOWED_IPS),
+        password_encoding=settings.TM_PASSWORD_ENCODING,
+        password_key=settings.TM_PASSWORD_KEY,
         server_id=server.pk,
     )

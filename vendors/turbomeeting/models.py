@@ -22,8 +22,8 @@ class QueryToken(models.Model):
     host = models.ForeignKey(
         "accounts.Host", on_delete=models.CASCADE, related_name="turbomeeting_query_tokens"
     )
-    #: The server it was issued to: its meeting list answers that server only (None: the
-    #: environment's server).
+    #: The server it was issued to: its meeting list answers that server only (None: a
+    #: sign-in from before every server had a row, which no server's list answers).
     server = models.ForeignKey(
         "accounts.MeetingServer", on_delete=models.CASCADE, null=True, blank=True
     )

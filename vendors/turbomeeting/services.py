@@ -13,7 +13,7 @@ from portal.accounts.models import Host
 from vendors.turbomeeting.models import QueryToken
 
 
-def query_token_issue(*, host: Host, server_id: int | None = None) -> str:
+def query_token_issue(*, host: Host, server_id: int) -> str:
     """A new unguessable token for one sign-in through a server; only its hash is kept."""
     token = secrets.token_urlsafe(32)
     QueryToken.objects.create(
@@ -26,7 +26,7 @@ def query_token_issue(*, host: Host, server_id: int | None = None) -> str:
     return token
 
 
-def host_for_query_token(token: str, *, server_id: int | None = None) -> Host | None:
+def host_for_query_token(token: str, *, server_id: int) -> Host | None:
     """The host of a live sign-in through the server, or None for an unknown or expired
     token, or one another server issued."""
     found = (

@@ -58,7 +58,7 @@ def tm_meetings(request: HttpRequest, token: str, server_id: int | None = None) 
         check_caller(request, caller, partner_id=None)  # spec 3.3 dropped the URL parameters
     except CallbackRefused as exc:
         return xml_response("FAILED", reason=str(exc))
-    host = host_for_query_token(token, server_id=server_id)
+    host = host_for_query_token(token, server_id=caller.server_id)
     if host is None:
         return xml_response("FAILED", reason="This sign-in has expired. Sign in again.")
     zone = zoneinfo.ZoneInfo(host.customer.time_zone)

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from conferencing.base import MeetingKind
+from portal import servers
 from portal.accounts.access import host_required
 from webinars import selectors
 from webinars.dashboard.base import confirm_page, errors_to_form, host_webinar
@@ -30,6 +32,9 @@ def webinar_list(request: HttpRequest) -> HttpResponse:
 
 @host_required
 def webinar_new(request: HttpRequest) -> HttpResponse:
+    if MeetingKind.WEBINAR not in servers.kinds(request.host.customer):
+        messages.info(request, "Your organisation's meeting server cannot hold webinars.")
+        return redirect("dashboard-webinars")
     form = WebinarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -55,11 +60,17 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}
         try:
-            webinar_update(webinar=webinar, **changes)
+            updated = webinar_update(webinar=webinar, **changes)
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Changes saved. Registrations and answers are unchanged.")
+            message = "Changes saved. Registrations and answers are unchanged."
+            if updated.calendar_sequence != webinar.calendar_sequence:
+                message += (
+                    " Everyone holding a seat is mailed the new time,"
+                    " with an update for their calendar."
+                )
+            messages.success(request, message)
             return redirect("dashboard-webinar", pk=pk)
     return render(request, "webinars/dashboard/form.html", {"form": form, "webinar": webinar})
 

@@ -28,6 +28,7 @@ class Mail(enum.StrEnum):
     RECEIVED = "received"
     REJECTION = "rejection"
     REMINDER = "reminder"
+    WEBINAR_UPDATED = "webinar_updated"
     WEBINAR_CANCELLED = "webinar_cancelled"
 
 
@@ -38,6 +39,9 @@ STATUS_MAILS = {
     Registration.Status.WAITLISTED: Mail.RECEIVED,
     Registration.Status.REJECTED: Mail.REJECTION,
 }
+
+#: Who is told when the webinar's time or join details change: whoever holds a seat.
+TOLD_OF_CHANGES = Registration.SEATED
 
 TOLD_OF_CANCELLATION = (
     Registration.Status.PENDING,

@@ -80,11 +80,26 @@ def question_update(*, question: Question, **changes) -> Question:
                 "Add a new question and remove this one instead."
             }
         )
+    retired = _retired_choices(question, changes.get("choices"))
     for name, value in changes.items():
         setattr(question, name, value)
+    question.retired_choices = "\n".join(retired)
     question.full_clean()
     question.save()
     return question
+
+
+def _retired_choices(question: Question, choices: str | None) -> list[str]:
+    """The options a multiple-choice question no longer offers that people may have chosen:
+    the exports keep a column for each, beside those it offers."""
+    retired = question.retired_choices.splitlines()
+    if choices is None or question.answer_type != Question.AnswerType.MULTIPLE_CHOICE:
+        return retired
+    offered = {line.strip() for line in choices.splitlines()}
+    dropped = [c for c in question.choice_list if c not in offered and c not in retired]
+    if dropped and question.pk and question_has_answers(question):
+        retired += dropped
+    return retired
 
 
 def question_delete(*, question: Question) -> bool:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from portal import i18n
+from webinars import webhooks
 from webinars.models import Registration, Webinar
 from webinars.services import mailing
 
@@ -109,6 +110,7 @@ def registration_create(
             registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
             registration.save()
             mailing.notify_new_status(registration)
+            webhooks.registration_took_status(registration, created=True)
     except IntegrityError:
         # Another request with this email committed first: that one counts. (Caught
         # out here, the transaction needs no savepoint around the save.)
@@ -174,6 +176,7 @@ def promote(webinar: Webinar) -> list[Registration]:
             update_fields=["status", "confirmed_at", "confirmation_sent_at", "updated_at"]
         )
         mailing.notify_new_status(registration)
+        webhooks.registration_took_status(registration)
     return promoted
 
 
@@ -195,6 +198,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration.status = Registration.Status.CANCELLED
         registration.cancelled_at = timezone.now()
         registration.save(update_fields=["status", "cancelled_at", "updated_at"])
+        webhooks.registration_event("registration.cancelled", registration)
         if held_seat:
             promote(webinar)
     return registration
@@ -233,6 +237,7 @@ def registration_approve(
             ]
         )
         mailing.notify_new_status(registration)
+        webhooks.registration_event("registration.approved", registration)
     return registration
 
 
@@ -261,6 +266,7 @@ def registration_reject(*, registration: Registration, message: str = "") -> Reg
         registration.rejection_message = message.strip()
         registration.save(update_fields=["status", "rejection_message", "updated_at"])
         mailing.notify_new_status(registration)
+        webhooks.registration_event("registration.rejected", registration)
         if held_seat:
             promote(webinar)
     return registration

@@ -8,14 +8,17 @@ import secrets
 import string
 
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from conferencing.base import MeetingKind
+from meetings.models import Meeting
 from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
-from webinars.models import Webinar
+from webinars import webhooks
+from webinars.models import Registration, Webinar
 from webinars.services import mailing
 from webinars.services.registrations import promote
 
@@ -37,6 +40,9 @@ WEBINAR_FIELDS = (
     "status",
 )
 _MEETING_FIELDS = {"title": "topic", "starts_at": "starts_at", "ends_at": "ends_at"}
+#: What registrants' calendars hold of a webinar besides its title: a change to these is
+#: mailed to them (a new title alone is not worth a mail).
+CALENDAR_FIELDS = ("starts_at", "ends_at")
 
 
 def _meeting_password() -> str:
@@ -125,6 +131,8 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
 
     A larger capacity (or no limit) promotes people from the waiting list at
     once; a smaller one keeps everyone who has a seat and only stops new ones.
+    A new time is mailed to everyone holding a seat, with a calendar update
+    for those who were sent the event.
     """
     unknown = set(changes) - set(WEBINAR_FIELDS)
     if unknown:
@@ -133,10 +141,17 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
         changes["slug"] = _unique_slug(changes.get("title", webinar.title), exclude_pk=webinar.pk)
     with transaction.atomic():
         locked = Webinar.objects.select_for_update().select_related("meeting").get(pk=webinar.pk)
+        moved = any(
+            name in changes and changes[name] != getattr(locked, name) for name in CALENDAR_FIELDS
+        )
         for name, value in changes.items():
             setattr(locked, name, value)
         locked.full_clean()
+        if moved:
+            locked.calendar_sequence += 1
         locked.save()
+        if moved and locked.cancelled_at is None:
+            _tell_of_change(locked, status__in=mailing.TOLD_OF_CHANGES)
         meeting_changes = {
             _MEETING_FIELDS[name]: getattr(locked, name)
             for name in _MEETING_FIELDS
@@ -145,10 +160,45 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
         if meeting_changes and locked.meeting.cancelled_at is None:
             meeting_update(meeting=locked.meeting, **meeting_changes)
         promote(locked)
+        webhooks.webinar_event("webinar.updated", locked)
     return locked
 
 
-#: Who is told by mail when a webinar is cancelled: whoever holds or awaits a seat.
+def _tell_of_change(webinar: Webinar, **who) -> None:
+    """Queue the update mail to the registrations ``who`` selects (filter arguments)."""
+    told = webinar.registrations.filter(**who).values_list("pk", flat=True)
+    mailing.queue_mails(mailing.Mail.WEBINAR_UPDATED, list(told))
+
+
+def webinar_join_details_changed(*, meeting_id: int) -> None:
+    """The webinar's meeting has a new ID on the server: new join details to send.
+
+    Those who were sent their confirmation get the update (a confirmation that
+    went out before the meeting was on the server had no join link); one still
+    to go will carry the new details anyway.
+    """
+    with transaction.atomic():
+        webinar = Webinar.objects.select_for_update().filter(meeting_id=meeting_id).first()
+        if webinar is None or webinar.cancelled_at is not None:
+            return
+        webinar.calendar_sequence += 1
+        webinar.save(update_fields=["calendar_sequence"])
+        _tell_of_change(
+            webinar, status=Registration.Status.CONFIRMED, confirmation_sent_at__isnull=False
+        )
+
+
+def meeting_saved(sender, instance: Meeting, update_fields=None, **kwargs) -> None:
+    """(Receives ``post_save`` of Meeting.) The push that gives a meeting its server ID
+    saves that field alone; for a webinar's meeting, that changes its join details.
+
+    Handled once the meeting's save commits: ``webinar_update`` locks the webinar
+    before it saves the meeting, so taking the webinar's lock while the meeting's
+    row is locked could deadlock with it.
+    """
+    if update_fields and "server_meeting_id" in update_fields and instance.managed_by == "webinar":
+        meeting_id = instance.pk
+        transaction.on_commit(lambda: webinar_join_details_changed(meeting_id=meeting_id))
 
 
 def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
@@ -164,11 +214,16 @@ def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
     message = message.strip()
     with transaction.atomic():
         claimed = Webinar.objects.filter(pk=webinar.pk, cancelled_at__isnull=True).update(
-            cancelled_at=now, cancellation_message=message, updated_at=now
+            cancelled_at=now,
+            cancellation_message=message,
+            updated_at=now,
+            calendar_sequence=F("calendar_sequence") + 1,  # the cancellation outranks the event
         )
         if claimed:
             webinar.cancelled_at, webinar.cancellation_message = now, message
+            webinar.refresh_from_db(fields=["calendar_sequence"])
             meeting_cancel(meeting=webinar.meeting)
+            webhooks.webinar_event("webinar.cancelled", webinar)
             told = webinar.registrations.filter(status__in=mailing.TOLD_OF_CANCELLATION)
             mailing.queue_mails(
                 mailing.Mail.WEBINAR_CANCELLED, list(told.values_list("pk", flat=True))

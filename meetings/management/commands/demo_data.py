@@ -18,7 +18,6 @@ from django.utils import timezone
 from conferencing.base import Capability, backend_class
 from meetings.models import Meeting
 from meetings.services import meeting_push, meeting_schedule
-from portal import servers
 from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.services import customer_create, customer_push, host_create, server_save
 from portal.vendors import demo_values
@@ -59,13 +58,15 @@ class Command(BaseCommand):
 
         customer = Customer.objects.filter(slug="acme").first()
         if customer is None:
+            # On the environment's server (``TM_*``), which migrate keeps as a row.
+            environment = MeetingServer.objects.filter(from_environment=True).first()
             customer = customer_create(
                 name="Acme Corporation",
                 slug="acme",
                 contact_email="it@acme.example",
                 time_zone="Europe/Berlin",
                 embed_origins="http://localhost:8001\nhttp://127.0.0.1:8001",
-                **demo_values(servers.DEFAULT_BACKEND),
+                **demo_values(environment.backend if environment else ""),
             )
         customer_push(customer_id=customer.pk)
         customer.refresh_from_db()
@@ -116,16 +117,12 @@ class Command(BaseCommand):
         slug, name = backend, f"Demo customer ({backend})"
         server = MeetingServer.objects.filter(backend=backend, base_url=url).first()
         if server is None:
-            # The demo credentials, by the server record's fields.
-            fields = {
-                keyword: field for field, keyword in backend_class(backend).credentials.items()
-            }
             server = server_save(
                 server=MeetingServer(),
                 backend=backend,
                 name=f"Demo {backend}",
                 base_url=url,
-                **{fields[keyword]: value for keyword, value in fake.DEMO.items()},
+                credentials=dict(fake.DEMO),
             )
         customer = Customer.objects.filter(slug=slug).first()
         if customer is None:

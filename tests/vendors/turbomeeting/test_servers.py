@@ -26,8 +26,12 @@ def on_a_server_of_its_own(fake, url, name):
         backend="turbomeeting",
         name=f"TurboMeeting {name}",
         base_url=url,
-        **{"partner_id": fake.partner_id, "admin_user": fake.admin_email},
-        **{"admin_password": fake.admin_password, "integration_code": fake.integration_code},
+        credentials={
+            "service_company_uid": fake.partner_id,
+            "admin_email": fake.admin_email,
+            "admin_password": fake.admin_password,
+            "integration_code": fake.integration_code,
+        },
     )
     customer = customer_create(name=name, contact_email=f"it@{name}.example", server=server)
     customer_push(customer_id=customer.pk)
@@ -106,7 +110,12 @@ def test_a_servers_admin_page_shows_its_callback_urls(admin_client, settings):
         backend="turbomeeting",
         name="TurboMeeting east",
         base_url="https://tm.example",
-        partner_id="partner-east",
+        credentials={
+            "service_company_uid": "partner-east",
+            "integration_code": "code-east",
+            "admin_email": "admin@tm.example",
+            "admin_password": "admin-password",
+        },
     )
     page = admin_client.get(f"/admin/accounts/meetingserver/{server.pk}/change/").content.decode()
     assert f"https://portal.example/tm/servers/{server.pk}/auth" in page

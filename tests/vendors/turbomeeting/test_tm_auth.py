@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conferencing.turbomeeting.returns import parse_return
 from portal.accounts import services
-from tests.conftest import PARTNER_ID
+from tests.conftest import PARTNER_ID, environment_server_follows_settings
 from tests.factories import HostFactory, MeetingFactory, company_uid
 from vendors.turbomeeting.models import HostProfile, QueryToken
 
@@ -20,6 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def _partner(settings):
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
 
 
 def auth(client, method="get", remote="127.0.0.1", **params):
@@ -265,6 +266,7 @@ def meetings_reply(client, url: str, remote="127.0.0.1"):
 
 def test_query_url_lists_the_hosts_scheduled_meetings_until_it_expires(client, settings):
     settings.TM_SERVER_URL = "https://meet.example.com"
+    environment_server_follows_settings()
     host = HostFactory(customer__time_zone="Europe/Berlin")
     start = dt.datetime(2031, 7, 1, 12, 30, tzinfo=dt.UTC)
     MeetingFactory(

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0009_meetingserver"),
+        ("accounts", "0013_customer_server_required"),
     ]
 
     operations = [
