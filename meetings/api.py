@@ -115,9 +115,14 @@ class MeetingViewSet(
     @extend_schema(
         parameters=[OpenApiParameter("role", enum=["host", "join"], default="host")],
         responses={
-            (200, "application/xml"): OpenApiTypes.BINARY,
+            (200, "application/xml"): OpenApiResponse(
+                OpenApiTypes.STR, description="The command file: XML text, UTF-8."
+            ),
             400: OpenApiResponse(description="An unknown role, or not on the server yet."),
-            404: OpenApiResponse(description="No such meeting of yours, or it was cancelled."),
+            404: OpenApiResponse(
+                description="No such meeting of yours, it was cancelled, or its server has no "
+                "command files."
+            ),
         },
     )
     @action(detail=True, methods=["get"], url_path="command-file")

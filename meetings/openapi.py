@@ -58,6 +58,14 @@ def add_feed_paths(result, generator, request, public):
         {name: component(cls()) for cls, name in _NAMES.items()}
     )
     slug = {"name": "slug", "in": "path", "required": True, "schema": {**_STRING, "pattern": SLUG}}
+    if_none_match = {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "schema": _STRING,
+        "description": "The ETag of the copy you keep: 304 while it is current.",
+    }
+    etag = {"ETag": {"required": True, "schema": _STRING, "description": "Send it back."}}
     for fmt, content_type in _CONTENT_TYPES.items():
         schema = {"$ref": "#/components/schemas/PublishedMeetings"} if fmt == "json" else _STRING
         result["paths"][f"/p/{{slug}}/meetings.{fmt}"] = {
@@ -67,13 +75,14 @@ def add_feed_paths(result, generator, request, public):
                 "description": "Public, no authentication; answers 304 to If-None-Match.",
                 "tags": ["published meetings"],
                 "security": [{}],
-                "parameters": [slug],
+                "parameters": [slug, if_none_match],
                 "responses": {
                     "200": {
                         "description": "the list",
+                        "headers": etag,
                         "content": {content_type: {"schema": schema}},
                     },
-                    "304": {"description": "unchanged since the ETag sent"},
+                    "304": {"description": "unchanged since the ETag sent", "headers": etag},
                     "404": {"description": "no such customer"},
                 },
             }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import JsonResponse, QueryDict
+from django.http import Http404, JsonResponse, QueryDict
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, parsers, permissions
 from rest_framework.response import Response
@@ -90,7 +91,8 @@ def exception_handler(exc, context) -> Response | None:
 
     ``code`` is DRF's (``invalid``, ``parse_error``, ``not_found``, ...);
     ``errors`` comes with invalid fields. Model validation raised by services
-    becomes a 400 like a serializer's.
+    becomes a 400 like a serializer's; Django's 404 and 403 (``get_object_or_404``)
+    answer with DRF's codes, as the schema promises.
     """
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
@@ -98,11 +100,15 @@ def exception_handler(exc, context) -> Response | None:
             if hasattr(exc, "error_dict")
             else {"non_field_errors": exc.messages}
         )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
     detail = response.data
-    code = getattr(exc, "default_code", "error")
+    code = exc.default_code
     if isinstance(exc, exceptions.ValidationError):
         response.data = {
             "reason": "The request has invalid fields.",
@@ -154,38 +160,91 @@ def not_found(request, exception=None):
 
 # --- the schema: every error an operation can answer --------------------------------
 
-ERROR = {
-    "type": "object",
-    "properties": {
+
+def _error(codes: list[str], *, errors: bool = False) -> dict:
+    """An error body whose ``code`` is one of ``codes``: a client can rely on them."""
+    properties = {
         "reason": {"type": "string", "description": "A sentence for the person."},
-        "code": {"type": "string", "description": "invalid, parse_error, not_found, ..."},
-        "errors": {
+        "code": {"type": "string", "enum": codes},
+    }
+    if errors:
+        properties["errors"] = {
             "type": "object",
             "additionalProperties": {"type": "array", "items": {"type": "string"}},
-            "description": "Messages per field, with invalid fields.",
-        },
-    },
-    "required": ["reason", "code"],
-}
+            "description": "Messages per field (``non_field_errors`` for the whole body), "
+            "with invalid fields.",
+        }
+    return {"type": "object", "properties": properties, "required": ["reason", "code"]}
+
+
+# status: (component, its body, what it means). DRF's codes, which exception_handler keeps.
 ERRORS = {
-    "400": "Invalid fields or parameters, or a body that is not JSON (``errors`` says which).",
-    "401": "No credentials, or a token that is not valid.",
-    "403": "Signed in, but not allowed (not a host, or without the model permission).",
-    "404": "No such object of yours, or no such page of a list.",
-    "405": "The method is not allowed here.",
+    "400": (
+        "InvalidRequestError",
+        _error(["invalid", "parse_error"], errors=True),
+        "Invalid fields or parameters (``errors`` says which), or a body that is not JSON.",
+    ),
+    "401": (
+        "UnauthorizedError",
+        _error(["not_authenticated", "authentication_failed"]),
+        "No credentials, or a token that is not valid (expired, revoked).",
+    ),
+    "403": (
+        "ForbiddenError",
+        _error(["permission_denied"]),
+        "Signed in, but not allowed (not a host, or without the model permission).",
+    ),
+    "404": (
+        "NotFoundError",
+        _error(["not_found"]),
+        "No such object of yours, or no such page of a list.",
+    ),
+    "405": (
+        "MethodNotAllowedError",
+        _error(["method_not_allowed"]),
+        "The method is not allowed here.",
+    ),
+    "409": (
+        "ConflictError",
+        _error(["meeting_is_live"]),
+        "The object's state takes no such change now (a meeting that runs: the reason "
+        "says which fields).",
+    ),
+    "415": (
+        "UnsupportedMediaTypeError",
+        _error(["unsupported_media_type"]),
+        "The body is not of a type this operation reads (application/json).",
+    ),
+    "429": (
+        "ThrottledError",
+        _error(["throttled"]),
+        "Too many attempts; the reason says for how long.",
+    ),
 }
+#: Answered by every operation of the API; 415 by those that read a body, 429 by those that
+#: say so.
+_EVERYWHERE = ("400", "401", "403", "404", "405")
 
 
 def document_errors(result, generator, request, public):
     """drf-spectacular postprocessing hook: the error answers every API operation may give,
-    with their shape, where a view does not describe them itself."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
-    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    each with its body, where a view does not describe the body itself."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for name, schema, _ in ERRORS.values():
+        schemas[name] = schema
     for path, operations in result["paths"].items():
         if not path.startswith("/api/v1/"):
             continue
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
-            for status, description in ERRORS.items():
-                responses.setdefault(status, {"description": description, "content": body})
+            answered = {*_EVERYWHERE, *responses}
+            if "requestBody" in operation:
+                answered.add("415")
+            for status, (name, _, description) in ERRORS.items():
+                if status not in answered:
+                    continue
+                response = responses.setdefault(status, {"description": description})
+                response.setdefault("content", {}).setdefault(
+                    "application/json", {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                )
     return result

@@ -118,10 +118,11 @@ class WebinarViewSet(
         request=None,
         parameters=[OpenApiParameter("export_pk", OpenApiTypes.UUID, OpenApiParameter.PATH)],
         responses={
+            # The binary type first: a generated client that reads it as bytes reads both.
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (
                 OpenApiTypes.BINARY
             ),
-            (200, "text/csv"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.STR,
             404: OpenApiResponse(description="No such export, not done yet, or deleted."),
         },
     )

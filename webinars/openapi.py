@@ -5,6 +5,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from meetings.openapi import SLUG
 from webinars.serializers import (
     PublicErrorSerializer,
+    PublicRegistrationFormSerializer,
     PublicRegistrationResultSerializer,
     PublicRegistrationSerializer,
 )
@@ -16,7 +17,7 @@ PUBLIC_REGISTRATION = extend_schema(
     auth=[],
     request={
         "application/json": PublicRegistrationSerializer,
-        "application/x-www-form-urlencoded": PublicRegistrationSerializer,
+        "application/x-www-form-urlencoded": PublicRegistrationFormSerializer,
     },
     responses={
         201: PublicRegistrationResultSerializer,
@@ -26,6 +27,7 @@ PUBLIC_REGISTRATION = extend_schema(
         400: PublicErrorSerializer,
         403: PublicErrorSerializer,
         404: PublicErrorSerializer,
+        415: PublicErrorSerializer,
         429: PublicErrorSerializer,
     },
     examples=[

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from portal.validators import PlainText
@@ -128,6 +129,7 @@ class WebinarSerializer(PlainText, serializers.ModelSerializer):
     def get_description_html(self, webinar: Webinar) -> str:
         return str(render_markdown(webinar.description))
 
+    @extend_schema_field(QuestionSerializer(many=True, read_only=True))
     def get_questions(self, webinar: Webinar) -> list[dict]:
         active = [q for q in webinar.questions.all() if q.archived_at is None]
         return QuestionSerializer(active, many=True).data
@@ -146,6 +148,12 @@ class WebinarSerializer(PlainText, serializers.ModelSerializer):
     def get_register_url(self, webinar: Webinar) -> str:
         return self._url("webinar-register", webinar)
 
+    @extend_schema_field(
+        inline_serializer(
+            "WebinarCounts",
+            {name: serializers.IntegerField() for name in ("confirmed", "pending", "waiting")},
+        )
+    )
     def get_counts(self, webinar: Webinar) -> dict[str, int]:
         """From the list's annotations when present (no query per webinar)."""
         if hasattr(webinar, "confirmed_count"):
@@ -163,6 +171,12 @@ class WebinarSerializer(PlainText, serializers.ModelSerializer):
 
 
 class RegistrationSerializer(serializers.ModelSerializer):
+    answers = serializers.DictField(
+        read_only=True,
+        help_text='{"<question id>": answer}: text, a list of the options chosen for multiple '
+        "choice, true/false for a checkbox, YYYY-MM-DD for a date.",
+    )
+
     class Meta:
         model = Registration
         fields = [
@@ -260,7 +274,7 @@ class RegistrationExportSerializer(serializers.ModelSerializer):
 
 
 class PublicRegistrationSerializer(serializers.Serializer):
-    """What ``POST /w/<slug>/register`` reads (documentation only: the form validates)."""
+    """What ``POST /w/<slug>/register`` reads as JSON (documentation only: the form validates)."""
 
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
@@ -268,27 +282,45 @@ class PublicRegistrationSerializer(serializers.Serializer):
     organisation = serializers.CharField(max_length=200, required=False)
     phone = serializers.CharField(max_length=40, required=False)
     consent = serializers.BooleanField(
-        required=False, help_text="Required (true / on) when the webinar has a consent text."
+        required=False, help_text="Required (true) when the webinar has a consent text."
+    )
+    source_url = serializers.URLField(
+        required=False, help_text="The page the form is on; defaults to the Referer."
+    )
+    answers = serializers.DictField(
+        required=False,
+        help_text='{"<question id>": answer}: text, a list of the options chosen for '
+        "multiple choice, true/false for a checkbox, YYYY-MM-DD for a date.",
+    )
+
+
+class PublicRegistrationFormSerializer(serializers.Serializer):
+    """What ``POST /w/<slug>/register`` reads as a form (a plain HTML form): the same
+    person, and one field per question named ``q_<question id>`` (documentation only)."""
+
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    email = serializers.EmailField(max_length=254)
+    organisation = serializers.CharField(max_length=200, required=False)
+    phone = serializers.CharField(max_length=40, required=False)
+    consent = serializers.CharField(
+        required=False, help_text="on / true; required when the webinar has a consent text."
     )
     source_url = serializers.URLField(
         required=False, help_text="The page the form is on; defaults to the Referer."
     )
     success_url = serializers.URLField(
         required=False,
-        help_text="Plain HTML forms only: where to send the browser afterwards "
-        "(303, with ?registration=<status>). Must be on an allowed origin.",
+        help_text="Where to send the browser afterwards (303, with "
+        "?registration=<status>). Must be on an allowed origin.",
     )
     website = serializers.CharField(
         required=False, help_text="Honeypot: hide it and leave it empty; filled in means a bot."
     )
-    answers = serializers.DictField(
-        required=False,
-        help_text='JSON only, instead of q_<id> fields: {"<question id>": answer}.',
-    )
     q_id = serializers.CharField(
         required=False,
         help_text="Stands for one field per question, named q_<question id> (see the "
-        "host's custom page recipe). Multiple choice: repeat the field or send a list. "
+        "host's custom page recipe). Multiple choice: repeat the field. "
         "Checkbox: on / true. Date: YYYY-MM-DD.",
     )
 

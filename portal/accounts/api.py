@@ -97,8 +97,8 @@ class HostViewSet(
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the types
             return Host.objects.none()
         return Host.objects.filter(
-            customer_id=self.kwargs["customer_pk"], deleted_at__isnull=True
-        ).select_related("user", "customer")
+            customer=self.get_customer(), deleted_at__isnull=True
+        ).select_related("user", "customer")  # a customer that is not there: 404, not []
 
     def perform_create(self, serializer):
         serializer.instance = services.host_create(

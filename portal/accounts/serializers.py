@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
+from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from conferencing.base import backend_names
 from portal import vendors
@@ -237,3 +238,22 @@ class ConnectionTestSerializer(serializers.Serializer):
         "checked (Webex's URL API has none).",
     )
     detail = serializers.CharField(help_text="What the server answered, in words.")
+
+
+@extend_schema_serializer(component_name="AuthToken")  # AuthTokenRequest, split from the answer
+class TokenRequestSerializer(AuthTokenSerializer):
+    """A username and password for a token (a JSON body)."""
+
+    username = serializers.CharField(
+        write_only=True,
+        help_text="The account's username: a host's is their email address.",
+    )
+    password = serializers.CharField(
+        write_only=True, style={"input_type": "password"}, trim_whitespace=False
+    )
+    token = None  # the answer's, not the request's
+
+
+@extend_schema_serializer(component_name="AuthTokenForm")
+class TokenFormSerializer(TokenRequestSerializer):
+    """The same fields, form-encoded (a plain HTML form, ``curl -d``)."""

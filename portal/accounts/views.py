@@ -5,11 +5,11 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
-from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from portal.accounts import lockout, tokens
+from portal.accounts.serializers import TokenFormSerializer, TokenRequestSerializer
 from portal.api import FormParser, JSONParser, MultiPartParser
 
 
@@ -39,15 +39,17 @@ sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authen
 
 
 class TokenView(ObtainAuthToken):
-    """An API token for an email and password; 429 with the reason while the guards refuse.
-    DELETE, with the token, revokes it.
+    """An API token for a username (a host's email address) and password; 429 with the
+    reason while the guards refuse. DELETE, with the token, revokes it.
 
     It reads no session (so a browser's cookie cannot be ridden: no CSRF to
-    check) and parses JSON as the rest of the API does.
+    check). It reads JSON, and forms as DRF's own token view does (multipart
+    like the urlencoded form).
     """
 
     authentication_classes = [tokens.ExpiringTokenAuthentication]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
+    serializer_class = TokenRequestSerializer
 
     def perform_authentication(self, request):
         # The token is read only to revoke it: a stale one that a client still sends
@@ -57,13 +59,16 @@ class TokenView(ObtainAuthToken):
 
     @extend_schema(
         operation_id="auth_token_create",
-        request=AuthTokenSerializer,
+        request={
+            "application/json": TokenRequestSerializer,
+            "application/x-www-form-urlencoded": TokenFormSerializer,
+        },
         responses={
             200: inline_serializer(
                 "Token",
                 {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
             ),
-            400: OpenApiResponse(description="Wrong email or password, or a field is missing."),
+            400: OpenApiResponse(description="Wrong username or password, or a field is missing."),
             429: OpenApiResponse(description="Too many failed sign-ins; try again later."),
         },
     )
@@ -73,7 +78,7 @@ class TokenView(ObtainAuthToken):
             serializer.is_valid(raise_exception=True)
         except exceptions.ValidationError:
             if reason := lockout.refused(request):
-                return Response({"reason": reason}, status=429)
+                raise exceptions.Throttled(detail=reason) from None
             raise
         user = serializer.validated_data["user"]
         # A sign-in like the dashboard's: the guards forget the failures and know the address.

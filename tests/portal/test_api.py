@@ -170,12 +170,135 @@ def test_openapi_schema_and_docs(api):
     hosts = paths["/api/v1/customers/{customer_pk}/hosts/"]["get"]
     assert {"400", "401", "403", "404"} <= set(hosts["responses"])
     error = hosts["responses"]["404"]["content"]["application/json"]["schema"]
-    assert error == {"$ref": "#/components/schemas/Error"}
+    assert error == {"$ref": "#/components/schemas/NotFoundError"}
     (customer_pk,) = [p for p in hosts["parameters"] if p["name"] == "customer_pk"]
     assert customer_pk["schema"]["type"] == "integer"
     register = schema.json()["paths"]["/w/{slug}/register"]["post"]
     (slug,) = [p for p in register["parameters"] if p["name"] == "slug"]
     assert slug["schema"]["pattern"] == "^[-a-zA-Z0-9_]+$"
+
+
+def _schema(client) -> dict:
+    return client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+
+
+def _operations(schema: dict):
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield f"{method.upper()} {path}", operation
+
+
+def test_request_bodies_are_json_with_components_of_their_own(api):
+    """JSON only, but where a plain HTML form posts; a request component apart from the
+    answer's, so that read-only fields are never asked of a client."""
+    schema = _schema(api)
+    components = schema["components"]["schemas"]
+    forms = {}
+    for name, operation in _operations(schema):
+        if "requestBody" not in operation:
+            continue
+        content = operation["requestBody"]["content"]
+        refs = {kind: body["schema"]["$ref"].rsplit("/", 1)[1] for kind, body in content.items()}
+        if name in ("POST /api/v1/auth/token/", "POST /w/{slug}/register"):
+            forms[name] = refs
+        else:
+            assert list(refs) == ["application/json"], name
+        for component in refs.values():
+            assert component.endswith("Request"), (name, component)
+            fields = components[component]["properties"].values()
+            assert not any(field.get("readOnly") for field in fields), (name, component)
+    assert forms == {
+        "POST /api/v1/auth/token/": {
+            "application/json": "AuthTokenRequest",
+            "application/x-www-form-urlencoded": "AuthTokenFormRequest",
+        },
+        "POST /w/{slug}/register": {
+            "application/json": "PublicRegistrationRequest",
+            "application/x-www-form-urlencoded": "PublicRegistrationFormRequest",
+        },
+    }
+    assert "answers" in components["PublicRegistrationRequest"]["properties"]
+    assert "success_url" in components["PublicRegistrationFormRequest"]["properties"]
+    # The parts of a webinar's answer are typed, not free-form objects.
+    webinar = components["Webinar"]["properties"]
+    assert webinar["questions"]["items"] == {"$ref": "#/components/schemas/Question"}
+    (counts,) = webinar["counts"]["allOf"]
+    assert components[counts["$ref"].rsplit("/", 1)[1]]["required"] == [
+        "confirmed",
+        "pending",
+        "waiting",
+    ]
+
+
+def test_the_token_operation_asks_for_what_it_reads(api):
+    schema = _schema(api)
+    request = schema["components"]["schemas"]["AuthTokenRequest"]
+    assert sorted(request["required"]) == ["password", "username"]  # not the answer's token
+    assert set(request["properties"]) == {"username", "password"}
+    assert "email" in request["properties"]["username"]["description"]
+    operation = schema["paths"]["/api/v1/auth/token/"]["post"]
+    for status, component in [("400", "InvalidRequestError"), ("429", "ThrottledError")]:
+        body = operation["responses"][status]["content"]["application/json"]["schema"]
+        assert body == {"$ref": f"#/components/schemas/{component}"}
+
+
+def test_every_error_answer_has_its_body_in_the_schema(api):
+    schema = _schema(api)
+    for name, operation in _operations(schema):
+        if not name.split()[1].startswith("/api/v1/"):
+            continue
+        for status, response in operation["responses"].items():
+            if status >= "400":
+                assert response.get("content"), (name, status)
+        expected = {"400", "401", "403", "404", "405"}
+        if "requestBody" in operation:
+            expected.add("415")
+        assert expected <= set(operation["responses"]), name
+
+
+def test_text_and_binary_answers_are_declared_as_they_are(api):
+    paths = _schema(api)["paths"]
+    download = paths["/api/v1/webinars/{id}/exports/{export_pk}/download/"]["get"]
+    content = download["responses"]["200"]["content"]
+    assert content["text/csv"]["schema"] == {"type": "string"}
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert content[xlsx]["schema"] == {"type": "string", "format": "binary"}
+    command_file = paths["/api/v1/meetings/{id}/command-file/"]["get"]["responses"]["200"]
+    assert command_file["content"]["application/xml"]["schema"] == {"type": "string"}
+
+
+def test_what_is_not_there_answers_not_found_as_the_schema_promises(api):
+    """Objects looked up with Django's get_object_or_404 too, not only DRF's."""
+    promised = _schema(api)["components"]["schemas"]["NotFoundError"]
+    assert promised["properties"]["code"]["enum"] == ["not_found"]
+    for url in [
+        "/api/v1/customers/999999/",
+        "/api/v1/customers/999999/hosts/",
+        "/api/v1/no-such-thing/",
+    ]:
+        response = api.get(url)
+        assert response.status_code == 404, url
+        assert response.json()["code"] == "not_found", (url, response.json())
+        assert response.json()["reason"]
+
+
+def test_a_form_body_is_refused_where_only_json_is_read(api):
+    response = api.post("/api/v1/customers/", {"name": "Form Co"}, format="multipart")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert not Customer.objects.filter(name="Form Co").exists()
+
+
+def test_sign_ins_refused_by_the_guards_answer_throttled(staff, settings):
+    settings.SIGNIN_MAX_FAILURES = 2
+    client = APIClient(REMOTE_ADDR="198.51.100.7")
+    wrong = {"username": "staff", "password": "guess"}
+    refused = client.post("/api/v1/auth/token/", wrong)
+    assert refused.status_code == 400 and refused.json()["code"] == "invalid"
+    client.post("/api/v1/auth/token/", wrong)  # the second failure locks
+    locked = client.post("/api/v1/auth/token/", {"username": "staff", "password": "staff-pass-123"})
+    assert locked.status_code == 429
+    assert locked.json()["code"] == "throttled" and "Too many" in locked.json()["reason"]
 
 
 def test_staff_can_do_only_what_their_model_permissions_allow(django_user_model):

@@ -298,7 +298,7 @@ def test_export_endpoints_are_in_the_schema(admin_client):
     paths, components = schema.json()["paths"], schema.json()["components"]["schemas"]
     start = paths["/api/v1/webinars/{webinar_pk}/registrations/export/"]["post"]
     assert "202" in start["responses"]
-    assert components["ExportRequest"]["required"] == ["format"]
+    assert components["ExportRequestRequest"]["required"] == ["format"]
     assert "download_url" in components["RegistrationExport"]["properties"]
     assert "get" in paths["/api/v1/webinars/{id}/exports/{export_pk}/"]
     download = paths["/api/v1/webinars/{id}/exports/{export_pk}/download/"]["get"]
