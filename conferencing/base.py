@@ -151,6 +151,12 @@ class Capability(enum.StrEnum):
     # The host schedules in their own browser (``schedule_url``) and the server
     # sends the browser back with the outcome (``parse_back_url``): Webex's URL API.
     SCHEDULE_IN_BROWSER = "schedule_in_browser"
+    # A meeting exists on the server only while it runs: nothing is scheduled ahead, and
+    # the portal creates it (``open_meeting``, idempotent per meeting ID) when the host
+    # starts it or the first person joins, so its links are made when pressed. Its ID is
+    # the portal's to choose: ``reserve_meeting_id`` answers a new one without a call.
+    CREATED_ON_START = "created_on_start"
+    RECORDINGS = "recordings"  # the server records meetings: ``recordings(meeting_id)``
 
 
 class MeetingKind(enum.IntEnum):
@@ -240,6 +246,18 @@ class MeetingStatus:
 
 
 @dataclass(frozen=True)
+class Recording:
+    """A recording the server keeps of a meeting; ``published``: the server plays it back."""
+
+    recording_id: str
+    name: str = ""
+    start: dt.datetime | None = None
+    duration: dt.timedelta = dt.timedelta(0)
+    playback_url: str = ""
+    published: bool = False
+
+
+@dataclass(frozen=True)
 class CredentialField:
     """One value a backend needs to reach its server: an ID, a login, a password.
 
@@ -297,6 +315,8 @@ class Backend(Protocol):
     ``schedule_meeting`` creates a meeting, or changes the one ``request.meeting_id``
     names, and answers with the server's ID for it. ``reserve_meeting_id``
     answers "" where the server gives the ID only when scheduling.
+    ``open_meeting`` (``Capability.CREATED_ON_START``) creates the meeting under
+    ``request.meeting_id`` now, or answers the one already running under it.
     """
 
     name: ClassVar[str]
@@ -342,6 +362,8 @@ class Backend(Protocol):
     def join_url(self, meeting_id: str, who: Participant, *, password: str = "") -> str: ...
     def meeting_status(self, meeting_id: str) -> MeetingStatus: ...
     def stop_meeting(self, meeting_id: str) -> None: ...
+    def open_meeting(self, request: MeetingRequest) -> ScheduledMeeting: ...
+    def recordings(self, meeting_id: str) -> list[Recording]: ...
     def close(self) -> None: ...
 
 
@@ -409,6 +431,12 @@ class BaseBackend(Backend):
 
     def stop_meeting(self, meeting_id: str) -> None:
         raise self._unsupported(Capability.STOP)
+
+    def open_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
+        raise self._unsupported(Capability.CREATED_ON_START)
+
+    def recordings(self, meeting_id: str) -> list[Recording]:
+        raise self._unsupported(Capability.RECORDINGS)
 
     def close(self) -> None:
         return None

@@ -146,6 +146,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     on_server = bool(meeting.server_meeting_id) and not meeting.cancelled_at
+    recordings, recordings_error = services.meeting_recordings(meeting=meeting)
     return render(
         request,
         "meetings/dashboard/meeting_detail.html",
@@ -156,13 +157,37 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "join_url": launch.join_url(meeting) if on_server else "",
             "start_url": launch.start_url(meeting) if on_server else "",
             # Made when pressed, so pressed with a POST: a link elsewhere cannot make one.
-            "start_posts": servers.join_links_expire(meeting.customer),
+            "start_posts": launch.links_made_when_pressed(meeting),
             "web_viewer_url": launch.web_viewer_url(meeting) if on_server else "",
             "capabilities": servers.capabilities(meeting.customer),
             "awaiting_browser": services.meeting_awaits_browser(meeting=meeting),
             "chart": selectors.attendance_chart(meeting),
+            "recordings": recordings,
+            "recordings_error": recordings_error,
+            "published_recordings": set(
+                meeting.published_recordings.values_list("recording_id", flat=True)
+            ),
         },
     )
+
+
+@require_POST
+@host_required
+def meeting_recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    """Publish a recording (feeds, join links), or take it back with ``unpublish``."""
+    meeting = _meeting(request, pk)
+    recording_id = request.POST.get("recording_id", "")
+    if request.POST.get("unpublish"):
+        services.recording_unpublish(meeting=meeting, recording_id=recording_id)
+        messages.success(request, "The recording is no longer published.")
+        return redirect("dashboard-meeting", pk=pk)
+    try:
+        services.recording_publish(meeting=meeting, recording_id=recording_id)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "The recording is published with the meeting's public list.")
+    return redirect("dashboard-meeting", pk=pk)
 
 
 @host_required
@@ -289,7 +314,8 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @host_required
 def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a meeting whose server makes single-use links (OpenMeetings): one, now.
+    """Start a meeting whose server makes single-use links (OpenMeetings), or holds a
+    meeting only while it runs: create it if need be, and make the host's link, now.
 
     A POST with the CSRF token: it signs in to the server and makes a moderator
     link, which a cross-site GET (an image, a link) must not do.

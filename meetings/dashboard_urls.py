@@ -16,6 +16,11 @@ urlpatterns = [
     path("meetings/<int:pk>/stop/", dashboard.meeting_stop, name="dashboard-meeting-stop"),
     path("meetings/<int:pk>/start/", dashboard.meeting_start, name="dashboard-meeting-start"),
     path(
+        "meetings/<int:pk>/recordings/publish/",
+        dashboard.meeting_recording_publish,
+        name="dashboard-meeting-recording-publish",
+    ),
+    path(
         "meetings/<int:pk>/schedule-on-server/",
         dashboard.meeting_schedule_on_server,
         name="dashboard-meeting-schedule-on-server",

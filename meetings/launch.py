@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.urls import reverse
 
 from conferencing.base import Capability, MeetingKind, Participant
+from meetings import services
 from meetings.models import Meeting
 from meetings.timespan import timespan
 from portal import servers
@@ -22,17 +23,25 @@ def can(meeting: Meeting, capability: Capability) -> bool:
     return capability in servers.capabilities(meeting.customer)
 
 
+def links_made_when_pressed(meeting: Meeting) -> bool:
+    """Whether the server's start and join links are made when the person presses Start or
+    Join, through the portal's own pages: they are single-use or expire, or the meeting
+    must first be created on the server (``Capability.CREATED_ON_START``)."""
+    return servers.join_links_expire(meeting.customer) or can(meeting, Capability.CREATED_ON_START)
+
+
 def join_url(meeting: Meeting, *, name: str = "") -> str:
     """The attendees' link, with the password: for the host and whom they share it with
     (public outputs go through ``public_join_url``, registrants get ``join_page``).
 
     Empty where the server gives no join link. Where the server's links are
-    single-use or expire (OpenMeetings), this is the portal's own join link
-    instead, which makes a fresh one when the person clicks.
+    single-use or expire (OpenMeetings), or where the meeting is created when it
+    starts, this is the portal's own join link instead, which makes a fresh one
+    when the person clicks.
     """
     if not can(meeting, Capability.JOIN_URL):
         return ""
-    if servers.join_links_expire(meeting.customer):
+    if links_made_when_pressed(meeting):
         return join_page(meeting, name=name)
     return server_join_url(meeting, Participant(name=name), password=meeting.password)
 
@@ -71,7 +80,9 @@ def public_join_url(meeting: Meeting, *, ask_page: str) -> str:
 def server_join_url(meeting: Meeting, who: Participant, *, password: str = "") -> str:
     """A join link from the meeting's server: the one it gave for everyone when scheduling
     (TrueConf's web client link, at the server's public address), else made now (one call
-    for some servers)."""
+    for some servers); on a server that holds meetings only while they run, the meeting is
+    created first."""
+    services.meeting_open(meeting=meeting)
     if meeting.server_join_url:
         return meeting.server_join_url
     return join_url_by_id(meeting.customer, meeting.server_meeting_id, who, password=password)
@@ -118,17 +129,20 @@ def read_join_page_token(token: str) -> tuple[int, str, str] | None:
 
 
 def start_url(meeting: Meeting) -> str:
-    """The host's link; where the server's links expire, the dashboard's own start page,
-    which makes one when the host presses it (a page view asks the server nothing)."""
+    """The host's link; where the server's links are made when pressed, the dashboard's own
+    start page, which makes one when the host presses it (a page view asks the server
+    nothing)."""
     if not can(meeting, Capability.START_URL):
         return ""
-    if servers.join_links_expire(meeting.customer):
+    if links_made_when_pressed(meeting):
         return reverse("dashboard-meeting-start", args=[meeting.pk])
     return server_start_url(meeting)
 
 
 def server_start_url(meeting: Meeting) -> str:
-    """A start link from the meeting's server, made now (one call for some servers)."""
+    """A start link from the meeting's server, made now (one call for some servers); on a
+    server that holds meetings only while they run, the meeting is created first."""
+    services.meeting_open(meeting=meeting)
     host = Participant(
         name=meeting.host.user.get_full_name(),
         email=meeting.host.user.email,

@@ -151,3 +151,43 @@ class MeetingSample(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting_id} at {self.taken_at:%Y-%m-%d %H:%M}: {self.attendees}"
+
+
+class PublishedRecording(models.Model):
+    """A recording of a meeting that its host published: listed in the customer's public
+    feeds and on the meeting's join links.
+
+    What the server said of it is copied here when published, so no public page
+    asks the meeting server.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="published_recordings"
+    )
+    recording_id = models.CharField(max_length=256)
+    name = models.CharField(max_length=200, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    duration = models.DurationField()
+    playback_url = models.URLField(max_length=2000)
+    published_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [models.F("started_at").desc(nulls_last=True), "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "recording_id"], name="one_publication_per_recording"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.recording_id
+
+    def save(self, *args, **kwargs) -> None:
+        """Every save is a new version of its customer's feeds, in the same transaction."""
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            publication_changed([self.meeting.customer_id])
+
+    @property
+    def duration_seconds(self) -> int:
+        return int(self.duration.total_seconds())

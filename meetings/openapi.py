@@ -7,7 +7,11 @@ describes them, from the fields of meetings/feeds/record.py's serializers.
 
 from rest_framework import serializers
 
-from meetings.feeds.record import PublishedMeetingSerializer, PublishedMeetingsSerializer
+from meetings.feeds.record import (
+    PublishedMeetingSerializer,
+    PublishedMeetingsSerializer,
+    PublishedRecordingSerializer,
+)
 
 _STRING = {"type": "string"}
 SLUG = "^[-a-zA-Z0-9_]+$"  # what Django's <slug:> path converter matches
@@ -43,6 +47,7 @@ def component(serializer: serializers.Serializer) -> dict:
 _NAMES = {
     PublishedMeetingSerializer: "PublishedMeeting",
     PublishedMeetingsSerializer: "PublishedMeetings",
+    PublishedRecordingSerializer: "PublishedRecording",
 }
 _CONTENT_TYPES = {
     "json": "application/json",

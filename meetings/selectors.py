@@ -36,6 +36,17 @@ def joinable_meeting(pk: int) -> Meeting | None:
     )
 
 
+def recorded_meeting(pk: int) -> Meeting | None:
+    """A meeting with published recordings, not cancelled, its customer not deleted."""
+    return (
+        Meeting.objects.filter(pk=pk, cancelled_at__isnull=True, customer__deleted_at__isnull=True)
+        .filter(published_recordings__isnull=False)
+        .select_related("customer__server")
+        .distinct()
+        .first()
+    )
+
+
 def customer_has_meeting(customer, server_meeting_id: str) -> bool:
     return Meeting.objects.filter(customer=customer, server_meeting_id=server_meeting_id).exists()
 

@@ -17,13 +17,14 @@ from conferencing.base import (
     ConferencingError,
     MeetingKind,
     MeetingRequest,
+    Recording,
     ServerRefused,
     Unsupported,
 )
 from meetings import webhooks
-from meetings.models import KIND_LABELS, LiveState, Meeting, MeetingSample
+from meetings.models import KIND_LABELS, LiveState, Meeting, MeetingSample, PublishedRecording
 from portal import servers, sync
-from portal.accounts.models import Host
+from portal.accounts.models import Host, publication_changed
 
 
 def meeting_schedule(
@@ -108,6 +109,15 @@ def _push_meeting(meeting: Meeting) -> None:
         if meeting.server_meeting_id and Capability.CANCEL in backend.capabilities:
             backend.cancel_meeting(meeting.server_meeting_id)
         return
+    if Capability.CREATED_ON_START in backend.capabilities:
+        # Nothing goes to the server ahead: it holds a meeting only while it runs
+        # (meeting_open). The ID is chosen now, so links and feeds can name it.
+        if not meeting.server_meeting_id:
+            meeting.server_meeting_id = backend.reserve_meeting_id(
+                company_uid=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
+            )
+            meeting.save(update_fields=["server_meeting_id"])
+        return
     if meeting.server_meeting_id and Capability.UPDATE not in backend.capabilities:
         return  # nothing more the server can take; it keeps what it was first given
     if Capability.SCHEDULE not in backend.capabilities:
@@ -149,6 +159,19 @@ def meeting_request(meeting: Meeting) -> MeetingRequest:
         # The same on every push: a server that files it finds what a lost answer made.
         external_id=meeting.calendar_uid,
     )
+
+
+def meeting_open(*, meeting: Meeting) -> None:
+    """Create ``meeting`` on a server that holds meetings only while they run
+    (``Capability.CREATED_ON_START``), as the host starts it or a person joins.
+
+    The server answers a second create under the same ID with the meeting already
+    running, so every start and join asks: the first one creates it, and a meeting
+    that ended is created again for whoever comes next.
+    """
+    backend = servers.backend(meeting.customer)
+    if Capability.CREATED_ON_START in backend.capabilities:
+        backend.open_meeting(meeting_request(meeting))
 
 
 def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
@@ -233,7 +256,11 @@ ON_THE_SERVER = ("topic", "kind", "starts_at", "ends_at", "is_recurring")
 
 
 def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, password) -> None:
-    if not meeting.server_meeting_id or Capability.UPDATE in servers.capabilities(meeting.customer):
+    capabilities = servers.capabilities(meeting.customer)
+    if not meeting.server_meeting_id or capabilities & {
+        Capability.UPDATE,
+        Capability.CREATED_ON_START,  # the server gets the details at each start
+    }:
         return
     changed = [n for n in ON_THE_SERVER if n in changes and changes[n] != getattr(meeting, n)]
     if password is not None and password != meeting.password:
@@ -297,9 +324,10 @@ def meeting_locked_fields(*, meeting: Meeting) -> dict[str, str]:
     Elsewhere only while the meeting is live: then its server's
     ``changeable_while_running`` says what may change, and its time never moves.
     """
-    if meeting.server_meeting_id and Capability.UPDATE not in servers.capabilities(
-        meeting.customer
-    ):
+    if meeting.server_meeting_id and not servers.capabilities(meeting.customer) & {
+        Capability.UPDATE,
+        Capability.CREATED_ON_START,  # the server gets the details at each start
+    }:
         return dict.fromkeys((*ON_THE_SERVER, "password"), KEPT_BY_THE_SERVER)
     if not meeting.is_live:
         return {}
@@ -471,6 +499,55 @@ def meeting_drift(*, meeting: Meeting) -> MeetingDrift:
             if server is not None and ours != server
         }
     )
+
+
+def meeting_recordings(*, meeting: Meeting) -> tuple[list[Recording], str]:
+    """The server's recordings of ``meeting``, and what went wrong asking ("" if nothing).
+
+    One call, made for the meeting's page; none where the server keeps no recordings.
+    """
+    if not meeting.server_meeting_id or Capability.RECORDINGS not in servers.capabilities(
+        meeting.customer
+    ):
+        return [], ""
+    try:
+        return servers.backend(meeting.customer).recordings(meeting.server_meeting_id), ""
+    except ConferencingError as exc:
+        return [], sync.describe(exc)
+
+
+def recording_publish(*, meeting: Meeting, recording_id: str) -> PublishedRecording:
+    """List a recording of ``meeting`` in the public feeds and on its join links.
+
+    Its details are read from the server now and kept, so public pages never ask
+    the server; only a recording the server plays back can be published.
+    """
+    recordings, error = meeting_recordings(meeting=meeting)
+    if error:
+        raise ValidationError(error)
+    found = next((r for r in recordings if r.recording_id == recording_id), None)
+    if found is None:
+        raise ValidationError("The meeting server has no such recording of this meeting.")
+    if not (found.published and found.playback_url):
+        raise ValidationError("The meeting server does not play this recording back (yet).")
+    published, _ = PublishedRecording.objects.update_or_create(
+        meeting=meeting,
+        recording_id=recording_id,
+        defaults={
+            "name": found.name[:200],
+            "started_at": found.start,
+            "duration": found.duration,
+            "playback_url": found.playback_url,
+        },
+    )
+    return published
+
+
+def recording_unpublish(*, meeting: Meeting, recording_id: str) -> None:
+    """Take a recording out of the public feeds and the join links again."""
+    with transaction.atomic():
+        PublishedRecording.objects.filter(meeting=meeting, recording_id=recording_id).delete()
+        publication_changed([meeting.customer_id])
 
 
 def public_join_check(*, meeting: Meeting, password: str) -> bool:

@@ -89,7 +89,18 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
     found = read_join_page_token(token)
     meeting = selectors.joinable_meeting(found[0]) if found else None
     if meeting is None:
-        raise Http404("This join link is not valid, or the meeting is over or cancelled.")
+        # A meeting that is over still shows its published recordings to its link's holder.
+        recorded = selectors.recorded_meeting(found[0]) if found else None
+        if recorded is None or not may_still_join(found[2]):
+            raise Http404("This join link is not valid, or the meeting is over or cancelled.")
+        i18n.activate_for(recorded.customer)
+        context = {
+            "meeting": recorded,
+            "customer": recorded.customer,
+            "recordings": list(recorded.published_recordings.all()),
+            "over": True,
+        }
+        return render(request, "meetings/join_now.html", context)
     i18n.activate_for(meeting.customer)
     _meeting_id, name, external_id = found
     if not may_still_join(external_id):
@@ -101,7 +112,12 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
         if link:
             return HttpResponseRedirect(link, status=303)
         form.add_error(None, refusal)
-    context = {"meeting": meeting, "customer": meeting.customer, "form": form}
+    context = {
+        "meeting": meeting,
+        "customer": meeting.customer,
+        "form": form,
+        "recordings": list(meeting.published_recordings.all()),
+    }
     return render(request, "meetings/join_now.html", context, status=status)
 
 

@@ -30,7 +30,7 @@ from conferencing.xmltext import xml_safe
 from meetings.feeds.record import SCHEMA_VERSION, PublishedMeetingsSerializer
 from meetings.feeds.selection import Publisher
 from meetings.launch import public_join_url, server_id_is_public
-from meetings.models import Meeting
+from meetings.models import Meeting, PublishedRecording
 from meetings.timespan import timespan
 from portal import servers
 from portal.ical import Text, param_text
@@ -142,6 +142,17 @@ class Listing:
             for m in self.meetings
         ]
 
+    @cached_property
+    def recordings(self) -> list[PublishedRecording]:
+        """The recordings the customer's hosts published, of meetings still published."""
+        return list(
+            PublishedRecording.objects.filter(
+                meeting__customer_id=self.customer.pk,
+                meeting__is_published=True,
+                meeting__cancelled_at__isnull=True,
+            ).select_related("meeting")
+        )
+
     def record(self) -> dict[str, object]:
         """What the XML and JSON feeds say: record.PublishedMeetingsSerializer's data."""
         return PublishedMeetingsSerializer(self).data
@@ -226,6 +237,7 @@ class HtmlPage(FeedFormat):
         context = {
             "customer": listing.customer,
             "entries": listing.entries,
+            "recordings": listing.recordings,
             "accent": listing.options.get("accent", ""),
             "compact": "compact" in listing.options,
             "calendar_url": subscribe,
@@ -244,13 +256,14 @@ class XmlFeed(FeedFormat):
 
     def render(self, listing: Listing) -> bytes:
         data = listing.record()
-        meetings = data.pop("meetings")
+        lists = {"meeting": data.pop("meetings"), "recording": data.pop("recordings")}
         root = ET.Element("published_meetings", {k: xml_safe(v) for k, v in data.items()})
-        for record in meetings:
-            element = ET.SubElement(root, "meeting")
-            for name, value in record.items():
-                if value is not None:
-                    ET.SubElement(element, name).text = xml_safe(_xml_value(value))
+        for tag, records in lists.items():
+            for record in records:
+                element = ET.SubElement(root, tag)
+                for name, value in record.items():
+                    if value is not None:
+                        ET.SubElement(element, name).text = xml_safe(_xml_value(value))
         ET.indent(root, space="  ")
         return ET.tostring(root, encoding="utf-8", xml_declaration=True)
 

@@ -58,11 +58,26 @@ class PublishedMeetingSerializer(serializers.Serializer):
     )
 
 
+class PublishedRecordingSerializer(serializers.Serializer):
+    """One recording a host published (a meetings.models.PublishedRecording)."""
+
+    meeting = serializers.IntegerField(
+        source="meeting.pk", min_value=1, help_text="the id of the meeting it recorded"
+    )
+    topic = serializers.CharField(source="meeting.topic")
+    name = serializers.CharField()
+    starts_at = _time(source="started_at", help_text="null where the server did not say")
+    duration = serializers.IntegerField(source="duration_seconds", min_value=0, help_text="seconds")
+    playback_url = serializers.URLField()
+
+
 class PublishedMeetingsSerializer(serializers.Serializer):
-    """A customer's list (a formats.Listing): the header, then the meetings."""
+    """A customer's list (a formats.Listing): the header, the meetings, then the recordings
+    their hosts published."""
 
     version = serializers.CharField(source="schema_version", help_text="of this shape")
     customer = serializers.CharField(source="customer.slug", help_text="the slug, as in the URL")
     name = serializers.CharField(source="customer.name")
     time_zone = serializers.CharField(source="customer.time_zone", help_text="IANA zone")
     meetings = PublishedMeetingSerializer(source="entries", many=True)
+    recordings = PublishedRecordingSerializer(many=True)

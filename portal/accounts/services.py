@@ -378,6 +378,9 @@ def server_save(
     if server.from_environment:
         raise ValidationError(ENVIRONMENT_MANAGED)
     given = dict(credentials or {})
+    columns = {f.name for f in MeetingServer._meta.get_fields()}
+    if stray := sorted(set(fields) - columns):  # a credential passed as a column, say
+        raise TypeError(f"server_save() takes no {', '.join(stray)}: credentials go in credentials")
     for name, value in fields.items():
         setattr(server, name, value)
     unknown = set(given) - {f.name for f in server.credential_fields}

@@ -3,7 +3,8 @@
 A TrueConf host schedules a published meeting and a visitor registers for a
 webinar and joins through the link in their mail; an OpenMeetings meeting
 shows "Live now" after a poll; a Webex host schedules on Webex and the back
-URL brings the meeting key home.
+URL brings the meeting key home; a BigBlueButton host starts a meeting, a
+visitor joins it, and the host publishes its recording.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from conferencing.fakes.bigbluebutton import FakeBigBlueButton
 from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
@@ -33,7 +35,8 @@ PASSWORD = "vendor-host-password"
 
 @pytest.fixture
 def on(live_server, settings):
-    """``on(backend, fake)``: a customer on a server of that backend, and its host."""
+    """``on(backend, fake)``: a customer on a server of that backend, and its host (the
+    fake's own options are its credentials unless ``credentials`` are given)."""
     settings.PORTAL_URL = settings.SITE_URL = live_server.url
     running = []
 
@@ -212,6 +215,51 @@ def test_a_webex_host_schedules_on_webex_and_the_key_comes_back(page, live_serve
         .get_attribute("href")
         .startswith(f"{site}/m.php?AT=JM")
     )
+
+
+def test_a_bigbluebutton_host_starts_and_an_attendee_joins(page, chromium, live_server, on):
+    """The meeting exists on the server only once the host presses Start; a visitor's Join
+    enters the same meeting; when it ends, the host publishes its recording."""
+    fake = FakeBigBlueButton()
+    host = on("bigbluebutton", fake, path="/bigbluebutton")
+    meeting = meeting_schedule(
+        host=host,
+        topic="Design review",
+        starts_at=timezone.now() + dt.timedelta(minutes=5),
+        ends_at=timezone.now() + dt.timedelta(hours=1),
+        is_published=True,
+    )
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED and not fake.meetings
+
+    sign_in(page, live_server, host)
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="Start", exact=True).click()
+    page.locator("#role").get_by_text("MODERATOR").wait_for()
+    assert page.title() == "Design review" and fake.created == 1
+
+    visitor = chromium.new_page()
+    try:
+        visitor.goto(f"{live_server.url}/p/{host.customer.slug}/meetings/")
+        with visitor.expect_popup() as opened:
+            visitor.get_by_role("link", name="Join").click()
+        joining = opened.value
+        joining.get_by_label("Your name").fill("Vera Visitor")
+        joining.get_by_role("button", name="Join").click()
+        joining.locator("#role").get_by_text("VIEWER").wait_for()
+        assert "2 in the meeting" in joining.locator("#count").inner_text()
+    finally:
+        visitor.close()
+    assert fake.created == 1  # the visitor entered the host's meeting, not a new one
+
+    fake.set_ended(meeting.server_meeting_id)  # everyone left: the recording is processed
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/")
+    page.get_by_role("button", name="Publish").click()
+    page.get_by_text("The recording is published").wait_for()
+    page.goto(f"{live_server.url}/p/{host.customer.slug}/meetings/")
+    watch = page.get_by_role("link", name="Watch").get_attribute("href")
+    [recording] = fake.recordings
+    assert watch.endswith(f"/playback/presentation/2.3/{recording}")
 
 
 # --- on every kind: schedule, edit while live as the server allows, stop after asking ------

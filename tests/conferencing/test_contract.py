@@ -99,8 +99,24 @@ def schedule(s: Served, *, topic: str = "Quarterly review") -> str:
     return scheduled.meeting_id
 
 
+def opened(s: Served, *, topic: str = "Quarterly review") -> str:
+    """Create a meeting the way the portal does on a server that holds meetings only while
+    they run: an ID of the portal's, then the meeting, when its host starts it."""
+    key = s.backend.reserve_meeting_id(company_uid="", user_id="1")
+    assert key
+    opened = s.backend.open_meeting(
+        MeetingRequest(kind=MeetingKind.MEETING, topic=topic, host_email=HOST.email, meeting_id=key)
+    )
+    assert opened.meeting_id == key
+    return key
+
+
 def meeting_id(s: Served) -> str:
-    return schedule(s) if s.can(Capability.SCHEDULE) else WEBEX_KEY
+    if s.can(Capability.SCHEDULE):
+        return schedule(s)
+    if s.can(Capability.CREATED_ON_START):
+        return opened(s)
+    return WEBEX_KEY
 
 
 def test_every_backend_declares_its_shape(served):
@@ -247,6 +263,8 @@ def test_garbage_is_a_bad_response_not_a_crash(served):
 def test_an_unknown_meeting_is_refused_with_a_reason(served):
     if not served.can(Capability.LIVE_STATUS):
         pytest.skip(f"{served.name} cannot look a meeting up")
+    if served.can(Capability.CREATED_ON_START):
+        pytest.skip(f"{served.name} holds meetings only while they run: unknown is not running")
     with pytest.raises(ConferencingError) as raised:
         served.backend.meeting_status("987654321")
     assert not isinstance(raised.value, ServerUnavailable)
@@ -357,3 +375,44 @@ def test_every_error_has_a_sentence_for_hosts(served):
         sentence = for_host(error, served.backend.refusals)
         assert sentence.endswith(".") and "HTTP" not in sentence and "/api" not in sentence
         assert "conferenceIsRunning" not in sentence
+
+
+def test_a_meeting_created_on_start_is_created_once_however_often_it_starts(served):
+    if not served.can(Capability.CREATED_ON_START):
+        with pytest.raises(Unsupported):
+            served.backend.open_meeting(
+                MeetingRequest(kind=MeetingKind.MEETING, topic="x", host_email="", meeting_id="1")
+            )
+        return
+    assert not served.can(Capability.SCHEDULE)  # one or the other: never both
+    key = opened(served)
+    opened_again = served.backend.open_meeting(
+        MeetingRequest(
+            kind=MeetingKind.MEETING,
+            topic="Quarterly review",
+            host_email=HOST.email,
+            meeting_id=key,
+        )
+    )
+    assert opened_again.meeting_id == key
+    served.fake.set_live(key, attendees=1)
+    assert served.backend.meeting_status(key).attendees == 1  # still the one meeting
+    served.fake.set_ended(key)
+    assert served.backend.meeting_status(key).active is False
+
+
+def test_recordings_where_declared(served):
+    key = meeting_id(served)
+    if not served.can(Capability.RECORDINGS):
+        with pytest.raises(Unsupported):
+            served.backend.recordings(key)
+        return
+    assert served.backend.recordings(key) == []
+    served.fake.set_live(key, attendees=2)
+    served.fake.set_ended(key)
+    recordings = served.backend.recordings(key)
+    assert recordings
+    for recording in recordings:
+        assert recording.recording_id and recording.duration >= dt.timedelta(0)
+        if recording.published:
+            assert recording.playback_url.startswith(("http://", "https://"))

@@ -36,7 +36,9 @@ def test_an_unknown_name_lists_the_known_ones():
 def test_the_bundled_backends_come_through_entry_points_and_no_test_backend_stays():
     """Tests register theirs for themselves (tests/conftest.py register_backend)."""
     assert backend_names() == sorted(installed())
-    assert {"turbomeeting", "trueconf", "openmeetings", "webex"} <= set(installed())
+    assert {"turbomeeting", "trueconf", "openmeetings", "webex", "bigbluebutton"} <= set(
+        installed()
+    )
     for name, value in installed().items():
         cls = backend_class(name)
         assert cls.name == name and f"{cls.__module__}:{cls.__qualname__}".startswith(

@@ -14,6 +14,7 @@ from meetings.feeds.record import (
     SCHEMA_VERSION,
     PublishedMeetingSerializer,
     PublishedMeetingsSerializer,
+    PublishedRecordingSerializer,
 )
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, publication_changed
@@ -259,7 +260,8 @@ def test_json_has_the_xml_fields(client, host):
 
     data = json.loads(client.get(url("json")).content)
     document = etree.fromstring(client.get(url("xml")).content)
-    assert {k: v for k, v in data.items() if k != "meetings"} == dict(document.attrib)
+    lists = ("meetings", "recordings")
+    assert {k: v for k, v in data.items() if k not in lists} == dict(document.attrib)
     for record, element in zip(data["meetings"], document.findall("meeting"), strict=True):
         as_text = {
             k: ("true" if v else "false") if isinstance(v, bool) else str(v)
@@ -483,12 +485,13 @@ def test_options_and_customer_edits_make_their_own_versions(client, host):
 def test_query_count_does_not_grow_with_the_meetings(
     client, host, fmt, django_assert_max_num_queries
 ):
-    """Customer, version and list on a miss; nothing while the snapshot is kept."""
+    """Customer, version, list and published recordings on a miss; nothing while the
+    snapshot is kept."""
     for count in (3, 30):
         Meeting.objects.all().delete()
         for _ in range(count):
             publish(host, live_state=LiveState.LIVE, attendees=1)
-        with django_assert_max_num_queries(3):
+        with django_assert_max_num_queries(4):
             response = client.get(url(fmt))
         assert response.status_code == 200
         with django_assert_max_num_queries(0):
@@ -566,7 +569,7 @@ UNCHANGING = {"id", "uid", "version"}  # the primary key, and the shape's versio
 
 def test_every_field_of_the_record_has_a_change_below():
     meeting_fields = set(PublishedMeetingSerializer().fields)
-    header_fields = set(PublishedMeetingsSerializer().fields) - {"meetings"}
+    header_fields = set(PublishedMeetingsSerializer().fields) - {"meetings", "recordings"}
     assert meeting_fields | header_fields == {*MEETING_CHANGES, *CUSTOMER_CHANGES, *UNCHANGING} - {
         "language",
         "embed_origins",
@@ -620,26 +623,33 @@ def test_the_xsd_declares_the_records_fields():
         "DateTimeField": {"UtcDateTime"},
         "URLField": {"xs:anyURI"},
     }
-    declared = [
-        (e.get("name"), e.get("minOccurs", "1") == "0", e.get("type"))
-        for e in xsd.findall("xs:complexType[@name='Meeting']/xs:sequence/xs:element", ns)
-    ]
-    fields = PublishedMeetingSerializer().fields
-    assert [name for name, _, _ in declared] == list(fields)
-    for name, optional, xsd_type in declared:
-        field = fields[name]
-        assert optional == field.allow_null, name
-        assert xsd_type in types[type(field).__name__], name
-        if xsd_type == "xs:positiveInteger":
-            assert field.min_value == 1
-        if xsd_type == "xs:nonNegativeInteger":
-            assert field.min_value == 0
+    for complex_type, serializer in (
+        ("Meeting", PublishedMeetingSerializer()),
+        ("Recording", PublishedRecordingSerializer()),
+    ):
+        declared = [
+            (e.get("name"), e.get("minOccurs", "1") == "0", e.get("type"))
+            for e in xsd.findall(
+                f"xs:complexType[@name='{complex_type}']/xs:sequence/xs:element", ns
+            )
+        ]
+        fields = serializer.fields
+        assert [name for name, _, _ in declared] == list(fields)
+        for name, optional, xsd_type in declared:
+            field = fields[name]
+            assert optional == field.allow_null, name
+            assert xsd_type in types[type(field).__name__], name
+            if xsd_type == "xs:positiveInteger":
+                assert field.min_value == 1
+            if xsd_type == "xs:nonNegativeInteger":
+                assert field.min_value == 0
 
     root = xsd.find("xs:element[@name='published_meetings']/xs:complexType", ns)
     attributes = [
         (a.get("name"), a.get("use"), a.get("type")) for a in root.findall("xs:attribute", ns)
     ]
-    header = [n for n, f in PublishedMeetingsSerializer().fields.items() if n != "meetings"]
+    lists = ("meetings", "recordings")
+    header = [n for n, f in PublishedMeetingsSerializer().fields.items() if n not in lists]
     assert attributes == [(name, "required", "xs:string") for name in header]
     assert root.find("xs:attribute[@name='version']", ns).get("fixed") == SCHEMA_VERSION
 

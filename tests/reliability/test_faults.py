@@ -12,7 +12,9 @@ The servers: TurboMeeting (the default server of the ``TM_*`` settings),
 TrueConf and OpenMeetings (configured servers), and Webex for what it does:
 its URL API works only in the host's browser, so the portal's own calls never
 reach it; its scenarios are the customer's and the meeting's lifecycle, the
-meeting scheduled by the host's browser once the site is back.
+meeting scheduled by the host's browser once the site is back. BigBlueButton
+holds a meeting only while it runs: its meeting is created when the host
+presses Start, the one operation only such a server has.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from django.test import Client
 from django.utils import timezone
 
 from conferencing.base import ServerRefused
+from conferencing.fakes.bigbluebutton import FakeBigBlueButton
 from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
@@ -91,6 +94,10 @@ class Server:
 
     def base_url(self, served: str) -> str:
         return served
+
+    def credentials(self) -> dict[str, str]:
+        """What its server record holds besides the URL."""
+        return self.fake.backend_options()
 
     def refuse(self, refused: bool) -> None:
         raise NotImplementedError
@@ -251,7 +258,55 @@ class Webex(Server):
         )
 
 
-SERVERS = {vendor.label: vendor for vendor in (TurboMeeting, TrueConf, OpenMeetings, Webex)}
+class BigBlueButton(Server):
+    label = "BigBlueButton"
+    operations = (
+        "customer create",
+        "customer update",
+        "meeting schedule",
+        "meeting edit",
+        "meeting cancel",
+        "meeting start",
+        "status polling",
+        "registration and mail",
+    )
+    fake_class = FakeBigBlueButton
+
+    def __init__(self, fake, settings) -> None:
+        super().__init__(fake, settings)
+        self.secret = fake.secret
+
+    def base_url(self, served: str) -> str:
+        return self.fake.site_url(served)
+
+    def credentials(self) -> dict[str, str]:
+        return {"secret": self.secret}
+
+    def refuse(self, refused: bool) -> None:  # the server's secret is no longer the portal's
+        self.fake.secret = "a-secret-changed-on-the-server" if refused else self.secret
+
+    def titled(self, topic: str) -> int:
+        return sum(m.name == topic for m in self.fake.meetings.values())
+
+    def ids(self) -> set[str]:
+        return set(self.fake.meetings)
+
+    def holds(self, meeting: Meeting) -> bool:
+        """Named by the portal; on the server only while it runs, with the portal's topic."""
+        running = self.fake.meetings.get(meeting.server_meeting_id)
+        return bool(meeting.server_meeting_id) and (
+            running is None or running.name == meeting.topic
+        )
+
+    def gone(self, meeting: Meeting) -> bool:
+        return meeting.server_meeting_id not in self.fake.meetings
+
+
+SERVERS = {
+    vendor.label: vendor for vendor in (TurboMeeting, TrueConf, OpenMeetings, Webex, BigBlueButton)
+}
+#: What only a server that creates meetings when they start does (Server.operations).
+ON_START = ("meeting start",)
 
 
 @contextlib.contextmanager
@@ -269,7 +324,7 @@ def running(label: str, fake_tm, settings) -> Iterator[Server]:
             backend=label.lower(),
             name=label,
             base_url=server.base_url(served.url),
-            credentials=fake.backend_options(),
+            credentials=server.credentials(),
         )
         yield server
 
@@ -467,6 +522,32 @@ def status_poll(world: World, fault: str, outcome: Outcome) -> None:
     outcome.reconciled = meeting.live_state == LiveState.LIVE and meeting.attendees == 9
 
 
+def meeting_start(world: World, fault: str, outcome: Outcome) -> None:
+    """The host presses Start while the server is broken, then again once it is mended:
+    one meeting on the server, the host's link into it."""
+    host = world.host(f"Starting under {fault}")
+    topic = f"Started under {fault}"
+    meeting = world.run(lambda: meetings.meeting_schedule(host=host, topic=topic, **_times()))
+    browser = Client()
+    browser.force_login(host.user)
+    start = f"/dashboard/meetings/{meeting.pk}/start/"
+    world.broken(fault)
+    pressed = browser.post(start)
+    if pressed["Location"] == f"/dashboard/meetings/{meeting.pk}/":
+        outcome.reason_shown = "The meeting server" in browser.get(pressed["Location"]).text
+    outcome.lost = int(not Meeting.objects.filter(pk=meeting.pk, cancelled_at=None).exists())
+    world.mended()
+    pressed = browser.post(start)
+    outcome.tried = 2
+    meeting.refresh_from_db()
+    outcome.duplicated = max(0, world.meetings_titled(topic) - 1)
+    outcome.reconciled = (
+        pressed["Location"].startswith(world.server.record.base_url)
+        and world.meetings_titled(topic) == 1
+        and world.server.holds(meeting)
+    )
+
+
 def registration(world: World, fault: str, outcome: Outcome) -> None:
     """Registering (and its mail) never waits for the meeting server."""
     from django.core import mail
@@ -495,6 +576,7 @@ OPERATIONS = {
     "meeting schedule": meeting_schedule,
     "meeting edit": meeting_edit,
     "meeting cancel": meeting_cancel,
+    "meeting start": meeting_start,
     "status polling": status_poll,
     "registration and mail": registration,
 }
@@ -503,7 +585,7 @@ OPERATIONS = {
 SCENARIOS = [
     pytest.param(label, operation, fault, id=f"{label}-{operation}-{fault}")
     for label, vendor in SERVERS.items()
-    for operation in vendor.operations or OPERATIONS
+    for operation in vendor.operations or [o for o in OPERATIONS if o not in ON_START]
     for fault in vendor.faults or FAULTS
 ]
 

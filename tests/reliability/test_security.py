@@ -119,6 +119,7 @@ def site(db):
         "dashboard-meeting-retry": f"{m}/retry/",
         "dashboard-meeting-stop": f"{m}/stop/",
         "dashboard-meeting-start": f"{m}/start/",
+        "dashboard-meeting-recording-publish": f"{m}/recordings/publish/",
         "dashboard-meeting-schedule-on-server": f"{m}/schedule-on-server/",
         "dashboard-meeting-server-answer": f"{m}/server-answer/?AT=SM&ST=FAIL",
         "dashboard-meeting-server-sign-in": f"{m}/server-sign-in/",
