@@ -16,6 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.timesince import timesince
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from conferencing.base import Capability, ConferencingError, Participant
@@ -54,8 +56,19 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-#: A live meeting whose server has not answered since (the pages' own words are the same).
-STALE_LIVE = "Last seen live {ago} ago; the meeting server is not answering"
+def attending(count: int) -> str:
+    """ "3 attending", in the page's language (the list's script shows it)."""
+    return ngettext("%(attendees)s attending", "%(attendees)s attending", count) % {
+        "attendees": count
+    }
+
+
+def stale_live(seen_at) -> str:
+    """A live meeting whose server has not answered since, in the page's language (the
+    pages' own words are the same)."""
+    return _("Last seen live %(ago)s ago; the meeting server is not answering") % {
+        "ago": timesince(seen_at)
+    }
 
 
 @host_required
@@ -65,11 +78,12 @@ def status(request: HttpRequest) -> JsonResponse:
         {
             str(m.pk): {
                 "live_state": m.live_state,
-                "label": STALE_LIVE.format(ago=timesince(m.last_seen_active_at))
+                "label": stale_live(m.last_seen_active_at)
                 if m.live_is_stale
                 else m.get_live_state_display(),
                 "stale": m.live_is_stale,
                 "attendees": m.attendees,
+                "attending": attending(m.attendees),
                 "sync_state": m.sync_state,
             }
             for m in selectors.dashboard_meetings(request.host)
@@ -96,14 +110,16 @@ def meeting_new(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Meeting saved. It is being scheduled on the meeting server.")
+            messages.success(
+                request, _("Meeting saved. It is being scheduled on the meeting server.")
+            )
             return redirect("dashboard-meeting", pk=meeting.pk)
     return render(request, "meetings/dashboard/meeting_form.html", {"form": form, "meeting": None})
 
 
-MANAGED_MEETING = (
-    "This is the meeting of the {by} “{topic}”: change its time, type or topic, or cancel it, "
-    "on the {by}'s page."
+MANAGED_MEETING = gettext_lazy(
+    "This is the meeting of the %(by)s “%(topic)s”: change its time, type or topic, or "
+    "cancel it, on the %(by)s's page."
 )
 
 
@@ -111,10 +127,10 @@ MANAGED_MEETING = (
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
     if meeting.cancelled_at:
-        messages.error(request, "A cancelled meeting cannot be edited.")
+        messages.error(request, _("A cancelled meeting cannot be edited."))
         return redirect("dashboard-meeting", pk=pk)
     initial = {name: getattr(meeting, name) for name in services.EDITABLE}
     initial["password"] = meeting.password
@@ -132,7 +148,7 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Changes saved. The meeting server is being updated.")
+            messages.success(request, _("Changes saved. The meeting server is being updated."))
             return redirect("dashboard-meeting", pk=pk)
     drift = services.meeting_drift(meeting=meeting) if request.method == "GET" else None
     return render(
@@ -179,14 +195,14 @@ def meeting_recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
     recording_id = request.POST.get("recording_id", "")
     if request.POST.get("unpublish"):
         services.recording_unpublish(meeting=meeting, recording_id=recording_id)
-        messages.success(request, "The recording is no longer published.")
+        messages.success(request, _("The recording is no longer published."))
         return redirect("dashboard-meeting", pk=pk)
     try:
         services.recording_publish(meeting=meeting, recording_id=recording_id)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "The recording is published with the meeting's public list.")
+        messages.success(request, _("The recording is published with the meeting's public list."))
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -196,7 +212,7 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
         raise Http404("no such command file")
     meeting = _meeting(request, pk)
     if not meeting.server_meeting_id:
-        messages.error(request, "The meeting is not on the meeting server yet.")
+        messages.error(request, _("The meeting is not on the meeting server yet."))
         return redirect("dashboard-meeting", pk=pk)
     return launch.command_file_response(meeting, role=role, name=request.user.get_full_name())
 
@@ -207,7 +223,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?" (no script needed); POST cancels."""
     meeting = _meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING.format(by=meeting.managed_by, topic=meeting.topic))
+        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
     if meeting.cancelled_at:
         return redirect("dashboard-meeting", pk=pk)
@@ -218,7 +234,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
             {"meeting": meeting, "capabilities": servers.capabilities(meeting.customer)},
         )
     services.meeting_cancel(meeting=meeting)
-    messages.success(request, "Meeting cancelled. It is no longer listed or published.")
+    messages.success(request, _("Meeting cancelled. It is no longer listed or published."))
     return redirect("dashboard-home")
 
 
@@ -227,7 +243,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = services.meeting_push(meeting_id=_meeting(request, pk).pk)
     if meeting is not None and meeting.sync_state == SyncState.SYNCED:
-        messages.success(request, "The meeting is on the meeting server.")
+        messages.success(request, _("The meeting is on the meeting server."))
     elif meeting is not None:
         messages.error(request, meeting.sync_error)
     return redirect("dashboard-meeting", pk=pk)
@@ -300,7 +316,7 @@ def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
         state = None
     if state != {"m": meeting.pk, "u": request.user.pk}:
         messages.error(
-            request, "That answer from the meeting server is not one this page asked for."
+            request, _("That answer from the meeting server is not one this page asked for.")
         )
         return redirect("dashboard-meeting", pk=pk)
     done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
@@ -337,7 +353,7 @@ def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
     the state the server's answer gave, not the last poll's."""
     meeting = _meeting(request, pk)
     if not request.host.is_administrator:
-        messages.error(request, "Only administrators can stop a meeting.")
+        messages.error(request, _("Only administrators can stop a meeting."))
         return redirect("dashboard-meeting", pk=pk)
     if request.method == "GET":
         return render(request, "meetings/dashboard/meeting_stop.html", {"meeting": meeting})
@@ -346,7 +362,7 @@ def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
     except ConferencingError as exc:
         messages.error(request, servers.explain(meeting.customer, exc))
     else:
-        messages.success(request, "The meeting was stopped: everyone in it has left.")
+        messages.success(request, _("The meeting was stopped: everyone in it has left."))
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -364,7 +380,7 @@ def join(request: HttpRequest) -> HttpResponse:
             customer, meeting_id
         ):
             # Such links are made by the portal's own login: only for this customer's rooms.
-            form.add_error("meeting_id", "None of your organisation's meetings has this ID.")
+            form.add_error("meeting_id", _("None of your organisation's meetings has this ID."))
         else:
             try:
                 url = launch.join_url_by_id(

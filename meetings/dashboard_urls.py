@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from meetings import dashboard, embedding
 from portal.accounts.password_reset import password_reset
-from portal.accounts.views import sign_in_page
+from portal.accounts.views import host_language, sign_in_page
 
 urlpatterns = [
     path("", dashboard.home, name="dashboard-home"),
@@ -41,6 +41,7 @@ urlpatterns = [
         name="dashboard-meeting-command-file",
     ),
     path("embedding/", embedding.embedding, name="dashboard-embedding"),
+    path("language/", host_language, name="dashboard-language"),
     # Sign-in, sign-out and the spec's "Password Assistance URL" (password reset).
     path("login/", sign_in_page, name="login"),
     path("password_reset/", password_reset, name="password_reset"),

@@ -6,8 +6,8 @@ from meetings.models import KIND_CHOICES
 from portal.validators import PlainText
 
 #: What the meeting form says of the password, by whether the server checks it itself.
-PASSWORD_CHECKED_BY_SERVER = "The meeting server asks everyone who joins for this password."
-PASSWORD_NOT_ON_SERVER = (
+PASSWORD_CHECKED_BY_SERVER = _("The meeting server asks everyone who joins for this password.")
+PASSWORD_NOT_ON_SERVER = _(
     "This meeting server has no meeting passwords: the portal asks visitors on your public "
     "page for it, and keeps the meeting's ID and server links out of public pages, feeds "
     "and registrants' mails. Anyone you give the meeting's own link or ID can join "
@@ -19,39 +19,49 @@ class MeetingForm(PlainText, forms.Form):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
     kind = forms.TypedChoiceField(
-        label="Type", choices=KIND_CHOICES, coerce=int, initial=MeetingKind.MEETING
+        label=_("Type"), choices=KIND_CHOICES, coerce=int, initial=MeetingKind.MEETING
     )
-    topic = forms.CharField(max_length=200)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
     starts_at = forms.DateTimeField(
-        label="Starts", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Starts"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     ends_at = forms.DateTimeField(
-        label="Ends", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Ends"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     is_recurring = forms.BooleanField(
-        label="Recurring (no fixed time)",
+        label=_("Recurring (no fixed time)"),
         required=False,
-        help_text="Recurring meetings have no times.",
+        help_text=_("Recurring meetings have no times."),
     )
     password = forms.CharField(
-        label="Meeting password",
+        label=_("Meeting password"),
         required=False,
         max_length=64,
         widget=forms.PasswordInput(render_value=True),
     )
     is_published = forms.BooleanField(
-        label="To be published", required=False, help_text="List it on your public meetings page."
+        label=_("To be published"),
+        required=False,
+        help_text=_("List it on your public meetings page."),
     )
     password_in_public_links = forms.BooleanField(
-        label="Include the password in public links",
+        label=_("Include the password in public links"),
         required=False,
-        help_text="Off: visitors who click Join on your public page are asked for the password. "
-        "On: anyone who sees the page, a feed or a copy of it can join without knowing it.",
+        help_text=_(
+            "Off: visitors who click Join on your public page are asked for the password. "
+            "On: anyone who sees the page, a feed or a copy of it can join without knowing it."
+        ),
     )
-    call_number = forms.CharField(label="Audio call number", required=False, max_length=40)
-    attendee_access_code = forms.CharField(label="Audio access code", required=False, max_length=40)
+    call_number = forms.CharField(label=_("Audio call number"), required=False, max_length=40)
+    attendee_access_code = forms.CharField(
+        label=_("Audio access code"), required=False, max_length=40
+    )
     access_code_is_meeting_id = forms.BooleanField(
-        label="Use the meeting ID as the audio access code", required=False
+        label=_("Use the meeting ID as the audio access code"), required=False
     )
 
     def __init__(self, *args, kinds=None, capabilities=None, locked=None, recurring=True, **kwargs):
@@ -83,18 +93,18 @@ class MeetingForm(PlainText, forms.Form):
         elif not {"starts_at", "ends_at"} & set(self.errors):
             start, end = data.get("starts_at"), data.get("ends_at")
             if not start:
-                self.add_error("starts_at", "Give a start, or make the meeting recurring.")
+                self.add_error("starts_at", _("Give a start, or make the meeting recurring."))
             if not end:
-                self.add_error("ends_at", "Give an end, or make the meeting recurring.")
+                self.add_error("ends_at", _("Give an end, or make the meeting recurring."))
             if start and end and end <= start:
-                self.add_error("ends_at", "The meeting must end after it starts.")
+                self.add_error("ends_at", _("The meeting must end after it starts."))
         return data
 
 
 class JoinForm(PlainText, forms.Form):
-    meeting_id = forms.RegexField(label="Meeting ID", regex=r"^\s*\d[\d ]*\s*$", max_length=20)
-    name = forms.CharField(label="Your name", max_length=100)
-    password = forms.CharField(label="Meeting password", required=False, max_length=64)
+    meeting_id = forms.RegexField(label=_("Meeting ID"), regex=r"^\s*\d[\d ]*\s*$", max_length=20)
+    name = forms.CharField(label=_("Your name"), max_length=100)
+    password = forms.CharField(label=_("Meeting password"), required=False, max_length=64)
 
 
 class NameForm(PlainText, forms.Form):

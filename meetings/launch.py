@@ -9,6 +9,7 @@ from django.core import signing
 from django.dispatch import Signal
 from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from conferencing.base import Capability, MeetingKind, Participant
 from meetings import services
@@ -195,18 +196,23 @@ def command_file_response(meeting: Meeting, *, role: str, name: str = "") -> Htt
 def invitation(meeting: Meeting) -> str:
     """A plain-text invitation the host copies into mail or chat."""
     zone = zoneinfo.ZoneInfo(meeting.customer.time_zone)
-    lines = [f"{meeting.host.user.get_full_name() or meeting.host.user.email} invites you to:"]
+    who = meeting.host.user.get_full_name() or meeting.host.user.email
+    lines = [_("%(who)s invites you to:") % {"who": who}]
     lines.append(meeting.topic)
     if meeting.is_recurring:
-        lines.append("Recurring meeting")
+        lines.append(_("Recurring meeting"))
     elif meeting.starts_at:
         when = timespan(meeting.starts_at, meeting.ends_at, zone, zone_name=False, long=True)
         lines.append(f"{when} ({meeting.customer.time_zone})")
-    lines += ["", f"Join: {join_url(meeting)}", f"Meeting ID: {meeting.server_meeting_id}"]
+    lines += [
+        "",
+        _("Join: %(url)s") % {"url": join_url(meeting)},
+        _("Meeting ID: %(id)s") % {"id": meeting.server_meeting_id},
+    ]
     if meeting.password:
-        lines.append(f"Meeting password: {meeting.password}")
+        lines.append(_("Meeting password: %(password)s") % {"password": meeting.password})
     if meeting.call_number:
-        lines.append(f"Audio: call {meeting.call_number}")
+        lines.append(_("Audio: call %(number)s") % {"number": meeting.call_number})
         if meeting.audio_access_code:
-            lines.append(f"Access code: {meeting.audio_access_code}")
+            lines.append(_("Access code: %(code)s") % {"code": meeting.audio_access_code})
     return "\n".join(lines)

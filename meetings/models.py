@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import MeetingKind
 from portal import crypto
@@ -12,18 +13,18 @@ from portal.accounts.models import Customer, Host, Synced, publication_changed
 
 
 class LiveState(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    LIVE = "live", "Live now"
-    ENDED = "ended", "Ended"
+    SCHEDULED = "scheduled", _("Scheduled")
+    LIVE = "live", _("Live now")
+    ENDED = "ended", _("Ended")
 
 
 #: What the portal calls each kind of meeting; the numbers stored are MeetingKind's.
 KIND_LABELS = {
-    MeetingKind.MEETING: "Meeting",
-    MeetingKind.SUPPORT: "Support session",
-    MeetingKind.REMOTE_ACCESS: "Remote access",
-    MeetingKind.WEBINAR: "Webinar",
-    MeetingKind.VIDEO_CONFERENCE: "Video conference",
+    MeetingKind.MEETING: _("Meeting"),
+    MeetingKind.SUPPORT: _("Support session"),
+    MeetingKind.REMOTE_ACCESS: _("Remote access"),
+    MeetingKind.WEBINAR: _("Webinar"),
+    MeetingKind.VIDEO_CONFERENCE: _("Video conference"),
 }
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 
@@ -129,10 +130,10 @@ class Meeting(Synced):
     def clean(self) -> None:
         if self.is_recurring:
             if self.starts_at or self.ends_at:
-                raise ValidationError("A recurring meeting has no start or end time.")
+                raise ValidationError(_("A recurring meeting has no start or end time."))
             return
         if not self.starts_at or not self.ends_at:
-            raise ValidationError("Give a start and an end, or make the meeting recurring.")
+            raise ValidationError(_("Give a start and an end, or make the meeting recurring."))
         if self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": "The meeting must end after it starts."})
 

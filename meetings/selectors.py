@@ -8,6 +8,7 @@ import zoneinfo
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from meetings.models import LiveState, Meeting
 from portal.accounts.models import Customer, Host
@@ -68,7 +69,7 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         return {"points": "", "max": 0, "samples": len(samples)}
     first, last = samples[0][0], samples[-1][0]
     span = max((last - first).total_seconds(), 1)
-    peak = max(a for _, a in samples) or 1
+    peak = max(a for _at, a in samples) or 1
     points = " ".join(
         f"{(t - first).total_seconds() / span * width:.1f},{height - a / peak * (height - 10):.1f}"
         for t, a in samples
@@ -81,13 +82,14 @@ def attendance_chart(meeting: Meeting, *, width: int = 600, height: int = 120) -
         "samples": len(samples),
         "width": width,
         "height": height,
-        "label": f"Attendees over time, up to {peak}",
-        "caption": f"Peak {peak} attending, from {len(samples)} status polls.",
+        "label": _("Attendees over time, up to %(peak)s") % {"peak": peak},
+        "caption": _("Peak %(peak)s attending, from %(polls)s status polls.")
+        % {"peak": peak, "polls": len(samples)},
         "y_max": peak,
-        "y_label": "attending",
+        "y_label": _("attending"),
         "x_start": f"{start:%H:%M}",
         "x_end": f"{end:%H:%M}" if end.date() == start.date() else f"{end:%d %b %H:%M}",
-        "x_label": f"time ({meeting.customer.time_zone})",
+        "x_label": _("time (%(zone)s)") % {"zone": meeting.customer.time_zone},
     }
 
 

@@ -9,6 +9,7 @@ import hmac
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import (
     BrowserForm,
@@ -51,7 +52,7 @@ def meeting_schedule(
     _refuse_a_kind_the_server_lacks(host.customer, kind)
     if is_recurring and not servers.holds_recurring(host.customer):
         raise ValidationError(
-            {"is_recurring": "This customer's meeting server holds no recurring meetings."}
+            {"is_recurring": _("This customer's meeting server holds no recurring meetings.")}
         )
     customer = host.customer
     meeting = Meeting(
@@ -247,7 +248,7 @@ PAST_START_GRACE = dt.timedelta(minutes=5)
 def _refuse_a_past_start(starts_at: dt.datetime | None) -> None:
     if starts_at is not None and starts_at < timezone.now() - PAST_START_GRACE:
         raise ValidationError(
-            {"starts_at": "This start is in the past. Choose a time from now on."}
+            {"starts_at": _("This start is in the past. Choose a time from now on.")}
         )
 
 
@@ -268,8 +269,10 @@ def _refuse_changes_the_server_cannot_take(meeting: Meeting, changes: dict, pass
     if changed:
         raise ValidationError(
             {
-                name: "This meeting server takes no changes from the portal once a meeting is "
-                "on it: change it there, or cancel it and schedule a new one."
+                name: _(
+                    "This meeting server takes no changes from the portal once a meeting is "
+                    "on it: change it there, or cancel it and schedule a new one."
+                )
                 for name in changed
             }
         )
@@ -279,7 +282,10 @@ def _refuse_a_kind_the_server_lacks(customer, kind: int) -> None:
     if MeetingKind(kind) not in servers.kinds(customer):
         label = KIND_LABELS[MeetingKind(kind)]
         raise ValidationError(
-            {"kind": f"This customer's meeting server cannot hold a {label.lower()}."}
+            {
+                "kind": _("This customer's meeting server cannot hold a %(kind)s.")
+                % {"kind": label.lower()}
+            }
         )
 
 
@@ -298,19 +304,19 @@ ON_THE_SERVER_AS = {
 }
 
 #: Why a field is locked while its meeting is live (the form and the API say it).
-LOCKED_WHILE_LIVE = (
+LOCKED_WHILE_LIVE = _(
     "The meeting is running now, and its meeting server takes no change to this while it "
     "runs: change it after the meeting ends, or stop it first."
 )
 #: Why a field is read-only once a meeting is on a server that takes no changes from the
 #: portal (Webex's URL API schedules; it does not edit).
-KEPT_BY_THE_SERVER = (
+KEPT_BY_THE_SERVER = _(
     "This meeting server takes no changes from the portal once a meeting is on it: "
     "change it on the meeting server, or cancel it here and schedule a new one."
 )
 #: Moving a meeting that runs: refused on every server, so no page or feed ever shows a
 #: live meeting beside a later date.
-MOVED_WHILE_LIVE = "The meeting is running now: stop it first, then move it."
+MOVED_WHILE_LIVE = _("The meeting is running now: stop it first, then move it.")
 
 
 class MeetingIsLive(ValidationError):
@@ -527,10 +533,10 @@ def recording_publish(*, meeting: Meeting, recording_id: str) -> PublishedRecord
         raise ValidationError(error)
     found = next((r for r in recordings if r.recording_id == recording_id), None)
     if found is None:
-        raise ValidationError("The meeting server has no such recording of this meeting.")
+        raise ValidationError(_("The meeting server has no such recording of this meeting."))
     if not (found.published and found.playback_url):
-        raise ValidationError("The meeting server does not play this recording back (yet).")
-    published, _ = PublishedRecording.objects.update_or_create(
+        raise ValidationError(_("The meeting server does not play this recording back (yet)."))
+    published, _created = PublishedRecording.objects.update_or_create(
         meeting=meeting,
         recording_id=recording_id,
         defaults={

@@ -7,11 +7,6 @@ import datetime as dt
 from django.utils import formats
 from django.utils.translation import pgettext
 
-# Django date-filter formats, translated: each language writes a date its own way
-# (German "Mittwoch, 14. Oktober 2026", Spanish "miércoles, 14 de octubre de 2026").
-LONG = "l, j F Y, H:i"
-SHORT = "D j M Y, H:i"
-
 
 def timespan(
     start: dt.datetime,
@@ -40,7 +35,9 @@ def timespan(
 
 def moment(at: dt.datetime, *, long: bool = False) -> str:
     """One point in time as ``timespan`` writes its start, in the active language."""
-    # Django's names (translated), not strftime's (the C locale's English).
+    # Django's names (translated), not strftime's (the C locale's English). The formats
+    # are translated too: each language writes a date its own way (German "Mittwoch,
+    # 14. Oktober 2026", Spanish "miércoles, 14 de octubre de 2026").
     if long:
-        return formats.date_format(at, pgettext("date format, long", LONG))
-    return formats.date_format(at, pgettext("date format, short", SHORT))
+        return formats.date_format(at, pgettext("date format, long", "l, j F Y, H:i"))
+    return formats.date_format(at, pgettext("date format, short", "D j M Y, H:i"))

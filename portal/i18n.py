@@ -3,8 +3,8 @@
 LocaleMiddleware picks one of settings.LANGUAGES from the visitor's browser
 (Accept-Language); a customer who set ``Customer.language`` fixes it for all
 of its public pages. Mails use the language the registrant registered in.
-The dashboard and the API stay English (their strings are not marked): see
-``english_only_pages``.
+The dashboard follows the browser too, unless the host chose a language
+(``Host.language``); the API and the admin stay English: see ``page_language``.
 """
 
 from __future__ import annotations
@@ -44,17 +44,30 @@ def override_for(language: str):
 
 
 #: Pages whose strings are not marked for translation: Django's own texts on them
-#: (form errors, dates) must not switch language under the page's English.
-ENGLISH_ONLY = ("/dashboard/", "/api/")
+#: (form and API errors, dates) must not switch language under the page's English.
+ENGLISH_ONLY = ("/api/", "/admin/")
+
+#: The dashboard (sign-in pages included): in the host's chosen language, if any.
+HOST_PAGES = ("/dashboard/",)
 
 
-def english_only_pages(get_response):
-    """Middleware, after LocaleMiddleware: the dashboard and the API stay English."""
+def page_language(get_response):
+    """Middleware, after LocaleMiddleware and AuthenticationMiddleware.
+
+    The API and the admin stay English. On the dashboard, a signed-in host who chose
+    a language (``Host.language``) gets it; else LocaleMiddleware's choice (the
+    browser's) stands."""
 
     def middleware(request):
+        language = ""
         if request.path.startswith(ENGLISH_ONLY):
-            translation.activate(settings.LANGUAGE_CODE)
-            request.LANGUAGE_CODE = settings.LANGUAGE_CODE
+            language = settings.LANGUAGE_CODE
+        elif request.path.startswith(HOST_PAGES) and request.user.is_authenticated:
+            host = getattr(request.user, "host", None)
+            language = supported(host.language) if host is not None else ""
+        if language:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
         return get_response(request)
 
     return middleware

@@ -29,12 +29,12 @@ from portal.accounts.models import Customer, Host
 
 class Webinar(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        PUBLISHED = "published", "Published"
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
 
     class Approval(models.TextChoices):
-        AUTOMATIC = "automatic", "Automatic"
-        MANUAL = "manual", "Manual: the host approves each registration"
+        AUTOMATIC = "automatic", _("Automatic")
+        MANUAL = "manual", _("Manual: the host approves each registration")
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="webinars")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="webinars")
@@ -87,12 +87,14 @@ class Webinar(models.Model):
     def clean(self) -> None:
         errors = {}
         if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
-            errors["ends_at"] = "The webinar must end after it starts."
+            errors["ends_at"] = _("The webinar must end after it starts.")
         opens, closes = self.registration_opens_at, self.registration_closes_at
         if opens and closes and closes <= opens:
-            errors["registration_closes_at"] = "Registration must close after it opens."
+            errors["registration_closes_at"] = _("Registration must close after it opens.")
         if closes and self.ends_at and closes > self.ends_at:
-            errors["registration_closes_at"] = "Registration must close by the end of the webinar."
+            errors["registration_closes_at"] = _(
+                "Registration must close by the end of the webinar."
+            )
         if errors:
             raise ValidationError(errors)
 
@@ -124,13 +126,13 @@ class Webinar(models.Model):
 
 class Question(models.Model):
     class AnswerType(models.TextChoices):
-        SHORT_TEXT = "short_text", "Short text"
-        LONG_TEXT = "long_text", "Long text"
-        SINGLE_CHOICE = "single_choice", "Single choice"
-        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
-        CHECKBOX = "checkbox", "Checkbox"
-        DATE = "date", "Date"
-        PHONE = "phone", "Phone number"
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        CHECKBOX = "checkbox", _("Checkbox")
+        DATE = "date", _("Date")
+        PHONE = "phone", _("Phone number")
 
     CHOICE_TYPES = (AnswerType.SINGLE_CHOICE, AnswerType.MULTIPLE_CHOICE)
     # Answer types another question can depend on: their answers are from a known set.
@@ -187,27 +189,31 @@ class Question(models.Model):
 
     def clean(self) -> None:
         if self.answer_type in self.CHOICE_TYPES and not self.choice_list:
-            raise ValidationError({"choices": "Give at least one option, one per line."})
+            raise ValidationError({"choices": _("Give at least one option, one per line.")})
         if self.depends_on_id is None:
             if self.depends_on_value:
                 raise ValidationError(
-                    {"depends_on_value": "Choose the question this value belongs to."}
+                    {"depends_on_value": _("Choose the question this value belongs to.")}
                 )
             return
         parent = self.depends_on
         if parent.webinar_id != self.webinar_id or parent.pk == self.pk:
-            raise ValidationError({"depends_on": "Choose another question of this webinar."})
+            raise ValidationError({"depends_on": _("Choose another question of this webinar.")})
         if parent.answer_type not in self.CONDITION_TYPES:
             raise ValidationError(
-                {"depends_on": "A question can depend only on a choice or checkbox question."}
+                {"depends_on": _("A question can depend only on a choice or checkbox question.")}
             )
         if (parent.position, parent.pk) >= (self.position, self.pk or float("inf")):
-            raise ValidationError({"depends_on": "It must depend on a question asked before it."})
+            raise ValidationError(
+                {"depends_on": _("It must depend on a question asked before it.")}
+            )
         if parent.answer_type == self.AnswerType.CHECKBOX:
             if self.depends_on_value not in ("yes", "no"):
-                raise ValidationError({"depends_on_value": 'For a checkbox, write "yes" or "no".'})
+                raise ValidationError(
+                    {"depends_on_value": _('For a checkbox, write "yes" or "no".')}
+                )
         elif self.depends_on_value not in parent.choice_list:
-            raise ValidationError({"depends_on_value": "Choose one of that question's options."})
+            raise ValidationError({"depends_on_value": _("Choose one of that question's options.")})
 
 
 class RegistrationField(NamedTuple):
@@ -328,14 +334,14 @@ class RegistrationExport(models.Model):
     """
 
     class Format(models.TextChoices):
-        XLSX = "xlsx", "Excel (.xlsx)"
-        CSV = "csv", "CSV (.csv)"
+        XLSX = "xlsx", _("Excel (.xlsx)")
+        CSV = "csv", _("CSV (.csv)")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
 
     FINISHED = (Status.DONE, Status.FAILED)
 

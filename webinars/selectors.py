@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import Count, F, Max, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from meetings.models import MeetingSample
 from portal.accounts.models import Host
@@ -155,7 +157,14 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
     first, last = per_day[0][0], per_day[-1][0]
     if first != last:
         steps = [((day - first).days, total) for day, total in per_day]
-        span, axis = (last - first).days, (f"{first:%d %b}", f"{last:%d %b}", "day of registration")
+        span, axis = (
+            (last - first).days,
+            (
+                date_format(first, "d M"),
+                date_format(last, "d M"),
+                _("day of registration"),
+            ),
+        )
     else:
         per_hour = _running_totals(registered, TruncHour("created_at", tzinfo=zone))
         hour = dt.timedelta(hours=1)
@@ -163,7 +172,11 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
         steps = [((at - start) / hour, total) for at, total in per_hour]
         steps.append(((end - start) / hour, steps[-1][1]))  # across to the end of its hour
         span = (end - start) / hour
-        axis = (f"{start:%H:%M}", f"{end:%H:%M}", f"hour of registration, {first:%d %b}")
+        axis = (
+            f"{start:%H:%M}",
+            f"{end:%H:%M}",
+            _("hour of registration, %(day)s") % {"day": date_format(first, "d M")},
+        )
     total = per_day[-1][1]
     points = " ".join(
         f"{at / span * width:.1f},{height - running / total * (height - 10):.1f}"
@@ -178,10 +191,16 @@ def registrations_chart(webinar: Webinar, *, width: int = 600, height: int = 120
         "last": last,
         "width": width,
         "height": height,
-        "label": f"Registered over time: {total} in {days} days",
-        "caption": f"{total} registered from {first:%d %b %Y} to {last:%d %b %Y}.",
+        "label": _("Registered over time: %(total)s in %(days)s days")
+        % {"total": total, "days": days},
+        "caption": _("%(total)s registered from %(first)s to %(last)s.")
+        % {
+            "total": total,
+            "first": date_format(first, "d M Y"),
+            "last": date_format(last, "d M Y"),
+        },
         "y_max": total,
-        "y_label": "registered",
+        "y_label": _("registered"),
         "x_start": axis[0],
         "x_end": axis[1],
         "x_label": axis[2],

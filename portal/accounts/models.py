@@ -19,6 +19,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import CredentialField, backend_class, backend_names
 from conferencing.http import base_url_checked
@@ -61,11 +62,11 @@ def validate_origins(value: str) -> None:
 
 
 class SyncState(models.TextChoices):
-    PENDING = "pending", "not yet on the server"
-    SYNCED = "synced", "in step with the server"
-    FAILED = "failed", "the server refused or was unreachable"
+    PENDING = "pending", _("not yet on the server")
+    SYNCED = "synced", _("in step with the server")
+    FAILED = "failed", _("the server refused or was unreachable")
     # Not retried by itself: a person must say what the server holds (portal/sync.py).
-    ATTENTION = "attention", "needs attention"
+    ATTENTION = "attention", _("needs attention")
 
 
 class Synced(models.Model):
@@ -405,6 +406,8 @@ class Host(models.Model):
     user_group = models.CharField(max_length=100, blank=True)
     is_administrator = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    #: The dashboard's language (one of settings.LANGUAGES); "" follows the browser.
+    language = models.CharField(max_length=10, blank=True, default="")
 
     class Meta:
         ordering = ["user__email"]

@@ -12,8 +12,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.views import PasswordResetView
+from django.utils import translation
 from django_ratelimit.core import get_usage
 
+from portal import i18n
 from portal.net import client_network
 
 
@@ -27,6 +29,12 @@ class HostPasswordResetForm(PasswordResetForm):
             and hasattr(user, "host")
             and not user.host.is_deleted
         )
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        """In the host's dashboard language, when chosen; else in the page's (the browser's)."""
+        language = i18n.supported(context["user"].host.language) or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 
 
 def limited(request, email: str) -> str:

@@ -1,14 +1,23 @@
+from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
 
 from portal.accounts import lockout, tokens
+from portal.accounts.access import host_required
+from portal.accounts.models import Host
 from portal.accounts.serializers import TokenFormSerializer, TokenRequestSerializer
 from portal.api import FormParser, JSONParser, MultiPartParser
 
@@ -36,6 +45,37 @@ class SignInForm(AuthenticationForm):
 
 
 sign_in_page = LoginView.as_view(authentication_form=SignInForm, redirect_authenticated_user=True)
+
+
+class LanguageForm(forms.ModelForm):
+    """The host's dashboard language; empty follows the browser."""
+
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("As my browser")), *settings.LANGUAGES],
+    )
+
+    class Meta:
+        model = Host
+        fields = ["language"]
+
+
+@require_POST
+@host_required
+def host_language(request: HttpRequest) -> HttpResponse:
+    """The header's language menu: keep the host's choice, back to the page it was made on."""
+    form = LanguageForm(request.POST, instance=request.host)
+    if form.is_valid():
+        form.save(commit=False).save(update_fields=["language"])
+    else:
+        messages.error(request, _("That language is not offered."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = settings.LOGIN_REDIRECT_URL  # the dashboard's home
+    return redirect(back)
 
 
 class TokenView(ObtainAuthToken):

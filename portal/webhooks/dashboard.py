@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from portal.accounts.access import host_required
@@ -42,7 +43,7 @@ def endpoints(request: HttpRequest) -> HttpResponse:
     form = EndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         endpoint = services.endpoint_create(customer=customer, **form.cleaned_data)
-        messages.success(request, "Added. Give its signing secret to the receiving system.")
+        messages.success(request, _("Added. Give its signing secret to the receiving system."))
         return redirect("dashboard-webhook", endpoint.pk)
     return render(
         request,
@@ -66,7 +67,7 @@ def endpoint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     form = EndpointForm(request.POST or None, instance=endpoint)
     if request.method == "POST" and form.is_valid():
         services.endpoint_update(endpoint=Endpoint.objects.get(pk=pk), **form.cleaned_data)
-        messages.success(request, "Saved.")
+        messages.success(request, _("Saved."))
         return redirect("dashboard-webhook", pk)
     deliveries = endpoint.deliveries.prefetch_related("attempt_log")[:LOG_SIZE]
     return render(
@@ -85,7 +86,9 @@ def endpoint_enable(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     enabled = request.POST.get("enabled") == "1"
     services.endpoint_update(endpoint=_endpoint(request, pk), is_enabled=enabled)
-    messages.success(request, "Enabled: pending events go out now." if enabled else "Disabled.")
+    messages.success(
+        request, _("Enabled: pending events go out now.") if enabled else _("Disabled.")
+    )
     return redirect("dashboard-webhook", pk)
 
 
@@ -96,7 +99,7 @@ def endpoint_rotate(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     services.endpoint_rotate_secret(endpoint=_endpoint(request, pk))
     messages.success(
-        request, "New secret made. The previous one keeps signing too until the time shown."
+        request, _("New secret made. The previous one keeps signing too until the time shown.")
     )
     return redirect("dashboard-webhook", pk)
 
@@ -108,5 +111,9 @@ def delivery_redeliver(request: HttpRequest, pk: int, delivery_pk: int) -> HttpR
         return refused
     delivery = get_object_or_404(Delivery, pk=delivery_pk, endpoint=_endpoint(request, pk))
     services.delivery_redeliver(delivery=delivery)
-    messages.success(request, f"{delivery.event} ({delivery.message_id}) is being sent again.")
+    messages.success(
+        request,
+        _("%(event)s (%(id)s) is being sent again.")
+        % {"event": delivery.event, "id": delivery.message_id},
+    )
     return redirect("dashboard-webhook", pk)

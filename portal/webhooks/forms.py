@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from portal.validators import PlainText
 from portal.webhooks import services
@@ -13,18 +14,22 @@ from portal.webhooks.models import Endpoint
 
 class EndpointForm(PlainText, forms.ModelForm):
     url = forms.URLField(
-        label="URL",
+        label=_("URL"),
         max_length=500,
         assume_scheme="https",
-        help_text="Where the portal POSTs the events, e.g. https://crm.example.com/hooks/portal",
+        help_text=_("Where the portal POSTs the events, e.g. https://crm.example.com/hooks/portal"),
     )
     events = forms.MultipleChoiceField(
-        choices=EVENT_CHOICES, widget=forms.CheckboxSelectMultiple, help_text="What it receives."
+        label=_("Events"),
+        choices=EVENT_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("What it receives."),
     )
 
     class Meta:
         model = Endpoint
         fields = ["url", "description", "events"]
+        labels = {"description": _("Description")}
 
     def clean(self) -> dict:
         """The services' checks (the URL's addresses, the events), shown by field."""

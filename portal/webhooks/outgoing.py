@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.conf import settings
+from django.utils.translation import gettext
 
 #: How much of an endpoint's answer is read (and kept in the log): only its status counts.
 ANSWER_BYTES = 1000
@@ -41,22 +42,27 @@ def check_url(url: str) -> None:
     """Raise ``Refused`` unless ``url`` is http(s) to a host whose every address is public."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise Refused("Give an http or https address with a host name.")
+        raise Refused(gettext("Give an http or https address with a host name."))
     if parts.username or parts.password:
-        raise Refused("Leave the user and password out of the address.")
+        raise Refused(gettext("Leave the user and password out of the address."))
     if settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES:
         return
     try:
         port = parts.port or (443 if parts.scheme == "https" else 80)
         found = socket.getaddrinfo(parts.hostname, port, proto=socket.IPPROTO_TCP)
     except (OSError, ValueError) as exc:
-        raise Refused(f"The host name does not resolve ({exc}).") from exc
+        raise Refused(
+            gettext("The host name does not resolve (%(error)s).") % {"error": exc}
+        ) from exc
     for *_, sockaddr in found:
         address = ipaddress.ip_address(sockaddr[0].split("%")[0])
         if not address.is_global or address.is_multicast:
             raise Refused(
-                f"{parts.hostname} leads to {address}, a private or local address: "
-                "webhooks go only to public addresses."
+                gettext(
+                    "%(host)s leads to %(address)s, a private or local address: "
+                    "webhooks go only to public addresses."
+                )
+                % {"host": parts.hostname, "address": address}
             )
 
 

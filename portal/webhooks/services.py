@@ -28,6 +28,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from standardwebhooks.webhooks import Webhook
 
 from portal import queueing
@@ -134,9 +135,9 @@ def validate_endpoint(url: str, events: Iterable[str]) -> None:
         errors["url"] = str(exc)
     unknown = sorted(set(events) - set(EVENT_NAMES))
     if unknown:
-        errors["events"] = f"Unknown events: {', '.join(unknown)}."
+        errors["events"] = _("Unknown events: %(events)s.") % {"events": ", ".join(unknown)}
     elif not events:
-        errors["events"] = "Choose at least one event."
+        errors["events"] = _("Choose at least one event.")
     if errors:
         raise ValidationError(errors)
 

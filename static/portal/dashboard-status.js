@@ -10,7 +10,7 @@
         if (!row) return;
         var m = data[id];
         row.className = "live state-" + m.live_state;
-        row.textContent = m.stale ? m.label : m.label + (m.live_state === "live" ? " · " + m.attendees + " attending" : "");
+        row.textContent = m.stale ? m.label : m.label + (m.live_state === "live" ? " · " + m.attending : "");
       });
     }).catch(function () {});
   }

@@ -125,6 +125,7 @@ def site(db):
         "dashboard-meeting-server-sign-in": f"{m}/server-sign-in/",
         "dashboard-meeting-command-file": f"{m}/launch-host.xml",
         "dashboard-embedding": "/dashboard/embedding/",
+        "dashboard-language": "/dashboard/language/",
         "dashboard-webhooks": "/dashboard/webhooks/",
         "dashboard-webhook": f"{hooks}/",
         "dashboard-webhook-enable": f"{hooks}/enable/",

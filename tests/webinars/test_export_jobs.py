@@ -86,6 +86,7 @@ def test_a_large_webinar_exports_through_a_job_with_a_download(signed_in, answer
         "id": 0,
         "status": "done",
         "status_display": "Done",
+        "state_text": "Ready: 3 registrations.",
         "rows_done": 3,
         "rows_total": 3,
         "percent": 100,

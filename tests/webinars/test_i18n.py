@@ -212,10 +212,10 @@ def test_timespan_names_days_and_months_in_the_active_language():
         assert timespan(START, end, zone, long=True).startswith("mercredi 14 octobre 2026, 15:00")
 
 
-def test_the_dashboard_stays_english_for_a_german_browser(client):
+def test_the_dashboard_stays_english_for_a_host_who_chose_english_in_a_german_browser(client):
     from tests.factories import HostFactory
 
-    host = HostFactory()
+    host = HostFactory(language="en")
     client.force_login(host.user)
     page = client.post(
         "/dashboard/meetings/new/", {"topic": ""}, HTTP_ACCEPT_LANGUAGE="de"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
 from webinars.models import Webinar
 
@@ -27,6 +28,6 @@ def errors_to_form(form, exc: ValidationError) -> None:
 
 def confirm_page(request: HttpRequest, webinar: Webinar, **context) -> HttpResponse:
     """The confirmation step of a destructive action (templates/webinars/dashboard/confirm.html)."""
-    context.setdefault("keep_label", "Keep it")
+    context.setdefault("keep_label", _("Keep it"))
     context.setdefault("danger", True)
     return render(request, "webinars/dashboard/confirm.html", {"webinar": webinar, **context})

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from portal.accounts.access import host_required
@@ -35,7 +36,7 @@ def registrations_export(request: HttpRequest, pk: int, fmt: str) -> HttpRespons
         raise Http404("no such format")
     webinar = host_webinar(request, pk)
     if exports_in_background(webinar):
-        messages.info(request, "This webinar has many registrations: start the export below.")
+        messages.info(request, _("This webinar has many registrations: start the export below."))
         return redirect("dashboard-webinar-registrations", pk=pk)
     header, rows = selectors.registration_table(webinar)
     return exporter.response(
@@ -88,8 +89,19 @@ def _export_status(request: HttpRequest, export: RegistrationExport) -> dict:
             "dashboard-webinar-export-download",
             kwargs={"pk": export.webinar_id, "eid": export.uid},
         )
+    if export.status == RegistrationExport.Status.DONE:
+        state_text = _("Ready: %(rows)s registrations.") % {"rows": export.rows_done}
+    elif export.status == RegistrationExport.Status.FAILED:
+        state_text = _("Failed.")
+    else:
+        state_text = _("%(status)s: %(rows)s of %(total)s registrations.") % {
+            "status": export.get_status_display(),
+            "rows": export.rows_done,
+            "total": export.rows_total,
+        }
     return {
         "id": str(export.uid),
+        "state_text": state_text,
         "status": export.status,
         "status_display": export.get_status_display(),
         "rows_done": export.rows_done,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import host_required
@@ -34,7 +35,7 @@ def questions(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Question added.")
+            messages.success(request, _("Question added."))
             return redirect("dashboard-webinar-questions", pk=pk)
     return render(
         request,
@@ -64,7 +65,7 @@ def question_edit(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            messages.success(request, "Question saved. Answers already given are kept as given.")
+            messages.success(request, _("Question saved. Answers already given are kept as given."))
             return redirect("dashboard-webinar-questions", pk=pk)
     return render(
         request,
@@ -79,25 +80,28 @@ def question_delete_confirm(request: HttpRequest, pk: int, qid: int) -> HttpResp
     webinar = host_webinar(request, pk)
     question = _question(webinar, qid)
     if question_has_answers(question):
-        effect = (
+        effect = _(
             "People have answered it: it leaves the form, and their answers are kept "
             "in the registrations and exports."
         )
     else:
-        effect = "Nobody has answered it yet, so it is deleted."
+        effect = _("Nobody has answered it yet, so it is deleted.")
     dependents = [q.label for q in question.dependents.filter(archived_at__isnull=True)]
     lead = [effect]
     if dependents:
         names = ", ".join(f"“{label}”" for label in dependents)
-        lead.append(f"Asked only after this one until now, {names} will always be asked.")
+        lead.append(
+            _("Asked only after this one until now, %(names)s will always be asked.")
+            % {"names": names}
+        )
     return confirm_page(
         request,
         webinar,
         confirming="question-delete",
-        heading=f"Remove the question “{question.label}”?",
+        heading=_("Remove the question “%(label)s”?") % {"label": question.label},
         lead=lead,
         action=reverse("dashboard-webinar-question-delete", kwargs={"pk": pk, "qid": qid}),
-        confirm_label="Remove question",
+        confirm_label=_("Remove question"),
         keep_url=reverse("dashboard-webinar-questions", kwargs={"pk": pk}),
     )
 
@@ -109,9 +113,9 @@ def question_delete(request: HttpRequest, pk: int, qid: int) -> HttpResponse:
     archived = question_services.question_delete(question=_question(webinar, qid))
     messages.success(
         request,
-        "Question removed from the form; its answers are kept in the registrations."
+        _("Question removed from the form; its answers are kept in the registrations.")
         if archived
-        else "Question deleted.",
+        else _("Question deleted."),
     )
     return redirect("dashboard-webinar-questions", pk=pk)
 

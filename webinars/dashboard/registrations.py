@@ -10,6 +10,8 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import host_required
@@ -26,6 +28,15 @@ from webinars.services.registrations import (
 )
 
 PAGE_SIZE = 100
+
+#: A registration's status within a sentence ("… is awaiting approval now").
+STATUS_WORDS = {
+    Registration.Status.PENDING: gettext_lazy("awaiting approval"),
+    Registration.Status.CONFIRMED: gettext_lazy("registered"),
+    Registration.Status.WAITLISTED: gettext_lazy("on the waiting list"),
+    Registration.Status.REJECTED: gettext_lazy("rejected"),
+    Registration.Status.CANCELLED: gettext_lazy("cancelled"),
+}
 
 
 @host_required
@@ -92,46 +103,50 @@ def registration_confirm(request: HttpRequest, pk: int, rid: int, action: str) -
         "keep_url": back,
         "next": back,
     }
-    status = registration.get_status_display().lower()
+    status = STATUS_WORDS.get(registration.status, registration.status)
+    who = {"name": name, "email": registration.email, "status": status}
     if action == "cancel":
         if registration.status == Registration.Status.CANCELLED:
-            messages.info(request, f"{name}: already cancelled.")
+            messages.info(request, _("%(name)s: already cancelled.") % {"name": name})
             return redirect(back)
         seat = registration.status in Registration.SEATED
         context.update(
-            heading=f"Cancel the registration of {name}?",
+            heading=_("Cancel the registration of %(name)s?") % {"name": name},
             lead=[
-                f"{name} ({registration.email}) is {status} now.",
-                "Their seat goes to the first person on the waiting list."
+                _("%(name)s (%(email)s) is %(status)s now.") % who,
+                _("Their seat goes to the first person on the waiting list.")
                 if seat
-                else "They will no longer be offered a seat.",
-                "They are not sent a mail. This cannot be undone here: they can register again.",
+                else _("They will no longer be offered a seat."),
+                _("They are not sent a mail. This cannot be undone here: they can register again."),
             ],
-            confirm_label="Cancel registration",
+            confirm_label=_("Cancel registration"),
         )
     elif action == "reject":
         if registration.status in (Registration.Status.CANCELLED, Registration.Status.REJECTED):
-            messages.info(request, f"{name}: {status} already.")
+            messages.info(request, _("%(name)s: %(status)s already.") % who)
             return redirect(back)
         context.update(
-            heading=f"Reject {name}?",
+            heading=_("Reject %(name)s?") % {"name": name},
             lead=[
-                f"{name} ({registration.email}) is {status} now, and is told by mail "
-                "that the registration was not accepted.",
+                _(
+                    "%(name)s (%(email)s) is %(status)s now, and is told by mail "
+                    "that the registration was not accepted."
+                )
+                % who,
             ],
-            confirm_label="Reject",
+            confirm_label=_("Reject"),
             reject_form=RejectForm(auto_id=f"reject-{rid}-%s"),
         )
     else:
         if registration.status in (Registration.Status.CONFIRMED, Registration.Status.CANCELLED):
-            messages.info(request, f"{name}: {status}; there is nothing to approve.")
+            messages.info(request, _("%(name)s: %(status)s; there is nothing to approve.") % who)
             return redirect(back)
         counts = selectors.webinar_counts(webinar)
         needs_seat = registration.status not in Registration.SEATED
         context.update(
-            heading=f"Approve {name}?",
-            lead=[f"{name} ({registration.email}) is {status} now and gets the confirmation."],
-            confirm_label="Approve",
+            heading=_("Approve %(name)s?") % {"name": name},
+            lead=[_("%(name)s (%(email)s) is %(status)s now and gets the confirmation.") % who],
+            confirm_label=_("Approve"),
             danger=False,
             counts=counts,
             no_seat=needs_seat and counts["full"],
@@ -154,20 +169,22 @@ def registration_action(request: HttpRequest, pk: int, rid: int, action: str) ->
             approved = registration_approve(
                 registration=registration, raise_capacity=request.POST.get("raise_capacity") == "1"
             )
-            done = "approved; the confirmation is on its way"
+            done = _("approved; the confirmation is on its way")
             if approved.webinar.capacity != before:
-                done = f"{done} (capacity raised to {approved.webinar.capacity})"
+                done = _(
+                    "approved; the confirmation is on its way (capacity raised to %(seats)s)"
+                ) % {"seats": approved.webinar.capacity}
         elif action == "reject":
             form = RejectForm(request.POST)
             message = form.cleaned_data["message"] if form.is_valid() else ""
             registration_reject(registration=registration, message=message)
-            done = "rejected; the registrant is told by mail"
+            done = _("rejected; the registrant is told by mail")
         elif action == "cancel":
             registration_cancel(registration=registration)
-            done = "cancelled"
+            done = _("cancelled")
         else:
             registration_resend_confirmation(registration=registration)
-            done = "sent the confirmation again"
+            done = _("sent the confirmation again")
     except ValidationError as exc:
         messages.error(request, f"{registration.full_name}: {' '.join(exc.messages)}")
         if action == "approve" and getattr(exc, "code", None) == "full":

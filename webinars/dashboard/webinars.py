@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from conferencing.base import MeetingKind
@@ -33,7 +35,7 @@ def webinar_list(request: HttpRequest) -> HttpResponse:
 @host_required
 def webinar_new(request: HttpRequest) -> HttpResponse:
     if MeetingKind.WEBINAR not in servers.kinds(request.host.customer):
-        messages.info(request, "Your organisation's meeting server cannot hold webinars.")
+        messages.info(request, _("Your organisation's meeting server cannot hold webinars."))
         return redirect("dashboard-webinars")
     form = WebinarForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -43,7 +45,7 @@ def webinar_new(request: HttpRequest) -> HttpResponse:
             errors_to_form(form, exc)
         else:
             messages.success(
-                request, "Webinar saved. Its meeting is being scheduled on the meeting server."
+                request, _("Webinar saved. Its meeting is being scheduled on the meeting server.")
             )
             return redirect("dashboard-webinar", pk=webinar.pk)
     return render(request, "webinars/dashboard/form.html", {"form": form, "webinar": None})
@@ -53,7 +55,7 @@ def webinar_new(request: HttpRequest) -> HttpResponse:
 def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     webinar = host_webinar(request, pk)
     if webinar.cancelled_at:
-        messages.error(request, "A cancelled webinar cannot be edited.")
+        messages.error(request, _("A cancelled webinar cannot be edited."))
         return redirect("dashboard-webinar", pk=pk)
     initial = {name: getattr(webinar, name) for name in WEBINAR_FIELDS}
     form = WebinarForm(request.POST or None, initial=initial)
@@ -64,11 +66,11 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             errors_to_form(form, exc)
         else:
-            message = "Changes saved. Registrations and answers are unchanged."
+            message = _("Changes saved. Registrations and answers are unchanged.")
             if updated.calendar_sequence != webinar.calendar_sequence:
-                message += (
-                    " Everyone holding a seat is mailed the new time,"
-                    " with an update for their calendar."
+                message = _(
+                    "Changes saved. Registrations and answers are unchanged. Everyone holding"
+                    " a seat is mailed the new time, with an update for their calendar."
                 )
             messages.success(request, message)
             return redirect("dashboard-webinar", pk=pk)
@@ -104,22 +106,30 @@ def webinar_cancel_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     to ``webinar_cancel`` (static/webinars/confirm.js shows it in a dialog instead)."""
     webinar = host_webinar(request, pk)
     if webinar.cancelled_at:
-        messages.info(request, "This webinar is cancelled already.")
+        messages.info(request, _("This webinar is cancelled already."))
         return redirect("dashboard-webinar", pk=pk)
     told = webinar.registrations.filter(status__in=TOLD_OF_CANCELLATION).count()
     return confirm_page(
         request,
         webinar,
         confirming="webinar-cancel",
-        heading=f"Cancel “{webinar.title}”?",
+        heading=_("Cancel “%(title)s”?") % {"title": webinar.title},
         lead=[
-            f"{told} {'person is' if told == 1 else 'people are'} registered, awaiting approval "
-            "or on the waiting list; each gets a mail saying the webinar is cancelled.",
-            "Registration closes and the meeting is cancelled on the meeting server. "
-            "Registrations are kept. This cannot be undone.",
+            ngettext(
+                "%(told)s person is registered, awaiting approval or on the waiting list; "
+                "each gets a mail saying the webinar is cancelled.",
+                "%(told)s people are registered, awaiting approval or on the waiting list; "
+                "each gets a mail saying the webinar is cancelled.",
+                told,
+            )
+            % {"told": told},
+            _(
+                "Registration closes and the meeting is cancelled on the meeting server. "
+                "Registrations are kept. This cannot be undone."
+            ),
         ],
         action=reverse("dashboard-webinar-cancel", kwargs={"pk": pk}),
-        confirm_label="Cancel webinar",
+        confirm_label=_("Cancel webinar"),
         keep_url=reverse("dashboard-webinar", kwargs={"pk": pk}),
     )
 
@@ -131,8 +141,10 @@ def webinar_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     webinar_services.webinar_cancel(webinar=host_webinar(request, pk), message=message)
     messages.success(
         request,
-        "Webinar cancelled. Registration is closed; registrations are kept, "
-        "and everyone registered, awaiting approval or waiting is told by mail.",
+        _(
+            "Webinar cancelled. Registration is closed; registrations are kept, "
+            "and everyone registered, awaiting approval or waiting is told by mail."
+        ),
     )
     return redirect("dashboard-webinar", pk=pk)
 

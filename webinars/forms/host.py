@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from webinars.forms.base import DATETIME_WIDGET, DescribedForm
 from webinars.models import Question, Registration, Webinar
@@ -11,102 +12,112 @@ from webinars.models import Question, Registration, Webinar
 class WebinarForm(DescribedForm):
     """Times are entered and shown in the customer's zone (the view activates it)."""
 
-    title = forms.CharField(max_length=200)
+    title = forms.CharField(label=_("Title"), max_length=200)
     slug = forms.SlugField(
-        label="Address",
+        label=_("Address"),
         max_length=80,
         required=False,
-        help_text="The page is at /w/<address>/: lower-case letters, digits and hyphens. "
-        "Leave empty to make one from the title.",
+        help_text=_(
+            "The page is at /w/<address>/: lower-case letters, digits and hyphens. "
+            "Leave empty to make one from the title."
+        ),
     )
     status = forms.ChoiceField(
+        label=_("Status"),
         choices=Webinar.Status.choices,
         initial=Webinar.Status.DRAFT,
-        help_text="Only published webinars take registrations.",
+        help_text=_("Only published webinars take registrations."),
     )
     description = forms.CharField(
+        label=_("Description"),
         widget=forms.Textarea(attrs={"rows": 8}),
         required=False,
-        help_text="Markdown: **bold**, *italic*, [links](https://…), lists, headings.",
+        help_text=_("Markdown: **bold**, *italic*, [links](https://…), lists, headings."),
     )
     speakers = forms.CharField(
+        label=_("Speakers"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="One per line, e.g. “Grace Hopper, Head of Research”.",
+        help_text=_("One per line, e.g. “Grace Hopper, Head of Research”."),
     )
-    starts_at = forms.DateTimeField(label="Starts", widget=DATETIME_WIDGET)
-    ends_at = forms.DateTimeField(label="Ends", widget=DATETIME_WIDGET)
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_WIDGET)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_WIDGET)
     capacity = forms.IntegerField(
+        label=_("Capacity"),
         min_value=1,
         required=False,
         widget=forms.NumberInput(attrs={"step": 1, "inputmode": "numeric"}),
-        help_text="Number of seats; empty for no limit. Registrations awaiting approval "
-        "hold a seat too.",
+        help_text=_(
+            "Number of seats; empty for no limit. Registrations awaiting approval hold a seat too."
+        ),
     )
     waiting_list = forms.BooleanField(
-        label="Waiting list when full",
+        label=_("Waiting list when full"),
         required=False,
         initial=True,
-        help_text="Seats freed by cancellations go to the waiting list in order.",
+        help_text=_("Seats freed by cancellations go to the waiting list in order."),
     )
     approval = forms.ChoiceField(
+        label=_("Approval"),
         choices=Webinar.Approval.choices,
         initial=Webinar.Approval.AUTOMATIC,
         widget=forms.RadioSelect,
     )
     registration_opens_at = forms.DateTimeField(
-        label="Registration opens",
+        label=_("Registration opens"),
         required=False,
         widget=DATETIME_WIDGET,
-        help_text="Empty: as soon as the webinar is published.",
+        help_text=_("Empty: as soon as the webinar is published."),
     )
     registration_closes_at = forms.DateTimeField(
-        label="Registration closes",
+        label=_("Registration closes"),
         required=False,
         widget=DATETIME_WIDGET,
-        help_text="Empty: when the webinar starts.",
+        help_text=_("Empty: when the webinar starts."),
     )
     consent_text = forms.CharField(
-        label="Consent text",
+        label=_("Consent text"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
-        help_text="If given, registrants must tick a box agreeing to it (e.g. your privacy terms).",
+        help_text=_(
+            "If given, registrants must tick a box agreeing to it (e.g. your privacy terms)."
+        ),
     )
 
     def clean(self):
         data = super().clean()
         start, end = data.get("starts_at"), data.get("ends_at")
         if start and end and end <= start:
-            self.add_error("ends_at", "The webinar must end after it starts.")
+            self.add_error("ends_at", _("The webinar must end after it starts."))
         opens, closes = data.get("registration_opens_at"), data.get("registration_closes_at")
         if opens and closes and closes <= opens:
-            self.add_error("registration_closes_at", "Registration must close after it opens.")
+            self.add_error("registration_closes_at", _("Registration must close after it opens."))
         return data
 
 
 class QuestionForm(DescribedForm):
-    label = forms.CharField(label="Question", max_length=300)
-    answer_type = forms.ChoiceField(label="Type", choices=Question.AnswerType.choices)
-    required = forms.BooleanField(required=False)
-    help_text = forms.CharField(label="Hint", max_length=300, required=False)
+    label = forms.CharField(label=_("Question"), max_length=300)
+    answer_type = forms.ChoiceField(label=_("Type"), choices=Question.AnswerType.choices)
+    required = forms.BooleanField(label=_("Required"), required=False)
+    help_text = forms.CharField(label=_("Hint"), max_length=300, required=False)
     choices = forms.CharField(
-        label="Options",
+        label=_("Options"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
-        help_text="For single and multiple choice: one option per line.",
+        help_text=_("For single and multiple choice: one option per line."),
     )
     depends_on = forms.ModelChoiceField(
-        label="Ask only if",
+        label=_("Ask only if"),
         queryset=Question.objects.none(),
         required=False,
-        empty_label="(always ask)",
-        help_text="A choice or checkbox question asked before this one.",
+        empty_label=_("(always ask)"),
+        help_text=_("A choice or checkbox question asked before this one."),
     )
     depends_on_value = forms.CharField(
-        label="…is answered with",
+        label=_("…is answered with"),
         max_length=200,
         required=False,
-        help_text="One of its options; for a checkbox “yes” or “no”.",
+        help_text=_("One of its options; for a checkbox “yes” or “no”."),
     )
 
     def __init__(self, *args, webinar: Webinar, question: Question | None = None, **kwargs):
@@ -127,7 +138,7 @@ class QuestionForm(DescribedForm):
 
 class RejectForm(DescribedForm):
     message = forms.CharField(
-        label="Message to the registrant (optional)",
+        label=_("Message to the registrant (optional)"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
@@ -135,7 +146,9 @@ class RejectForm(DescribedForm):
 
 
 class RegistrationFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=100)
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
     status = forms.ChoiceField(
-        choices=[("", "All statuses"), *Registration.Status.choices], required=False
+        label=_("Status"),
+        choices=[("", _("All statuses")), *Registration.Status.choices],
+        required=False,
     )

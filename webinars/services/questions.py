@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from webinars.models import Question, Registration, Webinar
 
@@ -76,8 +77,10 @@ def question_update(*, question: Question, **changes) -> Question:
     ):
         raise ValidationError(
             {
-                "answer_type": "People have answered this question, so its type cannot change. "
-                "Add a new question and remove this one instead."
+                "answer_type": _(
+                    "People have answered this question, so its type cannot change. "
+                    "Add a new question and remove this one instead."
+                )
             }
         )
     retired = _retired_choices(question, changes.get("choices"))
@@ -134,8 +137,8 @@ def question_move(*, question: Question, direction: str) -> Question:
         first, second = sorted((index, other_index))
         if active[second].depends_on_id == active[first].pk:
             raise ValidationError(
-                f"“{active[second].label}” depends on “{active[first].label}”, "
-                "so it must come after it."
+                _("“%(later)s” depends on “%(earlier)s”, so it must come after it.")
+                % {"later": active[second].label, "earlier": active[first].label}
             )
         active[first], active[second] = active[second], active[first]
         for position, q in enumerate(active, start=1):

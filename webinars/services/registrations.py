@@ -246,11 +246,16 @@ def _no_free_seat(webinar: Webinar) -> str:
     held = Registration.objects.filter(webinar=webinar, status__in=Registration.SEATED)
     confirmed = held.filter(status=Registration.Status.CONFIRMED).count()
     pending = held.filter(status=Registration.Status.PENDING).count()
-    return (
-        f"No seat is free: {confirmed + pending} of {webinar.capacity} seats are held "
-        f"({confirmed} confirmed, {pending} awaiting approval). Raise the capacity, "
+    return _(
+        "No seat is free: %(held)s of %(capacity)s seats are held "
+        "(%(confirmed)s confirmed, %(pending)s awaiting approval). Raise the capacity, "
         "reject someone awaiting approval, or wait for a cancellation."
-    )
+    ) % {
+        "held": confirmed + pending,
+        "capacity": webinar.capacity,
+        "confirmed": confirmed,
+        "pending": pending,
+    }
 
 
 def registration_reject(*, registration: Registration, message: str = "") -> Registration:
@@ -258,7 +263,7 @@ def registration_reject(*, registration: Registration, message: str = "") -> Reg
     with transaction.atomic():
         webinar, registration = _locked(registration)
         if registration.status == Registration.Status.CANCELLED:
-            raise ValidationError("The registration was cancelled; there is nothing to reject.")
+            raise ValidationError(_("The registration was cancelled; there is nothing to reject."))
         if registration.status == Registration.Status.REJECTED:
             return registration
         held_seat = registration.status in Registration.SEATED
@@ -274,5 +279,5 @@ def registration_reject(*, registration: Registration, message: str = "") -> Reg
 
 def registration_resend_confirmation(*, registration: Registration) -> None:
     if registration.status != Registration.Status.CONFIRMED:
-        raise ValidationError("Only confirmed registrations have a confirmation to send.")
+        raise ValidationError(_("Only confirmed registrations have a confirmation to send."))
     mailing.queue_mails(mailing.Mail.CONFIRMATION, [registration.pk], again=True)

@@ -16,7 +16,7 @@ from vendors.turbomeeting.models import CustomerProfile, HostProfile, QueryToken
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_carries_accounts_privileges_and_sign_ins_over():
     host, other = HostFactory(), HostFactory()
-    before = [("accounts", "0013_customer_server_required"), ("turbomeeting", None)]
+    before = [("accounts", "0014_host_language"), ("turbomeeting", None)]
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     try:

@@ -1,6 +1,6 @@
 # TurboMeeting's data, moved out of the accounts app: the customers' company UIDs and
 # licences, the hosts' privileges and the live sign-ins are copied over before accounts'
-# 0014 drops them there.
+# 0015 drops them there.
 
 import django.core.validators
 import django.db.models.deletion
@@ -56,10 +56,10 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("accounts", "0013_customer_server_required"),
+        ("accounts", "0014_host_language"),
     ]
     run_before = [
-        ("accounts", "0014_turbomeeting_data_moved"),
+        ("accounts", "0015_turbomeeting_data_moved"),
     ]
 
     operations = [

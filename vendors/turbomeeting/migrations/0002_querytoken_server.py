@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0014_turbomeeting_data_moved'),
+        ('accounts', '0015_turbomeeting_data_moved'),
         ('turbomeeting', '0001_initial'),
     ]
 

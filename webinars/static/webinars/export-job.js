@@ -9,18 +9,18 @@
     bar.value = data.percent;
     bar.textContent = data.percent + "%";
     if (data.status === "done") {
-      state.textContent = "Ready: " + data.rows_done + " registrations.";
+      state.textContent = data.state_text;
       var link = document.querySelector("#export-download a");
       link.href = data.download_url;
       link.parentNode.hidden = false;
     } else if (data.status === "failed") {
-      state.textContent = "Failed.";
+      state.textContent = data.state_text;
       var error = document.getElementById("export-error");
       error.textContent = data.error;
       error.hidden = false;
       window.location.reload();  // shows "Try again"
     } else {
-      state.textContent = data.status_display + ": " + data.rows_done + " of " + data.rows_total + " registrations.";
+      state.textContent = data.state_text;
     }
     return data.status === "done" || data.status === "failed";
   }

@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0013_customer_server_required"),
+        ("accounts", "0014_host_language"),
     ]
 
     operations = [

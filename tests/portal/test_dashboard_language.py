@@ -1,0 +1,216 @@
+"""The dashboard speaks the host's language (or the browser's); the API and the admin stay
+English; and nothing on the dashboard is left out of the translation."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django import forms
+from django.conf import settings
+from django.template.base import Lexer, TokenType
+from django.utils.functional import Promise
+
+from meetings.forms import JoinForm, MeetingForm
+from portal.accounts.views import LanguageForm, SignInForm
+from portal.webhooks.forms import EndpointForm
+from tests.factories import HostFactory, MeetingFactory
+from tests.webinars.factories import WebinarFactory
+from webinars.forms.host import QuestionForm, RegistrationFilterForm, RejectForm, WebinarForm
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+DASHBOARD_TEMPLATES = sorted(
+    [
+        TEMPLATES / "base.html",
+        *(TEMPLATES / "accounts").glob("*.html"),
+        *(TEMPLATES / "charts").glob("*.html"),
+        *(TEMPLATES / "forms").glob("*.html"),
+        *(TEMPLATES / "registration").glob("*.html"),
+        *(TEMPLATES / "meetings" / "dashboard").glob("*.html"),
+        *(TEMPLATES / "webinars" / "dashboard").glob("*.html"),
+        *(TEMPLATES / "webhooks" / "dashboard").glob("*.html"),
+    ]
+)
+#: Attributes a person reads (or hears) as text.
+READ_ATTRIBUTES = {"aria-label", "title", "placeholder", "alt"}
+#: Elements whose content is code to copy, not prose.
+CODE = {"pre", "code", "script", "style"}
+ENDONYMS = {name for code, name in settings.LANGUAGES}
+#: Names of file formats, the same in every language.
+FORMAT_NAMES = {"XML", "JSON", "RSS", "CSV", "Excel"}
+
+
+class _VisibleText(HTMLParser):
+    """The words of an HTML page a person sees or hears, outside code samples."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.words: list[str] = []
+        self._code = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in CODE:
+            self._code += 1
+        self.words += [value for name, value in attrs if name in READ_ATTRIBUTES and value]
+
+    def handle_endtag(self, tag):
+        if tag in CODE and self._code:
+            self._code -= 1
+
+    def handle_data(self, data):
+        if not self._code:
+            self.words.append(data)
+
+
+def unmarked_text(source: str) -> list[str]:
+    """Text in a template outside {% translate %} and {% blocktranslate %}: template tags and
+    variables are dropped, what remains is HTML whose words must not contain a letter."""
+    kept, skipping = [], None
+    for token in Lexer(source).tokenize():
+        content = token.contents.split()[0] if token.contents.split() else ""
+        if skipping:
+            if token.token_type == TokenType.BLOCK and content == skipping:
+                skipping = None
+            continue
+        if token.token_type == TokenType.TEXT:
+            kept.append(token.contents)
+        elif token.token_type == TokenType.BLOCK and content in ("blocktranslate", "comment"):
+            skipping = "end" + content
+    parser = _VisibleText()
+    parser.feed("".join(kept))
+    words = (" ".join(w.split()) for w in parser.words)
+    return [w for w in words if re.search(r"[^\W\d_]", w) and w not in FORMAT_NAMES]
+
+
+def test_the_check_finds_unmarked_words_and_passes_marked_ones():
+    found = unmarked_text(
+        '{% load i18n %}<h1>Hello {{ name }}</h1><button aria-label="Move {{ q }} up">↑</button>'
+        '<p>{% translate "Fine" %} · {% blocktranslate %}Also {{ x }} fine{% endblocktranslate %}'
+        "</p><pre>code sample</pre>{# a note #}{% comment %}a note{% endcomment %}"
+    )
+    assert found == ["Move up", "Hello"] or sorted(found) == ["Hello", "Move up"]
+
+
+@pytest.mark.parametrize("path", DASHBOARD_TEMPLATES, ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_every_word_of_a_dashboard_template_is_marked_for_translation(path):
+    assert unmarked_text(path.read_text()) == []
+
+
+def _dashboard_forms(webinar):
+    return [
+        MeetingForm(),
+        JoinForm(),
+        WebinarForm(),
+        QuestionForm(webinar=webinar),
+        RejectForm(),
+        RegistrationFilterForm(),
+        LanguageForm(),
+        SignInForm(),
+        EndpointForm(),
+    ]
+
+
+@pytest.mark.django_db
+def test_every_label_hint_choice_and_error_of_a_dashboard_form_is_translatable():
+    webinar = WebinarFactory()
+    untranslatable = []
+    for form in _dashboard_forms(webinar):
+        for name, field in form.fields.items():
+            texts = {"label": field.label, "help_text": field.help_text or None}
+            texts |= {f"error {code}": text for code, text in field.error_messages.items()}
+            if isinstance(field, forms.ChoiceField) and not isinstance(
+                field, forms.ModelChoiceField
+            ):
+                # A choice shown by its own value (a webhook event's name) is a name, the
+                # same in every language.
+                texts |= {
+                    f"choice {value}": label
+                    for value, label in field.choices
+                    if value and label != value
+                }
+            if isinstance(field, forms.ModelChoiceField):
+                texts["empty_label"] = field.empty_label
+            for what, text in texts.items():
+                if text in ENDONYMS:
+                    continue  # each language is named in itself, in every language
+                if text is not None and not isinstance(text, Promise):
+                    untranslatable.append(f"{type(form).__name__}.{name} {what}: {text!r}")
+    assert untranslatable == []
+
+
+@pytest.fixture
+def german_host(db):
+    return HostFactory(language="de")
+
+
+def test_a_host_who_chose_german_gets_the_dashboard_in_german(client, german_host):
+    client.force_login(german_host.user)
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="de">' in page
+    assert "Ein Meeting planen" in page and "Abmelden" in page
+    form = client.post("/dashboard/meetings/new/", {"kind": "1"}, HTTP_ACCEPT_LANGUAGE="en")
+    # The form's own words and Django's (a required field) follow the host's choice.
+    assert "Dieses Feld ist zwingend erforderlich." in form.content.decode()
+    assert "Bitte prüfen Sie das Formular." in form.content.decode()
+
+
+def test_a_host_who_chose_nothing_gets_the_browsers_language(client, db):
+    host = HostFactory(language="")
+    client.force_login(host.user)
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="fr-FR,fr;q=0.9").content.decode()
+    assert '<html lang="fr">' in page and "Planifier une réunion" in page
+    page = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<html lang="es">' in page and "Cerrar sesión" in page
+
+
+def test_the_sign_in_page_follows_the_browser(client, db):
+    page = client.get("/dashboard/login/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert '<html lang="de">' in page and "Anmelden" in page and "Passwort vergessen?" in page
+
+
+def test_the_host_chooses_a_language_in_the_header_and_goes_back_to_the_page(client, db):
+    host = HostFactory(language="")
+    meeting = MeetingFactory(host=host, customer=host.customer)
+    client.force_login(host.user)
+    back = f"/dashboard/meetings/{meeting.pk}/"
+    response = client.post("/dashboard/language/", {"language": "es", "next": back})
+    assert response.status_code == 302 and response.url == back
+    host.refresh_from_db()
+    assert host.language == "es"
+    client.post("/dashboard/language/", {"language": "", "next": "https://evil.example/"})
+    host.refresh_from_db()
+    assert host.language == ""
+    refused = client.post("/dashboard/language/", {"language": "xx"}, follow=True)
+    host.refresh_from_db()
+    assert host.language == "" and refused.redirect_chain[-1][0] == "/dashboard/"
+
+
+def test_the_api_stays_english_for_a_german_host(client, german_host):
+    client.force_login(german_host.user)
+    response = client.post(
+        "/api/v1/meetings/", {}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert response.status_code == 400, response.content
+    assert "This field is required." in response.content.decode()
+    assert response["Content-Language"] == "en"
+
+
+def test_the_admin_stays_english(admin_client):
+    page = admin_client.get("/admin/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert 'lang="en"' in page and "Site administration" in page
+
+
+@pytest.mark.django_db
+def test_the_password_reset_mail_speaks_the_hosts_language_or_else_the_pages(client, mailoutbox):
+    HostFactory(user__email="fr@customer.example", language="fr")
+    HostFactory(user__email="any@customer.example", language="")
+    for email in ("fr@customer.example", "any@customer.example"):
+        response = client.post(
+            "/dashboard/password_reset/", {"email": email}, HTTP_ACCEPT_LANGUAGE="es"
+        )
+        assert response.status_code == 302
+    french, spanish = mailoutbox
+    assert french.subject.startswith("Réinitialisation du mot de passe")
+    assert spanish.subject.startswith("Contraseña restablecida")
