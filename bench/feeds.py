@@ -112,7 +112,6 @@ def seed() -> None:
         contact_email="it@bench.example",
         time_zone="Europe/Berlin",
         embed_origins="https://www.bench.example",
-        company_uid="bench-uid",
         sync_state=SyncState.SYNCED,
     )
     user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")

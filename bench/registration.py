@@ -199,7 +199,6 @@ def _seed_host():
         contact_email="it@bench.example",
         time_zone="Europe/Berlin",
         embed_origins="https://www.bench.example",
-        company_uid="bench-uid",
         sync_state=SyncState.SYNCED,
     )
     user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")

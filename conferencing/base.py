@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
-import importlib.util
+import functools
+import importlib.metadata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -329,6 +329,9 @@ class Backend(Protocol):
     #: True when a join link works once or soon expires (OpenMeetings' room hashes):
     #: the portal then makes one when the person clicks, and never mails or lists one.
     join_links_expire: ClassVar[bool]
+    #: The module of its fake server (``conferencing.fakes.<name>``): what `make run`, the
+    #: contract tests and the demo data start and sign in to (conferencing/fakes/__init__.py).
+    fake: ClassVar[str]
     #: Which ``MeetingRequest`` fields (of ``REQUEST_FIELDS``) the server lets change
     #: while the meeting runs; a field it does not keep (a password it has no place
     #: for) counts as changeable. The portal locks the others while a meeting is live.
@@ -379,6 +382,7 @@ class BaseBackend(Backend):
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset({MeetingKind.MEETING})
     credential_fields: ClassVar[tuple[CredentialField, ...]] = ()
     join_links_expire: ClassVar[bool] = False
+    fake: ClassVar[str] = ""
     changeable_while_running: ClassVar[frozenset[str]] = frozenset()
     refusals: ClassVar[Mapping[str, str]] = MappingProxyType({})
     holds_recurring: ClassVar[bool] = False
@@ -506,35 +510,33 @@ def unregister(name: str) -> None:
     _registry.pop(name, None)
 
 
-#: The backends shipped with the portal, by name: the module that registers each.
-#: Imported on first use, so this module imports no vendor.
-BUNDLED = {
-    "turbomeeting": "conferencing.turbomeeting",
-    "trueconf": "conferencing.trueconf",
-    "openmeetings": "conferencing.openmeetings",
-    "webex": "conferencing.webex",
-    "bigbluebutton": "conferencing.bigbluebutton",
-}
+#: The entry-point group every backend is found through, the bundled ones included:
+#: ``[project.entry-points."conferencing.backends"]`` in a package's pyproject.toml,
+#: ``name = "package.module:BackendClass"``. Installing a package adds its backends.
+ENTRY_POINTS = "conferencing.backends"
+
+
+@functools.cache  # read once per process: what is installed does not change while it runs
+def _entry_points() -> dict[str, importlib.metadata.EntryPoint]:
+    return {ep.name: ep for ep in importlib.metadata.entry_points(group=ENTRY_POINTS)}
 
 
 def backend_class(name: str) -> type[Backend]:
-    """The backend class registered under ``name``; a bundled one is imported first."""
-    if name not in _registry and name in BUNDLED:
-        importlib.import_module(BUNDLED[name])
-    try:
-        return _registry[name]
-    except KeyError:
-        known = ", ".join(sorted(set(_registry) | set(BUNDLED))) or "none"
-        raise LookupError(f"no meeting-server backend named {name!r} (known: {known})") from None
+    """The backend class registered under ``name``: at run time, or through its entry point."""
+    if name not in _registry:
+        found = _entry_points().get(name)
+        if found is None:
+            known = ", ".join(backend_names()) or "none"
+            raise LookupError(f"no meeting-server backend named {name!r} (known: {known})")
+        cls = found.load()
+        cls.name = name
+        _registry[name] = cls
+    return _registry[name]
 
 
 def backend_names() -> list[str]:
-    """Every backend name that can be used: the bundled ones and any registered since."""
-    return sorted(set(_registry) | {name for name in BUNDLED if _importable(name)})
-
-
-def _importable(name: str) -> bool:
-    return importlib.util.find_spec(BUNDLED[name]) is not None
+    """Every backend name that can be used: the installed ones and any registered since."""
+    return sorted(set(_registry) | set(_entry_points()))
 
 
 def make_backend(name: str, **options: Any) -> Backend:

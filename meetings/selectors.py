@@ -11,20 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from meetings.models import LiveState, Meeting
-from portal.accounts.models import Customer, Host, QueryToken
-from portal.accounts.services import hash_token
-
-
-def host_for_query_token(token: str) -> Host | None:
-    """The host of a live sign-in, or None for an unknown or expired token."""
-    found = (
-        QueryToken.objects.select_related("host__customer", "host__user")
-        .filter(token_hash=hash_token(token), expires_at__gt=timezone.now())
-        .first()
-    )
-    if found is None or found.host.is_deleted:
-        return None
-    return found.host
+from portal.accounts.models import Customer, Host
 
 
 def scheduled_meetings(host: Host, *, now: dt.datetime | None = None) -> QuerySet[Meeting]:

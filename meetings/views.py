@@ -1,12 +1,10 @@
 import logging
 import secrets
-import zoneinfo
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import get_usage
 
@@ -14,38 +12,12 @@ from conferencing.base import ConferencingError, Participant
 from meetings import selectors, services
 from meetings.feeds import listed_meeting
 from meetings.forms import NameForm, PublicJoinForm
-from meetings.launch import join_url, may_still_join, read_join_page_token, server_join_url
+from meetings.launch import may_still_join, read_join_page_token, server_join_url
 from portal import i18n
-from portal.callbacks import CallbackRefused, check_caller, xml_response
 from portal.net import client_network
-from portal.servers import to_server_time
 from portal.sync import describe
 
 log = logging.getLogger(__name__)
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def tm_meetings(request: HttpRequest, token: str) -> HttpResponse:
-    """The per-sign-in QueryScheduledMeetingURL (spec §11)."""
-    try:
-        check_caller(request, partner_id=None)  # spec 3.3 dropped the URL parameters
-    except CallbackRefused as exc:
-        return xml_response("FAILED", reason=str(exc))
-    host = selectors.host_for_query_token(token)
-    if host is None:
-        return xml_response("FAILED", reason="This sign-in has expired. Sign in again.")
-    zone = zoneinfo.ZoneInfo(host.customer.time_zone)
-    meetings = [
-        {
-            "MeetingId": m.server_meeting_id,
-            "ScheduledStartTime": to_server_time(m.starts_at, zone) if m.starts_at else "",
-            "MeetingTopic": m.topic,
-            "JoinMeetingURL": join_url(m),
-        }
-        for m in selectors.scheduled_meetings(host)
-    ]
-    return xml_response("SUCCEED", meetings=meetings)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

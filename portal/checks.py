@@ -5,9 +5,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
-
-from portal.servers import PASSWORD_ENCODINGS
+from django.core.checks import CheckMessage, Error, Tags, register
 
 # The demo values (settings.TM_DEMO_VALUES) that a production portal must not keep.
 _NOT_DEMO = ("TM_SERVICE_COMPANY_UID", "TM_INTEGRATION_CODE", "TM_ADMIN_PASSWORD")
@@ -26,21 +24,6 @@ def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
         )
         for name in _NOT_DEMO
         if getattr(settings, name) == settings.TM_DEMO_VALUES[name]
-    ]
-
-
-@register(Tags.security)
-def password_encoding_known(app_configs, **kwargs) -> list[Error]:
-    """An encoding the portal cannot decode refuses every sign-in through /tm/auth."""
-    if settings.TM_PASSWORD_ENCODING.strip().lower() in PASSWORD_ENCODINGS:
-        return []
-    return [
-        Error(
-            f"TM_PASSWORD_ENCODING is {settings.TM_PASSWORD_ENCODING!r}, which the portal "
-            "cannot decode.",
-            hint=f"Set it to one of: {', '.join(sorted(PASSWORD_ENCODINGS))}.",
-            id="portal.E006",
-        )
     ]
 
 
@@ -90,34 +73,6 @@ def _is_local(host: str) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_unspecified
-
-
-@register(Tags.security, deploy=True)
-def callback_passwords_encrypted(app_configs, **kwargs) -> list[CheckMessage]:
-    """/tm/auth receives passwords in a query string: in clear with ``plain``."""
-    if settings.DEBUG:
-        return []
-    encoding = settings.TM_PASSWORD_ENCODING.strip().lower()
-    if encoding == "plain":
-        return [
-            Warning(
-                "TM_PASSWORD_ENCODING is plain: the meeting server sends passwords to /tm/auth "
-                "in clear.",
-                hint="Agree an encryption with the server's vendor and set TM_PASSWORD_ENCODING "
-                "and TM_PASSWORD_KEY (README, 'Pointing it at a real TurboMeeting server').",
-                id="portal.W002",
-            )
-        ]
-    if not settings.TM_PASSWORD_KEY:
-        return [
-            Error(
-                f"TM_PASSWORD_KEY is empty, so no password sent to /tm/auth can be decrypted "
-                f"({encoding}).",
-                hint="Set TM_PASSWORD_KEY to the key shared with the meeting server.",
-                id="portal.E003",
-            )
-        ]
-    return []
 
 
 @register(Tags.security, deploy=True)

@@ -1,15 +1,17 @@
 """`make run`: the whole portal on one machine, with nothing but Python.
 
 Makes var/, migrates, then starts the processes of the Procfile with honcho
-(the web server, a Celery worker, its beat scheduler and, unless TM_SERVER_URL
-points elsewhere, four fake meeting servers: TurboMeeting, TrueConf,
-OpenMeetings and Webex), loads the demo data once they answer, and prints
-where everything is. SQLite and a filesystem broker unless DATABASE_URL /
-REDIS_URL say otherwise. Ctrl-C stops it all.
+(the web server, a Celery worker and its beat scheduler) and a fake meeting
+server of every installed backend (its fake module, conferencing/fakes/__init__.py,
+on its ``PORT`` or ``FAKE_<NAME>_PORT``), loads the demo data once they answer,
+and prints where everything is. A fake that can be the environment-managed server
+becomes it unless the environment names another. SQLite and a filesystem broker
+unless DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops it all.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -17,76 +19,88 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from types import ModuleType
+
+from conferencing.base import backend_class, backend_names
 
 ROOT = Path(__file__).resolve().parent.parent
 PORT = int(os.environ.get("PORT", "8000"))
-FAKE_PORT = int(os.environ.get("FAKE_TM_PORT", "8900"))
-# The other vendors' fakes, for the demo customers on TrueConf, OpenMeetings and Webex.
-OTHER_FAKES = {
-    "FAKE_TRUECONF_PORT": int(os.environ.get("FAKE_TRUECONF_PORT", "8901")),
-    "FAKE_OPENMEETINGS_PORT": int(os.environ.get("FAKE_OPENMEETINGS_PORT", "8902")),
-    "FAKE_WEBEX_PORT": int(os.environ.get("FAKE_WEBEX_PORT", "8903")),
-}
 PORTAL = f"http://127.0.0.1:{PORT}"
+
+
+def fakes() -> dict[str, tuple[ModuleType, int]]:
+    """Every installed backend's fake module and the port `make run` serves it on."""
+    found = {}
+    for name in backend_names():
+        module = importlib.import_module(backend_class(name).fake)
+        found[name] = (module, int(os.environ.get(f"FAKE_{name.upper()}_PORT", module.PORT)))
+    return found
 
 
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
-    env.setdefault("TM_SERVER_URL", f"http://127.0.0.1:{FAKE_PORT}")
-    env.setdefault("TM_PASSWORD_ENCODING", "plain")
     env.setdefault("PORTAL_URL", PORTAL)
     env.setdefault("CSRF_TRUSTED_ORIGINS", PORTAL)
-    env |= {"PORT": str(PORT), "FAKE_TM_PORT": str(FAKE_PORT)}
-    env |= {name: str(port) for name, port in OTHER_FAKES.items()}
+    env["PORT"] = str(PORT)
+    # A fake becomes the environment-managed server where the environment names none.
+    served, on_their_own = fakes(), {}
+    for name, (module, port) in list(served.items()):
+        if hasattr(module, "portal_environment"):
+            wanted = module.portal_environment(f"http://127.0.0.1:{port}")
+            for key, value in wanted.items():
+                env.setdefault(key, value)
+            if any(env[key] != value for key, value in wanted.items()):
+                del served[name]  # the environment names a real one
+                continue
+        else:
+            on_their_own[name] = port
     # The Procfile names gunicorn, celery and python: this virtualenv's.
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
-    # The settings as the portal's processes will read them (.env too): the fake
-    # TurboMeeting server gets the same partner ID, integration code and admin login,
-    # the settings' demo values unless something else is set.
+    # The settings as the portal's processes will read them (.env too): a fake serving the
+    # environment's server reads the same values from the environment.
     os.environ.update(env)
     from portal import settings
 
-    env |= {name: getattr(settings, name) for name in settings.TM_DEMO_VALUES}
+    env = dict(os.environ)
     # The SQLite database and the beat schedule live in var/; nothing else makes it.
     settings.VAR_DIR.mkdir(exist_ok=True)
-    processes = ["web", "worker", "beat"]
-    fakes = env["TM_SERVER_URL"] == f"http://127.0.0.1:{FAKE_PORT}"
-    if fakes:
-        processes += ["fake_turbomeeting", "fake_trueconf", "fake_openmeetings", "fake_webex"]
+    procfile = settings.VAR_DIR / "Procfile.run"
+    lines = [(ROOT / "Procfile").read_text()]
+    lines += [
+        f"fake_{name}: python -m {module.__name__} --port {port}\n"
+        for name, (module, port) in served.items()
+    ]
+    procfile.write_text("".join(lines))
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     honcho = subprocess.Popen(
-        [sys.executable, "-m", "honcho", "start", *processes],
+        [sys.executable, "-m", "honcho", "start", "-f", str(procfile), "-d", str(ROOT)],
         cwd=ROOT,
         env=env,
         start_new_session=True,
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        if fakes:
-            _wait_for(env["TM_SERVER_URL"] + "/_fake/state")
-            for port in OTHER_FAKES.values():
-                _wait_for(f"http://127.0.0.1:{port}/_fake/state")
+        for _module, port in served.values():
+            _wait_for(f"http://127.0.0.1:{port}/_fake/state")
         _wait_for(PORTAL + "/healthz", accept_503=True)
         demo = [*manage, "demo_data"]
-        if fakes:
-            demo += [
-                f"--{name.lower().replace('_', '-')}={port}" for name, port in OTHER_FAKES.items()
-            ]
+        demo += [f"--fake={name}:{port}" for name, port in on_their_own.items()]
         subprocess.run(demo, cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo_webinars"], cwd=ROOT, env=env, check=True)
-        ports = ", ".join(str(port) for port in OTHER_FAKES.values())
-        others = f"  Fake TrueConf, OpenMeetings, Webex: ports {ports}\n" if fakes else ""
+        listed = "".join(
+            f"  Fake {name}: http://127.0.0.1:{port}\n" for name, (_m, port) in served.items()
+        )
+        others = ", ".join(f"host@{name}.example" for name in on_their_own)
         print(
             f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
             f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
-            f"  Fake TurboMeeting server: {env['TM_SERVER_URL']}\n"
-            f"{others}"
+            f"{listed}"
             "  Logins:  admin / admin-demo-password   (staff)\n"
             "           host@acme.example / host-demo-password   (host of 'acme')\n"
-            "           host@globex.example, host@initech.example, host@umbrella.example:\n"
-            "           the same password (customers on TrueConf, OpenMeetings, Webex)\n"
+            f"           {others}:\n"
+            "           the same password (a customer on each fake's server)\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

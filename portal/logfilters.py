@@ -25,7 +25,8 @@ from urllib.parse import unquote, urlsplit
 SECRET_QUERIES = "/tm/"
 #: Paths whose next segment is a secret: (prefix)(token).
 CAPABILITIES = re.compile(
-    r"^(/tm/meetings/|/join/|/w/[^/]+/cancel/|/dashboard/reset/[^/]+/)(?!set-password/)[^/]+"
+    r"^(/tm/(?:servers/\d+/)?meetings/|/join/|/w/[^/]+/cancel/|/dashboard/reset/[^/]+/)"
+    r"(?!set-password/)[^/]+"
 )
 MASK = "***"
 

@@ -1,9 +1,9 @@
 """The one place the portal meets a vendor: each customer's backend, and the vendor's extras.
 
-Services, pages, feeds and the ``/tm/*`` callbacks ask here for a customer's
-backend (``backend(customer)``), what it can do (``capabilities``) and the few
-things only one vendor has (TurboMeeting's command files, web viewer and
-callback protocol). Nothing else in the portal imports ``conferencing.<vendor>``.
+Services, pages and feeds ask here for a customer's backend (``backend(customer)``),
+what it can do (``capabilities``), and what only a vendor's Django side knows (command
+files, a web viewer: the hooks of portal/vendors.py). Nothing else in the portal
+imports ``conferencing.<vendor>``, and nothing in it imports ``vendors.*``.
 
 Every customer has a server row (``Customer.server``); the one the environment's
 ``TM_*`` settings describe (``environment_server``) is kept in step by
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 
 from conferencing.base import (
+    Account,
     Backend,
     Capability,
     ConferencingError,
@@ -29,36 +30,29 @@ from conferencing.base import (
     for_host,
     make_backend,
 )
-from conferencing.turbomeeting import launch as tm_launch
-from conferencing.turbomeeting.passwords import CODECS, PasswordDecodeError, decode_password
-from conferencing.turbomeeting.returns import build_return
-from conferencing.turbomeeting.times import to_server_time
+from portal.vendors import VendorHooks, vendor_app
 
 if TYPE_CHECKING:
     from portal.accounts.models import Customer, MeetingServer
 
 __all__ = [
-    "PASSWORD_ENCODINGS",
-    "PasswordDecodeError",
+    "account",
+    "account_id",
+    "account_id_save",
     "backend",
     "backends_with",
-    "build_return",
     "capabilities",
     "changeable_while_running",
     "command_file",
-    "decode_password",
     "environment_server",
     "explain",
     "holds_recurring",
     "join_links_expire",
     "kinds",
     "server_backend",
-    "to_server_time",
     "web_viewer_url",
 ]
 
-#: What TM_PASSWORD_ENCODING may name: how the server encrypts passwords sent to /tm/auth.
-PASSWORD_ENCODINGS = frozenset(CODECS)
 #: The name of the server row the environment's settings make.
 ENVIRONMENT_SERVER_NAME = "TurboMeeting (environment)"
 
@@ -158,18 +152,37 @@ def _configured(name, url, tz, options, timeout, pool) -> Backend:
     )
 
 
-# --- what only TurboMeeting has ----------------------------------------------------
+# --- what a vendor's Django side adds (portal/vendors.py) -------------------------------
 
 
-def _turbomeeting_url(customer: Customer, capability: Capability) -> str:
+def _vendor_url(customer: Customer, capability: Capability) -> tuple[VendorHooks, str]:
+    """The customer's vendor app and its server's URL, for a capability it must declare."""
     if capability not in capabilities(customer):
         raise Unsupported(f"this meeting server has no {capability.value.replace('_', ' ')}")
-    return customer.server.base_url
+    return vendor_app(customer.server.backend), customer.server.base_url
+
+
+def account(customer: Customer) -> Account:
+    """The customer's account as the portal wants it on its server (ACCOUNTS)."""
+    return vendor_app(customer.server.backend).account(customer)
+
+
+def account_id(customer: Customer) -> str:
+    """The ID its server gave the customer's account; "" before it has one."""
+    if Capability.ACCOUNTS not in capabilities(customer):
+        return ""
+    return vendor_app(customer.server.backend).account_id(customer)
+
+
+def account_id_save(customer: Customer, value: str) -> None:
+    """Keep the ID of the customer's account on its server; ValidationError on ``account_id``
+    when another customer has it."""
+    vendor_app(customer.server.backend).account_id_save(customer, value)
 
 
 def web_viewer_url(customer: Customer, meeting_id: str, who: Participant, password: str) -> str:
-    url = _turbomeeting_url(customer, Capability.WEB_VIEWER)
-    return tm_launch.web_viewer_url(url, meeting_id=meeting_id, name=who.name, password=password)
+    vendor, url = _vendor_url(customer, Capability.WEB_VIEWER)
+    return vendor.web_viewer_url(base_url=url, meeting_id=meeting_id, who=who, password=password)
 
 
 def command_file(
@@ -182,26 +195,7 @@ def command_file(
     password: str = "",
 ) -> bytes:
     """The desktop launcher file: Host for the meeting's host, Join for anyone else."""
-    address, port = tm_launch.command_file_address(
-        _turbomeeting_url(customer, Capability.COMMAND_FILE)
-    )
-    if host:
-        return tm_launch.command_file(
-            action="Host",
-            server_address=address,
-            server_port=port,
-            email=who.email,
-            meeting_id=meeting_id,
-            kind=kind,
-            start_meeting_now=True,
-            start_at_minimized=False,
-        )
-    return tm_launch.command_file(
-        action="Join",
-        server_address=address,
-        server_port=port,
-        meeting_id=meeting_id,
-        meeting_password=password,
-        attendee_name=who.name or "Guest",
-        start_at_minimized=False,
+    vendor, url = _vendor_url(customer, Capability.COMMAND_FILE)
+    return vendor.command_file(
+        base_url=url, host=host, meeting_id=meeting_id, kind=kind, who=who, password=password
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 import environ
 from csp.constants import NONCE
 
+from portal.vendors import vendor_modules
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 # Runtime state of the embedded defaults (SQLite, broker queue, export files), made
 # when used: below only for the default SQLite file, by the Celery app for its broker's
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "portal.webhooks",
     "meetings",
     "webinars",
+    # The vendors' Django sides (portal/vendors.py), found through their entry points.
+    *vendor_modules(),
 ]
 
 MIDDLEWARE = [

@@ -5,10 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from meetings.api import MeetingViewSet
-from meetings.views import meeting_join, tm_meetings
+from meetings.views import meeting_join
 from portal.accounts.api import CustomerViewSet, HostViewSet, MeetingServerViewSet
-from portal.accounts.views import tm_auth, token
+from portal.accounts.views import token
 from portal.health import healthz
+from portal.vendors import vendor_urlconfs
 from portal.webhooks.api import DeliveryViewSet, EndpointViewSet
 from webinars.api import QuestionViewSet, RegistrationViewSet, WebinarViewSet
 
@@ -30,8 +31,8 @@ router.register(
 )
 
 urlpatterns = [
-    path("tm/auth", tm_auth, name="tm-auth"),
-    path("tm/meetings/<str:token>", tm_meetings, name="tm-meetings"),
+    # The vendors' callbacks and pages (portal/vendors.py), at the site root.
+    *(path("", include(urlconf)) for urlconf in vendor_urlconfs()),
     path("join/<str:token>/", meeting_join, name="meeting-join"),
     path("healthz", healthz, name="healthz"),
     path("p/", include("meetings.feed_urls")),

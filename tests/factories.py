@@ -6,22 +6,45 @@ from django.utils import timezone
 
 from meetings.models import Meeting
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
+from vendors.turbomeeting.models import CustomerProfile
 
 
 class CustomerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Customer
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Customer {n}")
     slug = factory.Sequence(lambda n: f"customer-{n}")
     contact_email = factory.Sequence(lambda n: f"contact{n}@customer.example")
-    number_of_meeting_rooms = 2
-    participants_per_room = 25
     time_zone = "Europe/Berlin"
-    company_uid = factory.Sequence(lambda n: f"uid-{n:04d}")
     sync_state = SyncState.SYNCED
     # The environment's server (the TM_* settings; the fake_tm fixture points it at a fake).
     server = factory.LazyFunction(lambda: MeetingServer.objects.get(from_environment=True))
+    # Its account on the (TurboMeeting) server: that vendor's profile of the customer.
+    turbomeeting = factory.RelatedFactory(
+        "tests.factories.TurboMeetingAccountFactory",
+        factory_related_name="customer",
+        company_uid=factory.SelfAttribute("..company_uid"),
+        number_of_meeting_rooms=factory.SelfAttribute("..number_of_meeting_rooms"),
+        participants_per_room=factory.SelfAttribute("..participants_per_room"),
+    )
+
+    class Params:
+        company_uid = factory.Sequence(lambda n: f"uid-{n:04d}")
+        number_of_meeting_rooms = 2
+        participants_per_room = 25
+
+
+class TurboMeetingAccountFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerProfile
+
+
+def company_uid(customer: Customer) -> str:
+    """The ID of the customer's account on its TurboMeeting server, as stored now."""
+    found = CustomerProfile.objects.filter(customer_id=customer.pk)
+    return found.values_list("company_uid", flat=True).first() or ""
 
 
 class UserFactory(factory.django.DjangoModelFactory):

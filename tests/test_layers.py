@@ -6,10 +6,11 @@ import ast
 import re
 from pathlib import Path
 
-from conferencing.base import backend_names
+from conferencing.base import backend_class, backend_names
 
 ROOT = Path(__file__).resolve().parents[1]
-VENDORS = set(backend_names())
+#: The packages of the installed backends, by the registry: conferencing.<vendor>.
+VENDORS = {backend_class(name).__module__.split(".")[1] for name in backend_names()}
 ADAPTER = ROOT / "portal" / "servers.py"
 APPS = ["portal", "meetings", "webinars"]
 
@@ -29,7 +30,9 @@ def python_files(*folders: str) -> list[Path]:
     return [p for folder in folders for p in (ROOT / folder).rglob("*.py")]
 
 
-def test_only_the_adapter_imports_a_vendor_package():
+def test_no_app_imports_a_vendor_package():
+    """Not even the adapter: it reaches a vendor through the registry and the vendor's
+    Django side (portal/vendors.py)."""
     offenders = {
         str(path.relative_to(ROOT)): sorted(
             name
@@ -37,12 +40,40 @@ def test_only_the_adapter_imports_a_vendor_package():
             if name.startswith("conferencing.") and name.split(".")[1] in VENDORS
         )
         for path in python_files(*APPS)
-        if path != ADAPTER
     }
     assert {path: names for path, names in offenders.items() if names} == {}
     assert any(
-        name.startswith("conferencing.turbomeeting") for name in imported_modules(ADAPTER)
+        name.startswith("conferencing.turbomeeting")
+        for name in imported_modules(ROOT / "vendors" / "turbomeeting" / "apps.py")
     )  # the walk sees a vendor import where there is one
+
+
+def test_the_registry_sees_the_bundled_vendors():
+    assert {"turbomeeting", "trueconf", "openmeetings", "webex"} <= VENDORS
+
+
+def test_no_app_imports_a_vendors_django_side():
+    """portal, meetings and webinars reach a vendor's Django side through the adapter's
+    hooks (portal/vendors.py), never by importing ``vendors.*``; nor does conferencing."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "vendors"
+        )
+        for path in python_files("conferencing", *APPS)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_a_vendors_django_side_imports_no_webinars():
+    """vendors/<name>/ may use conferencing, portal and meetings, and nothing above."""
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.split(".")[0] == "webinars"
+        )
+        for path in python_files("vendors")
+    }
+    assert python_files("vendors")
+    assert {path: names for path, names in offenders.items() if names} == {}
 
 
 def test_conferencing_imports_no_django():
@@ -178,10 +209,7 @@ KNOWN_ACCESSORS = {
     # A customer's meeting server cannot change while meetings live on it.
     "portal/accounts/services.py": {"meetings"},
 }
-KNOWN_URL_NAMES = {
-    # TurboMeeting's /tm/auth answer carries the URL of the host's meeting list.
-    "portal/accounts/views.py": {"tm-meetings"},
-}
+KNOWN_URL_NAMES: dict[str, set[str]] = {}
 
 
 def reverse_accessors_from_above() -> dict[str, set[str]]:

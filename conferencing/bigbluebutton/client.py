@@ -51,7 +51,6 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerUnavailable,
     Unsupported,
-    register,
 )
 from conferencing.bigbluebutton.protocol import (
     ALGORITHMS,
@@ -83,7 +82,6 @@ SECRET_PARAMS = frozenset({"checksum", "password", "moderatorPW", "attendeePW"})
 PREFERRED_PLAYBACK = ("presentation", "video")
 
 
-@register("bigbluebutton")
 class BigBlueButton(BaseBackend):
     """A BigBlueButton server (2.x, 3.x), seen from the portal. ``http`` are the
     transport's settings (``conferencing.http.HTTPOptions``)."""
@@ -103,6 +101,7 @@ class BigBlueButton(BaseBackend):
     kinds: ClassVar[frozenset[MeetingKind]] = frozenset(
         {MeetingKind.MEETING, MeetingKind.WEBINAR, MeetingKind.VIDEO_CONFERENCE}
     )
+    fake: ClassVar[str] = "conferencing.fakes.bigbluebutton"
     credential_fields: ClassVar[tuple[CredentialField, ...]] = (
         CredentialField(
             "secret",

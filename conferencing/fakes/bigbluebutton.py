@@ -657,10 +657,16 @@ class FakeBigBlueButton:
             }
 
 
+# What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
+Fake = FakeBigBlueButton
+DEMO: dict[str, str] = {"secret": DEMO_SECRET}
+PORT = 8904
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake BigBlueButton server.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8904)
+    parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--secret", default=DEMO_SECRET)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     args = parser.parse_args(argv)

@@ -182,6 +182,10 @@ class FakeOpenMeetings:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
 
+    def site_url(self, server_url: str) -> str:
+        """The ``base_url`` for a backend: the server's own URL."""
+        return server_url
+
     def backend_options(self) -> dict[str, Any]:
         """The keywords a backend pointed at this fake needs besides ``base_url``."""
         return {"admin_user": self.admin_user, "admin_password": self.admin_password}
@@ -563,10 +567,16 @@ class FakeOpenMeetings:
             }
 
 
+# What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
+Fake = FakeOpenMeetings
+DEMO: dict[str, str] = {"admin_user": "soapuser", "admin_password": "!HansHans1"}
+PORT = 8902
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake Apache OpenMeetings server.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=5080)
+    parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--admin-user", default="soapuser")
     parser.add_argument("--admin-password", default="!HansHans1")
     parser.add_argument("--version", type=int, default=9, help="server generation (3 to 9)")

@@ -170,6 +170,10 @@ class FakeTrueConf:
         self._lock = threading.RLock()
         self._ids = itertools.count(4219111751)
 
+    def site_url(self, server_url: str) -> str:
+        """The ``base_url`` for a backend: the server's own URL."""
+        return server_url
+
     def backend_options(self) -> dict[str, str]:
         """The constructor keywords a ``trueconf`` backend pointed at this fake needs."""
         return {"client_id": self.client_id, "client_secret": self.client_secret}
@@ -607,10 +611,16 @@ class FakeTrueConf:
             }
 
 
+# What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
+Fake = FakeTrueConf
+DEMO: dict[str, str] = {"client_id": "demo-client", "client_secret": "demo-secret"}
+PORT = 8901
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake TrueConf Server.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8901)
+    parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--client-id", default="demo-client")
     parser.add_argument("--client-secret", default="demo-secret")
     parser.add_argument("--token-lifetime", type=int, default=3600, help="seconds")

@@ -20,6 +20,7 @@ import hmac
 import html
 import itertools
 import json
+import os
 import re
 import threading
 import time
@@ -161,6 +162,10 @@ class FakeTurboMeeting:
         self._lock = threading.RLock()
         self._ids = itertools.count(100_000_001)
         self._routes = {endpoint.path: (name, endpoint) for name, endpoint in PATHS.items()}
+
+    def site_url(self, server_url: str) -> str:
+        """The ``base_url`` for a backend: the server's own URL."""
+        return server_url
 
     def backend_options(self) -> dict[str, str]:
         """What a backend pointed at this fake needs besides its URL."""
@@ -562,15 +567,42 @@ class FakeTurboMeeting:
             }
 
 
+# What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
+Fake = FakeTurboMeeting
+DEMO: dict[str, str] = {
+    "service_company_uid": "demo-partner",
+    "integration_code": "demo-integration",
+    "admin_email": "admin@example.com",
+    "admin_password": "admin-password",
+}
+PORT = 8900
+#: The settings of the portal's environment-managed server, with the fake's demo values.
+ENVIRONMENT = {
+    "TM_SERVICE_COMPANY_UID": DEMO["service_company_uid"],
+    "TM_INTEGRATION_CODE": DEMO["integration_code"],
+    "TM_ADMIN_EMAIL": DEMO["admin_email"],
+    "TM_ADMIN_PASSWORD": DEMO["admin_password"],
+}
+
+
+def portal_environment(url: str) -> dict[str, str]:
+    """The settings that make the fake at ``url`` the portal's environment-managed server
+    (passwords come to /tm/auth in clear, as this fake sends them by default)."""
+    return {"TM_SERVER_URL": url, "TM_PASSWORD_ENCODING": "plain"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake TurboMeeting server.")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8900)
-    parser.add_argument("--partner-id", default="demo-partner")
-    parser.add_argument("--integration-code", default="demo-integration")
-    parser.add_argument("--admin-email", default="admin@example.com")
-    parser.add_argument("--admin-password", default="admin-password")
-    parser.add_argument("--portal-auth-url", default="")
+    parser.add_argument("--port", type=int, default=PORT)
+    # By default the values the portal of this environment expects (`make run`).
+    setting = {name: os.environ.get(name, value) for name, value in ENVIRONMENT.items()}
+    parser.add_argument("--partner-id", default=setting["TM_SERVICE_COMPANY_UID"])
+    parser.add_argument("--integration-code", default=setting["TM_INTEGRATION_CODE"])
+    parser.add_argument("--admin-email", default=setting["TM_ADMIN_EMAIL"])
+    parser.add_argument("--admin-password", default=setting["TM_ADMIN_PASSWORD"])
+    portal = os.environ.get("PORTAL_URL", "").rstrip("/")
+    parser.add_argument("--portal-auth-url", default=f"{portal}/tm/auth" if portal else "")
     parser.add_argument("--password-encoding", default="plain")
     parser.add_argument("--password-key", default="")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")

@@ -440,10 +440,16 @@ class FakeWebex:
             }
 
 
+# What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
+Fake = FakeWebex
+DEMO: dict[str, str] = {}
+PORT = 8903
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run a fake Webex Meetings site (URL API).")
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8903)
+    parser.add_argument("--port", type=int, default=PORT)
     parser.add_argument("--site", default="demo")
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)

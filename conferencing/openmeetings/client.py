@@ -53,7 +53,6 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
     Unsupported,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.openmeetings.services import (
@@ -113,7 +112,6 @@ DEFAULT_CAPACITY = 25
 _INTEGER = re.compile(r"\d+")
 
 
-@register("openmeetings")
 class OpenMeetings(BaseBackend):
     """An Apache OpenMeetings server (5.x to 9.x; 3.x/4.x for live counts), seen from the portal.
 
@@ -123,6 +121,7 @@ class OpenMeetings(BaseBackend):
     """
 
     join_links_expire: ClassVar[bool] = True  # single-use hashes, gone after 15 minutes
+    fake: ClassVar[str] = "conferencing.fakes.openmeetings"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,

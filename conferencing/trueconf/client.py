@@ -75,7 +75,6 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
     Unsupported,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.trueconf.answers import (
@@ -141,7 +140,6 @@ CHOSEN_ID_LENGTH = 32
 SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
 
 
-@register("trueconf")
 class TrueConf(BaseBackend):
     """A TrueConf Server, seen from the partner portal.
 
@@ -155,6 +153,7 @@ class TrueConf(BaseBackend):
     seconds. ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
+    fake: ClassVar[str] = "conferencing.fakes.trueconf"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE,

@@ -32,7 +32,6 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
     Unsupported,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.turbomeeting.returns import DELETED, FAILED, TMReturn, parse_return
@@ -79,7 +78,6 @@ _ACTIVE = frozenset({"y", "yes", "true", "1", "active"})
 _INACTIVE = frozenset({"n", "no", "false", "0", "inactive"})
 
 
-@register("turbomeeting")
 class TurboMeeting(BaseBackend):
     """A TurboMeeting server, seen from the partner portal.
 
@@ -87,6 +85,7 @@ class TurboMeeting(BaseBackend):
     ``http`` are the transport's settings (``conferencing.http.HTTPOptions``).
     """
 
+    fake: ClassVar[str] = "conferencing.fakes.turbomeeting"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.ACCOUNTS,

@@ -38,7 +38,6 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
-    register,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
@@ -55,10 +54,10 @@ _NO_SERVER_API = (
 log = logging.getLogger(__name__)
 
 
-@register("webex")
 class Webex(BaseBackend):
     """A Webex site, seen from the partner portal through the URL API."""
 
+    fake: ClassVar[str] = "conferencing.fakes.webex"
     capabilities: ClassVar[frozenset[Capability]] = frozenset(
         {
             Capability.SCHEDULE_IN_BROWSER,

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -11,6 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from conferencing.base import CredentialField, backend_names
+from portal import vendors
 from portal.accounts import services, staff_admin  # noqa: F401  (staff_admin registers admins)
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from portal.validators import PlainText
@@ -25,11 +28,10 @@ class CustomerForm(PlainText, forms.ModelForm):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     form = CustomerForm
-    list_display = ["name", "slug", "contact_email", "company_uid", "sync_state", "sync_error"]
+    list_display = ["name", "slug", "contact_email", "sync_state", "sync_error"]
     list_filter = ["sync_state"]
-    search_fields = ["name", "slug", "contact_email", "company_uid"]
+    search_fields = ["name", "slug", "contact_email"]
     readonly_fields = [
-        "company_uid",
         "sync_state",
         "sync_error",
         "sync_attempts",
@@ -55,13 +57,11 @@ class CustomerAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Licence", {"fields": ["number_of_meeting_rooms", "participants_per_room"]}),
         (
             "Meeting server",
             {
                 "fields": [
                     "attention",
-                    "company_uid",
                     "sync_state",
                     "sync_error",
                     "sync_attempts",
@@ -77,6 +77,10 @@ class CustomerAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(deleted_at__isnull=True)
+
+    def get_inlines(self, request, obj):
+        # Saved with the customer, before its push runs (once the change commits).
+        return vendor_inlines("customer")
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "server":  # the environment's, where it configures one
@@ -131,20 +135,20 @@ class CustomerAdmin(admin.ModelAdmin):
         return format_html('{} <a href="{}">Resolve…</a>', obj.sync_error, url)
 
     def resolve_view(self, request, pk: int):
-        """'It exists on the server' (with its company UID) or 'create it again'."""
+        """'It exists on the server' (with the account's ID there) or 'create it again'."""
         customer = get_object_or_404(self.get_queryset(request), pk=pk)
         if not self.has_change_permission(request, customer):
             raise PermissionDenied
         form = ResolveForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            uid = form.cleaned_data["company_uid"] if "exists" in request.POST else ""
+            uid = form.cleaned_data["account_id"] if "exists" in request.POST else ""
             if "exists" in request.POST and not uid:
-                form.add_error("company_uid", "Enter the company UID the server shows.")
+                form.add_error("account_id", "Enter the account ID the server shows.")
             else:
                 try:
-                    services.customer_resolve(customer=customer, company_uid=uid)
+                    services.customer_resolve(customer=customer, account_id=uid)
                 except ValidationError as exc:
-                    form.add_error("company_uid" if hasattr(exc, "error_dict") else None, exc)
+                    form.add_error("account_id" if hasattr(exc, "error_dict") else None, exc)
                 else:
                     done = f"uses the server's account {uid}" if uid else "will be created again"
                     self.message_user(request, f"{customer}: {done}.", messages.SUCCESS)
@@ -176,12 +180,35 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 class ResolveForm(forms.Form):
-    company_uid = forms.CharField(
+    account_id = forms.CharField(
         required=False,
-        max_length=36,
-        label="Company UID on the server",
+        max_length=200,
+        label="Account ID on the server",
         help_text="As the meeting server's console shows it for this organisation.",
     )
+
+
+@functools.cache
+def vendor_inlines(owner: str) -> list[type[admin.StackedInline]]:
+    """Each vendor's data of a customer or host (portal/vendors.py), edited beside it."""
+    return [
+        type(
+            f"{model.__name__}Inline",
+            (admin.StackedInline,),
+            {
+                "model": model,
+                "can_delete": False,
+                "max_num": 1,
+                "extra": 1,
+                "readonly_fields": [
+                    name
+                    for name in vendors.profile_fields(model)
+                    if not model._meta.get_field(name).editable
+                ],
+            },
+        )
+        for model in vendors.profile_models(owner).values()
+    ]
 
 
 @admin.register(Host)
@@ -191,6 +218,9 @@ class HostAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "user__first_name", "user__last_name"]
     raw_id_fields = ["user"]
     readonly_fields = ["deleted_at"]
+
+    def get_inlines(self, request, obj):
+        return vendor_inlines("host")
 
     def get_readonly_fields(self, request, obj=None):
         fixed = ["user"] if obj is not None else []  # a host's user is fixed (Host.clean)
@@ -306,6 +336,7 @@ class MeetingServerAdmin(admin.ModelAdmin):
         "identifiers",
         "stored_secrets",
         "needs",
+        "callbacks",
         "created_at",
         "updated_at",
     ]
@@ -354,6 +385,7 @@ class MeetingServerAdmin(admin.ModelAdmin):
             return [
                 (None, {"fields": ["source", "name", "backend", "base_url", "time_zone"]}),
                 ("Credentials", {"fields": ["needs", "identifiers", "stored_secrets"]}),
+                ("Callbacks", {"fields": ["callbacks"]}),
             ]
         backend = self.chosen_backend(request, obj)
         names = MeetingServer(backend=backend).needed_fields()
@@ -361,6 +393,7 @@ class MeetingServerAdmin(admin.ModelAdmin):
         return [
             (None, {"fields": ["name", "backend", "base_url", "time_zone", "needs"]}),
             ("Credentials", {"fields": credentials}),
+            ("Callbacks", {"fields": ["callbacks"]}),
         ]
 
     def get_queryset(self, request):
@@ -369,6 +402,14 @@ class MeetingServerAdmin(admin.ModelAdmin):
     @admin.display(description="customers", ordering="customer_total")
     def customer_count(self, obj):
         return obj.customer_total
+
+    @admin.display(description="for the server's console")
+    def callbacks(self, obj):
+        """The URLs the server calls the portal at, where its vendor has any."""
+        urls = vendors.vendor_app(obj.backend).server_callbacks(obj) if obj and obj.pk else []
+        if not urls:
+            return "-"
+        return format_html_join("", "<p>{}: <code>{}</code></p>", urls)
 
     @admin.display(description="what this backend needs")
     def needs(self, obj):

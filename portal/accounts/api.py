@@ -44,13 +44,13 @@ class CustomerViewSet(viewsets.ModelViewSet):
     def resolve(self, request, pk=None):
         """Settle a customer that needs attention (its creation on the server is in doubt).
 
-        ``{"company_uid": "..."}`` when the account exists on the server under
-        that UID; ``{}`` to create it again. 400 when it does not need attention.
+        ``{"account_id": "..."}`` when the account exists on the server under
+        that ID; ``{}`` to create it again. 400 when it does not need attention.
         """
         customer = self.get_object()
         body = ResolveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.customer_resolve(customer=customer, company_uid=body.validated_data["company_uid"])
+        services.customer_resolve(customer=customer, account_id=body.validated_data["account_id"])
         customer.refresh_from_db()
         return Response(self.get_serializer(customer).data)
 

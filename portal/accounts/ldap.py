@@ -1,7 +1,7 @@
 """LDAP / Active Directory sign-in for hosts (optional: pip install '.[ldap]').
 
 A person the directory accepts becomes a host of LDAP_CUSTOMER on first
-sign-in, so the dashboard and the meeting server's /tm/auth (which signs in
+sign-in, so the dashboard and a meeting server's sign-in callback (which signs in
 through the same backends) work for them without an account made by hand.
 """
 

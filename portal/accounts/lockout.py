@@ -1,6 +1,6 @@
 """Failed sign-ins: locked per (account, address), throttled per address.
 
-The dashboard, the API's token endpoint and the meeting server's /tm/auth
+The dashboard, the API's token endpoint and a meeting server's sign-in callback
 all sign people in through django.contrib.auth.authenticate() with the
 request, so two guards placed first in AUTHENTICATION_BACKENDS cover them all:
 
@@ -9,7 +9,8 @@ request, so two guards placed first in AUTHENTICATION_BACKENDS cover them all:
   guessing a host's password on the public sign-in locks only their own
   address out. Axes keeps its counts in the database, where no flood of
   other names can push them out. An IPv6 address counts as its /64.
-- The meeting server's addresses (TM_CALLBACK_ALLOWED_IPS) stand for every
+- The meeting server's addresses (a vendor's callers: TurboMeeting's
+  TM_CALLBACK_ALLOWED_IPS) stand for every
   TurboMeeting user, strangers included, and the server does not pass on
   the person's own address (spec section 6): from there an account is
   locked only after ``SIGNIN_SERVER_MAX_FAILURES``, far more than a person
@@ -38,7 +39,8 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django_ratelimit.core import get_usage
 
-from portal.net import client_ip, client_network, in_networks
+from portal import vendors
+from portal.net import client_network
 
 THROTTLE_GROUP = "signin-failures"
 #: How long an account stays known at an address it signed in from.
@@ -90,7 +92,7 @@ def _address_key(group: str, request: HttpRequest) -> str:
 
 
 def _from_meeting_server(request: HttpRequest) -> bool:
-    return in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)
+    return vendors.from_a_meeting_server(request)
 
 
 def _known_key(request: HttpRequest, name: str) -> str:

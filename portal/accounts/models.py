@@ -5,8 +5,6 @@
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
 - ``Host``: a person of a customer who signs in and schedules meetings.
-- ``QueryToken``: one sign-in at the meeting server, the secret (hashed) of its
-  QueryScheduledMeetingURL.
 - ``Synced`` and ``SyncState``: the sync fields of a record the server must mirror
   (customers here, meetings in ``meetings``).
 """
@@ -19,10 +17,8 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
 from django.db import models, transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import CredentialField, backend_class, backend_names
@@ -271,12 +267,6 @@ class Customer(Synced):
     name = models.CharField("organisation name", max_length=200)
     slug = models.SlugField(unique=True, help_text="Used in public URLs: /p/<slug>/meetings/")
     contact_email = models.EmailField()
-    number_of_meeting_rooms = models.PositiveIntegerField(
-        default=1, validators=[MinValueValidator(1)]
-    )
-    participants_per_room = models.PositiveIntegerField(
-        default=10, validators=[MinValueValidator(1)]
-    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     embed_origins = models.TextField(
         blank=True,
@@ -288,9 +278,6 @@ class Customer(Synced):
     )
     default_access_code_is_meeting_id = models.BooleanField(
         "use the meeting ID as the audio access code", default=False
-    )
-    company_uid = models.CharField(
-        max_length=36, blank=True, help_text="The account ID the meeting server returned."
     )
     early_polling_minutes = models.PositiveIntegerField(
         "polled from (minutes before the start)",
@@ -327,13 +314,6 @@ class Customer(Synced):
 
     class Meta:
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["company_uid"],
-                condition=~models.Q(company_uid=""),
-                name="unique_company_uid",
-            )
-        ]
 
     def __str__(self) -> str:
         return self.name
@@ -414,7 +394,9 @@ def _forget_kept_publications(customer_ids: Iterable[int], slugs: Iterable[str] 
 
 
 class Host(models.Model):
-    """A person who hosts meetings for a customer, with TurboMeeting's privileges."""
+    """A person who hosts meetings for a customer (an administrator may also stop a meeting
+    and set where the embeds may show); what a vendor lets them do is that vendor's
+    profile (portal/vendors.py)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="host"
@@ -423,29 +405,9 @@ class Host(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     user_group = models.CharField(max_length=100, blank=True)
     is_administrator = models.BooleanField(default=False)
-    privilege_interactive_meeting = models.BooleanField(default=True)
-    privilege_seminar = models.BooleanField(default=True)
-    privilege_remote_support = models.BooleanField(default=False)
-    privilege_remote_access = models.BooleanField(default=False)
-    privilege_send_file = models.BooleanField(default=True)
-    privilege_chat = models.BooleanField(default=True)
-    privilege_record = models.BooleanField(default=False)
-    video_conference = models.BooleanField(default=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
     #: The dashboard's language (one of settings.LANGUAGES); "" follows the browser.
     language = models.CharField(max_length=10, blank=True, default="")
-
-    PRIVILEGES = (
-        "is_administrator",
-        "privilege_interactive_meeting",
-        "privilege_seminar",
-        "privilege_remote_support",
-        "privilege_remote_access",
-        "privilege_send_file",
-        "privilege_chat",
-        "privilege_record",
-        "video_conference",
-    )
 
     class Meta:
         ordering = ["user__email"]
@@ -471,22 +433,3 @@ class Host(models.Model):
                 "A staff account cannot be a host: hosts' passwords and emails are changed "
                 "by people who must not reach staff accounts."
             )
-
-
-class QueryToken(models.Model):
-    """One sign-in at the meeting server: the secret in its QueryScheduledMeetingURL.
-
-    Only a hash is stored, so a database dump does not reveal live URLs.
-    """
-
-    host = models.ForeignKey(Host, on_delete=models.CASCADE, related_name="query_tokens")
-    token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(db_index=True)
-
-    def __str__(self) -> str:
-        return f"sign-in of {self.host} until {self.expires_at:%Y-%m-%d %H:%M}"
-
-    @property
-    def expired(self) -> bool:
-        return self.expires_at <= timezone.now()

@@ -1,11 +1,13 @@
 import dataclasses
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 
 from conferencing.base import backend_names
+from portal import vendors
 from portal.accounts import services
 from portal.accounts.models import Customer, Host, MeetingServer
 from portal.validators import PlainText
@@ -17,7 +19,6 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
     class Meta:
         model = Customer
         read_only_fields = [
-            "company_uid",
             "sync_state",
             "sync_error",
             "next_sync_at",
@@ -36,12 +37,44 @@ class CustomerSerializer(PlainText, serializers.ModelSerializer):
             },
         }
 
+    def get_fields(self):
+        return with_vendor_profiles(super().get_fields(), "customer")
+
 
 class DriftSerializer(serializers.Serializer):
     in_step = serializers.BooleanField()
     server = serializers.DictField(allow_null=True)
     differences = serializers.DictField(child=serializers.ListField())
     error = serializers.CharField()
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class VendorProfileField(serializers.Field):
+    """A vendor's data of a customer or host (portal/vendors.py), as an object under the
+    vendor's label; a change names only the values it changes."""
+
+    def __init__(self, vendor: str, model, **kwargs):
+        self.vendor, self.model = vendor, model
+        kwargs.setdefault("help_text", f"{model._meta.verbose_name}: {vendor}'s data")
+        super().__init__(source="*", required=False, **kwargs)
+
+    def to_representation(self, obj):
+        profile = vendors.profile_of(obj, self.vendor)
+        return {name: getattr(profile, name) for name in vendors.profile_fields(self.model)}
+
+    def to_internal_value(self, data):
+        meta = type("Meta", (), {"model": self.model, "fields": vendors.profile_fields(self.model)})
+        profile = type("Profile", (serializers.ModelSerializer,), {"Meta": meta})
+        checked = profile(data=data, partial=True)
+        checked.is_valid(raise_exception=True)
+        return {self.vendor: dict(checked.validated_data)}
+
+
+def with_vendor_profiles(fields: dict, owner: str) -> dict:
+    """A serializer's fields and one object per vendor that keeps data of ``owner``."""
+    for label, model in vendors.profile_models(owner).items():
+        fields[label] = VendorProfileField(label, model)
+    return fields
 
 
 class HostSerializer(PlainText, serializers.ModelSerializer):
@@ -56,7 +89,10 @@ class HostSerializer(PlainText, serializers.ModelSerializer):
     class Meta:
         model = Host
         fields = ["id", "email", "first_name", "last_name", "password", "phone", "user_group"]
-        fields += list(Host.PRIVILEGES) + ["deleted"]
+        fields += ["is_administrator", "deleted"]
+
+    def get_fields(self):
+        return with_vendor_profiles(super().get_fields(), "host")
 
     def validate_email(self, value: str) -> str:
         users = User.objects.filter(username__iexact=value)
@@ -74,12 +110,12 @@ class HostSerializer(PlainText, serializers.ModelSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    company_uid = serializers.CharField(
+    account_id = serializers.CharField(
         required=False,
         allow_blank=True,
         default="",
-        max_length=36,
-        help_text="The account's UID on the server if it exists there; empty to create it again.",
+        max_length=200,
+        help_text="The account's ID on the server if it exists there; empty to create it again.",
     )
 
 

@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-import hashlib
 import logging
-import secrets
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -24,8 +20,8 @@ from conferencing.base import (
     OutcomeUnknown,
     ServerRefused,
 )
-from portal import servers, sync
-from portal.accounts.models import Customer, Host, MeetingServer, QueryToken, SyncState
+from portal import servers, sync, vendors
+from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +31,6 @@ CUSTOMER_FIELDS = (
     "name",
     "slug",
     "contact_email",
-    "number_of_meeting_rooms",
-    "participants_per_room",
     "time_zone",
     "embed_origins",
     "server",
@@ -52,20 +46,23 @@ def customer_create(
     *,
     name: str,
     contact_email: str,
-    number_of_meeting_rooms: int = 1,
-    participants_per_room: int = 10,
     time_zone: str = "UTC",
     slug: str = "",
     embed_origins: str = "",
     server: MeetingServer | None = None,
     early_polling_minutes: int | None = None,
     language: str = "",
+    **vendor_values: dict[str, Any],
 ) -> Customer:
     """Save the customer, then create its account on the server once the save commits.
 
     ``server`` is the meeting server its meetings live on; None: the environment's
     (``TM_*``), and a customer must be given one where there is none.
+    ``vendor_values``: a vendor's data of the customer, under its label (portal/vendors.py).
     """
+    profiles = _vendor_values("customer", vendor_values)
+    if vendor_values:
+        raise TypeError(f"unknown fields: {', '.join(sorted(vendor_values))}")
     server = server or MeetingServer.objects.filter(from_environment=True).first()
     if server is None:
         raise ValidationError(
@@ -78,19 +75,22 @@ def customer_create(
         name=name,
         slug=slug or _free_slug(name),
         contact_email=contact_email,
-        number_of_meeting_rooms=number_of_meeting_rooms,
-        participants_per_room=participants_per_room,
         time_zone=time_zone,
         embed_origins=embed_origins,
     )
     customer.full_clean()
     sync.mark_pending(customer)
-    customer.save()
+    with transaction.atomic():
+        customer.save()
+        for label, values in profiles.items():
+            vendors.profile_save(customer, label, values)
     _queue_push(customer)
     return customer
 
 
 def customer_update(*, customer: Customer, **changes: Any) -> Customer:
+    """Change the customer (and a vendor's data of it, under its label); the server follows."""
+    profiles = _vendor_values("customer", changes)
     unknown = set(changes) - set(CUSTOMER_FIELDS)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
@@ -105,7 +105,10 @@ def customer_update(*, customer: Customer, **changes: Any) -> Customer:
     for name, value in changes.items():
         setattr(customer, name, value)
     customer.full_clean()
-    sync.save_change(customer, changes)
+    with transaction.atomic():
+        for label, values in profiles.items():
+            vendors.profile_save(customer, label, values)
+        sync.save_change(customer, changes)
     _queue_push(customer)
     return customer
 
@@ -116,7 +119,10 @@ def _moves_with_things_on_its_server(customer: Customer, server) -> bool:
     stored = Customer.objects.filter(pk=customer.pk).values_list("server_id", flat=True).first()
     if stored == (server.pk if server is not None else None):
         return False
-    return bool(customer.company_uid) or customer.meetings.exclude(server_meeting_id="").exists()
+    return (
+        bool(servers.account_id(customer))
+        or customer.meetings.exclude(server_meeting_id="").exists()
+    )
 
 
 def customer_delete(*, customer: Customer) -> Customer:
@@ -146,53 +152,51 @@ def _push_customer(customer: Customer) -> None:
     backend = servers.backend(customer)
     if Capability.ACCOUNTS not in backend.capabilities:
         return  # the server keeps no customer accounts: nothing to mirror
+    known = servers.account_id(customer)
     if customer.is_deleted:
-        if customer.company_uid:
+        if known:
             try:
-                backend.delete_account(customer.company_uid)
+                backend.delete_account(known)
             except ServerRefused:
-                if _account_exists(customer, customer.company_uid):
+                if _account_exists(customer, known):
                     raise  # a real refusal, not "already gone"
         return
-    account = _account(customer)
-    if not customer.company_uid:
+    account = servers.account(customer)
+    if not known:
         try:
-            customer.company_uid = backend.create_account(account)
+            created = backend.create_account(account)
         except OutcomeUnknown as exc:
             # The spec has no look-up by name: creating again could make a second account.
             raise sync.NeedsAttention(
                 f"The meeting server was asked to create this account, but its answer was "
                 f"lost ({exc}), so it may exist there already. Look on the server: if it is "
-                f"there, enter its company UID; if not, create it again."
+                f"there, enter its account ID; if not, create it again."
             ) from exc
-        customer.save(update_fields=["company_uid"])
+        servers.account_id_save(customer, created)
     else:
         backend.update_account(account)
 
 
-def customer_resolve(*, customer: Customer, company_uid: str = "") -> Customer:
+def customer_resolve(*, customer: Customer, account_id: str = "") -> Customer:
     """Settle a customer whose creation on the server is in doubt (see ``_push_customer``).
 
-    With ``company_uid`` the account exists on the server under that UID and
+    With ``account_id`` the account exists on the server under that ID and
     is brought in step with ours; without it, it is created again.
     """
     if customer.sync_state != SyncState.ATTENTION:
         raise ValidationError("This customer does not need attention.")
-    company_uid = company_uid.strip()
-    if len(company_uid) > Customer._meta.get_field("company_uid").max_length:
-        raise ValidationError({"company_uid": "That is longer than any company UID."})
-    if company_uid:
-        if Customer.objects.filter(company_uid=company_uid).exclude(pk=customer.pk).exists():
-            raise ValidationError({"company_uid": "Another customer already has this company UID."})
-        customer.company_uid = company_uid
-    sync.resolve(customer, ["company_uid"])
+    account_id = account_id.strip()
+    with transaction.atomic():
+        if account_id:
+            servers.account_id_save(customer, account_id)  # ValidationError: someone else's
+        sync.resolve(customer)
     _queue_push(customer)
     return customer
 
 
-def _account_exists(customer: Customer, company_uid: str) -> bool:
+def _account_exists(customer: Customer, account_id: str) -> bool:
     try:
-        servers.backend(customer).query_account(company_uid)
+        servers.backend(customer).query_account(account_id)
     except ServerRefused:
         return False
     return True
@@ -223,29 +227,20 @@ def customer_drift(*, customer: Customer) -> Drift:
     """Ask the server what it holds for this customer and compare."""
     if Capability.ACCOUNTS not in servers.capabilities(customer):
         return Drift(None, {}, "This meeting server keeps no customer accounts.")
-    if not customer.company_uid:
+    known = servers.account_id(customer)
+    if not known:
         return Drift(None, {}, "The customer has no account on the server yet.")
     try:
-        theirs = servers.backend(customer).query_account(customer.company_uid)
+        theirs = servers.backend(customer).query_account(known)
     except ConferencingError as exc:
         return Drift(None, {}, sync.describe(exc))
-    ours = _account(customer)
+    ours = servers.account(customer)
     differences = {
         f.name: (getattr(ours, f.name), getattr(theirs, f.name))
         for f in dataclasses.fields(Account)
         if f.name != "company_uid" and getattr(ours, f.name) != getattr(theirs, f.name)
     }
     return Drift(theirs, differences)
-
-
-def _account(customer: Customer) -> Account:
-    return Account(
-        company_name=customer.name,
-        email=customer.contact_email,
-        meeting_rooms=customer.number_of_meeting_rooms,
-        participants_per_room=customer.participants_per_room,
-        company_uid=customer.company_uid,
-    )
 
 
 def _queue_push(customer: Customer) -> None:
@@ -273,7 +268,9 @@ def host_create(
     password: str | None = None,
     **details: Any,
 ) -> Host:
-    """A host signs in to the dashboard and, through /tm/auth, to the meeting server."""
+    """A host signs in to the dashboard and, where its vendor has a sign-in, to the meeting
+    server. ``details`` may hold a vendor's values under its label (portal/vendors.py)."""
+    profiles = _vendor_values("host", details)
     email = User.objects.normalize_email(email).strip()
     with transaction.atomic():
         user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
@@ -290,11 +287,14 @@ def host_create(
         host = Host(user=user, customer=customer, **details)
         host.full_clean()
         host.save()
+        for label, values in profiles.items():
+            vendors.profile_save(host, label, values)
     return host
 
 
 def host_update(*, host: Host, password: str | None = None, **changes: Any) -> Host:
     user_fields = {"email", "first_name", "last_name"}
+    profiles = _vendor_values("host", changes)
     with transaction.atomic():
         for name, value in changes.items():
             setattr(host.user if name in user_fields else host, name, value)
@@ -306,7 +306,14 @@ def host_update(*, host: Host, password: str | None = None, **changes: Any) -> H
         host.user.full_clean()
         host.user.save()
         host.save()
+        for label, values in profiles.items():
+            vendors.profile_save(host, label, values)
     return host
+
+
+def _vendor_values(owner: str, fields: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Take the vendors' values (``{label: {field: value}}``) out of a service's fields."""
+    return {label: fields.pop(label) for label in vendors.profile_models(owner) if label in fields}
 
 
 def host_delete(*, host: Host) -> Host:
@@ -316,25 +323,6 @@ def host_delete(*, host: Host) -> Host:
     host.user.is_active = False
     host.user.save(update_fields=["is_active"])
     return host
-
-
-# --- sign-in sessions for the server's scheduled-meeting query ---------------------
-
-
-def query_token_issue(*, host: Host) -> str:
-    """A new unguessable token for one sign-in; only its hash is kept."""
-    token = secrets.token_urlsafe(32)
-    QueryToken.objects.create(
-        host=host,
-        token_hash=hash_token(token),
-        expires_at=timezone.now() + dt.timedelta(minutes=settings.TM_QUERY_URL_TTL_MINUTES),
-    )
-    QueryToken.objects.filter(expires_at__lt=timezone.now() - dt.timedelta(days=1)).delete()
-    return token
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # --- meeting servers -------------------------------------------------------------

@@ -7,11 +7,9 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -21,32 +19,7 @@ from portal.accounts import lockout, tokens
 from portal.accounts.access import host_required
 from portal.accounts.models import Host
 from portal.accounts.serializers import TokenFormSerializer, TokenRequestSerializer
-from portal.accounts.signin import reply_fields, sign_in
 from portal.api import FormParser, JSONParser, MultiPartParser
-from portal.callbacks import CallbackRefused, check_caller, param, xml_response
-
-
-@csrf_exempt  # a server-to-server callback, guarded by the allow-list and the partner ID
-@require_http_methods(["GET", "POST"])
-def tm_auth(request: HttpRequest) -> HttpResponse:
-    """User authentication callback (spec §6)."""
-    try:
-        check_caller(request, partner_id=param(request, "service_company_uid"))
-    except CallbackRefused as exc:
-        return xml_response("FAILED", reason=str(exc))
-    result = sign_in(
-        request=request,
-        email=param(request, "email"),
-        encrypted_password=param(request, "password"),
-    )
-    if result.status == "Deleted":
-        return xml_response("Deleted", fields=[("UserID", str(result.host.pk))])
-    if result.status != "SUCCEED":
-        return xml_response("FAILED", reason=result.reason)
-    path = reverse("tm-meetings", args=[result.query_token])
-    base = settings.PORTAL_URL.rstrip("/")
-    query_url = base + path if base else request.build_absolute_uri(path)
-    return xml_response("SUCCEED", fields=reply_fields(result.host, query_url))
 
 
 class SignInForm(AuthenticationForm):

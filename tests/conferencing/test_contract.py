@@ -1,4 +1,4 @@
-"""One contract, every backend: every capability each declares, run against its fake over HTTP.
+"""One contract, every installed backend: each declared capability, run against its fake.
 
 A capability a backend declares must work; one it does not declare must raise
 ``Unsupported`` and never reach the server. The vendor-specific details (token
@@ -9,6 +9,7 @@ them all to the same promises the portal relies on.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -32,24 +33,15 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
     Unsupported,
+    backend_class,
+    backend_names,
     for_host,
     make_backend,
 )
-from conferencing.fakes.bigbluebutton import FakeBigBlueButton
-from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
-from conferencing.fakes.trueconf import FakeTrueConf
-from conferencing.fakes.turbomeeting import FakeTurboMeeting
-from conferencing.fakes.webex import FakeWebex
 
-NAMES = ["turbomeeting", "trueconf", "openmeetings", "webex", "bigbluebutton"]
-FAKES = {
-    "turbomeeting": FakeTurboMeeting,
-    "trueconf": FakeTrueConf,
-    "openmeetings": FakeOpenMeetings,
-    "webex": FakeWebex,
-    "bigbluebutton": FakeBigBlueButton,
-}
+#: Every installed backend, each with its fake (conferencing/fakes/__init__.py).
+NAMES = backend_names()
 HOST = Participant(name="Helen Host", email="helen@acme.example", external_id="host-1", host=True)
 GUEST = Participant(name="Gus Guest", email="gus@visitor.example", external_id="reg-7")
 WEBEX_KEY = "123456789"  # Webex schedules in the host's browser: a key it gave before
@@ -68,14 +60,11 @@ class Served:
 @pytest.fixture(params=NAMES)
 def served(request) -> Iterator[Served]:
     name = request.param
-    fake = FAKES[name]()
+    fake = importlib.import_module(backend_class(name).fake).Fake()
     with serve(fake) as server:
-        # A server whose API lives below its root (Webex's site, BigBlueButton's
-        # /bigbluebutton) says where.
-        base_url = fake.site_url(server.url) if hasattr(fake, "site_url") else server.url
         backend = make_backend(
             name,
-            base_url=base_url,
+            base_url=fake.site_url(server.url),
             read_timeout=0.5,
             **fake.backend_options(),
         )

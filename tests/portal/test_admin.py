@@ -1,7 +1,7 @@
 import pytest
 
 from portal.accounts.models import Customer, MeetingServer, SyncState
-from tests.factories import CustomerFactory, HostFactory
+from tests.factories import CustomerFactory, HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -24,15 +24,24 @@ def test_adding_a_customer_in_the_admin_creates_it_on_the_server(
                 "contact_email": "it@wayne.example",
                 "time_zone": "UTC",
                 "embed_origins": "https://www.wayne.example",
-                "number_of_meeting_rooms": 2,
-                "participants_per_room": 20,
+                "turbomeeting-TOTAL_FORMS": "1",
+                "turbomeeting-INITIAL_FORMS": "0",
+                "turbomeeting-MIN_NUM_FORMS": "0",
+                "turbomeeting-MAX_NUM_FORMS": "1",
+                "turbomeeting-0-number_of_meeting_rooms": 2,
+                "turbomeeting-0-participants_per_room": 20,
                 "server": MeetingServer.objects.get(from_environment=True).pk,
             },
         )
     assert response.status_code == 302, response.content.decode()[:2000]
     customer = Customer.objects.get(slug="wayne")
     assert customer.sync_state == SyncState.SYNCED
-    assert fake_tm.accounts[customer.company_uid].company_name == "Wayne Enterprises"
+    account = fake_tm.accounts[company_uid(customer)]
+    assert (account.company_name, account.meeting_rooms, account.participants_per_room) == (
+        "Wayne Enterprises",
+        2,
+        20,
+    )
 
     page = staff_client.get(f"/admin/accounts/customer/{customer.pk}/change/")
     assert "The server holds the same account details." in page.content.decode()
@@ -58,7 +67,7 @@ def test_sync_now_reports_the_outcome(staff_client, fake_tm):
     )
     assert "in step with the server" in response.content.decode()
     customer.refresh_from_db()
-    assert customer.company_uid in fake_tm.accounts
+    assert company_uid(customer) in fake_tm.accounts
 
 
 def test_deleting_a_host_in_the_admin_leaves_a_tombstone(staff_client):
@@ -79,8 +88,10 @@ def test_the_admin_refuses_a_wildcard_embed_origin(staff_client):
             "contact_email": customer.contact_email,
             "time_zone": "UTC",
             "embed_origins": "https://*.com",
-            "number_of_meeting_rooms": 1,
-            "participants_per_room": 10,
+            "turbomeeting-TOTAL_FORMS": "1",
+            "turbomeeting-INITIAL_FORMS": "0",
+            "turbomeeting-MIN_NUM_FORMS": "0",
+            "turbomeeting-MAX_NUM_FORMS": "1",
         },
     )
     assert response.status_code == 200  # the form again

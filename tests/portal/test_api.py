@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from portal.accounts.models import Customer, Host, SyncState
 from portal.framing import MAX_ORIGINS
-from tests.factories import CustomerFactory, HostFactory
+from tests.factories import CustomerFactory, HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -63,7 +63,7 @@ def test_customer_crud_keeps_the_server_in_step(api, fake_tm, django_capture_on_
             {
                 "name": "Umbrella",
                 "contact_email": "it@umbrella.example",
-                "participants_per_room": 12,
+                "turbomeeting": {"participants_per_room": 12},
             },
             format="json",
         )
@@ -72,21 +72,21 @@ def test_customer_crud_keeps_the_server_in_step(api, fake_tm, django_capture_on_
     assert created["slug"] == "umbrella"
     customer = Customer.objects.get(pk=created["id"])
     assert customer.sync_state == SyncState.SYNCED
-    assert fake_tm.accounts[customer.company_uid].participants_per_room == 12
+    assert fake_tm.accounts[company_uid(customer)].participants_per_room == 12
 
     with django_capture_on_commit_callbacks(execute=True):
         response = api.patch(
             f"/api/v1/customers/{customer.pk}/", {"name": "Umbrella Corp"}, format="json"
         )
     assert response.status_code == 200
-    assert fake_tm.accounts[customer.company_uid].company_name == "Umbrella Corp"
+    assert fake_tm.accounts[company_uid(customer)].company_name == "Umbrella Corp"
 
     response = api.get(f"/api/v1/customers/{customer.pk}/server/")
     assert response.status_code == 200 and response.json()["in_step"] is True
 
     with django_capture_on_commit_callbacks(execute=True):
         assert api.delete(f"/api/v1/customers/{customer.pk}/").status_code == 204
-    assert customer.company_uid not in fake_tm.accounts
+    assert company_uid(customer) not in fake_tm.accounts
     assert api.get(f"/api/v1/customers/{customer.pk}/").status_code == 404
 
 
@@ -124,14 +124,26 @@ def test_hosts_of_a_customer(api):
             "email": "new@host.example",
             "first_name": "New",
             "password": "a good password",
-            "privilege_record": True,
+            "turbomeeting": {"privilege_record": True},
         },
         format="json",
     )
     assert response.status_code == 201, response.json()
     assert "password" not in response.json()
     host = Host.objects.get(pk=response.json()["id"])
-    assert host.user.check_password("a good password") and host.privilege_record
+    assert host.user.check_password("a good password") and host.turbomeeting.privilege_record
+    shown = response.json()["turbomeeting"]
+    assert shown["privilege_record"] and shown["video_conference"]  # the others' defaults
+    changed = api.patch(
+        f"{url}{host.pk}/", {"turbomeeting": {"privilege_chat": False}}, format="json"
+    )
+    assert changed.status_code == 200, changed.json()
+    host.turbomeeting.refresh_from_db()
+    assert (host.turbomeeting.privilege_chat, host.turbomeeting.privilege_record) == (False, True)
+    wrong = api.patch(
+        f"{url}{host.pk}/", {"turbomeeting": {"privilege_chat": "perhaps"}}, format="json"
+    )
+    assert wrong.status_code == 400 and "turbomeeting" in wrong.json()["errors"]
 
     duplicate = api.post(url, {"email": "NEW@host.example"}, format="json")
     assert duplicate.status_code == 400 and "email" in duplicate.json()["errors"]

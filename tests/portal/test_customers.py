@@ -8,7 +8,7 @@ from portal import sync
 from portal.accounts import services
 from portal.accounts.models import Customer, SyncState
 from tests.conftest import environment_server_follows_settings
-from tests.factories import HostFactory
+from tests.factories import HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +21,7 @@ def create(django_capture_on_commit_callbacks, **overrides) -> Customer:
     data = {
         "name": "Globex",
         "contact_email": "it@globex.example",
-        "number_of_meeting_rooms": 3,
-        "participants_per_room": 40,
+        "turbomeeting": {"number_of_meeting_rooms": 3, "participants_per_room": 40},
         "time_zone": "America/New_York",
     }
     with django_capture_on_commit_callbacks(execute=True):
@@ -36,7 +35,7 @@ def test_create_mirrors_the_account_on_the_server(fake_tm, django_capture_on_com
 
     assert customer.sync_state == SyncState.SYNCED
     assert customer.slug == "globex"
-    account = fake_tm.accounts[customer.company_uid]
+    account = fake_tm.accounts[company_uid(customer)]
     assert (account.company_name, account.email) == ("Globex", "it@globex.example")
     assert (account.meeting_rooms, account.participants_per_room) == (3, 40)
 
@@ -89,10 +88,12 @@ def test_garbage_from_the_server_is_a_retry_not_a_loss(fake_tm, django_capture_o
 def test_update_is_mirrored(fake_tm, django_capture_on_commit_callbacks):
     customer = create(django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        services.customer_update(customer=customer, name="Globex Inc.", participants_per_room=99)
+        services.customer_update(
+            customer=customer, name="Globex Inc.", turbomeeting={"participants_per_room": 99}
+        )
     customer.refresh_from_db()
     assert customer.sync_state == SyncState.SYNCED
-    account = fake_tm.accounts[customer.company_uid]
+    account = fake_tm.accounts[company_uid(customer)]
     assert (account.company_name, account.participants_per_room) == ("Globex Inc.", 99)
 
 
@@ -115,7 +116,7 @@ def test_delete_is_mirrored_and_refuses_its_hosts(fake_tm, django_capture_on_com
     customer.refresh_from_db()
     host.refresh_from_db()
     assert customer.is_deleted and customer.sync_state == SyncState.SYNCED
-    assert customer.company_uid not in fake_tm.accounts
+    assert company_uid(customer) not in fake_tm.accounts
     assert host.is_deleted and not host.user.is_active
 
 
@@ -123,7 +124,7 @@ def test_delete_of_an_account_already_gone_counts_as_done(
     fake_tm, django_capture_on_commit_callbacks
 ):
     customer = create(django_capture_on_commit_callbacks)
-    del fake_tm.accounts[customer.company_uid]
+    del fake_tm.accounts[company_uid(customer)]
     with django_capture_on_commit_callbacks(execute=True):
         services.customer_delete(customer=customer)
     customer.refresh_from_db()
@@ -134,8 +135,8 @@ def test_drift_shows_the_servers_view_beside_ours(fake_tm, django_capture_on_com
     customer = create(django_capture_on_commit_callbacks)
     assert services.customer_drift(customer=customer).in_step
 
-    account = fake_tm.accounts[customer.company_uid]
-    fake_tm.accounts[customer.company_uid] = type(account)(
+    account = fake_tm.accounts[company_uid(customer)]
+    fake_tm.accounts[company_uid(customer)] = type(account)(
         company_name="Renamed on the server",
         email=account.email,
         meeting_rooms=account.meeting_rooms,
@@ -197,7 +198,7 @@ def test_an_edit_made_during_a_push_is_pushed_too(fake_tm):
     services.customers_push_due()
     customer.refresh_from_db()
     assert customer.sync_state == SyncState.SYNCED
-    assert fake_tm.accounts[customer.company_uid].company_name == "New Name"
+    assert fake_tm.accounts[company_uid(customer)].company_name == "New Name"
     assert len(fake_tm.accounts) == 1
 
 
@@ -209,7 +210,7 @@ def test_a_create_whose_answer_was_lost_is_never_retried_blindly(
     fake_tm.mode, fake_tm.delay = mode, 1.5  # the portal reads for 0.5 s
     customer = create(django_capture_on_commit_callbacks)
     assert len(fake_tm.accounts) == 1  # it exists on the server ...
-    assert customer.sync_state == SyncState.ATTENTION and not customer.company_uid  # ... unknown
+    assert customer.sync_state == SyncState.ATTENTION and not company_uid(customer)  # ... unknown
     assert "may exist there already" in customer.sync_error
     fake_tm.mode = "ok"
     make_due(customer)
@@ -224,9 +225,9 @@ def test_a_create_whose_answer_was_lost_is_never_retried_blindly(
     # The operator finds it on the server and enters its UID: ours is brought in step.
     (uid,) = fake_tm.accounts
     with django_capture_on_commit_callbacks(execute=True):
-        services.customer_resolve(customer=customer, company_uid=f" {uid} ")
+        services.customer_resolve(customer=customer, account_id=f" {uid} ")
     customer.refresh_from_db()
-    assert customer.sync_state == SyncState.SYNCED and customer.company_uid == uid
+    assert customer.sync_state == SyncState.SYNCED and company_uid(customer) == uid
     assert len(fake_tm.accounts) == 1
     assert fake_tm.accounts[uid].company_name == "Globex Corporation"
     with pytest.raises(ValidationError, match="does not need attention"):
@@ -241,12 +242,12 @@ def test_a_customer_in_doubt_can_be_created_again(fake_tm, django_capture_on_com
     fake_tm.mode = "ok"
     other = create(django_capture_on_commit_callbacks, name="Initech", slug="initech")
     with pytest.raises(ValidationError, match="Another customer"):
-        services.customer_resolve(customer=customer, company_uid=other.company_uid)
+        services.customer_resolve(customer=customer, account_id=company_uid(other))
     with django_capture_on_commit_callbacks(execute=True):
         services.customer_resolve(customer=customer)
     customer.refresh_from_db()
     assert customer.sync_state == SyncState.SYNCED
-    assert fake_tm.accounts[customer.company_uid].company_name == "Globex"
+    assert fake_tm.accounts[company_uid(customer)].company_name == "Globex"
 
 
 def test_the_admin_and_the_api_resolve_a_customer_in_doubt(
@@ -264,13 +265,13 @@ def test_the_admin_and_the_api_resolve_a_customer_in_doubt(
     assert "may exist there already" in page and f"/{first.pk}/resolve/" in page
 
     url = f"/admin/accounts/customer/{first.pk}/resolve/"
-    assert admin_client.post(url, {"exists": "1", "company_uid": ""}).status_code == 200
+    assert admin_client.post(url, {"exists": "1", "account_id": ""}).status_code == 200
     uid = next(u for u, a in fake_tm.accounts.items() if a.company_name == "Globex")
     with django_capture_on_commit_callbacks(execute=True):
-        done = admin_client.post(url, {"exists": "1", "company_uid": uid})
+        done = admin_client.post(url, {"exists": "1", "account_id": uid})
     assert done.status_code == 302
     first.refresh_from_db()
-    assert (first.sync_state, first.company_uid) == (SyncState.SYNCED, uid)
+    assert (first.sync_state, company_uid(first)) == (SyncState.SYNCED, uid)
 
     staff = UserFactory(is_staff=True)  # without the change permission
     api = APIClient()

@@ -1,5 +1,5 @@
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from meetings.models import Meeting
 from portal.accounts.models import Customer, Host, SyncState
@@ -20,31 +20,32 @@ def test_demo_data_is_complete_and_idempotent(fake_tm, django_user_model):
 
 @pytest.mark.django_db(transaction=True)
 def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm):
+    import importlib
     from contextlib import ExitStack
-    from urllib.parse import urlsplit
 
-    from conferencing.fakes.openmeetings import FakeOpenMeetings
+    from conferencing.base import backend_class, backend_names
     from conferencing.fakes.server import serve
-    from conferencing.fakes.trueconf import FakeTrueConf
-    from conferencing.fakes.webex import FakeWebex
 
+    # Every backend but the one the environment's server (fake_tm) is of.
+    names = [name for name in backend_names() if name != "turbomeeting"]
     with ExitStack() as stack:
-        fakes = {backend: cls() for backend, cls in [("trueconf", FakeTrueConf),
-                 ("openmeetings", FakeOpenMeetings), ("webex", FakeWebex)]}  # fmt: skip
-        ports = {
-            backend: urlsplit(stack.enter_context(serve(fake)).url).port
-            for backend, fake in fakes.items()
-        }  # noqa: E501
-        options = {f"fake_{backend}_port": port for backend, port in ports.items()}
-        call_command("demo_data", **options)
-        call_command("demo_data", **options)  # again: nothing new
+        fakes = {name: importlib.import_module(backend_class(name).fake).Fake() for name in names}
+        ports = {name: stack.enter_context(serve(fake)).port for name, fake in fakes.items()}
+        options = [f"--fake={name}:{port}" for name, port in ports.items()]
+        call_command("demo_data", *options)
+        call_command("demo_data", *options)  # again: nothing new
 
     backends = dict(Customer.objects.values_list("slug", "server__backend"))
-    assert backends == {"acme": "turbomeeting", "globex": "trueconf", "initech": "openmeetings",
-                     "umbrella": "webex"}  # fmt: skip
-    for slug in ("globex", "initech", "umbrella"):
-        assert Host.objects.get(user__username=f"host@{slug}.example").customer.slug == slug
-    on_their_servers = Meeting.objects.filter(customer__slug__in=["globex", "initech"])
+    assert backends == {"acme": "turbomeeting"} | {name: name for name in names}
+    assert {"trueconf", "openmeetings", "webex"} <= set(names)
+    for name in names:
+        assert Host.objects.get(user__username=f"host@{name}.example").customer.slug == name
+    on_their_servers = Meeting.objects.filter(customer__slug__in=["trueconf", "openmeetings"])
     assert on_their_servers.count() == 2
     assert set(on_their_servers.values_list("sync_state", flat=True)) == {SyncState.SYNCED}
     assert len(fakes["trueconf"].conferences) == 1 and len(fakes["openmeetings"].rooms) == 1
+
+
+def test_a_fake_is_named_by_backend_and_port():
+    with pytest.raises(CommandError, match="zoomish"):
+        call_command("demo_data", "--fake=zoomish:8999")

@@ -10,7 +10,7 @@ import pytest
 
 from conferencing.turbomeeting.returns import parse_return
 from portal.accounts.models import Host
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, company_uid
 
 SLAPD = shutil.which("slapd") or "/usr/sbin/slapd"
 ldap = pytest.importorskip("ldap", reason="python-ldap not installed: pip install '.[ldap]'")
@@ -157,7 +157,7 @@ def test_the_meeting_server_signs_directory_users_in_through_tm_auth(
     )
     assert reply.ok, reply.reason
     assert reply.fields["FirstName"] == "Grace"
-    assert reply.fields["CompanyUid"] == ldap_settings.company_uid
+    assert reply.fields["CompanyUid"] == company_uid(ldap_settings)
 
     reply = parse_return(client.get("/tm/auth", params | {"password": "wrong"}).content)
     assert reply.status == "FAILED"

@@ -16,7 +16,7 @@ from portal import crypto, servers
 from portal.accounts import services
 from portal.accounts.models import MeetingServer, SyncState
 from portal.checks import server_secrets_key
-from tests.factories import CustomerFactory, HostFactory
+from tests.factories import CustomerFactory, HostFactory, company_uid
 
 pytestmark = pytest.mark.django_db
 
@@ -97,7 +97,7 @@ def test_a_customer_on_its_own_server_is_created_there_and_not_on_the_default(
         )
     customer.refresh_from_db()
     assert customer.sync_state == SyncState.SYNCED
-    assert customer.company_uid in fake.accounts
+    assert company_uid(customer) in fake.accounts
     assert fake_tm.accounts == {}
 
 

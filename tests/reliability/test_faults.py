@@ -43,6 +43,7 @@ from portal import servers
 from portal.accounts import services as accounts
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from tests.conftest import PARTNER_ID
+from tests.factories import company_uid
 from webinars.models import Registration, Webinar
 from webinars.services.mailing import mails_requeue_due
 from webinars.services.webinars import webinar_create
@@ -110,7 +111,7 @@ class Server:
         return 0  # only TurboMeeting keeps customer accounts
 
     def has_account(self, customer: Customer) -> bool:
-        return not customer.company_uid
+        return not company_uid(customer)
 
     def titled(self, topic: str) -> int:
         raise NotImplementedError
@@ -151,7 +152,7 @@ class TurboMeeting(Server):
         return sum(a.company_name == name for a in self.fake.accounts.values())
 
     def has_account(self, customer: Customer) -> bool:
-        account = self.fake.accounts.get(customer.company_uid)
+        account = self.fake.accounts.get(company_uid(customer))
         return account is not None and account.company_name == customer.name
 
     def titled(self, topic: str) -> int:
@@ -361,7 +362,7 @@ class World:
         for customer in Customer.objects.filter(sync_state=SyncState.ATTENTION):
             found = [u for u, a in self.fake.accounts.items() if a.company_name == customer.name]
             self.run(lambda c=customer, f=found: accounts.customer_resolve(
-                customer=c, company_uid=f[0] if f else ""
+                customer=c, account_id=f[0] if f else ""
             ))  # fmt: skip
 
     def host_schedules_in_browser(self) -> None:

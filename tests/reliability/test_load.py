@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from conferencing.turbomeeting.returns import parse_return
-from tests.conftest import PARTNER_ID
+from tests.conftest import PARTNER_ID, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.reliability.processes import gunicorn as gunicorn_process
 from tests.reliability.processes import needs_postgresql, portal_env
@@ -123,6 +123,8 @@ def test_sign_in_callbacks_under_attack_keep_real_hosts_working(
     """Through the meeting server's address: a flood of guesses for other names is refused,
     a guessed host is locked only for itself, and every other host still signs in."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # gunicorn's
+    settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
     guessed, other = HostFactory(), HostFactory()
     url = f"{gunicorn}/tm/auth"
 

@@ -21,7 +21,13 @@ from rest_framework.authtoken.models import Token
 from portal.accounts import services as accounts
 from portal.accounts.models import Customer, SyncState
 from tests.conftest import INTEGRATION_CODE, PARTNER_ID
-from tests.factories import HostFactory, MeetingFactory, UserFactory, put_on_fake_server
+from tests.factories import (
+    HostFactory,
+    MeetingFactory,
+    UserFactory,
+    company_uid,
+    put_on_fake_server,
+)
 from tests.reliability.processes import celery_worker, gunicorn, needs_postgresql, portal_env
 from tests.reliability.test_faults import Outcome
 from tests.webinars.factories import RegistrationFactory, WebinarFactory
@@ -163,7 +169,7 @@ def test_a_customer_edited_on_both_web_processes_at_once_ends_consistent(
         return c if c.sync_state == SyncState.SYNCED else None
 
     final = _until(settled)
-    on_server = fake_tm.accounts[customer.company_uid].company_name
+    on_server = fake_tm.accounts[company_uid(customer)].company_name
     reliability_rows.append(
         Outcome(
             "customer renamed on web A and B at once",

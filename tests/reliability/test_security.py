@@ -34,6 +34,8 @@ EMBEDDABLE = {"published-meetings", "webinar-embed"}
 NO_CSRF = {
     "tm-auth": "the meeting server's callback: allow-listed addresses and the partner ID",
     "tm-meetings": "the meeting server's callback: an unguessable, expiring token",
+    "tm-server-auth": "a configured server's callback: its allow-list and partner ID",
+    "tm-server-meetings": "a configured server's callback: an unguessable, expiring token",
     "webinar-register": "public endpoint: no session is read, so none can be ridden",
     "webinar-embed": "embedded form: a signed, expiring form token instead of the cookie",
     "webinar-cancel-registration": "the signed token in the mailed link is the secret",
@@ -62,6 +64,9 @@ def site(db):
     server = MeetingServer.objects.create(
         backend="webex", name="Webex", base_url="https://acme.webex.com/acme"
     )
+    tm_server = MeetingServer.objects.create(
+        backend="turbomeeting", name="TurboMeeting", base_url="https://tm.acme.example"
+    )
     join = launch.join_page(meeting).removeprefix(settings.SITE_URL.rstrip("/"))
     hook = Endpoint(customer=host.customer, url="https://hooks.acme.example/", events=["x"])
     hook.secret = "whsec_c2VjcmV0"
@@ -73,6 +78,8 @@ def site(db):
     urls = {
         "tm-auth": "/tm/auth",
         "tm-meetings": "/tm/meetings/not-a-token",
+        "tm-server-auth": f"/tm/servers/{tm_server.pk}/auth",
+        "tm-server-meetings": f"/tm/servers/{tm_server.pk}/meetings/not-a-token",
         "healthz": "/healthz?check=database",
         "published-meetings": "/p/acme/meetings/",
         "published-meetings-feed": "/p/acme/meetings.xml",

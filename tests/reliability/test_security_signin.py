@@ -21,7 +21,7 @@ from meetings import launch
 from meetings.services import meeting_push
 from portal.accounts import services
 from portal.accounts.models import MeetingServer
-from tests.conftest import PARTNER_ID
+from tests.conftest import PARTNER_ID, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import RegistrationFactory, WebinarFactory
 from webinars import mail
@@ -50,6 +50,7 @@ def test_a_strangers_guesses_in_a_turbomeeting_client_do_not_lock_the_host_out(c
     """Five wrong passwords typed into any TurboMeeting client reach /tm/auth from the
     meeting server's address, which stands for every TurboMeeting user."""
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
     settings.SIGNIN_MAX_FAILURES, settings.SIGNIN_SERVER_MAX_FAILURES = 5, 50
     host = HostFactory()
     for n in range(settings.SIGNIN_MAX_FAILURES + 5):
@@ -172,7 +173,7 @@ def test_404_warnings_keep_no_capability_token(caplog):
 
 
 def test_a_refused_callback_logs_no_meeting_list_token(caplog):
-    with caplog.at_level(logging.WARNING, logger="portal.callbacks"):
+    with caplog.at_level(logging.WARNING, logger="vendors.turbomeeting.callbacks"):
         Client().get("/tm/meetings/s3cret-query-token", REMOTE_ADDR="198.51.100.1")
     assert "refused" in caplog.text and "/tm/meetings/***" in caplog.text
     assert "s3cret" not in caplog.text
@@ -210,6 +211,7 @@ def test_a_cross_site_get_cannot_start_an_openmeetings_meeting(om_meeting):
 def test_a_fernet_password_token_cannot_be_replayed(client, settings):
     key = Fernet.generate_key()
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
     settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY = "fernet", key.decode()
     host = HostFactory()
     token = Fernet(key).encrypt(PASSWORD.encode()).decode()

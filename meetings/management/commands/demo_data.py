@@ -1,51 +1,55 @@
 """Demo data for `make run`: an admin, a customer with a host, a few meetings.
 
-With the other fakes' ports (``--fake-trueconf-port`` ...), also one customer
-on each of the other kinds of meeting server, each with a host.
+With ``--fake NAME:PORT`` (once per fake `make run` serves), also one customer on a
+server of that backend, with the fake's demo credentials (conferencing/fakes/__init__.py)
+and a host ``host@NAME.example``.
 
 Idempotent: running it again changes nothing that is there already.
 """
 
+import argparse
 import datetime as dt
+import importlib
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from conferencing.base import Capability
+from conferencing.base import Capability, backend_class
 from meetings.models import Meeting
 from meetings.services import meeting_push, meeting_schedule
 from portal.accounts.models import Customer, Host, MeetingServer
 from portal.accounts.services import customer_create, customer_push, host_create, server_save
+from portal.vendors import demo_values
 
 ADMIN = ("admin", "admin-demo-password")
 HOST = ("host@acme.example", "host-demo-password")
 
 
-# backend: (option, customer slug and name, the fake's demo credentials, its base URL path)
-OTHER_SERVERS = {
-    "trueconf": (
-        "fake_trueconf_port",
-        ("globex", "Globex (TrueConf)"),
-        {"client_id": "demo-client", "client_secret": "demo-secret"},
-        "",
-    ),
-    "openmeetings": (
-        "fake_openmeetings_port",
-        ("initech", "Initech (OpenMeetings)"),
-        {"admin_user": "soapuser", "admin_password": "!HansHans1"},
-        "",
-    ),
-    "webex": ("fake_webex_port", ("umbrella", "Umbrella (Webex)"), {}, "/demo"),
-}
+def fake_served(value: str) -> tuple[str, int]:
+    """``NAME:PORT``: a backend's fake, served on that loopback port."""
+    name, _, port = value.partition(":")
+    try:
+        backend_class(name)
+        return name, int(port)
+    except (LookupError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"a backend's name and a port (NAME:PORT): {value!r}"
+        ) from None
 
 
 class Command(BaseCommand):
     help = "Load demo data (admin, customer 'acme', a host, meetings); safe to run again."
 
     def add_arguments(self, parser):
-        for option, *_ in OTHER_SERVERS.values():
-            parser.add_argument(f"--{option.replace('_', '-')}", type=int, default=0)
+        parser.add_argument(
+            "--fake",
+            action="append",
+            default=[],
+            type=fake_served,
+            metavar="NAME:PORT",
+            help="a customer on the fake server of backend NAME, served on PORT",
+        )
 
     def handle(self, *args, **options):
         User = get_user_model()
@@ -54,14 +58,15 @@ class Command(BaseCommand):
 
         customer = Customer.objects.filter(slug="acme").first()
         if customer is None:
+            # On the environment's server (``TM_*``), which migrate keeps as a row.
+            environment = MeetingServer.objects.filter(from_environment=True).first()
             customer = customer_create(
                 name="Acme Corporation",
                 slug="acme",
                 contact_email="it@acme.example",
-                number_of_meeting_rooms=5,
-                participants_per_room=50,
                 time_zone="Europe/Berlin",
                 embed_origins="http://localhost:8001\nhttp://127.0.0.1:8001",
+                **demo_values(environment.backend if environment else ""),
             )
         customer_push(customer_id=customer.pk)
         customer.refresh_from_db()
@@ -101,14 +106,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: customer {customer.slug!r} ({customer.get_sync_state_display()})."
         )
-        for backend, (option, (slug, name), credentials, path) in OTHER_SERVERS.items():
-            if options[option]:
-                self._customer_on(
-                    backend, f"http://127.0.0.1:{options[option]}{path}", slug, name, credentials
-                )
+        for backend, port in options["fake"]:
+            self._customer_on(backend, port)
 
-    def _customer_on(self, backend, url, slug, name, credentials):
-        """A customer on a server of ``backend``, a host, and (where it can) a published meeting."""
+    def _customer_on(self, backend, port):
+        """A customer on the fake server of ``backend``, a host, and (where it can) a
+        published meeting."""
+        fake = importlib.import_module(backend_class(backend).fake)
+        url = fake.Fake().site_url(f"http://127.0.0.1:{port}")
+        slug, name = backend, f"Demo customer ({backend})"
         server = MeetingServer.objects.filter(backend=backend, base_url=url).first()
         if server is None:
             server = server_save(
@@ -116,7 +122,7 @@ class Command(BaseCommand):
                 backend=backend,
                 name=f"Demo {backend}",
                 base_url=url,
-                credentials=credentials,
+                credentials=dict(fake.DEMO),
             )
         customer = Customer.objects.filter(slug=slug).first()
         if customer is None:
@@ -126,6 +132,7 @@ class Command(BaseCommand):
                 contact_email=f"it@{slug}.example",
                 server=server,
                 time_zone="Europe/Berlin",
+                **demo_values(backend),
             )
         customer_push(customer_id=customer.pk)
         email = f"host@{slug}.example"

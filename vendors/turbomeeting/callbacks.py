@@ -6,30 +6,29 @@ import hmac
 import logging
 from collections.abc import Mapping, Sequence
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from conferencing.turbomeeting.returns import build_return
 from portal.logfilters import redact_target
 from portal.net import client_ip, in_networks
-from portal.servers import build_return
+from vendors.turbomeeting.callers import Caller
 
-log = logging.getLogger("portal.callbacks")
+log = logging.getLogger("vendors.turbomeeting.callbacks")
 
 
 class CallbackRefused(Exception):
     """The caller gets Status FAILED with this reason."""
 
 
-def check_caller(request: HttpRequest, *, partner_id: str | None) -> None:
-    """Refuse callers outside the allow-list and, where one is sent, a wrong partner ID."""
+def check_caller(request: HttpRequest, caller: Caller, *, partner_id: str | None) -> None:
+    """Refuse callers outside the server's allow-list and, where one is sent, a wrong
+    partner ID."""
     remote, path = client_ip(request), redact_target(request.path)  # /tm/meetings/<token>
-    if not in_networks(remote, settings.TM_CALLBACK_ALLOWED_IPS):
-        log.warning(
-            "callback %s refused: caller %s is not in TM_CALLBACK_ALLOWED_IPS", path, remote
-        )
+    if not in_networks(remote, caller.allowed_ips):
+        log.warning("callback %s refused: caller %s is not an allowed address", path, remote)
         raise CallbackRefused("Caller not allowed.")
     if partner_id is not None and not hmac.compare_digest(
-        partner_id.strip().encode(), settings.TM_SERVICE_COMPANY_UID.encode()
+        partner_id.strip().encode(), caller.partner_id.encode()
     ):
         log.warning("callback %s refused from %s: wrong service_company_uid", path, remote)
         raise CallbackRefused("Unknown service_company_uid.")

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from meetings.services import meeting_push, meeting_schedule
-from portal.accounts.models import QueryToken
 from portal.accounts.services import customer_create, customer_push, host_create
+from vendors.turbomeeting.models import QueryToken
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from conferencing.turbomeeting.returns import parse_return
 from portal.accounts import services
-from portal.accounts.models import QueryToken
 from tests.conftest import PARTNER_ID, environment_server_follows_settings
-from tests.factories import HostFactory, MeetingFactory
+from tests.factories import HostFactory, MeetingFactory, company_uid
+from vendors.turbomeeting.models import HostProfile, QueryToken
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +20,7 @@ PASSWORD = "correct horse battery"
 @pytest.fixture(autouse=True)
 def _partner(settings):
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
 
 
 def auth(client, method="get", remote="127.0.0.1", **params):
@@ -37,14 +38,13 @@ def test_a_host_signs_in_and_gets_its_profile(client, method):
         user__first_name="Grace",
         user__last_name="Hopper",
         is_administrator=True,
-        privilege_record=True,
-        privilege_remote_access=False,
     )
+    HostProfile.objects.create(host=host, privilege_record=True, privilege_remote_access=False)
     reply = auth(client, method, email=host.user.email.upper(), password=PASSWORD)
 
     assert reply.status == "SUCCEED", reply.reason
     f = reply.fields
-    assert f["CompanyUid"] == host.customer.company_uid
+    assert f["CompanyUid"] == company_uid(host.customer)
     assert (f["FirstName"], f["LastName"], f["UserID"]) == ("Grace", "Hopper", str(host.pk))
     assert (f["Phone"], f["UserGroupName"]) == ("+1 555 0100", "Sales")
     assert (f["IsAdministrator"], f["PrivilegeRecord"], f["PrivilegeRemoteAccess"]) == (

@@ -17,12 +17,14 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.cache import caches
 from django.http import HttpRequest
 
+from conferencing.turbomeeting.passwords import PasswordDecodeError, decode_password
 from portal.accounts import lockout
 from portal.accounts.models import Host, SyncState
-from portal.accounts.services import query_token_issue
-from portal.servers import PasswordDecodeError, decode_password
+from portal.vendors import profile_of
+from vendors.turbomeeting.callers import Caller
+from vendors.turbomeeting.services import query_token_issue
 
-log = logging.getLogger("portal.callbacks")
+log = logging.getLogger("vendors.turbomeeting.callbacks")
 
 MAX_EMAIL = 254  # RFC 5321's longest address
 
@@ -35,7 +37,7 @@ class SignIn:
     query_token: str = ""
 
 
-def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> SignIn:
+def sign_in(*, request: HttpRequest, caller: Caller, email: str, encrypted_password: str) -> SignIn:
     """Decide a sign-in the meeting server passes on.
 
     The request is the server's: failures count against the account from the
@@ -49,8 +51,8 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
     credentials = {"username": email}
     try:
         password = decode_password(
-            settings.TM_PASSWORD_ENCODING,
-            settings.TM_PASSWORD_KEY,
+            caller.password_encoding,
+            caller.password_key,
             encrypted_password,
             max_age=settings.TM_PASSWORD_TOKEN_MAX_AGE,
         )
@@ -58,7 +60,7 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
         log.warning("sign-in refused: %s (check TM_PASSWORD_KEY and the clocks)", exc)
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return SignIn("FAILED", "The password could not be decrypted.")
-    if not _first_use(encrypted_password):
+    if not _first_use(caller, encrypted_password):
         # Not counted as a failure: whoever replays a token copied from somewhere
         # must not be able to lock its owner out with it.
         log.warning("sign-in refused: a password token was sent again")
@@ -88,22 +90,29 @@ def sign_in(*, request: HttpRequest, email: str, encrypted_password: str) -> Sig
     if host.is_deleted:
         return SignIn("Deleted", host=host)
     customer = host.customer
-    if customer.sync_state != SyncState.SYNCED or not customer.company_uid:
+    if not caller.serves(customer):
+        return SignIn("FAILED", "Your organisation's meetings are on another meeting server.")
+    if (
+        customer.sync_state != SyncState.SYNCED
+        or not profile_of(customer, "turbomeeting").company_uid
+    ):
         return SignIn(
             "FAILED", "Your organisation's account is not active on the meeting server yet."
         )
     user_logged_in.send(sender=user.__class__, request=request, user=user)
-    return SignIn("SUCCEED", host=host, query_token=query_token_issue(host=host))
+    return SignIn(
+        "SUCCEED", host=host, query_token=query_token_issue(host=host, server_id=caller.server_id)
+    )
 
 
-def _first_use(encrypted_password: str) -> bool:
+def _first_use(caller: Caller, encrypted_password: str) -> bool:
     """Whether this password token is new: a token is good for one sign-in.
 
     Remembered (hashed) in the shared ``limits`` cache for as long as it could be
     accepted: its max age, plus the minute ahead of our clock that Fernet allows.
     A plain password is no token: it may come again.
     """
-    if settings.TM_PASSWORD_ENCODING.strip().lower() == "plain":
+    if caller.password_encoding.strip().lower() == "plain":
         return True
     digest = hashlib.sha256(encrypted_password.encode()).hexdigest()
     lifetime = settings.TM_PASSWORD_TOKEN_MAX_AGE + 60
@@ -116,22 +125,22 @@ def yes_no(value: bool) -> str:
 
 def reply_fields(host: Host, query_url: str) -> list[tuple[str, str]]:
     """The elements of a successful reply, in the order spec §6 and 000 list them."""
-    user = host.user
+    user, may = host.user, profile_of(host, "turbomeeting")
     return [
-        ("CompanyUid", host.customer.company_uid),
+        ("CompanyUid", profile_of(host.customer, "turbomeeting").company_uid),
         ("FirstName", user.first_name),
         ("LastName", user.last_name),
         ("UserID", str(host.pk)),
         ("QueryScheduledMeetingURL", query_url),
         ("Phone", host.phone),
         ("IsAdministrator", yes_no(host.is_administrator)),
-        ("PrivilegeInteractiveMeeting", yes_no(host.privilege_interactive_meeting)),
-        ("PrivilegeSeminar", yes_no(host.privilege_seminar)),
-        ("PrivilegeRemoteSupport", yes_no(host.privilege_remote_support)),
-        ("PrivilegeRemoteAccess", yes_no(host.privilege_remote_access)),
-        ("PrivilegeSendFile", yes_no(host.privilege_send_file)),
-        ("PrivilegeChat", yes_no(host.privilege_chat)),
-        ("PrivilegeRecord", yes_no(host.privilege_record)),
-        ("VideoConference", yes_no(host.video_conference)),
+        ("PrivilegeInteractiveMeeting", yes_no(may.privilege_interactive_meeting)),
+        ("PrivilegeSeminar", yes_no(may.privilege_seminar)),
+        ("PrivilegeRemoteSupport", yes_no(may.privilege_remote_support)),
+        ("PrivilegeRemoteAccess", yes_no(may.privilege_remote_access)),
+        ("PrivilegeSendFile", yes_no(may.privilege_send_file)),
+        ("PrivilegeChat", yes_no(may.privilege_chat)),
+        ("PrivilegeRecord", yes_no(may.privilege_record)),
+        ("VideoConference", yes_no(may.video_conference)),
         ("UserGroupName", host.user_group),
     ]
