@@ -89,21 +89,7 @@ def main() -> int:
         demo += [f"--fake={name}:{port}" for name, port in on_their_own.items()]
         subprocess.run(demo, cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "demo_webinars"], cwd=ROOT, env=env, check=True)
-        listed = "".join(
-            f"  Fake {name}: http://127.0.0.1:{port}\n" for name, (_m, port) in served.items()
-        )
-        others = ", ".join(f"host@{name}.example" for name in on_their_own)
-        print(
-            f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
-            f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
-            f"{listed}"
-            "  Logins:  admin / admin-demo-password   (staff)\n"
-            "           host@acme.example / host-demo-password   (host of 'acme')\n"
-            f"           {others}:\n"
-            "           the same password (a customer on each fake's server)\n"
-            "  Ctrl-C stops everything.\n",
-            flush=True,
-        )
+        print(banner(served, on_their_own), flush=True)
         return honcho.wait()
     except KeyboardInterrupt:
         return 0
@@ -114,6 +100,29 @@ def main() -> int:
                 honcho.wait(15)
             except subprocess.TimeoutExpired:
                 os.killpg(honcho.pid, signal.SIGKILL)
+
+
+def banner(served: dict[str, tuple[ModuleType, int]], on_their_own: dict[str, int]) -> str:
+    """What `make run` prints once everything answers: where to go, and how to sign in
+    (a fake's own ``BANNER`` line says how to sign in to it, e.g. the fake Webex site)."""
+    listed = "".join(
+        f"  Fake {name}: http://127.0.0.1:{port}"
+        + (f"   ({module.BANNER})" if getattr(module, "BANNER", "") else "")
+        + "\n"
+        for name, (module, port) in served.items()
+    )
+    others = ", ".join(f"host@{name}.example" for name in on_their_own)
+    return (
+        f"\n  Host dashboard:  {PORTAL}/dashboard/   admin: {PORTAL}/admin/\n"
+        f"  API docs:        {PORTAL}/api/docs/     health: {PORTAL}/healthz\n"
+        f"  Public feeds:    {PORTAL}/p/acme/meetings/  (also .json .xml .ics .rss)\n"
+        f"{listed}"
+        "  Logins:  admin / admin-demo-password   (staff)\n"
+        "           host@acme.example / host-demo-password   (host of 'acme')\n"
+        f"           {others}:\n"
+        "           the same password (a customer on each fake's server)\n"
+        "  Ctrl-C stops everything.\n"
+    )
 
 
 def _wait_for(url: str, *, accept_503: bool = False, seconds: float = 60) -> None:

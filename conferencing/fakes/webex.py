@@ -54,6 +54,8 @@ MODES = ("ok", "down", "slow", "garbage")
 COOKIE = "WBXSESSION"
 MAX_BODY = 100_000
 DEMO_USER, DEMO_PASSWORD = "demo-host", "demo-password"
+#: What `make run` tells a newcomer about this fake.
+BANNER = f"hosts sign in to Webex as {DEMO_USER} / {DEMO_PASSWORD}"
 
 _HTML = "text/html; charset=utf-8"
 _JSON = "application/json"

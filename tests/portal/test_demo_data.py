@@ -49,3 +49,14 @@ def test_with_the_other_fakes_there_is_a_customer_on_each_kind_of_server(fake_tm
 def test_a_fake_is_named_by_backend_and_port():
     with pytest.raises(CommandError, match="zoomish"):
         call_command("demo_data", "--fake=zoomish:8999")
+
+
+def test_make_runs_banner_shows_the_public_feeds_and_how_to_sign_in_to_webex():
+    from portal import devrun
+
+    served = devrun.fakes()
+    on_their_own = {name: port for name, (_module, port) in served.items()}
+    text = devrun.banner(served, on_their_own)
+    assert f"{devrun.PORTAL}/p/acme/meetings/" in text and ".json" in text
+    assert "sign in to Webex as demo-host / demo-password" in text
+    assert f"{devrun.PORTAL}/dashboard/" in text and "host@webex.example" in text
