@@ -4,10 +4,10 @@ Targets (issue 11, section 4), over 100,000 registrations (``make bench-full``;
 ``make bench`` runs 20,000, and 5,000 for the memory check) with five questions
 (text, choice, multiple choice, date, checkbox) in a throwaway database:
 
-(a) ``registration_table`` written by ``EXPORTERS["csv"]`` takes at most 1.3x
+(a) ``registration_table`` written by ``FORMATS["csv"]`` takes at most 1.3x
     as long as the baseline: the same query through
     ``values_list(...).iterator()`` written straight to ``csv.writer``;
-(b) written by ``EXPORTERS["xlsx"]``, at most 1.25x the same query written
+(b) written by ``FORMATS["xlsx"]``, at most 1.25x the same query written
     straight to openpyxl write-only;
 (c) the peak traced memory (tracemalloc) of each export at ROWS
     registrations is at most 1.2x that at SMALL_ROWS: rows stream through.
@@ -195,13 +195,13 @@ def _seed_webinar(slug: str, count: int):
 
 
 def _export(fmt: str, webinar) -> Write:
-    """The product: ``registration_table`` written by ``EXPORTERS[fmt]``."""
-    from webinars.exporters import EXPORTERS
+    """The product: ``registration_table`` written by ``FORMATS[fmt]``."""
+    from portal.exports.formats import FORMATS
     from webinars.selectors import registration_table
 
     def write(out: BinaryIO) -> int:
         header, rows = registration_table(webinar)
-        return EXPORTERS[fmt].write(header, rows, out, time_zone=webinar.customer.time_zone)
+        return FORMATS[fmt].write(header, rows, out, time_zone=webinar.customer.time_zone)
 
     return write
 

@@ -52,6 +52,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "browser_scheduling": _browser_scheduling(request),
             "join_form": JoinForm(),
             "publishing": selectors.publishing(request.host.customer),
+            "exports_meetings": request.host.is_administrator,
         },
     )
 
@@ -178,6 +179,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "capabilities": servers.capabilities(meeting.customer),
             "awaiting_browser": services.meeting_awaits_browser(meeting=meeting),
             "chart": selectors.attendance_chart(meeting),
+            "attendance": selectors.attendance(meeting),
             "recordings": recordings,
             "recordings_error": recordings_error,
             "published_recordings": set(

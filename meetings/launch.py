@@ -104,6 +104,9 @@ JOIN_SALT = "meetings.join"
 #: own ids (webinars: "registration-<pk>", while the registration holds a seat):
 #: a receiver returns False to refuse, None for ids that are not its own.
 join_link_used = Signal()
+#: Sent when a personal join link let its holder in (the server's link was made and
+#: they were sent to it), with ``external_id``: the app that handed it out may record it.
+join_link_followed = Signal()
 
 
 def may_still_join(external_id: str) -> bool:

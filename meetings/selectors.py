@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterable
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from meetings.models import LiveState, Meeting
+from meetings.models import LiveState, Meeting, MeetingSample
 from portal.accounts.models import Customer, Host
 
 
@@ -115,3 +117,45 @@ def publishing(customer: Customer) -> dict:
         f'<script src="{script}" async></script>'
     )
     return {"urls": urls, "snippet": snippet, "origins": customer.allowed_origins}
+
+
+class Attendance(NamedTuple):
+    """What the poller saw of a meeting: the most attending at once (None: never seen with
+    anyone) and the minutes during which someone attended."""
+
+    peak: int | None
+    minutes: int
+
+
+def attendance_by_meeting(meeting_ids: Iterable[int]) -> dict[int, Attendance]:
+    """The attendance of each meeting from its polling samples, in one query.
+
+    A sample that saw someone counts until the next sample, but for at most
+    ``POLL_EARLY_INTERVAL_SECONDS`` (the longest regular gap between polls), so
+    a meeting the poller lost sight of is not counted as attended meanwhile;
+    the last sample counts nothing, as nobody knows how long it lasted.
+    """
+    longest = dt.timedelta(seconds=settings.POLL_EARLY_INTERVAL_SECONDS)
+    seen: dict[int, list] = {}  # meeting -> [peak, seconds, previous sample]
+    samples = (
+        MeetingSample.objects.filter(meeting_id__in=list(meeting_ids))
+        .order_by("meeting_id", "taken_at")
+        .values_list("meeting_id", "taken_at", "attendees")
+        .iterator(chunk_size=5_000)
+    )
+    for meeting_id, taken_at, attendees in samples:
+        state = seen.setdefault(meeting_id, [0, 0.0, None])
+        previous = state[2]
+        if previous is not None and previous[1] > 0:
+            state[1] += min(taken_at - previous[0], longest).total_seconds()
+        state[0] = max(state[0], attendees)
+        state[2] = (taken_at, attendees)
+    return {
+        meeting_id: Attendance(peak or None, round(seconds / 60))
+        for meeting_id, (peak, seconds, _last) in seen.items()
+    }
+
+
+def attendance(meeting: Meeting) -> Attendance:
+    """``attendance_by_meeting`` for one meeting (nothing seen: no peak, no minutes)."""
+    return attendance_by_meeting([meeting.pk]).get(meeting.pk, Attendance(None, 0))

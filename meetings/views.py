@@ -12,7 +12,13 @@ from conferencing.base import ConferencingError, Participant
 from meetings import selectors, services
 from meetings.feeds import listed_meeting
 from meetings.forms import NameForm, PublicJoinForm
-from meetings.launch import may_still_join, read_join_page_token, server_join_url
+from meetings.launch import (
+    join_link_followed,
+    may_still_join,
+    read_join_page_token,
+    server_join_url,
+)
+from meetings.models import Meeting
 from portal import i18n
 from portal.net import client_network
 from portal.sync import describe
@@ -110,6 +116,8 @@ def meeting_join(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         link, refusal, status = _let_in(request, meeting, form.cleaned_data["name"], external_id)
         if link:
+            if external_id:
+                join_link_followed.send(sender=Meeting, external_id=external_id)
             return HttpResponseRedirect(link, status=303)
         form.add_error(None, refusal)
     context = {

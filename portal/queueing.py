@@ -2,7 +2,7 @@
 
 The rule, in every app: Celery tasks live in the app's ``tasks.py`` and call its
 services; a service that needs work done later queues the task by name
-(``queue("webinars.tasks.export_registrations", export_id)``), usually inside
+(``queue("portal.exports.tasks.export_run", job_id)``), usually inside
 ``transaction.on_commit``, with ids, never objects. Each app's ``ready()``
 imports its ``tasks`` module, so the name resolves to the registered task (and
 runs in-process when ``CELERY_TASK_ALWAYS_EAGER`` is on).

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "axes",
     "portal.accounts",
     "portal.webhooks",
+    "portal.exports",
     "meetings",
     "webinars",
     # The vendors' Django sides (portal/vendors.py), found through their entry points.
@@ -377,7 +378,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 300.0,
     },
     "webinar-exports-prune": {
-        "task": "webinars.tasks.exports_prune",
+        "task": "portal.exports.tasks.exports_prune",
         "schedule": 3600.0,
     },
     "webhooks-deliver-due": {
@@ -426,7 +427,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "WebinarStatusEnum": "webinars.models.Webinar.Status",
         "RegistrationStatusEnum": "webinars.models.Registration.Status",
-        "RegistrationExportStatusEnum": "webinars.models.RegistrationExport.Status",
+        "RegistrationExportStatusEnum": "portal.exports.models.ExportJob.Status",
     },
     # OpenAPI 3.1: the version that has a "webhooks" section (every event, from one registry).
     "OAS_VERSION": "3.1.0",

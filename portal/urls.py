@@ -38,6 +38,7 @@ urlpatterns = [
     path("p/", include("meetings.feed_urls")),
     path("dashboard/webinars/", include("webinars.dashboard_urls")),
     path("dashboard/webhooks/", include("portal.webhooks.dashboard_urls")),
+    path("dashboard/exports/", include("portal.exports.dashboard_urls")),
     path("dashboard/", include("meetings.dashboard_urls")),
     path("w/", include("webinars.urls")),
     path("", RedirectView.as_view(pattern_name="dashboard-home", permanent=False)),

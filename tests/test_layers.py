@@ -149,6 +149,7 @@ TEMPLATE_LAYERS = {
     "meetings": "meetings",
     "webinars": "webinars",
     "webhooks": "portal",
+    "exports": "portal",
 }
 TEMPLATES = ROOT / "templates"
 

@@ -6,8 +6,9 @@ custom pages is ``webinars.views.register.PublicRegistrationView``.
 
 from __future__ import annotations
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, QueryDict
+from django.http import QueryDict
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -16,10 +17,12 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from portal.accounts.access import IsHost
+from portal.exports.models import ExportJob
+from portal.exports.services import export_start
+from portal.exports.views import file_response, job_for
 from webinars import selectors
-from webinars.exporters import EXPORTERS, content_disposition
 from webinars.forms.registration import RegistrationForm, form_data_from_json
-from webinars.models import Question, Registration, RegistrationExport, Webinar
+from webinars.models import Question, Registration, Webinar
 from webinars.serializers import (
     ExportRequestSerializer,
     MessageSerializer,
@@ -30,7 +33,6 @@ from webinars.serializers import (
     RegistrationSerializer,
     WebinarSerializer,
 )
-from webinars.services.exports import registration_export_start
 from webinars.services.questions import question_create, question_delete, question_update
 from webinars.services.registrations import (
     RegistrationRefused,
@@ -87,12 +89,14 @@ class WebinarViewSet(
         webinar_cancel(webinar=webinar, message=body.validated_data.get("message", ""))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _export(self, export_pk: str) -> RegistrationExport:
+    def _export(self, export_pk: str) -> ExportJob:
+        """One of this webinar's export jobs, if its exporter lets the person have it."""
         webinar = self.get_object()
-        return get_object_or_404(
-            RegistrationExport.objects.select_related("webinar__customer"),
-            uid=export_pk,
-            webinar=webinar,
+        return job_for(
+            self.request.user,
+            export_pk,
+            content_type=ContentType.objects.get_for_model(Webinar),
+            object_id=webinar.pk,
         )
 
     @extend_schema(
@@ -107,7 +111,7 @@ class WebinarViewSet(
         url_name="export-detail",
     )
     def export_detail(self, request, pk=None, export_pk=None):
-        """An export job of the registrations: its status, progress and, once done, the file's URL.
+        """An export job of the webinar: its status, progress and, once done, the file's URL.
 
         Start one with ``POST /webinars/<id>/registrations/export/``.
         """
@@ -134,17 +138,7 @@ class WebinarViewSet(
     )
     def export_download(self, request, pk=None, export_pk=None):
         """The export's file, once done (only to the webinar's host; deleted after a day)."""
-        export = self._export(export_pk)
-        if export.status != RegistrationExport.Status.DONE or not export.file.name:
-            raise Http404("The export is not done.")
-        try:
-            stored = export.file.open("rb")
-        except FileNotFoundError:
-            raise Http404("The export's file was deleted.") from None
-        response = FileResponse(stored, content_type=EXPORTERS[export.format].content_type)
-        response["Content-Disposition"] = content_disposition(export.download_name)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return file_response(self._export(export_pk))
 
 
 class _WebinarChild:
@@ -275,15 +269,19 @@ class RegistrationViewSet(
     )
     @action(detail=False, methods=["post"], url_path="export")
     def export(self, request, webinar_pk=None):
-        """Start an export of all the registrations (a background job); 202 with the job.
+        """Start an export of all the registrations, or of the attendance (``exporter``), as a
+        background job; 202 with the job.
 
         Poll the job's ``status_url`` (also in the Location header) until its
         status is ``done``, then GET its ``download_url``.
         """
         body = ExportRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        export = registration_export_start(
-            webinar=self.get_webinar(), user=request.user, fmt=body.validated_data["format"]
+        export = export_start(
+            exporter=body.validated_data["exporter"],
+            target=self.get_webinar(),
+            user=request.user,
+            fmt=body.validated_data["format"],
         )
         data = RegistrationExportSerializer(export, context={"request": request}).data
         return Response(

@@ -9,10 +9,14 @@ class WebinarsConfig(AppConfig):
 
         from meetings import launch
         from meetings.models import Meeting
-        from webinars import selectors, tasks  # noqa: F401  (registers them: services queue by name)
-        from webinars.services import webinars
+        from webinars import exports, selectors, tasks  # noqa: F401  (registers them)
+        from webinars.services import attendance, webinars
 
         # A registrant's personal join link works while the registration holds a seat.
         launch.join_link_used.connect(selectors.registration_may_join, dispatch_uid="webinars")
+        # ... and pressing Join on it is recorded for the attendance report.
+        launch.join_link_followed.connect(
+            attendance.personal_link_followed, dispatch_uid="webinars"
+        )
         # A webinar's meeting that gets its ID on the server has join details to send.
         post_save.connect(webinars.meeting_saved, sender=Meeting, dispatch_uid="webinars")

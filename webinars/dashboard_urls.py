@@ -59,18 +59,6 @@ urlpatterns = [
         exports.registrations_export,
         name="dashboard-webinar-export",
     ),
-    path("<int:pk>/exports/", exports.export_start, name="dashboard-webinar-export-start"),
-    path("<int:pk>/exports/<uuid:eid>/", exports.export_job, name="dashboard-webinar-export-job"),
-    path(
-        "<int:pk>/exports/<uuid:eid>/status.json",
-        exports.export_job_status,
-        name="dashboard-webinar-export-status",
-    ),
-    path(
-        "<int:pk>/exports/<uuid:eid>/download/",
-        exports.export_download,
-        name="dashboard-webinar-export-download",
-    ),
     path(
         "<int:pk>/registrations/<int:rid>/<str:action>/",
         registrations.registration_action,

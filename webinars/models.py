@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import uuid
-import zoneinfo
 from typing import NamedTuple
 
-from django.conf import settings
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -25,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
 from portal.accounts.models import Customer, Host
+from portal.exports.models import ExportJob
 
 
 class Webinar(models.Model):
@@ -76,6 +75,8 @@ class Webinar(models.Model):
     calendar_sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    #: Its export jobs (deleted with it).
+    exports = GenericRelation(ExportJob)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -266,6 +267,10 @@ class Registration(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     #: When the webinar's cancellation notice went out to this person.
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
+    #: When the registrant first and last pressed Join on their personal link, and how often.
+    first_joined_at = models.DateTimeField(null=True, blank=True)
+    last_joined_at = models.DateTimeField(null=True, blank=True)
+    join_count = models.PositiveIntegerField(default=0)
 
     #: Every field, once, in export order. ``heading``: its column in the registration
     #: export ("": not exported). ``kept``: a cancelled registration reused by the same
@@ -293,6 +298,9 @@ class Registration(models.Model):
         RegistrationField("confirmation_sent_at"),
         RegistrationField("reminder_sent_at"),
         RegistrationField("cancellation_sent_at"),
+        RegistrationField("first_joined_at"),  # in the attendance export
+        RegistrationField("last_joined_at"),
+        RegistrationField("join_count"),
         RegistrationField("id", kept=True),
         RegistrationField("webinar", kept=True),
         RegistrationField("updated_at", kept=True),
@@ -320,67 +328,21 @@ class Registration(models.Model):
         return f"{self.first_name} {self.last_name}".strip()
 
 
-def _export_path(export: RegistrationExport, filename: str) -> str:
-    """``exports/<webinar id>-<random>-<name>``: unguessable, and never served at a public URL."""
+def _export_path(export, filename: str) -> str:
+    """Where the old export table put files: migration 0002 names it."""
     return f"exports/{export.webinar_id}-{secrets.token_urlsafe(12)}-{filename}"
 
 
-class RegistrationExport(models.Model):
-    """One export of a webinar's registrations, written by a Celery task.
+class RegistrationExportManager(models.Manager):
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().filter(exporter="registrations")
 
-    The file is kept on the default storage for a day (``WEBINAR_EXPORT_RETENTION_HOURS``)
-    and handed out only by the dashboard's and the API's download views, which
-    check that the person asking is the webinar's host.
-    """
 
-    class Format(models.TextChoices):
-        XLSX = "xlsx", _("Excel (.xlsx)")
-        CSV = "csv", _("CSV (.csv)")
+class RegistrationExport(ExportJob):
+    """The jobs of the "registrations" exporter: what this app's own export table held
+    before every export became an ``ExportJob`` (migration 0013 moved them)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        FAILED = "failed", _("Failed")
-
-    FINISHED = (Status.DONE, Status.FAILED)
-
-    webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="exports")
-    # What URLs name the job by: a counter would let anyone who sees one guess the others.
-    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    format = models.CharField(max_length=8, choices=Format.choices)
-    status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
-    rows_done = models.PositiveIntegerField(default=0)
-    rows_total = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to=_export_path, max_length=300, blank=True)
-    error = models.TextField(blank=True, help_text="Why it failed, for the person who asked.")
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    objects = RegistrationExportManager()
 
     class Meta:
-        ordering = ["-created_at", "-pk"]
-
-    def __str__(self) -> str:
-        return f"{self.get_format_display()} export of {self.webinar_id} ({self.status})"
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in self.FINISHED
-
-    @property
-    def download_name(self) -> str:
-        """What the browser saves it as: the webinar and when the export was asked for."""
-        zone = zoneinfo.ZoneInfo(self.webinar.customer.time_zone)
-        stamp = self.created_at.astimezone(zone).strftime("%Y-%m-%d-%H%M")
-        return f"registrations-{self.webinar.slug}-{stamp}.{self.format}"
-
-    @property
-    def percent(self) -> int:
-        if self.status == self.Status.DONE:
-            return 100
-        if not self.rows_total:
-            return 0
-        return min(100, self.rows_done * 100 // self.rows_total)
+        proxy = True

@@ -4,8 +4,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from portal.exports.models import ExportJob
 from portal.validators import PlainText
-from webinars.models import Question, Registration, RegistrationExport, Webinar
+from webinars.models import Question, Registration, Webinar
 from webinars.text import render_markdown
 
 # --- hosts' API ----------------------------------------------------------------------------
@@ -224,14 +225,25 @@ class MessageSerializer(PlainText, serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
+#: The exporters (``webinars.exports``) that the API offers for a webinar.
+WEBINAR_EXPORTERS = [("registrations", "Registrations"), ("attendance", "Attendance")]
+
+
 class ExportRequestSerializer(serializers.Serializer):
-    format = serializers.ChoiceField(choices=RegistrationExport.Format.choices)
+    format = serializers.ChoiceField(choices=ExportJob.Format.choices)
+    exporter = serializers.ChoiceField(
+        choices=WEBINAR_EXPORTERS,
+        default="registrations",
+        help_text="What to export: every registration with its answers, or the attendance "
+        "(status, and when each person pressed Join on their personal link).",
+    )
 
 
 class RegistrationExportSerializer(serializers.ModelSerializer):
     """An export job: poll ``status_url`` until ``status`` is done, then GET ``download_url``."""
 
     id = serializers.UUIDField(source="uid", read_only=True)
+    webinar = serializers.IntegerField(source="object_id", read_only=True)
     percent = serializers.IntegerField(read_only=True)
     status_url = serializers.SerializerMethodField()
     download_url = serializers.SerializerMethodField(
@@ -239,10 +251,11 @@ class RegistrationExportSerializer(serializers.ModelSerializer):
     )
 
     class Meta:
-        model = RegistrationExport
+        model = ExportJob
         fields = [
             "id",
             "webinar",
+            "exporter",
             "format",
             "status",
             "rows_done",
@@ -256,16 +269,16 @@ class RegistrationExportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _url(self, name: str, export: RegistrationExport) -> str:
-        path = reverse(name, kwargs={"pk": export.webinar_id, "export_pk": export.uid})
+    def _url(self, name: str, export: ExportJob) -> str:
+        path = reverse(name, kwargs={"pk": export.object_id, "export_pk": export.uid})
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
-    def get_status_url(self, export: RegistrationExport) -> str:
+    def get_status_url(self, export: ExportJob) -> str:
         return self._url("webinar-export-detail", export)
 
-    def get_download_url(self, export: RegistrationExport) -> str | None:
-        if export.status != RegistrationExport.Status.DONE:
+    def get_download_url(self, export: ExportJob) -> str | None:
+        if export.status != ExportJob.Status.DONE:
             return None
         return self._url("webinar-export-download", export)
 

@@ -14,7 +14,6 @@ from django.utils import timezone
 from webinars.mail import WITH_CALENDAR
 from webinars.mail import send as send_mail
 from webinars.models import Registration
-from webinars.services.exports import registration_export_run, registration_exports_prune
 from webinars.services.mailing import (
     TOLD_OF_CHANGES,
     Mail,
@@ -110,27 +109,3 @@ def _still_relevant(registration: Registration, mail: Mail, *, again: bool = Fal
 def send_reminders() -> int:
     """Beat: queue reminders for webinars starting soon, and mails that never went out."""
     return registrations_remind_due() + mails_requeue_due()
-
-
-# Far above what an export takes (`make bench` measures one): the limits only stop a
-# runaway job.
-# The soft limit raises inside the export, which records the job as failed.
-EXPORT_SOFT_TIME_LIMIT = 30 * 60
-EXPORT_TIME_LIMIT = EXPORT_SOFT_TIME_LIMIT + 60
-
-
-@shared_task(
-    name="webinars.tasks.export_registrations",
-    ignore_result=True,
-    soft_time_limit=EXPORT_SOFT_TIME_LIMIT,
-    time_limit=EXPORT_TIME_LIMIT,
-)
-def export_registrations(export_id: int) -> None:
-    """Write a registrations export; failures are recorded on the job, not retried."""
-    registration_export_run(export_id=export_id)
-
-
-@shared_task(name="webinars.tasks.exports_prune", ignore_result=True)
-def exports_prune() -> int:
-    """Beat: delete export files older than WEBINAR_EXPORT_RETENTION_HOURS."""
-    return registration_exports_prune()

@@ -11,10 +11,11 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from portal.accounts.services import customer_create, customer_push, customer_update, host_create
-from webinars.models import Registration, RegistrationExport, Webinar
+from portal.exports.models import ExportJob
+from portal.exports.tasks import export_run
+from webinars.models import Registration, Webinar
 from webinars.services.questions import question_create
 from webinars.services.webinars import webinar_create
-from webinars.tasks import export_registrations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -138,17 +139,19 @@ def test_a_background_export_shows_its_progress_and_then_its_download(page, webi
         )
     # As the export button leaves it for a worker (with eager tasks it would be
     # done before its page opens): queued, and the worker is played below.
-    export = RegistrationExport.objects.create(webinar=webinar, format="xlsx", rows_total=3)
+    export = ExportJob.objects.create(
+        exporter="registrations", target=webinar, format="xlsx", rows_total=3
+    )
     sign_in(page, live_server)
-    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/exports/{export.uid}/")
+    page.goto(f"{live_server.url}/dashboard/exports/{export.uid}/")
     state = page.get_by_role("status")
-    expect(state).to_have_text("Queued: 0 of 3 registrations.")
+    expect(state).to_have_text("Queued: 0 of 3 rows.")
     expect(page.locator("#export-download")).to_be_hidden()
     expect(page.locator("#export-reload")).to_be_hidden()  # the script keeps the page current
 
-    export_registrations(export.pk)  # the worker's turn
+    export_run(export.pk)  # the worker's turn
 
-    expect(state).to_have_text("Ready: 3 registrations.")
+    expect(state).to_have_text("Ready: 3 rows.")
     expect(page.locator("#export-progress")).to_have_attribute("value", "100")
     with page.expect_download() as download:
         page.get_by_role("link", name="Download").click()
@@ -156,3 +159,27 @@ def test_a_background_export_shows_its_progress_and_then_its_download(page, webi
     sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     emails = sorted(row[4] for row in sheet.iter_rows(min_row=2, values_only=True))
     assert emails == [f"person{n}@visitor.example" for n in range(3)]
+
+
+def test_the_host_sees_who_pressed_join_on_the_webinar_page(page, webinar, other_site, live_server):
+    register(page, other_site, first="Ada", last="Lovelace", email="ada@visitor.example").wait_for()
+    [join] = re.findall(r"https?://\S+/join/\S+", mail.outbox[-1].body)
+    register(page, other_site, first="Bob", last="Byte", email="bob@visitor.example").wait_for()
+    # Ada follows her personal link and presses Join: the portal sends her to the server.
+    page.goto(join)
+    page.get_by_role("button", name="Join").click()
+    expect(page.get_by_role("heading")).to_contain_text("Joining meeting")
+
+    sign_in(page, live_server)
+    page.goto(f"{live_server.url}/dashboard/webinars/{webinar.pk}/")
+    attendance = page.locator("#attendance")
+    expect(attendance.get_by_role("heading", name="Attendance")).to_be_visible()
+    expect(attendance).to_contain_text("1 registered")
+    expect(attendance).to_contain_text("1 waiting")
+    expect(page.locator("#attendance-joined")).to_have_text(
+        "People who pressed Join on their personal link: 1"
+    )
+    row = attendance.get_by_role("row", name=re.compile("ada@visitor.example"))
+    expect(row).to_contain_text("Ada Lovelace")
+    expect(row.get_by_role("cell").last).to_have_text("1")
+    expect(attendance).not_to_contain_text("bob@visitor.example")  # he never joined

@@ -31,6 +31,7 @@ DASHBOARD_TEMPLATES = sorted(
         *(TEMPLATES / "meetings" / "dashboard").glob("*.html"),
         *(TEMPLATES / "webinars" / "dashboard").glob("*.html"),
         *(TEMPLATES / "webhooks" / "dashboard").glob("*.html"),
+        *(TEMPLATES / "exports").glob("*.html"),
     ]
 )
 #: Attributes a person reads (or hears) as text.

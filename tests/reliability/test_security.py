@@ -18,12 +18,12 @@ from rest_framework.authtoken.models import Token
 
 from meetings import launch
 from portal.accounts.models import MeetingServer
+from portal.exports.models import ExportJob
 from portal.webhooks.models import Delivery, Endpoint
 from tests.conftest import PARTNER_ID, csp
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars import mail
-from webinars.models import RegistrationExport
 from webinars.services.registrations import registration_create
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +60,7 @@ def site(db):
     webinar = WebinarFactory(host=host, customer=host.customer)
     question = QuestionFactory(webinar=webinar)
     registration = RegistrationFactory(webinar=webinar)
-    export = RegistrationExport.objects.create(webinar=webinar, format="csv")
+    export = ExportJob.objects.create(exporter="registrations", target=webinar, format="csv")
     server = MeetingServer.objects.create(
         backend="webex", name="Webex", base_url="https://acme.webex.com/acme"
     )
@@ -100,10 +100,10 @@ def site(db):
         "dashboard-webinar-question-move": f"{w}/questions/{question.pk}/move/",
         "dashboard-webinar-registrations": f"{w}/registrations/",
         "dashboard-webinar-export": f"{w}/registrations.csv",
-        "dashboard-webinar-export-start": f"{w}/exports/",
-        "dashboard-webinar-export-job": f"{w}/exports/{export.uid}/",
-        "dashboard-webinar-export-status": f"{w}/exports/{export.uid}/status.json",
-        "dashboard-webinar-export-download": f"{w}/exports/{export.uid}/download/",
+        "dashboard-export-start": f"/dashboard/exports/registrations/{webinar.pk}/",
+        "dashboard-export-job": f"/dashboard/exports/{export.uid}/",
+        "dashboard-export-status": f"/dashboard/exports/{export.uid}/status.json",
+        "dashboard-export-download": f"/dashboard/exports/{export.uid}/download/",
         "dashboard-webinar-registration-action": f"{w}/registrations/{registration.pk}/cancel/",
         "dashboard-webinar-registration-confirm": (
             f"{w}/registrations/{registration.pk}/cancel/confirm/"

@@ -12,12 +12,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from openpyxl import load_workbook
 
+from portal.exports import tasks
+from portal.exports.models import ExportJob
+from portal.exports.services import export_start
 from tests.factories import HostFactory, UserFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
 from tests.webinars.test_api import api_for
-from webinars import tasks
-from webinars.models import Question, Registration, RegistrationExport
-from webinars.services.exports import registration_export_start
+from webinars.models import Question, Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -65,28 +66,30 @@ def body(response) -> bytes:
 
 def test_a_large_webinar_exports_through_a_job_with_a_download(signed_in, answered, commit):
     page = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
-    assert f'action="/dashboard/webinars/{answered.pk}/exports/"' in page
+    assert f'action="/dashboard/exports/registrations/{answered.pk}/"' in page
     assert f"/dashboard/webinars/{answered.pk}/registrations.xlsx" not in page
     with commit():
-        response = signed_in.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
-    export = RegistrationExport.objects.get()
+        response = signed_in.post(
+            f"/dashboard/exports/registrations/{answered.pk}/", {"format": "xlsx"}
+        )
+    export = ExportJob.objects.get()
     assert response.status_code == 302
-    assert response.url == f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
-    assert export.status == RegistrationExport.Status.DONE
+    assert response.url == f"/dashboard/exports/{export.uid}/"
+    assert export.status == ExportJob.Status.DONE
     assert (export.rows_done, export.rows_total) == (3, 3)
     assert export.file.name.startswith("exports/") and export.finished_at is not None
     assert export.requested_by == signed_in.get("/dashboard/").wsgi_request.user
 
     job = signed_in.get(response.url).content.decode()
-    download = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/download/"
+    download = f"/dashboard/exports/{export.uid}/download/"
     assert '<progress id="export-progress" max="100" value="100">' in job
     assert f'href="{download}"' in job and "http-equiv" not in job  # finished: no refresh
-    status = signed_in.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
+    status = signed_in.get(f"/dashboard/exports/{export.uid}/status.json")
     assert status.json() | {"id": 0} == {
         "id": 0,
         "status": "done",
         "status_display": "Done",
-        "state_text": "Ready: 3 registrations.",
+        "state_text": "Ready: 3 rows.",
         "rows_done": 3,
         "rows_total": 3,
         "percent": 100,
@@ -123,9 +126,9 @@ def test_csv_job_has_every_registration(signed_in, webinar, commit):
         for n in range(30)
     )
     with commit():
-        signed_in.post(f"/dashboard/webinars/{webinar.pk}/exports/", {"format": "csv"})
-    export = RegistrationExport.objects.get()
-    download = signed_in.get(f"/dashboard/webinars/{webinar.pk}/exports/{export.uid}/download/")
+        signed_in.post(f"/dashboard/exports/registrations/{webinar.pk}/", {"format": "csv"})
+    export = ExportJob.objects.get()
+    download = signed_in.get(f"/dashboard/exports/{export.uid}/download/")
     text = body(download).decode("utf-8-sig")
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert text.count("@example.com") == 30 and export.rows_done == 30
@@ -143,12 +146,10 @@ def test_progress_is_recorded_while_it_runs(webinar, host, commit):
         for n in range(2_500)
     )
     with CaptureQueriesContext(connection) as queries, commit():
-        export = registration_export_start(webinar=webinar, user=host.user, fmt="csv")
-        assert export.status == RegistrationExport.Status.QUEUED and export.rows_total == 2_500
+        export = export_start(exporter="registrations", target=webinar, user=host.user, fmt="csv")
+        assert export.status == ExportJob.Status.QUEUED and export.rows_total == 2_500
     progress = [
-        q["sql"]
-        for q in queries
-        if q["sql"].startswith("UPDATE") and "registrationexport" in q["sql"]
+        q["sql"] for q in queries if q["sql"].startswith("UPDATE") and "exportjob" in q["sql"]
     ]
     # running (0 of 2,500), 1,000 done (the first report is always written), then done
     assert '"rows_done" = 0' in progress[0] and "running" in progress[0]
@@ -165,9 +166,11 @@ def test_a_failing_export_is_recorded_with_a_reason(
     blocker.write_text("a file where the storage folder should be")
     settings.MEDIA_ROOT = blocker
     with commit():
-        response = signed_in.post(f"/dashboard/webinars/{answered.pk}/exports/", {"format": "xlsx"})
-    export = RegistrationExport.objects.get()
-    assert export.status == RegistrationExport.Status.FAILED
+        response = signed_in.post(
+            f"/dashboard/exports/registrations/{answered.pk}/", {"format": "xlsx"}
+        )
+    export = ExportJob.objects.get()
+    assert export.status == ExportJob.Status.FAILED
     assert "could not be written or stored" in export.error and export.finished_at
     assert not export.file
     page = signed_in.get(response.url).content.decode()
@@ -177,13 +180,14 @@ def test_a_failing_export_is_recorded_with_a_reason(
 
 def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, answered, commit):
     with commit():
-        export = registration_export_start(webinar=answered, user=host.user, fmt="csv")
-    base = f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
+        export = export_start(exporter="registrations", target=answered, user=host.user, fmt="csv")
+    base = f"/dashboard/exports/{export.uid}/"
     urls = [base, f"{base}status.json", f"{base}download/"]
     other_host = HostFactory(customer=host.customer)  # same customer, not this webinar's host
     client.force_login(other_host.user)
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]
-    assert client.post(f"/dashboard/webinars/{answered.pk}/exports/").status_code == 404
+    start = f"/dashboard/exports/registrations/{answered.pk}/"
+    assert client.post(start, {"format": "csv"}).status_code == 404
     client.force_login(UserFactory())  # not a host at all
     assert [client.get(url).status_code for url in urls] == [404, 404, 404]
     client.logout()
@@ -197,13 +201,8 @@ def test_only_the_host_or_permitted_staff_can_see_and_download(client, host, ans
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
     client.force_login(host.user)
     assert [client.get(url).status_code for url in urls] == [200, 200, 200]
-    # Another webinar's id in the path does not reach this job.
-    assert (
-        client.get(f"/dashboard/webinars/{answered.pk + 1}/exports/{export.uid}/").status_code
-        == 404
-    )
     # Jobs are named by a random id: the database's counter is not in any URL.
-    assert client.get(f"/dashboard/webinars/{answered.pk}/exports/{export.pk}/").status_code == 404
+    assert client.get(f"/dashboard/exports/{export.pk}/").status_code == 404
     assert default_storage.exists(export.file.name)
     assert "/media/" not in client.get(base).content.decode()
 
@@ -212,36 +211,36 @@ def test_a_small_webinar_still_downloads_at_once(signed_in, answered, settings):
     settings.WEBINAR_EXPORT_INLINE_MAX_ROWS = 5_000
     page = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations/").content.decode()
     assert f'href="/dashboard/webinars/{answered.pk}/registrations.xlsx"' in page
-    assert f'action="/dashboard/webinars/{answered.pk}/exports/"' not in page
+    assert f'action="/dashboard/exports/registrations/{answered.pk}/"' not in page
     response = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations.xlsx")
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     _, rows = workbook_rows(body(response))
     assert len(rows) == 3
     assert rows[0]["Registered (Europe/Berlin)"] == dt.datetime(2031, 3, 1, 10, 30)
-    assert not RegistrationExport.objects.exists()
+    assert not ExportJob.objects.exists()
 
     settings.WEBINAR_EXPORT_INLINE_MAX_ROWS = 2  # too many now: a GET does not start a job
     response = signed_in.get(f"/dashboard/webinars/{answered.pk}/registrations.csv")
     assert response.status_code == 302
     assert response.url == f"/dashboard/webinars/{answered.pk}/registrations/"
-    assert not RegistrationExport.objects.exists()
+    assert not ExportJob.objects.exists()
 
 
 def test_the_job_page_refreshes_until_done(signed_in, host, answered):
-    export = RegistrationExport.objects.create(
-        webinar=answered, requested_by=host.user, format="xlsx", rows_total=3, rows_done=1
+    export = ExportJob.objects.create(
+        exporter="registrations",
+        target=answered,
+        requested_by=host.user,
+        format="xlsx",
+        rows_total=3,
+        rows_done=1,
     )
-    page = signed_in.get(
-        f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/"
-    ).content.decode()
+    page = signed_in.get(f"/dashboard/exports/{export.uid}/").content.decode()
     assert '<meta http-equiv="refresh" content="2">' in page  # without JavaScript
     assert '<progress id="export-progress" max="100" value="33">' in page
-    assert (
-        f'data-status-url="/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json"'
-        in page
-    )
-    assert "1 of 3 registrations" in page and "Reload" in page
-    status = signed_in.get(f"/dashboard/webinars/{answered.pk}/exports/{export.uid}/status.json")
+    assert f'data-status-url="/dashboard/exports/{export.uid}/status.json"' in page
+    assert "1 of 3 rows" in page and "Reload" in page
+    status = signed_in.get(f"/dashboard/exports/{export.uid}/status.json")
     assert status.json()["status"] == "queued" and status.json()["download_url"] is None
     assert status["Cache-Control"] == "no-store"
 
@@ -255,7 +254,7 @@ def test_api_starts_a_job_and_reports_it(host, answered, commit):
             format="json",
         )
     assert response.status_code == 202, response.json()
-    export = RegistrationExport.objects.get()
+    export = ExportJob.objects.get()
     status_url = f"http://testserver/api/v1/webinars/{answered.pk}/exports/{export.uid}/"
     assert response.json()["status_url"] == status_url and response["Location"] == status_url
     assert response.json()["status"] == "queued"  # as it was when the job was recorded
@@ -287,7 +286,7 @@ def test_api_starts_a_job_and_reports_it(host, answered, commit):
 
 
 def test_api_download_waits_for_the_job(host, answered):
-    export = RegistrationExport.objects.create(webinar=answered, format="csv")
+    export = ExportJob.objects.create(exporter="registrations", target=answered, format="csv")
     api = api_for(host)
     url = f"/api/v1/webinars/{answered.pk}/exports/{export.uid}/"
     assert api.get(url).json()["download_url"] is None
@@ -310,29 +309,30 @@ def test_export_endpoints_are_in_the_schema(admin_client):
 
 def test_old_exports_are_pruned(host, answered, commit, settings):
     with commit():
-        old = registration_export_start(webinar=answered, user=host.user, fmt="csv")
-        new = registration_export_start(webinar=answered, user=host.user, fmt="xlsx")
+        old = export_start(exporter="registrations", target=answered, user=host.user, fmt="csv")
+        new = export_start(exporter="registrations", target=answered, user=host.user, fmt="xlsx")
     old.refresh_from_db()
     new.refresh_from_db()
     assert default_storage.exists(old.file.name) and default_storage.exists(new.file.name)
     day_ago = timezone.now() - dt.timedelta(
         hours=settings.WEBINAR_EXPORT_RETENTION_HOURS, minutes=1
     )
-    RegistrationExport.objects.filter(pk=old.pk).update(created_at=day_ago)
-    stuck = RegistrationExport.objects.create(
-        webinar=answered,
+    ExportJob.objects.filter(pk=old.pk).update(created_at=day_ago)
+    stuck = ExportJob.objects.create(
+        exporter="registrations",
+        target=answered,
         format="csv",
-        status=RegistrationExport.Status.RUNNING,
+        status=ExportJob.Status.RUNNING,
         created_at=timezone.now() - dt.timedelta(hours=2),
     )
 
     assert tasks.exports_prune.delay().get() == 1
 
     assert not default_storage.exists(old.file.name)
-    assert not RegistrationExport.objects.filter(pk=old.pk).exists()
+    assert not ExportJob.objects.filter(pk=old.pk).exists()
     assert default_storage.exists(new.file.name)
     stuck.refresh_from_db()
-    assert stuck.status == RegistrationExport.Status.FAILED and "interrupted" in stuck.error
-    assert "webinars.tasks.exports_prune" in {
+    assert stuck.status == ExportJob.Status.FAILED and "interrupted" in stuck.error
+    assert "portal.exports.tasks.exports_prune" in {
         entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
     }

@@ -13,8 +13,8 @@ import pytest
 from openpyxl import load_workbook
 from python_calamine import CalamineWorkbook
 
+from portal.exports.formats import FORMATS
 from tests.webinars.factories import QuestionFactory, RegistrationFactory
-from webinars.exporters import EXPORTERS
 from webinars.models import Question
 from webinars.selectors import registration_table
 from webinars.services.questions import question_update
@@ -54,7 +54,7 @@ def answered(webinar):
 def export(webinar, fmt: str) -> bytes:
     header, rows = registration_table(webinar)
     out = io.BytesIO()
-    EXPORTERS[fmt].write(header, rows, out, time_zone=webinar.customer.time_zone)
+    FORMATS[fmt].write(header, rows, out, time_zone=webinar.customer.time_zone)
     return out.getvalue()
 
 

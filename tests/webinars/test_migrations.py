@@ -62,3 +62,43 @@ def test_options_chosen_before_0012_that_a_question_no_longer_offers_are_retired
     other.refresh_from_db()
     assert topics.retired_choice_list == ["a, b", "old"]
     assert other.retired_choices == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registration_exports_before_0013_become_export_jobs():
+    """Same id in their URLs, same file, same state: a host's link keeps working."""
+    import uuid
+
+    from portal.exports.models import ExportJob
+
+    webinar = WebinarFactory()
+    uid = uuid.uuid4()
+    before = ("webinars", "0012_question_retired_choices")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    try:
+        Old = executor.loader.project_state([before]).apps.get_model(
+            "webinars", "RegistrationExport"
+        )
+        Old.objects.create(
+            uid=uid,
+            webinar_id=webinar.pk,
+            format="csv",
+            status="done",
+            rows_done=3,
+            rows_total=3,
+            file="exports/1-abc-registrations.csv",
+        )
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+    job = ExportJob.objects.get()
+    assert (job.uid, job.exporter, job.target, job.format, job.status) == (
+        uid,
+        "registrations",
+        webinar,
+        "csv",
+        "done",
+    )
+    assert job.file.name == "exports/1-abc-registrations.csv" and job.rows_done == 3

@@ -15,11 +15,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from portal.accounts.access import host_required
+from portal.exports.models import ExportJob
 from webinars import selectors
 from webinars.dashboard.base import confirm_page, host_webinar
 from webinars.dashboard.exports import exports_in_background
 from webinars.forms.host import RegistrationFilterForm, RejectForm
-from webinars.models import Registration, RegistrationExport
+from webinars.models import Registration
 from webinars.services.registrations import (
     registration_approve,
     registration_cancel,
@@ -60,7 +61,7 @@ def registrations(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "webinar": webinar,
             "export_in_background": exports_in_background(webinar, counts["total"]),
-            "export_formats": RegistrationExport.Format.choices,
+            "export_formats": ExportJob.Format.choices,
             "exports": selectors.recent_exports(webinar),
             "filters": filters,
             "page": page,

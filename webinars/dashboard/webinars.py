@@ -91,6 +91,7 @@ def webinar_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "description": render_markdown(webinar.description),
             "counts": selectors.webinar_counts(webinar),
             "chart": selectors.registrations_chart(webinar),
+            "attendance": selectors.webinar_attendance(webinar),
             "questions": selectors.form_questions(webinar),
             "page_url": page_url,
             "embed_url": embed_url,

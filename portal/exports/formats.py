@@ -2,7 +2,7 @@
 
 Shaped after pretix's ``base/exporter.py``: a selector yields plain rows, an
 exporter knows only a file format, and the dashboard download, the API job
-and the Celery job all write through ``EXPORTERS``. Rows are read once, a
+and the Celery job all write through ``FORMATS``. Rows are read once, a
 batch at a time, so an export of 100,000 rows needs no more memory than one of
 10,000. Text is neutralised against formula injection (OWASP "CSV injection").
 """
@@ -54,7 +54,7 @@ def neutralise(value: object) -> object:
 
 
 class Exporter:
-    """A file format, registered in ``EXPORTERS`` under its identifier.
+    """A file format, registered in ``FORMATS`` under its identifier.
 
     ``write()`` calls ``progress`` with the rows written after each batch, and
     shows aware datetimes in ``time_zone``: the customer's, as spreadsheets have none.
@@ -333,7 +333,7 @@ def _shown_length(value: object) -> int:
     return 0 if value is None else max(map(len, str(value).splitlines()), default=0)
 
 
-EXPORTERS: dict[str, Exporter] = {
+FORMATS: dict[str, Exporter] = {
     exporter.identifier: exporter for exporter in (XlsxExporter(), CsvExporter())
 }
 

@@ -17,9 +17,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from tests.webinars.factories import RegistrationFactory
-from webinars.exporters import (
-    EXPORTERS,
+from portal.exports.formats import (
+    FORMATS,
     PROGRESS_EVERY,
     CsvExporter,
     XlsxExporter,
@@ -27,6 +26,7 @@ from webinars.exporters import (
     content_disposition,
     neutralise,
 )
+from tests.webinars.factories import RegistrationFactory
 from webinars.selectors import registration_table
 
 HEADER = ["ID", "Name", "Registered at", "Preferred date", "Attended", "Score", "Note"]
@@ -582,9 +582,9 @@ READERS = {
 }
 
 
-@pytest.mark.parametrize("identifier", sorted(EXPORTERS))
+@pytest.mark.parametrize("identifier", sorted(FORMATS))
 def test_every_registered_format_downloads_a_file_of_its_kind(identifier):
-    exporter = EXPORTERS[identifier]
+    exporter = FORMATS[identifier]
     response = exporter.response(["ID", "Name"], [("1", "Chloé")], filename="Réunion")
     data = b"".join(response.streaming_content)
     if isinstance(response, FileResponse):
