@@ -1,4 +1,4 @@
-"""Reads for webinars: lists, counts, the chart and the export table.
+"""Reads for webinars: lists, counts, the chart, the attendance and the export tables.
 
 Every function here runs a fixed number of queries however many
 registrations there are; pages show the meeting's stored live state and
