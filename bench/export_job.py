@@ -1,7 +1,7 @@
 """A large export as the background job a host starts: time, memory and progress.
 
 ``make bench-full`` runs 1,000,000 registrations (and 100,000 for the memory
-check), ``make bench`` 50,000 (and 10,000), on PostgreSQL when
+check), ``make bench`` 20,000 (and 5,000), on PostgreSQL when
 ``DATABASE_URL`` points at it (a throwaway database), else on SQLite:
 
 (a) the job (``portal.exports.services.export_run``: the "registrations"
@@ -24,8 +24,8 @@ from pathlib import Path
 from bench import HEADER, figure, full
 from bench.export import _peak_bytes, _plain_csv, _seconds, _seed_webinar, _setup_django
 
-ROWS = 1_000_000 if full() else 50_000
-SMALL_ROWS = 100_000 if full() else 10_000
+ROWS = 1_000_000 if full() else 20_000
+SMALL_ROWS = 100_000 if full() else 5_000
 MEMORY_TARGET = 1.2
 
 

@@ -5,7 +5,9 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from portal.exports.models import ExportJob
+from portal.exports.registry import exporters_for
 from portal.validators import PlainText
+from webinars import exports  # noqa: F401  (registers the exporters offered below)
 from webinars.models import Question, Registration, Webinar
 from webinars.text import render_markdown
 
@@ -225,8 +227,8 @@ class MessageSerializer(PlainText, serializers.Serializer):
     message = serializers.CharField(required=False, allow_blank=True, max_length=2000)
 
 
-#: The exporters (``webinars.exports``) that the API offers for a webinar.
-WEBINAR_EXPORTERS = [("registrations", "Registrations"), ("attendance", "Attendance")]
+#: The exporters registered for a webinar (``webinars/exports.py``), which the API offers.
+WEBINAR_EXPORTERS = [(e.identifier, e.label) for e in exporters_for(Webinar)]
 
 
 class ExportRequestSerializer(serializers.Serializer):
