@@ -14,19 +14,17 @@ fake and the client cannot drift apart on anything but behaviour.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hmac
 import html
 import itertools
-import json
 import os
 import re
 import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl, urljoin
@@ -35,11 +33,12 @@ import requests
 
 from conferencing.base import Account, ConferencingError, ServerUnavailable
 from conferencing.fakes.server import (
+    Answer,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 from conferencing.turbomeeting.client import PATHS
 from conferencing.turbomeeting.passwords import encode_password
@@ -56,7 +55,6 @@ OUTBOUND_TIMEOUT = (3.05, 10.0)
 
 _XML = "text/xml; charset=utf-8"
 _HTML = "text/html; charset=utf-8"
-_JSON = "application/json"
 _INTEGER = re.compile(r"\d+")
 # What a proxy in front of a sick server sends: HTML, not even well-formed.
 _GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
@@ -95,17 +93,6 @@ class _Refused(Exception):
     """Answered as ``<__Status__>FAILED`` with this reason."""
 
 
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
 def _form(text: str) -> dict[str, str]:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
@@ -125,8 +112,11 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class FakeTurboMeeting:
+class FakeTurboMeeting(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    max_body = MAX_BODY
+    default_attendees = None  # live: the meeting's own count
 
     def __init__(
         self,
@@ -245,23 +235,9 @@ class FakeTurboMeeting:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        try:
-            if path.startswith("/_fake/"):
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body = self._wapi(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, "text/plain; charset=utf-8", str(exc).encode()
-        length = len(body)
-        if self.mode == "reset" and not path.startswith("/_fake/"):
-            body = body[: length // 2]  # promised in full, then the connection closes
-        headers = [("Content-Type", content_type), ("Content-Length", str(length))]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
+        status, content_type, body = self._wapi(environ, path)
+        return status, content_type, body, []
 
     def _wapi(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         route = self._routes.get(path)
@@ -499,45 +475,17 @@ class FakeTurboMeeting:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data)
-            return self._json(self.snapshot())
-        if path == "/_fake/sign_in":
-            try:
-                result = self.sign_in(str(data.get("email", "")), str(data.get("password", "")))
-            except RuntimeError as exc:
-                raise HTTPError(400, str(exc)) from None
-            except ConferencingError as exc:
-                raise HTTPError(502, f"signing in failed: {exc}") from None
-            return self._json(asdict(result))
-        match = re.fullmatch(r"/_fake/meetings/([^/]+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        meeting_id, action = match.groups()
-        try:
-            if action == "live":
-                attendees = data.get("attendees")
-                self.set_live(meeting_id, attendees=None if attendees is None else int(attendees))
-            else:
-                self.set_ended(meeting_id)
-        except KeyError:
-            raise HTTPError(404, "unknown meeting") from None
-        except (TypeError, ValueError):
-            raise HTTPError(400, "attendees must be an integer") from None
-        return self._json(self.snapshot()["meetings"][meeting_id])
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/sign_in": self._sign_in}
 
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, _JSON, json.dumps(data, default=str, indent=1).encode()
+    def _sign_in(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            result = self.sign_in(str(data.get("email", "")), str(data.get("password", "")))
+        except RuntimeError as exc:
+            raise HTTPError(400, str(exc)) from None
+        except ConferencingError as exc:
+            raise HTTPError(502, f"signing in failed: {exc}") from None
+        return asdict(result)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but passwords, JSON-ready."""
@@ -592,9 +540,7 @@ def portal_environment(url: str) -> dict[str, str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake TurboMeeting server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake TurboMeeting server.", port=PORT)
     # By default the values the portal of this environment expects (`make run`).
     setting = {name: os.environ.get(name, value) for name, value in ENVIRONMENT.items()}
     parser.add_argument("--partner-id", default=setting["TM_SERVICE_COMPANY_UID"])
@@ -605,7 +551,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--portal-auth-url", default=f"{portal}/tm/auth" if portal else "")
     parser.add_argument("--password-encoding", default="plain")
     parser.add_argument("--password-key", default="")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
 
@@ -619,11 +564,9 @@ def main(argv: list[str] | None = None) -> int:
         password_encoding=args.password_encoding,
         password_key=args.password_key,
     )
-    fake.latency = args.latency
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [f"fake TurboMeeting server at {server.url}"],
     )
 

@@ -24,17 +24,15 @@ its own invention.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hmac
 import html
-import json
 import random
 import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, NamedTuple
@@ -42,11 +40,13 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from conferencing.fakes.server import (
+    TEXT,
+    Answer,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 from conferencing.webex.launch import COMMANDS, PAGES
 
@@ -58,18 +58,7 @@ DEMO_USER, DEMO_PASSWORD = "demo-host", "demo-password"
 BANNER = f"hosts sign in to Webex as {DEMO_USER} / {DEMO_PASSWORD}"
 
 _HTML = "text/html; charset=utf-8"
-_JSON = "application/json"
-_TEXT = "text/plain; charset=utf-8"
 _GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
-_REASONS = {
-    200: "OK",
-    302: "Found",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    503: "Service Unavailable",
-}
 _INTEGER = re.compile(r"\d{1,4}")
 
 
@@ -136,8 +125,12 @@ def with_result(back_url: str, **result: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-class FakeWebex:
+class FakeWebex(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    modes = MODES
+    max_body = MAX_BODY
+    meeting_id_pattern = r"\d+"
 
     def __init__(
         self,
@@ -213,25 +206,7 @@ class FakeWebex:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        headers: list[tuple[str, str]] = []
-        try:
-            if path.startswith("/_fake/"):
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body, headers = self._site(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, _TEXT, str(exc).encode()
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
-
-    def _site(
-        self, environ: dict[str, Any], path: str
-    ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "POST"):
             raise HTTPError(405, "GET or POST")
@@ -268,9 +243,9 @@ class FakeWebex:
         headers = [("Set-Cookie", cookie)] if cookie else []
         answer = {"AT": command, **result}
         if go_to:
-            return 302, _TEXT, b"", [*headers, ("Location", go_to)]
+            return 302, TEXT, b"", [*headers, ("Location", go_to)]
         if back_url:
-            return 302, _TEXT, b"", [*headers, ("Location", with_result(back_url, **answer))]
+            return 302, TEXT, b"", [*headers, ("Location", with_result(back_url, **answer))]
         text = ", ".join(f"{key}={value}" for key, value in answer.items())
         return 200, _HTML, self._page("Webex", text), headers
 
@@ -384,36 +359,17 @@ class FakeWebex:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data, MODES)
-            return self._json(self.snapshot())
-        if path == "/_fake/tickets":
-            try:
-                return self._json({"ticket": self.issue_ticket(str(data.get("webex_id", "")))})
-            except KeyError:
-                raise HTTPError(404, "unknown Webex ID") from None
-        match = re.fullmatch(r"/_fake/meetings/(\d+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        key, action = match.groups()
-        try:
-            self.set_live(key) if action == "live" else self.set_ended(key)
-        except KeyError:
-            raise HTTPError(404, "unknown meeting") from None
-        return self._json(self.snapshot()["meetings"][key])
+    def go_live(self, meeting_id: str, data: dict[str, Any]) -> None:
+        self.set_live(meeting_id)  # a Webex site says nothing of who is in a meeting
 
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, _JSON, json.dumps(data, default=str, indent=1).encode()
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/tickets": self._ticket}
+
+    def _ticket(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return {"ticket": self.issue_ticket(str(data.get("webex_id", "")))}
+        except KeyError:
+            raise HTTPError(404, "unknown Webex ID") from None
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but passwords, tickets and session cookies, JSON-ready."""
@@ -449,18 +405,15 @@ PORT = 8903
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake Webex Meetings site (URL API).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake Webex Meetings site (URL API).", port=PORT, latency=False)
     parser.add_argument("--site", default="demo")
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
 
     fake = FakeWebex(site=args.site, time_zone=args.time_zone)
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [
             f"fake Webex site at {fake.site_url(server.url)}",
             f"demo user: {DEMO_USER} / {DEMO_PASSWORD}",
