@@ -70,18 +70,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["message_id", "event", "endpoint", "status", "attempts", "created_at"]
     list_filter = ["status", "event"]
     search_fields = ["message_id", "endpoint__url"]
-    readonly_fields = [
-        "endpoint",
-        "message_id",
-        "event",
-        "payload",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "response_code",
-        "error",
-        "delivered_at",
-    ]
+    readonly_fields = ["endpoint", "message_id", *Delivery.RECORD_FIELDS, "delivered_at"]
     inlines = [AttemptInline]
     actions = ["redeliver"]
 

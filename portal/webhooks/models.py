@@ -73,6 +73,17 @@ class Delivery(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
 
+    #: What staff (admin) and hosts (API) read of a delivery's sending, in this order.
+    RECORD_FIELDS = (
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_code",
+        "error",
+    )
+
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "deliveries"
