@@ -17,6 +17,7 @@ from portal.accounts import services
 from portal.accounts.models import MeetingServer, SyncState
 from portal.checks import server_secrets_key
 from tests.factories import CustomerFactory, HostFactory, company_uid
+from tests.migrations import migrate_to_newest
 
 pytestmark = pytest.mark.django_db
 
@@ -515,9 +516,7 @@ def test_staff_keep_the_server_permissions_they_held_before_the_rename(django_us
         staff = old.get_model("auth", "User").objects.create(username="ops", is_staff=True)
         staff.user_permissions.add(view)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_newest()
 
     staff = django_user_model.objects.get(username="ops")
     assert staff.has_perm("accounts.view_meetingserver")
