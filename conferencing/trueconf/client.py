@@ -74,13 +74,10 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
-    Unsupported,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.trueconf.answers import (
     ACCEPT,
-    ONE_TIME,
-    ROOM,
     TokenRefused,
     conference_of,
     json_object,
@@ -89,6 +86,13 @@ from conferencing.trueconf.answers import (
     read_answer,
     schedule_times,
     text_of,
+)
+from conferencing.trueconf.conferences import (
+    CHANGED_BY_EDITS,
+    CONFERENCE_TYPES,
+    conference_body,
+    differs,
+    owner_id,
 )
 from conferencing.trueconf.token import AccessToken
 
@@ -113,24 +117,10 @@ PATHS: dict[str, Endpoint] = {
     "web_client": Endpoint("/webrtc/{id}"),
 }
 
-#: TrueConf's conference ``type`` for each kind the portal can hold. 0 is "all on
-#: screen" (everyone sees and hears everyone): a meeting or a video conference.
-#: 1 is asymmetric (a "video lecture": the presenter is seen by all, the audience
-#: only by the presenter), which is what a webinar is. 3, role-based (speakers on a
-#: podium, moderated), is not used: nothing the portal schedules asks for it.
-CONFERENCE_TYPES: dict[MeetingKind, int] = {
-    MeetingKind.MEETING: 0,
-    MeetingKind.VIDEO_CONFERENCE: 0,
-    MeetingKind.WEBINAR: 1,
-}
-
 RUNNING, STOPPED = "running", "stopped"
 #: The reason the server gives for a change to a running conference other than its
 #: description (the fakes' and the strict stand-ins'; the public material names none).
 RUNNING_REFUSED = "conferenceIsRunning"
-#: What a change may alter on the server; the rest of a conference body (owner,
-#: invitations, guests) is the same on every push of one meeting.
-CHANGED_BY_EDITS = ("topic", "type", "schedule", "max_participants")
 #: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
 ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
 #: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
@@ -272,7 +262,7 @@ class TrueConf(BaseBackend):
         The request's password, call number and access code have no place in a v3
         conference: people join through the web client link.
         """
-        body = self._conference_body(request)
+        body = conference_body(request, guests=self.guests)
         if request.meeting_id:
             answer = self._update(request.meeting_id, body)
         elif request.external_id:
@@ -298,8 +288,8 @@ class TrueConf(BaseBackend):
         current = self._call("get_conference", id=conference_id)
         conference = conference_of(current, "schedule_meeting")
         if conference.get("state") == RUNNING:
-            differs = [key for key in CHANGED_BY_EDITS if _differs(key, body, conference)]
-            if differs:
+            changed = [key for key in CHANGED_BY_EDITS if differs(key, body, conference)]
+            if changed:
                 raise MeetingRunning(RUNNING_REFUSED, status="409")
             return current
         try:
@@ -399,50 +389,10 @@ class TrueConf(BaseBackend):
     def stop_meeting(self, meeting_id: str) -> None:
         self._call("stop_conference", id=meeting_id)
 
-    @staticmethod
-    def owner_id(host_email: str) -> str:
-        """The TrueConf user who owns a host's conferences: the email's local part.
+    #: The TrueConf user who owns a host's conferences (``conferences.owner_id``).
+    owner_id = staticmethod(owner_id)
 
-        TrueConf IDs are server logins (``helen``; the server answers
-        ``helen@server.name``), and servers that sign people in through LDAP or
-        Active Directory use the mailbox name as the login. An address without
-        ``@`` is taken as the login itself.
-        """
-        return host_email.partition("@")[0] if "@" in host_email else host_email
-
-    # --- request bodies and links -------------------------------------------------
-
-    def _conference_body(self, request: MeetingRequest) -> dict[str, Any]:
-        if request.kind not in CONFERENCE_TYPES:
-            raise Unsupported(f"TrueConf has no conference mode for a {request.kind.name} meeting")
-        if request.is_recurring:
-            schedule: dict[str, Any] = {"type": ROOM}  # a permanent virtual room
-        elif request.start is None or request.end is None:
-            raise ValueError("a meeting that is not recurring needs a start and an end")
-        elif request.start.tzinfo is None or request.end.tzinfo is None:
-            raise ValueError("meeting times must not be naive: give them a time zone")
-        elif request.end <= request.start:
-            raise ValueError("a meeting must end after it starts")
-        else:
-            schedule = {
-                "type": ONE_TIME,
-                "start_time": int(request.start.timestamp()),
-                "duration": int((request.end - request.start).total_seconds()),
-                "time_offset": 0,  # times are UTC seconds already
-            }
-        owner = self.owner_id(request.host_email)
-        body: dict[str, Any] = {
-            "topic": request.topic,
-            "type": CONFERENCE_TYPES[request.kind],
-            "owner": owner,
-            "schedule": schedule,
-            "invitations": [{"id": owner}],
-            "allow_guests": self.guests,
-            "auto_invite": 0,  # the portal sends people their links itself
-        }
-        if request.max_participants:
-            body["max_participants"] = int(request.max_participants)
-        return body
+    # --- links -------------------------------------------------------------------
 
     def _web_link(self, meeting_id: str) -> str:
         if not meeting_id:
@@ -478,15 +428,3 @@ class TrueConf(BaseBackend):
             "permissions (conferences, conferences.participants)",
             status="401",
         )
-
-
-def _differs(key: str, body: dict[str, Any], conference: dict[str, Any]) -> bool:
-    """Whether the conference on the server holds another ``key`` than the request's."""
-    if key not in body:
-        return False
-    wanted, held = body[key], conference.get(key)
-    if key == "schedule" and isinstance(held, dict):
-        return any(
-            held.get(name) != value for name, value in wanted.items() if name != "time_offset"
-        )
-    return wanted != held
