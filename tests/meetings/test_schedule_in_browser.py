@@ -209,7 +209,7 @@ def test_a_forged_answer_changes_nothing(client, host, meeting):
 def test_an_answer_counts_once_and_only_for_the_host_it_was_made_for(client, host, meeting, webex):
     from django.core import signing
 
-    from meetings.dashboard import SERVER_ANSWER_SALT
+    from meetings.dashboard.on_server import SERVER_ANSWER_SALT
     from tests.factories import HostFactory
 
     other = HostFactory(customer=host.customer)
