@@ -36,7 +36,15 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
-from conferencing.fakes.server import TEXT, FakeServer, HTTPError, arguments, read_body, run_fake
+from conferencing.fakes.server import (
+    HTML,
+    TEXT,
+    FakeServer,
+    HTTPError,
+    arguments,
+    read_body,
+    run_fake,
+)
 
 ROOT = "/bigbluebutton"
 API = ROOT + "/api"
@@ -49,8 +57,6 @@ ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
 _BY_LENGTH = {hashlib.new(name).digest_size * 2: name for name in ALGORITHMS}
 
 _XML = "text/xml; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 
 # The reference's messages, by key.
 MESSAGES = {
@@ -236,9 +242,9 @@ class FakeBigBlueButton(FakeServer):
     ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
         raw_query = environ.get("QUERY_STRING", "")
         if path == CLIENT_PAGE:
-            return 200, _HTML, self._client_page(raw_query), []
+            return 200, HTML, self._client_page(raw_query), []
         if path.startswith(PLAYBACK):
-            return 200, _HTML, self._playback_page(path[len(PLAYBACK) :]), []
+            return 200, HTML, self._playback_page(path[len(PLAYBACK) :]), []
         if path.rstrip("/") == API:
             call = ""
         elif path.startswith(API + "/"):
@@ -251,14 +257,9 @@ class FakeBigBlueButton(FakeServer):
         params = {k: v[0] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
         with self._lock:
             self.calls.append((call, params))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE, []
+        garbage = self.misbehave()
+        if garbage:
+            return (*garbage, [])
         with self._lock:
             try:
                 answer = self._route(call, raw_query, params, environ)

@@ -41,6 +41,7 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from conferencing.fakes.server import (
+    HTML,
     Answer,
     FakeServer,
     HTTPError,
@@ -62,9 +63,6 @@ BAD_CREDENTIALS = "error.bad.credentials"
 NO_ROOM = 'Cannot invoke "org.apache.openmeetings.db.entity.room.Room.getId()" because "r" is null'
 
 _JSON = "application/json"
-_HTML = "text/html; charset=utf-8"
-# What a proxy in front of a sick server sends: HTML, not even well-formed.
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 
 
 class RecordedRequest(NamedTuple):
@@ -230,14 +228,9 @@ class FakeOpenMeetings(FakeServer):
             raise HTTPError(404, f"no such page: {path[:100]}")
         with self._lock:
             self.requests.append(RecordedRequest(method, service_path, query, form))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave()
+        if garbage:
+            return garbage
         with self._lock:
             if path == HASH_PAGE:
                 answer = self._hash_page(query)
@@ -353,7 +346,7 @@ class FakeOpenMeetings(FakeServer):
         elif entry.room_id not in self.rooms:
             error = "Room was not found"
         if error:
-            return 200, _HTML, self._page("OpenMeetings", f"<h1>{error}</h1>")
+            return 200, HTML, self._page("OpenMeetings", f"<h1>{error}</h1>")
         assert entry is not None and session is not None and session.external_user is not None
         user = session.external_user
         entry.used = True
@@ -378,7 +371,7 @@ class FakeOpenMeetings(FakeServer):
             f'<p class="user" data-external-id="{html.escape(join.external_id)}">'
             f"{html.escape(who)} ({role})</p>"
         )
-        return 200, _HTML, self._page(room.dto["name"], text)
+        return 200, HTML, self._page(room.dto["name"], text)
 
     @staticmethod
     def _page(title: str, body: str) -> bytes:

@@ -13,12 +13,14 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import Any
+from urllib.parse import parse_qsl
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 WSGIApp = Callable[..., Any]
@@ -139,6 +141,9 @@ def set_mode(fake: Any, data: dict[str, Any], modes: tuple[str, ...] = MODES) ->
 
 JSON = "application/json"
 TEXT = "text/plain; charset=utf-8"
+HTML = "text/html; charset=utf-8"
+#: What a proxy in front of a sick server sends (mode ``garbage``): HTML, not even well-formed.
+GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 #: What a fake's vendor side answers: status, content type, body and extra headers.
 Answer = tuple[int, str, bytes, list[tuple[str, str]]]
 
@@ -182,6 +187,17 @@ class FakeServer:
     def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
         """The fake's own ``POST /_fake/...`` endpoints: path -> what answers the body."""
         return {}
+
+    def misbehave(self, server: str = "the meeting server") -> tuple[int, str, bytes] | None:
+        """What the mode does to a vendor call before the fake acts on it: ``latency``
+        (where the fake has one) always, then 503 when down, ``delay`` when slow; garbage
+        to answer instead, when that is the mode."""
+        time.sleep(getattr(self, "latency", 0.0))
+        if self.mode == "down":
+            raise HTTPError(503, f"{server} is down (fake mode 'down')")
+        if self.mode == "slow":
+            time.sleep(getattr(self, "delay", 0.0))
+        return (200, HTML, GARBAGE) if self.mode == "garbage" else None
 
     def go_live(self, meeting_id: str, data: dict[str, Any]) -> None:
         attendees = data.get("attendees", self.default_attendees)
@@ -240,6 +256,18 @@ class FakeServer:
         except (TypeError, ValueError):
             raise HTTPError(400, "attendees must be an integer") from None
         return json_answer(self.meeting_state(meeting_id))
+
+
+def form_params(text: str) -> dict[str, str]:
+    """A query string or form body, UTF-8, the first of each name (a 400 when not UTF-8)."""
+    try:
+        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise HTTPError(400, "parameters are not UTF-8") from None
+    params: dict[str, str] = {}
+    for key, value in pairs:
+        params.setdefault(key, value)
+    return params
 
 
 def _reason(status: int) -> str:

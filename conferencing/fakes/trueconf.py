@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from conferencing.fakes.server import Answer, FakeServer, arguments, read_body, run_fake
+from conferencing.fakes.server import HTML, Answer, FakeServer, arguments, read_body, run_fake
 from conferencing.trueconf.answers import TOKEN_INVALID
 from conferencing.trueconf.client import PATHS, RUNNING, STOPPED
 
@@ -54,9 +54,7 @@ SCOPE = (
 )
 
 _JSON = "application/json; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
 _TEXT = "text/plain; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -228,14 +226,9 @@ class FakeTrueConf(FakeServer):
         with self._lock:
             token = _token(environ, query)
             self.requests.append(RecordedRequest(method, path, query, body, token))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise _plain(503, "the TrueConf server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave("the TrueConf server")
+        if garbage:
+            return garbage
         with self._lock:
             answer = self._route(environ, method, path, query, body)
         if self.mode == "late":
@@ -496,7 +489,7 @@ class FakeTrueConf(FakeServer):
         state = self.state(conference_id)
         text = f"TrueConf web client: {conference.topic} ({conference_id}) is {state}"
         page = f"<!DOCTYPE html><title>TrueConf</title><h1>{html.escape(text)}</h1>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     # --- helpers ---------------------------------------------------------------
 

@@ -27,16 +27,18 @@ import zlib
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import urljoin
 
 import requests
 
 from conferencing.base import Account, ConferencingError, ServerUnavailable
 from conferencing.fakes.server import (
+    HTML,
     Answer,
     FakeServer,
     HTTPError,
     arguments,
+    form_params,
     read_body,
     run_fake,
 )
@@ -54,10 +56,7 @@ MAX_BODY = 1_000_000
 OUTBOUND_TIMEOUT = (3.05, 10.0)
 
 _XML = "text/xml; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
 _INTEGER = re.compile(r"\d+")
-# What a proxy in front of a sick server sends: HTML, not even well-formed.
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 
 
 class RecordedRequest(NamedTuple):
@@ -91,17 +90,6 @@ class SignIn:
 
 class _Refused(Exception):
     """Answered as ``<__Status__>FAILED`` with this reason."""
-
-
-def _form(text: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise HTTPError(400, "parameters are not UTF-8") from None
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        params.setdefault(key, value)
-    return params
 
 
 def _same(given: str, expected: str) -> bool:
@@ -248,24 +236,19 @@ class FakeTurboMeeting(FakeServer):
         allowed = ("GET", "POST") if name == "goto_downloader" else (endpoint.method,)
         if method not in allowed:
             raise HTTPError(405, f"{path} takes {' or '.join(allowed)}")
-        query = _form(environ.get("QUERY_STRING", ""))
+        query = form_params(environ.get("QUERY_STRING", ""))
         if method == "POST":
             # Strict on purpose: what is sent by POST must not leak into URLs and logs.
             if query:
                 raise HTTPError(400, "parameters of a POST call belong in its body")
-            params = _form(read_body(environ, MAX_BODY).decode("latin-1"))
+            params = form_params(read_body(environ, MAX_BODY).decode("latin-1"))
         else:
             params = query
         with self._lock:
             self.requests.append(RecordedRequest(method, path, dict(params)))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave()
+        if garbage:
+            return garbage
         handler = getattr(self, f"_do_{name}")
         with self._lock:
             try:
@@ -462,7 +445,7 @@ class FakeTurboMeeting(FakeServer):
         else:
             raise HTTPError(400, "role must be host or attendee")
         page = f"<!DOCTYPE html><title>TurboMeeting</title><h1>{html.escape(what)}</h1>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     def _do_web_viewer(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         meeting_id = params.get("meeting_id", "")
@@ -471,7 +454,7 @@ class FakeTurboMeeting(FakeServer):
         state, attendees = self.state(meeting_id)
         text = f"Web viewer: meeting {meeting_id} is {state} with {attendees} attendees"
         page = f"<!DOCTYPE html><title>TurboMeeting web viewer</title><p>{html.escape(text)}</p>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 

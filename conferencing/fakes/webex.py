@@ -31,20 +31,21 @@ import random
 import re
 import secrets
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from conferencing.fakes.server import (
+    HTML,
     TEXT,
     Answer,
     FakeServer,
     HTTPError,
     arguments,
+    form_params,
     read_body,
     run_fake,
 )
@@ -57,8 +58,6 @@ DEMO_USER, DEMO_PASSWORD = "demo-host", "demo-password"
 #: What `make run` tells a newcomer about this fake.
 BANNER = f"hosts sign in to Webex as {DEMO_USER} / {DEMO_PASSWORD}"
 
-_HTML = "text/html; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 _INTEGER = re.compile(r"\d{1,4}")
 
 
@@ -104,17 +103,6 @@ def _utcnow() -> dt.datetime:
 
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
-
-
-def _form(text: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise HTTPError(400, "parameters are not UTF-8") from None
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        params.setdefault(key, value)
-    return params
 
 
 def with_result(back_url: str, **result: str) -> str:
@@ -210,18 +198,17 @@ class FakeWebex(FakeServer):
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "POST"):
             raise HTTPError(405, "GET or POST")
-        query = _form(environ.get("QUERY_STRING", ""))
-        form = _form(read_body(environ, MAX_BODY).decode("latin-1")) if method == "POST" else {}
+        query = form_params(environ.get("QUERY_STRING", ""))
+        form = (
+            form_params(read_body(environ, MAX_BODY).decode("latin-1")) if method == "POST" else {}
+        )
         with self._lock:
             self.requests.append(RecordedRequest(method, path, query, form))
-        if self.mode == "down":
-            raise HTTPError(503, "the Webex site is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE, []
+        garbage = self.misbehave("the Webex site")
+        if garbage:
+            return (*garbage, [])
         if path in ("/", f"/{self.site}", f"/{self.site}/"):
-            return 200, _HTML, self._page("Webex site", f"Welcome to {self.site}."), []
+            return 200, HTML, self._page("Webex site", f"Welcome to {self.site}."), []
         page = path.removeprefix(f"/{self.site}/")
         if page not in PAGES.values():
             raise HTTPError(404, f"no such page: {path[:100]}")
@@ -247,7 +234,7 @@ class FakeWebex(FakeServer):
         if back_url:
             return 302, TEXT, b"", [*headers, ("Location", with_result(back_url, **answer))]
         text = ", ".join(f"{key}={value}" for key, value in answer.items())
-        return 200, _HTML, self._page("Webex", text), headers
+        return 200, HTML, self._page("Webex", text), headers
 
     def _user(self, environ: dict[str, Any]) -> str:
         """The Webex ID the browser's session cookie belongs to, or ""."""
