@@ -40,18 +40,12 @@ def server(fake) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def make(fake, server, sleeps):
-    clients: list[BigBlueButton] = []
-
+def make(fake, server, make_backend):
     def make(**options) -> BigBlueButton:
-        settings = {"secret": fake.secret, "read_timeout": 0.5, "sleep": sleeps.append}
-        client = BigBlueButton(fake.site_url(server.url), **(settings | options))
-        clients.append(client)
-        return client
+        settings = {"secret": fake.secret, "read_timeout": 0.5}
+        return make_backend(BigBlueButton, fake.site_url(server.url), **(settings | options))
 
-    yield make
-    for client in clients:
-        client.close()
+    return make
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ view. What lands there is read with ``parse_back_url``, as the portal would.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
 import subprocess
 import sys
@@ -476,18 +475,11 @@ def test_control_endpoints(site, site_server, webex, browser, portal, back_url):
     assert "password" not in str(state) and ticket not in str(state)
 
 
-def test_the_cli_serves_a_site_and_prints_the_demo_user():
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conferencing.fakes.webex", "--port", "0", "--site", "acme"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        first, second = process.stdout.readline(), process.stdout.readline()
-        site_url = first.rsplit(" ", 1)[-1].strip()
-        assert site_url.endswith("/acme") and DEMO_USER in second
-        Webex(site_url).ping()
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
+def test_the_cli_serves_a_site_and_prints_the_demo_user(fake_process):
+    process = fake_process("conferencing.fakes.webex", "--site", "acme")
+    first, second = process.stdout.readline(), process.stdout.readline()
+    site_url = first.rsplit(" ", 1)[-1].strip()
+    assert site_url.endswith("/acme") and DEMO_USER in second
+    Webex(site_url).ping()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
