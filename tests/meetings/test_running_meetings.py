@@ -19,9 +19,14 @@ from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from meetings import launch, polling, services
 from meetings.models import LiveState, Meeting
-from portal.accounts import services as account_services
-from portal.accounts.models import MeetingServer, SyncState
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
+from portal.accounts.models import SyncState
+from tests.factories import (
+    CustomerFactory,
+    HostFactory,
+    MeetingFactory,
+    put_on_fake_server,
+    server_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +50,7 @@ def tc():
 
 @pytest.fixture
 def host(tc):
-    server = account_services.server_save(
-        server=MeetingServer(),
-        backend="trueconf",
-        name="TrueConf",
-        base_url=tc.url,
-        credentials=tc.backend_options(),
-    )
+    server = server_for(tc, tc.url, backend="trueconf", name="TrueConf")
     customer = CustomerFactory(server=server, slug="globex", time_zone="UTC")
     return HostFactory(customer=customer, is_administrator=True)
 

@@ -16,7 +16,7 @@ from portal import crypto, servers
 from portal.accounts import services
 from portal.accounts.models import MeetingServer, SyncState
 from portal.checks import server_secrets_key
-from tests.factories import CustomerFactory, HostFactory, company_uid
+from tests.factories import CustomerFactory, HostFactory, company_uid, server_for
 from tests.migrations import migrate_to_newest
 
 pytestmark = pytest.mark.django_db
@@ -345,13 +345,7 @@ def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
 
     fake = FakeOpenMeetings()
     with serve(fake) as running:
-        server = services.server_save(
-            server=MeetingServer(),
-            backend="openmeetings",
-            name="OM",
-            base_url=running.url,
-            credentials=fake.backend_options(),
-        )
+        server = server_for(fake, running.url, backend="openmeetings", name="OM")
         host = HostFactory(customer=CustomerFactory(server=server))
         client.force_login(host.user)
         page = client.post(
