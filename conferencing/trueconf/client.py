@@ -50,8 +50,6 @@ conference starts on its own).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -90,6 +88,7 @@ from conferencing.trueconf.answers import (
 from conferencing.trueconf.conferences import (
     CHANGED_BY_EDITS,
     CONFERENCE_TYPES,
+    chosen_id,
     conference_body,
     differs,
     owner_id,
@@ -123,9 +122,6 @@ RUNNING, STOPPED = "running", "stopped"
 RUNNING_REFUSED = "conferenceIsRunning"
 #: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
 ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
-#: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
-#: digits, Latin letters and underscores).
-CHOSEN_ID_LENGTH = 32
 #: What never reaches a log or an error text: the secret, and the token in a query or header.
 SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
 
@@ -308,8 +304,7 @@ class TrueConf(BaseBackend):
         with the client secret, so nobody can work out a conference's web client
         link from the portal's meeting numbers.
         """
-        key = hmac.new(self.client_secret.encode(), external_id.encode(), hashlib.sha256)
-        return key.hexdigest()[:CHOSEN_ID_LENGTH]
+        return chosen_id(self.client_secret, external_id)
 
     def _create_once(self, body: dict[str, Any], conference_id: str) -> Any:
         """Create the conference under ``conference_id``, or, when an earlier attempt made

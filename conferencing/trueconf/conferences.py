@@ -3,6 +3,8 @@ whether a conference on the server differs from a request (the HTTP calls are th
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from conferencing.base import MeetingKind, MeetingRequest, Unsupported
@@ -21,6 +23,17 @@ CONFERENCE_TYPES: dict[MeetingKind, int] = {
 #: What a change may alter on the server; the rest of a conference body (owner,
 #: invitations, guests) is the same on every push of one meeting.
 CHANGED_BY_EDITS = ("topic", "type", "schedule", "max_participants")
+
+
+#: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
+#: digits, Latin letters and underscores).
+CHOSEN_ID_LENGTH = 32
+
+
+def chosen_id(secret: str, external_id: str) -> str:
+    """The conference ID of ``external_id``, the same every time, keyed with ``secret``."""
+    key = hmac.new(secret.encode(), external_id.encode(), hashlib.sha256)
+    return key.hexdigest()[:CHOSEN_ID_LENGTH]
 
 
 def owner_id(host_email: str) -> str:
