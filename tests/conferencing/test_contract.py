@@ -324,12 +324,16 @@ def test_a_running_meeting_takes_only_what_its_backend_declares(served):
     served.backend.schedule_meeting(original)
     served.fake.set_live(key, attendees=2)
     # What may change, changes, and what may not is refused before anything is sent.
-    served.backend.schedule_meeting(request_for(key, password="new-secret", start=original.start))
+    # The same times as the original's: request_for reads the clock, which may have moved on.
+    same_times = {"start": original.start, "end": original.end}
+    served.backend.schedule_meeting(request_for(key, password="new-secret", **same_times))
     if "topic" in served.backend.changeable_while_running:
-        served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+        served.backend.schedule_meeting(request_for(key, topic="Renamed while live", **same_times))
     else:
         with pytest.raises(MeetingRunning):
-            served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+            served.backend.schedule_meeting(
+                request_for(key, topic="Renamed while live", **same_times)
+            )
     if served.can(Capability.LIVE_STATUS):
         status = served.backend.meeting_status(key)
         assert status.active is True
