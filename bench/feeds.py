@@ -21,7 +21,6 @@ caller's Django setup (``python -m bench`` runs several benchmarks).
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,14 @@ if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
 
 from bench import HEADER, figure, full
-from bench.served import BASE_DIR, beside_the_portal, start_gunicorn, wait_until_up, wsgi_with_urls
+from bench.served import (
+    BASE_DIR,
+    beside_the_portal,
+    free_port,
+    start_gunicorn,
+    wait_until_up,
+    wsgi_with_urls,
+)
 
 MEETINGS = 500
 SLUG = "bench"
@@ -132,12 +138,6 @@ def seed() -> None:
 
 
 # --- the server --------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _environment(folder: Path) -> dict[str, str]:
@@ -267,7 +267,7 @@ def run() -> None:
         subprocess.run(seeding, cwd=BASE_DIR, env=env, check=True)
         collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
         subprocess.run(collect, cwd=BASE_DIR, env=env, check=True)
-        port = _free_port()
+        port = free_port()
         server = start_gunicorn("bench.feeds:wsgi()", port=port, workers=WORKERS, env=env)
         try:
             base = f"http://127.0.0.1:{port}"

@@ -72,7 +72,7 @@ if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
 
 from bench import HEADER, figure, full
-from bench.served import beside_the_portal, start_gunicorn, wait_until_up, wsgi_with_urls
+from bench.served import beside_the_portal, free_port, start_gunicorn, wait_until_up, wsgi_with_urls
 
 PEOPLE = 200
 CAPACITY = 100
@@ -251,14 +251,6 @@ def _seed_webinar(host, slug: str, capacity: int | None):
 
 
 # --- the server --------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 # --- the measurements --------------------------------------------------------------
@@ -695,7 +687,7 @@ def run() -> None:
             vendor = connection.vendor
             host = _seed_host()
             server = start_gunicorn(
-                "bench.registration:wsgi()", port=(port := _free_port()), workers=WORKERS, env=env
+                "bench.registration:wsgi()", port=(port := free_port()), workers=WORKERS, env=env
             )
             try:
                 base = f"http://127.0.0.1:{port}"

@@ -4,6 +4,7 @@ the app factory, and starting gunicorn and waiting until it answers."""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -34,6 +35,12 @@ def wsgi_with_urls(urlconf: str) -> WSGIHandler:
     application = get_wsgi_application()
     settings.ROOT_URLCONF = urlconf
     return application
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def start_gunicorn(app: str, *, port: int, workers: int, env: dict[str, str]) -> subprocess.Popen:
