@@ -493,6 +493,12 @@ WEBINAR_RATE_PER_WEBINAR = env("WEBINAR_RATE_PER_WEBINAR", default="300/60")
 # Registrations (hence mails) for one email address, whatever the webinar: the
 # public form must not become a way to fill a stranger's inbox.
 WEBINAR_RATE_PER_RECIPIENT = env("WEBINAR_RATE_PER_RECIPIENT", default="10/3600")
+# Seconds a public webinar (with its customer and its form's questions) is kept in
+# the cache. Every change drops it at once where the web processes share the cache
+# (Redis); the embedded default keeps one cache per process, so there it is brief.
+WEBINAR_PUBLIC_CACHE_SECONDS = env.int(
+    "WEBINAR_PUBLIC_CACHE_SECONDS", default=3600 if REDIS_URL else 5
+)
 # Registrants get one reminder this many hours before the webinar starts.
 WEBINAR_REMINDER_HOURS = env.int("WEBINAR_REMINDER_HOURS", default=24)
 # Files the portal generates (webinar export files), on the default storage.
