@@ -3,10 +3,13 @@
 import re
 
 import pytest
+import redis
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.webinars.factories import QuestionFactory, WebinarFactory
+from webinars import protection
 from webinars.models import Question, Registration
 from webinars.services.questions import question_move, question_update
 from webinars.services.webinars import webinar_cancel
@@ -107,3 +110,50 @@ def test_another_webinar_at_a_freed_address_is_not_the_old_one(client, host, web
     WebinarFactory(host=host, slug=slug, title="Quantum gardening")
     assert "Quantum gardening" in client.get(f"/w/{slug}/").content.decode()
     assert Question.objects.count() == 0
+
+
+# --- the rate limits ----------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="counted in Redis only when REDIS_URL is set")
+def test_the_three_rate_limits_take_one_redis_round_trip(rf, webinar, monkeypatch):
+    sent = []
+    original = redis.connection.Connection.send_packed_command
+
+    def send(connection, command, *args, **kwargs):
+        sent.append(command)
+        return original(connection, command, *args, **kwargs)
+
+    monkeypatch.setattr(redis.connection.Connection, "send_packed_command", send)
+    request = rf.post("/", REMOTE_ADDR="10.1.2.3")
+    protection.check_rate_limits(request, webinar.pk, recipient="ada@example.com")
+    assert len(sent) == 1
+
+
+def test_a_submission_over_the_ip_limit_does_not_count_against_its_recipient(
+    client, webinar, settings
+):
+    settings.WEBINAR_RATE_PER_IP = "1/600"
+    settings.WEBINAR_RATE_PER_RECIPIENT = "1/3600"
+    assert (
+        client.post(f"/w/{webinar.slug}/", PERSON | {"email": "a@example.com"}).status_code == 201
+    )
+    for _ in range(3):  # refused per IP: ada's address is not counted
+        refused = client.post(f"/w/{webinar.slug}/", PERSON | {"email": "ada@example.com"})
+        assert "Too many registrations from your network" in refused.content.decode()
+    other_ip = client.post(
+        f"/w/{webinar.slug}/", PERSON | {"email": "ada@example.com"}, REMOTE_ADDR="10.0.0.9"
+    )
+    assert other_ip.status_code == 201
+
+
+def test_invalid_submissions_count_per_ip_but_not_per_recipient(client, webinar, settings):
+    settings.WEBINAR_RATE_PER_IP = "2/600"
+    settings.WEBINAR_RATE_PER_RECIPIENT = "1/3600"
+    invalid = PERSON | {"email": "ada@example.com", "first_name": ""}
+    assert client.post(f"/w/{webinar.slug}/", invalid).status_code == 400
+    assert (
+        client.post(f"/w/{webinar.slug}/", PERSON | {"email": "ada@example.com"}).status_code == 201
+    )
+    refused = client.post(f"/w/{webinar.slug}/", PERSON | {"email": "b@example.com"})
+    assert refused.status_code == 429
