@@ -76,6 +76,9 @@ class Meeting(Synced):
     #: asked once its circuit breaker tripped); null while its answers come in. Pages and
     #: feeds then say when it was last seen live, not "Live now".
     server_silent_since = models.DateTimeField(null=True, blank=True)
+    #: The start of the last poll round that took this meeting on (meetings.polling): the
+    #: workers sharing a round each claim meetings not yet taken by it, so none is asked twice.
+    poll_round_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["starts_at", "pk"]

@@ -319,6 +319,10 @@ SERVER_HEALTH_SECONDS = env.int("SERVER_HEALTH_SECONDS", default=30)
 # inactive polls in a row confirm that a meeting that was live has ended.
 POLL_INTERVAL_SECONDS = _renamed("POLL_INTERVAL_SECONDS", "TM_POLL_INTERVAL_SECONDS", 30.0)
 POLL_CONCURRENCY = _renamed("POLL_CONCURRENCY", "TM_POLL_CONCURRENCY", 32, int)
+# Celery workers that share each round (each with POLL_CONCURRENCY calls in flight),
+# claiming POLL_CLAIM_SIZE meetings at a time: none is asked twice in a round.
+POLL_WORKERS = env.int("POLL_WORKERS", default=1)
+POLL_CLAIM_SIZE = env.int("POLL_CLAIM_SIZE", default=500)
 POLL_WINDOW_BEFORE_MINUTES = _renamed(
     "POLL_WINDOW_BEFORE_MINUTES", "TM_POLL_WINDOW_BEFORE_MINUTES", 15, int
 )
