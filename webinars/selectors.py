@@ -47,8 +47,9 @@ def dashboard_webinars(host: Host) -> QuerySet[Webinar]:
     )
 
 
-#: Names the current version of every public webinar in the cache: a new one (new keys)
-#: whenever a webinar, a question, a customer or a host changes (public_webinars_changed).
+#: The current version of every public webinar in the cache: a new one whenever a webinar,
+#: a question, a customer or a host changes (public_webinars_changed). A webinar is kept
+#: with the version it was read at, and read again once that is no longer the current one.
 PUBLIC_VERSION_KEY = "webinars:public:version"
 
 
@@ -59,18 +60,22 @@ def public_webinar(slug: str) -> Webinar | None:
     and its query costs more to compile than to run. What must be current for a
     registration (status, dates, capacity) the service reads again under its lock.
     """
-    version = cache.get_or_set(PUBLIC_VERSION_KEY, _new_version, None)
-    key = f"webinars:public:{version}:{slug}"
-    webinar = cache.get(key)
-    if webinar is None:
-        webinar = (
-            Webinar.objects.select_related("customer", "host__user")
-            .prefetch_related(Prefetch("questions", _asked(), to_attr="asked_questions"))
-            .filter(slug=slug, customer__deleted_at__isnull=True)  # a deleted customer's are gone
-            .first()
-        )
-        if webinar is not None:  # unknown addresses are not kept: anyone can make up many
-            cache.set(key, webinar, settings.WEBINAR_PUBLIC_CACHE_SECONDS)
+    key = f"webinars:public:{slug}"
+    found = cache.get_many([PUBLIC_VERSION_KEY, key])  # one round trip
+    version = found.get(PUBLIC_VERSION_KEY) or cache.get_or_set(
+        PUBLIC_VERSION_KEY, _new_version, None
+    )
+    kept_version, webinar = found.get(key, (None, None))
+    if kept_version == version:
+        return webinar
+    webinar = (
+        Webinar.objects.select_related("customer", "host__user")
+        .prefetch_related(Prefetch("questions", _asked(), to_attr="asked_questions"))
+        .filter(slug=slug, customer__deleted_at__isnull=True)  # a deleted customer's are gone
+        .first()
+    )
+    if webinar is not None:  # unknown addresses are not kept: anyone can make up many
+        cache.set(key, (version, webinar), settings.WEBINAR_PUBLIC_CACHE_SECONDS)
     return webinar
 
 

@@ -120,24 +120,28 @@ def _register(
 ) -> RegistrationResult:
     """Give ``registration`` (new, or cancelled and taken back) a status and save it, under
     the webinar's row lock; raises IntegrityError when a new one's address is taken."""
+    for field in RESET_ON_REUSE:  # a cancelled registration starts afresh
+        setattr(registration, field.attname, field.get_default())
+    for name, value in details.items():
+        setattr(registration, name, value)
+    registration.webinar = webinar
+    registration.consent_text = webinar.consent_text if registration.consent else ""
+    registration.language = i18n.current()  # their mails speak it
+    # Checked before the lock (the status, which needs it, aside): other registrations
+    # wait for the lock, not for this one's validation.
+    registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
     with transaction.atomic():
         locked = Webinar.objects.select_for_update().get(pk=webinar.pk)
-        if registration.pk is not None:  # taken back: as it is now, under the lock
-            registration = Registration.objects.get(pk=registration.pk)
-            if registration.status != Registration.Status.CANCELLED:
-                return RegistrationResult(registration, created=False)
+        if registration.pk is not None:  # taken back: if it still is cancelled, under the lock
+            current = Registration.objects.get(pk=registration.pk)
+            if current.status != Registration.Status.CANCELLED:
+                return RegistrationResult(current, created=False)
         state = locked.registration_state(now)
         if state != "open":
             raise RegistrationRefused(state, REFUSALS[state])
         registration.webinar = locked
-        for field in RESET_ON_REUSE:  # a cancelled registration starts afresh
-            setattr(registration, field.attname, field.get_default())
-        for name, value in details.items():
-            setattr(registration, name, value)
         registration.consent_text = locked.consent_text if registration.consent else ""
-        registration.language = i18n.current()  # their mails speak it
         _take_seat(locked, registration, now=now)
-        registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
         registration.save()
         mailing.notify_new_status(registration)
         webhooks.registration_took_status(registration, created=True)
