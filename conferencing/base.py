@@ -181,7 +181,9 @@ class Account:
     email: str
     meeting_rooms: int
     participants_per_room: int
-    company_uid: str = ""
+    #: The ID the server gave the account ("" before it has one); what it means is the
+    #: backend's (TurboMeeting's company UID).
+    account_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -353,9 +355,9 @@ class Backend(Protocol):
 
     def create_account(self, account: Account) -> str: ...
     def update_account(self, account: Account) -> None: ...
-    def delete_account(self, company_uid: str) -> None: ...
-    def query_account(self, company_uid: str) -> Account: ...
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str: ...
+    def delete_account(self, account_id: str) -> None: ...
+    def query_account(self, account_id: str) -> Account: ...
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str: ...
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting: ...
     def cancel_meeting(self, meeting_id: str) -> None: ...
     def start_url(self, meeting_id: str, host: Participant) -> str: ...
@@ -405,13 +407,13 @@ class BaseBackend(Backend):
     def update_account(self, account: Account) -> None:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def delete_account(self, company_uid: str) -> None:
+    def delete_account(self, account_id: str) -> None:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def query_account(self, company_uid: str) -> Account:
+    def query_account(self, account_id: str) -> Account:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str:
         return ""
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:

@@ -62,7 +62,7 @@ class VendorHooks:
             email=customer.contact_email,
             meeting_rooms=1,
             participants_per_room=1,
-            company_uid=self.account_id(customer),
+            account_id=self.account_id(customer),
         )
 
     def account_id(self, customer: Customer) -> str:
@@ -78,6 +78,16 @@ class VendorHooks:
         """What a configured server of its backend calls the portal at, for its admin page:
         (what it is, the URL to enter in the server's console)."""
         return []
+
+    #: Where the environment's server of this vendor is set, in words for the admin.
+    environment_settings = "its settings"
+
+    def environment_server(self) -> dict[str, Any] | None:
+        """The server row the environment's settings describe for this vendor, as
+        ``server_save`` takes it (name, backend, base_url, time_zone and its
+        ``credentials``); ``migrate`` keeps it in step (``server_sync_environment``).
+        None where they describe none."""
+        return None
 
     def is_server_address(self, request: HttpRequest) -> bool:
         """Whether the request comes from an address its meeting servers call from (a

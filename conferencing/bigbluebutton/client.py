@@ -180,7 +180,7 @@ class BigBlueButton(BaseBackend):
             return CredentialCheck(True, None, "The server answered, but the signed call failed.")
         return CredentialCheck(True, True, "The server answered and took the shared secret.")
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str:
         """A new meeting ID, chosen here: the server learns it at the first ``create``."""
         return uuid.uuid4().hex
 

@@ -423,8 +423,9 @@ class MeetingServerAdmin(admin.ModelAdmin):
     @admin.display(description="source")
     def source(self, obj):
         if obj.from_environment:
+            source = vendors.vendor_app(obj.backend).environment_settings
             return (
-                "The environment: the TM_* settings, applied on every migrate. Change them "
+                f"The environment: {source}, applied on every migrate. Change them "
                 "there, then run migrate; this page only shows them."
             )
         return "This admin."

@@ -143,7 +143,7 @@ def test_what_the_url_api_cannot_do_is_unsupported_with_a_reason(call, words):
     backend = Webex("https://acme.webex.com/acme")
     with pytest.raises(Unsupported, match=words):
         call(backend)
-    assert backend.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert backend.reserve_meeting_id(account_id="c", user_id="u") == ""
 
 
 @pytest.mark.parametrize(
