@@ -17,6 +17,8 @@ without a row has the model's defaults.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.metadata
 import importlib.util
 from collections.abc import Mapping
@@ -46,6 +48,23 @@ def vendor_urlconfs() -> list[str]:
         for module in vendor_modules()
         if importlib.util.find_spec(f"{module}.urls") is not None
     ]
+
+
+@functools.cache
+def declared(name: str) -> tuple[str, ...]:
+    """What the vendors' packages declare under ``name`` (module constants of their
+    ``__init__``, read without Django set up, as gunicorn's logger must):
+
+    - ``SECRET_SETTINGS``: prefixes of settings that error reports hide;
+    - ``SECRET_QUERY_PATHS``: path prefixes whose query strings logs never keep (a
+      server passes passwords in them);
+    - ``TOKEN_PATHS``: regular expressions of path prefixes whose next segment is a
+      secret, masked in logs.
+    """
+    found: list[str] = []
+    for module in vendor_modules():
+        found += getattr(importlib.import_module(module), name, ())
+    return tuple(found)
 
 
 class VendorHooks:

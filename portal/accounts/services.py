@@ -339,7 +339,7 @@ def _environment_managed(server: MeetingServer) -> str:
 def server_sync_environment() -> MeetingServer | None:
     """Make the server row of the environment's settings, or bring it in step with them.
 
-    Runs on every ``migrate``. Where the settings describe none (``TM_SERVER_URL`` unset,
+    Runs on every ``migrate``. Where the settings describe none (a vendor's URL unset,
     say), a row made before stays with its customers, as an ordinary server edited in
     the admin.
     """

@@ -348,3 +348,12 @@ def test_behind_a_proxy_the_forwarded_client_is_checked_not_the_proxy(client, se
     settings.TM_CALLBACK_ALLOWED_IPS = ["198.51.100.7"]
     environment_server_follows_settings()
     assert not via_proxy("198.51.100.7").ok
+
+
+def test_a_setting_under_its_old_tm_name_is_named_in_a_warning(monkeypatch):
+    from vendors.turbomeeting.checks import old_setting_names
+
+    monkeypatch.setenv("TM_READ_TIMEOUT", "5")
+    monkeypatch.delenv("SERVER_READ_TIMEOUT", raising=False)
+    [warning] = old_setting_names(None)
+    assert "TM_READ_TIMEOUT" in warning.msg and "SERVER_READ_TIMEOUT" in warning.msg
