@@ -245,7 +245,7 @@ def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting is not None and meeting.sync_state == SyncState.SYNCED:
         messages.success(request, _("The meeting is on the meeting server."))
     elif meeting is not None:
-        messages.error(request, meeting.sync_error)
+        messages.error(request, _(meeting.sync_error))
     return redirect("dashboard-meeting", pk=pk)
 
 

@@ -36,6 +36,10 @@ class Meeting(Synced):
     #: The server's own link to the meeting, the same for everyone, where it gives one
     #: (TrueConf's ``webclient_url``: its public address, which may not be its API's).
     server_join_url = models.URLField(max_length=500, blank=True, editable=False)
+    #: The raw detail of the last failed push (the error's kind, paths, HTTP statuses, the
+    #: server's reason codes), for staff in the admin; its host reads ``sync_error``, a
+    #: sentence's message id translated when shown (portal/sync.py).
+    sync_detail = models.TextField(blank=True, editable=False)
     kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)

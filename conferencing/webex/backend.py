@@ -38,6 +38,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
@@ -149,10 +150,11 @@ class Webex(BaseBackend):
             self.base_url, webex_id, password=password, back_url=back_url, then=then
         )
 
-    #: What the host types on the sign-in form: Webex's own field names.
+    #: What the host types on the sign-in form: Webex's own field names, and labels the
+    #: portal translates.
     sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
-        ("WID", "Webex ID", "text"),
-        ("PW", "Webex password", "password"),
+        ("WID", gettext_noop("Webex ID"), "text"),
+        ("PW", gettext_noop("Webex password"), "password"),
     )
 
     def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from conferencing.base import Capability, MeetingKind, MeetingRequest, Unsupported
 from meetings import webhooks
@@ -71,7 +72,7 @@ def meeting_schedule(
 
 #: A meeting its host schedules on the server in their own browser, not done yet: the
 #: expected next step, not a fault.
-AWAITING_BROWSER = (
+AWAITING_BROWSER = gettext_noop(
     "Not on the meeting server yet: schedule it there with “Schedule on the meeting server”, "
     "and sign in there if asked."
 )
@@ -82,7 +83,7 @@ def meeting_push(*, meeting_id: int) -> Meeting | None:
     if meeting is None:
         return None
     return sync.push(
-        meeting, _push_meeting, explain=lambda exc: servers.explain(meeting.customer, exc)
+        meeting, _push_meeting, explain=lambda exc: servers.host_sentence(meeting.customer, exc)
     )
 
 

@@ -22,6 +22,7 @@ class EndpointAdmin(admin.ModelAdmin):
     search_fields = ["url", "customer__name", "customer__slug"]
     readonly_fields = [
         "disabled_reason",
+        "disabled_at",
         "failure_count",
         "last_success_at",
         "previous_secret_expires_at",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal import crypto
 from portal.accounts.models import Customer
@@ -16,7 +17,9 @@ class Endpoint(models.Model):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="The event names it receives.")
     is_enabled = models.BooleanField("enabled", default=True)
+    #: Why it was disabled, as a message id (translated when shown), and since when.
     disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The signing secrets (whsec_...), encrypted like the servers' credentials. After a
     # rotation the previous one keeps signing too, until previous_secret_expires_at.
     secret_encrypted = models.TextField(editable=False)
@@ -55,9 +58,9 @@ class Delivery(models.Model):
     """One event for one endpoint: its ``webhook-id``, body and state, across every attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     message_id = models.CharField("webhook-id", max_length=40, unique=True)

@@ -26,6 +26,7 @@ class EndpointSerializer(serializers.ModelSerializer):
             "events",
             "is_enabled",
             "disabled_reason",
+            "disabled_at",
             "failure_count",
             "last_success_at",
             "secret",
@@ -34,6 +35,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "disabled_reason",
+            "disabled_at",
             "failure_count",
             "last_success_at",
             "previous_secret_expires_at",

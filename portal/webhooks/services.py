@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from standardwebhooks.webhooks import Webhook
 
 from portal import queueing
@@ -164,7 +165,7 @@ def endpoint_update(*, endpoint: Endpoint, **changes) -> Endpoint:
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if "is_enabled" in changes:
-        endpoint.disabled_reason = ""
+        endpoint.disabled_reason, endpoint.disabled_at = "", None
     if enabling:
         endpoint.failure_count = 0
     endpoint.full_clean(exclude=["secret_encrypted"])
@@ -317,10 +318,17 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
             _disable(endpoint, attempt)
 
 
+#: Why an endpoint was disabled by the portal (``Endpoint.disabled_reason``): a message id,
+#: shown in each reader's language; ``disabled_at`` says when.
+DISABLED_UNANSWERED = gettext_noop("Every attempt to deliver to it for about a day failed.")
+
+
 def _disable(endpoint: Endpoint, attempt: Attempt) -> None:
-    reason = f"Disabled on {attempt.at:%Y-%m-%d %H:%M} UTC: every attempt for a day failed."
-    Endpoint.objects.filter(pk=endpoint.pk).update(is_enabled=False, disabled_reason=reason)
-    endpoint.is_enabled, endpoint.disabled_reason = False, reason
+    reason = DISABLED_UNANSWERED
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        is_enabled=False, disabled_reason=reason, disabled_at=attempt.at
+    )
+    endpoint.is_enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, attempt.at
     admins = Host.objects.filter(
         customer_id=endpoint.customer_id, is_administrator=True, deleted_at__isnull=True
     ).values_list("user__email", flat=True)

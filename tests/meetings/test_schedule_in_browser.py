@@ -234,7 +234,8 @@ def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
     meeting.save()
     client.force_login(host.user)
     page = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/", follow=True)
-    assert "cannot do this: the Webex URL API schedules single meetings" in (page.content.decode())
+    assert "This meeting server cannot do that." in page.content.decode()
+    assert "the Webex URL API" not in page.content.decode()  # the raw detail: log and admin
 
 
 def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):
