@@ -526,7 +526,14 @@ class BrowserScheduling(Protocol):
         link of its own, such as ``schedule_url``), else goes back to ``back_url``."""
         ...
 
-    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type).
+    def change_url(self, meeting_id: str) -> str:
+        """Where the host changes a meeting the server keeps as it was scheduled (no
+        ``Capability.UPDATE``): a page of the server's own, opened in their browser. What
+        they change there does not come back to the portal."""
+        ...
+
+    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type); each
+    #: label is a message id (``gettext_noop``) the portal translates.
     sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]]
 
 

@@ -154,7 +154,14 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "meetings/dashboard/meeting_form.html",
-        {"form": form, "meeting": meeting, "drift": drift},
+        {
+            "form": form,
+            "meeting": meeting,
+            "drift": drift,
+            "change_on_server_url": services.meeting_change_on_server_url(meeting=meeting)
+            if form.locked
+            else "",
+        },
     )
 
 

@@ -173,6 +173,11 @@ class Webex(BaseBackend):
         back = self.back_url if back_url is None else back_url
         return launch.host_url(self.base_url, meeting_key, back_url=back)
 
+    def change_url(self, meeting_id: str) -> str:
+        """The URL API has no documented edit command: the host's meetings on the site
+        (``AT=LM``), where they open this one and change it on Webex's own pages."""
+        return launch.meetings_url(self.base_url)
+
     def start_url(self, meeting_id: str, host: Participant) -> str:
         """The host must be logged in to the site (``login_url``, which can chain to this)."""
         return self.host_url(meeting_id)

@@ -12,6 +12,7 @@ from meetings.services.browser import (
     meeting_awaits_browser,
     meeting_browser_needs_sign_in,
     meeting_browser_sign_in,
+    meeting_change_on_server_url,
     meeting_schedule_in_browser_url,
     meeting_scheduled_in_browser,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "meeting_awaits_browser",
     "meeting_browser_needs_sign_in",
     "meeting_browser_sign_in",
+    "meeting_change_on_server_url",
     "meeting_cancel",
     "meeting_drift",
     "meeting_locked_fields",

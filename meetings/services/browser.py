@@ -67,6 +67,15 @@ def meeting_browser_sign_in(*, meeting: Meeting, back_url: str) -> tuple[Browser
     return backend.sign_in_form(back_url=back_url, then=then), inputs
 
 
+def meeting_change_on_server_url(*, meeting: Meeting) -> str:
+    """Where the host changes ``meeting`` on a server that keeps it as it was scheduled
+    (Webex's own pages), or "" where there is no such page."""
+    backend = servers.backend(meeting.customer)
+    if not meeting.server_meeting_id or not isinstance(backend, BrowserScheduling):
+        return ""
+    return backend.change_url(meeting.server_meeting_id)
+
+
 def meeting_browser_needs_sign_in(*, meeting: Meeting, answer: dict[str, str]) -> bool:
     """Whether the server's answer refused the host's browser for not being signed in."""
     backend = servers.backend(meeting.customer)
