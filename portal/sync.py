@@ -19,7 +19,13 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from conferencing.base import ConferencingError, ServerRefused, ServerUnavailable, detail
+from conferencing.base import (
+    ConferencingError,
+    MeetingRunning,
+    ServerRefused,
+    ServerUnavailable,
+    detail,
+)
 from portal import queueing
 from portal.accounts.models import Synced, SyncState
 
@@ -130,8 +136,9 @@ def push(
         error = (explain or describe)(exc)
         log.warning("%s %s not in step with the server: %s", model.__name__, obj.pk, detail(exc))
         recorded = pushed.update(
+            # Waiting, not failed: the server is down, or takes it once the meeting ends.
             sync_state=SyncState.PENDING
-            if isinstance(exc, ServerUnavailable)
+            if isinstance(exc, ServerUnavailable | MeetingRunning)
             else SyncState.FAILED,
             sync_error=error,
             sync_attempts=attempts,

@@ -40,6 +40,7 @@ from meetings.services.running import (
 )
 from meetings.services.scheduling import (
     AWAITING_BROWSER,
+    WAITS_FOR_THE_END,
     meeting_cancel,
     meeting_manage,
     meeting_push,
@@ -50,6 +51,7 @@ from meetings.services.scheduling import (
 
 __all__ = [
     "AWAITING_BROWSER",
+    "WAITS_FOR_THE_END",
     "EDITABLE",
     "KEPT_BY_THE_SERVER",
     "LOCKED_WHILE_LIVE",
