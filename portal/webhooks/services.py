@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from standardwebhooks.webhooks import Webhook
 
-from portal import queueing
+from portal import i18n, queueing
 from portal.accounts.models import Customer, Host
 from portal.webhooks import outgoing
 from portal.webhooks.events import EVENT_NAMES, VERSION
@@ -329,23 +329,32 @@ def _disable(endpoint: Endpoint, attempt: Attempt) -> None:
         is_enabled=False, disabled_reason=reason, disabled_at=attempt.at
     )
     endpoint.is_enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, attempt.at
-    admins = Host.objects.filter(
+    # Each administrator in their dashboard language; the customer's contact otherwise.
+    by_language: dict[str, list[str]] = defaultdict(list)
+    for email, language in Host.objects.filter(
         customer_id=endpoint.customer_id, is_administrator=True, deleted_at__isnull=True
-    ).values_list("user__email", flat=True)
-    recipients = list(admins) or [endpoint.customer.contact_email]
-    message = (
-        f"The portal stopped sending webhooks to {endpoint.url}: every attempt to deliver "
-        f"to it for about a day failed (the last: {attempt.error or 'no answer'}).\n\n"
-        "Events that happen while it is disabled are not recorded for it. Once it answers "
-        "again, enable it on the portal's Webhooks page: what was still pending is sent "
-        "then, and failed deliveries can be sent again from its log."
-    )
+    ).values_list("user__email", "language"):
+        by_language[language].append(email)
+    if not by_language:
+        by_language[endpoint.customer.language].append(endpoint.customer.contact_email)
 
     def mail() -> None:
-        try:
-            send_mail("A webhook endpoint was disabled", message, None, recipients)
-        except Exception:  # noqa: BLE001  (smtplib and sockets raise many types)
-            log.exception("could not mail the administrators of customer %s", endpoint.customer_id)
+        for language, recipients in by_language.items():
+            with i18n.override_for(language):
+                subject = _("A webhook endpoint was disabled")
+                message = _(
+                    "The portal stopped sending webhooks to %(url)s: every attempt to deliver "
+                    "to it for about a day failed (the last: %(last)s).\n\n"
+                    "Events that happen while it is disabled are not recorded for it. Once it "
+                    "answers again, enable it on the portal's Webhooks page: what was still "
+                    "pending is sent then, and failed deliveries can be sent again from its log."
+                ) % {"url": endpoint.url, "last": attempt.error or _("no answer")}
+            try:
+                send_mail(subject, message, None, recipients)
+            except Exception:  # noqa: BLE001  (smtplib and sockets raise many types)
+                log.exception(
+                    "could not mail the administrators of customer %s", endpoint.customer_id
+                )
 
     transaction.on_commit(mail)
 

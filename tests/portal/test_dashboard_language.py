@@ -340,7 +340,7 @@ def test_a_german_host_reads_webexs_answers_and_its_sign_in_form_in_german(
 
 @pytest.mark.django_db
 def test_a_german_administrator_reads_the_webhook_log_and_why_it_stopped_in_german(
-    client, german_host_on_turbomeeting, django_capture_on_commit_callbacks, settings
+    client, german_host_on_turbomeeting, django_capture_on_commit_callbacks, settings, mailoutbox
 ):
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # the receiver is on loopback
     host = german_host_on_turbomeeting
@@ -371,3 +371,6 @@ def test_a_german_administrator_reads_the_webhook_log_and_why_it_stopped_in_germ
     assert "Fehlgeschlagen: antwortete 503" in page
     assert "Jeder Zustellversuch ist etwa einen Tag lang fehlgeschlagen." in page
     assert "Seit " in page and "every attempt" not in page.lower()
+    [mail] = mailoutbox  # the disabled endpoint's mail, in the administrator's language
+    assert mail.subject == "Ein Webhook-Endpunkt wurde deaktiviert"
+    assert mail.body.startswith(f"Das Portal sendet keine Webhooks mehr an {endpoint.url}")
