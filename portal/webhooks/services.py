@@ -20,7 +20,6 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -265,7 +264,7 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delive
         answer = outgoing.post(endpoint.url, delivery.payload.encode(), headers)
     except outgoing.Refused as exc:
         attempt.error = str(exc)[:300]
-    except requests.RequestException as exc:
+    except outgoing.Unreachable as exc:
         attempt.error = f"{type(exc).__name__}: {exc}"[:300]
     else:
         attempt.response_code, attempt.response_body = answer.code, answer.body

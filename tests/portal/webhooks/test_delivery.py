@@ -293,6 +293,44 @@ def test_an_endpoint_that_came_to_point_at_a_private_address_is_not_called(
     assert "private or local address" in Delivery.objects.get().attempt_log.get().error
 
 
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_followed(
+    admin_host, receiver, committed, settings, monkeypatch
+):
+    """DNS rebinding: the name answers a public address to the check and the loopback
+    address a moment later. The request goes to the address that was checked, so the
+    loopback receiver never hears from the portal."""
+    import socket
+
+    name, answers, real = "hooks.rebind.test", [], socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        answers.append(host)  # public to odd lookups, loopback to even ones
+        address = "93.184.216.34" if len(answers) % 2 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    made = services.endpoint_create(
+        customer=admin_host.customer,
+        url=f"http://{name}:{receiver.port}/hooks",
+        events=["meeting.scheduled"],
+    )
+    receiver.secrets = [made.secret]
+    receiver.start()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 0.3
+    answers.clear()
+    with committed():
+        meetings.meeting_schedule(
+            host=admin_host, topic="Rebound", starts_at=later(1), ends_at=later(2)
+        )
+    assert receiver.requests == []
+    assert len(answers) == 1  # one lookup, checked, and used
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.PENDING and delivery.attempt_log.get().error
+
+
 def test_a_webinars_meeting_says_it_is_managed_by_the_webinar(
     admin_host, endpoint, receiver, committed
 ):
