@@ -57,7 +57,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 class AttemptInline(admin.TabularInline):
     model = Attempt
-    fields = ["at", "succeeded", "response_code", "error", "response_body"]
+    fields = ["at", "succeeded", "response_code", "error", "detail", "response_body"]
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -72,6 +72,7 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: The last attempt's ``error``: a sentence the dashboard translates (a message id).
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
@@ -90,7 +91,10 @@ class Attempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     at = models.DateTimeField()
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: What went wrong, as a sentence the dashboard translates (a message id).
     error = models.CharField(max_length=300, blank=True)
+    #: The raw detail behind ``error`` (the exception, the address), for staff.
+    detail = models.CharField(max_length=300, blank=True)
     response_body = models.CharField(max_length=1000, blank=True)
     succeeded = models.BooleanField(default=False)
 

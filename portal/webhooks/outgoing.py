@@ -36,6 +36,13 @@ class Refused(Exception):
 Unreachable = (urllib3.exceptions.HTTPError, OSError)
 
 
+def too_late(exc: Exception) -> bool:
+    """Whether ``exc`` (one of ``Unreachable``) means the endpoint did not connect or answer
+    within the timeouts; urllib3 files a refused connection under its timeouts too."""
+    timeout = isinstance(exc, urllib3.exceptions.TimeoutError | TimeoutError)
+    return timeout and not isinstance(exc, urllib3.exceptions.NewConnectionError)
+
+
 @dataclass(frozen=True)
 class Answer:
     code: int

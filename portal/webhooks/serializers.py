@@ -55,7 +55,7 @@ class EndpointUpdateSerializer(EndpointSerializer):
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
-        fields = ["at", "succeeded", "response_code", "error"]
+        fields = ["at", "succeeded", "response_code", "error", "detail"]
 
 
 class DeliverySerializer(serializers.ModelSerializer):

@@ -90,7 +90,7 @@ def _record_event(endpoints: list[Endpoint], event: str, data: dict) -> list[Del
             event=event,
             payload=payload,
             status=Delivery.Status.FAILED if too_large else Delivery.Status.PENDING,
-            error=f"larger than {settings.WEBHOOK_MAX_PAYLOAD_BYTES} bytes" if too_large else "",
+            error=TOO_LARGE if too_large else "",
             next_attempt_at=None if too_large else now,
         )
         for endpoint in endpoints
@@ -263,14 +263,14 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delive
     try:
         answer = outgoing.post(endpoint.url, delivery.payload.encode(), headers)
     except outgoing.Refused as exc:
-        attempt.error = str(exc)[:300]
+        attempt.error, attempt.detail = REFUSED, str(exc)[:300]
     except outgoing.Unreachable as exc:
-        attempt.error = f"{type(exc).__name__}: {exc}"[:300]
+        attempt.error = TOO_LATE if outgoing.too_late(exc) else UNREACHABLE
+        attempt.detail = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("webhook delivery %s: %s", delivery.message_id, attempt.detail)
     else:
         attempt.response_code, attempt.response_body = answer.code, answer.body
         attempt.succeeded = answer.ok
-        if not answer.ok:
-            attempt.error = f"answered {answer.code}"
     _record(delivery, attempt)
     return delivery
 
@@ -319,6 +319,24 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
 
 #: Why an endpoint was disabled by the portal (``Endpoint.disabled_reason``): a message id,
 #: shown in each reader's language; ``disabled_at`` says when.
+#: Why an attempt failed, as the dashboard says it (translated there); the raw detail is
+#: kept beside it for staff (``Attempt.detail``) and logged.
+TOO_LATE = gettext_noop("The endpoint did not answer in time.")
+UNREACHABLE = gettext_noop("The endpoint could not be reached.")
+REFUSED = gettext_noop(
+    "The portal may not call this address now: webhooks go only to public http or https "
+    "addresses whose name resolves."
+)
+TOO_LARGE = gettext_noop("The event is larger than the size limit for webhooks: it was not sent.")
+
+
+def what_went_wrong(attempt: Attempt) -> str:
+    """An attempt's failure in the active language (its raw detail stays for staff)."""
+    if attempt.response_code:
+        return _("answered %(code)s") % {"code": attempt.response_code}
+    return _(attempt.error) if attempt.error else _("no answer")
+
+
 DISABLED_UNANSWERED = gettext_noop("Every attempt to deliver to it for about a day failed.")
 
 
@@ -347,7 +365,7 @@ def _disable(endpoint: Endpoint, attempt: Attempt) -> None:
                     "Events that happen while it is disabled are not recorded for it. Once it "
                     "answers again, enable it on the portal's Webhooks page: what was still "
                     "pending is sent then, and failed deliveries can be sent again from its log."
-                ) % {"url": endpoint.url, "last": attempt.error or _("no answer")}
+                ) % {"url": endpoint.url, "last": what_went_wrong(attempt)}
             try:
                 send_mail(subject, message, None, recipients)
             except Exception:  # noqa: BLE001  (smtplib and sockets raise many types)

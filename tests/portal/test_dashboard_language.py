@@ -374,3 +374,27 @@ def test_a_german_administrator_reads_the_webhook_log_and_why_it_stopped_in_germ
     [mail] = mailoutbox  # the disabled endpoint's mail, in the administrator's language
     assert mail.subject == "Ein Webhook-Endpunkt wurde deaktiviert"
     assert mail.body.startswith(f"Das Portal sendet keine Webhooks mehr an {endpoint.url}")
+
+
+def test_a_german_administrator_reads_why_an_endpoint_was_not_reached_in_german(
+    client, admin_client, german_host_on_turbomeeting, django_capture_on_commit_callbacks, settings
+):
+    """The dashboard says it in the host's words; the raw detail is the admin's."""
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+    host = german_host_on_turbomeeting
+    down = Receiver()  # never started: the connection is refused
+    endpoint = webhooks.endpoint_create(
+        customer=host.customer, url=down.url, events=["meeting.scheduled"]
+    )
+    start = timezone.now() + dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_schedule(
+            host=host, topic="Anyone?", starts_at=start, ends_at=start + dt.timedelta(hours=1)
+        )
+    client.force_login(host.user)
+    page = client.get(f"/dashboard/webhooks/{endpoint.pk}/").content.decode()
+    assert "Der Endpunkt war nicht erreichbar." in page
+    assert "Error" not in page and "could not be reached" not in page
+    delivery = Delivery.objects.get()
+    staff = admin_client.get(f"/admin/webhooks/delivery/{delivery.pk}/change/").content.decode()
+    assert "NewConnectionError" in staff
