@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import MeetingKind
 from portal import crypto
-from portal.accounts.models import Customer, Host, Synced, publication_changed
+from portal.accounts.models import Customer, Host, Synced, SyncState, publication_changed
 
 
 class LiveState(models.TextChoices):
@@ -27,6 +27,10 @@ KIND_LABELS = {
     MeetingKind.VIDEO_CONFERENCE: _("Video conference"),
 }
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
+
+
+#: A meeting the server holds, with a change of the portal's not sent there yet.
+CHANGE_PENDING = _("change not yet on the server")
 
 
 class Meeting(Synced):
@@ -125,6 +129,14 @@ class Meeting(Synced):
     @property
     def is_live(self) -> bool:
         return self.live_state == LiveState.LIVE
+
+    @property
+    def sync_label(self) -> str:
+        """The sync state as a host reads it: a change still on its way to a meeting the
+        server already holds is not the meeting missing from the server."""
+        if self.sync_state == SyncState.PENDING and self.server_meeting_id:
+            return str(CHANGE_PENDING)
+        return self.get_sync_state_display()
 
     @property
     def live_is_stale(self) -> bool:
