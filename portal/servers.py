@@ -16,6 +16,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from conferencing.base import (
     Account,
@@ -47,6 +48,7 @@ __all__ = [
     "environment_server",
     "explain",
     "holds_recurring",
+    "host_sentence",
     "join_links_expire",
     "kinds",
     "server_backend",
@@ -85,7 +87,14 @@ def holds_recurring(customer: Customer) -> bool:
 
 
 def explain(customer: Customer, exc: ConferencingError) -> str:
-    """The sentence a host reads for ``exc`` from the customer's server."""
+    """The sentence a host reads for ``exc`` from the customer's server, in the active
+    language (the raw detail, ``conferencing.base.detail``, is for the log and staff)."""
+    return gettext(host_sentence(customer, exc))
+
+
+def host_sentence(customer: Customer, exc: ConferencingError) -> str:
+    """``explain``'s sentence as its message id, untranslated: what a record keeps, to be
+    shown in each reader's language (``gettext`` at display time)."""
     return for_host(exc, _backend_class(customer).refusals)
 
 

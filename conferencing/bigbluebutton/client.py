@@ -51,6 +51,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerUnavailable,
     Unsupported,
+    gettext_noop,
 )
 from conferencing.bigbluebutton.protocol import (
     ALGORITHMS,
@@ -118,7 +119,7 @@ class BigBlueButton(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True  # a room started whenever its host starts it
     refusals: ClassVar[Mapping[str, str]] = {
-        "checksumError": (
+        "checksumError": gettext_noop(
             "The BigBlueButton server refused the portal's signature: ask your portal "
             "administrator to check the server's shared secret."
         ),

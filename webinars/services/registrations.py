@@ -106,6 +106,7 @@ def registration_create(
             registration.channel = channel
             registration.created_at = now
             registration.language = i18n.current()  # their mails speak it
+            registration.calendar_sequence_sent = locked.calendar_sequence  # what they see now
             _take_seat(locked, registration, now=now)
             registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
             registration.save()
