@@ -45,7 +45,7 @@ from conferencing.base import (
 from meetings import webhooks
 from meetings.models import LiveState, Meeting, MeetingSample
 from portal import queueing, servers
-from portal.accounts.models import Customer, publication_changed
+from portal.accounts.models import Customer, SyncState, publication_changed
 
 log = logging.getLogger(__name__)
 
@@ -351,6 +351,10 @@ def _store(
         _save_live_fields(answered, before)
         webhooks.meetings_went_live_or_ended(answered, before)
         Meeting.objects.filter(pk__in=[m.pk for m in silent]).update(server_silent_since=now)
+        # A change that waited for the meeting's end (the server refused it while it ran)
+        # goes out now, not at its next backoff.
+        over = [m.pk for m in answered if before[m.pk]["live_state"] == "live" and not m.is_live]
+        Meeting.objects.filter(pk__in=over, sync_state=SyncState.PENDING).update(next_sync_at=now)
         publication_changed(changed)
         MeetingSample.objects.bulk_create(samples)
     return sum(m.live_state == LiveState.LIVE for m in answered), ended

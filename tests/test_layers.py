@@ -112,7 +112,11 @@ def test_imports_flow_one_way():
 CALLERS = {
     "portal/accounts/services.py",
     "portal/health.py",
-    "meetings/services.py",
+    "meetings/services/browser.py",
+    "meetings/services/changes.py",
+    "meetings/services/recordings.py",
+    "meetings/services/running.py",
+    "meetings/services/scheduling.py",
     "meetings/launch.py",
     "meetings/polling.py",
 }

@@ -53,6 +53,7 @@ from conferencing.base import (
     ServerRefused,
     ServerUnavailable,
     Unsupported,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.openmeetings.services import (
@@ -150,7 +151,7 @@ class OpenMeetings(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
-        "error.notallowed": (
+        "error.notallowed": gettext_noop(
             "The OpenMeetings server does not let the portal's user do this: ask your "
             "portal administrator to check that user's rights (it needs the SOAP right)."
         ),

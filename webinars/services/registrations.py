@@ -141,6 +141,7 @@ def _register(
             raise RegistrationRefused(state, REFUSALS[state])
         registration.webinar = locked
         registration.consent_text = locked.consent_text if registration.consent else ""
+        registration.calendar_sequence_sent = locked.calendar_sequence  # what they see now
         _take_seat(locked, registration, now=now)
         registration.save()
         mailing.notify_new_status(registration)

@@ -182,7 +182,7 @@ def webinar_join_details_changed(*, meeting_id: int) -> None:
         if webinar is None or webinar.cancelled_at is not None:
             return
         webinar.calendar_sequence += 1
-        webinar.save(update_fields=["calendar_sequence"])
+        webinar.save(update_fields=["calendar_sequence", "updated_at"])
         _tell_of_change(
             webinar, status=Registration.Status.CONFIRMED, confirmation_sent_at__isnull=False
         )
