@@ -135,7 +135,7 @@ def _push_meeting(meeting: Meeting) -> None:
         # (meeting_open). The ID is chosen now, so links and feeds can name it.
         if not meeting.server_meeting_id:
             meeting.server_meeting_id = backend.reserve_meeting_id(
-                company_uid=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
+                account_id=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
             )
             meeting.save(update_fields=["server_meeting_id"])
         return
@@ -147,7 +147,7 @@ def _push_meeting(meeting: Meeting) -> None:
         raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
         reserved = backend.reserve_meeting_id(
-            company_uid=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
+            account_id=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
         )
         if reserved:
             meeting.server_meeting_id = reserved
