@@ -63,9 +63,13 @@ def start_gunicorn(app: str, *, port: int, workers: int, env: dict[str, str]) ->
     return subprocess.Popen(command, cwd=BASE_DIR, env=env)
 
 
+#: Four workers booting on a loaded machine can take a while.
+BOOT_SECONDS = 120
+
+
 def wait_until_up(url: str, server: subprocess.Popen) -> None:
     """Until ``url`` answers 200 (at most 30 s); an error if gunicorn exits first."""
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + BOOT_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"gunicorn exited with {server.returncode}")

@@ -266,6 +266,9 @@ class Registration(models.Model):
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     #: When the webinar's cancellation notice went out to this person.
     cancellation_sent_at = models.DateTimeField(null=True, blank=True)
+    #: The webinar's ``calendar_sequence`` this person was last told of (when they
+    #: registered, or by a mail since): an update mail is owed while it is behind.
+    calendar_sequence_sent = models.PositiveIntegerField(default=0)
 
     #: Every field, once, in export order. ``heading``: its column in the registration
     #: export ("": not exported). ``kept``: a cancelled registration reused by the same
@@ -293,6 +296,7 @@ class Registration(models.Model):
         RegistrationField("confirmation_sent_at"),
         RegistrationField("reminder_sent_at"),
         RegistrationField("cancellation_sent_at"),
+        RegistrationField("calendar_sequence_sent"),
         RegistrationField("id", kept=True),
         RegistrationField("webinar", kept=True),
         RegistrationField("updated_at", kept=True),

@@ -20,6 +20,7 @@ import html
 import itertools
 import os
 import re
+import sys
 import threading
 import time
 import uuid
@@ -152,6 +153,10 @@ class FakeTurboMeeting(FakeServer):
             "integration_code": self.integration_code,
             "admin_email": self.admin_email,
             "admin_password": self.admin_password,
+            # It calls the portal's callbacks from this machine, with its passwords so.
+            "callback_allowed_ips": "127.0.0.1, ::1",
+            "password_encoding": self.password_encoding,
+            "password_key": self.password_key,
         }
 
     # --- test knobs ------------------------------------------------------------
@@ -313,7 +318,7 @@ class FakeTurboMeeting(FakeServer):
             email=self._param(params, "email"),
             meeting_rooms=self._integer(params, "number_of_meeting_room"),
             participants_per_room=self._integer(params, "number_of_participant"),
-            company_uid=company_uid,
+            account_id=company_uid,
         )
 
     @staticmethod
@@ -499,21 +504,39 @@ class FakeTurboMeeting(FakeServer):
 
 
 # What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
-Fake = FakeTurboMeeting
-DEMO: dict[str, str] = {
-    "service_company_uid": "demo-partner",
-    "integration_code": "demo-integration",
-    "admin_email": "admin@example.com",
-    "admin_password": "admin-password",
+#: The fake's demo values as the environment's TurboMeeting server (settings.TM_DEMO_VALUES).
+ENVIRONMENT = {
+    "TM_SERVICE_COMPANY_UID": "demo-partner",
+    "TM_INTEGRATION_CODE": "demo-integration",
+    "TM_ADMIN_EMAIL": "admin@example.com",
+    "TM_ADMIN_PASSWORD": "admin-password",
 }
 PORT = 8900
-#: The settings of the portal's environment-managed server, with the fake's demo values.
-ENVIRONMENT = {
-    "TM_SERVICE_COMPANY_UID": DEMO["service_company_uid"],
-    "TM_INTEGRATION_CODE": DEMO["integration_code"],
-    "TM_ADMIN_EMAIL": DEMO["admin_email"],
-    "TM_ADMIN_PASSWORD": DEMO["admin_password"],
+#: A second TurboMeeting server, beside the environment's: ``Fake()``, which `make run`
+#: serves on ``OWN_PORT`` (``--own``) and the demo data stores as a server row of its own,
+#: with a partner ID and a password key (its sign-ins are Fernet tokens) of its own.
+DEMO: dict[str, str] = {
+    "service_company_uid": "demo-partner-2",
+    "integration_code": "demo-integration-2",
+    "admin_email": "admin@example.com",
+    "admin_password": "admin-password",
+    "callback_allowed_ips": "127.0.0.1, ::1",
+    "password_encoding": "fernet",
+    "password_key": "ZGVtby1vbmx5LXR1cmJvbWVldGluZy1wYXNzd29yZHM=",
 }
+OWN_PORT = 8905
+
+
+def Fake() -> FakeTurboMeeting:  # noqa: N802  (the class every fake module names)
+    """The fake that accepts ``DEMO``'s credentials."""
+    return FakeTurboMeeting(
+        partner_id=DEMO["service_company_uid"],
+        integration_code=DEMO["integration_code"],
+        admin_email=DEMO["admin_email"],
+        admin_password=DEMO["admin_password"],
+        password_encoding=DEMO["password_encoding"],
+        password_key=DEMO["password_key"],
+    )
 
 
 def portal_environment(url: str) -> dict[str, str]:
@@ -522,18 +545,35 @@ def portal_environment(url: str) -> dict[str, str]:
     return {"TM_SERVER_URL": url, "TM_PASSWORD_ENCODING": "plain"}
 
 
+_OWN = {
+    "TM_SERVICE_COMPANY_UID": "service_company_uid",
+    "TM_INTEGRATION_CODE": "integration_code",
+    "TM_ADMIN_EMAIL": "admin_email",
+    "TM_ADMIN_PASSWORD": "admin_password",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = arguments("Run a fake TurboMeeting server.", port=PORT)
+    own = "--own" in (sys.argv[1:] if argv is None else argv)
+    parser.add_argument(
+        "--own", action="store_true", help="with DEMO's values: a server of its own, not the "
+        "environment's (it calls /tm/servers/<id>/auth: see --portal-auth-url)",
+    )  # fmt: skip
     # By default the values the portal of this environment expects (`make run`).
     setting = {name: os.environ.get(name, value) for name, value in ENVIRONMENT.items()}
+    if own:
+        setting = {env: DEMO[name] for env, name in _OWN.items()}
     parser.add_argument("--partner-id", default=setting["TM_SERVICE_COMPANY_UID"])
     parser.add_argument("--integration-code", default=setting["TM_INTEGRATION_CODE"])
     parser.add_argument("--admin-email", default=setting["TM_ADMIN_EMAIL"])
     parser.add_argument("--admin-password", default=setting["TM_ADMIN_PASSWORD"])
     portal = os.environ.get("PORTAL_URL", "").rstrip("/")
-    parser.add_argument("--portal-auth-url", default=f"{portal}/tm/auth" if portal else "")
-    parser.add_argument("--password-encoding", default="plain")
-    parser.add_argument("--password-key", default="")
+    auth = f"{portal}/tm/auth" if portal and not own else ""
+    parser.add_argument("--portal-auth-url", default=auth)
+    encoding, key = (DEMO["password_encoding"], DEMO["password_key"]) if own else ("plain", "")
+    parser.add_argument("--password-encoding", default=encoding)
+    parser.add_argument("--password-key", default=key)
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
 

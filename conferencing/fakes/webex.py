@@ -1,7 +1,8 @@
 """A Webex Meetings site in memory, answering the URL API over real HTTP.
 
 It serves ``/<site>/p.php`` (``AT=LI``, ``LO``) and ``/<site>/m.php``
-(``AT=SM``, ``HM``, ``JM``) by GET or POST, keeps the browser's Webex login in
+(``AT=SM``, ``HM``, ``JM``, and ``LM``: the signed-in host's meetings, where real
+Webex lets them open one and change it) by GET or POST, keeps the browser's Webex login in
 a cookie, and answers every command the way Webex does: a redirect to the
 back URL ``BU`` with ``AT``, ``ST=SUCCESS|FAIL``, ``RS`` and, after scheduling,
 ``MK``. Without a back URL it shows a small page instead (the site's home
@@ -337,6 +338,13 @@ class FakeWebex(FakeServer):
             raise _Fail("MeetingLocked")
         meeting.joins.append((params.get("AN", ""), params.get("AE", "")))
         return {"ST": "SUCCESS", "MK": meeting.key}, None, ""
+
+    def _do_LM(self, params: dict[str, str], current: str) -> tuple[dict, str | None, str]:
+        """The signed-in host's meetings: a page on Webex (here, their keys)."""
+        if not current:
+            raise _Fail("AccessDenied")
+        keys = sorted(key for key, meeting in self.meetings.items() if meeting.host == current)
+        return {"ST": "SUCCESS", "MK": " ".join(keys)}, None, ""
 
     def _new_key(self) -> str:
         while True:

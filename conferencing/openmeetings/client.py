@@ -51,6 +51,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.openmeetings.rooms import (
@@ -136,7 +137,7 @@ class OpenMeetings(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
-        "error.notallowed": (
+        "error.notallowed": gettext_noop(
             "The OpenMeetings server does not let the portal's user do this: ask your "
             "portal administrator to check that user's rights (it needs the SOAP right)."
         ),

@@ -72,6 +72,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.trueconf.answers import (
@@ -172,15 +173,15 @@ class TrueConf(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
-        RUNNING_REFUSED: (
+        RUNNING_REFUSED: gettext_noop(
             "TrueConf lets only the description of a running conference change: make "
             "this change after the meeting ends, or stop it first."
         ),
-        NOT_FOUND: (
+        NOT_FOUND: gettext_noop(
             "The conference is no longer on the TrueConf server (it was deleted there): "
             "cancel this meeting and schedule it again."
         ),
-        "forbidden": (
+        "forbidden": gettext_noop(
             "The TrueConf server does not let the portal do this: ask your portal "
             "administrator to check the portal's OAuth application and its permissions."
         ),

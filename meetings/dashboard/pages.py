@@ -154,7 +154,14 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "meetings/dashboard/meeting_form.html",
-        {"form": form, "meeting": meeting, "drift": drift},
+        {
+            "form": form,
+            "meeting": meeting,
+            "drift": drift,
+            "change_on_server_url": services.meeting_change_on_server_url(meeting=meeting)
+            if form.locked
+            else "",
+        },
     )
 
 
@@ -245,7 +252,7 @@ def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
     if meeting is not None and meeting.sync_state == SyncState.SYNCED:
         messages.success(request, _("The meeting is on the meeting server."))
     elif meeting is not None:
-        messages.error(request, meeting.sync_error)
+        messages.error(request, _(meeting.sync_error))
     return redirect("dashboard-meeting", pk=pk)
 
 

@@ -12,6 +12,7 @@ from meetings.services.browser import (
     meeting_awaits_browser,
     meeting_browser_needs_sign_in,
     meeting_browser_sign_in,
+    meeting_change_on_server_url,
     meeting_schedule_in_browser_url,
     meeting_scheduled_in_browser,
 )
@@ -39,6 +40,7 @@ from meetings.services.running import (
 )
 from meetings.services.scheduling import (
     AWAITING_BROWSER,
+    WAITS_FOR_THE_END,
     meeting_cancel,
     meeting_manage,
     meeting_push,
@@ -49,6 +51,7 @@ from meetings.services.scheduling import (
 
 __all__ = [
     "AWAITING_BROWSER",
+    "WAITS_FOR_THE_END",
     "EDITABLE",
     "KEPT_BY_THE_SERVER",
     "LOCKED_WHILE_LIVE",
@@ -58,6 +61,7 @@ __all__ = [
     "meeting_awaits_browser",
     "meeting_browser_needs_sign_in",
     "meeting_browser_sign_in",
+    "meeting_change_on_server_url",
     "meeting_cancel",
     "meeting_drift",
     "meeting_locked_fields",

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
 from conferencing.base import BrowserForm, BrowserScheduling, Capability, Unsupported
 from meetings.models import Meeting
 from meetings.services.scheduling import _queue_push, meeting_request
 from portal import servers, sync
+
+log = logging.getLogger(__name__)
 
 
 def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
@@ -16,24 +23,28 @@ def meeting_schedule_in_browser_url(*, meeting: Meeting, back_url: str) -> str:
     return backend.schedule_url(meeting_request(meeting), back_url)
 
 
-def meeting_scheduled_in_browser(*, meeting: Meeting, answer: dict[str, str]) -> tuple[bool, str]:
-    """Take the server's answer from the back URL: (done, what to tell the host).
+def meeting_scheduled_in_browser(
+    *, meeting: Meeting, answer: dict[str, str]
+) -> tuple[bool, Promise]:
+    """Take the server's answer from the back URL: (done, what to tell the host, in the
+    language of the page that shows it; the server's own reason code goes to the log).
 
     On success the server's meeting key is kept and the meeting goes back to
     the sync, which finds it on the server; on failure it keeps needing attention.
     """
     backend = servers.backend(meeting.customer)
     if Capability.SCHEDULE_IN_BROWSER not in backend.capabilities:
-        return False, "This meeting server does not send answers back to the portal."
+        return False, _("This meeting server does not send answers back to the portal.")
     if meeting.server_meeting_id or meeting.cancelled_at:
-        return False, "This meeting is not waiting to be scheduled on the meeting server."
+        return False, _("This meeting is not waiting to be scheduled on the meeting server.")
     result = backend.parse_back_url(answer)
     if not (result.ok and result.meeting_key):
-        return False, result.message
+        log.info("meeting %s: the meeting server answered %r", meeting.pk, result.reason)
+        return False, _(result.message)
     meeting.server_meeting_id = result.meeting_key
     sync.resolve(meeting, ["server_meeting_id"])
     _queue_push(meeting)
-    return True, result.message
+    return True, _(result.message)
 
 
 def meeting_awaits_browser(*, meeting: Meeting) -> bool:
@@ -52,7 +63,17 @@ def meeting_browser_sign_in(*, meeting: Meeting, back_url: str) -> tuple[Browser
     if not isinstance(backend, BrowserScheduling):
         raise Unsupported("this meeting server is not scheduled in the browser")
     then = backend.schedule_url(meeting_request(meeting), back_url)
-    return backend.sign_in_form(back_url=back_url, then=then), backend.sign_in_fields
+    inputs = tuple((name, _(label), kind) for name, label, kind in backend.sign_in_fields)
+    return backend.sign_in_form(back_url=back_url, then=then), inputs
+
+
+def meeting_change_on_server_url(*, meeting: Meeting) -> str:
+    """Where the host changes ``meeting`` on a server that keeps it as it was scheduled
+    (Webex's own pages), or "" where there is no such page."""
+    backend = servers.backend(meeting.customer)
+    if not meeting.server_meeting_id or not isinstance(backend, BrowserScheduling):
+        return ""
+    return backend.change_url(meeting.server_meeting_id)
 
 
 def meeting_browser_needs_sign_in(*, meeting: Meeting, answer: dict[str, str]) -> bool:

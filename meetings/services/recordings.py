@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from conferencing.base import Capability, ConferencingError, Recording
+from conferencing.base import Capability, ConferencingError, Recording, ServerUnavailable, detail
 from meetings.models import Meeting, PublishedRecording
-from portal import servers, sync
+from portal import servers
 from portal.accounts.models import publication_changed
+
+log = logging.getLogger(__name__)
+
+#: Asking for the recordings changes nothing: no change is kept to send again.
+RECORDINGS_UNANSWERED = _("The meeting server is not answering right now; try again later.")
 
 
 def meeting_recordings(*, meeting: Meeting) -> tuple[list[Recording], str]:
-    """The server's recordings of ``meeting``, and what went wrong asking ("" if nothing).
+    """The server's recordings of ``meeting``, and what went wrong asking ("" if nothing),
+    in the host's words (the raw detail goes to the log).
 
     One call, made for the meeting's page; none where the server keeps no recordings.
     """
@@ -24,7 +32,10 @@ def meeting_recordings(*, meeting: Meeting) -> tuple[list[Recording], str]:
     try:
         return servers.backend(meeting.customer).recordings(meeting.server_meeting_id), ""
     except ConferencingError as exc:
-        return [], sync.describe(exc)
+        log.warning("meeting %s: recordings not listed: %s", meeting.pk, detail(exc))
+        if isinstance(exc, ServerUnavailable):
+            return [], str(RECORDINGS_UNANSWERED)
+        return [], servers.explain(meeting.customer, exc)
 
 
 def recording_publish(*, meeting: Meeting, recording_id: str) -> PublishedRecording:

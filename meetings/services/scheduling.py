@@ -8,10 +8,18 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
-from conferencing.base import Capability, MeetingKind, MeetingRequest, Unsupported
+from conferencing.base import (
+    Capability,
+    ConferencingError,
+    MeetingKind,
+    MeetingRequest,
+    MeetingRunning,
+    Unsupported,
+)
 from meetings import webhooks
-from meetings.models import KIND_LABELS, Meeting
+from meetings.models import KIND_LABELS, LiveState, Meeting
 from portal import servers, sync
 from portal.accounts.models import Host
 
@@ -71,9 +79,17 @@ def meeting_schedule(
 
 #: A meeting its host schedules on the server in their own browser, not done yet: the
 #: expected next step, not a fault.
-AWAITING_BROWSER = (
+AWAITING_BROWSER = gettext_noop(
     "Not on the meeting server yet: schedule it there with “Schedule on the meeting server”, "
     "and sign in there if asked."
+)
+
+
+#: A change the server takes only once the meeting ends (it started since the last poll):
+#: waiting, not a fault; the poller makes it due when the meeting ends.
+WAITS_FOR_THE_END = gettext_noop(
+    "The meeting is running now: the portal sends your change to the meeting server as "
+    "soon as it ends."
 )
 
 
@@ -81,9 +97,25 @@ def meeting_push(*, meeting_id: int) -> Meeting | None:
     meeting = sync.claim(Meeting, meeting_id)
     if meeting is None:
         return None
-    return sync.push(
-        meeting, _push_meeting, explain=lambda exc: servers.explain(meeting.customer, exc)
-    )
+    return sync.push(meeting, _push_meeting, explain=lambda exc: _explain(meeting, exc))
+
+
+def _explain(meeting: Meeting, exc: ConferencingError) -> str:
+    if isinstance(exc, MeetingRunning):
+        return WAITS_FOR_THE_END
+    return servers.host_sentence(meeting.customer, exc)
+
+
+def _seen_live(meeting: Meeting) -> None:
+    """The server refused a change because the meeting runs: it is live now, whatever the
+    last poll said (the poller then keeps its attendees current, and sees it end)."""
+    if meeting.live_state == LiveState.LIVE:
+        return
+    before = {"live_state": meeting.live_state, "attendees": meeting.attendees}
+    meeting.live_state, meeting.inactive_polls = LiveState.LIVE, 0
+    meeting.last_seen_active_at = timezone.now()
+    meeting.save(update_fields=["live_state", "inactive_polls", "last_seen_active_at"])
+    webhooks.meetings_went_live_or_ended([meeting], {meeting.pk: before})
 
 
 def _push_meeting(meeting: Meeting) -> None:
@@ -103,7 +135,7 @@ def _push_meeting(meeting: Meeting) -> None:
         # (meeting_open). The ID is chosen now, so links and feeds can name it.
         if not meeting.server_meeting_id:
             meeting.server_meeting_id = backend.reserve_meeting_id(
-                company_uid=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
+                account_id=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
             )
             meeting.save(update_fields=["server_meeting_id"])
         return
@@ -115,12 +147,16 @@ def _push_meeting(meeting: Meeting) -> None:
         raise Unsupported("this meeting server cannot schedule meetings from the portal")
     if not meeting.server_meeting_id:
         reserved = backend.reserve_meeting_id(
-            company_uid=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
+            account_id=servers.account_id(meeting.customer), user_id=str(meeting.host_id)
         )
         if reserved:
             meeting.server_meeting_id = reserved
             meeting.save(update_fields=["server_meeting_id"])
-    scheduled = backend.schedule_meeting(meeting_request(meeting))
+    try:
+        scheduled = backend.schedule_meeting(meeting_request(meeting))
+    except MeetingRunning:
+        _seen_live(meeting)
+        raise
     changed = []
     if scheduled.meeting_id and scheduled.meeting_id != meeting.server_meeting_id:
         meeting.server_meeting_id = scheduled.meeting_id

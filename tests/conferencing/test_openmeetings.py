@@ -155,7 +155,7 @@ def test_methods_outside_its_capabilities_are_unsupported(om, om_fake):
             call()
     with pytest.raises(Unsupported, match="SUPPORT"):
         om.schedule_meeting(request(kind=MeetingKind.SUPPORT))
-    assert om.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert om.reserve_meeting_id(account_id="c", user_id="u") == ""
     assert om_fake.requests == []
 
 

@@ -103,7 +103,7 @@ def test_accounts_are_unsupported_and_ids_come_with_the_conference():
     ):
         with pytest.raises(Unsupported, match="users, not customer accounts"):
             call()
-    assert backend.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert backend.reserve_meeting_id(account_id="c", user_id="u") == ""
 
 
 def test_conferencing_never_imports_django():

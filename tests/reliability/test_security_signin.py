@@ -203,8 +203,8 @@ def test_a_cross_site_get_cannot_start_an_openmeetings_meeting(om_meeting):
 def test_a_fernet_password_token_cannot_be_replayed(client, settings):
     key = Fernet.generate_key()
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
-    environment_server_follows_settings()  # /tm/auth checks the environment's row
     settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY = "fernet", key.decode()
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
     host = HostFactory()
     token = Fernet(key).encrypt(PASSWORD.encode()).decode()
     assert tm_auth(client, host.user.email, token).ok
