@@ -20,7 +20,7 @@ from django.utils.functional import Promise
 from conferencing.base import ServerUnavailable, backend_class, for_host
 from conferencing.fakes.server import serve
 from conferencing.fakes.webex import FakeWebex
-from meetings.dashboard import SERVER_ANSWER_SALT
+from meetings.dashboard.on_server import SERVER_ANSWER_SALT
 from meetings.forms import JoinForm, MeetingForm
 from meetings.services import meeting_schedule
 from portal.accounts.models import MeetingServer
