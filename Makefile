@@ -12,10 +12,11 @@ run: $(STAMP)
 	$(BIN)/python -m portal.devrun
 
 # Test-only keys; a deployment sets its own (README, "Settings").
-# The tests' environment has a TurboMeeting server (the fake_tm fixture points it at a fake).
+# The tests' environment has a TurboMeeting server (the fake_tm fixture points it at a fake),
+# whose row migrate makes with passwords to /tm/auth in clear, as the tests send them.
 TEST_ENV = SECRET_KEY=$${SECRET_KEY:-test-only-secret-key} SECURE_SSL_REDIRECT=false \
 	CONFERENCING_SECRET_KEYS=$${CONFERENCING_SECRET_KEYS:-dGVzdC1vbmx5LXNlY3JldC1rZXktbm90LWZvci11c2U=} \
-	TM_SERVER_URL=$${TM_SERVER_URL-http://127.0.0.1:8900}
+	TM_SERVER_URL=$${TM_SERVER_URL-http://127.0.0.1:8900} TM_PASSWORD_ENCODING=$${TM_PASSWORD_ENCODING-plain}
 
 test: $(STAMP)
 	$(TEST_ENV) \

@@ -21,7 +21,6 @@ caller's Django setup (``python -m bench`` runs several benchmarks).
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -35,14 +34,21 @@ from typing import TYPE_CHECKING
 
 import requests
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 
 if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
 
 from bench import HEADER, figure, full
+from bench.served import (
+    BASE_DIR,
+    beside_the_portal,
+    free_port,
+    start_gunicorn,
+    wait_until_up,
+    wsgi_with_urls,
+)
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 MEETINGS = 500
 SLUG = "bench"
 WORKERS = 2
@@ -70,20 +76,13 @@ def constant(request: HttpRequest, size: int) -> HttpResponse:
 def __getattr__(name: str) -> list[URLPattern | URLResolver]:
     """This module is the bench server's ROOT_URLCONF; the portal's URLs load on first use."""
     if name == "urlpatterns":
-        # Behind an include, like the feeds (/p/...), so URL resolution costs both the same.
-        trivial = [path("constant/<int:size>", constant)]
-        return [path("bench/", include(trivial)), path("", include("portal.urls"))]
+        return beside_the_portal([path("constant/<int:size>", constant)])
     raise AttributeError(name)
 
 
 def wsgi() -> WSGIHandler:
     """gunicorn's app factory (``bench.feeds:wsgi()``): the portal, plus the trivial view."""
-    from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
-    settings.ROOT_URLCONF = __name__  # the bench's URLs stay out of the product's
-    return application
+    return wsgi_with_urls(__name__)
 
 
 # --- the data --------------------------------------------------------------------
@@ -141,12 +140,6 @@ def seed() -> None:
 # --- the server --------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _environment(folder: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("REDIS_URL", None)
@@ -161,36 +154,6 @@ def _environment(folder: Path) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONPATH": os.pathsep.join(filter(None, [str(BASE_DIR), os.environ.get("PYTHONPATH")])),
     }
-
-
-def _start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--log-level",
-        "warning",
-        "bench.feeds:wsgi()",
-    ]
-    return subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-
-def _wait_until_up(base: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            if requests.get(f"{base}/bench/constant/1", timeout=1).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or a worker still booting
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer within 30 s")
 
 
 # --- the measurements --------------------------------------------------------------
@@ -304,11 +267,11 @@ def run() -> None:
         subprocess.run(seeding, cwd=BASE_DIR, env=env, check=True)
         collect = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
         subprocess.run(collect, cwd=BASE_DIR, env=env, check=True)
-        port = _free_port()
-        server = _start_gunicorn(port, env)
+        port = free_port()
+        server = start_gunicorn("bench.feeds:wsgi()", port=port, workers=WORKERS, env=env)
         try:
             base = f"http://127.0.0.1:{port}"
-            _wait_until_up(base, server)
+            wait_until_up(f"{base}/bench/constant/1", server)
             results = _measure(base)
         finally:
             server.terminate()

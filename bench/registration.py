@@ -50,7 +50,6 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -65,7 +64,7 @@ from urllib.parse import quote
 import requests
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -73,8 +72,8 @@ if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
 
 from bench import HEADER, figure, full
+from bench.served import beside_the_portal, free_port, start_gunicorn, wait_until_up, wsgi_with_urls
 
-BASE_DIR = Path(__file__).resolve().parent.parent
 PEOPLE = 200
 CAPACITY = 100
 WORKERS = 4
@@ -112,20 +111,13 @@ def bare_insert(request: HttpRequest, webinar_id: int) -> HttpResponse:
 def __getattr__(name: str) -> list[URLPattern | URLResolver]:
     """This module is the bench server's ROOT_URLCONF; the portal's URLs load on first use."""
     if name == "urlpatterns":
-        # Behind an include, like the webinars' (/w/...), so URL resolution costs both the same.
-        bare = [path("<int:webinar_id>/insert/", bare_insert)]
-        return [path("bench/", include(bare)), path("", include("portal.urls"))]
+        return beside_the_portal([path("<int:webinar_id>/insert/", bare_insert)])
     raise AttributeError(name)
 
 
 def wsgi() -> WSGIHandler:
     """gunicorn's app factory (``bench.registration:wsgi()``): the portal, plus the bare view."""
-    from django.conf import settings
-    from django.core.wsgi import get_wsgi_application
-
-    application = get_wsgi_application()
-    settings.ROOT_URLCONF = __name__  # the bench's URLs stay out of the product's
-    return application
+    return wsgi_with_urls(__name__)
 
 
 # --- the database, Redis and the data ----------------------------------------------
@@ -259,47 +251,6 @@ def _seed_webinar(host, slug: str, capacity: int | None):
 
 
 # --- the server --------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_gunicorn(port: int, env: dict[str, str]) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--log-level",
-        "warning",
-        "bench.registration:wsgi()",
-    ]
-    env = env | {
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(BASE_DIR), env.get("PYTHONPATH")]))
-    }
-    return subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-
-def _wait_until_up(url: str, server: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            if requests.get(url, timeout=1).status_code == 200:
-                return
-        except requests.RequestException:  # not listening yet, or a worker still booting
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer within 30 s")
 
 
 # --- the measurements --------------------------------------------------------------
@@ -632,8 +583,9 @@ def _profile(host, broker) -> Profile:
     request = RequestFactory().post(url, REMOTE_ADDR="127.0.0.1")
 
     def count_limits(n: int) -> None:
-        protection.check_rate_limits(request, webinar.pk)
-        protection.check_recipient_limit(request, f"limits-{n}@people.bench.example")
+        protection.check_rate_limits(
+            request, webinar.pk, recipient=f"limits-{n}@people.bench.example"
+        )
 
     rate_limits = _timed_ms([lambda n=n: count_limits(n) for n in range(TRACED)])
     some = webinar.registrations.values_list("pk", flat=True).first()
@@ -735,10 +687,12 @@ def run() -> None:
 
             vendor = connection.vendor
             host = _seed_host()
-            server = _start_gunicorn(port := _free_port(), env)
+            server = start_gunicorn(
+                "bench.registration:wsgi()", port=(port := free_port()), workers=WORKERS, env=env
+            )
             try:
                 base = f"http://127.0.0.1:{port}"
-                _wait_until_up(f"{base}/healthz?check=database,broker", server)
+                wait_until_up(f"{base}/healthz?check=database,broker", server)
                 rounds = _measure(base, server, host, broker)
             finally:
                 server.terminate()

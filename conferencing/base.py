@@ -74,54 +74,92 @@ class Unsupported(ConferencingError):
     """The backend cannot do this (see ``Backend.capabilities``)."""
 
 
-#: What each kind of error means to a host, in a sentence they can act on. The raw
-#: detail (paths, HTTP statuses, the server's reason codes) is for the log and the
-#: admin; a backend names its own reasons in ``Backend.refusals``. Most specific first.
+def gettext_noop(message: str) -> str:
+    """Mark ``message`` as a message id the portal translates when it shows it.
+
+    ``conferencing`` imports no Django, so its words for people (``HOST_SENTENCES``,
+    each backend's ``refusals``, browser answers, sign-in labels) stay English here;
+    ``makemessages`` extracts them by this name (one of xgettext's keywords), and the
+    portal passes them through ``gettext`` at display time. Never format one: a
+    sentence built from parts has no message id.
+    """
+    return message
+
+
+#: What each kind of error means to a host, in a sentence they can act on (a message
+#: id: see ``gettext_noop``). The raw detail (paths, HTTP statuses, the server's reason
+#: codes: ``detail``) is for the log and the admin; a backend names its own reasons in
+#: ``Backend.refusals``. Most specific first.
 HOST_SENTENCES: tuple[tuple[type[ConferencingError], str], ...] = (
     (
         OutcomeUnknown,
-        "The meeting server did not confirm in time. The portal keeps your change, "
-        "checks and sends it again automatically.",
+        gettext_noop(
+            "The meeting server did not confirm in time. The portal keeps your change, "
+            "checks and sends it again automatically."
+        ),
     ),
     (
         ServerUnavailable,
-        "The meeting server is not answering right now. The portal keeps your change "
-        "and sends it again automatically.",
+        gettext_noop(
+            "The meeting server is not answering right now. The portal keeps your change "
+            "and sends it again automatically."
+        ),
     ),
     (
         CredentialsRefused,
-        "The meeting server refused the portal's own sign-in. Your change is kept; ask "
-        "your portal administrator to check the meeting server's credentials.",
+        gettext_noop(
+            "The meeting server refused the portal's own sign-in. Your change is kept; ask "
+            "your portal administrator to check the meeting server's credentials."
+        ),
     ),
     (
         MeetingRunning,
-        "The meeting is running now, and its meeting server takes no such change while "
-        "it runs: make the change after it ends, or stop it first.",
+        gettext_noop(
+            "The meeting is running now, and its meeting server takes no such change while "
+            "it runs: make the change after it ends, or stop it first."
+        ),
     ),
     (
         ServerRefused,
-        "The meeting server refused this. Check the meeting's details and try again; "
-        "your portal administrator can see the server's reason.",
+        gettext_noop(
+            "The meeting server refused this. Check the meeting's details and try again; "
+            "your portal administrator can see the server's reason."
+        ),
     ),
     (
         BadServerResponse,
-        "The meeting server answered something the portal cannot read. It tries again "
-        "automatically; if this stays, tell your portal administrator.",
+        gettext_noop(
+            "The meeting server answered something the portal cannot read. It tries again "
+            "automatically; if this stays, tell your portal administrator."
+        ),
     ),
+    (
+        Unsupported,
+        gettext_noop("This meeting server cannot do that. Your portal administrator can see why."),
+    ),
+)
+#: For an error of no kind above.
+HOST_SENTENCE_OTHERWISE = gettext_noop(
+    "The meeting server could not do that. Your portal administrator can see why."
 )
 
 
 def for_host(exc: ConferencingError, refusals: Mapping[str, str] | None = None) -> str:
-    """The sentence a host reads for ``exc``: the backend's words for the server's reason
-    (``refusals``, from ``Backend.refusals``) if it has some, else the error kind's."""
+    """The message id of the sentence a host reads for ``exc``: the backend's words for
+    the server's reason (``refusals``, from ``Backend.refusals``) if it has some, else the
+    error kind's. Never built from the error's text: that is ``detail``."""
     if isinstance(exc, ServerRefused) and refusals and exc.reason in refusals:
         return refusals[exc.reason]
-    if isinstance(exc, Unsupported):  # written for people by the backend
-        return f"The meeting server cannot do this: {str(exc).rstrip('.')}."
     for kind, sentence in HOST_SENTENCES:
         if isinstance(exc, kind):
             return sentence
-    return "The meeting server could not do that. Your portal administrator can see why."
+    return HOST_SENTENCE_OTHERWISE
+
+
+def detail(exc: BaseException) -> str:
+    """The raw detail of ``exc`` for the log and the admin (never for hosts): its kind and
+    what the backend said, paths, HTTP statuses and the server's reason codes included."""
+    return f"{type(exc).__name__}: {exc}"
 
 
 # --- capabilities and value objects -------------------------------------------
@@ -181,7 +219,9 @@ class Account:
     email: str
     meeting_rooms: int
     participants_per_room: int
-    company_uid: str = ""
+    #: The ID the server gave the account ("" before it has one); what it means is the
+    #: backend's (TurboMeeting's company UID).
+    account_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -337,7 +377,8 @@ class Backend(Protocol):
     #: for) counts as changeable. The portal locks the others while a meeting is live.
     changeable_while_running: ClassVar[frozenset[str]]
     #: The server's own refusal reasons (``ServerRefused.reason``) in words a host can
-    #: act on; ``for_host`` falls back to the error kind's sentence for the others.
+    #: act on, as message ids (``gettext_noop``); ``for_host`` falls back to the error
+    #: kind's sentence for the others.
     refusals: ClassVar[Mapping[str, str]]
     #: Whether it holds recurring meetings (a room with no fixed time); the portal offers
     #: them only then.
@@ -353,9 +394,9 @@ class Backend(Protocol):
 
     def create_account(self, account: Account) -> str: ...
     def update_account(self, account: Account) -> None: ...
-    def delete_account(self, company_uid: str) -> None: ...
-    def query_account(self, company_uid: str) -> Account: ...
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str: ...
+    def delete_account(self, account_id: str) -> None: ...
+    def query_account(self, account_id: str) -> Account: ...
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str: ...
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting: ...
     def cancel_meeting(self, meeting_id: str) -> None: ...
     def start_url(self, meeting_id: str, host: Participant) -> str: ...
@@ -405,13 +446,13 @@ class BaseBackend(Backend):
     def update_account(self, account: Account) -> None:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def delete_account(self, company_uid: str) -> None:
+    def delete_account(self, account_id: str) -> None:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def query_account(self, company_uid: str) -> Account:
+    def query_account(self, account_id: str) -> Account:
         raise self._unsupported(Capability.ACCOUNTS)
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str:
         return ""
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
@@ -450,7 +491,9 @@ class BrowserResult(Protocol):
     @property
     def meeting_key(self) -> str: ...  # the server's ID of what was scheduled, or ""
     @property
-    def message(self) -> str: ...  # for the host, in words
+    def message(self) -> str: ...  # for the host, in words: a message id (``gettext_noop``)
+    @property
+    def reason(self) -> str: ...  # the server's own reason code, for the log
     @property
     def needs_sign_in(self) -> bool: ...  # refused because the browser is not signed in
 
@@ -485,7 +528,14 @@ class BrowserScheduling(Protocol):
         link of its own, such as ``schedule_url``), else goes back to ``back_url``."""
         ...
 
-    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type).
+    def change_url(self, meeting_id: str) -> str:
+        """Where the host changes a meeting the server keeps as it was scheduled (no
+        ``Capability.UPDATE``): a page of the server's own, opened in their browser. What
+        they change there does not come back to the portal."""
+        ...
+
+    #: The inputs a person fills in on ``sign_in_form``: (name, label, input type); each
+    #: label is a message id (``gettext_noop``) the portal translates.
     sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]]
 
 

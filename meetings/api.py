@@ -2,7 +2,7 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, mixins, permissions, viewsets
+from rest_framework import exceptions, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
@@ -30,14 +30,7 @@ class MeetingIsLive(exceptions.APIException):
 MEETING_API_NAMES = {"kind": "meeting_type"}
 
 
-class MeetingViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class MeetingViewSet(viewsets.ModelViewSet):
     """Delete cancels the meeting (it stays in the record, marked cancelled)."""
 
     serializer_class = MeetingSerializer

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from conferencing.base import MeetingKind
 from portal import crypto
-from portal.accounts.models import Customer, Host, Synced, publication_changed
+from portal.accounts.models import Customer, Host, Synced, SyncState, publication_changed
 
 
 class LiveState(models.TextChoices):
@@ -29,6 +29,10 @@ KIND_LABELS = {
 KIND_CHOICES = [(kind.value, label) for kind, label in KIND_LABELS.items()]
 
 
+#: A meeting the server holds, with a change of the portal's not sent there yet.
+CHANGE_PENDING = _("change not yet on the server")
+
+
 class Meeting(Synced):
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="meetings")
     host = models.ForeignKey(Host, on_delete=models.PROTECT, related_name="meetings")
@@ -36,6 +40,10 @@ class Meeting(Synced):
     #: The server's own link to the meeting, the same for everyone, where it gives one
     #: (TrueConf's ``webclient_url``: its public address, which may not be its API's).
     server_join_url = models.URLField(max_length=500, blank=True, editable=False)
+    #: The raw detail of the last failed push (the error's kind, paths, HTTP statuses, the
+    #: server's reason codes), for staff in the admin; its host reads ``sync_error``, a
+    #: sentence's message id translated when shown (portal/sync.py).
+    sync_detail = models.TextField(blank=True, editable=False)
     kind = models.PositiveSmallIntegerField(choices=KIND_CHOICES, default=MeetingKind.MEETING.value)
     topic = models.CharField(max_length=200)
     starts_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -76,6 +84,9 @@ class Meeting(Synced):
     #: asked once its circuit breaker tripped); null while its answers come in. Pages and
     #: feeds then say when it was last seen live, not "Live now".
     server_silent_since = models.DateTimeField(null=True, blank=True)
+    #: The start of the last poll round that took this meeting on (meetings.polling): the
+    #: workers sharing a round each claim meetings not yet taken by it, so none is asked twice.
+    poll_round_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["starts_at", "pk"]
@@ -121,6 +132,14 @@ class Meeting(Synced):
     @property
     def is_live(self) -> bool:
         return self.live_state == LiveState.LIVE
+
+    @property
+    def sync_label(self) -> str:
+        """The sync state as a host reads it: a change still on its way to a meeting the
+        server already holds is not the meeting missing from the server."""
+        if self.sync_state == SyncState.PENDING and self.server_meeting_id:
+            return str(CHANGE_PENDING)
+        return self.get_sync_state_display()
 
     @property
     def live_is_stale(self) -> bool:

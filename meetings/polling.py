@@ -5,6 +5,12 @@ beat-scheduled round asks the server about every meeting that may be live,
 fanned out over the backend's one pooled session, and writes the answers back
 with one ORM ``update()`` per kind of change. Threads only talk HTTP; the database
 is touched in the calling thread alone, so no connection leaks per thread.
+
+A round can be shared by several Celery workers (POLL_WORKERS): each claims
+meetings, POLL_CLAIM_SIZE at a time, that the round has not taken on yet
+(``select_for_update(skip_locked=True)``, then one UPDATE of ``poll_round_at``;
+on SQLite the IMMEDIATE transaction serialises the claims instead), so no
+meeting is asked twice in a round, however many workers share it.
 """
 
 from __future__ import annotations
@@ -38,8 +44,8 @@ from conferencing.base import (
 )
 from meetings import webhooks
 from meetings.models import LiveState, Meeting, MeetingSample
-from portal import servers
-from portal.accounts.models import Customer, publication_changed
+from portal import queueing, servers
+from portal.accounts.models import Customer, SyncState, publication_changed
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +127,7 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
     at once over one thread pool, each with its own circuit breaker: a server
     that is down costs its own meetings an answer, not the others' time.
     Meetings on a server that cannot report live status are not asked.
+    POLL_WORKERS - 1 more workers are asked to share the round (poll_share).
     """
     started = time.monotonic()
     now = now or timezone.now()
@@ -129,16 +136,39 @@ def poll_round(*, now: dt.datetime | None = None) -> PollReport:
         log.info("status poll: the previous round is still running; skipped")
         return PollReport(skipped_locked=True, seconds=time.monotonic() - started)
     try:
-        meetings = [m for m in _due(now) if m.server_backend is not None]
-        answers, errors = _ask(meetings)
-        live, ended = _store(meetings, answers, now)
+        for _ in range(settings.POLL_WORKERS - 1):
+            queueing.queue(SHARE_TASK, now.isoformat())
+        return poll_share(round_at=now)
     finally:
         lock.release()
-    failed = len(meetings) - len(answers)
+
+
+SHARE_TASK = "meetings.tasks.meetings_poll_share"
+
+
+def poll_share(*, round_at: dt.datetime) -> PollReport:
+    """A worker's share of the round that started at ``round_at``: claim meetings that no
+    worker has taken on in this round, ask about them, store the answers; until none is left.
+    """
+    started = time.monotonic()
+    polled = live = ended = failed = 0
+    errors: list[ConferencingError] = []
+    customers: dict[int, Customer] = {}
+    backends: dict[int | None, Backend | None] = {}
+    while True:
+        claimed, meetings = _claim(round_at, customers, backends)
+        answers, chunk_errors = _ask(meetings)
+        chunk_live, chunk_ended = _store(meetings, answers, round_at)
+        polled, live, ended = polled + len(meetings), live + chunk_live, ended + chunk_ended
+        failed += len(meetings) - len(answers)
+        errors += chunk_errors
+        if claimed < settings.POLL_CLAIM_SIZE:  # the rest, if any, another worker holds
+            break
+    ended += _expire_unseen(round_at)
     if failed:
-        _log_failures(failed, len(meetings), errors)
+        _log_failures(failed, polled, errors)
     return PollReport(
-        polled=len(meetings),
+        polled=polled,
         live=live,
         ended=ended,
         failed=failed,
@@ -163,25 +193,40 @@ def _pollable() -> models.QuerySet[Meeting]:
 EARLY_HORIZON = dt.timedelta(hours=24)
 
 
-def _due(now: dt.datetime) -> list[Meeting]:
-    """The meetings to ask about, each with ``server_backend``: its server's, if it reports
-    live status, else None. Two queries, however many meetings and servers."""
+def _claim(
+    round_at: dt.datetime,
+    customers: dict[int, Customer],
+    backends: dict[int | None, Backend | None],
+) -> tuple[int, list[Meeting]]:
+    """Take on up to POLL_CLAIM_SIZE meetings the round has not taken on yet; returns how many,
+    and those to ask about, each with ``server_backend`` (its server's, if it reports live
+    status). A meeting taken on whose window is not open counts as done for the round."""
     after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
-    window_open = models.Q(starts_at__lte=now + EARLY_HORIZON, ends_at__gte=now - after)
-    meetings = list(
-        _pollable()
-        .filter(models.Q(is_recurring=True) | window_open | models.Q(live_state=LiveState.LIVE))
-        .only("customer_id", "server_meeting_id", "is_recurring", "starts_at", *LIVE_FIELDS)
-    )
-    customers = Customer.objects.select_related("server").in_bulk({m.customer_id for m in meetings})
-    meetings = [m for m in meetings if _in_window(m, customers[m.customer_id], now)]
-    backends: dict[int | None, Backend | None] = {}
-    for meeting in meetings:
+    window_open = models.Q(starts_at__lte=round_at + EARLY_HORIZON, ends_at__gte=round_at - after)
+    not_taken = models.Q(poll_round_at__isnull=True) | models.Q(poll_round_at__lt=round_at)
+    with transaction.atomic():
+        meetings = list(
+            _pollable()
+            .filter(models.Q(is_recurring=True) | window_open | models.Q(live_state=LiveState.LIVE))
+            .filter(not_taken)
+            .select_for_update(skip_locked=True)  # rows another worker is claiming
+            .order_by("pk")
+            .only("customer_id", "server_meeting_id", "is_recurring", "starts_at", *LIVE_FIELDS)[
+                : settings.POLL_CLAIM_SIZE
+            ]
+        )
+        if meetings:
+            Meeting.objects.filter(pk__in=[m.pk for m in meetings]).update(poll_round_at=round_at)
+    unknown = {m.customer_id for m in meetings} - customers.keys()
+    if unknown:
+        customers.update(Customer.objects.select_related("server").in_bulk(unknown))
+    due = [m for m in meetings if _in_window(m, customers[m.customer_id], round_at)]
+    for meeting in due:
         customer = customers[meeting.customer_id]
         if customer.server_id not in backends:
             backends[customer.server_id] = _status_backend(customer)
         meeting.server_backend = backends[customer.server_id]
-    return meetings
+    return len(meetings), [m for m in due if m.server_backend is not None]
 
 
 def _status_backend(customer: Customer) -> Backend | None:
@@ -226,6 +271,8 @@ def _ask(meetings: list[Meeting]) -> tuple[dict[int, MeetingStatus], list[Confer
     """Statuses by meeting pk, and the errors of those that got none."""
     answers: dict[int, MeetingStatus] = {}
     errors: list[ConferencingError] = []
+    if not meetings:
+        return answers, errors
     breakers: dict[int, _Breaker] = {}  # one per server: id() of its backend
     with ThreadPoolExecutor(
         max_workers=settings.POLL_CONCURRENCY, thread_name_prefix="meetings-poll"
@@ -272,7 +319,9 @@ class _Breaker:
 def _store(
     meetings: list[Meeting], answers: dict[int, MeetingStatus], now: dt.datetime
 ) -> tuple[int, int]:
-    """Write every answer, its chart sample and the expired meetings; (live, ended) counts."""
+    """Write every answer and its chart sample; (live, ended) counts."""
+    if not meetings:
+        return 0, 0
     answered = [m for m in meetings if m.pk in answers]
     before = {m.pk: _live_values(m) for m in answered}
     ended = sum(_apply(m, answers[m.pk], now) for m in answered)
@@ -285,7 +334,6 @@ def _store(
         )
         for m in answered
     ]
-    after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
     # What the feeds show of a meeting's live state.
     shown = ("live_state", "attendees", "server_silent_since")
     changed = {
@@ -303,16 +351,24 @@ def _store(
         _save_live_fields(answered, before)
         webhooks.meetings_went_live_or_ended(answered, before)
         Meeting.objects.filter(pk__in=[m.pk for m in silent]).update(server_silent_since=now)
+        # A change that waited for the meeting's end (the server refused it while it ran)
+        # goes out now, not at its next backoff.
+        over = [m.pk for m in answered if before[m.pk]["live_state"] == "live" and not m.is_live]
+        Meeting.objects.filter(pk__in=over, sync_state=SyncState.PENDING).update(next_sync_at=now)
         publication_changed(changed)
         MeetingSample.objects.bulk_create(samples)
-        # Never seen live and its window is over: ended, without asking the server again.
-        # Past their end, they are out of the feeds already: no new publication version.
-        ended += (
-            _pollable()
-            .filter(live_state=LiveState.SCHEDULED, is_recurring=False, ends_at__lt=now - after)
-            .update(live_state=LiveState.ENDED, attendees=0)
-        )
     return sum(m.live_state == LiveState.LIVE for m in answered), ended
+
+
+def _expire_unseen(now: dt.datetime) -> int:
+    """Never seen live and its window is over: ended, without asking the server again.
+    Past their end, they are out of the feeds already: no new publication version."""
+    after = dt.timedelta(minutes=settings.POLL_WINDOW_AFTER_MINUTES)
+    return (
+        _pollable()
+        .filter(live_state=LiveState.SCHEDULED, is_recurring=False, ends_at__lt=now - after)
+        .update(live_state=LiveState.ENDED, attendees=0)
+    )
 
 
 def _live_values(meeting: Meeting) -> dict[str, object]:

@@ -4,6 +4,16 @@ from conferencing.base import MeetingKind
 from meetings.models import KIND_CHOICES, Meeting
 from portal.validators import PlainText
 
+#: What the portal and the meeting server keep of a meeting: read-only in the API.
+SERVER_STATE = [
+    "server_meeting_id",
+    "sync_state",
+    "sync_error",
+    "live_state",
+    "attendees",
+    "cancelled_at",
+]
+
 
 class MeetingSerializer(PlainText, serializers.ModelSerializer):
     password = serializers.CharField(
@@ -34,22 +44,10 @@ class MeetingSerializer(PlainText, serializers.ModelSerializer):
             "call_number",
             "attendee_access_code",
             "access_code_is_meeting_id",
-            "server_meeting_id",
-            "sync_state",
-            "sync_error",
-            "live_state",
-            "attendees",
-            "cancelled_at",
+            *SERVER_STATE,
             "join_url",
         ]
-        read_only_fields = [
-            "server_meeting_id",
-            "sync_state",
-            "sync_error",
-            "live_state",
-            "attendees",
-            "cancelled_at",
-        ]
+        read_only_fields = SERVER_STATE
 
     def get_join_url(self, meeting: Meeting) -> str:
         from meetings.launch import join_url

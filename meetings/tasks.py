@@ -28,6 +28,12 @@ def meetings_poll() -> None:
     polling.poll_round()
 
 
+@shared_task(name=polling.SHARE_TASK, ignore_result=True)
+def meetings_poll_share(round_at: str) -> None:
+    """Another worker's share of a poll round (queued by the round, POLL_WORKERS)."""
+    polling.poll_share(round_at=dt.datetime.fromisoformat(round_at))
+
+
 @shared_task(name="meetings.tasks.samples_prune", ignore_result=True)
 def samples_prune() -> int:
     return services.samples_prune(older_than=dt.timedelta(days=settings.SAMPLE_RETENTION_DAYS))

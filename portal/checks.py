@@ -5,27 +5,7 @@ from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Tags, register
-
-# The demo values (settings.TM_DEMO_VALUES) that a production portal must not keep.
-_NOT_DEMO = ("TM_SERVICE_COMPANY_UID", "TM_INTEGRATION_CODE", "TM_ADMIN_PASSWORD")
-
-
-@register(Tags.security, deploy=True)
-def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
-    """The partner ID guards /tm/auth: a well-known one makes it a password oracle."""
-    if settings.DEBUG:
-        return []
-    return [
-        Error(
-            f"{name} still has the demo value.",
-            hint="Set it from the meeting server's settings (see README, 'Settings').",
-            id="portal.E001",
-        )
-        for name in _NOT_DEMO
-        if getattr(settings, name) == settings.TM_DEMO_VALUES[name]
-    ]
-
+from django.core.checks import Error, Tags, register
 
 # Mail backends that EMAIL_URL's default and test schemes choose: a person never gets it.
 _MAIL_GOES_TO = {
@@ -100,52 +80,3 @@ def server_secrets_key(app_configs, **kwargs) -> list[Error]:
             id="portal.E004",
         )
     ]
-
-
-@register(Tags.security)
-def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
-    """A trusted proxy is believed about who its client is; if it may also be a caller of
-    /tm/*, anything at that address can claim to be the meeting server (X-Forwarded-For)."""
-    proxies, callers = (
-        _networks(settings.TRUSTED_PROXIES),
-        _networks(settings.TM_CALLBACK_ALLOWED_IPS),
-    )
-    overlaps = sorted(
-        {
-            f"{p_entry} and {c_entry}"
-            for p_entry, p in proxies
-            for c_entry, c in callers
-            if p.version == c.version and p.overlaps(c)
-        }
-    )
-    return [
-        Error(
-            f"TRUSTED_PROXIES overlaps TM_CALLBACK_ALLOWED_IPS ({'; '.join(overlaps)}).",
-            hint="List only your reverse proxies in TRUSTED_PROXIES and only the meeting "
-            "server in TM_CALLBACK_ALLOWED_IPS (README, 'Deploying on more machines').",
-            id="portal.E002",
-        )
-    ] if overlaps else []  # fmt: skip
-
-
-# ::ffff:a.b.c.d is the IPv4 address a.b.c.d reaching a dual-stack socket.
-_IPV4_MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
-
-
-def _networks(entries) -> list[tuple[str, ipaddress.IPv4Network | ipaddress.IPv6Network]]:
-    """Each entry's network, an IPv4-mapped IPv6 one also as the IPv4 network it maps."""
-    networks = []
-    for entry in entries:
-        try:
-            network = ipaddress.ip_network(entry.strip(), strict=False)
-        except ValueError:
-            continue  # portal.net logs these where they are used
-        networks.append((entry.strip(), network))
-        if network.version == 6 and network.overlaps(_IPV4_MAPPED):
-            if network.prefixlen < _IPV4_MAPPED.prefixlen:  # holds all of the mapped space
-                networks.append((entry.strip(), ipaddress.IPv4Network("0.0.0.0/0")))
-            else:
-                low = int(network.network_address) & 0xFFFF_FFFF
-                mapped = ipaddress.IPv4Network((low, network.prefixlen - 96))
-                networks.append((entry.strip(), mapped))
-    return networks

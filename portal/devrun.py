@@ -5,8 +5,9 @@ Makes var/, migrates, then starts the processes of the Procfile with honcho
 server of every installed backend (its fake module, conferencing/fakes/__init__.py,
 on its ``PORT`` or ``FAKE_<NAME>_PORT``), loads the demo data once they answer,
 and prints where everything is. A fake that can be the environment-managed server
-becomes it unless the environment names another. SQLite and a filesystem broker
-unless DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops it all.
+becomes it unless the environment names another, and runs a second time on its own
+(on ``OWN_PORT``, with ``--own``): two TurboMeeting servers, each with its customer.
+SQLite and a filesystem broker unless DATABASE_URL / REDIS_URL say otherwise. Ctrl-C stops it all.
 """
 
 from __future__ import annotations
@@ -37,15 +38,29 @@ def fakes() -> dict[str, tuple[ModuleType, int]]:
     return found
 
 
+def _has_own(module: ModuleType) -> bool:
+    """Whether a fake that serves the environment's server also runs as one of its own."""
+    return hasattr(module, "portal_environment") and hasattr(module, "OWN_PORT")
+
+
+def own_port(name: str, module: ModuleType) -> int:
+    """The port of a fake's second instance, the one on its own (``FAKE_<NAME>_OWN_PORT``)."""
+    return int(os.environ.get(f"FAKE_{name.upper()}_OWN_PORT", module.OWN_PORT))
+
+
 def main() -> int:
     env = dict(os.environ)
     env.setdefault("DEBUG", "true")
     env.setdefault("PORTAL_URL", PORTAL)
     env.setdefault("CSRF_TRUSTED_ORIGINS", PORTAL)
     env["PORT"] = str(PORT)
-    # A fake becomes the environment-managed server where the environment names none.
+    # A fake becomes the environment-managed server where the environment names none;
+    # such a fake is also served on its own (``--own``), one more server of its kind.
     served, on_their_own = fakes(), {}
+    own = {name: (module, port) for name, (module, port) in served.items() if _has_own(module)}
     for name, (module, port) in list(served.items()):
+        if name in own:
+            on_their_own[name] = own_port(name, module)
         if hasattr(module, "portal_environment"):
             wanted = module.portal_environment(f"http://127.0.0.1:{port}")
             for key, value in wanted.items():
@@ -71,6 +86,10 @@ def main() -> int:
         f"fake_{name}: python -m {module.__name__} --port {port}\n"
         for name, (module, port) in served.items()
     ]
+    lines += [
+        f"fake_{name}_own: python -m {module.__name__} --port {on_their_own[name]} --own\n"
+        for name, (module, _port) in own.items()
+    ]
     procfile.write_text("".join(lines))
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
@@ -82,7 +101,7 @@ def main() -> int:
     )
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        for _module, port in served.values():
+        for port in [p for _module, p in served.values()] + [on_their_own[n] for n in own]:
             _wait_for(f"http://127.0.0.1:{port}/_fake/state")
         _wait_for(PORTAL + "/healthz", accept_503=True)
         demo = [*manage, "demo_data"]
@@ -110,6 +129,12 @@ def banner(served: dict[str, tuple[ModuleType, int]], on_their_own: dict[str, in
         + (f"   ({module.BANNER})" if getattr(module, "BANNER", "") else "")
         + "\n"
         for name, (module, port) in served.items()
+    )
+    listed += "".join(  # a fake's instance on its own beside the environment's
+        f"  Fake {name} (one more server, its own partner ID and password key): "
+        f"http://127.0.0.1:{port}\n"
+        for name, port in on_their_own.items()
+        if name not in served or served[name][1] != port
     )
     others = ", ".join(f"host@{name}.example" for name in on_their_own)
     return (

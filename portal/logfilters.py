@@ -1,34 +1,45 @@
 """Logs without the meeting server's secrets or anyone's capability URLs.
 
-The meeting server calls ``GET /tm/auth?email=..&password=..`` (spec §6), so
-a web server's access log would keep every password (or its Fernet token)
-that passes: whatever reaches /tm/* is logged without its query string.
-Some URLs are themselves the key (a join link, a registration's cancel link,
-a sign-in's meeting-list URL, a password reset): they are logged with the
-token masked. Both servers the README runs use this: runserver's
+A meeting server may pass passwords in a callback's query string
+(``GET /<callback>?email=..&password=..``), so a web server's
+access log would keep every password (or its token) that passes: whatever
+reaches a path a vendor names (``SECRET_QUERY_PATHS``, portal/vendors.py) is
+logged without its query string. Some URLs are themselves the key (a join
+link, a registration's cancel link, a vendor's ``TOKEN_PATHS``, a password
+reset): they are logged with the token masked. Both servers the README runs use this: runserver's
 ``django.server`` logger and Django's "Not Found:" warnings (``django.request``)
 through ``RedactPaths`` (settings.LOGGING), gunicorn through ``GunicornLogger``
 (``gunicorn.conf.py`` beside manage.py names it).
 
-A request target is judged as it may be routed: percent-decoded (``/%74m/``
-is ``/tm/``), with slashes merged and dot segments resolved, and in absolute
-form (``GET http://host/tm/auth?..``) by its path.
+A request target is judged as it may be routed: percent-decoded (``/%61uth``
+is ``/auth``), with slashes merged and dot segments resolved, and in absolute
+form (``GET http://host/<callback>?..``) by its path.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import posixpath
 import re
 from urllib.parse import unquote, urlsplit
 
-SECRET_QUERIES = "/tm/"
-#: Paths whose next segment is a secret: (prefix)(token).
-CAPABILITIES = re.compile(
-    r"^(/tm/(?:servers/\d+/)?meetings/|/join/|/w/[^/]+/cancel/|/dashboard/reset/[^/]+/)"
-    r"(?!set-password/)[^/]+"
-)
+from portal import vendors
+
+#: The portal's own paths whose next segment is a secret (the vendors add theirs).
+OWN_TOKEN_PATHS = (r"/join/", r"/w/[^/]+/cancel/", r"/dashboard/reset/[^/]+/")
 MASK = "***"
+
+
+@functools.cache
+def _capabilities() -> re.Pattern[str]:
+    """Paths whose next segment is a secret: (prefix)(token)."""
+    prefixes = "|".join((*vendors.declared("TOKEN_PATHS"), *OWN_TOKEN_PATHS))
+    return re.compile(rf"^({prefixes})(?!set-password/)[^/]+")
+
+
+def _secret_query(path: str) -> bool:
+    return path.startswith(vendors.declared("SECRET_QUERY_PATHS"))
 
 
 def redact_target(target: str) -> str:
@@ -41,8 +52,8 @@ def redact_target(target: str) -> str:
     else:
         return target  # "*", "host:443", "-": no path to judge
     routed = _as_routed(unquote(path))
-    masked = CAPABILITIES.sub(lambda m: m.group(1) + MASK, routed)
-    if routed.startswith(SECRET_QUERIES):
+    masked = _capabilities().sub(lambda m: m.group(1) + MASK, routed)
+    if _secret_query(routed):
         return prefix + masked
     if masked != routed:
         return prefix + masked + (f"?{query}" if query else "")
@@ -51,13 +62,13 @@ def redact_target(target: str) -> str:
 
 def _as_routed(path: str) -> str:
     """The path a proxy in front (nginx merges slashes and resolves dot segments) may
-    hand on: ``//tm/./auth`` reaches /tm/auth there."""
+    hand on: ``//a/./b`` reaches /a/b there."""
     routed = posixpath.normpath(re.sub("/+", "/", path))
     return routed + "/" if path.endswith("/") and routed != "/" else routed
 
 
 def redact_request_line(request_line: str) -> str:
-    """``GET /tm/auth?password=x HTTP/1.1`` -> ``GET /tm/auth HTTP/1.1``."""
+    """``GET /<callback>?password=x HTTP/1.1`` -> ``GET /<callback> HTTP/1.1``."""
     method, _, rest = request_line.partition(" ")
     target, _, protocol = rest.partition(" ")
     redacted = redact_target(target)
@@ -95,7 +106,7 @@ if Logger is not None:
             atoms = super().atoms(resp, req, environ, request_time)
             atoms["r"] = redact_request_line(str(atoms.get("r", "")))
             path = str(atoms.get("U") or "")
-            if _as_routed(path).startswith(SECRET_QUERIES):
+            if _secret_query(_as_routed(path)):
                 atoms["q"] = ""
             atoms["U"] = redact_target(path)
             for referer in ("f", "{referer}i"):

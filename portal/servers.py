@@ -6,7 +6,7 @@ files, a web viewer: the hooks of portal/vendors.py). Nothing else in the portal
 imports ``conferencing.<vendor>``, and nothing in it imports ``vendors.*``.
 
 Every customer has a server row (``Customer.server``); the one the environment's
-``TM_*`` settings describe (``environment_server``) is kept in step by
+settings describe (``environment_server``, a vendor's hook) is kept in step by
 ``services.server_sync_environment`` on every ``migrate``.
 """
 
@@ -16,6 +16,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext
 
 from conferencing.base import (
     Account,
@@ -30,7 +31,7 @@ from conferencing.base import (
     for_host,
     make_backend,
 )
-from portal.vendors import VendorHooks, vendor_app
+from portal.vendors import VendorHooks, vendor_app, vendor_apps
 
 if TYPE_CHECKING:
     from portal.accounts.models import Customer, MeetingServer
@@ -47,14 +48,12 @@ __all__ = [
     "environment_server",
     "explain",
     "holds_recurring",
+    "host_sentence",
     "join_links_expire",
     "kinds",
     "server_backend",
     "web_viewer_url",
 ]
-
-#: The name of the server row the environment's settings make.
-ENVIRONMENT_SERVER_NAME = "TurboMeeting (environment)"
 
 
 def backend(customer: Customer) -> Backend:
@@ -88,7 +87,14 @@ def holds_recurring(customer: Customer) -> bool:
 
 
 def explain(customer: Customer, exc: ConferencingError) -> str:
-    """The sentence a host reads for ``exc`` from the customer's server."""
+    """The sentence a host reads for ``exc`` from the customer's server, in the active
+    language (the raw detail, ``conferencing.base.detail``, is for the log and staff)."""
+    return gettext(host_sentence(customer, exc))
+
+
+def host_sentence(customer: Customer, exc: ConferencingError) -> str:
+    """``explain``'s sentence as its message id, untranslated: what a record keeps, to be
+    shown in each reader's language (``gettext`` at display time)."""
     return for_host(exc, _backend_class(customer).refusals)
 
 
@@ -102,22 +108,12 @@ def join_links_expire(customer: Customer) -> bool:
 
 
 def environment_server() -> dict | None:
-    """The server row the environment's ``TM_*`` settings describe, as ``server_save``
-    takes it; None without ``TM_SERVER_URL``."""
-    if not settings.TM_SERVER_URL:
-        return None
-    return {
-        "name": ENVIRONMENT_SERVER_NAME,
-        "backend": "turbomeeting",
-        "base_url": settings.TM_SERVER_URL,
-        "time_zone": settings.TM_SERVER_TIME_ZONE,
-        "credentials": {
-            "service_company_uid": settings.TM_SERVICE_COMPANY_UID,
-            "integration_code": settings.TM_INTEGRATION_CODE,
-            "admin_email": settings.TM_ADMIN_EMAIL,
-            "admin_password": settings.TM_ADMIN_PASSWORD,
-        },
-    }
+    """The server row the environment's settings describe (a vendor's, through its hook
+    in portal/vendors.py), as ``server_save`` takes it; None where they describe none."""
+    for app in vendor_apps():
+        if (wanted := app.environment_server()) is not None:
+            return wanted
+    return None
 
 
 def server_backend(server: MeetingServer) -> Backend:

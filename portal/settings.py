@@ -174,19 +174,16 @@ if LDAP_SERVER_URI:
     AUTH_LDAP_CONNECTION_OPTIONS = {ldap.OPT_REFERRALS: 0, ldap.OPT_NETWORK_TIMEOUT: 5}
 LDAP_CUSTOMER = env("LDAP_CUSTOMER", default="")
 
-# Failed sign-ins (dashboard, API token, the meeting server's /tm/auth): an
+# Failed sign-ins (dashboard, API token, a meeting server's sign-in callback): an
 # account is locked from one address after SIGNIN_MAX_FAILURES failures for
 # SIGNIN_LOCKOUT_SECONDS, and an address that fails SIGNIN_FAILURES_PER_ADDRESS
-# times ("count/seconds") is refused whatever names it tries. The TM_AUTH_*
-# names of earlier releases are still read.
-SIGNIN_MAX_FAILURES = env.int("SIGNIN_MAX_FAILURES", default=env.int("TM_AUTH_MAX_FAILURES", 5))
-SIGNIN_LOCKOUT_SECONDS = env.int(
-    "SIGNIN_LOCKOUT_SECONDS", default=env.int("TM_AUTH_LOCKOUT_SECONDS", 900)
-)
+# times ("count/seconds") is refused whatever names it tries.
+SIGNIN_MAX_FAILURES = env.int("SIGNIN_MAX_FAILURES", default=5)
+SIGNIN_LOCKOUT_SECONDS = env.int("SIGNIN_LOCKOUT_SECONDS", default=900)
 SIGNIN_FAILURES_PER_ADDRESS = env("SIGNIN_FAILURES_PER_ADDRESS", default="30/900")
-# From the meeting server's addresses (TM_CALLBACK_ALLOWED_IPS), where every
-# TurboMeeting user signs in, strangers too, an account is locked only after
-# this many failures (README: the trade-off).
+# From a meeting server's callback addresses, where every user of its client
+# app signs in, strangers too, an account is locked only after this many
+# failures (README: the trade-off).
 SIGNIN_SERVER_MAX_FAILURES = env.int("SIGNIN_SERVER_MAX_FAILURES", default=50)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = "portal.accounts.lockout.failure_limit"
@@ -260,8 +257,7 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 if env.bool("BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The meeting server calls /tm/* over plain HTTP on many installations.
-SECURE_REDIRECT_EXEMPT = [r"^tm/", r"^healthz$"]
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a vendor's callbacks: its block below
 # Error reports (DEBUG's 500 page, mails to ADMINS) hide every credential setting.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.errorreports.SettingsFilter"
 
@@ -293,9 +289,9 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="portal@localhost")
 
 # --- meeting servers, whatever their vendor ------------------------------------
 #
-# Every customer's meetings live on a server row. With TM_SERVER_URL set, the
-# TurboMeeting server of the TM_* settings below is one of them, kept in step by
-# every `migrate` (read-only in the admin); others are configured in the admin, their
+# Every customer's meetings live on a server row. The environment's server (the
+# last section) is one of them, kept in step by every `migrate` (read-only in the
+# admin); others are configured in the admin, their
 # credentials (and every meeting's password) encrypted with CONFERENCING_SECRET_KEYS
 # (Fernet keys, newest first; not derived from SECRET_KEY, so either can rotate on
 # its own).
@@ -304,34 +300,28 @@ if not CONFERENCING_SECRET_KEYS and DEBUG:
     CONFERENCING_SECRET_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1ub3QtYS1zZWNyZXQtMDA="]  # development only
 
 
-def _renamed(name: str, old: str, default, cast=float):
-    """A vendor-neutral setting, still read under its old TM_ name."""
-    value = env(name, default=None) or env(old, default=None)
-    return default if value is None else cast(value)
-
-
 # Seconds to wait for a meeting server to answer one call (connecting: a few seconds).
-SERVER_READ_TIMEOUT = _renamed("SERVER_READ_TIMEOUT", "TM_READ_TIMEOUT", 10.0)
+SERVER_READ_TIMEOUT = env.float("SERVER_READ_TIMEOUT", default=10.0)
 # Seconds /healthz remembers whether each meeting server answered (it is public:
 # requests to it must not each become calls to every server).
 SERVER_HEALTH_SECONDS = env.int("SERVER_HEALTH_SECONDS", default=30)
 # Active-meeting polling: how often, how many status calls at once, the window
 # around a meeting's scheduled time in which it is polled, and how many
 # inactive polls in a row confirm that a meeting that was live has ended.
-POLL_INTERVAL_SECONDS = _renamed("POLL_INTERVAL_SECONDS", "TM_POLL_INTERVAL_SECONDS", 30.0)
-POLL_CONCURRENCY = _renamed("POLL_CONCURRENCY", "TM_POLL_CONCURRENCY", 32, int)
-POLL_WINDOW_BEFORE_MINUTES = _renamed(
-    "POLL_WINDOW_BEFORE_MINUTES", "TM_POLL_WINDOW_BEFORE_MINUTES", 15, int
-)
-POLL_WINDOW_AFTER_MINUTES = _renamed(
-    "POLL_WINDOW_AFTER_MINUTES", "TM_POLL_WINDOW_AFTER_MINUTES", 120, int
-)
-POLL_ENDED_AFTER = _renamed("POLL_ENDED_AFTER", "TM_POLL_ENDED_AFTER", 2, int)
+POLL_INTERVAL_SECONDS = env.float("POLL_INTERVAL_SECONDS", default=30.0)
+POLL_CONCURRENCY = env.int("POLL_CONCURRENCY", default=32)
+# Celery workers that share each round (each with POLL_CONCURRENCY calls in flight),
+# claiming POLL_CLAIM_SIZE meetings at a time: none is asked twice in a round.
+POLL_WORKERS = env.int("POLL_WORKERS", default=1)
+POLL_CLAIM_SIZE = env.int("POLL_CLAIM_SIZE", default=500)
+POLL_WINDOW_BEFORE_MINUTES = env.int("POLL_WINDOW_BEFORE_MINUTES", default=15)
+POLL_WINDOW_AFTER_MINUTES = env.int("POLL_WINDOW_AFTER_MINUTES", default=120)
+POLL_ENDED_AFTER = env.int("POLL_ENDED_AFTER", default=2)
 # Before that window, from the start of a meeting's day (or the customer's own
 # early-polling minutes), a meeting a host may have started early is asked this often.
 POLL_EARLY_INTERVAL_SECONDS = env.int("POLL_EARLY_INTERVAL_SECONDS", default=300)
 # Status samples (the attendance charts' history) older than this are deleted.
-SAMPLE_RETENTION_DAYS = _renamed("SAMPLE_RETENTION_DAYS", "TM_SAMPLE_RETENTION_DAYS", 90, int)
+SAMPLE_RETENTION_DAYS = env.int("SAMPLE_RETENTION_DAYS", default=90)
 
 # --- Celery ------------------------------------------------------------------
 
@@ -467,6 +457,8 @@ TM_PASSWORD_KEY = env("TM_PASSWORD_KEY", default="")
 TM_PASSWORD_TOKEN_MAX_AGE = env.int("TM_PASSWORD_TOKEN_MAX_AGE", default=300)
 # How long a QueryScheduledMeetingURL handed out at sign-in stays valid (spec: >= 20 min).
 TM_QUERY_URL_TTL_MINUTES = env.int("TM_QUERY_URL_TTL_MINUTES", default=30)
+# TurboMeeting servers call /tm/* over plain HTTP on many installations.
+SECURE_REDIRECT_EXEMPT += [r"^tm/"]
 # The base URL the meeting server uses to reach the portal (for the query URL).
 PORTAL_URL = env("PORTAL_URL", default="")
 # The portal's public address, for links in mail and calendars (workers send
@@ -494,6 +486,12 @@ WEBINAR_RATE_PER_WEBINAR = env("WEBINAR_RATE_PER_WEBINAR", default="300/60")
 # Registrations (hence mails) for one email address, whatever the webinar: the
 # public form must not become a way to fill a stranger's inbox.
 WEBINAR_RATE_PER_RECIPIENT = env("WEBINAR_RATE_PER_RECIPIENT", default="10/3600")
+# Seconds a public webinar (with its customer and its form's questions) is kept in
+# the cache. Every change drops it at once where the web processes share the cache
+# (Redis); the embedded default keeps one cache per process, so there it is brief.
+WEBINAR_PUBLIC_CACHE_SECONDS = env.int(
+    "WEBINAR_PUBLIC_CACHE_SECONDS", default=3600 if REDIS_URL else 5
+)
 # Registrants get one reminder this many hours before the webinar starts.
 WEBINAR_REMINDER_HOURS = env.int("WEBINAR_REMINDER_HOURS", default=24)
 # Files the portal generates (webinar export files), on the default storage.
@@ -533,8 +531,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    # runserver's access log and the 404 warnings keep no /tm/* query string (passwords)
-    # and no capability URL's token: portal/logfilters.py
+    # runserver's access log and the 404 warnings keep no query string of a vendor's
+    # callbacks (passwords) and no capability URL's token: portal/logfilters.py
     "filters": {"redact_paths": {"()": "portal.logfilters.RedactPaths"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "loggers": {

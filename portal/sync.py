@@ -19,7 +19,13 @@ from typing import TypeVar
 from django.db import models, transaction
 from django.utils import timezone
 
-from conferencing.base import ConferencingError, ServerRefused, ServerUnavailable
+from conferencing.base import (
+    ConferencingError,
+    MeetingRunning,
+    ServerRefused,
+    ServerUnavailable,
+    detail,
+)
 from portal import queueing
 from portal.accounts.models import Synced, SyncState
 
@@ -94,7 +100,9 @@ def push(
     """Run ``action`` (the server calls) on a claimed row and record how it went.
 
     ``explain`` puts a failure into the words the row keeps for the people who read
-    it (a host: their server's sentences); the raw error always goes to the log.
+    it (a host: their server's sentence, as a message id translated when shown); the
+    raw error always goes to the log, and to ``sync_detail`` on a row that has one (for
+    staff, in the admin).
 
     A row that needs attention is left alone: only a person's decision
     (``resolve``) makes it due again.
@@ -119,27 +127,24 @@ def push(
             sync_attempts=obj.sync_attempts + 1,
             next_sync_at=None,
             sync_claimed_until=None,
+            **_detail(obj, ""),
         )
         obj.refresh_from_db()
         return obj
     except ConferencingError as exc:
         attempts = obj.sync_attempts + 1
         error = (explain or describe)(exc)
-        log.warning(
-            "%s %s not in step with the server: %s: %s",
-            model.__name__,
-            obj.pk,
-            type(exc).__name__,
-            exc,
-        )
+        log.warning("%s %s not in step with the server: %s", model.__name__, obj.pk, detail(exc))
         recorded = pushed.update(
+            # Waiting, not failed: the server is down, or takes it once the meeting ends.
             sync_state=SyncState.PENDING
-            if isinstance(exc, ServerUnavailable)
+            if isinstance(exc, ServerUnavailable | MeetingRunning)
             else SyncState.FAILED,
             sync_error=error,
             sync_attempts=attempts,
             next_sync_at=now + backoff(attempts),
             sync_claimed_until=None,
+            **_detail(obj, detail(exc)),
         )
     else:
         recorded = pushed.update(
@@ -149,6 +154,7 @@ def push(
             next_sync_at=None,
             synced_at=now,
             sync_claimed_until=None,
+            **_detail(obj, ""),
         )
     if not recorded:
         model.objects.filter(pk=obj.pk).update(sync_claimed_until=None, next_sync_at=now)
@@ -163,7 +169,25 @@ def resolve(obj: Synced, fields: Iterable[str] = ()) -> None:
     obj.sync_error = ""
     obj.sync_attempts = 0
     obj.next_sync_at = timezone.now()
-    obj.save(update_fields=[*fields, "sync_state", "sync_error", "sync_attempts", "next_sync_at"])
+    cleared = _detail(obj, "")
+    for name, value in cleared.items():
+        setattr(obj, name, value)
+    obj.save(
+        update_fields=[
+            *fields,
+            "sync_state",
+            "sync_error",
+            "sync_attempts",
+            "next_sync_at",
+            *cleared,
+        ]
+    )
+
+
+def _detail(obj: Synced, text: str) -> dict[str, str]:
+    """``sync_detail=text`` for a row that keeps the raw detail of its last failure for
+    staff (a meeting), beside the sentence its host reads; nothing for one that does not."""
+    return {"sync_detail": text} if hasattr(obj, "sync_detail") else {}
 
 
 def describe(exc: ConferencingError) -> str:

@@ -17,6 +17,8 @@ without a row has the model's defaults.
 
 from __future__ import annotations
 
+import functools
+import importlib
 import importlib.metadata
 import importlib.util
 from collections.abc import Mapping
@@ -48,6 +50,23 @@ def vendor_urlconfs() -> list[str]:
     ]
 
 
+@functools.cache
+def declared(name: str) -> tuple[str, ...]:
+    """What the vendors' packages declare under ``name`` (module constants of their
+    ``__init__``, read without Django set up, as gunicorn's logger must):
+
+    - ``SECRET_SETTINGS``: prefixes of settings that error reports hide;
+    - ``SECRET_QUERY_PATHS``: path prefixes whose query strings logs never keep (a
+      server passes passwords in them);
+    - ``TOKEN_PATHS``: regular expressions of path prefixes whose next segment is a
+      secret, masked in logs.
+    """
+    found: list[str] = []
+    for module in vendor_modules():
+        found += getattr(importlib.import_module(module), name, ())
+    return tuple(found)
+
+
 class VendorHooks:
     """What the portal may ask of a vendor's Django side; every answer a no-op by default.
 
@@ -62,7 +81,7 @@ class VendorHooks:
             email=customer.contact_email,
             meeting_rooms=1,
             participants_per_room=1,
-            company_uid=self.account_id(customer),
+            account_id=self.account_id(customer),
         )
 
     def account_id(self, customer: Customer) -> str:
@@ -78,6 +97,16 @@ class VendorHooks:
         """What a configured server of its backend calls the portal at, for its admin page:
         (what it is, the URL to enter in the server's console)."""
         return []
+
+    #: Where the environment's server of this vendor is set, in words for the admin.
+    environment_settings = "its settings"
+
+    def environment_server(self) -> dict[str, Any] | None:
+        """The server row the environment's settings describe for this vendor, as
+        ``server_save`` takes it (name, backend, base_url, time_zone and its
+        ``credentials``); ``migrate`` keeps it in step (``server_sync_environment``).
+        None where they describe none."""
+        return None
 
     def is_server_address(self, request: HttpRequest) -> bool:
         """Whether the request comes from an address its meeting servers call from (a

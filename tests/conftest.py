@@ -5,6 +5,7 @@ from conferencing.base import register, unregister
 from conferencing.fakes.server import serve
 from conferencing.fakes.turbomeeting import FakeTurboMeeting
 from portal.celery import app as celery_app
+from tests.migrations import migrate_to_newest
 
 pytest_plugins = ["tests.reliability.report"]
 
@@ -27,6 +28,14 @@ def _isolated(settings):
     yield
     celery_app.conf.task_always_eager = False
     cache.clear()
+
+
+@pytest.fixture
+def migrated_back():
+    """Runs the test from an older state (tests.migrations.migrate_to), and brings the
+    database back to the newest."""
+    yield
+    migrate_to_newest()
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from meetings.models import Meeting
+from portal.accounts import services
 from portal.accounts.models import Customer, Host, MeetingServer, SyncState
 from vendors.turbomeeting.models import CustomerProfile
 
@@ -101,3 +102,15 @@ def put_on_fake_server(fake, meeting):
         is_recurring=meeting.is_recurring,
     )
     return meeting
+
+
+def server_for(fake, url: str, *, backend: str, name: str) -> MeetingServer:
+    """A meeting server of ``backend`` answering at ``url`` (a fake serving there), saved
+    through the services with the fake's own credentials."""
+    return services.server_save(
+        server=MeetingServer(),
+        backend=backend,
+        name=name,
+        base_url=url,
+        credentials=fake.backend_options(),
+    )

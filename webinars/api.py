@@ -48,14 +48,7 @@ UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # as Djan
 WEBINAR_PK = OpenApiParameter("webinar_pk", int, OpenApiParameter.PATH)
 
 
-class WebinarViewSet(
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class WebinarViewSet(viewsets.ModelViewSet):
     """The signed-in host's webinars. Delete cancels the webinar and its meeting."""
 
     serializer_class = WebinarSerializer
@@ -163,15 +156,7 @@ class _WebinarChild:
 
 
 @extend_schema(parameters=[WEBINAR_PK])
-class QuestionViewSet(
-    _WebinarChild,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.CreateModelMixin,
-    mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
+class QuestionViewSet(_WebinarChild, viewsets.ModelViewSet):
     """The webinar's registration questions, in form order.
 
     Delete removes a question from the form; a question someone answered is

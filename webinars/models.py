@@ -271,6 +271,9 @@ class Registration(models.Model):
     first_joined_at = models.DateTimeField(null=True, blank=True)
     last_joined_at = models.DateTimeField(null=True, blank=True)
     join_count = models.PositiveIntegerField(default=0)
+    #: The webinar's ``calendar_sequence`` this person was last told of (when they
+    #: registered, or by a mail since): an update mail is owed while it is behind.
+    calendar_sequence_sent = models.PositiveIntegerField(default=0)
 
     #: Every field, once, in export order. ``heading``: its column in the registration
     #: export ("": not exported). ``kept``: a cancelled registration reused by the same
@@ -301,6 +304,7 @@ class Registration(models.Model):
         RegistrationField("first_joined_at"),  # in the attendance export
         RegistrationField("last_joined_at"),
         RegistrationField("join_count"),
+        RegistrationField("calendar_sequence_sent"),
         RegistrationField("id", kept=True),
         RegistrationField("webinar", kept=True),
         RegistrationField("updated_at", kept=True),

@@ -11,10 +11,14 @@
 
 from __future__ import annotations
 
+import functools
+import time
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
 from django.core import signing
+from django.core.cache import caches
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -62,46 +66,113 @@ class Limited:
     retry_after: int
 
 
-def _hit(request: HttpRequest, group: str, value: str, rate: str) -> int | None:
-    """Count one hit; the seconds to wait if over the limit, else None."""
+@dataclass(frozen=True)
+class _Limit:
+    group: str
+    value: str
+    rate: str  # "count/seconds"
+
+    def period(self) -> int:
+        return int(self.rate.split("/")[1])
+
+    def over(self, count: int, now: int) -> int | None:
+        """The seconds to wait once ``count`` hits are over the limit (to the window's end)."""
+        if count <= int(self.rate.split("/")[0]):
+            return None
+        return max(1, _window_end(now, self.period()) - now)
+
+
+def _window_end(now: int, period: int) -> int:
+    return (now // period + 1) * period
+
+
+def _hit_all(request: HttpRequest, limits: list[_Limit]) -> list[int | None]:
+    """Count one hit on each limit; for each, the seconds to wait if over it, else None.
+
+    With Redis, every limit in one round trip: a pipeline of INCR and EXPIRE NX per
+    limit, fixed windows as django-ratelimit counts them. Without Redis, django-ratelimit
+    counts them in the database cache, one limit after another.
+    """
+    if not settings.REDIS_URL:
+        return [_hit(request, limit) for limit in limits]
+    now = int(time.time())
+    pipeline = _redis().pipeline(transaction=False)
+    for limit in limits:
+        key = _key(limit, now)
+        pipeline.incr(key)
+        pipeline.expire(key, limit.period() + 1, nx=True)
+    counts = pipeline.execute()[::2]
+    return [limit.over(count, now) for limit, count in zip(limits, counts, strict=True)]
+
+
+def _key(limit: _Limit, now: int) -> str:
+    """The limit's counter in the window that holds ``now`` (named as the cache names keys)."""
+    window = _window_end(now, limit.period())
+    return caches[settings.RATELIMIT_USE_CACHE].make_key(f"rl:{limit.group}:{window}:{limit.value}")
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """The limits' Redis (settings: the "limits" cache is REDIS_URL), one pool a process."""
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _hit(request: HttpRequest, limit: _Limit) -> int | None:
+    """Count one hit with django-ratelimit; the seconds to wait if over the limit, else None."""
     usage = get_usage(
-        request, group=group, key=lambda group, request: value, rate=rate, increment=True
+        request,
+        group=limit.group,
+        key=lambda group, request: limit.value,
+        rate=limit.rate,
+        increment=True,
     )
     if usage is not None and usage["should_limit"]:
         return max(1, usage["time_left"])
     return None
 
 
-def check_rate_limits(request: HttpRequest, webinar_id: int) -> Limited | None:
-    """Count this submission against the per-IP and per-webinar limits."""
-    wait = _hit(
-        request, "webinars:ip", client_network(request) or "unknown", settings.WEBINAR_RATE_PER_IP
-    )
-    if wait is not None:
+def check_rate_limits(
+    request: HttpRequest, webinar_id: int, *, recipient: str | None = None
+) -> Limited | None:
+    """Count this submission against the per-IP and per-webinar limits, and, for a valid
+    submission (``recipient``, its address), the per-recipient one: each may send that
+    address a mail. A submission refused by the first two does not count against the
+    recipient (someone flooding the form cannot lock a stranger out of registering)."""
+    limits = [
+        _Limit("webinars:ip", client_network(request) or "unknown", settings.WEBINAR_RATE_PER_IP),
+        _Limit("webinars:webinar", str(webinar_id), settings.WEBINAR_RATE_PER_WEBINAR),
+    ]
+    if recipient is not None:
+        address = recipient.strip().lower()
+        limits.append(_Limit("webinars:recipient", address, settings.WEBINAR_RATE_PER_RECIPIENT))
+    if recipient is not None and not settings.REDIS_URL:
+        # Counted one after another: the recipient only once the others let it through.
+        waits = _hit_all(request, limits[:2])
+        if waits == [None, None]:
+            waits += _hit_all(request, limits[2:])
+    else:
+        now = int(time.time())
+        waits = _hit_all(request, limits)
+        if recipient is not None and (waits[0] is not None or waits[1] is not None):
+            _redis().decr(_key(limits[2], now))  # refused before it: not counted after all
+    ip, webinar, *rest = waits
+    if ip is not None:
         return Limited(
             _("Too many registrations from your network. Please try again in %(wait)s.")
-            % {"wait": _minutes(wait)},
-            wait,
+            % {"wait": _minutes(ip)},
+            ip,
         )
-    wait = _hit(request, "webinars:webinar", str(webinar_id), settings.WEBINAR_RATE_PER_WEBINAR)
-    if wait is not None:
+    if webinar is not None:
         return Limited(
             _("Many people are registering right now. Please try again in %(wait)s.")
-            % {"wait": _minutes(wait)},
-            wait,
+            % {"wait": _minutes(webinar)},
+            webinar,
         )
-    return None
-
-
-def check_recipient_limit(request: HttpRequest, email: str) -> Limited | None:
-    """Count a valid submission for ``email``: each may send that address a mail."""
-    recipient = email.strip().lower()
-    wait = _hit(request, "webinars:recipient", recipient, settings.WEBINAR_RATE_PER_RECIPIENT)
-    if wait is not None:
+    if rest and rest[0] is not None:
         return Limited(
             _("%(email)s has been registered too often recently. Please try again in %(wait)s.")
-            % {"email": email, "wait": _minutes(wait)},
-            wait,
+            % {"email": recipient, "wait": _minutes(rest[0])},
+            rest[0],
         )
     return None
 

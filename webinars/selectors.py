@@ -8,12 +8,15 @@ attendance (written by the poller) and never call the meeting server.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 import zoneinfo
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from django.db import models
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.conf import settings
+from django.core.cache import cache
+from django.db import models, transaction
+from django.db.models import Count, F, Max, Prefetch, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -46,21 +49,67 @@ def dashboard_webinars(host: Host) -> QuerySet[Webinar]:
     )
 
 
+#: The current version of every public webinar in the cache: a new one whenever a webinar,
+#: a question, a customer or a host changes (public_webinars_changed). A webinar is kept
+#: with the version it was read at, and read again once that is no longer the current one.
+PUBLIC_VERSION_KEY = "webinars:public:version"
+
+
 def public_webinar(slug: str) -> Webinar | None:
-    return (
-        Webinar.objects.select_related("customer", "meeting", "host__user")
+    """The webinar at /w/<slug>/, with its customer, its host and its form's questions.
+
+    Read once per version from Django's cache: a registration reads it on every post,
+    and its query costs more to compile than to run. What must be current for a
+    registration (status, dates, capacity) the service reads again under its lock.
+    """
+    key = f"webinars:public:{slug}"
+    found = cache.get_many([PUBLIC_VERSION_KEY, key])  # one round trip
+    version = found.get(PUBLIC_VERSION_KEY) or cache.get_or_set(
+        PUBLIC_VERSION_KEY, _new_version, None
+    )
+    kept_version, webinar = found.get(key, (None, None))
+    if kept_version == version:
+        return webinar
+    webinar = (
+        Webinar.objects.select_related("customer", "host__user")
+        .prefetch_related(Prefetch("questions", _asked(), to_attr="asked_questions"))
         .filter(slug=slug, customer__deleted_at__isnull=True)  # a deleted customer's are gone
         .first()
+    )
+    if webinar is not None:  # unknown addresses are not kept: anyone can make up many
+        cache.set(key, (version, webinar), settings.WEBINAR_PUBLIC_CACHE_SECONDS)
+    return webinar
+
+
+def public_webinars_changed(**kwargs: object) -> None:
+    """(Receives ``post_save`` and ``post_delete`` of what a public webinar shows.)
+    A new version now, and again once committed: a page read meanwhile may have kept
+    the old rows under the new version."""
+    if kwargs.get("update_fields") == frozenset({"last_login"}):
+        return  # a host signing in changes nothing a visitor sees
+    cache.set(PUBLIC_VERSION_KEY, _new_version(), None)
+    transaction.on_commit(lambda: cache.set(PUBLIC_VERSION_KEY, _new_version(), None))
+
+
+def _new_version() -> str:
+    return uuid.uuid4().hex
+
+
+def _asked() -> QuerySet[Question]:
+    return (
+        Question.objects.filter(archived_at__isnull=True)
+        .select_related("depends_on")
+        .order_by("position", "pk")
     )
 
 
 def form_questions(webinar: Webinar) -> list[Question]:
-    """The questions the form asks, in order; archived ones keep their answers, unasked."""
-    return list(
-        webinar.questions.filter(archived_at__isnull=True)
-        .select_related("depends_on")
-        .order_by("position", "pk")
-    )
+    """The questions the form asks, in order; archived ones keep their answers, unasked.
+
+    A public webinar (public_webinar) has them already."""
+    if hasattr(webinar, "asked_questions"):
+        return webinar.asked_questions
+    return list(_asked().filter(webinar=webinar))
 
 
 def all_questions(webinar: Webinar) -> list[Question]:

@@ -69,14 +69,24 @@ def send_registration_mail(self, registration_id: int, mail: str, again: bool = 
         # Claimed before sending: of two copies running at once, one sends.
         if not this.filter(**{f"{sent_at}__isnull": True}).update(**{sent_at: timezone.now()}):
             return
+    sequence, told = registration.webinar.calendar_sequence, registration.calendar_sequence_sent
+    behind = this.filter(calendar_sequence_sent__lt=sequence)
+    if mail == Mail.WEBINAR_UPDATED and not again:
+        # Claimed the same way: one update mail per change, however many copies run.
+        if not behind.update(calendar_sequence_sent=sequence):
+            return
     try:
         send_mail(registration, mail)
     except BaseException:
         if sent_at and not again:  # not sent: a retry, or the sweep, tries again
             this.update(**{sent_at: None})
+        if mail == Mail.WEBINAR_UPDATED and not again:
+            this.filter(calendar_sequence_sent=sequence).update(calendar_sequence_sent=told)
         raise
     if sent_at and again:
         this.update(**{sent_at: timezone.now()})
+    if mail in WITH_CALENDAR:  # their calendar now holds the webinar as it is
+        behind.update(calendar_sequence_sent=sequence)
 
 
 def _still_relevant(registration: Registration, mail: Mail, *, again: bool = False) -> bool:

@@ -51,6 +51,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerUnavailable,
     Unsupported,
+    gettext_noop,
 )
 from conferencing.bigbluebutton.protocol import (
     ALGORITHMS,
@@ -118,7 +119,7 @@ class BigBlueButton(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True  # a room started whenever its host starts it
     refusals: ClassVar[Mapping[str, str]] = {
-        "checksumError": (
+        "checksumError": gettext_noop(
             "The BigBlueButton server refused the portal's signature: ask your portal "
             "administrator to check the server's shared secret."
         ),
@@ -180,7 +181,7 @@ class BigBlueButton(BaseBackend):
             return CredentialCheck(True, None, "The server answered, but the signed call failed.")
         return CredentialCheck(True, True, "The server answered and took the shared secret.")
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str:
         """A new meeting ID, chosen here: the server learns it at the first ``create``."""
         return uuid.uuid4().hex
 

@@ -22,29 +22,28 @@ says who joined what, as whom.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import hmac
 import html
 import itertools
-import json
-import re
 import secrets
 import threading
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 from conferencing.fakes.server import (
+    HTML,
+    TEXT,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 
 ROOT = "/bigbluebutton"
@@ -58,11 +57,6 @@ ALGORITHMS = ("sha1", "sha256", "sha384", "sha512")
 _BY_LENGTH = {hashlib.new(name).digest_size * 2: name for name in ALGORITHMS}
 
 _XML = "text/xml; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
-_TEXT = "text/plain; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
-_REASONS = {200: "OK", 302: "Found", 400: "Bad Request", 404: "Not Found", 405: "Not Allowed"}
-_REASONS |= {413: "Payload Too Large", 503: "Service Unavailable"}
 
 # The reference's messages, by key.
 MESSAGES = {
@@ -166,8 +160,10 @@ def _fill(parent: ET.Element, fields: dict[str, object]) -> None:
                 child.text = str(item)
 
 
-class FakeBigBlueButton:
+class FakeBigBlueButton(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    max_body = MAX_BODY
 
     def __init__(
         self,
@@ -241,34 +237,14 @@ class FakeBigBlueButton:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        control = path.startswith("/_fake/")
-        headers: list[tuple[str, str]] = []
-        try:
-            if control:
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body, headers = self._serve(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, _TEXT, str(exc).encode()
-        length = len(body)
-        if self.mode == "reset" and not control:
-            body = body[: length // 2]  # promised in full, then the connection closes
-        headers = [("Content-Type", content_type), ("Content-Length", str(length)), *headers]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
-
-    def _serve(
+    def vendor_answer(
         self, environ: dict[str, Any], path: str
     ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
         raw_query = environ.get("QUERY_STRING", "")
         if path == CLIENT_PAGE:
-            return 200, _HTML, self._client_page(raw_query), []
+            return 200, HTML, self._client_page(raw_query), []
         if path.startswith(PLAYBACK):
-            return 200, _HTML, self._playback_page(path[len(PLAYBACK) :]), []
+            return 200, HTML, self._playback_page(path[len(PLAYBACK) :]), []
         if path.rstrip("/") == API:
             call = ""
         elif path.startswith(API + "/"):
@@ -281,14 +257,9 @@ class FakeBigBlueButton:
         params = {k: v[0] for k, v in parse_qs(raw_query, keep_blank_values=True).items()}
         with self._lock:
             self.calls.append((call, params))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE, []
+        garbage = self.misbehave()
+        if garbage:
+            return (*garbage, [])
         with self._lock:
             try:
                 answer = self._route(call, raw_query, params, environ)
@@ -441,7 +412,7 @@ class FakeBigBlueButton:
                 ),
                 [],
             )
-        return 302, _TEXT, b"", [("Location", url)]
+        return 302, TEXT, b"", [("Location", url)]
 
     @staticmethod
     def _host(environ: dict[str, Any]) -> str:
@@ -607,34 +578,8 @@ class FakeBigBlueButton:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data)
-            return self._json(self.snapshot())
-        match = re.fullmatch(r"/_fake/meetings/([^/]+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        meeting_id, action = match.groups()
-        try:
-            if action == "live":
-                self.set_live(meeting_id, attendees=int(data.get("attendees", 2)))
-            else:
-                self.set_ended(meeting_id)
-        except (TypeError, ValueError):
-            raise HTTPError(400, "attendees must be an integer") from None
-        return self._json(self.snapshot())
-
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, "application/json", json.dumps(data, default=str, indent=1).encode()
+    def meeting_state(self, meeting_id: str) -> Any:
+        return self.snapshot()  # an ended meeting is forgotten: the whole server
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but the secret and the passwords, JSON-ready."""
@@ -664,19 +609,13 @@ PORT = 8904
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake BigBlueButton server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake BigBlueButton server.", port=PORT)
     parser.add_argument("--secret", default=DEMO_SECRET)
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     args = parser.parse_args(argv)
     fake = FakeBigBlueButton(secret=args.secret)
-    fake.latency = args.latency
-
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [
             f"fake BigBlueButton server at {fake.site_url(server.url)}",
             f"  API: {server.url}{API}   secret: {args.secret}",

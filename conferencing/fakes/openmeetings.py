@@ -27,7 +27,6 @@ Time comes from an injectable clock, so tests expire things without sleeping.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import html
 import itertools
@@ -36,17 +35,19 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs
 
 from conferencing.fakes.server import (
+    HTML,
+    Answer,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 
 SERVICES = "/openmeetings/services"
@@ -62,20 +63,6 @@ BAD_CREDENTIALS = "error.bad.credentials"
 NO_ROOM = 'Cannot invoke "org.apache.openmeetings.db.entity.room.Room.getId()" because "r" is null'
 
 _JSON = "application/json"
-_HTML = "text/html; charset=utf-8"
-_TEXT = "text/plain; charset=utf-8"
-# What a proxy in front of a sick server sends: HTML, not even well-formed.
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
-_REASONS = {
-    200: "OK",
-    204: "No Content",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 class RecordedRequest(NamedTuple):
@@ -154,8 +141,11 @@ def _json_param(form: dict[str, str], name: str) -> dict[str, Any]:
     return value
 
 
-class FakeOpenMeetings:
+class FakeOpenMeetings(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    max_body = MAX_BODY
+    meeting_id_pattern = r"\d+"
 
     def __init__(
         self,
@@ -219,24 +209,9 @@ class FakeOpenMeetings:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        control = path.startswith("/_fake/")
-        try:
-            if control:
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body = self._serve(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, _TEXT, str(exc).encode()
-        length = len(body)
-        if self.mode == "reset" and not control:
-            body = body[: length // 2]  # promised in full, then the connection closes
-        headers = [("Content-Type", content_type), ("Content-Length", str(length))]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
+        status, content_type, body = self._serve(environ, path)
+        return status, content_type, body, []
 
     def _serve(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -253,14 +228,9 @@ class FakeOpenMeetings:
             raise HTTPError(404, f"no such page: {path[:100]}")
         with self._lock:
             self.requests.append(RecordedRequest(method, service_path, query, form))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave()
+        if garbage:
+            return garbage
         with self._lock:
             if path == HASH_PAGE:
                 answer = self._hash_page(query)
@@ -376,7 +346,7 @@ class FakeOpenMeetings:
         elif entry.room_id not in self.rooms:
             error = "Room was not found"
         if error:
-            return 200, _HTML, self._page("OpenMeetings", f"<h1>{error}</h1>")
+            return 200, HTML, self._page("OpenMeetings", f"<h1>{error}</h1>")
         assert entry is not None and session is not None and session.external_user is not None
         user = session.external_user
         entry.used = True
@@ -401,7 +371,7 @@ class FakeOpenMeetings:
             f'<p class="user" data-external-id="{html.escape(join.external_id)}">'
             f"{html.escape(who)} ({role})</p>"
         )
-        return 200, _HTML, self._page(room.dto["name"], text)
+        return 200, HTML, self._page(room.dto["name"], text)
 
     @staticmethod
     def _page(title: str, body: str) -> bytes:
@@ -514,39 +484,12 @@ class FakeOpenMeetings:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data)
-            return self._json(self.snapshot())
-        if path == "/_fake/sessions/expire":
-            self.expire_sessions()
-            return self._json(self.snapshot())
-        match = re.fullmatch(r"/_fake/meetings/(\d+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        meeting_id, action = match.groups()
-        try:
-            if action == "live":
-                self.set_live(meeting_id, attendees=int(data.get("attendees", 2)))
-            else:
-                self.set_ended(meeting_id)
-        except KeyError:
-            raise HTTPError(404, "unknown meeting") from None
-        except (TypeError, ValueError):
-            raise HTTPError(400, "attendees must be an integer") from None
-        return self._json(self.snapshot()["meetings"][meeting_id])
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/sessions/expire": self._expire_sessions}
 
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, _JSON, json.dumps(data, default=str, indent=1).encode()
+    def _expire_sessions(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.expire_sessions()
+        return self.snapshot()
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but SIDs, hashes and passwords, JSON-ready."""
@@ -574,23 +517,18 @@ PORT = 8902
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake Apache OpenMeetings server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake Apache OpenMeetings server.", port=PORT)
     parser.add_argument("--admin-user", default="soapuser")
     parser.add_argument("--admin-password", default="!HansHans1")
     parser.add_argument("--version", type=int, default=9, help="server generation (3 to 9)")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     args = parser.parse_args(argv)
 
     fake = FakeOpenMeetings(
         admin_user=args.admin_user, admin_password=args.admin_password, version=args.version
     )
-    fake.latency = args.latency
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [
             f"fake OpenMeetings server at {server.url}",
             f"  REST services: {server.url}{SERVICES}",

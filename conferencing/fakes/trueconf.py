@@ -28,7 +28,6 @@ under ``/_fake/``.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hmac
 import html
@@ -38,18 +37,12 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
-from conferencing.fakes.server import (
-    HTTPError,
-    control_data,
-    read_body,
-    run_until_stopped,
-    set_mode,
-)
+from conferencing.fakes.server import HTML, Answer, FakeServer, arguments, read_body, run_fake
 from conferencing.trueconf.answers import TOKEN_INVALID
 from conferencing.trueconf.client import PATHS, RUNNING, STOPPED
 
@@ -61,9 +54,7 @@ SCOPE = (
 )
 
 _JSON = "application/json; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
 _TEXT = "text/plain; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 _REASONS = {
     200: "OK",
     400: "Bad Request",
@@ -139,8 +130,10 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-class FakeTrueConf:
+class FakeTrueConf(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    max_body = MAX_BODY
 
     def __init__(
         self,
@@ -218,25 +211,12 @@ class FakeTrueConf:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
         try:
-            if path.startswith("/_fake/"):
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body = self._serve(environ, path)
+            status, content_type, body = self._serve(environ, path)
         except _Answer as answer:
             status, content_type, body = answer.status, answer.content_type, answer.body
-        except HTTPError as exc:  # from the control endpoints' shared helpers
-            status, content_type, body = exc.status, _TEXT, str(exc).encode()
-        length = len(body)
-        if self.mode == "reset" and not path.startswith("/_fake/"):
-            body = body[: length // 2]  # promised in full, then the connection closes
-        headers = [("Content-Type", content_type), ("Content-Length", str(length))]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+        return status, content_type, body, []
 
     def _serve(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         method = environ.get("REQUEST_METHOD", "GET").upper()
@@ -246,14 +226,9 @@ class FakeTrueConf:
         with self._lock:
             token = _token(environ, query)
             self.requests.append(RecordedRequest(method, path, query, body, token))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise _plain(503, "the TrueConf server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave("the TrueConf server")
+        if garbage:
+            return garbage
         with self._lock:
             answer = self._route(environ, method, path, query, body)
         if self.mode == "late":
@@ -514,7 +489,7 @@ class FakeTrueConf:
         state = self.state(conference_id)
         text = f"TrueConf web client: {conference.topic} ({conference_id}) is {state}"
         page = f"<!DOCTYPE html><title>TrueConf</title><h1>{html.escape(text)}</h1>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     # --- helpers ---------------------------------------------------------------
 
@@ -558,33 +533,12 @@ class FakeTrueConf:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            self._allow(method, "GET")
-            return self._json(self.snapshot())
-        self._allow(method, "POST")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data)
-            return self._json(self.snapshot())
-        if path == "/_fake/tokens/revoke":
-            self.revoke_tokens()
-            return self._json(self.snapshot())
-        match = re.fullmatch(r"/_fake/meetings/([^/]+)/(live|end)", path)
-        if match is None:
-            raise _plain(404, f"no such control endpoint: {path[:100]}")
-        meeting_id, action = match.groups()
-        try:
-            if action == "live":
-                self.set_live(meeting_id, attendees=int(data.get("attendees", 2)))
-            else:
-                self.set_ended(meeting_id)
-        except KeyError:
-            raise _plain(404, "unknown meeting") from None
-        except (TypeError, ValueError):
-            raise _plain(400, "attendees must be an integer") from None
-        return self._json(self.snapshot()["meetings"][meeting_id])
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/tokens/revoke": self._revoke_tokens}
+
+    def _revoke_tokens(self, data: dict[str, Any]) -> dict[str, Any]:
+        self.revoke_tokens()
+        return self.snapshot()
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but secrets, JSON-ready."""
@@ -618,13 +572,10 @@ PORT = 8901
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake TrueConf Server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake TrueConf Server.", port=PORT)
     parser.add_argument("--client-id", default="demo-client")
     parser.add_argument("--client-secret", default="demo-secret")
     parser.add_argument("--token-lifetime", type=int, default=3600, help="seconds")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
     args = parser.parse_args(argv)
 
     fake = FakeTrueConf(
@@ -632,11 +583,9 @@ def main(argv: list[str] | None = None) -> int:
         client_secret=args.client_secret,
         token_lifetime=args.token_lifetime,
     )
-    fake.latency = args.latency
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [
             f"fake TrueConf server at {server.url}",
             f"OAuth client_id={fake.client_id} client_secret={fake.client_secret}",

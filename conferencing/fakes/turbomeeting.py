@@ -14,32 +14,34 @@ fake and the client cannot drift apart on anything but behaviour.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hmac
 import html
 import itertools
-import json
 import os
 import re
+import sys
 import threading
 import time
 import uuid
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urljoin
+from urllib.parse import urljoin
 
 import requests
 
 from conferencing.base import Account, ConferencingError, ServerUnavailable
 from conferencing.fakes.server import (
+    HTML,
+    Answer,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
+    form_params,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 from conferencing.turbomeeting.client import PATHS
 from conferencing.turbomeeting.passwords import encode_password
@@ -55,11 +57,7 @@ MAX_BODY = 1_000_000
 OUTBOUND_TIMEOUT = (3.05, 10.0)
 
 _XML = "text/xml; charset=utf-8"
-_HTML = "text/html; charset=utf-8"
-_JSON = "application/json"
 _INTEGER = re.compile(r"\d+")
-# What a proxy in front of a sick server sends: HTML, not even well-formed.
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
 
 
 class RecordedRequest(NamedTuple):
@@ -95,28 +93,6 @@ class _Refused(Exception):
     """Answered as ``<__Status__>FAILED`` with this reason."""
 
 
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    502: "Bad Gateway",
-    503: "Service Unavailable",
-}
-
-
-def _form(text: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise HTTPError(400, "parameters are not UTF-8") from None
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        params.setdefault(key, value)
-    return params
-
-
 def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
@@ -125,8 +101,11 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class FakeTurboMeeting:
+class FakeTurboMeeting(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    max_body = MAX_BODY
+    default_attendees = None  # live: the meeting's own count
 
     def __init__(
         self,
@@ -174,6 +153,10 @@ class FakeTurboMeeting:
             "integration_code": self.integration_code,
             "admin_email": self.admin_email,
             "admin_password": self.admin_password,
+            # It calls the portal's callbacks from this machine, with its passwords so.
+            "callback_allowed_ips": "127.0.0.1, ::1",
+            "password_encoding": self.password_encoding,
+            "password_key": self.password_key,
         }
 
     # --- test knobs ------------------------------------------------------------
@@ -245,23 +228,9 @@ class FakeTurboMeeting:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        try:
-            if path.startswith("/_fake/"):
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body = self._wapi(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, "text/plain; charset=utf-8", str(exc).encode()
-        length = len(body)
-        if self.mode == "reset" and not path.startswith("/_fake/"):
-            body = body[: length // 2]  # promised in full, then the connection closes
-        headers = [("Content-Type", content_type), ("Content-Length", str(length))]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
+        status, content_type, body = self._wapi(environ, path)
+        return status, content_type, body, []
 
     def _wapi(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
         route = self._routes.get(path)
@@ -272,24 +241,19 @@ class FakeTurboMeeting:
         allowed = ("GET", "POST") if name == "goto_downloader" else (endpoint.method,)
         if method not in allowed:
             raise HTTPError(405, f"{path} takes {' or '.join(allowed)}")
-        query = _form(environ.get("QUERY_STRING", ""))
+        query = form_params(environ.get("QUERY_STRING", ""))
         if method == "POST":
             # Strict on purpose: what is sent by POST must not leak into URLs and logs.
             if query:
                 raise HTTPError(400, "parameters of a POST call belong in its body")
-            params = _form(read_body(environ, MAX_BODY).decode("latin-1"))
+            params = form_params(read_body(environ, MAX_BODY).decode("latin-1"))
         else:
             params = query
         with self._lock:
             self.requests.append(RecordedRequest(method, path, dict(params)))
-        if self.latency:
-            time.sleep(self.latency)
-        if self.mode == "down":
-            raise HTTPError(503, "the meeting server is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE
+        garbage = self.misbehave()
+        if garbage:
+            return garbage
         handler = getattr(self, f"_do_{name}")
         with self._lock:
             try:
@@ -354,7 +318,7 @@ class FakeTurboMeeting:
             email=self._param(params, "email"),
             meeting_rooms=self._integer(params, "number_of_meeting_room"),
             participants_per_room=self._integer(params, "number_of_participant"),
-            company_uid=company_uid,
+            account_id=company_uid,
         )
 
     @staticmethod
@@ -486,7 +450,7 @@ class FakeTurboMeeting:
         else:
             raise HTTPError(400, "role must be host or attendee")
         page = f"<!DOCTYPE html><title>TurboMeeting</title><h1>{html.escape(what)}</h1>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     def _do_web_viewer(self, params: dict[str, str]) -> tuple[int, str, bytes]:
         meeting_id = params.get("meeting_id", "")
@@ -495,49 +459,21 @@ class FakeTurboMeeting:
         state, attendees = self.state(meeting_id)
         text = f"Web viewer: meeting {meeting_id} is {state} with {attendees} attendees"
         page = f"<!DOCTYPE html><title>TurboMeeting web viewer</title><p>{html.escape(text)}</p>"
-        return 200, _HTML, page.encode()
+        return 200, HTML, page.encode()
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data)
-            return self._json(self.snapshot())
-        if path == "/_fake/sign_in":
-            try:
-                result = self.sign_in(str(data.get("email", "")), str(data.get("password", "")))
-            except RuntimeError as exc:
-                raise HTTPError(400, str(exc)) from None
-            except ConferencingError as exc:
-                raise HTTPError(502, f"signing in failed: {exc}") from None
-            return self._json(asdict(result))
-        match = re.fullmatch(r"/_fake/meetings/([^/]+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        meeting_id, action = match.groups()
-        try:
-            if action == "live":
-                attendees = data.get("attendees")
-                self.set_live(meeting_id, attendees=None if attendees is None else int(attendees))
-            else:
-                self.set_ended(meeting_id)
-        except KeyError:
-            raise HTTPError(404, "unknown meeting") from None
-        except (TypeError, ValueError):
-            raise HTTPError(400, "attendees must be an integer") from None
-        return self._json(self.snapshot()["meetings"][meeting_id])
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/sign_in": self._sign_in}
 
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, _JSON, json.dumps(data, default=str, indent=1).encode()
+    def _sign_in(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            result = self.sign_in(str(data.get("email", "")), str(data.get("password", "")))
+        except RuntimeError as exc:
+            raise HTTPError(400, str(exc)) from None
+        except ConferencingError as exc:
+            raise HTTPError(502, f"signing in failed: {exc}") from None
+        return asdict(result)
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but passwords, JSON-ready."""
@@ -568,21 +504,39 @@ class FakeTurboMeeting:
 
 
 # What `make run`, the contract tests and the demo data use (conferencing/fakes/__init__.py).
-Fake = FakeTurboMeeting
-DEMO: dict[str, str] = {
-    "service_company_uid": "demo-partner",
-    "integration_code": "demo-integration",
-    "admin_email": "admin@example.com",
-    "admin_password": "admin-password",
+#: The fake's demo values as the environment's TurboMeeting server (settings.TM_DEMO_VALUES).
+ENVIRONMENT = {
+    "TM_SERVICE_COMPANY_UID": "demo-partner",
+    "TM_INTEGRATION_CODE": "demo-integration",
+    "TM_ADMIN_EMAIL": "admin@example.com",
+    "TM_ADMIN_PASSWORD": "admin-password",
 }
 PORT = 8900
-#: The settings of the portal's environment-managed server, with the fake's demo values.
-ENVIRONMENT = {
-    "TM_SERVICE_COMPANY_UID": DEMO["service_company_uid"],
-    "TM_INTEGRATION_CODE": DEMO["integration_code"],
-    "TM_ADMIN_EMAIL": DEMO["admin_email"],
-    "TM_ADMIN_PASSWORD": DEMO["admin_password"],
+#: A second TurboMeeting server, beside the environment's: ``Fake()``, which `make run`
+#: serves on ``OWN_PORT`` (``--own``) and the demo data stores as a server row of its own,
+#: with a partner ID and a password key (its sign-ins are Fernet tokens) of its own.
+DEMO: dict[str, str] = {
+    "service_company_uid": "demo-partner-2",
+    "integration_code": "demo-integration-2",
+    "admin_email": "admin@example.com",
+    "admin_password": "admin-password",
+    "callback_allowed_ips": "127.0.0.1, ::1",
+    "password_encoding": "fernet",
+    "password_key": "ZGVtby1vbmx5LXR1cmJvbWVldGluZy1wYXNzd29yZHM=",
 }
+OWN_PORT = 8905
+
+
+def Fake() -> FakeTurboMeeting:  # noqa: N802  (the class every fake module names)
+    """The fake that accepts ``DEMO``'s credentials."""
+    return FakeTurboMeeting(
+        partner_id=DEMO["service_company_uid"],
+        integration_code=DEMO["integration_code"],
+        admin_email=DEMO["admin_email"],
+        admin_password=DEMO["admin_password"],
+        password_encoding=DEMO["password_encoding"],
+        password_key=DEMO["password_key"],
+    )
 
 
 def portal_environment(url: str) -> dict[str, str]:
@@ -591,21 +545,35 @@ def portal_environment(url: str) -> dict[str, str]:
     return {"TM_SERVER_URL": url, "TM_PASSWORD_ENCODING": "plain"}
 
 
+_OWN = {
+    "TM_SERVICE_COMPANY_UID": "service_company_uid",
+    "TM_INTEGRATION_CODE": "integration_code",
+    "TM_ADMIN_EMAIL": "admin_email",
+    "TM_ADMIN_PASSWORD": "admin_password",
+}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake TurboMeeting server.")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake TurboMeeting server.", port=PORT)
+    own = "--own" in (sys.argv[1:] if argv is None else argv)
+    parser.add_argument(
+        "--own", action="store_true", help="with DEMO's values: a server of its own, not the "
+        "environment's (it calls /tm/servers/<id>/auth: see --portal-auth-url)",
+    )  # fmt: skip
     # By default the values the portal of this environment expects (`make run`).
     setting = {name: os.environ.get(name, value) for name, value in ENVIRONMENT.items()}
+    if own:
+        setting = {env: DEMO[name] for env, name in _OWN.items()}
     parser.add_argument("--partner-id", default=setting["TM_SERVICE_COMPANY_UID"])
     parser.add_argument("--integration-code", default=setting["TM_INTEGRATION_CODE"])
     parser.add_argument("--admin-email", default=setting["TM_ADMIN_EMAIL"])
     parser.add_argument("--admin-password", default=setting["TM_ADMIN_PASSWORD"])
     portal = os.environ.get("PORTAL_URL", "").rstrip("/")
-    parser.add_argument("--portal-auth-url", default=f"{portal}/tm/auth" if portal else "")
-    parser.add_argument("--password-encoding", default="plain")
-    parser.add_argument("--password-key", default="")
-    parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every call")
+    auth = f"{portal}/tm/auth" if portal and not own else ""
+    parser.add_argument("--portal-auth-url", default=auth)
+    encoding, key = (DEMO["password_encoding"], DEMO["password_key"]) if own else ("plain", "")
+    parser.add_argument("--password-encoding", default=encoding)
+    parser.add_argument("--password-key", default=key)
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
 
@@ -619,11 +587,9 @@ def main(argv: list[str] | None = None) -> int:
         password_encoding=args.password_encoding,
         password_key=args.password_key,
     )
-    fake.latency = args.latency
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [f"fake TurboMeeting server at {server.url}"],
     )
 

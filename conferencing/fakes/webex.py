@@ -1,7 +1,8 @@
 """A Webex Meetings site in memory, answering the URL API over real HTTP.
 
 It serves ``/<site>/p.php`` (``AT=LI``, ``LO``) and ``/<site>/m.php``
-(``AT=SM``, ``HM``, ``JM``) by GET or POST, keeps the browser's Webex login in
+(``AT=SM``, ``HM``, ``JM``, and ``LM``: the signed-in host's meetings, where real
+Webex lets them open one and change it) by GET or POST, keeps the browser's Webex login in
 a cookie, and answers every command the way Webex does: a redirect to the
 back URL ``BU`` with ``AT``, ``ST=SUCCESS|FAIL``, ``RS`` and, after scheduling,
 ``MK``. Without a back URL it shows a small page instead (the site's home
@@ -24,29 +25,30 @@ its own invention.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hmac
 import html
-import json
 import random
 import re
 import secrets
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
 from typing import Any, NamedTuple
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 from conferencing.fakes.server import (
+    HTML,
+    TEXT,
+    Answer,
+    FakeServer,
     HTTPError,
-    control_data,
+    arguments,
+    form_params,
     read_body,
-    run_until_stopped,
-    set_mode,
+    run_fake,
 )
 from conferencing.webex.launch import COMMANDS, PAGES
 
@@ -57,19 +59,6 @@ DEMO_USER, DEMO_PASSWORD = "demo-host", "demo-password"
 #: What `make run` tells a newcomer about this fake.
 BANNER = f"hosts sign in to Webex as {DEMO_USER} / {DEMO_PASSWORD}"
 
-_HTML = "text/html; charset=utf-8"
-_JSON = "application/json"
-_TEXT = "text/plain; charset=utf-8"
-_GARBAGE = b"<!DOCTYPE html><html><body><p>502 Bad Gateway<br></body></html>"
-_REASONS = {
-    200: "OK",
-    302: "Found",
-    400: "Bad Request",
-    404: "Not Found",
-    405: "Method Not Allowed",
-    413: "Payload Too Large",
-    503: "Service Unavailable",
-}
 _INTEGER = re.compile(r"\d{1,4}")
 
 
@@ -117,17 +106,6 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def _form(text: str) -> dict[str, str]:
-    try:
-        pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
-    except UnicodeDecodeError:
-        raise HTTPError(400, "parameters are not UTF-8") from None
-    params: dict[str, str] = {}
-    for key, value in pairs:
-        params.setdefault(key, value)
-    return params
-
-
 def with_result(back_url: str, **result: str) -> str:
     """The back URL with Webex's answer added to whatever query it already has."""
     parts = urlsplit(back_url)
@@ -136,8 +114,12 @@ def with_result(back_url: str, **result: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-class FakeWebex:
+class FakeWebex(FakeServer):
     """A WSGI app; run it with ``conferencing.fakes.server.serve``."""
+
+    modes = MODES
+    max_body = MAX_BODY
+    meeting_id_pattern = r"\d+"
 
     def __init__(
         self,
@@ -213,40 +195,21 @@ class FakeWebex:
 
     # --- WSGI ------------------------------------------------------------------
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: Callable[..., Any]
-    ) -> Iterable[bytes]:
-        path = environ.get("PATH_INFO") or "/"
-        headers: list[tuple[str, str]] = []
-        try:
-            if path.startswith("/_fake/"):
-                status, content_type, body = self._control(environ, path)
-            else:
-                status, content_type, body, headers = self._site(environ, path)
-        except HTTPError as exc:
-            status, content_type, body = exc.status, _TEXT, str(exc).encode()
-        headers = [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers]
-        start_response(f"{status} {_REASONS.get(status, 'Error')}", headers)
-        return [body]
-
-    def _site(
-        self, environ: dict[str, Any], path: str
-    ) -> tuple[int, str, bytes, list[tuple[str, str]]]:
+    def vendor_answer(self, environ: dict[str, Any], path: str) -> Answer:
         method = environ.get("REQUEST_METHOD", "GET").upper()
         if method not in ("GET", "POST"):
             raise HTTPError(405, "GET or POST")
-        query = _form(environ.get("QUERY_STRING", ""))
-        form = _form(read_body(environ, MAX_BODY).decode("latin-1")) if method == "POST" else {}
+        query = form_params(environ.get("QUERY_STRING", ""))
+        form = (
+            form_params(read_body(environ, MAX_BODY).decode("latin-1")) if method == "POST" else {}
+        )
         with self._lock:
             self.requests.append(RecordedRequest(method, path, query, form))
-        if self.mode == "down":
-            raise HTTPError(503, "the Webex site is down (fake mode 'down')")
-        if self.mode == "slow":
-            time.sleep(self.delay)
-        if self.mode == "garbage":
-            return 200, _HTML, _GARBAGE, []
+        garbage = self.misbehave("the Webex site")
+        if garbage:
+            return (*garbage, [])
         if path in ("/", f"/{self.site}", f"/{self.site}/"):
-            return 200, _HTML, self._page("Webex site", f"Welcome to {self.site}."), []
+            return 200, HTML, self._page("Webex site", f"Welcome to {self.site}."), []
         page = path.removeprefix(f"/{self.site}/")
         if page not in PAGES.values():
             raise HTTPError(404, f"no such page: {path[:100]}")
@@ -268,11 +231,11 @@ class FakeWebex:
         headers = [("Set-Cookie", cookie)] if cookie else []
         answer = {"AT": command, **result}
         if go_to:
-            return 302, _TEXT, b"", [*headers, ("Location", go_to)]
+            return 302, TEXT, b"", [*headers, ("Location", go_to)]
         if back_url:
-            return 302, _TEXT, b"", [*headers, ("Location", with_result(back_url, **answer))]
+            return 302, TEXT, b"", [*headers, ("Location", with_result(back_url, **answer))]
         text = ", ".join(f"{key}={value}" for key, value in answer.items())
-        return 200, _HTML, self._page("Webex", text), headers
+        return 200, HTML, self._page("Webex", text), headers
 
     def _user(self, environ: dict[str, Any]) -> str:
         """The Webex ID the browser's session cookie belongs to, or ""."""
@@ -376,6 +339,13 @@ class FakeWebex:
         meeting.joins.append((params.get("AN", ""), params.get("AE", "")))
         return {"ST": "SUCCESS", "MK": meeting.key}, None, ""
 
+    def _do_LM(self, params: dict[str, str], current: str) -> tuple[dict, str | None, str]:
+        """The signed-in host's meetings: a page on Webex (here, their keys)."""
+        if not current:
+            raise _Fail("AccessDenied")
+        keys = sorted(key for key, meeting in self.meetings.items() if meeting.host == current)
+        return {"ST": "SUCCESS", "MK": " ".join(keys)}, None, ""
+
     def _new_key(self) -> str:
         while True:
             key = str(self._random.randint(100_000_000, 9_999_999_999))  # 9 or 10 digits
@@ -384,36 +354,17 @@ class FakeWebex:
 
     # --- control endpoints (JSON) for browser tests and the demo --------------
 
-    def _control(self, environ: dict[str, Any], path: str) -> tuple[int, str, bytes]:
-        method = environ.get("REQUEST_METHOD", "GET").upper()
-        if path == "/_fake/state":
-            if method != "GET":
-                raise HTTPError(405, "GET only")
-            return self._json(self.snapshot())
-        if method != "POST":
-            raise HTTPError(405, "POST only")
-        data = control_data(read_body(environ, MAX_BODY))
-        if path == "/_fake/mode":
-            set_mode(self, data, MODES)
-            return self._json(self.snapshot())
-        if path == "/_fake/tickets":
-            try:
-                return self._json({"ticket": self.issue_ticket(str(data.get("webex_id", "")))})
-            except KeyError:
-                raise HTTPError(404, "unknown Webex ID") from None
-        match = re.fullmatch(r"/_fake/meetings/(\d+)/(live|end)", path)
-        if match is None:
-            raise HTTPError(404, f"no such control endpoint: {path[:100]}")
-        key, action = match.groups()
-        try:
-            self.set_live(key) if action == "live" else self.set_ended(key)
-        except KeyError:
-            raise HTTPError(404, "unknown meeting") from None
-        return self._json(self.snapshot()["meetings"][key])
+    def go_live(self, meeting_id: str, data: dict[str, Any]) -> None:
+        self.set_live(meeting_id)  # a Webex site says nothing of who is in a meeting
 
-    @staticmethod
-    def _json(data: Any) -> tuple[int, str, bytes]:
-        return 200, _JSON, json.dumps(data, default=str, indent=1).encode()
+    def control_actions(self) -> dict[str, Callable[[dict[str, Any]], Any]]:
+        return {"/_fake/tickets": self._ticket}
+
+    def _ticket(self, data: dict[str, Any]) -> dict[str, Any]:
+        try:
+            return {"ticket": self.issue_ticket(str(data.get("webex_id", "")))}
+        except KeyError:
+            raise HTTPError(404, "unknown Webex ID") from None
 
     def snapshot(self) -> dict[str, Any]:
         """Everything but passwords, tickets and session cookies, JSON-ready."""
@@ -449,18 +400,15 @@ PORT = 8903
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Run a fake Webex Meetings site (URL API).")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=PORT)
+    parser = arguments("Run a fake Webex Meetings site (URL API).", port=PORT, latency=False)
     parser.add_argument("--site", default="demo")
     parser.add_argument("--time-zone", default="UTC")
     args = parser.parse_args(argv)
 
     fake = FakeWebex(site=args.site, time_zone=args.time_zone)
-    return run_until_stopped(
+    return run_fake(
         fake,
-        host=args.host,
-        port=args.port,
+        args,
         describe=lambda server: [
             f"fake Webex site at {fake.site_url(server.url)}",
             f"demo user: {DEMO_USER} / {DEMO_PASSWORD}",

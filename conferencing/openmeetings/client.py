@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Unpack
@@ -52,9 +51,20 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
-    Unsupported,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
+from conferencing.openmeetings.rooms import (
+    DEFAULT_CAPACITY,
+    NEW_ROOM,
+    ROOM_TYPES,
+    hash_form,
+    read_count,
+    read_counters,
+    read_room,
+    room_details,
+    room_id_of,
+)
 from conferencing.openmeetings.services import (
     SECRET_PARAMS,
     HTTPStatus,
@@ -87,29 +97,6 @@ PATHS: dict[str, Endpoint] = {
     "room_kick": Endpoint("/room/kick/{id}"),
     "version": Endpoint("/info/version", retry_safe=True),
 }
-
-#: OpenMeetings' room type for each kind of meeting it can hold. A "conference" room
-#: is its interactive meeting with every camera on; "presentation" is one presenter
-#: to an audience. Its third type, "interview", has no MeetingKind.
-ROOM_TYPES: dict[MeetingKind, str] = {
-    MeetingKind.MEETING: "CONFERENCE",
-    MeetingKind.VIDEO_CONFERENCE: "CONFERENCE",
-    MeetingKind.WEBINAR: "PRESENTATION",
-}
-
-#: What a new room is, besides its name, comment, type and capacity.
-NEW_ROOM = {
-    "appointment": False,
-    "isPublic": False,
-    "moderated": False,
-    "waitModerator": False,
-    "allowUserQuestions": True,
-    "allowRecording": True,
-    "audioOnly": False,
-}
-#: RoomDTO's own default capacity is 4, too small for a meeting left at "the server's default".
-DEFAULT_CAPACITY = 25
-_INTEGER = re.compile(r"\d+")
 
 
 class OpenMeetings(BaseBackend):
@@ -150,7 +137,7 @@ class OpenMeetings(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
-        "error.notallowed": (
+        "error.notallowed": gettext_noop(
             "The OpenMeetings server does not let the portal's user do this: ask your "
             "portal administrator to check that user's rights (it needs the SOAP right)."
         ),
@@ -231,13 +218,7 @@ class OpenMeetings(BaseBackend):
         overwrites every field (files, hidden elements, ...) with what it is given.
         There is no join URL to return: room hashes are made per person, per join.
         """
-        if request.kind not in ROOM_TYPES:
-            raise Unsupported(f"OpenMeetings has no room type for a {request.kind.name} meeting")
-        details = {
-            "name": request.topic,
-            "comment": f"Scheduled by the partner portal for {request.host_email}",
-            "type": ROOM_TYPES[request.kind],
-        }
+        details = room_details(request)
         if request.meeting_id:
             room = self._get_room(request.meeting_id) | details
             if request.max_participants > 0:
@@ -255,7 +236,7 @@ class OpenMeetings(BaseBackend):
 
     def cancel_meeting(self, meeting_id: str) -> None:
         """Delete the room; one already gone answers SUCCESS "Not found", which is fine."""
-        data = self._authed("room_delete", room_id=self._room_id(meeting_id))
+        data = self._authed("room_delete", room_id=room_id_of(meeting_id))
         service_message(data, "room_delete")
 
     def start_url(self, meeting_id: str, host: Participant) -> str:
@@ -297,23 +278,16 @@ class OpenMeetings(BaseBackend):
         The room stays open for its next use; nobody gets back in without a new
         hash, which the portal only makes for a meeting it still offers.
         """
-        data = self._authed("room_kick", room_id=self._room_id(meeting_id))
+        data = self._authed("room_kick", room_id=room_id_of(meeting_id))
         message = service_message(data, "room_kick")
         if message != "Kicked":
             raise ServerRefused(message or "the server did not kick the room's users")
 
     # --- rooms and hashes ------------------------------------------------------
 
-    @staticmethod
-    def _room_id(meeting_id: str) -> int:
-        text = str(meeting_id).strip()
-        if not _INTEGER.fullmatch(text):
-            raise ValueError(f"an OpenMeetings room id is a number: {meeting_id!r}")
-        return int(text)
-
     def _get_room(self, meeting_id: str) -> dict[str, Any]:
-        data = self._authed("room_get", room_id=self._room_id(meeting_id))
-        return self._room_dto(data, "room_get")
+        data = self._authed("room_get", room_id=room_id_of(meeting_id))
+        return read_room(data, "room_get")
 
     def _save_room(self, room: dict[str, Any]) -> dict[str, Any]:
         # A one-element list may come back as the element itself (CXF's JSON writer);
@@ -322,7 +296,7 @@ class OpenMeetings(BaseBackend):
             if key in room and not isinstance(room[key], list):
                 room[key] = [room[key]]
         data = self._authed("room_save", form={"room": json.dumps(room)})
-        return self._room_dto(data, "room_save")
+        return read_room(data, "room_save")
 
     def _add_room_once(self, room: dict[str, Any], external_id: str) -> dict[str, Any]:
         """Add ``room`` filed under ``external_id``, unless an earlier attempt (its answer
@@ -337,22 +311,10 @@ class OpenMeetings(BaseBackend):
             segments=segments | {"externalid": external_id},
             query={"room": json.dumps(room)},
         )
-        found = self._room_dto(data, "room_external")
+        found = read_room(data, "room_external")
         if all(found.get(key) == value for key, value in room.items()):
             return found
         return self._save_room(found | room)
-
-    @staticmethod
-    def _room_dto(data: Any, name: str) -> dict[str, Any]:
-        room = data.get("roomDTO") if isinstance(data, dict) else None
-        if not isinstance(room, dict):
-            raise BadServerResponse(f"{name}: the answer has no roomDTO")
-        room_id = room.get("id")
-        if isinstance(room_id, str) and _INTEGER.fullmatch(room_id):
-            room["id"] = room_id = int(room_id)
-        if not isinstance(room_id, int) or isinstance(room_id, bool):
-            raise BadServerResponse(f"{name}: the room has no numeric id")
-        return room
 
     def _count(self, room_id: int) -> int:
         if not self._old_counters:
@@ -364,26 +326,9 @@ class OpenMeetings(BaseBackend):
                 log.info("no /room/count on this server: using /room/counters (before 5.0)")
                 self._old_counters = True
             else:
-                return self._integer(service_message(data, "room_count"), "room_count")
+                return read_count(service_message(data, "room_count"), "room_count")
         data = self._authed("room_counters", query={"id": str(room_id)})
-        if isinstance(data, dict) and len(data) == 1:  # {"roomCountDTO": [...] or {...}}
-            data = next(iter(data.values()))
-        if isinstance(data, dict):
-            data = [data]
-        if not isinstance(data, list):
-            raise BadServerResponse("room_counters: the answer is not a list of rooms")
-        for entry in data:
-            if isinstance(entry, dict) and str(entry.get("roomId")) == str(room_id):
-                return self._integer(entry.get("roomCount"), "room_counters")
-        raise ServerRefused(f"the server has no room {room_id}")
-
-    @staticmethod
-    def _integer(value: Any, name: str) -> int:
-        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-            return value
-        if isinstance(value, str) and _INTEGER.fullmatch(value.strip()):
-            return int(value)
-        raise BadServerResponse(f"{name}: the count is not a number: {str(value)[:20]!r}")
+        return read_counters(data, room_id)
 
     def _authed(
         self,
@@ -398,27 +343,8 @@ class OpenMeetings(BaseBackend):
         return self.services.call(endpoint, name, query=query, form=form)
 
     def _hash_url(self, meeting_id: str, who: Participant, *, moderator: bool) -> str:
-        room_id = self._room_id(meeting_id)
-        external_id = who.external_id or who.email
-        if not external_id:
-            raise ValueError("OpenMeetings needs an external_id (or an email) for each person")
-        firstname, _, lastname = who.name.strip().partition(" ")
-        user = {
-            "firstname": firstname or external_id,
-            "lastname": lastname.strip(),
-            "email": who.email,
-            "login": who.email or external_id,
-            "externalId": external_id,
-            "externalType": self.external_type,
-        }
-        options = {
-            "roomId": room_id,
-            "moderator": moderator,
-            "showAudioVideoTest": True,
-            "allowRecording": moderator,
-            "allowSameURLMultipleTimes": False,
-        }
-        form = {"user": json.dumps(user), "options": json.dumps(options)}
+        room_id = room_id_of(meeting_id)
+        form = hash_form(who, room_id, moderator=moderator, external_type=self.external_type)
         # A fresh SID per hash: the server keeps the user on the SID, and hands the SID
         # to that user once the hash is used.
         sid = self.services.login()

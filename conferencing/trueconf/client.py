@@ -50,8 +50,6 @@ conference starts on its own).
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -74,13 +72,11 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
-    Unsupported,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
 from conferencing.trueconf.answers import (
     ACCEPT,
-    ONE_TIME,
-    ROOM,
     TokenRefused,
     conference_of,
     json_object,
@@ -89,6 +85,14 @@ from conferencing.trueconf.answers import (
     read_answer,
     schedule_times,
     text_of,
+)
+from conferencing.trueconf.conferences import (
+    CHANGED_BY_EDITS,
+    CONFERENCE_TYPES,
+    chosen_id,
+    conference_body,
+    differs,
+    owner_id,
 )
 from conferencing.trueconf.token import AccessToken
 
@@ -113,29 +117,12 @@ PATHS: dict[str, Endpoint] = {
     "web_client": Endpoint("/webrtc/{id}"),
 }
 
-#: TrueConf's conference ``type`` for each kind the portal can hold. 0 is "all on
-#: screen" (everyone sees and hears everyone): a meeting or a video conference.
-#: 1 is asymmetric (a "video lecture": the presenter is seen by all, the audience
-#: only by the presenter), which is what a webinar is. 3, role-based (speakers on a
-#: podium, moderated), is not used: nothing the portal schedules asks for it.
-CONFERENCE_TYPES: dict[MeetingKind, int] = {
-    MeetingKind.MEETING: 0,
-    MeetingKind.VIDEO_CONFERENCE: 0,
-    MeetingKind.WEBINAR: 1,
-}
-
 RUNNING, STOPPED = "running", "stopped"
 #: The reason the server gives for a change to a running conference other than its
 #: description (the fakes' and the strict stand-ins'; the public material names none).
 RUNNING_REFUSED = "conferenceIsRunning"
-#: What a change may alter on the server; the rest of a conference body (owner,
-#: invitations, guests) is the same on every push of one meeting.
-CHANGED_BY_EDITS = ("topic", "type", "schedule", "max_participants")
 #: The reason a create gets when the conference ID it chose is taken, and an unknown ID's.
 ALREADY_IN_USE, NOT_FOUND = "uniqueValueAlreadyInUse", "conferenceNotFound"
-#: Hex digits of a conference ID the portal chooses (128 bits; the API allows 1 to 128
-#: digits, Latin letters and underscores).
-CHOSEN_ID_LENGTH = 32
 #: What never reaches a log or an error text: the secret, and the token in a query or header.
 SECRETS = frozenset({"client_secret", "access_token", "Authorization"})
 
@@ -186,15 +173,15 @@ class TrueConf(BaseBackend):
     )
     holds_recurring: ClassVar[bool] = True
     refusals: ClassVar[Mapping[str, str]] = {
-        RUNNING_REFUSED: (
+        RUNNING_REFUSED: gettext_noop(
             "TrueConf lets only the description of a running conference change: make "
             "this change after the meeting ends, or stop it first."
         ),
-        NOT_FOUND: (
+        NOT_FOUND: gettext_noop(
             "The conference is no longer on the TrueConf server (it was deleted there): "
             "cancel this meeting and schedule it again."
         ),
-        "forbidden": (
+        "forbidden": gettext_noop(
             "The TrueConf server does not let the portal do this: ask your portal "
             "administrator to check the portal's OAuth application and its permissions."
         ),
@@ -272,7 +259,7 @@ class TrueConf(BaseBackend):
         The request's password, call number and access code have no place in a v3
         conference: people join through the web client link.
         """
-        body = self._conference_body(request)
+        body = conference_body(request, guests=self.guests)
         if request.meeting_id:
             answer = self._update(request.meeting_id, body)
         elif request.external_id:
@@ -298,8 +285,8 @@ class TrueConf(BaseBackend):
         current = self._call("get_conference", id=conference_id)
         conference = conference_of(current, "schedule_meeting")
         if conference.get("state") == RUNNING:
-            differs = [key for key in CHANGED_BY_EDITS if _differs(key, body, conference)]
-            if differs:
+            changed = [key for key in CHANGED_BY_EDITS if differs(key, body, conference)]
+            if changed:
                 raise MeetingRunning(RUNNING_REFUSED, status="409")
             return current
         try:
@@ -318,8 +305,7 @@ class TrueConf(BaseBackend):
         with the client secret, so nobody can work out a conference's web client
         link from the portal's meeting numbers.
         """
-        key = hmac.new(self.client_secret.encode(), external_id.encode(), hashlib.sha256)
-        return key.hexdigest()[:CHOSEN_ID_LENGTH]
+        return chosen_id(self.client_secret, external_id)
 
     def _create_once(self, body: dict[str, Any], conference_id: str) -> Any:
         """Create the conference under ``conference_id``, or, when an earlier attempt made
@@ -399,50 +385,10 @@ class TrueConf(BaseBackend):
     def stop_meeting(self, meeting_id: str) -> None:
         self._call("stop_conference", id=meeting_id)
 
-    @staticmethod
-    def owner_id(host_email: str) -> str:
-        """The TrueConf user who owns a host's conferences: the email's local part.
+    #: The TrueConf user who owns a host's conferences (``conferences.owner_id``).
+    owner_id = staticmethod(owner_id)
 
-        TrueConf IDs are server logins (``helen``; the server answers
-        ``helen@server.name``), and servers that sign people in through LDAP or
-        Active Directory use the mailbox name as the login. An address without
-        ``@`` is taken as the login itself.
-        """
-        return host_email.partition("@")[0] if "@" in host_email else host_email
-
-    # --- request bodies and links -------------------------------------------------
-
-    def _conference_body(self, request: MeetingRequest) -> dict[str, Any]:
-        if request.kind not in CONFERENCE_TYPES:
-            raise Unsupported(f"TrueConf has no conference mode for a {request.kind.name} meeting")
-        if request.is_recurring:
-            schedule: dict[str, Any] = {"type": ROOM}  # a permanent virtual room
-        elif request.start is None or request.end is None:
-            raise ValueError("a meeting that is not recurring needs a start and an end")
-        elif request.start.tzinfo is None or request.end.tzinfo is None:
-            raise ValueError("meeting times must not be naive: give them a time zone")
-        elif request.end <= request.start:
-            raise ValueError("a meeting must end after it starts")
-        else:
-            schedule = {
-                "type": ONE_TIME,
-                "start_time": int(request.start.timestamp()),
-                "duration": int((request.end - request.start).total_seconds()),
-                "time_offset": 0,  # times are UTC seconds already
-            }
-        owner = self.owner_id(request.host_email)
-        body: dict[str, Any] = {
-            "topic": request.topic,
-            "type": CONFERENCE_TYPES[request.kind],
-            "owner": owner,
-            "schedule": schedule,
-            "invitations": [{"id": owner}],
-            "allow_guests": self.guests,
-            "auto_invite": 0,  # the portal sends people their links itself
-        }
-        if request.max_participants:
-            body["max_participants"] = int(request.max_participants)
-        return body
+    # --- links -------------------------------------------------------------------
 
     def _web_link(self, meeting_id: str) -> str:
         if not meeting_id:
@@ -478,15 +424,3 @@ class TrueConf(BaseBackend):
             "permissions (conferences, conferences.participants)",
             status="401",
         )
-
-
-def _differs(key: str, body: dict[str, Any], conference: dict[str, Any]) -> bool:
-    """Whether the conference on the server holds another ``key`` than the request's."""
-    if key not in body:
-        return False
-    wanted, held = body[key], conference.get(key)
-    if key == "schedule" and isinstance(held, dict):
-        return any(
-            held.get(name) != value for name, value in wanted.items() if name != "time_offset"
-        )
-    return wanted != held

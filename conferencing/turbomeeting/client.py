@@ -120,6 +120,29 @@ class TurboMeeting(BaseBackend):
             "admin_email", "Administrator email", "The server's administrator, who stops meetings."
         ),
         CredentialField("admin_password", "Administrator password", secret=True),
+        # What the server's callbacks to the portal (vendors/turbomeeting) are checked by;
+        # the client itself never sends them.
+        CredentialField(
+            "callback_allowed_ips",
+            "Callback addresses",
+            "The addresses (IPs or networks, separated by commas) this server calls the "
+            "portal's user-authentication and meeting-list URLs from; no other may.",
+            required=False,
+        ),
+        CredentialField(
+            "password_encoding",
+            "Password encoding",
+            "How this server encrypts the passwords it passes on at sign-in: fernet (empty "
+            "means fernet), or plain for a test server only.",
+            required=False,
+        ),
+        CredentialField(
+            "password_key",
+            "Password key",
+            "The key shared with this server for those passwords (a Fernet key).",
+            secret=True,
+            required=False,
+        ),
     )
     #: ``schedule_meeting`` changes a meeting in place, live or not. Its time is not
     #: moved while it runs: the poller's "live" would then sit beside a later date.
@@ -142,9 +165,15 @@ class TurboMeeting(BaseBackend):
         integration_code: str = "",
         admin_email: str = "",
         admin_password: str = "",
+        callback_allowed_ips: str = "",
+        password_encoding: str = "",
+        password_key: str = "",
         time_zone: str = "UTC",
         **http: Unpack[HTTPOptions],
     ) -> None:
+        # callback_allowed_ips, password_encoding and password_key are the server's calls
+        # to the portal: its Django side reads them from the server record, not from here.
+        del callback_allowed_ips, password_encoding, password_key
         self.http = Transport(base_url, secrets=SECRET_PARAMS, **http)
         self.base_url = self.http.base_url
         self.service_company_uid = service_company_uid
@@ -211,22 +240,22 @@ class TurboMeeting(BaseBackend):
         return self._required(ret, "create_account", "CompanyUid")
 
     def update_account(self, account: Account) -> None:
-        if not account.company_uid:
-            raise ValueError("update_account needs the account's company_uid")
-        params = self._account_params(account) | {"company_uid": account.company_uid}
+        if not account.account_id:
+            raise ValueError("update_account needs the account's company_uid (account_id)")
+        params = self._account_params(account) | {"company_uid": account.account_id}
         self._call("update_account", params)
 
-    def delete_account(self, company_uid: str) -> None:
-        self._call("delete_account", self._partner(company_uid=company_uid))
+    def delete_account(self, account_id: str) -> None:
+        self._call("delete_account", self._partner(company_uid=account_id))
 
-    def query_account(self, company_uid: str) -> Account:
-        ret = self._call("query_account", self._partner(company_uid=company_uid))
+    def query_account(self, account_id: str) -> Account:
+        ret = self._call("query_account", self._partner(company_uid=account_id))
         return Account(
             company_name=self._required(ret, "query_account", "CompanyName"),
             email=self._required(ret, "query_account", "Email"),
             meeting_rooms=self._integer(ret, "query_account", "NumberOfMeetingRoom"),
             participants_per_room=self._integer(ret, "query_account", "NumberOfParticipant"),
-            company_uid=company_uid,
+            account_id=account_id,
         )
 
     def remote_schedule(self, *, company_uid: str, user_id: str) -> str:
@@ -234,9 +263,9 @@ class TurboMeeting(BaseBackend):
         ret = self._call("remote_schedule", self._partner(company_uid=company_uid, user_id=user_id))
         return self._required(ret, "remote_schedule", "MeetingID")
 
-    def reserve_meeting_id(self, *, company_uid: str, user_id: str) -> str:
+    def reserve_meeting_id(self, *, account_id: str, user_id: str) -> str:
         """The backend-neutral name the portal uses for ``remote_schedule``."""
-        return self.remote_schedule(company_uid=company_uid, user_id=user_id)
+        return self.remote_schedule(company_uid=account_id, user_id=user_id)
 
     def schedule_meeting(self, request: MeetingRequest) -> ScheduledMeeting:
         """Schedule on behalf of ``request.host_email``.

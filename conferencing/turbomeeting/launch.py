@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
+from typing import NotRequired, TypedDict, Unpack
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from conferencing.base import MeetingKind
@@ -103,31 +104,36 @@ def _role(role: str) -> str:
         raise ValueError(f"role must be host or attendee, not {role!r}") from None
 
 
-def _app_query(
-    *,
-    role: str,
-    account_server: str,
-    meeting_id: str,
-    meeting_password: str,
-    name: str,
-    email: str,
-    user_password: str,
-) -> str:
-    role = _role(role)
+class AppQuery(TypedDict):
+    """Who opens the app: an attendee (``meeting_id``, its password and a ``name``) or
+    the host (``email`` and ``user_password``), at ``account_server``."""
+
+    role: str
+    account_server: str
+    meeting_id: NotRequired[str]
+    meeting_password: NotRequired[str]
+    name: NotRequired[str]
+    email: NotRequired[str]
+    user_password: NotRequired[str]
+
+
+def _app_query(**who: Unpack[AppQuery]) -> str:
+    role = _role(who["role"])
+    meeting_id, email = who.get("meeting_id", ""), who.get("email", "")
     if role == ATTENDEE:
         if not meeting_id:
             raise ValueError("joining needs a meeting_id")
         query = {
             "role": ATTENDEE,
             "meeting_id": meeting_id,
-            "meeting_password": meeting_password,
-            "name": name,
+            "meeting_password": who.get("meeting_password", ""),
+            "name": who.get("name", ""),
         }
     else:
         if not email:
             raise ValueError("hosting needs an email")
-        query = {"role": HOST, "email": email, "user_password": user_password}
-    query["account_server_ip"] = account_server
+        query = {"role": HOST, "email": email, "user_password": who.get("user_password", "")}
+    query["account_server_ip"] = who["account_server"]
     return urlencode(query)
 
 
@@ -137,52 +143,19 @@ def _checked_scheme(scheme: str) -> str:
     return scheme
 
 
-def app_url(
-    *,
-    scheme: str = DEFAULT_SCHEME,
-    role: str,
-    account_server: str,
-    meeting_id: str = "",
-    meeting_password: str = "",
-    name: str = "",
-    email: str = "",
-    user_password: str = "",
-) -> str:
+def app_url(*, scheme: str = DEFAULT_SCHEME, **who: Unpack[AppQuery]) -> str:
     """Opens the installed TurboMeeting app directly (desktop and iOS)."""
-    query = _app_query(
-        role=role,
-        account_server=account_server,
-        meeting_id=meeting_id,
-        meeting_password=meeting_password,
-        name=name,
-        email=email,
-        user_password=user_password,
-    )
-    return f"{_checked_scheme(scheme)}://?{query}"
+    return f"{_checked_scheme(scheme)}://?{_app_query(**who)}"
 
 
 def android_intent_url(
     *,
     scheme: str = DEFAULT_SCHEME,
     package: str = DEFAULT_ANDROID_PACKAGE,
-    role: str,
-    account_server: str,
-    meeting_id: str = "",
-    meeting_password: str = "",
-    name: str = "",
-    email: str = "",
-    user_password: str = "",
+    **who: Unpack[AppQuery],
 ) -> str:
     """Chrome on Android opens the app by package, or its store page when it is missing."""
-    query = _app_query(
-        role=role,
-        account_server=account_server,
-        meeting_id=meeting_id,
-        meeting_password=meeting_password,
-        name=name,
-        email=email,
-        user_password=user_password,
-    )
+    query = _app_query(**who)
     if not re.fullmatch(r"[A-Za-z0-9_.]+", package):
         raise ValueError(f"not an Android package name: {package!r}")
     return f"intent://?{query}#Intent;scheme={_checked_scheme(scheme)};package={package};end"

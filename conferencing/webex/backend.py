@@ -38,6 +38,7 @@ from conferencing.base import (
     ScheduledMeeting,
     ServerRefused,
     ServerUnavailable,
+    gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
@@ -149,10 +150,11 @@ class Webex(BaseBackend):
             self.base_url, webex_id, password=password, back_url=back_url, then=then
         )
 
-    #: What the host types on the sign-in form: Webex's own field names.
+    #: What the host types on the sign-in form: Webex's own field names, and labels the
+    #: portal translates.
     sign_in_fields: ClassVar[tuple[tuple[str, str, str], ...]] = (
-        ("WID", "Webex ID", "text"),
-        ("PW", "Webex password", "password"),
+        ("WID", gettext_noop("Webex ID"), "text"),
+        ("PW", gettext_noop("Webex password"), "password"),
     )
 
     def sign_in_form(self, *, back_url: str, then: str = "") -> BrowserForm:
@@ -170,6 +172,11 @@ class Webex(BaseBackend):
     def host_url(self, meeting_key: str, back_url: str | None = None) -> str:
         back = self.back_url if back_url is None else back_url
         return launch.host_url(self.base_url, meeting_key, back_url=back)
+
+    def change_url(self, meeting_id: str) -> str:
+        """The URL API has no documented edit command: the host's meetings on the site
+        (``AT=LM``), where they open this one and change it on Webex's own pages."""
+        return launch.meetings_url(self.base_url)
 
     def start_url(self, meeting_id: str, host: Participant) -> str:
         """The host must be logged in to the site (``login_url``, which can chain to this)."""

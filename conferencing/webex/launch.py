@@ -11,8 +11,11 @@ Commands used here (seed 002 and VENDORS.md): on ``p.php`` ``LI`` log in
 (``WID`` and a login ticket ``TK`` or a password ``PW``; ``MU`` says where to
 go after logging in, ``GoBack`` meaning the back URL) and ``LO`` log out; on
 ``m.php`` ``SM`` schedule (``MN`` topic, ``YE MO DA HO MI`` in the host's Webex
-time zone, ``DU`` minutes, ``PW``), ``HM`` host (start) and ``JM`` join
-(``MK``, ``PW``, ``AN`` name, ``AE`` email).
+time zone, ``DU`` minutes, ``PW``), ``HM`` host (start), ``JM`` join
+(``MK``, ``PW``, ``AN`` name, ``AE`` email) and ``LM`` the host's meetings.
+Neither seed 002 nor VENDORS.md documents an edit command (the reference's
+``AT=EM`` is not confirmed there), so a meeting is changed on Webex's own pages:
+``meetings_url`` is where the host finds it.
 
 Passwords: a login ticket (``TK``, minted for one login by the site) is
 preferred to a password in every case. A login URL built with a password
@@ -41,7 +44,14 @@ from conferencing.base import MeetingKind, MeetingRequest, Unsupported
 #: The command pages, relative to the site URL: the only paths this module knows.
 PAGES = {"partner": "p.php", "meeting": "m.php"}
 #: Which page serves which ``AT`` command.
-COMMANDS = {"LI": "partner", "LO": "partner", "SM": "meeting", "HM": "meeting", "JM": "meeting"}
+COMMANDS = {
+    "LI": "partner",
+    "LO": "partner",
+    "SM": "meeting",
+    "HM": "meeting",
+    "JM": "meeting",
+    "LM": "meeting",
+}
 #: ``MU`` value that sends the browser to ``BU`` after logging in.
 GO_BACK = "GoBack"
 #: Parameters whose values are secrets: never logged (see ``redact``).
@@ -240,6 +250,12 @@ def schedule_url(
 def host_url(site: str, key: str, *, back_url: str = "") -> str:
     """Start a meeting as its host (``AT=HM``); the browser must be logged in as that host."""
     return command_url(site, "HM", {"MK": meeting_key(key), "BU": back_url_checked(back_url)})
+
+
+def meetings_url(site: str) -> str:
+    """The signed-in host's meetings on the site (``AT=LM``), where each can be opened and
+    changed on Webex's own pages."""
+    return command_url(site, "LM", {})
 
 
 def join_url(

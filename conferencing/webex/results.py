@@ -14,37 +14,51 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from conferencing.base import gettext_noop
+
 SUCCESS, FAIL = "SUCCESS", "FAIL"
 
 #: What a person reads for each reason Webex sends (seed 002 and VENDORS.md list them).
 REASONS: dict[str, str] = {
-    "MeetingNotInProgress": "The meeting has not started yet.",
-    "InvalidMeetingKeyOrPassword": "The meeting number or the meeting password is wrong.",
-    "InvalidMeetingKey": "There is no meeting with that number.",
-    "MeetingLocked": "The host has locked the meeting.",
-    "AccessDenied": "Webex refused: sign in to Webex as the meeting's host and try again.",
-    "AlreadyLogon": "You are already signed in to Webex.",
-    "AccountLocked": "Your Webex account is locked; ask your Webex site administrator.",
-    "InvalidTicket": "The Webex sign-in link has expired or was already used; please try again.",
+    "MeetingNotInProgress": gettext_noop("The meeting has not started yet."),
+    "InvalidMeetingKeyOrPassword": gettext_noop(
+        "The meeting number or the meeting password is wrong."
+    ),
+    "InvalidMeetingKey": gettext_noop("There is no meeting with that number."),
+    "MeetingLocked": gettext_noop("The host has locked the meeting."),
+    "AccessDenied": gettext_noop(
+        "Webex refused: sign in to Webex as the meeting's host and try again."
+    ),
+    "AlreadyLogon": gettext_noop("You are already signed in to Webex."),
+    "AccountLocked": gettext_noop(
+        "Your Webex account is locked; ask your Webex site administrator."
+    ),
+    "InvalidTicket": gettext_noop(
+        "The Webex sign-in link has expired or was already used; please try again."
+    ),
 }
 #: Where a reason means something else for one command: (command, reason) -> words.
 COMMAND_REASONS: dict[tuple[str, str], str] = {
-    ("LI", "AccessDenied"): "Webex did not accept that Webex ID or password.",
+    ("LI", "AccessDenied"): gettext_noop("Webex did not accept that Webex ID or password."),
 }
 #: What a person reads when a command worked.
 DONE: dict[str, str] = {
-    "LI": "You are signed in to Webex.",
-    "LO": "You are signed out of Webex.",
-    "SM": "The meeting is scheduled on Webex.",
-    "HM": "The meeting has started.",
-    "JM": "You have joined the meeting.",
+    "LI": gettext_noop("You are signed in to Webex."),
+    "LO": gettext_noop("You are signed out of Webex."),
+    "SM": gettext_noop("The meeting is scheduled on Webex."),
+    "HM": gettext_noop("The meeting has started."),
+    "JM": gettext_noop("You have joined the meeting."),
 }
 #: The commands refused (AccessDenied) while the browser is not signed in to Webex, and the
 #: sign-in itself, refused for a wrong Webex ID or password.
 SIGNED_IN = frozenset({"SM", "HM", "LI"})
-UNREADABLE = "Webex sent back an answer the portal cannot read; please try again."
-NO_KEY = "Webex said the meeting was scheduled but sent no meeting number; check your Webex site."
-NO_REASON = "Webex could not do that and gave no reason."
+UNREADABLE = gettext_noop("Webex sent back an answer the portal cannot read; please try again.")
+NO_KEY = gettext_noop(
+    "Webex said the meeting was scheduled but sent no meeting number; check your Webex site."
+)
+NO_REASON = gettext_noop("Webex could not do that and gave no reason.")
+DID_IT = gettext_noop("Webex did it.")
+UNKNOWN_REASON = gettext_noop("Webex could not do that; your portal administrator can see why.")
 
 _COMMAND = re.compile(r"[A-Z]{2}")
 _KEY = re.compile(r"\d{1,12}")
@@ -90,7 +104,7 @@ def message_for(command: str, reason: str) -> str:
     if not reason:
         return NO_REASON
     words = COMMAND_REASONS.get((command, reason)) or REASONS.get(reason)
-    return words or f"Webex could not do that (Webex says: {reason})."
+    return words or UNKNOWN_REASON  # the reason itself stays in ``WebexResult.reason``
 
 
 def parse_back_url(query: Mapping[str, str | Sequence[str]]) -> WebexResult:
@@ -116,5 +130,5 @@ def parse_back_url(query: Mapping[str, str | Sequence[str]]) -> WebexResult:
         )
     if command == "SM" and not key:
         return WebexResult(command=command, ok=False, reason=reason, message=NO_KEY)
-    message = DONE.get(command, "Webex did it.")
+    message = DONE.get(command, DID_IT)
     return WebexResult(command=command, ok=True, reason=reason, meeting_key=key, message=message)

@@ -9,13 +9,13 @@ request, so two guards placed first in AUTHENTICATION_BACKENDS cover them all:
   guessing a host's password on the public sign-in locks only their own
   address out. Axes keeps its counts in the database, where no flood of
   other names can push them out. An IPv6 address counts as its /64.
-- The meeting server's addresses (a vendor's callers: TurboMeeting's
-  TM_CALLBACK_ALLOWED_IPS) stand for every
-  TurboMeeting user, strangers included, and the server does not pass on
-  the person's own address (spec section 6): from there an account is
-  locked only after ``SIGNIN_SERVER_MAX_FAILURES``, far more than a person
-  types, so that a stranger's few guesses in a TurboMeeting client do not
-  lock the host out of it.
+- A meeting server's addresses (those its vendor's callbacks accept:
+  ``VendorHooks.is_server_address``) stand for every user of that server,
+  strangers included, where the server does not pass on the person's own
+  address: from there an account is locked only after
+  ``SIGNIN_SERVER_MAX_FAILURES``, far more than a person types, so that a
+  stranger's few guesses in the vendor's client app do not lock the host
+  out of it.
 - ``AddressThrottleBackend`` refuses every sign-in from an address that
   failed ``SIGNIN_FAILURES_PER_ADDRESS`` times, whatever the names it tried
   (django-ratelimit, on the ``limits`` cache: Redis, or the database). It

@@ -1,7 +1,7 @@
 """Who the portal serves, and on which server.
 
 - ``MeetingServer``: a meeting server (backend, address, encrypted credentials),
-  configured in the admin, or made from the environment's ``TM_*`` settings.
+  configured in the admin, or made from the environment's settings (a vendor's).
 - ``Customer``: an account on its meeting server, with its time zone and the sites
   allowed to embed its pages.
 - ``Host``: a person of a customer who signs in and schedules meetings.
@@ -128,7 +128,7 @@ class MeetingServer(models.Model):
     from_environment = models.BooleanField(
         default=False,
         editable=False,
-        help_text="Managed by the environment (TM_* settings), kept in step on every migrate: "
+        help_text="Managed by the environment's settings, kept in step on every migrate: "
         "read-only here.",
     )
     #: Set by services.server_save: the stored secrets its change of address dropped.

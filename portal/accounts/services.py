@@ -57,7 +57,7 @@ def customer_create(
     """Save the customer, then create its account on the server once the save commits.
 
     ``server`` is the meeting server its meetings live on; None: the environment's
-    (``TM_*``), and a customer must be given one where there is none.
+    (``environment_server``), and a customer must be given one where there is none.
     ``vendor_values``: a vendor's data of the customer, under its label (portal/vendors.py).
     """
     profiles = _vendor_values("customer", vendor_values)
@@ -238,7 +238,7 @@ def customer_drift(*, customer: Customer) -> Drift:
     differences = {
         f.name: (getattr(ours, f.name), getattr(theirs, f.name))
         for f in dataclasses.fields(Account)
-        if f.name != "company_uid" and getattr(ours, f.name) != getattr(theirs, f.name)
+        if f.name != "account_id" and getattr(ours, f.name) != getattr(theirs, f.name)
     }
     return Drift(theirs, differences)
 
@@ -328,27 +328,32 @@ def host_delete(*, host: Host) -> Host:
 # --- meeting servers -------------------------------------------------------------
 
 
-ENVIRONMENT_MANAGED = (
-    "This server comes from the environment (the TM_* settings): change them and run "
-    "migrate to change it."
-)
+def _environment_managed(server: MeetingServer) -> str:
+    source = vendors.vendor_app(server.backend).environment_settings
+    return (
+        f"This server comes from the environment ({source}): change them and run migrate "
+        "to change it."
+    )
 
 
 def server_sync_environment() -> MeetingServer | None:
     """Make the server row of the environment's settings, or bring it in step with them.
 
-    Runs on every ``migrate``. Without ``TM_SERVER_URL`` there is none: a row
-    made before stays with its customers, as an ordinary server edited in the admin.
+    Runs on every ``migrate``. Where the settings describe none (a vendor's URL unset,
+    say), a row made before stays with its customers, as an ordinary server edited in
+    the admin.
     """
     wanted = servers.environment_server()
     row = MeetingServer.objects.filter(from_environment=True).first()
     if wanted is None:
         if row is not None:
-            log.warning("TM_SERVER_URL is not set: %s is now edited in the admin", row.name)
+            log.warning(
+                "the environment describes no server: %s is now edited in the admin", row.name
+            )
             row.from_environment = False
             row.save(update_fields=["from_environment"])
         return None
-    credentials = wanted.pop("credentials")
+    credentials = {name: value for name, value in wanted.pop("credentials").items() if value}
     row = row or MeetingServer(from_environment=True)
     stored = row.readable_credentials() if row.pk else None
     if stored == credentials and all(getattr(row, k) == v for k, v in wanted.items()):
@@ -376,7 +381,7 @@ def server_save(
     by the record's values.
     """
     if server.from_environment:
-        raise ValidationError(ENVIRONMENT_MANAGED)
+        raise ValidationError(_environment_managed(server))
     given = dict(credentials or {})
     columns = {f.name for f in MeetingServer._meta.get_fields()}
     if stray := sorted(set(fields) - columns):  # a credential passed as a column, say
@@ -399,7 +404,7 @@ def server_delete(*, server: MeetingServer) -> None:
     """Delete a server no customer uses; one that still has customers is refused, and so
     is the environment's."""
     if server.from_environment:
-        raise ValidationError(ENVIRONMENT_MANAGED)
+        raise ValidationError(_environment_managed(server))
     if server.customers.exists():
         raise ValidationError("Customers still use this server: move or delete them first.")
     server.delete()

@@ -22,6 +22,7 @@ class EndpointAdmin(admin.ModelAdmin):
     search_fields = ["url", "customer__name", "customer__slug"]
     readonly_fields = [
         "disabled_reason",
+        "disabled_at",
         "failure_count",
         "last_success_at",
         "previous_secret_expires_at",
@@ -56,7 +57,7 @@ class EndpointAdmin(admin.ModelAdmin):
 
 class AttemptInline(admin.TabularInline):
     model = Attempt
-    fields = ["at", "succeeded", "response_code", "error", "response_body"]
+    fields = ["at", "succeeded", "response_code", "error", "detail", "response_body"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -70,18 +71,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ["message_id", "event", "endpoint", "status", "attempts", "created_at"]
     list_filter = ["status", "event"]
     search_fields = ["message_id", "endpoint__url"]
-    readonly_fields = [
-        "endpoint",
-        "message_id",
-        "event",
-        "payload",
-        "status",
-        "attempts",
-        "next_attempt_at",
-        "response_code",
-        "error",
-        "delivered_at",
-    ]
+    readonly_fields = ["endpoint", "message_id", *Delivery.RECORD_FIELDS, "delivered_at"]
     inlines = [AttemptInline]
     actions = ["redeliver"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from portal import crypto
 from portal.accounts.models import Customer
@@ -16,7 +17,9 @@ class Endpoint(models.Model):
     description = models.CharField(max_length=200, blank=True)
     events = models.JSONField(default=list, help_text="The event names it receives.")
     is_enabled = models.BooleanField("enabled", default=True)
+    #: Why it was disabled, as a message id (translated when shown), and since when.
     disabled_reason = models.CharField(max_length=300, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The signing secrets (whsec_...), encrypted like the servers' credentials. After a
     # rotation the previous one keeps signing too, until previous_secret_expires_at.
     secret_encrypted = models.TextField(editable=False)
@@ -55,9 +58,9 @@ class Delivery(models.Model):
     """One event for one endpoint: its ``webhook-id``, body and state, across every attempt."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        DELIVERED = "delivered", "Delivered"
-        FAILED = "failed", "Failed"
+        PENDING = "pending", _("Pending")
+        DELIVERED = "delivered", _("Delivered")
+        FAILED = "failed", _("Failed")
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries")
     message_id = models.CharField("webhook-id", max_length=40, unique=True)
@@ -69,9 +72,21 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: The last attempt's ``error``: a sentence the dashboard translates (a message id).
     error = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
+
+    #: What staff (admin) and hosts (API) read of a delivery's sending, in this order.
+    RECORD_FIELDS = (
+        "event",
+        "payload",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "response_code",
+        "error",
+    )
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -87,7 +102,10 @@ class Attempt(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     at = models.DateTimeField()
     response_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    #: What went wrong, as a sentence the dashboard translates (a message id).
     error = models.CharField(max_length=300, blank=True)
+    #: The raw detail behind ``error`` (the exception, the address), for staff.
+    detail = models.CharField(max_length=300, blank=True)
     response_body = models.CharField(max_length=1000, blank=True)
     succeeded = models.BooleanField(default=False)
 

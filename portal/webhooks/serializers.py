@@ -26,6 +26,7 @@ class EndpointSerializer(serializers.ModelSerializer):
             "events",
             "is_enabled",
             "disabled_reason",
+            "disabled_at",
             "failure_count",
             "last_success_at",
             "secret",
@@ -34,6 +35,7 @@ class EndpointSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = [
             "disabled_reason",
+            "disabled_at",
             "failure_count",
             "last_success_at",
             "previous_secret_expires_at",
@@ -53,7 +55,7 @@ class EndpointUpdateSerializer(EndpointSerializer):
 class AttemptSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attempt
-        fields = ["at", "succeeded", "response_code", "error"]
+        fields = ["at", "succeeded", "response_code", "error", "detail"]
 
 
 class DeliverySerializer(serializers.ModelSerializer):
@@ -66,13 +68,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "id",
             "endpoint",
             "webhook_id",
-            "event",
-            "payload",
-            "status",
-            "attempts",
-            "next_attempt_at",
-            "response_code",
-            "error",
+            *Delivery.RECORD_FIELDS,
             "created_at",
             "delivered_at",
             "attempt_log",

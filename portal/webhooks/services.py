@@ -20,7 +20,6 @@ import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
@@ -29,9 +28,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from standardwebhooks.webhooks import Webhook
 
-from portal import queueing
+from portal import i18n, queueing
 from portal.accounts.models import Customer, Host
 from portal.webhooks import outgoing
 from portal.webhooks.events import EVENT_NAMES, VERSION
@@ -90,7 +90,7 @@ def _record_event(endpoints: list[Endpoint], event: str, data: dict) -> list[Del
             event=event,
             payload=payload,
             status=Delivery.Status.FAILED if too_large else Delivery.Status.PENDING,
-            error=f"larger than {settings.WEBHOOK_MAX_PAYLOAD_BYTES} bytes" if too_large else "",
+            error=TOO_LARGE if too_large else "",
             next_attempt_at=None if too_large else now,
         )
         for endpoint in endpoints
@@ -164,7 +164,7 @@ def endpoint_update(*, endpoint: Endpoint, **changes) -> Endpoint:
     for name, value in changes.items():
         setattr(endpoint, name, value)
     if "is_enabled" in changes:
-        endpoint.disabled_reason = ""
+        endpoint.disabled_reason, endpoint.disabled_at = "", None
     if enabling:
         endpoint.failure_count = 0
     endpoint.full_clean(exclude=["secret_encrypted"])
@@ -263,14 +263,14 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delive
     try:
         answer = outgoing.post(endpoint.url, delivery.payload.encode(), headers)
     except outgoing.Refused as exc:
-        attempt.error = str(exc)[:300]
-    except requests.RequestException as exc:
-        attempt.error = f"{type(exc).__name__}: {exc}"[:300]
+        attempt.error, attempt.detail = REFUSED, str(exc)[:300]
+    except outgoing.Unreachable as exc:
+        attempt.error = TOO_LATE if outgoing.too_late(exc) else UNREACHABLE
+        attempt.detail = f"{type(exc).__name__}: {exc}"[:300]
+        log.warning("webhook delivery %s: %s", delivery.message_id, attempt.detail)
     else:
         attempt.response_code, attempt.response_body = answer.code, answer.body
         attempt.succeeded = answer.ok
-        if not answer.ok:
-            attempt.error = f"answered {answer.code}"
     _record(delivery, attempt)
     return delivery
 
@@ -317,27 +317,61 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
             _disable(endpoint, attempt)
 
 
+#: Why an endpoint was disabled by the portal (``Endpoint.disabled_reason``): a message id,
+#: shown in each reader's language; ``disabled_at`` says when.
+#: Why an attempt failed, as the dashboard says it (translated there); the raw detail is
+#: kept beside it for staff (``Attempt.detail``) and logged.
+TOO_LATE = gettext_noop("The endpoint did not answer in time.")
+UNREACHABLE = gettext_noop("The endpoint could not be reached.")
+REFUSED = gettext_noop(
+    "The portal may not call this address now: webhooks go only to public http or https "
+    "addresses whose name resolves."
+)
+TOO_LARGE = gettext_noop("The event is larger than the size limit for webhooks: it was not sent.")
+
+
+def what_went_wrong(attempt: Attempt) -> str:
+    """An attempt's failure in the active language (its raw detail stays for staff)."""
+    if attempt.response_code:
+        return _("answered %(code)s") % {"code": attempt.response_code}
+    return _(attempt.error) if attempt.error else _("no answer")
+
+
+DISABLED_UNANSWERED = gettext_noop("Every attempt to deliver to it for about a day failed.")
+
+
 def _disable(endpoint: Endpoint, attempt: Attempt) -> None:
-    reason = f"Disabled on {attempt.at:%Y-%m-%d %H:%M} UTC: every attempt for a day failed."
-    Endpoint.objects.filter(pk=endpoint.pk).update(is_enabled=False, disabled_reason=reason)
-    endpoint.is_enabled, endpoint.disabled_reason = False, reason
-    admins = Host.objects.filter(
-        customer_id=endpoint.customer_id, is_administrator=True, deleted_at__isnull=True
-    ).values_list("user__email", flat=True)
-    recipients = list(admins) or [endpoint.customer.contact_email]
-    message = (
-        f"The portal stopped sending webhooks to {endpoint.url}: every attempt to deliver "
-        f"to it for about a day failed (the last: {attempt.error or 'no answer'}).\n\n"
-        "Events that happen while it is disabled are not recorded for it. Once it answers "
-        "again, enable it on the portal's Webhooks page: what was still pending is sent "
-        "then, and failed deliveries can be sent again from its log."
+    reason = DISABLED_UNANSWERED
+    Endpoint.objects.filter(pk=endpoint.pk).update(
+        is_enabled=False, disabled_reason=reason, disabled_at=attempt.at
     )
+    endpoint.is_enabled, endpoint.disabled_reason, endpoint.disabled_at = False, reason, attempt.at
+    # Each administrator in their dashboard language; the customer's contact otherwise.
+    by_language: dict[str, list[str]] = defaultdict(list)
+    for email, language in Host.objects.filter(
+        customer_id=endpoint.customer_id, is_administrator=True, deleted_at__isnull=True
+    ).values_list("user__email", "language"):
+        by_language[language].append(email)
+    if not by_language:
+        by_language[endpoint.customer.language].append(endpoint.customer.contact_email)
 
     def mail() -> None:
-        try:
-            send_mail("A webhook endpoint was disabled", message, None, recipients)
-        except Exception:  # noqa: BLE001  (smtplib and sockets raise many types)
-            log.exception("could not mail the administrators of customer %s", endpoint.customer_id)
+        for language, recipients in by_language.items():
+            with i18n.override_for(language):
+                subject = _("A webhook endpoint was disabled")
+                message = _(
+                    "The portal stopped sending webhooks to %(url)s: every attempt to deliver "
+                    "to it for about a day failed (the last: %(last)s).\n\n"
+                    "Events that happen while it is disabled are not recorded for it. Once it "
+                    "answers again, enable it on the portal's Webhooks page: what was still "
+                    "pending is sent then, and failed deliveries can be sent again from its log."
+                ) % {"url": endpoint.url, "last": what_went_wrong(attempt)}
+            try:
+                send_mail(subject, message, None, recipients)
+            except Exception:  # noqa: BLE001  (smtplib and sockets raise many types)
+                log.exception(
+                    "could not mail the administrators of customer %s", endpoint.customer_id
+                )
 
     transaction.on_commit(mail)
 

@@ -35,6 +35,11 @@ def test_the_add_form_follows_the_chosen_backend(page, live_server, django_user_
     page.get_by_label("Integration code").fill("osaka-code")
     page.get_by_label("Administrator email").fill("root@osaka.example")
     page.get_by_label("Administrator password").fill("osaka-secret")
+    # Its own callbacks' credentials: where it calls from, and its passwords' key.
+    page.get_by_label("Callback addresses").fill("192.0.2.7")
+    page.get_by_label("Password encoding").fill("fernet")
+    assert page.get_by_label("Password key").get_attribute("type") == "password"
+    page.get_by_label("Password key").fill("osaka-password-key")
     page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("was added successfully").wait_for()
 
@@ -45,6 +50,9 @@ def test_the_add_form_follows_the_chosen_backend(page, live_server, django_user_
         "integration_code": "osaka-code",
         "admin_email": "root@osaka.example",
         "admin_password": "osaka-secret",
+        "callback_allowed_ips": "192.0.2.7",
+        "password_encoding": "fernet",
+        "password_key": "osaka-password-key",
     }
 
 

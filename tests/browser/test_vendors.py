@@ -359,3 +359,14 @@ def test_a_webex_host_not_signed_in_signs_in_there_and_comes_back_scheduled(page
         .get_attribute("href")
         .startswith(f"{MeetingServer.objects.get(backend='webex').base_url}/m.php?AT=JM")
     )
+
+    # Its details are Webex's now: the form sends the host there to change them.
+    page.goto(f"{live_server.url}/dashboard/meetings/{meeting.pk}/edit/")
+    assert page.get_by_label("Topic").is_disabled()
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Change it on webex server").click()
+    on_webex = opened.value
+    on_webex.wait_for_load_state()
+    assert "AT=LM, ST=SUCCESS" in on_webex.content()  # the host's meetings, signed in
+    assert meeting.server_meeting_id in on_webex.content()
+    on_webex.close()

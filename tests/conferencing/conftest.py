@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import socket
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -52,29 +56,30 @@ def sleeps() -> list[float]:
 
 
 @pytest.fixture
-def make_client(
-    fake: FakeTurboMeeting, sleeps: list[float]
-) -> Iterator[Callable[..., TurboMeeting]]:
-    """Clients configured with the fake's credentials, short timeouts and no real sleeping."""
-    clients: list[TurboMeeting] = []
+def make_backend(sleeps: list[float]) -> Iterator[Callable[..., Any]]:
+    """``make_backend(cls, url, **options)``: a backend with short timeouts and no real
+    sleeping (``options`` may say otherwise), closed after the test."""
+    backends: list[Any] = []
 
-    def make(url: str, **options: object) -> TurboMeeting:
-        settings: dict[str, object] = {
-            "service_company_uid": fake.partner_id,
-            "integration_code": fake.integration_code,
-            "admin_email": fake.admin_email,
-            "admin_password": fake.admin_password,
-            "connect_timeout": 0.5,
-            "read_timeout": 1.0,
-            "sleep": sleeps.append,
-        }
-        client = TurboMeeting(url, **(settings | options))  # type: ignore[arg-type]
-        clients.append(client)
-        return client
+    def make(cls: type, url: str, **options: object) -> Any:
+        settings = {"connect_timeout": 0.5, "read_timeout": 1.0, "sleep": sleeps.append}
+        backend = cls(url, **(settings | options))
+        backends.append(backend)
+        return backend
 
     yield make
-    for client in clients:
-        client.close()
+    for backend in backends:
+        backend.close()
+
+
+@pytest.fixture
+def make_client(
+    fake: FakeTurboMeeting, make_backend: Callable[..., Any]
+) -> Callable[..., TurboMeeting]:
+    """Clients configured with the fake's credentials, short timeouts and no real sleeping."""
+    return lambda url, **options: make_backend(
+        TurboMeeting, url, **(fake.backend_options() | options)
+    )
 
 
 @pytest.fixture
@@ -97,6 +102,31 @@ def stub() -> Iterator[Callable[..., RunningServer]]:
             return stack.enter_context(serve(app))
 
         yield start
+
+
+@pytest.fixture
+def fake_process() -> Iterator[Callable[..., subprocess.Popen[str]]]:
+    """``fake_process(module, *args)``: that fake's command line in a process of its own,
+    on a port the OS picks, its output unbuffered; killed after the test if it still runs."""
+    processes: list[subprocess.Popen[str]] = []
+
+    def start(module: str, *args: str) -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-m", module, "--port", "0", *args],
+            stdout=subprocess.PIPE,
+            text=True,
+            env=os.environ | {"PYTHONUNBUFFERED": "1"},
+        )
+        processes.append(process)
+        return process
+
+    yield start
+    for process in processes:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
 
 
 @pytest.fixture

@@ -65,5 +65,5 @@ def test_the_defaults_offer_nothing_and_reserve_no_id():
     assert backend.capabilities == frozenset()
     assert backend.kinds == frozenset({MeetingKind.MEETING})
     assert backend.credential_fields == () and backend.join_links_expire is False
-    assert backend.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert backend.reserve_meeting_id(account_id="c", user_id="u") == ""
     backend.close()

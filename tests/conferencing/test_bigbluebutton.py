@@ -40,18 +40,12 @@ def server(fake) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def make(fake, server, sleeps):
-    clients: list[BigBlueButton] = []
-
+def make(fake, server, make_backend):
     def make(**options) -> BigBlueButton:
-        settings = {"secret": fake.secret, "read_timeout": 0.5, "sleep": sleeps.append}
-        client = BigBlueButton(fake.site_url(server.url), **(settings | options))
-        clients.append(client)
-        return client
+        settings = {"secret": fake.secret, "read_timeout": 0.5}
+        return make_backend(BigBlueButton, fake.site_url(server.url), **(settings | options))
 
-    yield make
-    for client in clients:
-        client.close()
+    return make
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ def bbb(make) -> BigBlueButton:
 
 
 def opened(bbb: BigBlueButton, topic: str = "Quarterly review") -> str:
-    meeting_id = bbb.reserve_meeting_id(company_uid="", user_id="1")
+    meeting_id = bbb.reserve_meeting_id(account_id="", user_id="1")
     bbb.open_meeting(
         MeetingRequest(kind=MeetingKind.MEETING, topic=topic, host_email="", meeting_id=meeting_id)
     )
@@ -84,7 +78,7 @@ def test_the_checksum_is_the_api_references_example():
 
 
 def test_the_meeting_is_not_on_the_server_until_it_is_opened(bbb, fake):
-    meeting_id = bbb.reserve_meeting_id(company_uid="", user_id="1")
+    meeting_id = bbb.reserve_meeting_id(account_id="", user_id="1")
     assert fake.calls == []  # the portal names meetings: no call
     assert bbb.meeting_status(meeting_id).active is False
     assert meeting_id not in fake.meetings

@@ -81,7 +81,7 @@ def schedule(s: Served, *, topic: str = "Quarterly review") -> str:
         company = s.backend.create_account(
             Account("Acme", "it@acme.example", meeting_rooms=2, participants_per_room=10)
         )
-    reserved = s.backend.reserve_meeting_id(company_uid=company, user_id="1")
+    reserved = s.backend.reserve_meeting_id(account_id=company, user_id="1")
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(hours=1)
     scheduled = s.backend.schedule_meeting(
         MeetingRequest(
@@ -102,7 +102,7 @@ def schedule(s: Served, *, topic: str = "Quarterly review") -> str:
 def opened(s: Served, *, topic: str = "Quarterly review") -> str:
     """Create a meeting the way the portal does on a server that holds meetings only while
     they run: an ID of the portal's, then the meeting, when its host starts it."""
-    key = s.backend.reserve_meeting_id(company_uid="", user_id="1")
+    key = s.backend.reserve_meeting_id(account_id="", user_id="1")
     assert key
     opened = s.backend.open_meeting(
         MeetingRequest(kind=MeetingKind.MEETING, topic=topic, host_email=HOST.email, meeting_id=key)
@@ -220,7 +220,7 @@ def test_accounts_where_declared(served):
             served.backend.create_account(account)
         return
     uid = served.backend.create_account(account)
-    served.backend.update_account(Account(**(account.__dict__ | {"company_uid": uid})))
+    served.backend.update_account(Account(**(account.__dict__ | {"account_id": uid})))
     assert served.backend.query_account(uid).company_name == "Acme"
     served.backend.delete_account(uid)
 
@@ -324,12 +324,16 @@ def test_a_running_meeting_takes_only_what_its_backend_declares(served):
     served.backend.schedule_meeting(original)
     served.fake.set_live(key, attendees=2)
     # What may change, changes, and what may not is refused before anything is sent.
-    served.backend.schedule_meeting(request_for(key, password="new-secret", start=original.start))
+    # The same times as the original's: request_for reads the clock, which may have moved on.
+    same_times = {"start": original.start, "end": original.end}
+    served.backend.schedule_meeting(request_for(key, password="new-secret", **same_times))
     if "topic" in served.backend.changeable_while_running:
-        served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+        served.backend.schedule_meeting(request_for(key, topic="Renamed while live", **same_times))
     else:
         with pytest.raises(MeetingRunning):
-            served.backend.schedule_meeting(request_for(key, topic="Renamed while live"))
+            served.backend.schedule_meeting(
+                request_for(key, topic="Renamed while live", **same_times)
+            )
     if served.can(Capability.LIVE_STATUS):
         status = served.backend.meeting_status(key)
         assert status.active is True

@@ -6,7 +6,6 @@ import contextlib
 import datetime as dt
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -82,24 +81,11 @@ def ticker() -> Ticker:
 
 
 @pytest.fixture
-def make_om(om_fake, sleeps, ticker) -> Iterator[Callable[..., OpenMeetings]]:
+def make_om(om_fake, make_backend, ticker) -> Callable[..., OpenMeetings]:
     """Backends with the fake's credentials, short timeouts, no real sleeping."""
-    backends: list[OpenMeetings] = []
-
-    def make(url: str, **options) -> OpenMeetings:
-        settings = om_fake.backend_options() | {
-            "connect_timeout": 0.5,
-            "read_timeout": 1.0,
-            "sleep": sleeps.append,
-            "clock": ticker,
-        }
-        backend = OpenMeetings(url, **(settings | options))
-        backends.append(backend)
-        return backend
-
-    yield make
-    for backend in backends:
-        backend.close()
+    return lambda url, **options: make_backend(
+        OpenMeetings, url, **(om_fake.backend_options() | {"clock": ticker} | options)
+    )
 
 
 @pytest.fixture
@@ -169,7 +155,7 @@ def test_methods_outside_its_capabilities_are_unsupported(om, om_fake):
             call()
     with pytest.raises(Unsupported, match="SUPPORT"):
         om.schedule_meeting(request(kind=MeetingKind.SUPPORT))
-    assert om.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert om.reserve_meeting_id(account_id="c", user_id="u") == ""
     assert om_fake.requests == []
 
 
@@ -704,31 +690,19 @@ def test_the_fakes_control_endpoints(om_server, om_fake, om):
     assert om_fake.sessions == {}
 
 
-def test_the_fake_runs_as_a_process_and_stops_on_sigterm():
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conferencing.fakes.openmeetings", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("fake OpenMeetings server at http://127.0.0.1:")
-        url = line.split(" at ")[1].strip()
-        assert "/openmeetings/services" in process.stdout.readline()
-        assert f"admin user: {USER}" in process.stdout.readline()
-        backend = OpenMeetings(url, admin_user=USER, admin_password=PASSWORD, read_timeout=2)
-        meeting_id = backend.schedule_meeting(request()).meeting_id
-        assert backend.meeting_status(meeting_id).topic == "Quarterly review"
-        backend.close()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+def test_the_fake_runs_as_a_process_and_stops_on_sigterm(fake_process):
+    process = fake_process("conferencing.fakes.openmeetings")
+    line = process.stdout.readline()
+    assert line.startswith("fake OpenMeetings server at http://127.0.0.1:")
+    url = line.split(" at ")[1].strip()
+    assert "/openmeetings/services" in process.stdout.readline()
+    assert f"admin user: {USER}" in process.stdout.readline()
+    backend = OpenMeetings(url, admin_user=USER, admin_password=PASSWORD, read_timeout=2)
+    meeting_id = backend.schedule_meeting(request()).meeting_id
+    assert backend.meeting_status(meeting_id).topic == "Quarterly review"
+    backend.close()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
 
 
 @pytest.mark.parametrize("mode", ["late", "reset"])

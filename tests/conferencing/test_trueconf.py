@@ -59,25 +59,13 @@ def tc_server(tc_fake: FakeTrueConf) -> Iterator[RunningServer]:
 
 
 @pytest.fixture
-def make_tc(tc_fake, clock, sleeps) -> Iterator[Callable[..., TrueConf]]:
+def make_tc(tc_fake, clock, make_backend) -> Callable[..., TrueConf]:
     """Backends with the fake's credentials, short timeouts, no real sleeping, and the
     tests' clock (so a token expires for the fake and the backend at the same moment)."""
-    backends: list[TrueConf] = []
-
-    def make(url: str, **options: object) -> TrueConf:
-        settings: dict[str, object] = tc_fake.backend_options() | {
-            "connect_timeout": 0.5,
-            "read_timeout": 1.0,
-            "sleep": sleeps.append,
-            "clock": lambda: clock.now.timestamp(),
-        }
-        backend = TrueConf(url, **(settings | options))  # type: ignore[arg-type]
-        backends.append(backend)
-        return backend
-
-    yield make
-    for backend in backends:
-        backend.close()
+    ticking = {"clock": lambda: clock.now.timestamp()}
+    return lambda url, **options: make_backend(
+        TrueConf, url, **(tc_fake.backend_options() | ticking | options)
+    )
 
 
 @pytest.fixture
@@ -115,7 +103,7 @@ def test_accounts_are_unsupported_and_ids_come_with_the_conference():
     ):
         with pytest.raises(Unsupported, match="users, not customer accounts"):
             call()
-    assert backend.reserve_meeting_id(company_uid="c", user_id="u") == ""
+    assert backend.reserve_meeting_id(account_id="c", user_id="u") == ""
 
 
 def test_conferencing_never_imports_django():
@@ -661,23 +649,15 @@ def test_the_fake_speaks_trueconfs_error_shape_and_lists_conferences(tc, tc_serv
     assert bearer.status_code == 200
 
 
-def test_the_fake_runs_from_the_command_line(tmp_path):
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conferencing.fakes.trueconf", "--port", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        url = process.stdout.readline().split(" at ")[1].strip()
-        credentials = process.stdout.readline()
-        assert "client_id=demo-client" in credentials
-        backend = TrueConf(url, client_id="demo-client", client_secret="demo-secret")
-        meeting = backend.schedule_meeting(one_off(start=None, end=None, is_recurring=True))
-        assert backend.meeting_status(meeting.meeting_id).active is False
-        backend.close()
-    finally:
-        process.terminate()
-        process.wait(timeout=5)
+def test_the_fake_runs_from_the_command_line(fake_process):
+    process = fake_process("conferencing.fakes.trueconf")
+    url = process.stdout.readline().split(" at ")[1].strip()
+    credentials = process.stdout.readline()
+    assert "client_id=demo-client" in credentials
+    backend = TrueConf(url, client_id="demo-client", client_secret="demo-secret")
+    meeting = backend.schedule_meeting(one_off(start=None, end=None, is_recurring=True))
+    assert backend.meeting_status(meeting.meeting_id).active is False
+    backend.close()
 
 
 # --- a fixed-answer server, for what the fake never says ---------------------------

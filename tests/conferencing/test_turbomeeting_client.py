@@ -97,9 +97,9 @@ def test_conferencing_never_imports_django():
 def test_account_lifecycle(tm, fake):
     uid = tm.create_account(ACME)
     assert uid in fake.accounts
-    assert tm.query_account(uid) == Account(**(ACME.__dict__ | {"company_uid": uid}))
+    assert tm.query_account(uid) == Account(**(ACME.__dict__ | {"account_id": uid}))
 
-    tm.update_account(Account(**(ACME.__dict__ | {"company_uid": uid, "meeting_rooms": 5})))
+    tm.update_account(Account(**(ACME.__dict__ | {"account_id": uid, "meeting_rooms": 5})))
     assert tm.query_account(uid).meeting_rooms == 5
 
     tm.delete_account(uid)
@@ -185,7 +185,7 @@ def test_schedule_with_a_meeting_id_reserved_by_remote_schedule(tm, fake):
         "company_uid": uid,
         "user_id": "u-17",
     }
-    also = tm.reserve_meeting_id(company_uid=uid, user_id="u-17")
+    also = tm.reserve_meeting_id(account_id=uid, user_id="u-17")
     assert also != reserved
 
     meeting = tm.schedule_meeting(one_off(meeting_id=reserved))

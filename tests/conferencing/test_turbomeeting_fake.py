@@ -1,10 +1,7 @@
 """The fake TurboMeeting server: strict validation, lifecycle by clock, knobs, callbacks."""
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from urllib.parse import parse_qs
@@ -387,29 +384,17 @@ def test_serve_stops_cleanly_and_frees_the_port(closed_port):
             requests.get(running.url, timeout=2)
 
 
-def test_runs_as_a_process_and_stops_on_sigterm():
-    env = os.environ | {"PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conferencing.fakes.turbomeeting", "--port", "0", "--latency", "0"],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
-    try:
-        line = process.stdout.readline()
-        assert line.startswith("fake TurboMeeting server at http://127.0.0.1:")
-        url = line.split(" at ")[1].strip()
-        client = TurboMeeting(url, service_company_uid="demo-partner", read_timeout=2)
-        uid = client.create_account(Account("Acme", "a@example.com", 1, 2))
-        assert client.query_account(uid).company_name == "Acme"
-        client.close()
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=5) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        process.stdout.close()
+def test_runs_as_a_process_and_stops_on_sigterm(fake_process):
+    process = fake_process("conferencing.fakes.turbomeeting", "--latency", "0")
+    line = process.stdout.readline()
+    assert line.startswith("fake TurboMeeting server at http://127.0.0.1:")
+    url = line.split(" at ")[1].strip()
+    client = TurboMeeting(url, service_company_uid="demo-partner", read_timeout=2)
+    uid = client.create_account(Account("Acme", "a@example.com", 1, 2))
+    assert client.query_account(uid).company_name == "Acme"
+    client.close()
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=5) == 0
 
 
 def test_clock_defaults_to_now():

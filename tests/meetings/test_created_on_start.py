@@ -103,7 +103,9 @@ def test_a_server_that_is_down_at_start_costs_nothing_and_says_so(client, bbb, m
     bbb.mode = "down"
     started = client.post(f"/dashboard/meetings/{meeting.pk}/start/", follow=True)
     assert started.redirect_chain[-1][0] == f"/dashboard/meetings/{meeting.pk}/"
-    assert "The meeting server could not be reached" in started.content.decode()
+    text = started.content.decode()
+    assert "The meeting server is not answering right now. The portal keeps" in text
+    assert "HTTP" not in text  # the raw detail goes to the log
     assert Meeting.objects.filter(pk=meeting.pk, cancelled_at=None).exists()
 
 
@@ -167,7 +169,13 @@ def test_a_server_that_is_down_leaves_the_meeting_page_working(client, bbb, meet
     bbb.mode = "down"
     page = client.get(f"/dashboard/meetings/{meeting.pk}/")
     assert page.status_code == 200
-    assert "could not list the recordings" in page.content.decode()
+    text = page.content.decode()
+    assert "could not list the recordings: The meeting server is not answering" in text
+    assert "HTTP" not in text and "getRecordings" not in text  # the raw detail: the log
+    meeting.host.language = "de"
+    meeting.host.save(update_fields=["language"])
+    german = client.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Der Meeting-Server antwortet gerade nicht; versuchen Sie es später erneut." in german
 
 
 def test_a_registrant_finds_the_published_recording_behind_their_link_after_the_webinar(

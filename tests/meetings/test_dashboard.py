@@ -352,3 +352,19 @@ def test_publishing_urls_and_iframe_snippet(signed_in, host, settings):
     assert f"https://portal.example/p/{slug}/meetings/" in page
     assert f"webcal://portal.example/p/{slug}/meetings.ics" in page
     assert "&lt;iframe src=&quot;https://portal.example/p/" in page  # escaped, to copy
+
+
+def test_a_change_on_its_way_is_not_called_a_meeting_missing_from_the_server(signed_in, host):
+    """A meeting the server holds, with a change not sent yet: the list and its page say a
+    change is on its way, not that the meeting is not on the server."""
+    meeting = MeetingFactory(host=host, topic="Weekly", server_meeting_id="123456")
+    Meeting.objects.filter(pk=meeting.pk).update(sync_state=SyncState.PENDING)
+    home = signed_in.get("/dashboard/").content.decode()
+    assert ">change not yet on the server<" in home
+    assert ">not yet on the server<" not in home
+    page = signed_in.get(f"/dashboard/meetings/{meeting.pk}/").content.decode()
+    assert "Sending your change to the meeting server" in page
+    assert "Scheduling on the meeting server…" not in page
+    new = MeetingFactory(host=host, topic="New")
+    Meeting.objects.filter(pk=new.pk).update(sync_state=SyncState.PENDING, server_meeting_id="")
+    assert ">not yet on the server<" in signed_in.get("/dashboard/").content.decode()

@@ -14,9 +14,7 @@ from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from meetings import launch
 from meetings.services import meeting_push
-from portal.accounts import services
-from portal.accounts.models import MeetingServer
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory, server_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +29,7 @@ def om():
 
 @pytest.fixture
 def om_meeting(om, django_capture_on_commit_callbacks):
-    server = services.server_save(
-        server=MeetingServer(),
-        backend="openmeetings",
-        name="OM",
-        base_url=om.url,
-        credentials=om.backend_options(),
-    )
+    server = server_for(om, om.url, backend="openmeetings", name="OM")
     customer = CustomerFactory(server=server, slug="initech")
     meeting = MeetingFactory(
         host=HostFactory(customer=customer),

@@ -11,6 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from meetings.models import Meeting
 from tests.factories import MeetingFactory
+from tests.migrations import migrate_to_newest
 
 
 def _with_password(password: str) -> Meeting:
@@ -60,9 +61,7 @@ def test_passwords_encrypted_under_the_secret_key_move_to_the_secret_keys(settin
             password_encrypted=legacy.encrypt(b"from-before").decode()
         )
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_newest()
 
     settings.SECRET_KEY = "a-rotated-session-key"
     assert Meeting.objects.get(pk=meeting.pk).password == "from-before"

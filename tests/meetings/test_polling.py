@@ -253,10 +253,10 @@ def test_queries_do_not_grow_with_the_number_of_meetings(
         meeting(start_in=-10)  # running by the fake's clock: live
     meeting(start_in=-300)  # expired in the same round
 
-    # meetings, their customers and servers, savepoint, bulk update, webhook endpoints of
-    # the customers whose meetings started, publication version, bulk insert, expire
-    # update, release
-    with django_assert_max_num_queries(9):
+    # the claim (savepoint, meetings, their claim update, release), their customers and
+    # servers, savepoint, bulk update, webhook endpoints of the customers whose meetings
+    # started, publication version, bulk insert, release, expire update
+    with django_assert_max_num_queries(12):
         report = polling.poll_round()
 
     assert (report.polled, report.live, report.ended) == (count, count, 1)
@@ -274,9 +274,10 @@ def test_different_answers_cost_one_statement_per_kind_of_change(
         fake_tm.set_live(m.server_meeting_id, attendees=2 if n % 2 else 5)
     waiting = [meeting(start_in=10) for _ in range(count)]  # due, not started on the fake
 
-    # meetings, their customers and servers, savepoint, 2 updates, webhook endpoints,
-    # publication version, bulk insert, expire update, release
-    with django_assert_max_num_queries(10):
+    # the claim (savepoint, meetings, their claim update, release), their customers and
+    # servers, savepoint, 2 updates, webhook endpoints, publication version, bulk insert,
+    # release, expire update
+    with django_assert_max_num_queries(13):
         report = polling.poll_round()
 
     assert (report.polled, report.live) == (2 * count, count)

@@ -19,9 +19,14 @@ from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from meetings import launch, polling, services
 from meetings.models import LiveState, Meeting
-from portal.accounts import services as account_services
-from portal.accounts.models import MeetingServer, SyncState
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory, put_on_fake_server
+from portal.accounts.models import SyncState
+from tests.factories import (
+    CustomerFactory,
+    HostFactory,
+    MeetingFactory,
+    put_on_fake_server,
+    server_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -45,13 +50,7 @@ def tc():
 
 @pytest.fixture
 def host(tc):
-    server = account_services.server_save(
-        server=MeetingServer(),
-        backend="trueconf",
-        name="TrueConf",
-        base_url=tc.url,
-        credentials=tc.backend_options(),
-    )
+    server = server_for(tc, tc.url, backend="trueconf", name="TrueConf")
     customer = CustomerFactory(server=server, slug="globex", time_zone="UTC")
     return HostFactory(customer=customer, is_administrator=True)
 
@@ -150,20 +149,37 @@ def test_what_the_server_allows_changes_while_live_without_a_refused_call(api, m
     assert puts(tc, meeting) == []  # TrueConf keeps none of it: nothing to send
 
 
-def test_a_change_that_meets_a_conference_started_meanwhile_tells_the_host_in_words(
-    meeting, tc, caplog
+def test_a_change_that_meets_a_conference_started_meanwhile_waits_for_its_end(
+    meeting, tc, caplog, settings
 ):
-    """The poller has not seen it start yet: the push finds it running and sends nothing."""
+    """The poller has not seen it start yet: the push finds it running and sends nothing.
+    The meeting is live from then on, and the change waits (no "needs attention", no
+    red) until the conference ends; then it goes out."""
     tc.set_live(meeting.server_meeting_id, attendees=2)  # not polled: still "scheduled"
     services.meeting_update(meeting=meeting, topic="Renamed")
     with caplog.at_level(logging.WARNING, logger="portal.sync"):
         services.meeting_push(meeting_id=meeting.pk)
     meeting.refresh_from_db()
-    assert meeting.sync_state == SyncState.FAILED
-    assert meeting.sync_error.startswith("TrueConf lets only the description")
-    assert "conferenceIsRunning" not in meeting.sync_error
-    assert "conferenceIsRunning" in caplog.text  # the raw detail, for the log
+    assert meeting.sync_state == SyncState.PENDING and meeting.live_state == LiveState.LIVE
+    assert meeting.sync_error == services.WAITS_FOR_THE_END
+    assert "conferenceIsRunning" in caplog.text and "conferenceIsRunning" in meeting.sync_detail
     assert puts(tc, meeting) == []
+
+    polling.poll_round()
+    meeting.refresh_from_db()
+    assert (meeting.live_state, meeting.attendees) == (LiveState.LIVE, 2)
+    assert services.meetings_push_due() == 0  # its backoff has not passed: nothing sent
+
+    tc.set_ended(meeting.server_meeting_id)
+    for _ in range(settings.POLL_ENDED_AFTER):
+        polling.poll_round()
+    meeting.refresh_from_db()
+    assert meeting.live_state == LiveState.ENDED
+    assert services.meetings_push_due() == 1  # due as soon as it ended
+    meeting.refresh_from_db()
+    assert meeting.sync_state == SyncState.SYNCED and meeting.sync_error == ""
+    assert tc.conferences[meeting.server_meeting_id].topic == "Renamed"
+    assert len(puts(tc, meeting)) == 1
 
 
 # --- moving a meeting that is or was live -------------------------------------------------

@@ -182,6 +182,34 @@ def test_scheduling_on_webex_brings_the_meeting_key_back(
     assert f"{webex.base_url}/m.php?AT=JM" in page.replace("&amp;", "&")  # the join link
 
 
+def test_the_locked_fields_send_the_host_to_change_the_meeting_on_webex(
+    client, host, meeting, webex, django_capture_on_commit_callbacks
+):
+    """The URL API documents no edit command (seed 002, VENDORS.md): the read-only fields
+    come with a link to the host's meetings on Webex (AT=LM), where they change it."""
+    browser = requests.Session()
+    ticket = webex.issue_ticket(DEMO_USER)
+    browser.get(f"{webex.base_url}/p.php?AT=LI&WID={DEMO_USER}&TK={ticket}", timeout=5)
+    client.force_login(host.user)
+    before = client.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    assert 'id="change-on-server"' not in before  # nothing on Webex yet: nothing to change
+    to_webex = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/")
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(follow_to_the_portal(browser, to_webex["Location"]))
+    meeting.refresh_from_db()
+
+    edit = client.get(f"/dashboard/meetings/{meeting.pk}/edit/").content.decode()
+    link = re.search(r'<a class="button secondary" id="change-on-server" href="([^"]+)"', edit)
+    assert link and "Change it on Webex" in edit
+    assert "does not come back to the portal" in edit
+    url = html.unescape(link[1])
+    assert url == f"{webex.base_url}/m.php?AT=LM"
+    on_webex = browser.get(url, timeout=5)  # the host's signed-in browser
+    assert on_webex.status_code == 200 and "ST=SUCCESS" in on_webex.text
+    assert meeting.server_meeting_id in on_webex.text
+    assert "ST=FAIL" in requests.get(url, timeout=5).text  # Webex asks others to sign in
+
+
 def test_a_refusal_is_told_in_words_and_the_meeting_still_needs_scheduling(
     client, host, meeting, webex
 ):
@@ -209,7 +237,7 @@ def test_a_forged_answer_changes_nothing(client, host, meeting):
 def test_an_answer_counts_once_and_only_for_the_host_it_was_made_for(client, host, meeting, webex):
     from django.core import signing
 
-    from meetings.dashboard import SERVER_ANSWER_SALT
+    from meetings.dashboard.on_server import SERVER_ANSWER_SALT
     from tests.factories import HostFactory
 
     other = HostFactory(customer=host.customer)
@@ -234,7 +262,8 @@ def test_a_meeting_webex_cannot_hold_is_refused_in_words(client, host, meeting):
     meeting.save()
     client.force_login(host.user)
     page = client.post(f"/dashboard/meetings/{meeting.pk}/schedule-on-server/", follow=True)
-    assert "cannot do this: the Webex URL API schedules single meetings" in (page.content.decode())
+    assert "This meeting server cannot do that." in page.content.decode()
+    assert "the Webex URL API" not in page.content.decode()  # the raw detail: log and admin
 
 
 def test_feeds_leave_out_what_webex_cannot_report(client, host, webex):

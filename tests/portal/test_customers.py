@@ -141,7 +141,7 @@ def test_drift_shows_the_servers_view_beside_ours(fake_tm, django_capture_on_com
         email=account.email,
         meeting_rooms=account.meeting_rooms,
         participants_per_room=account.participants_per_room,
-        company_uid=account.company_uid,
+        account_id=account.account_id,
     )
     drift = services.customer_drift(customer=customer)
     assert not drift.in_step

@@ -60,3 +60,47 @@ def test_make_runs_banner_shows_the_public_feeds_and_how_to_sign_in_to_webex():
     assert f"{devrun.PORTAL}/p/acme/meetings/" in text and ".json" in text
     assert "sign in to Webex as demo-host / demo-password" in text
     assert f"{devrun.PORTAL}/dashboard/" in text and "host@webex.example" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_turbomeeting_servers_each_sign_in_their_demo_customers_host(
+    fake_tm, live_server, settings
+):
+    """`make run` serves the TurboMeeting fake twice: as the environment's server, and on
+    its own (``--own``: its DEMO values), which the demo data adds as a second server."""
+    from conferencing.fakes import turbomeeting
+    from conferencing.fakes.server import serve
+    from portal.accounts.models import MeetingServer
+
+    settings.PORTAL_URL = live_server.url
+    second = turbomeeting.Fake()
+    with serve(second) as running:
+        call_command("demo_data", f"--fake=turbomeeting:{running.port}")
+        environment = MeetingServer.objects.get(backend="turbomeeting", from_environment=True)
+        own = MeetingServer.objects.get(backend="turbomeeting", from_environment=False)
+        fake_tm.portal_auth_url = f"{live_server.url}/tm/auth"
+        second.portal_auth_url = f"{live_server.url}/tm/servers/{own.pk}/auth"
+        acme = fake_tm.sign_in("host@acme.example", "host-demo-password")
+        other = second.sign_in("host@turbomeeting.example", "host-demo-password")
+
+    theirs, ours = own.credentials(), environment.credentials()
+    assert theirs["service_company_uid"] != ours["service_company_uid"]
+    assert theirs["password_encoding"] == "fernet" and theirs["password_key"]
+    assert Customer.objects.get(slug="turbomeeting").server == own
+    for signed_in in (acme, other):
+        assert signed_in.auth.ok, signed_in.auth.reason
+        assert signed_in.meetings.ok, signed_in.meetings.reason
+    topics = [m["MeetingTopic"] for m in other.meetings.meetings]
+    assert topics == ["Demo customer (turbomeeting): weekly call"]
+
+
+def test_make_run_serves_the_turbomeeting_fake_a_second_time_and_lists_it():
+    from portal import devrun
+
+    served = devrun.fakes()
+    module, port = served["turbomeeting"]
+    second = devrun.own_port("turbomeeting", module)
+    assert second != port and second not in {p for _m, p in served.values()}
+    text = devrun.banner(served, {"turbomeeting": second})
+    assert "Fake turbomeeting (one more server" in text and f"127.0.0.1:{second}" in text
+    assert "host@turbomeeting.example" in text

@@ -1,7 +1,7 @@
 import pytest
 from django.core.cache import cache
 
-from tests.factories import CustomerFactory
+from tests.factories import CustomerFactory, server_for
 
 pytestmark = pytest.mark.django_db
 
@@ -46,18 +46,10 @@ def test_every_configured_meeting_server_is_asked_and_the_one_down_is_logged(
 ):
     from conferencing.fakes.server import serve
     from conferencing.fakes.trueconf import FakeTrueConf
-    from portal.accounts import services
-    from portal.accounts.models import MeetingServer
 
     fake = FakeTrueConf()
     with serve(fake) as running:
-        server = services.server_save(
-            server=MeetingServer(),
-            backend="trueconf",
-            name="Tokyo TrueConf",
-            base_url=running.url,
-            credentials=fake.backend_options(),
-        )
+        server = server_for(fake, running.url, backend="trueconf", name="Tokyo TrueConf")
         CustomerFactory(server=server)
         assert client.get("/healthz").status_code == 200
         fake.mode = "down"

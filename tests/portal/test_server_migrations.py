@@ -3,32 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from portal import crypto
+from tests.migrations import migrate_to
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 COLUMNS = ("accounts", "0009_meetingserver")
 ONE_VALUE = ("accounts", "0010_meetingserver_credentials")
-
-
-def _migrate(target):
-    """The database at ``target``; its models as they were then."""
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate([target])
-    return executor.loader.project_state([target]).apps
-
-
-@pytest.fixture
-def migrated_back():
-    """Runs the test from an older state, and brings the database back to the newest."""
-    yield
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 OLD_ROWS = {
@@ -52,7 +34,7 @@ OLD_ROWS = {
 
 
 def test_credentials_move_into_one_encrypted_value_and_back(migrated_back):
-    old = _migrate(COLUMNS)
+    old = migrate_to(COLUMNS)
     old.get_model("accounts", "MeetingServer").objects.all().delete()  # the environment's
     for name, row in OLD_ROWS.items():
         old.get_model("accounts", "MeetingServer").objects.create(
@@ -63,7 +45,7 @@ def test_credentials_move_into_one_encrypted_value_and_back(migrated_back):
             **row["columns"],
         )
 
-    new = _migrate(ONE_VALUE)
+    new = migrate_to(ONE_VALUE)
     carried = {
         server.name: crypto.decrypt_secrets(server.credentials_encrypted)
         for server in new.get_model("accounts", "MeetingServer").objects.all()
@@ -83,7 +65,7 @@ def test_credentials_move_into_one_encrypted_value_and_back(migrated_back):
         new.get_model("accounts", "MeetingServer").objects.values_list("credentials_encrypted")
     )
 
-    back = _migrate(COLUMNS)
+    back = migrate_to(COLUMNS)
     for server in back.get_model("accounts", "MeetingServer").objects.all():
         row = OLD_ROWS[server.name]
         assert crypto.decrypt_secrets(server.secrets_encrypted) == row["secrets"], server.name

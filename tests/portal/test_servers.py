@@ -16,9 +16,13 @@ from portal import crypto, servers
 from portal.accounts import services
 from portal.accounts.models import MeetingServer, SyncState
 from portal.checks import server_secrets_key
-from tests.factories import CustomerFactory, HostFactory, company_uid
+from tests.factories import CustomerFactory, HostFactory, company_uid, server_for
+from tests.migrations import migrate_to_newest
 
 pytestmark = pytest.mark.django_db
+
+#: The callback credentials of a server at a fake TurboMeeting (its backend_options).
+CALLBACKS = {"callback_allowed_ips": "127.0.0.1, ::1", "password_encoding": "plain"}
 
 
 @pytest.fixture
@@ -43,7 +47,7 @@ def test_secrets_are_stored_encrypted_and_read_back(second_tm):
     server.refresh_from_db()
     assert "second-code" not in server.credentials_encrypted
     assert "second-partner" not in server.credentials_encrypted  # one value, all encrypted
-    assert server.credentials() == {
+    assert server.credentials() == CALLBACKS | {
         "service_company_uid": "second-partner",
         "integration_code": "second-code",
         "admin_email": "root@second.example",
@@ -236,18 +240,31 @@ def test_api_creates_a_server_without_ever_showing_its_secrets(staff_api, fake_t
     body = response.json()
     assert "tokyo-secret" not in response.content.decode()
     assert body["secrets_stored"] == ["admin_password", "integration_code"]
-    needs = ["service_company_uid", "integration_code", "admin_email", "admin_password"]
+    needs = [
+        "service_company_uid",
+        "integration_code",
+        "admin_email",
+        "admin_password",
+        "callback_allowed_ips",
+        "password_encoding",
+        "password_key",
+    ]
     assert body["needs"] == needs
     # The identifiers are shown again, the secrets never.
     assert body["credentials"] == {
         "service_company_uid": "test-partner",
         "admin_email": "root@tokyo.example",
+        "callback_allowed_ips": "",
+        "password_encoding": "",
     }
     assert [(f["name"], f["label"], f["secret"]) for f in body["credential_fields"]] == [
         ("service_company_uid", "Partner ID", False),
         ("integration_code", "Integration code", True),
         ("admin_email", "Administrator email", False),
         ("admin_password", "Administrator password", True),
+        ("callback_allowed_ips", "Callback addresses", False),
+        ("password_encoding", "Password encoding", False),
+        ("password_key", "Password key", True),
     ]
 
     tested = staff_api.post(f"/api/v1/servers/{body['id']}/test/").json()
@@ -344,13 +361,7 @@ def test_the_join_form_makes_links_only_for_the_customers_own_rooms(client):
 
     fake = FakeOpenMeetings()
     with serve(fake) as running:
-        server = services.server_save(
-            server=MeetingServer(),
-            backend="openmeetings",
-            name="OM",
-            base_url=running.url,
-            credentials=fake.backend_options(),
-        )
+        server = server_for(fake, running.url, backend="openmeetings", name="OM")
         host = HostFactory(customer=CustomerFactory(server=server))
         client.force_login(host.user)
         page = client.post(
@@ -385,7 +396,7 @@ def test_a_new_address_drops_the_stored_secrets_unless_they_are_given_again(seco
     )
     assert server.dropped_secrets == ["integration_code"]
     server.refresh_from_db()
-    assert server.credentials() == {  # the identifiers stay, the secrets not given go
+    assert server.credentials() == CALLBACKS | {  # the identifiers stay, secrets not given go
         "service_company_uid": "second-partner",
         "admin_email": "root@second.example",
         "admin_password": "new-secret",
@@ -405,7 +416,7 @@ def test_api_asks_for_the_secrets_again_when_the_address_changes(staff_api, seco
     assert set(errors) == {"admin_password", "integration_code"}
     assert "enter it again" in errors["admin_password"][0]
     server.refresh_from_db()
-    assert server.base_url != "https://elsewhere.example" and len(server.credentials()) == 4
+    assert server.base_url != "https://elsewhere.example" and len(server.credentials()) == 6
 
     to_webex = staff_api.patch(
         f"/api/v1/servers/{server.pk}/",
@@ -429,7 +440,7 @@ def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client,
         "time_zone": "UTC",
         "service_company_uid": "second-partner",
         "admin_email": "root@second.example",
-    }
+    } | CALLBACKS  # the shown fields come back as the page shows them
     page = admin_client.post(url, form)
     assert page.status_code == 200  # the form again, with its errors
     assert "The base URL or backend changed: enter it again." in page.content.decode()
@@ -441,7 +452,7 @@ def test_admin_asks_for_the_secrets_again_when_the_address_changes(admin_client,
     assert saved.status_code == 302
     server.refresh_from_db()
     assert server.base_url == "https://elsewhere.example"
-    assert server.credentials() == {
+    assert server.credentials() == CALLBACKS | {
         "service_company_uid": "second-partner",
         "admin_email": "root@second.example",
         "admin_password": "p",
@@ -515,9 +526,7 @@ def test_staff_keep_the_server_permissions_they_held_before_the_rename(django_us
         staff = old.get_model("auth", "User").objects.create(username="ops", is_staff=True)
         staff.user_permissions.add(view)
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_newest()
 
     staff = django_user_model.objects.get(username="ops")
     assert staff.has_perm("accounts.view_meetingserver")
@@ -603,6 +612,9 @@ def test_admin_change_form_shows_its_kinds_fields_and_keeps_a_stored_secret(
         "integration_code",
         "admin_email",
         "admin_password",
+        "callback_allowed_ips",
+        "password_encoding",
+        "password_key",
     }
     assert 'value="second-partner"' in page and "second-admin-secret" not in page
     assert page.count("Leave empty to keep it.") == 2  # both secrets are stored

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.checks import proxies_are_not_callers
+from vendors.turbomeeting.checks import proxies_are_not_callers
 
 ROOT = Path(__file__).resolve().parents[2]
 

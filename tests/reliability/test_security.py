@@ -20,7 +20,7 @@ from meetings import launch
 from portal.accounts.models import MeetingServer
 from portal.exports.models import ExportJob
 from portal.webhooks.models import Delivery, Endpoint
-from tests.conftest import PARTNER_ID, csp
+from tests.conftest import PARTNER_ID, csp, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
 from tests.webinars.factories import QuestionFactory, RegistrationFactory, WebinarFactory
 from webinars import mail
@@ -227,6 +227,7 @@ def test_no_password_or_token_reaches_the_logs(client, caplog, settings, fake_tm
     key = Fernet.generate_key()
     settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY = "fernet", key.decode()
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
+    environment_server_follows_settings()  # what migrate does: /tm/auth reads the row
     host = HostFactory()
     secrets = {"password": "correct horse battery", "wrong": f"wrong-{uuid.uuid4()}"}
     with caplog.at_level(logging.DEBUG):

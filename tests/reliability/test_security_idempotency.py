@@ -22,9 +22,8 @@ from conferencing.fakes.trueconf import FakeTrueConf
 from meetings import services as meetings
 from meetings.models import Meeting
 from portal import servers
-from portal.accounts import services as accounts
-from portal.accounts.models import MeetingServer, SyncState
-from tests.factories import CustomerFactory, HostFactory
+from portal.accounts.models import SyncState
+from tests.factories import CustomerFactory, HostFactory, server_for
 
 pytestmark = pytest.mark.django_db
 
@@ -46,13 +45,7 @@ def on_server(request, settings):
     fake = FAKES[request.param]()
     with serve(fake) as served:
         settings.SERVER_READ_TIMEOUT = 0.5
-        record = accounts.server_save(
-            server=MeetingServer(),
-            backend=request.param,
-            name=request.param,
-            base_url=served.url,
-            credentials=fake.backend_options(),
-        )
+        record = server_for(fake, served.url, backend=request.param, name=request.param)
         host = HostFactory(customer=CustomerFactory(server=record, company_uid=""))
         with contextlib.suppress(ServerRefused):
             servers.backend(host.customer).meeting_status("1")

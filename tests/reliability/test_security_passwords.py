@@ -23,8 +23,7 @@ from icalendar import Calendar
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from portal.accounts import services as accounts
-from portal.accounts.models import MeetingServer
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory, server_for
 from tests.webinars.factories import WebinarFactory
 from webinars.services.registrations import registration_cancel, registration_create
 
@@ -50,13 +49,7 @@ def trueconf():
 
 
 def test_a_protected_meeting_on_a_server_without_passwords_shows_no_way_in(client, trueconf):
-    server = accounts.server_save(
-        server=MeetingServer(),
-        backend="trueconf",
-        name="TrueConf",
-        base_url=trueconf.url,
-        credentials=trueconf.backend_options(),
-    )
+    server = server_for(trueconf, trueconf.url, backend="trueconf", name="TrueConf")
     host = HostFactory(customer=CustomerFactory(slug="tc", server=server))
     meeting = MeetingFactory(host=host, is_published=True, server_meeting_id="4219111751")
     meeting.password = PASSWORD
@@ -76,13 +69,7 @@ def test_a_protected_meeting_on_a_server_without_passwords_shows_no_way_in(clien
 
 
 def test_the_meeting_form_tells_the_host_what_the_server_protects(client, trueconf):
-    server = accounts.server_save(
-        server=MeetingServer(),
-        backend="trueconf",
-        name="TrueConf",
-        base_url=trueconf.url,
-        credentials=trueconf.backend_options(),
-    )
+    server = server_for(trueconf, trueconf.url, backend="trueconf", name="TrueConf")
     host = HostFactory(customer=CustomerFactory(server=server))
     client.force_login(host.user)
     page = client.get("/dashboard/meetings/new/").content.decode()

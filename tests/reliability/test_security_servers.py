@@ -17,9 +17,9 @@ from conferencing.fakes.server import serve
 from portal import servers
 from portal.accounts import services
 from portal.accounts.models import Customer, MeetingServer
-from portal.checks import mail_and_links_reach_people, proxies_are_not_callers
+from portal.checks import mail_and_links_reach_people
 from tests.factories import CustomerFactory
-from vendors.turbomeeting.checks import password_encoding_known
+from vendors.turbomeeting.checks import password_encoding_known, proxies_are_not_callers
 
 pytestmark = pytest.mark.django_db
 

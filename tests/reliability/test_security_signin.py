@@ -19,10 +19,8 @@ from conferencing.fakes.server import serve
 from conferencing.turbomeeting.returns import parse_return
 from meetings import launch
 from meetings.services import meeting_push
-from portal.accounts import services
-from portal.accounts.models import MeetingServer
 from tests.conftest import PARTNER_ID, environment_server_follows_settings
-from tests.factories import CustomerFactory, HostFactory, MeetingFactory
+from tests.factories import CustomerFactory, HostFactory, MeetingFactory, server_for
 from tests.webinars.factories import RegistrationFactory, WebinarFactory
 from webinars import mail
 from webinars.models import Registration
@@ -108,13 +106,7 @@ def om_meeting():
     fake = FakeOpenMeetings()
     with serve(fake) as running:
         fake.url = running.url
-        server = services.server_save(
-            server=MeetingServer(),
-            backend="openmeetings",
-            name="OM",
-            base_url=fake.url,
-            credentials=fake.backend_options(),
-        )
+        server = server_for(fake, fake.url, backend="openmeetings", name="OM")
         meeting = MeetingFactory(
             host=HostFactory(customer=CustomerFactory(server=server)),
             server_meeting_id="",
@@ -211,8 +203,8 @@ def test_a_cross_site_get_cannot_start_an_openmeetings_meeting(om_meeting):
 def test_a_fernet_password_token_cannot_be_replayed(client, settings):
     key = Fernet.generate_key()
     settings.TM_SERVICE_COMPANY_UID = PARTNER_ID
-    environment_server_follows_settings()  # /tm/auth checks the environment's row
     settings.TM_PASSWORD_ENCODING, settings.TM_PASSWORD_KEY = "fernet", key.decode()
+    environment_server_follows_settings()  # /tm/auth checks the environment's row
     host = HostFactory()
     token = Fernet(key).encrypt(PASSWORD.encode()).decode()
     assert tm_auth(client, host.user.email, token).ok

@@ -234,3 +234,48 @@ def test_the_update_speaks_the_registrants_language(webinar, language, subject, 
     registration = RegistrationFactory(webinar=webinar, language=language)
     message = mail.build(registration, Mail.WEBINAR_UPDATED)
     assert message.subject == subject and calendar in message.body
+
+
+def test_an_update_mail_the_queue_lost_goes_out_once_from_the_sweep(
+    webinar, seated, commit, mailoutbox
+):
+    """The broker was down when the webinar moved: its update mail never reached the queue.
+    The sweep that re-queues lost mails sends it once; the next sweep sends nothing."""
+    from django.utils import timezone
+
+    from webinars.services.mailing import mails_requeue_due
+
+    registration, _saved = seated
+    late = RegistrationFactory(webinar=webinar, email="late@example.com")
+    starts_at = webinar.starts_at + dt.timedelta(days=1)
+    webinar_update(  # no commit(): the queued mails are lost with the transaction's callbacks
+        webinar=webinar, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1)
+    )
+    assert mailoutbox == []
+    webinar.refresh_from_db()
+    after = RegistrationFactory(webinar=webinar, email="after@example.com")
+    after.calendar_sequence_sent = webinar.calendar_sequence  # registered after the move
+    after.save()
+
+    later = timezone.now() + dt.timedelta(hours=1)
+    with commit():
+        mails_requeue_due(now=later)
+    assert sorted(m.to[0] for m in mailoutbox) == ["ada@example.com", late.email]
+    assert all(m.subject.startswith(("Changed", "Geändert")) for m in mailoutbox)
+    assert event_of(calendar_of(mailoutbox[0])[0]).decoded("dtstart") == starts_at
+
+    mailoutbox.clear()
+    with commit():
+        mails_requeue_due(now=later)
+    assert mailoutbox == []
+    registration.refresh_from_db()
+    assert registration.calendar_sequence_sent == webinar.calendar_sequence
+
+
+def test_two_copies_of_an_update_mail_send_it_once(webinar, seated, commit, mailoutbox):
+    registration, _saved = seated
+    starts_at = webinar.starts_at + dt.timedelta(days=1)
+    webinar_update(webinar=webinar, starts_at=starts_at, ends_at=starts_at + dt.timedelta(hours=1))
+    send(registration, Mail.WEBINAR_UPDATED)
+    send(registration, Mail.WEBINAR_UPDATED)  # a sweep's copy while the first was retrying
+    assert len(mailoutbox) == 1

@@ -28,6 +28,10 @@ class TurboMeetingApp(VendorApp):
     host_profile = "HostProfile"
     demo_customer = {"number_of_meeting_rooms": 5, "participants_per_room": 50}  # noqa: RUF012
 
+    #: The name of the server row the environment's ``TM_*`` settings make.
+    environment_server_name = "TurboMeeting (environment)"
+    environment_settings = "the TM_* settings"
+
     def ready(self) -> None:
         from vendors.turbomeeting import checks  # noqa: F401  (registers its checks)
 
@@ -38,7 +42,7 @@ class TurboMeetingApp(VendorApp):
             email=customer.contact_email,
             meeting_rooms=profile.number_of_meeting_rooms,
             participants_per_room=profile.participants_per_room,
-            company_uid=profile.company_uid,
+            account_id=profile.company_uid,
         )
 
     def account_id(self, customer: Customer) -> str:
@@ -60,7 +64,31 @@ class TurboMeetingApp(VendorApp):
         ]
 
     def is_server_address(self, request: HttpRequest) -> bool:
-        return in_networks(client_ip(request), settings.TM_CALLBACK_ALLOWED_IPS)
+        from vendors.turbomeeting.callers import all_callers
+
+        address = client_ip(request)
+        return any(in_networks(address, caller.allowed_ips) for caller in all_callers())
+
+    def environment_server(self) -> dict | None:
+        """The server of the ``TM_*`` settings (portal/settings.py), with its callbacks'
+        addresses and password encoding and key; none without ``TM_SERVER_URL``."""
+        if not settings.TM_SERVER_URL:
+            return None
+        return {
+            "name": self.environment_server_name,
+            "backend": self.backend,
+            "base_url": settings.TM_SERVER_URL,
+            "time_zone": settings.TM_SERVER_TIME_ZONE,
+            "credentials": {
+                "service_company_uid": settings.TM_SERVICE_COMPANY_UID,
+                "integration_code": settings.TM_INTEGRATION_CODE,
+                "admin_email": settings.TM_ADMIN_EMAIL,
+                "admin_password": settings.TM_ADMIN_PASSWORD,
+                "callback_allowed_ips": ", ".join(settings.TM_CALLBACK_ALLOWED_IPS),
+                "password_encoding": settings.TM_PASSWORD_ENCODING,
+                "password_key": settings.TM_PASSWORD_KEY,
+            },
+        }
 
     def command_file(
         self,

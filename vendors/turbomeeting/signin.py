@@ -57,7 +57,7 @@ def sign_in(*, request: HttpRequest, caller: Caller, email: str, encrypted_passw
             max_age=settings.TM_PASSWORD_TOKEN_MAX_AGE,
         )
     except PasswordDecodeError as exc:
-        log.warning("sign-in refused: %s (check TM_PASSWORD_KEY and the clocks)", exc)
+        log.warning("sign-in refused: %s (check the server's password key and the clocks)", exc)
         user_login_failed.send(sender=__name__, credentials=credentials, request=request)
         return SignIn("FAILED", "The password could not be decrypted.")
     if not _first_use(caller, encrypted_password):

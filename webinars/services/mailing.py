@@ -10,6 +10,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from portal import queueing
@@ -89,13 +90,15 @@ MAIL_OVERDUE = dt.timedelta(minutes=45)
 
 
 def mails_requeue_due(*, now: dt.datetime | None = None) -> int:
-    """Queue again the confirmations and cancellation notices that never went out.
+    """Queue again the confirmations, update mails and cancellation notices that never
+    went out.
 
     The queue message can be lost (the broker was down, say). A person told
-    their join link is on its way, or who would turn up to a cancelled
-    webinar, must not stay uninformed for that. By MAIL_OVERDUE a normal send
-    has long finished; a copy that finds the first one sent is dropped by the
-    task. Only for webinars that have not ended: afterwards neither matters.
+    their join link is on its way, whose saved event shows an old time, or who
+    would turn up to a cancelled webinar, must not stay uninformed for that. By
+    MAIL_OVERDUE a normal send has long finished; a copy that finds the first one
+    sent is dropped by the task. Only for webinars that have not ended:
+    afterwards none of them matters.
     """
     now = now or timezone.now()
     overdue = now - MAIL_OVERDUE
@@ -105,6 +108,12 @@ def mails_requeue_due(*, now: dt.datetime | None = None) -> int:
             status=Registration.Status.CONFIRMED,
             confirmation_sent_at__isnull=True,
             confirmed_at__lte=overdue,
+            webinar__cancelled_at__isnull=True,
+        ),
+        Mail.WEBINAR_UPDATED: upcoming.filter(
+            status__in=TOLD_OF_CHANGES,
+            calendar_sequence_sent__lt=F("webinar__calendar_sequence"),
+            webinar__updated_at__lte=overdue,
             webinar__cancelled_at__isnull=True,
         ),
         Mail.WEBINAR_CANCELLED: upcoming.filter(

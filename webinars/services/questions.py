@@ -10,6 +10,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from webinars import selectors
 from webinars.models import Question, Registration, Webinar
 
 log = logging.getLogger(__name__)
@@ -112,6 +113,7 @@ def question_delete(*, question: Question) -> bool:
     """
     with transaction.atomic():
         question.dependents.update(depends_on=None, depends_on_value="")
+        selectors.public_webinars_changed()  # an update() sends no post_save
         if question_has_answers(question):
             question.archived_at = timezone.now()
             question.save(update_fields=["archived_at"])
@@ -144,4 +146,5 @@ def question_move(*, question: Question, direction: str) -> Question:
         for position, q in enumerate(active, start=1):
             q.position = position
         Question.objects.bulk_update(active, ["position"])
+        selectors.public_webinars_changed()  # bulk_update() sends no post_save
     return next(q for q in active if q.pk == question.pk)

@@ -77,44 +77,75 @@ def registration_create(
     again returns the existing registration unchanged (``created=False``).
     Someone who cancelled and registers again gets their row back, at the
     end of the queue. ``answers`` must be validated already (forms.RegistrationForm).
+
+    A newcomer costs four statements: the webinar locked, its seats counted, the
+    row inserted, the webhooks asked. Nobody looks for an earlier registration
+    first: the unique constraint refuses the insert of an address registered
+    already (before or meanwhile), and only then is that registration read.
     """
     email = email.strip()
     now = now or timezone.now()
     if webinar.consent_text and not consent:
         raise ValidationError({"consent": _("Please agree to continue.")})
+    details = {
+        "first_name": first_name.strip(),
+        "last_name": last_name.strip(),
+        "email": email,
+        "organisation": organisation.strip(),
+        "phone": phone.strip(),
+        "answers": answers or {},
+        "consent": bool(consent),
+        "source_url": source_url[:2000],
+        "channel": channel,
+        "created_at": now,
+    }
     try:
-        with transaction.atomic():
-            locked = Webinar.objects.select_for_update().get(pk=webinar.pk)
-            existing = _registered_as(locked, email).first()
-            if existing is not None and existing.status != Registration.Status.CANCELLED:
-                return RegistrationResult(existing, created=False)
-            state = locked.registration_state(now)
-            if state != "open":
-                raise RegistrationRefused(state, REFUSALS[state])
-            registration = existing or Registration(webinar=locked)
-            for field in RESET_ON_REUSE:  # a cancelled registration starts afresh
-                setattr(registration, field.attname, field.get_default())
-            registration.first_name = first_name.strip()
-            registration.last_name = last_name.strip()
-            registration.email = email
-            registration.organisation = organisation.strip()
-            registration.phone = phone.strip()
-            registration.answers = answers or {}
-            registration.consent = bool(consent)
-            registration.consent_text = locked.consent_text if consent else ""
-            registration.source_url = source_url[:2000]
-            registration.channel = channel
-            registration.created_at = now
-            registration.language = i18n.current()  # their mails speak it
-            _take_seat(locked, registration, now=now)
-            registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
-            registration.save()
-            mailing.notify_new_status(registration)
-            webhooks.registration_took_status(registration, created=True)
+        return _register(webinar, Registration(), details, now=now)
     except IntegrityError:
-        # Another request with this email committed first: that one counts. (Caught
-        # out here, the transaction needs no savepoint around the save.)
-        return RegistrationResult(_registered_as(webinar, email).get(), created=False)
+        pass  # registered already
+    except RegistrationRefused:
+        # Closed or full: someone registered already is told so, as when it is open.
+        existing = _registered_as(webinar, email).first()
+        if existing is not None and existing.status != Registration.Status.CANCELLED:
+            return RegistrationResult(existing, created=False)
+        raise
+    existing = _registered_as(webinar, email).get()
+    if existing.status != Registration.Status.CANCELLED:
+        return RegistrationResult(existing, created=False)
+    return _register(webinar, existing, details, now=now)
+
+
+def _register(
+    webinar: Webinar, registration: Registration, details: dict, *, now: dt.datetime
+) -> RegistrationResult:
+    """Give ``registration`` (new, or cancelled and taken back) a status and save it, under
+    the webinar's row lock; raises IntegrityError when a new one's address is taken."""
+    for field in RESET_ON_REUSE:  # a cancelled registration starts afresh
+        setattr(registration, field.attname, field.get_default())
+    for name, value in details.items():
+        setattr(registration, name, value)
+    registration.webinar = webinar
+    registration.consent_text = webinar.consent_text if registration.consent else ""
+    registration.language = i18n.current()  # their mails speak it
+    # Checked before the lock (the status, which needs it, aside): other registrations
+    # wait for the lock, not for this one's validation.
+    registration.full_clean(exclude=["webinar", "status"], validate_constraints=False)
+    with transaction.atomic():
+        locked = Webinar.objects.select_for_update().get(pk=webinar.pk)
+        if registration.pk is not None:  # taken back: if it still is cancelled, under the lock
+            current = Registration.objects.get(pk=registration.pk)
+            if current.status != Registration.Status.CANCELLED:
+                return RegistrationResult(current, created=False)
+        state = locked.registration_state(now)
+        if state != "open":
+            raise RegistrationRefused(state, REFUSALS[state])
+        registration.webinar = locked
+        registration.consent_text = locked.consent_text if registration.consent else ""
+        registration.calendar_sequence_sent = locked.calendar_sequence  # what they see now
+        _take_seat(locked, registration, now=now)
+        registration.save()
+        mailing.notify_new_status(registration)
+        webhooks.registration_took_status(registration, created=True)
     return RegistrationResult(registration, created=True)
 
 

@@ -17,7 +17,7 @@ from conferencing.base import MeetingKind
 from meetings.models import Meeting
 from meetings.services import meeting_cancel, meeting_manage, meeting_schedule, meeting_update
 from portal.accounts.models import Host
-from webinars import webhooks
+from webinars import selectors, webhooks
 from webinars.models import Registration, Webinar
 from webinars.services import mailing
 from webinars.services.registrations import promote
@@ -182,7 +182,7 @@ def webinar_join_details_changed(*, meeting_id: int) -> None:
         if webinar is None or webinar.cancelled_at is not None:
             return
         webinar.calendar_sequence += 1
-        webinar.save(update_fields=["calendar_sequence"])
+        webinar.save(update_fields=["calendar_sequence", "updated_at"])
         _tell_of_change(
             webinar, status=Registration.Status.CONFIRMED, confirmation_sent_at__isnull=False
         )
@@ -220,6 +220,7 @@ def webinar_cancel(*, webinar: Webinar, message: str = "") -> Webinar:
             calendar_sequence=F("calendar_sequence") + 1,  # the cancellation outranks the event
         )
         if claimed:
+            selectors.public_webinars_changed()  # an update() sends no post_save
             webinar.cancelled_at, webinar.cancellation_message = now, message
             webinar.refresh_from_db(fields=["calendar_sequence"])
             meeting_cancel(meeting=webinar.meeting)

@@ -128,25 +128,23 @@ def submit(
     source_url: str,
     questions: list[Question],
 ) -> Submission:
-    """Rate limits, honeypot, validation, then the service: the one path of every submission.
+    """Validation, rate limits, honeypot, then the service: the one path of every submission.
 
     ``questions`` are the form's (selectors.form_questions), read once per request.
     """
-    limited = protection.check_rate_limits(request, webinar.pk)
+    form = RegistrationForm(data, webinar=webinar, questions=questions)
+    valid = not form.is_bot and form.is_valid()
+    # Every submission counts per IP and per webinar; a valid one per recipient too.
+    recipient = form.cleaned_data["email"] if valid else None
+    limited = protection.check_rate_limits(request, webinar.pk, recipient=recipient)
     if limited is not None:
         return Submission(
             code="rate_limited", reason=limited.reason, status=429, retry_after=limited.retry_after
         )
-    form = RegistrationForm(data, webinar=webinar, questions=questions)
     if form.is_bot:
         return Submission(form=form, code="bot", reason=_("The form was filled in automatically."))
-    if not form.is_valid():
+    if not valid:
         return Submission(form=form, code="invalid", reason=_("Some fields need your attention."))
-    limited = protection.check_recipient_limit(request, form.cleaned_data["email"])
-    if limited is not None:
-        return Submission(
-            code="rate_limited", reason=limited.reason, status=429, retry_after=limited.retry_after
-        )
     try:
         result = registration_create(
             webinar=webinar, source_url=source_url, channel=channel, **form.registration_data()

@@ -58,7 +58,7 @@ class Command(BaseCommand):
 
         customer = Customer.objects.filter(slug="acme").first()
         if customer is None:
-            # On the environment's server (``TM_*``), which migrate keeps as a row.
+            # On the environment's server, which migrate keeps as a row.
             environment = MeetingServer.objects.filter(from_environment=True).first()
             customer = customer_create(
                 name="Acme Corporation",

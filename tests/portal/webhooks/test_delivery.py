@@ -240,7 +240,8 @@ def test_an_endpoint_that_answers_too_late_is_tried_again_under_the_same_id(
         )
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.PENDING
-    assert "Timeout" in delivery.attempt_log.get().error
+    attempt = delivery.attempt_log.get()
+    assert attempt.error == "The endpoint did not answer in time." and "Timeout" in attempt.detail
     receiver.fault = ""
     services.deliveries_due(now=later(1))
     delivery.refresh_from_db()
@@ -257,7 +258,7 @@ def test_a_payload_over_the_cap_is_logged_as_failed_and_never_sent(
             host=admin_host, topic="x" * 150, starts_at=later(1), ends_at=later(2)
         )
     delivery = Delivery.objects.get()
-    assert delivery.status == Delivery.Status.FAILED and "200 bytes" in delivery.error
+    assert delivery.status == Delivery.Status.FAILED and "size limit" in delivery.error
     assert receiver.received == []
 
 
@@ -290,7 +291,46 @@ def test_an_endpoint_that_came_to_point_at_a_private_address_is_not_called(
             host=admin_host, topic="Inside", starts_at=later(1), ends_at=later(2)
         )
     assert receiver.received == []
-    assert "private or local address" in Delivery.objects.get().attempt_log.get().error
+    attempt = Delivery.objects.get().attempt_log.get()
+    assert "only to public" in attempt.error and "private or local address" in attempt.detail
+
+
+def test_a_name_that_rebinds_to_a_private_address_after_the_check_is_not_followed(
+    admin_host, receiver, committed, settings, monkeypatch
+):
+    """DNS rebinding: the name answers a public address to the check and the loopback
+    address a moment later. The request goes to the address that was checked, so the
+    loopback receiver never hears from the portal."""
+    import socket
+
+    name, answers, real = "hooks.rebind.test", [], socket.getaddrinfo
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != name:
+            return real(host, port, *args, **kwargs)
+        answers.append(host)  # public to odd lookups, loopback to even ones
+        address = "93.184.216.34" if len(answers) % 2 else "127.0.0.1"
+        return [(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    made = services.endpoint_create(
+        customer=admin_host.customer,
+        url=f"http://{name}:{receiver.port}/hooks",
+        events=["meeting.scheduled"],
+    )
+    receiver.secrets = [made.secret]
+    receiver.start()
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS = 0.3
+    answers.clear()
+    with committed():
+        meetings.meeting_schedule(
+            host=admin_host, topic="Rebound", starts_at=later(1), ends_at=later(2)
+        )
+    assert receiver.requests == []
+    assert len(answers) == 1  # one lookup, checked, and used
+    delivery = Delivery.objects.get()
+    assert delivery.status == Delivery.Status.PENDING and delivery.attempt_log.get().error
 
 
 def test_a_webinars_meeting_says_it_is_managed_by_the_webinar(

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import CustomerFactory, HostFactory
+from tests.migrations import migrate_to_newest
 from vendors.turbomeeting.models import CustomerProfile, HostProfile, QueryToken
 
 
@@ -31,9 +32,7 @@ def test_the_migration_carries_accounts_privileges_and_sign_ins_over():
             host_id=host.pk, token_hash="a" * 64, expires_at=timezone.now() + dt.timedelta(hours=1)
         )
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        migrate_to_newest()
 
     moved = HostProfile.objects.get(host=host)
     assert (moved.privilege_record, moved.video_conference, moved.privilege_chat) == (

@@ -5,6 +5,7 @@ import datetime as dt
 from contextlib import ExitStack
 
 import pytest
+from cryptography.fernet import Fernet
 from django.utils import timezone
 
 from conferencing.fakes.server import serve
@@ -26,12 +27,7 @@ def on_a_server_of_its_own(fake, url, name):
         backend="turbomeeting",
         name=f"TurboMeeting {name}",
         base_url=url,
-        credentials={
-            "service_company_uid": fake.partner_id,
-            "admin_email": fake.admin_email,
-            "admin_password": fake.admin_password,
-            "integration_code": fake.integration_code,
-        },
+        credentials=fake.backend_options(),  # its partner ID, addresses, password key...
     )
     customer = customer_create(name=name, contact_email=f"it@{name}.example", server=server)
     customer_push(customer_id=customer.pk)
@@ -68,6 +64,49 @@ def test_two_servers_each_sign_in_their_own_customers_hosts(fake_tm, live_server
         assert signed_in.meetings.ok, signed_in.meetings.reason
         assert [m["MeetingTopic"] for m in signed_in.meetings.meetings] == [f"{name} review"]
     assert not across.auth.ok and "another meeting server" in across.auth.reason
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_server_has_its_own_password_key_and_callback_addresses(
+    fake_tm, live_server, settings
+):
+    settings.PORTAL_URL = live_server.url
+    keys = {name: Fernet.generate_key().decode() for name in ("north", "south")}
+    fakes = {
+        name: FakeTurboMeeting(
+            partner_id=f"partner-{name}", password_encoding="fernet", password_key=keys[name]
+        )
+        for name in keys
+    }
+    with ExitStack() as stack:
+        urls = {name: stack.enter_context(serve(fake)).url for name, fake in fakes.items()}
+        servers = {name: on_a_server_of_its_own(fakes[name], urls[name], name) for name in fakes}
+        for name, fake in fakes.items():
+            fake.portal_auth_url = f"{live_server.url}/tm/servers/{servers[name].pk}/auth"
+
+        def sign_in(name):
+            return fakes[name].sign_in(f"host@{name}.example", PASSWORD).auth
+
+        assert sign_in("north").ok and sign_in("south").ok  # each with its own key
+        # The environment's key and encoding are neither's: the tests' TM_* say "plain".
+        assert settings.TM_PASSWORD_ENCODING == "plain"
+
+        fakes["south"].password_key = keys["north"]  # a password under the other's key
+        refused = sign_in("south")
+        assert refused.status == "FAILED" and "could not be decrypted" in refused.reason
+        fakes["south"].password_key = keys["south"]
+
+        # South now calls from elsewhere: this machine's address is north's alone.
+        server_save(server=servers["south"], credentials={"callback_allowed_ips": "192.0.2.7"})
+        refused = sign_in("south")
+        assert (refused.status, refused.reason) == ("FAILED", "Caller not allowed.")
+        assert sign_in("north").ok
+
+
+def test_a_turbomeeting_servers_callback_settings_are_credential_fields():
+    fields = {f.name: f for f in MeetingServer(backend="turbomeeting").credential_fields}
+    assert fields["password_key"].secret
+    assert not fields["password_encoding"].secret and not fields["callback_allowed_ips"].secret
 
 
 @pytest.mark.django_db(transaction=True)
@@ -120,6 +159,10 @@ def test_a_servers_admin_page_shows_its_callback_urls(admin_client, settings):
     page = admin_client.get(f"/admin/accounts/meetingserver/{server.pk}/change/").content.decode()
     assert f"https://portal.example/tm/servers/{server.pk}/auth" in page
     assert f"https://portal.example/tm/servers/{server.pk}/meetings/TOKEN" in page
+    # Its own callback credentials, the key as a password field.
+    for name in ("callback_allowed_ips", "password_encoding"):
+        assert f'name="{name}"' in page
+    assert 'type="password" name="password_key"' in page
 
 
 def test_a_servers_meeting_list_url_is_logged_without_its_token():

@@ -94,6 +94,7 @@ def test_refusals_say_why(client, params, remote, reason):
 
 def test_allow_list_takes_networks(client, settings):
     settings.TM_CALLBACK_ALLOWED_IPS = ["10.0.0.0/8"]
+    environment_server_follows_settings()
     host = HostFactory()
     assert auth(client, remote="10.1.2.3", email=host.user.email, password=PASSWORD).ok
     assert not auth(client, remote="127.0.0.1", email=host.user.email, password=PASSWORD).ok
@@ -223,6 +224,7 @@ def test_fernet_encrypted_passwords(client, settings):
     key = Fernet.generate_key()
     settings.TM_PASSWORD_ENCODING = "fernet"
     settings.TM_PASSWORD_KEY = key.decode()
+    environment_server_follows_settings()
     host = HostFactory()
     token = Fernet(key).encrypt(PASSWORD.encode()).decode()
     assert auth(client, email=host.user.email, password=token).ok
@@ -235,6 +237,7 @@ def test_a_fernet_token_from_an_old_log_is_refused(client, settings):
     key = Fernet.generate_key()
     settings.TM_PASSWORD_ENCODING = "fernet"
     settings.TM_PASSWORD_KEY = key.decode()
+    environment_server_follows_settings()
     settings.TM_PASSWORD_TOKEN_MAX_AGE = 300
     host = HostFactory()
     old = Fernet(key).encrypt_at_time(PASSWORD.encode(), int(time.time()) - 30 * 86400).decode()
@@ -249,6 +252,7 @@ def test_a_fernet_token_is_good_for_one_sign_in(client, settings):
     key = Fernet.generate_key()
     settings.TM_PASSWORD_ENCODING = "fernet"
     settings.TM_PASSWORD_KEY = key.decode()
+    environment_server_follows_settings()
     host = HostFactory()
     token = Fernet(key).encrypt(PASSWORD.encode()).decode()
     assert auth(client, email=host.user.email, password=token).ok
@@ -323,6 +327,7 @@ def test_behind_a_proxy_the_forwarded_client_is_checked_not_the_proxy(client, se
     host = HostFactory()
     creds = {"email": host.user.email, "password": PASSWORD, "service_company_uid": PARTNER_ID}
     settings.TM_CALLBACK_ALLOWED_IPS = ["198.51.100.7"]  # the meeting server
+    environment_server_follows_settings()
     settings.TRUSTED_PROXIES = ["127.0.0.1"]  # nginx on this machine
 
     def via_proxy(forwarded_for):
@@ -338,6 +343,17 @@ def test_behind_a_proxy_the_forwarded_client_is_checked_not_the_proxy(client, se
 
     settings.TRUSTED_PROXIES = []  # not configured: the header is never believed
     settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1"]
+    environment_server_follows_settings()
     assert via_proxy("198.51.100.7").ok  # the connecting address decides
     settings.TM_CALLBACK_ALLOWED_IPS = ["198.51.100.7"]
+    environment_server_follows_settings()
     assert not via_proxy("198.51.100.7").ok
+
+
+def test_a_setting_under_its_old_tm_name_is_named_in_a_warning(monkeypatch):
+    from vendors.turbomeeting.checks import old_setting_names
+
+    monkeypatch.setenv("TM_READ_TIMEOUT", "5")
+    monkeypatch.delenv("SERVER_READ_TIMEOUT", raising=False)
+    [warning] = old_setting_names(None)
+    assert "TM_READ_TIMEOUT" in warning.msg and "SERVER_READ_TIMEOUT" in warning.msg

@@ -58,7 +58,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('contenttypes', '0002_remove_content_type_name'),
         ('exports', '0001_initial'),
-        ('webinars', '0012_question_retired_choices'),
+        ('webinars', '0013_registration_calendar_sequence_sent'),
     ]
 
     operations = [

@@ -1,4 +1,4 @@
-"""The host dashboard: schedule, start, join, stop and watch meetings.
+"""The host's meetings: the list, scheduling, start, join, stop, cancel and retry.
 
 Views stay thin: forms validate, services write, selectors read, and pages
 show the stored live state (the poller keeps it fresh; no page calls the
@@ -7,14 +7,10 @@ server per meeting).
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -29,7 +25,7 @@ from portal.accounts.access import host_required
 from portal.accounts.models import SyncState
 
 
-def _meeting(request: HttpRequest, pk: int) -> Meeting:
+def host_meeting(request: HttpRequest, pk: int) -> Meeting:
     return get_object_or_404(
         Meeting.objects.select_related("host__user", "customer__server"), pk=pk, host=request.host
     )
@@ -43,6 +39,10 @@ def _browser_scheduling(request: HttpRequest) -> bool:
 @host_required
 def home(request: HttpRequest) -> HttpResponse:
     """The spec's "Home URL": host a meeting, join a meeting, and the host's meetings."""
+    return _home(request, JoinForm(), publishing=selectors.publishing(request.host.customer))
+
+
+def _home(request: HttpRequest, join_form: JoinForm, **context) -> HttpResponse:
     return render(
         request,
         "meetings/dashboard/home.html",
@@ -50,9 +50,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "host": request.host,
             "meetings": selectors.dashboard_meetings(request.host),
             "browser_scheduling": _browser_scheduling(request),
-            "join_form": JoinForm(),
-            "publishing": selectors.publishing(request.host.customer),
+            "join_form": join_form,
             "exports_meetings": request.host.is_administrator,
+            **context,
         },
     )
 
@@ -126,7 +126,7 @@ MANAGED_MEETING = gettext_lazy(
 
 @host_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     if meeting.managed_by:
         messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
@@ -155,13 +155,20 @@ def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "meetings/dashboard/meeting_form.html",
-        {"form": form, "meeting": meeting, "drift": drift},
+        {
+            "form": form,
+            "meeting": meeting,
+            "drift": drift,
+            "change_on_server_url": services.meeting_change_on_server_url(meeting=meeting)
+            if form.locked
+            else "",
+        },
     )
 
 
 @host_required
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     on_server = bool(meeting.server_meeting_id) and not meeting.cancelled_at
     recordings, recordings_error = services.meeting_recordings(meeting=meeting)
     return render(
@@ -193,7 +200,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @host_required
 def meeting_recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
     """Publish a recording (feeds, join links), or take it back with ``unpublish``."""
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     recording_id = request.POST.get("recording_id", "")
     if request.POST.get("unpublish"):
         services.recording_unpublish(meeting=meeting, recording_id=recording_id)
@@ -212,7 +219,7 @@ def meeting_recording_publish(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpResponse:
     if role not in ("host", "join"):
         raise Http404("no such command file")
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     if not meeting.server_meeting_id:
         messages.error(request, _("The meeting is not on the meeting server yet."))
         return redirect("dashboard-meeting", pk=pk)
@@ -223,7 +230,7 @@ def meeting_command_file(request: HttpRequest, pk: int, role: str) -> HttpRespon
 @host_required
 def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?" (no script needed); POST cancels."""
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     if meeting.managed_by:
         messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
         return redirect(meeting.managed_page)
@@ -243,89 +250,11 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @host_required
 def meeting_retry(request: HttpRequest, pk: int) -> HttpResponse:
-    meeting = services.meeting_push(meeting_id=_meeting(request, pk).pk)
+    meeting = services.meeting_push(meeting_id=host_meeting(request, pk).pk)
     if meeting is not None and meeting.sync_state == SyncState.SYNCED:
         messages.success(request, _("The meeting is on the meeting server."))
     elif meeting is not None:
-        messages.error(request, meeting.sync_error)
-    return redirect("dashboard-meeting", pk=pk)
-
-
-@require_POST
-@host_required
-def meeting_schedule_on_server(request: HttpRequest, pk: int) -> HttpResponse:
-    """Off to the meeting server's own scheduling page (Webex), which sends the host back.
-
-    The back URL carries a signed state naming this meeting and this host, so
-    that only the answer to this request can set the meeting's key.
-    """
-    meeting = _meeting(request, pk)
-    back = _server_back_url(request, meeting)
-    try:
-        return redirect(services.meeting_schedule_in_browser_url(meeting=meeting, back_url=back))
-    except ConferencingError as exc:
-        messages.error(request, servers.explain(meeting.customer, exc))
-        return redirect("dashboard-meeting", pk=pk)
-
-
-def _server_back_url(request: HttpRequest, meeting: Meeting) -> str:
-    """Where the meeting server sends the browser back, with a signed state naming this
-    meeting and this host, so that only the answer to this request can set its key."""
-    state = signing.dumps({"m": meeting.pk, "u": request.user.pk}, salt=SERVER_ANSWER_SALT)
-    answer = reverse("dashboard-meeting-server-answer", args=[meeting.pk])
-    return request.build_absolute_uri(f"{answer}?{urlencode({'state': state})}")
-
-
-@host_required
-def meeting_server_sign_in(request: HttpRequest, pk: int) -> HttpResponse:
-    """The meeting server's own sign-in (Webex's ``AT=LI``), for a host its scheduling
-    refused: the form posts straight to the server, which then schedules the meeting and
-    sends the browser back here. The portal never sees the host's Webex password."""
-    meeting = _meeting(request, pk)
-    if meeting.server_meeting_id or meeting.cancelled_at:
-        return redirect("dashboard-meeting", pk=pk)
-    try:
-        form, inputs = services.meeting_browser_sign_in(
-            meeting=meeting, back_url=_server_back_url(request, meeting)
-        )
-    except ConferencingError as exc:
-        messages.error(request, servers.explain(meeting.customer, exc))
-        return redirect("dashboard-meeting", pk=pk)
-    return render(
-        request,
-        "meetings/dashboard/meeting_server_sign_in.html",
-        {"meeting": meeting, "form": form, "inputs": inputs},
-    )
-
-
-SERVER_ANSWER_SALT = "meetings.server-answer"
-SERVER_ANSWER_MAX_AGE = 2 * 3600  # seconds a host may take on the server's page
-
-
-@host_required
-def meeting_server_answer(request: HttpRequest, pk: int) -> HttpResponse:
-    """Where the meeting server sends the host back: finish, or say why not in words.
-
-    Only an answer carrying the state this host was sent off with counts: a
-    link someone else made cannot set a meeting's key.
-    """
-    meeting = _meeting(request, pk)
-    try:
-        state = signing.loads(
-            request.GET.get("state", ""), salt=SERVER_ANSWER_SALT, max_age=SERVER_ANSWER_MAX_AGE
-        )
-    except signing.BadSignature:
-        state = None
-    if state != {"m": meeting.pk, "u": request.user.pk}:
-        messages.error(
-            request, _("That answer from the meeting server is not one this page asked for.")
-        )
-        return redirect("dashboard-meeting", pk=pk)
-    done, message = services.meeting_scheduled_in_browser(meeting=meeting, answer=request.GET)
-    if not done and services.meeting_browser_needs_sign_in(meeting=meeting, answer=request.GET):
-        messages.info(request, message)
-        return redirect("dashboard-meeting-server-sign-in", pk=pk)
-    (messages.success if done else messages.error)(request, message)
+        messages.error(request, _(meeting.sync_error))
     return redirect("dashboard-meeting", pk=pk)
 
 
@@ -338,7 +267,7 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
     A POST with the CSRF token: it signs in to the server and makes a moderator
     link, which a cross-site GET (an image, a link) must not do.
     """
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     if meeting.cancelled_at or not meeting.server_meeting_id:
         return redirect("dashboard-meeting", pk=pk)
     try:
@@ -353,7 +282,7 @@ def meeting_start(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_stop(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?", as cancelling does; POST stops, and the page then shows
     the state the server's answer gave, not the last poll's."""
-    meeting = _meeting(request, pk)
+    meeting = host_meeting(request, pk)
     if not request.host.is_administrator:
         messages.error(request, _("Only administrators can stop a meeting."))
         return redirect("dashboard-meeting", pk=pk)
@@ -397,13 +326,4 @@ def join(request: HttpRequest) -> HttpResponse:
                 form.add_error("meeting_id", str(exc))
             else:
                 return redirect(url)
-    return render(
-        request,
-        "meetings/dashboard/home.html",
-        {
-            "host": request.host,
-            "meetings": selectors.dashboard_meetings(request.host),
-            "browser_scheduling": _browser_scheduling(request),
-            "join_form": form,
-        },
-    )
+    return _home(request, form)
