@@ -8,6 +8,7 @@ from meetings.api import MeetingViewSet
 from meetings.views import meeting_join
 from portal.accounts.api import CustomerViewSet, HostViewSet, MeetingServerViewSet
 from portal.accounts.views import token
+from portal.exports.api import ExportJobViewSet
 from portal.health import healthz
 from portal.vendors import vendor_urlconfs
 from portal.webhooks.api import DeliveryViewSet, EndpointViewSet
@@ -20,6 +21,7 @@ router.register(r"customers/(?P<customer_pk>\d+)/hosts", HostViewSet, basename="
 router.register("webhooks/endpoints", EndpointViewSet, basename="webhook-endpoint")
 router.register("webhooks/deliveries", DeliveryViewSet, basename="webhook-delivery")
 router.register("meetings", MeetingViewSet, basename="meeting")
+router.register("exports", ExportJobViewSet, basename="export")
 router.register("webinars", WebinarViewSet, basename="webinar")
 router.register(
     r"webinars/(?P<webinar_pk>\d+)/questions", QuestionViewSet, basename="webinar-question"
