@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from portal.exports.models import ExportJob
 from portal.exports.registry import exporters_for
+from portal.exports.serializers import ExportJobSerializer
 from portal.validators import PlainText
 from webinars import exports  # noqa: F401  (registers the exporters offered below)
 from webinars.models import Question, Registration, Webinar
@@ -241,19 +242,15 @@ class ExportRequestSerializer(serializers.Serializer):
     )
 
 
-class RegistrationExportSerializer(serializers.ModelSerializer):
+class RegistrationExportSerializer(ExportJobSerializer):
     """An export job: poll ``status_url`` until ``status`` is done, then GET ``download_url``."""
 
-    id = serializers.UUIDField(source="uid", read_only=True)
     webinar = serializers.IntegerField(source="object_id", read_only=True)
-    percent = serializers.IntegerField(read_only=True)
-    status_url = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField(
-        help_text="Set once the export is done; the file is deleted after a day."
-    )
 
-    class Meta:
-        model = ExportJob
+    status_route = "webinar-export-detail"
+    download_route = "webinar-export-download"
+
+    class Meta(ExportJobSerializer.Meta):
         fields = [
             "id",
             "webinar",
@@ -271,18 +268,8 @@ class RegistrationExportSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    def _url(self, name: str, export: ExportJob) -> str:
-        path = reverse(name, kwargs={"pk": export.object_id, "export_pk": export.uid})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
-
-    def get_status_url(self, export: ExportJob) -> str:
-        return self._url("webinar-export-detail", export)
-
-    def get_download_url(self, export: ExportJob) -> str | None:
-        if export.status != ExportJob.Status.DONE:
-            return None
-        return self._url("webinar-export-download", export)
+    def route_kwargs(self, job: ExportJob) -> dict:
+        return {"pk": job.object_id, "export_pk": job.uid}
 
 
 # --- the public endpoint, for the schema --------------------------------------------------

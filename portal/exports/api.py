@@ -13,76 +13,17 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import permissions, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.reverse import reverse
 
 from portal.exports.models import ExportJob
 from portal.exports.registry import EXPORTERS
+from portal.exports.serializers import ExportJobSerializer, ExportStartSerializer
 from portal.exports.services import export_start
 from portal.exports.views import file_response, job_for
 
 NOT_YOURS = "No such export, or no such object you may export."
-
-
-class ExportStartSerializer(serializers.Serializer):
-    exporter = serializers.ChoiceField(
-        choices=[], help_text="The data set: one of the registered exporters."
-    )
-    object_id = serializers.IntegerField(
-        min_value=1,
-        max_value=2**63 - 1,
-        help_text="The id of what it exports: a webinar for registrations and attendance, "
-        "a customer for meetings.",
-    )
-    format = serializers.ChoiceField(choices=ExportJob.Format.choices)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Read when used, not at import: apps register their exporters when they are ready.
-        self.fields["exporter"].choices = [(k, EXPORTERS[k].label) for k in sorted(EXPORTERS)]
-
-
-class ExportJobSerializer(serializers.ModelSerializer):
-    """An export job: poll ``status_url`` until ``status`` is done, then GET ``download_url``."""
-
-    id = serializers.UUIDField(source="uid", read_only=True)
-    percent = serializers.IntegerField(read_only=True)
-    status_url = serializers.SerializerMethodField()
-    download_url = serializers.SerializerMethodField(
-        help_text="Set once the export is done; the file is deleted after a day."
-    )
-
-    class Meta:
-        model = ExportJob
-        fields = [
-            "id",
-            "exporter",
-            "object_id",
-            "format",
-            "status",
-            "rows_done",
-            "rows_total",
-            "percent",
-            "error",
-            "created_at",
-            "finished_at",
-            "status_url",
-            "download_url",
-        ]
-        read_only_fields = fields
-
-    def _url(self, name: str, job: ExportJob) -> str:
-        return reverse(name, kwargs={"uid": job.uid}, request=self.context.get("request"))
-
-    def get_status_url(self, job: ExportJob) -> str:
-        return self._url("export-detail", job)
-
-    def get_download_url(self, job: ExportJob) -> str | None:
-        if job.status != ExportJob.Status.DONE:
-            return None
-        return self._url("export-download", job)
 
 
 class ExportJobViewSet(viewsets.GenericViewSet):
