@@ -1,7 +1,7 @@
 """The export pages: start a job, follow its progress, download its file.
 
-One set of views for every exporter; the API's download (webinars/api.py)
-hands out the file through ``file_response`` as well.
+One set of views for every exporter; the API's downloads (portal/exports/api.py,
+webinars/api.py) hand out the file through ``file_response`` as well.
 """
 
 from __future__ import annotations
