@@ -312,6 +312,8 @@ class CredentialField:
     help: str = ""
     secret: bool = False
     required: bool = True
+    #: The values it may take (none: any text); empty stays allowed where not required.
+    choices: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

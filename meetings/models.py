@@ -72,7 +72,7 @@ class Meeting(Synced):
     managed_page = models.CharField(max_length=200, blank=True, editable=False)
     managed_api = models.CharField(max_length=200, blank=True, editable=False)
 
-    # Live status, written only by the poller (meetings/polling.py); pages read these.
+    # Live status, written only by the poller (meetings/polling/); pages read these.
     live_state = models.CharField(
         max_length=16, choices=LiveState.choices, default=LiveState.SCHEDULED, db_index=True
     )

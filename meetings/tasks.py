@@ -24,7 +24,7 @@ def meetings_sync_due() -> int:
 
 @shared_task(name="meetings.tasks.meetings_poll", ignore_result=True)
 def meetings_poll() -> None:
-    """Beat: one round of active-meeting status polling (see meetings/polling.py)."""
+    """Beat: one round of active-meeting status polling (see meetings/polling/)."""
     polling.poll_round()
 
 

@@ -135,6 +135,7 @@ class TurboMeeting(BaseBackend):
             "How this server encrypts the passwords it passes on at sign-in: fernet (empty "
             "means fernet), or plain for a test server only.",
             required=False,
+            choices=("fernet", "plain"),
         ),
         CredentialField(
             "password_key",

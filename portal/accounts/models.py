@@ -218,14 +218,19 @@ class MeetingServer(models.Model):
             dropped = sorted(n for n in stored if n in secret and not given.get(n))
         return {k: v for k, v in merged.items() if v}, dropped
 
-    def missing_credentials(self, values: dict[str, str]) -> dict[str, str]:
-        """The required fields ``values`` lacks, each with what to tell the person."""
+    def credential_problems(self, values: dict[str, str]) -> dict[str, str]:
+        """The required fields ``values`` lacks, and the values a field does not take, each
+        with what to tell the person."""
         again = " The base URL or backend changed: enter it again." if self.moves() else ""
-        return {
+        problems = {
             f.name: f"A {self.backend} server needs this." + (again if f.secret else "")
             for f in self.credential_fields
             if f.required and not values.get(f.name)
         }
+        for f in self.credential_fields:
+            if f.choices and values.get(f.name) and values[f.name] not in f.choices:
+                problems[f.name] = f"Choose one of: {', '.join(f.choices)}."
+        return problems
 
     def _saved_credential_fields(self) -> tuple[CredentialField, ...]:
         saved = type(self).objects.filter(pk=self.pk).values_list("backend", flat=True).first()

@@ -127,6 +127,9 @@ class CredentialFieldSerializer(serializers.Serializer):
     help = serializers.CharField()
     secret = serializers.BooleanField(help_text="Write-only: never shown once stored.")
     required = serializers.BooleanField()
+    choices = serializers.ListField(
+        child=serializers.CharField(), help_text="The values it may take (empty: any text)."
+    )
 
 
 class ServerKindSerializer(serializers.Serializer):
@@ -212,7 +215,7 @@ class MeetingServerSerializer(serializers.ModelSerializer):
             for name in set(given) - set(probe.needed_fields())
         }
         if not problems:
-            problems = probe.missing_credentials(probe.credentials_with(given)[0])
+            problems = probe.credential_problems(probe.credentials_with(given)[0])
         if problems:
             errors = {name: [message] for name, message in problems.items()}
             raise serializers.ValidationError({"credentials": errors})

@@ -77,13 +77,20 @@ class MeetingServerForm(forms.ModelForm):
             credentials_encrypted=self.instance.credentials_encrypted,
         )
         merged, _ = probe.credentials_with(self.credentials())
-        for name, message in probe.missing_credentials(merged).items():
+        for name, message in probe.credential_problems(merged).items():
             self.add_error(name, message)
         return cleaned
 
 
 def _credential_field(field: CredentialField) -> forms.Field:
     """A form field for one credential; required ones are checked with what is stored."""
+    if field.choices:
+        return forms.ChoiceField(
+            label=field.label,
+            help_text=field.help,
+            required=False,
+            choices=[("", "—"), *((c, c) for c in field.choices)],
+        )
     return forms.CharField(
         label=field.label,
         help_text=field.help,

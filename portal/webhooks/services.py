@@ -271,6 +271,8 @@ def delivery_send(*, delivery_id: int, now: dt.datetime | None = None) -> Delive
     else:
         attempt.response_code, attempt.response_body = answer.code, answer.body
         attempt.succeeded = answer.ok
+        if not answer.ok:
+            attempt.error = REFUSED_BY_ENDPOINT
     _record(delivery, attempt)
     return delivery
 
@@ -323,6 +325,7 @@ def _record(delivery: Delivery, attempt: Attempt) -> None:
 #: kept beside it for staff (``Attempt.detail``) and logged.
 TOO_LATE = gettext_noop("The endpoint did not answer in time.")
 UNREACHABLE = gettext_noop("The endpoint could not be reached.")
+REFUSED_BY_ENDPOINT = gettext_noop("The endpoint did not take it: its answer was not a 2xx.")
 REFUSED = gettext_noop(
     "The portal may not call this address now: webhooks go only to public http or https "
     "addresses whose name resolves."

@@ -37,7 +37,7 @@ def test_the_add_form_follows_the_chosen_backend(page, live_server, django_user_
     page.get_by_label("Administrator password").fill("osaka-secret")
     # Its own callbacks' credentials: where it calls from, and its passwords' key.
     page.get_by_label("Callback addresses").fill("192.0.2.7")
-    page.get_by_label("Password encoding").fill("fernet")
+    page.get_by_label("Password encoding").select_option("fernet")
     assert page.get_by_label("Password key").get_attribute("type") == "password"
     page.get_by_label("Password key").fill("osaka-password-key")
     page.get_by_role("button", name="Save", exact=True).click()

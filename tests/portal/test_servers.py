@@ -652,6 +652,7 @@ def test_api_lists_each_kinds_credential_fields_before_any_server_exists(staff_a
         "help": "That application's secret; it also keys the conference IDs the portal chooses.",
         "secret": True,
         "required": True,
+        "choices": [],
     }
 
 
@@ -670,3 +671,29 @@ def test_api_refuses_a_field_its_kind_does_not_take(staff_api):
     assert response.json()["errors"]["credentials"] == {
         "admin_password": ["A trueconf server takes no admin_password."]
     }
+
+
+def test_a_password_encoding_the_server_cannot_use_is_refused_with_the_choices(
+    staff_api, fake_tm, admin_client
+):
+    """Saved, an unknown encoding would refuse every sign-in ("could not be decrypted")."""
+    credentials = {
+        "service_company_uid": "test-partner",
+        "integration_code": "osaka-code",
+        "admin_email": "root@osaka.example",
+        "admin_password": "osaka-secret",
+        "password_encoding": "rot13",
+    }
+    body = {"name": "Osaka", "kind": "turbomeeting", "base_url": fake_tm.url}
+    response = staff_api.post(
+        "/api/v1/servers/", {**body, "credentials": credentials}, format="json"
+    )
+    assert response.status_code == 400
+    assert "Choose one of: fernet, plain." in str(response.json())
+    assert not MeetingServer.objects.filter(name="Osaka").exists()
+    kinds = staff_api.get("/api/v1/servers/kinds/").json()
+    [turbomeeting] = [k for k in kinds if k["kind"] == "turbomeeting"]
+    [encoding] = [f for f in turbomeeting["credential_fields"] if f["name"] == "password_encoding"]
+    assert encoding["choices"] == ["fernet", "plain"]
+    form = admin_client.get("/admin/accounts/meetingserver/add/?backend=turbomeeting")
+    assert '<select name="password_encoding"' in form.content.decode()
