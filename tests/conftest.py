@@ -1,5 +1,5 @@
 import pytest
-from django.core.cache import caches
+from django.core.cache import cache
 
 from conferencing.base import register, unregister
 from conferencing.fakes.server import serve
@@ -24,18 +24,10 @@ def _isolated(settings):
     }
     settings.TM_PASSWORD_ENCODING = "plain"
     settings.TM_CALLBACK_ALLOWED_IPS = ["127.0.0.1", "::1"]
-    _clear_caches(settings)
+    cache.clear()
     yield
     celery_app.conf.task_always_eager = False
-    _clear_caches(settings)
-
-
-def _clear_caches(settings) -> None:
-    """Every cache, the rate limits' included: without Redis their counts live in a
-    database table that a live server's flush does not empty, so a test's registrations
-    would count against the next test's."""
-    for alias in settings.CACHES:
-        caches[alias].clear()
+    cache.clear()
 
 
 @pytest.fixture
