@@ -86,22 +86,22 @@ def _window_end(now: int, period: int) -> int:
     return (now // period + 1) * period
 
 
-def _hit_all(request: HttpRequest, limits: list[_Limit]) -> list[int | None]:
+def _hit_all(request: HttpRequest, limits: list[_Limit], now: int) -> list[int | None]:
     """Count one hit on each limit; for each, the seconds to wait if over it, else None.
 
-    With Redis, every limit in one round trip: a pipeline of INCR and EXPIRE NX per
-    limit, fixed windows as django-ratelimit counts them. Without Redis, django-ratelimit
-    counts them in the database cache, one limit after another.
+    With Redis, every limit in one round trip: a pipeline of SET NX EX (a window's
+    counter is created once, with its expiry) and INCR per limit, fixed windows as
+    django-ratelimit counts them. Without Redis, django-ratelimit counts them in the
+    database cache, one limit after another.
     """
     if not settings.REDIS_URL:
         return [_hit(request, limit) for limit in limits]
-    now = int(time.time())
     pipeline = _redis().pipeline(transaction=False)
     for limit in limits:
         key = _key(limit, now)
+        pipeline.set(key, 0, ex=limit.period() + 1, nx=True)
         pipeline.incr(key)
-        pipeline.expire(key, limit.period() + 1, nx=True)
-    counts = pipeline.execute()[::2]
+    counts = pipeline.execute()[1::2]
     return [limit.over(count, now) for limit, count in zip(limits, counts, strict=True)]
 
 
@@ -145,16 +145,17 @@ def check_rate_limits(
     if recipient is not None:
         address = recipient.strip().lower()
         limits.append(_Limit("webinars:recipient", address, settings.WEBINAR_RATE_PER_RECIPIENT))
+    now = int(time.time())
     if recipient is not None and not settings.REDIS_URL:
         # Counted one after another: the recipient only once the others let it through.
-        waits = _hit_all(request, limits[:2])
+        waits = _hit_all(request, limits[:2], now)
         if waits == [None, None]:
-            waits += _hit_all(request, limits[2:])
+            waits += _hit_all(request, limits[2:], now)
     else:
-        now = int(time.time())
-        waits = _hit_all(request, limits)
+        waits = _hit_all(request, limits, now)
         if recipient is not None and (waits[0] is not None or waits[1] is not None):
-            _redis().decr(_key(limits[2], now))  # refused before it: not counted after all
+            # Refused before it: not counted after all (in the window it was counted in).
+            _redis().decr(_key(limits[2], now))
     ip, webinar, *rest = waits
     if ip is not None:
         return Limited(

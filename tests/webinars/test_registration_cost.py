@@ -1,6 +1,8 @@
 """What one public registration costs in SQL, and that the cached webinar follows every change."""
 
 import re
+import time
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -117,6 +119,7 @@ def test_another_webinar_at_a_freed_address_is_not_the_old_one(client, host, web
 
 @pytest.mark.skipif(not settings.REDIS_URL, reason="counted in Redis only when REDIS_URL is set")
 def test_the_three_rate_limits_take_one_redis_round_trip(rf, webinar, monkeypatch):
+    protection._redis().ping()  # the connection's own handshake is not a round trip per check
     sent = []
     original = redis.connection.Connection.send_packed_command
 
@@ -128,6 +131,27 @@ def test_the_three_rate_limits_take_one_redis_round_trip(rf, webinar, monkeypatc
     request = rf.post("/", REMOTE_ADDR="10.1.2.3")
     protection.check_rate_limits(request, webinar.pk, recipient="ada@example.com")
     assert len(sent) == 1
+
+
+@pytest.mark.skipif(not settings.REDIS_URL, reason="counted in Redis only when REDIS_URL is set")
+def test_every_counter_expires_even_when_a_window_ends_during_the_check(
+    rf, webinar, settings, monkeypatch
+):
+    """A refused submission's recipient count is taken back in the window it was counted in:
+    a clock that ticks past a window's end mid-check left a counter below zero that never
+    expired (and locked the address out of the next window it matched)."""
+    settings.WEBINAR_RATE_PER_IP = "0/600"
+    settings.WEBINAR_RATE_PER_RECIPIENT = "5/600"
+    window_end = (int(time.time()) // 600 + 1) * 600
+    ticks = iter(range(window_end - 1, window_end + 100))
+    monkeypatch.setattr(protection, "time", SimpleNamespace(time=lambda: next(ticks)))
+    request = rf.post("/", REMOTE_ADDR="10.7.7.7")
+    assert protection.check_rate_limits(request, webinar.pk, recipient="ada@example.com")
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    counters = list(store.scan_iter("*rl:webinars:recipient:*"))
+    assert counters
+    assert all(store.ttl(key) > 0 for key in counters)
+    assert all(int(store.get(key)) == 0 for key in counters)
 
 
 def test_a_submission_over_the_ip_limit_does_not_count_against_its_recipient(
