@@ -15,9 +15,11 @@ import zoneinfo
 from dataclasses import dataclass
 from functools import cached_property
 from typing import ClassVar
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.core.paginator import Page
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -42,7 +44,7 @@ class Entry:
 
     meeting: Meeting
     zone: zoneinfo.ZoneInfo
-    page: str  # the HTML page's path, for links to this meeting on it
+    page: str  # the HTML page that lists it (its path, with ?page=N past the first)
     join_page: str  # the portal's page that asks a visitor for the password
 
     @property
@@ -117,12 +119,16 @@ def _utc_iso(value: dt.datetime | None) -> str | None:
 
 @dataclass
 class Listing:
-    """The selected meetings of one customer, and the request they are shown for."""
+    """The selected meetings of one customer, and the request they are shown for.
+
+    For a paged format, ``meetings`` are one page's, and ``page`` says which.
+    """
 
     customer: Publisher
     meetings: list[Meeting]
     request: HttpRequest
     options: dict[str, str]
+    page: Page | None = None
     schema_version: ClassVar[str] = SCHEMA_VERSION
 
     @cached_property
@@ -131,16 +137,28 @@ class Listing:
 
     @cached_property
     def entries(self) -> list[Entry]:
-        page = feed_path(self.customer.slug, DEFAULT_FORMAT)
+        first = self.page.start_index() - 1 if self.page else 0  # the place in the whole list
         return [
             Entry(
                 m,
                 self.zone,
-                page,
+                self.page_url((first + n) // HTML_PAGE_SIZE + 1),
                 self.request.build_absolute_uri(join_path(self.customer.slug, m.pk)),
             )
-            for m in self.meetings
+            for n, m in enumerate(self.meetings)
         ]
+
+    @cached_property
+    def html_path(self) -> str:
+        return feed_path(self.customer.slug, DEFAULT_FORMAT)
+
+    def page_url(self, number: int) -> str:
+        """The HTML page's page ``number`` with this request's options: links between pages
+        keep the visitor's theme (the plain address for the first page)."""
+        query = dict(self.options)
+        if number > 1:
+            query["page"] = str(number)
+        return self.html_path + ("?" + urlencode(query) if query else "")
 
     @cached_property
     def recordings(self) -> list[PublishedRecording]:
@@ -171,6 +189,9 @@ class FeedFormat:
     embeddable: ClassVar[bool] = False  # framed by the customer's allowed origins
     translated: ClassVar[bool] = False  # speaks the visitor's language: varies with it
     cors: ClassVar[str | None] = None  # "*": scripts on any site may read it (view.py)
+    # Meetings on one page (?page=N, view.py); None: every meeting at once, as calendar
+    # clients, feed readers and programs expect of a feed.
+    per_page: ClassVar[int | None] = None
 
     @classmethod
     def options(cls, request: HttpRequest) -> dict[str, str]:
@@ -208,24 +229,34 @@ def join_path(slug: str, meeting_id: int) -> str:
 
 _ACCENT = re.compile(r"#?([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})\Z")
 
+#: Meetings on one HTML page. "Later meetings" leads to the next page (?page=2, ...);
+#: a page past the last is not found (404), as Django's paginated views answer.
+HTML_PAGE_SIZE = 50
+
 
 @register
 class HtmlPage(FeedFormat):
-    """The page customers put in an iframe: ``?accent=1a73e8`` and ``?compact=1`` theme it."""
+    """The page customers put in an iframe: ``?accent=1a73e8`` and ``?compact=1`` theme it.
+
+    It shows HTML_PAGE_SIZE meetings at a time; the links to the earlier and later ones
+    keep the theme and stay inside the frame.
+    """
 
     identifier = "html"
     translated = True
     extension = "html"
     content_type = "text/html; charset=utf-8"
     embeddable = True
+    per_page = HTML_PAGE_SIZE
 
     @classmethod
     def options(cls, request: HttpRequest) -> dict[str, str]:
         # Only a validated hex colour reaches the inline <style>; anything else is ignored.
+        # Kept as the query writes them, so that the links between pages can repeat them.
         options = {}
         accent = _ACCENT.match(request.GET.get("accent", ""))
         if accent:
-            options["accent"] = "#" + accent.group(1).lower()
+            options["accent"] = accent.group(1).lower()
         if request.GET.get("compact") == "1":
             options["compact"] = "1"
         return options
@@ -234,11 +265,17 @@ class HtmlPage(FeedFormat):
         subscribe = (
             listing.url("ics").replace("https://", "webcal://").replace("http://", "webcal://")
         )
+        page = listing.page
+        earlier = page.previous_page_number() if page and page.has_previous() else 0
+        later = page.next_page_number() if page and page.has_next() else 0
         context = {
             "customer": listing.customer,
             "entries": listing.entries,
+            "page": page,
+            "earlier_url": listing.page_url(earlier) if earlier else "",
+            "later_url": listing.page_url(later) if later else "",
             "recordings": listing.recordings,
-            "accent": listing.options.get("accent", ""),
+            "accent": "#" + listing.options["accent"] if "accent" in listing.options else "",
             "compact": "compact" in listing.options,
             "calendar_url": subscribe,
             "rss_url": listing.url("rss"),
@@ -359,7 +396,7 @@ class _Rss(Feed):
         return xml_safe(f"{listing.customer.name}: meetings")
 
     def link(self, listing: Listing) -> str:
-        return feed_path(listing.customer.slug, DEFAULT_FORMAT)
+        return listing.html_path
 
     def description(self, listing: Listing) -> str:
         customer = listing.customer

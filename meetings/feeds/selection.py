@@ -23,7 +23,7 @@ from typing import NamedTuple
 from django.conf import settings
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.core.cache import cache as django_cache
-from django.db.models import F, Max, Q
+from django.db.models import F, Max, Q, QuerySet
 from django.utils import timezone
 
 from conferencing.base import Capability
@@ -52,8 +52,9 @@ def _listed(now: dt.datetime) -> Q:
     return _published() & ~one_off_ended & not_past & ~waiting
 
 
-def listed_meetings(customer_id: int, now: dt.datetime) -> list[Meeting]:
-    return list(
+def listed_meetings(customer_id: int, now: dt.datetime) -> QuerySet[Meeting]:
+    """In the order every format lists them, the same at each request: pages do not overlap."""
+    return (
         Meeting.objects.filter(_listed(now), customer_id=customer_id)
         .select_related("customer__server")  # its links come from the customer's server
         .order_by(F("starts_at").asc(nulls_last=True), "pk")

@@ -7,6 +7,7 @@ import hashlib
 from corsheaders.signals import check_request_enabled
 from django.conf import settings
 from django.core.cache import cache
+from django.core.paginator import EmptyPage, Paginator
 from django.dispatch import receiver
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.utils import translation
@@ -30,12 +31,16 @@ def published_meetings(
 ) -> HttpResponseBase:
     """Every format of the list, with conditional GET and the body cache in one place.
 
-    ``format`` is an extension (the URL's); the page is the default.
+    ``format`` is an extension (the URL's); the page is the default. A paged format
+    (``per_page``, the HTML page) answers ``?page=N`` and names each page in its own ETag;
+    a page that is not a whole number from 1 to the last is not found (404), as Django's
+    paginated views answer.
     """
     cls = format_for(format)
     if cls is None:
         raise Http404("No such feed format.")
     fmt = cls()
+    number = _page_number(request) if fmt.per_page else 1
     snapshot = current_snapshot(slug)
     if snapshot is None:
         raise Http404("No such customer.")
@@ -53,13 +58,15 @@ def published_meetings(
         request.get_host(),
         tuple(options.items()),
         language,
+        number,
     )
     etag = f'"{digest}"'
     last_modified = snapshot.last_modified
 
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
-        body = _body(fmt, snapshot, request, options, key=f"{slug}:{fmt.identifier}:{digest}")
+        key = f"{slug}:{fmt.identifier}:{digest}"
+        body = _body(fmt, snapshot, request, options, number, key=key)
         response = HttpResponse(body, content_type=fmt.content_type)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
@@ -71,23 +78,48 @@ def published_meetings(
     return response
 
 
+def _page_number(request: HttpRequest) -> int:
+    """?page=N as a number; 1 without it, or empty. Read before the database is asked:
+    every spelling of a page (?page=02) is the one variant, and junk costs no query."""
+    try:
+        number = int(request.GET.get("page") or "1")
+    except ValueError:
+        raise Http404("No such page.") from None
+    if number < 1:
+        raise Http404("No such page.")
+    return number
+
+
 def _digest(version: str, *variant: object) -> str:
-    """Names one rendering: a version of the list in one variant (format, host, options)."""
+    """Names one rendering: a version of the list in one variant (format, host, options, page)."""
     return hashlib.sha256(repr((version, variant)).encode()).hexdigest()[:32]
 
 
 def _body(
-    fmt: FeedFormat, snapshot: Snapshot, request: HttpRequest, options: dict[str, str], key: str
+    fmt: FeedFormat,
+    snapshot: Snapshot,
+    request: HttpRequest,
+    options: dict[str, str],
+    number: int,
+    key: str,
 ) -> bytes:
     """Rendered once per version and variant; the list is read as of the snapshot's ``now``.
 
     Themed variants (?accent=, ?compact=) are rendered each time and not kept:
-    a visitor can ask for millions of colours.
+    a visitor can ask for millions of colours. A paged format reads only its page's
+    meetings (and their count); a page past the last is a 404, and nothing is kept.
     """
 
     def render() -> bytes:
         meetings = listed_meetings(snapshot.customer.pk, snapshot.now)
-        return fmt.render(Listing(snapshot.customer, meetings, request, options))
+        page = None
+        if fmt.per_page:
+            try:
+                page = Paginator(meetings, fmt.per_page).page(number)
+            except EmptyPage:
+                raise Http404("No such page.") from None
+            meetings = page.object_list
+        return fmt.render(Listing(snapshot.customer, list(meetings), request, options, page))
 
     if options:
         return render()

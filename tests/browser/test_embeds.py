@@ -7,11 +7,13 @@ import re
 import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from django.utils import timezone
 
 from conferencing.fakes.server import serve
 from meetings import selectors
+from meetings.feeds.formats import HTML_PAGE_SIZE
 from portal.accounts.services import customer_create, customer_update
 from tests.browser.conftest import OtherSite
 from tests.factories import HostFactory, MeetingFactory
@@ -186,6 +188,55 @@ def test_the_published_meetings_fit_their_content(page, customer, meetings, othe
     page.goto(other_site.url)
     page.frame_locator("#embed").get_by_text("Product briefing number 12,").wait_for()
     assert fitted(page) > LIST_FALLBACK  # no longer cut off at 480 px
+
+
+def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, host, other_site):
+    """Past one page, "Later meetings" shows the next ones in the frame, sized to them, and the
+    customer's page stays where it is; axe finds nothing wrong with either page in the frame."""
+    start = timezone.now() + dt.timedelta(days=1)
+    for n in range(1, HTML_PAGE_SIZE + 4):
+        MeetingFactory(
+            host=host,
+            topic=f"Briefing {n:03d}",
+            is_published=True,
+            starts_at=start + dt.timedelta(hours=n),
+            ends_at=start + dt.timedelta(hours=n + 1),
+        )
+    other_site.html = customer_page(selectors.publishing(customer)["snippet"])
+    page.goto(other_site.url)
+    frame = page.frame_locator("#embed")
+    last_of_first = f"Briefing {HTML_PAGE_SIZE:03d}"
+    frame.get_by_text(last_of_first, exact=True).wait_for()
+    assert frame.get_by_text(f"Briefing {HTML_PAGE_SIZE + 1:03d}", exact=True).count() == 0
+    pages = frame.get_by_role("navigation", name="Pages of meetings")
+    assert pages.get_by_role("link", name="Earlier meetings").count() == 0
+    framed = page.locator("#embed").element_handle().content_frame()
+    assert axe_violations(framed) == []
+
+    pages.get_by_role("link", name="Later meetings").click()
+    frame.get_by_text(f"Briefing {HTML_PAGE_SIZE + 3:03d}", exact=True).wait_for()
+    assert framed.url.endswith("/p/embed-co/meetings/?page=2")
+    assert page.url.rstrip("/") == other_site.origin  # only the frame moved
+    assert frame.get_by_text("Briefing 001", exact=True).count() == 0
+    assert pages.get_by_role("link", name="Later meetings").count() == 0
+    assert "Page 2 of 2" in pages.inner_text()
+    fitted(page)  # the frame takes the shorter page's height
+    assert axe_violations(framed) == []
+
+    pages.get_by_role("link", name="Earlier meetings").click()
+    frame.get_by_text(last_of_first, exact=True).wait_for()
+    assert page.url.rstrip("/") == other_site.origin
+
+
+def axe_violations(frame) -> list[str]:
+    """What axe-core finds wrong in the frame, at the impacts tests/browser/test_accessibility
+    checks."""
+    found = Axe().run(frame).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']}"
+        for v in found
+        if v["impact"] in {"moderate", "serious", "critical"}
+    ]
 
 
 def test_without_the_script_the_snippets_keep_their_fixed_height(

@@ -1,5 +1,7 @@
 import datetime as dt
+import html
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ from lxml import etree
 
 from meetings import polling
 from meetings.feeds import FORMATS
+from meetings.feeds.formats import HTML_PAGE_SIZE
 from meetings.feeds.record import (
     SCHEMA_VERSION,
     PublishedMeetingSerializer,
@@ -354,6 +357,126 @@ def test_ics_uid_is_stable_across_edits(client, host):
     assert after["UID"] == before["UID"]
 
 
+# --- the HTML page, a page at a time ----------------------------------------------
+
+
+def publish_series(host, count):
+    """``count`` meetings an hour apart, topics "Session 001"... in the order listed."""
+    return [
+        publish(host, topic=f"Session {n:03d}", **at(SUMMER + dt.timedelta(hours=n)))
+        for n in range(1, count + 1)
+    ]
+
+
+def shown(response) -> list[str]:
+    return re.findall(r'<p class="topic">(Session \d+)</p>', response.content.decode())
+
+
+def link(response, rel: str) -> str | None:
+    """Where the page's rel="next" or rel="prev" link leads, if it has one."""
+    found = re.search(rf'<a href="([^"]*)" rel="{rel}">', response.content.decode())
+    return html.unescape(found[1]) if found else None
+
+
+def test_the_page_shows_one_page_of_meetings_and_leads_to_the_later_ones(client, host):
+    publish_series(host, HTML_PAGE_SIZE + 3)
+    first = client.get(url())
+    assert shown(first) == [f"Session {n:03d}" for n in range(1, HTML_PAGE_SIZE + 1)]
+    text = first.content.decode()
+    assert '<nav class="pages" aria-label="Pages of meetings">' in text
+    assert "Page 1 of 2" in text
+    assert link(first, "next") == "/p/acme/meetings/?page=2"
+    assert ">Later meetings</a>" in text
+    assert link(first, "prev") is None and "Earlier meetings" not in text
+    assert "target=" not in re.search(r"<nav.*?</nav>", text, re.S)[0]  # stays in the frame
+
+    second = client.get(link(first, "next"))
+    assert shown(second) == ["Session 051", "Session 052", "Session 053"]
+    assert "Page 2 of 2" in second.content.decode()
+    assert link(second, "prev") == "/p/acme/meetings/"  # the first page's own address
+    assert link(second, "next") is None
+    assert second["ETag"] != first["ETag"]
+    for same in ("1", "01", ""):
+        assert client.get(url(), {"page": same})["ETag"] == first["ETag"]
+
+
+@pytest.mark.parametrize(
+    ("language", "first_page", "earlier"),
+    [
+        ("de", ("Seiten der Meetings", "Seite 1 von 2", "Spätere Meetings"), "Frühere Meetings"),
+        (
+            "fr",
+            ("Pages des réunions", "Page 1 sur 2", "Réunions suivantes"),
+            "Réunions précédentes",
+        ),
+        (
+            "es",
+            ("Páginas de reuniones", "Página 1 de 2", "Reuniones posteriores"),
+            "Reuniones anteriores",
+        ),
+    ],
+)
+def test_the_page_links_speak_the_visitors_language(client, host, language, first_page, earlier):
+    publish_series(host, HTML_PAGE_SIZE + 1)
+    page = client.get(url(), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert all(text in page for text in first_page)
+    second = client.get(url(), {"page": "2"}, HTTP_ACCEPT_LANGUAGE=language)
+    assert earlier in second.content.decode()
+
+
+def test_a_list_that_fits_on_one_page_has_no_page_links(client, host):
+    publish_series(host, HTML_PAGE_SIZE)
+    response = client.get(url())
+    assert len(shown(response)) == HTML_PAGE_SIZE
+    assert "<nav" not in response.content.decode()
+
+
+def test_the_page_links_keep_the_theme_and_nothing_else(client, host):
+    publish_series(host, 2 * HTML_PAGE_SIZE + 1)
+    query = {"accent": "#FF6600", "compact": "1", "page": "2", "utm_source": "<x>"}
+    middle = client.get(url(), query)
+    assert "--accent: #ff6600;" in middle.content.decode()
+    assert link(middle, "prev") == "/p/acme/meetings/?accent=ff6600&compact=1"
+    assert link(middle, "next") == "/p/acme/meetings/?accent=ff6600&compact=1&page=3"
+    last = client.get(link(middle, "next"))
+    assert shown(last) == [f"Session {2 * HTML_PAGE_SIZE + 1:03d}"]
+    assert "--accent: #ff6600;" in last.content.decode()
+
+
+@pytest.mark.parametrize("page", ["3", "0", "-1", "two", "1.5"])
+def test_a_page_that_is_not_there_is_not_found(client, host, page):
+    """As Django's paginated views answer: past the last page, or not a page number."""
+    publish_series(host, HTML_PAGE_SIZE + 1)
+    assert client.get(url(), {"page": page}).status_code == 404
+
+
+def test_an_empty_list_has_its_first_page_only(client, host):
+    assert client.get(url(), {"page": "1"}).status_code == 200
+    assert client.get(url(), {"page": "2"}).status_code == 404
+
+
+def test_a_later_page_moves_its_etag_when_its_meetings_change(client, host):
+    *_, last = publish_series(host, HTML_PAGE_SIZE + 1)
+    etag = client.get(url(), {"page": "2"})["ETag"]
+    assert client.get(url(), {"page": "2"}, HTTP_IF_NONE_MATCH=etag).status_code == 304
+    last.topic = "Session 999"
+    last.save()
+    changed = client.get(url(), {"page": "2"}, HTTP_IF_NONE_MATCH=etag)
+    assert changed.status_code == 200 and shown(changed) == ["Session 999"]
+
+
+def test_the_feeds_still_list_every_meeting(client, host):
+    """Calendar clients, feed readers and programs get the whole list; ?page= is not theirs.
+    An RSS item links to the page of the HTML list that shows it."""
+    meetings = publish_series(host, HTML_PAGE_SIZE + 1)
+    for page in ("", "2", "junk"):
+        assert len(client.get(url("json"), {"page": page}).json()["meetings"]) == len(meetings)
+    items = SafeET.fromstring(client.get(url("rss")).content).find("channel").findall("item")
+    links = [item.findtext("link") for item in items]
+    assert links[0] == f"http://testserver/p/acme/meetings/#meeting-{meetings[0].pk}"
+    assert links[-1] == f"http://testserver/p/acme/meetings/?page=2#meeting-{meetings[-1].pk}"
+
+
 # --- RSS -----------------------------------------------------------------------
 
 
@@ -481,23 +604,28 @@ def test_options_and_customer_edits_make_their_own_versions(client, host):
     assert client.get(url())["ETag"] != plain
 
 
-@pytest.mark.parametrize("fmt", ["html", "xml", "ics", "rss", "json"])
+@pytest.mark.parametrize(
+    ("fmt", "page"), [("html", 1), ("html", 2), ("xml", 1), ("ics", 1), ("rss", 1), ("json", 1)]
+)
 def test_query_count_does_not_grow_with_the_meetings(
-    client, host, fmt, django_assert_max_num_queries
+    client, host, fmt, page, django_assert_max_num_queries
 ):
-    """Customer, version, list and published recordings on a miss; nothing while the
-    snapshot is kept."""
+    """Customer, version, list (for the HTML page: its count, then one page) and published
+    recordings on a miss; nothing while the snapshot is kept, on any page."""
+    query = {"page": page} if page > 1 else {}
+    before = (page - 1) * HTML_PAGE_SIZE  # the meetings on the pages before
     for count in (3, 30):
         Meeting.objects.all().delete()
-        for _ in range(count):
+        for _ in range(before + count):
             publish(host, live_state=LiveState.LIVE, attendees=1)
-        with django_assert_max_num_queries(4):
-            response = client.get(url(fmt))
+        with django_assert_max_num_queries(5 if fmt == "html" else 4):
+            response = client.get(url(fmt), query)
         assert response.status_code == 200
         with django_assert_max_num_queries(0):
-            assert client.get(url(fmt)).content == response.content
+            assert client.get(url(fmt), query).content == response.content
         with django_assert_max_num_queries(0):
-            assert client.get(url(fmt), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+            revalidated = client.get(url(fmt), query, HTTP_IF_NONE_MATCH=response["ETag"])
+            assert revalidated.status_code == 304
 
 
 def test_renaming_the_customer_moves_the_address_at_once(client, host):
