@@ -2,8 +2,9 @@
 
 The target (issue: meetings, section 2): with 500 published meetings the HTML
 and XML feeds reach 0.8x the requests per second of a view that returns a
-constant body of the same size, and a revalidation (If-None-Match, 304)
-0.9x a trivial view's. Comparing against a trivial view on the same server
+constant body of the same size (the HTML page: its first page of 50 meetings,
+what a visitor gets), and a revalidation (If-None-Match, 304) 0.9x a trivial
+view's. Comparing against a trivial view on the same server
 in the same run cancels out the machine, gunicorn and the middleware: what
 is left is what the feed itself costs (its snapshot, recomputed by one
 aggregate query every FEED_VERSION_SECONDS, the conditional check and the

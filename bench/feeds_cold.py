@@ -6,9 +6,12 @@ A cold render (nothing cached: the first visitor after a change) of each
 format (HTML, XML, iCal, RSS, JSON), through the view as a visitor gets it, is
 timed against the bare query (``values_list().iterator()``) serialised by the
 same library the format uses: Django's template engine, ElementTree,
-icalendar, Django's feedgenerator, json. The cold HTML page must be served
-within 1 s on this machine. The warm and 304 answers must take no query at
-all, whatever the size (tests/meetings/test_feeds.py checks it at 3 and 30);
+icalendar, Django's feedgenerator, json. The HTML page shows HTML_PAGE_SIZE
+meetings at a time, so its row is the first page, what a visitor gets (the
+bare query too reads that many rows); the feeds list every meeting. The cold
+first HTML page must be served within 1 s on this machine. The warm and 304
+answers must take no query at all, whatever the size, on any page
+(tests/meetings/test_feeds.py checks it at 3 and 30, and on a second page);
 "warm" is measured right after another warm answer, as a cold render longer
 than FEED_VERSION_SECONDS lets the kept version lapse (two queries read it again).
 
@@ -112,13 +115,13 @@ def _seed() -> int:
 # --- the bare query, serialised by each format's library ------------------------------------
 
 
-def _bare_rows(customer_id: int):
+def _bare_rows(customer_id: int, limit: int | None = None):
     from meetings.models import Meeting
 
     return (
         Meeting.objects.filter(customer_id=customer_id, is_published=True)
         .order_by("starts_at", "pk")
-        .values_list(*FIELDS)
+        .values_list(*FIELDS)[:limit]
         .iterator()
     )
 
@@ -126,12 +129,14 @@ def _bare_rows(customer_id: int):
 def _bare_html(customer_id: int) -> bytes:
     from django.template import engines
 
+    from meetings.feeds.formats import HTML_PAGE_SIZE
+
     template = engines["django"].from_string(
         "<table>{% for id, topic, start, end, sid, state, n in rows %}<tr><td>{{ topic }}</td>"
         "<td>{{ start }}</td><td>{{ end }}</td><td>{{ sid }}</td><td>{{ state }}</td>"
         "<td>{{ n }}</td></tr>{% endfor %}</table>"
     )
-    return template.render({"rows": _bare_rows(customer_id)}).encode()
+    return template.render({"rows": _bare_rows(customer_id, HTML_PAGE_SIZE)}).encode()
 
 
 def _bare_xml(customer_id: int) -> bytes:
@@ -249,28 +254,32 @@ def _measure(customer_id: int) -> list[tuple[str, float, float, int, int, int]]:
 
 
 def _report(rows: list[tuple[str, float, float, int, int, int]]) -> None:
+    from meetings.feeds.formats import HTML_PAGE_SIZE
+
     print(
         f"feeds, cold: {MEETINGS:,} published meetings of one customer, each format through "
         f"the view with the cache emptied, against the bare query serialised by the same "
-        f"library; medians of {REPEATS}; SQL queries of a cold, a warm and a 304 answer"
+        f"library (html: its first page of {HTML_PAGE_SIZE}, what a visitor gets; the feeds "
+        f"list all); medians of {REPEATS}; SQL queries of a cold, a warm and a 304 answer"
     )
     for fmt, _, _, cold, warm, revalidation in rows:
         print(f"  {fmt:5} queries: cold {cold}, warm {warm}, 304 {revalidation}")
     print(HEADER)
     missed = []
     for fmt, cold, baseline, _, warm, revalidation in rows:
-        figure(f"{fmt} cold at {MEETINGS:,} (s)", cold, baseline, cold / baseline)
+        name = "html page 1" if fmt == "html" else fmt
+        figure(f"{name} cold at {MEETINGS:,} (s)", cold, baseline, cold / baseline)
         if warm or revalidation:
             missed.append(f"{fmt}: {warm} queries warm, {revalidation} for a 304")
     html = next(row for row in rows if row[0] == "html")
     if full() and figure(
-        f"HTML cold at {MEETINGS:,} within its limit (s)",
+        f"HTML page 1 at {MEETINGS:,} within its limit (s)",
         html[1],
         HTML_LIMIT_SECONDS,
         html[1] / HTML_LIMIT_SECONDS,
         f"<= {HTML_LIMIT_SECONDS:.0f} s",
         met=html[1] <= HTML_LIMIT_SECONDS,
     ):
-        missed.append(f"the cold HTML page took {html[1]:.2f} s")
+        missed.append(f"the cold first HTML page took {html[1]:.2f} s")
     if missed:
         raise SystemExit(f"missed: {'; '.join(missed)}")
