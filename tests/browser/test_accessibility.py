@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from meetings import launch
+from meetings.feeds.formats import HTML_PAGE_SIZE
 from portal.accounts.services import customer_create, customer_push, host_create
 from portal.webhooks.models import Endpoint
 from tests.factories import MeetingFactory
@@ -116,6 +117,25 @@ def test_public_pages_and_embeds(page, site, live_server, width):
     page.locator("#registration-form button[type=submit]").click()
     page.wait_for_load_state("load")
     found += [f"{webinar.slug} (errors): {v}" for v in violations(page)]
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_meetings_list_a_page_at_a_time(page, site, live_server, width):
+    """Past one page, the list's links to the earlier and later meetings (a nav landmark)."""
+    start = timezone.now() + dt.timedelta(days=3)
+    for n in range(HTML_PAGE_SIZE):  # with the site's two, a second page
+        MeetingFactory(
+            host=site["host"],
+            is_published=True,
+            topic=f"Briefing {n + 1}",
+            starts_at=start + dt.timedelta(hours=n),
+            ends_at=start + dt.timedelta(hours=n + 1),
+        )
+    page.set_viewport_size({"width": width, "height": 900})
+    base = f"{live_server.url}/p/access/meetings/"
+    found = [v for url in (base, f"{base}?page=2") for v in check(page, url)]
+    assert page.locator("nav a[rel=prev]").count() == 1  # the second page was the one checked
     assert found == [], "\n".join(found)
 
 

@@ -7,7 +7,6 @@ import re
 import time
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.test import Client
 from django.utils import timezone
 
@@ -192,7 +191,7 @@ def test_the_published_meetings_fit_their_content(page, customer, meetings, othe
 
 def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, host, other_site):
     """Past one page, "Later meetings" shows the next ones in the frame, sized to them, and the
-    customer's page stays where it is; axe finds nothing wrong with either page in the frame."""
+    customer's page stays where it is (test_accessibility checks both pages with axe)."""
     start = timezone.now() + dt.timedelta(days=1)
     for n in range(1, HTML_PAGE_SIZE + 4):
         MeetingFactory(
@@ -211,7 +210,6 @@ def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, h
     pages = frame.get_by_role("navigation", name="Pages of meetings")
     assert pages.get_by_role("link", name="Earlier meetings").count() == 0
     framed = page.locator("#embed").element_handle().content_frame()
-    assert axe_violations(framed) == []
 
     pages.get_by_role("link", name="Later meetings").click()
     frame.get_by_text(f"Briefing {HTML_PAGE_SIZE + 3:03d}", exact=True).wait_for()
@@ -221,22 +219,10 @@ def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, h
     assert pages.get_by_role("link", name="Later meetings").count() == 0
     assert "Page 2 of 2" in pages.inner_text()
     fitted(page)  # the frame takes the shorter page's height
-    assert axe_violations(framed) == []
 
     pages.get_by_role("link", name="Earlier meetings").click()
     frame.get_by_text(last_of_first, exact=True).wait_for()
     assert page.url.rstrip("/") == other_site.origin
-
-
-def axe_violations(frame) -> list[str]:
-    """What axe-core finds wrong in the frame, at the impacts tests/browser/test_accessibility
-    checks."""
-    found = Axe().run(frame).response["violations"]
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']}"
-        for v in found
-        if v["impact"] in {"moderate", "serious", "critical"}
-    ]
 
 
 def test_without_the_script_the_snippets_keep_their_fixed_height(
