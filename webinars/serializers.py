@@ -251,20 +251,9 @@ class RegistrationExportSerializer(ExportJobSerializer):
     download_route = "webinar-export-download"
 
     class Meta(ExportJobSerializer.Meta):
+        #: Any export job's fields, the object it exports named as the webinar.
         fields = [
-            "id",
-            "webinar",
-            "exporter",
-            "format",
-            "status",
-            "rows_done",
-            "rows_total",
-            "percent",
-            "error",
-            "created_at",
-            "finished_at",
-            "status_url",
-            "download_url",
+            "webinar" if name == "object_id" else name for name in ExportJobSerializer.Meta.fields
         ]
         read_only_fields = fields
 
