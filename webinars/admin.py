@@ -11,6 +11,7 @@ from webinars.services.registrations import (
     registration_reject,
 )
 from webinars.services.webinars import (
+    WEBINAR_FIELDS,
     webinar_cancel,
     webinar_create,
     webinar_update,
@@ -71,9 +72,7 @@ class WebinarAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         data = {
-            name: form.cleaned_data[name]
-            for name in Webinar.EDITABLE_FIELDS
-            if name in form.cleaned_data
+            name: form.cleaned_data[name] for name in WEBINAR_FIELDS if name in form.cleaned_data
         }
         if change:
             webinar_update(webinar=obj, **data)

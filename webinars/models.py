@@ -78,24 +78,6 @@ class Webinar(models.Model):
     #: Its export jobs (deleted with it).
     exports = GenericRelation(ExportJob)
 
-    #: What a host decides of a webinar: what the services create and change, and what
-    #: the dashboard, the admin and the API edit. The rest is the portal's.
-    EDITABLE_FIELDS = (
-        "slug",
-        "title",
-        "status",
-        "description",
-        "speakers",
-        "starts_at",
-        "ends_at",
-        "capacity",
-        "registration_opens_at",
-        "registration_closes_at",
-        "approval",
-        "waiting_list",
-        "consent_text",
-    )
-
     class Meta:
         ordering = ["starts_at", "pk"]
         indexes = [models.Index(fields=["host", "starts_at"])]

@@ -10,6 +10,7 @@ from portal.exports.serializers import ExportJobSerializer
 from portal.validators import PlainText
 from webinars import exports  # noqa: F401  (registers the exporters offered below)
 from webinars.models import Question, Registration, Webinar
+from webinars.services.webinars import WEBINAR_FIELDS
 from webinars.text import render_markdown
 
 # --- hosts' API ----------------------------------------------------------------------------
@@ -87,9 +88,10 @@ class WebinarSerializer(PlainText, serializers.ModelSerializer):
 
     class Meta:
         model = Webinar
+        # What webinar_create or webinar_update takes, then what the portal shows besides.
         fields = [
             "id",
-            *Webinar.EDITABLE_FIELDS,
+            *WEBINAR_FIELDS,
             "description_html",
             "cancelled_at",
             "cancellation_message",

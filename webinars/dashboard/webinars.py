@@ -17,10 +17,9 @@ from portal.accounts.access import host_required
 from webinars import selectors
 from webinars.dashboard.base import confirm_page, errors_to_form, host_webinar
 from webinars.forms.host import WebinarForm
-from webinars.models import Webinar
 from webinars.services import webinars as webinar_services
 from webinars.services.mailing import TOLD_OF_CANCELLATION
-from webinars.services.webinars import webinar_create, webinar_update
+from webinars.services.webinars import WEBINAR_FIELDS, webinar_create, webinar_update
 from webinars.text import render_markdown, when
 
 
@@ -58,7 +57,7 @@ def webinar_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if webinar.cancelled_at:
         messages.error(request, _("A cancelled webinar cannot be edited."))
         return redirect("dashboard-webinar", pk=pk)
-    initial = {name: getattr(webinar, name) for name in Webinar.EDITABLE_FIELDS}
+    initial = {name: getattr(webinar, name) for name in WEBINAR_FIELDS}
     form = WebinarForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         changes = {k: v for k, v in form.cleaned_data.items() if v != initial.get(k)}

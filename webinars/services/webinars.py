@@ -24,6 +24,23 @@ from webinars.services.registrations import promote
 
 log = logging.getLogger(__name__)
 
+#: What webinar_create and webinar_update take: what the dashboard, the admin and the API
+#: edit of a webinar.
+WEBINAR_FIELDS = (
+    "title",
+    "slug",
+    "description",
+    "speakers",
+    "starts_at",
+    "ends_at",
+    "capacity",
+    "registration_opens_at",
+    "registration_closes_at",
+    "approval",
+    "waiting_list",
+    "consent_text",
+    "status",
+)
 _MEETING_FIELDS = {"title": "topic", "starts_at": "starts_at", "ends_at": "ends_at"}
 #: What registrants' calendars hold of a webinar besides its title: a change to these is
 #: mailed to them (a new title alone is not worth a mail).
@@ -119,7 +136,7 @@ def webinar_update(*, webinar: Webinar, **changes) -> Webinar:
     A new time is mailed to everyone holding a seat, with a calendar update
     for those who were sent the event.
     """
-    unknown = set(changes) - set(Webinar.EDITABLE_FIELDS)
+    unknown = set(changes) - set(WEBINAR_FIELDS)
     if unknown:
         raise TypeError(f"cannot update {', '.join(sorted(unknown))}")
     if "slug" in changes and not changes["slug"]:
