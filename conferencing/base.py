@@ -14,10 +14,13 @@ import datetime as dt
 import enum
 import functools
 import importlib.metadata
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+log = logging.getLogger(__name__)
 
 # --- errors -------------------------------------------------------------------
 
@@ -431,6 +434,8 @@ class BaseBackend(Backend):
     holds_recurring: ClassVar[bool] = False
     #: Why this server cannot do what it does not declare, in words for a person.
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = MappingProxyType({})
+    #: What a credential check says of a server that does not answer its ping.
+    no_answer: ClassVar[str] = "The server did not answer."
 
     def _unsupported(self, capability: Capability) -> Unsupported:
         reason = self.unsupported_reasons.get(capability)
@@ -440,6 +445,18 @@ class BaseBackend(Backend):
         raise Unsupported("this meeting server cannot be asked whether it answers")
 
     def check_credentials(self) -> CredentialCheck:
+        """Ping first: a server that does not answer is asked nothing more, and one that
+        does is asked whether it takes the credentials (``credentials_accepted``)."""
+        try:
+            self.ping()
+        except ServerUnavailable as exc:
+            log.info("credential check: no answer: %s", exc)
+            return CredentialCheck(False, None, self.no_answer)
+        return self.credentials_accepted()
+
+    def credentials_accepted(self) -> CredentialCheck:
+        """``check_credentials`` once the server answered its ping, with the cheapest call
+        that needs the credentials (a token, a login)."""
         raise Unsupported("this meeting server's credentials cannot be checked")
 
     def create_account(self, account: Account) -> str:

@@ -27,7 +27,6 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
@@ -183,14 +182,9 @@ class TrueConf(BaseBackend):
         """Any HTTP answer below 500 proves the server is there (no token is spent)."""
         self.http.send(PATHS["list_conferences"], read_body=False)
 
-    def check_credentials(self) -> CredentialCheck:
+    def credentials_accepted(self) -> CredentialCheck:
         """Ask for a new access token with the client ID and secret: the one call that
         says whether the server takes them (an API call would only show the token)."""
-        try:
-            self.ping()
-        except ServerUnavailable as exc:
-            log.info("credential check: no answer: %s", exc)
-            return CredentialCheck(False, None, "The server did not answer.")
         try:
             self._token.renew()
         except CredentialsRefused as exc:
