@@ -37,7 +37,7 @@ Besides req/s it prints where the time goes: the workers' CPU per request
 (Linux), how many workers wait for a lock meanwhile (PostgreSQL), and one
 registration at a time traced in this process through the Django test
 client: its queries and the time spent waiting for them, how long the
-webinar's row lock is held and over what, its Redis round trips, and what
+webinar's row lock is held and over what, its Redis commands, and what
 the rate limits and the mail's queuing cost.
 
     python -m bench registration     # through the harness
@@ -668,7 +668,7 @@ def _report(vendor: str, rounds: list[Round], profile: Profile) -> bool:
             f"{'-':>9}   ({r.locked_queries} queries and the commit)"
         )
     calls = ", ".join(f"{name} {round(n, 2):g}" for name, n in r.redis_calls)
-    print(f"  Redis round trips per registration: {calls}")
+    print(f"  Redis commands per registration (the limits' in one round trip): {calls}")
     print(
         f"  the three rate limits counted (per IP, per webinar, per recipient) "
         f"{profile.rate_limits_ms:.2f} ms; one mail queued (after the commit) "

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from urllib.parse import parse_qsl
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.exceptions import (
+    PermissionDenied as DjangoPermissionDenied,
+    ValidationError as DjangoValidationError,
+)
 from django.http import Http404, JsonResponse, QueryDict
 from django.views.defaults import page_not_found
 from rest_framework import exceptions, parsers, permissions

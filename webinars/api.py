@@ -75,7 +75,18 @@ class WebinarViewSet(viewsets.ModelViewSet):
 
     @extend_schema(request=MessageSerializer, responses={204: None})
     def destroy(self, request, *args, **kwargs):
-        """Cancel: registrations are kept, and told by mail with the optional ``message``."""
+        """Cancel: registrations are kept, and told by mail with the optional ``message``.
+
+        Many HTTP clients, generated ones among them, send no body with DELETE: ``POST
+        /webinars/<id>/cancel/`` does the same with the message in its body.
+        """
+        return self.cancel(request)
+
+    @extend_schema(request=MessageSerializer, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel the webinar and its meeting; registrations are kept, and told by mail with
+        the optional ``message``. Cancelling a cancelled webinar changes nothing."""
         webinar = self.get_object()
         body = MessageSerializer(data=request.data)
         body.is_valid(raise_exception=True)

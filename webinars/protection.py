@@ -20,8 +20,7 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import caches
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext as _, ngettext
 from django_ratelimit.core import get_usage
 
 from portal.net import client_network

@@ -10,6 +10,7 @@ from portal.exports.serializers import ExportJobSerializer
 from portal.validators import PlainText
 from webinars import exports  # noqa: F401  (registers the exporters offered below)
 from webinars.models import Question, Registration, Webinar
+from webinars.services.webinars import WEBINAR_FIELDS
 from webinars.text import render_markdown
 
 # --- hosts' API ----------------------------------------------------------------------------
@@ -87,22 +88,11 @@ class WebinarSerializer(PlainText, serializers.ModelSerializer):
 
     class Meta:
         model = Webinar
+        # What webinar_create or webinar_update takes, then what the portal shows besides.
         fields = [
             "id",
-            "slug",
-            "title",
-            "status",
-            "description",
+            *WEBINAR_FIELDS,
             "description_html",
-            "speakers",
-            "starts_at",
-            "ends_at",
-            "capacity",
-            "registration_opens_at",
-            "registration_closes_at",
-            "approval",
-            "waiting_list",
-            "consent_text",
             "cancelled_at",
             "cancellation_message",
             "meeting",
@@ -251,20 +241,9 @@ class RegistrationExportSerializer(ExportJobSerializer):
     download_route = "webinar-export-download"
 
     class Meta(ExportJobSerializer.Meta):
+        #: Any export job's fields, the object it exports named as the webinar.
         fields = [
-            "id",
-            "webinar",
-            "exporter",
-            "format",
-            "status",
-            "rows_done",
-            "rows_total",
-            "percent",
-            "error",
-            "created_at",
-            "finished_at",
-            "status_url",
-            "download_url",
+            "webinar" if name == "object_id" else name for name in ExportJobSerializer.Meta.fields
         ]
         read_only_fields = fields
 

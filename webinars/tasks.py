@@ -11,8 +11,7 @@ import smtplib
 from celery import shared_task
 from django.utils import timezone
 
-from webinars.mail import WITH_CALENDAR
-from webinars.mail import send as send_mail
+from webinars.mail import WITH_CALENDAR, send as send_mail
 from webinars.models import Registration
 from webinars.services.mailing import (
     TOLD_OF_CHANGES,

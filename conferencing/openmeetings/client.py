@@ -50,7 +50,6 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport, base_url_checked
@@ -186,13 +185,8 @@ class OpenMeetings(BaseBackend):
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         self.http.send(PATHS["version"], read_body=False)
 
-    def check_credentials(self) -> CredentialCheck:
+    def credentials_accepted(self) -> CredentialCheck:
         """Log in with the portal's user (a session of its own, not the cached one)."""
-        try:
-            self.ping()
-        except ServerUnavailable as exc:
-            log.info("credential check: no answer: %s", exc)
-            return CredentialCheck(False, None, "The server did not answer.")
         try:
             self.services.login()
         except CredentialsRefused as exc:

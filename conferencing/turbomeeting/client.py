@@ -30,7 +30,6 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     Unsupported,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
@@ -193,15 +192,10 @@ class TurboMeeting(BaseBackend):
         """Any HTTP answer below 500 proves the server is there; the body does not matter."""
         self.http.send(PATHS["ping"], read_body=False)
 
-    def check_credentials(self) -> CredentialCheck:
+    def credentials_accepted(self) -> CredentialCheck:
         """Authenticated calls about a meeting and an account that do not exist: a
         refusal naming the integration code, the partner ID or the administrator's
         sign-in is a refused credential; any other answer got past the check."""
-        try:
-            self.ping()
-        except ServerUnavailable as exc:
-            log.info("credential check: no answer: %s", exc)
-            return CredentialCheck(False, None, "The server did not answer.")
         no_meeting = {"meeting_id": NO_SUCH_ID}
         checks = [
             (

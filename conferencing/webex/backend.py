@@ -20,7 +20,6 @@ POST form) authorises every command.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, Unpack
 
@@ -37,7 +36,6 @@ from conferencing.base import (
     Participant,
     ScheduledMeeting,
     ServerRefused,
-    ServerUnavailable,
     gettext_noop,
 )
 from conferencing.http import Endpoint, HTTPOptions, Transport
@@ -51,8 +49,6 @@ HOME = Endpoint("/")
 _NO_SERVER_API = (
     "the Webex URL API works only through people's browsers; {what} needs Webex's XML or REST API"
 )
-
-log = logging.getLogger(__name__)
 
 
 class Webex(BaseBackend):
@@ -74,6 +70,7 @@ class Webex(BaseBackend):
     changeable_while_running: ClassVar[frozenset[str]] = REQUEST_FIELDS
     refusals: ClassVar[Mapping[str, str]] = REASONS
     holds_recurring: ClassVar[bool] = False  # AT=SM schedules single meetings only
+    no_answer: ClassVar[str] = "The Webex site did not answer."
     unsupported_reasons: ClassVar[Mapping[Capability, str]] = {
         Capability.SCHEDULE: "the Webex URL API schedules only in the host's browser, logged in "
         "to Webex: send the host to schedule_url(request, back_url) and read the meeting key "
@@ -112,14 +109,9 @@ class Webex(BaseBackend):
         """Any answer below 500 from the site's home page proves the site is there."""
         self.http.send(HOME, read_body=False)
 
-    def check_credentials(self) -> CredentialCheck:
+    def credentials_accepted(self) -> CredentialCheck:
         """The URL API has no credentials of the portal's: each host signs in to Webex in
         their own browser, so only whether the site answers can be checked."""
-        try:
-            self.ping()
-        except ServerUnavailable as exc:
-            log.info("credential check: no answer: %s", exc)
-            return CredentialCheck(False, None, "The Webex site did not answer.")
         return CredentialCheck(
             True,
             None,

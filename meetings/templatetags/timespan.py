@@ -3,8 +3,7 @@
 from django import template
 from django.utils import timezone
 
-from meetings.timespan import moment as describe_moment
-from meetings.timespan import timespan as describe
+from meetings.timespan import moment as describe_moment, timespan as describe
 
 register = template.Library()
 

@@ -33,7 +33,9 @@ class CustomerAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "contact_email", "sync_state", "sync_error"]
     list_filter = ["sync_state"]
     search_fields = ["name", "slug", "contact_email"]
+    # What the services take, then what only the portal sets: how it stands on its server.
     readonly_fields = [
+        "attention",
         "sync_state",
         "sync_error",
         "sync_attempts",
@@ -41,39 +43,10 @@ class CustomerAdmin(admin.ModelAdmin):
         "synced_at",
         "deleted_at",
         "server_view",
-        "attention",
     ]
     fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "name",
-                    "slug",
-                    "contact_email",
-                    "time_zone",
-                    "embed_origins",
-                    "server",
-                    "early_polling_minutes",
-                    "language",
-                ]
-            },
-        ),
-        (
-            "Meeting server",
-            {
-                "fields": [
-                    "attention",
-                    "sync_state",
-                    "sync_error",
-                    "sync_attempts",
-                    "next_sync_at",
-                    "synced_at",
-                    "deleted_at",
-                    "server_view",
-                ]
-            },
-        ),
+        (None, {"fields": services.CUSTOMER_FIELDS}),
+        ("Meeting server", {"fields": readonly_fields}),
     ]
     actions = ["sync_now"]
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from portal.exports.services import export_run as run
-from portal.exports.services import exports_prune as prune
+from portal.exports.services import export_run as run, exports_prune as prune
 
 # Far above what an export takes (`make bench` measures one): the limits only stop a
 # runaway job. The soft limit raises inside the export, which records the job as failed.

@@ -1,7 +1,6 @@
 import defusedxml.ElementTree as DET
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from conferencing.base import BadServerResponse
 from conferencing.turbomeeting.returns import TMReturn, build_return, parse_return

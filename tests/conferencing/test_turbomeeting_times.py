@@ -2,8 +2,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from conferencing.turbomeeting.times import from_server_time, to_server_time
 

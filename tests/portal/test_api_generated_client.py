@@ -20,7 +20,7 @@ from rest_framework.authtoken.models import Token
 
 from meetings.models import Meeting
 from portal.accounts.services import customer_create, customer_push, customer_update, host_create
-from webinars.models import Registration, RegistrationExport
+from webinars.models import Registration, RegistrationExport, Webinar
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -339,3 +339,12 @@ def test_a_generated_client_carries_the_whole_flow(generated, host, live_server,
     assert "Quarterly review, part 1" in xml
     rss = ops["published_meetings_rss"].sync("client-co", client=anonymous)
     assert "Quarterly review, part 1" in rss
+
+    # --- the webinar cancelled, with a message for the people registered ----------------
+    mailoutbox.clear()
+    ops["api_v1_webinars_cancel_create"].sync_detailed(
+        webinar.id, client=api, body=models.MessageRequest(message="We moved to the spring.")
+    )
+    assert Webinar.objects.get(pk=webinar.id).cancelled_at is not None
+    told = [m for m in mailoutbox if "grace@example.com" in m.to]
+    assert told and "We moved to the spring." in told[0].body

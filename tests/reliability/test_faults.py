@@ -36,8 +36,7 @@ from conferencing.fakes.openmeetings import FakeOpenMeetings
 from conferencing.fakes.server import serve
 from conferencing.fakes.trueconf import FakeTrueConf
 from conferencing.fakes.webex import DEMO_USER, FakeWebex
-from meetings import polling, selectors
-from meetings import services as meetings
+from meetings import polling, selectors, services as meetings
 from meetings.models import LiveState, Meeting
 from portal import servers
 from portal.accounts import services as accounts

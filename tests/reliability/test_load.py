@@ -17,8 +17,7 @@ import requests
 from conferencing.turbomeeting.returns import parse_return
 from tests.conftest import PARTNER_ID, environment_server_follows_settings
 from tests.factories import CustomerFactory, HostFactory, MeetingFactory
-from tests.reliability.processes import gunicorn as gunicorn_process
-from tests.reliability.processes import needs_postgresql, portal_env
+from tests.reliability.processes import gunicorn as gunicorn_process, needs_postgresql, portal_env
 from tests.reliability.test_faults import Outcome
 from tests.webinars.factories import WebinarFactory
 from webinars.models import Registration, Webinar

@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.safestring import mark_safe
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 from openpyxl import load_workbook
 
 from portal.exports.formats import (

@@ -24,6 +24,8 @@ from webinars.services.registrations import promote
 
 log = logging.getLogger(__name__)
 
+#: What webinar_create and webinar_update take: what the dashboard, the admin and the API
+#: edit of a webinar.
 WEBINAR_FIELDS = (
     "title",
     "slug",

@@ -157,6 +157,29 @@ def submit(
     return Submission(form=form, result=result)
 
 
+def submit_page_form(
+    request: HttpRequest,
+    webinar: Webinar,
+    *,
+    channel: str,
+    source_url: str,
+    questions: list[Question],
+) -> Submission:
+    """A registration page's POSTed form, submitted; the outcome always has a form to show
+    again (a rate-limited submission's is the form as sent)."""
+    outcome = submit(
+        request,
+        webinar,
+        request.POST,
+        channel=channel,
+        source_url=source_url,
+        questions=questions,
+    )
+    if outcome.form is None:
+        outcome.form = RegistrationForm(request.POST, webinar=webinar, questions=questions)
+    return outcome
+
+
 def page_context(webinar: Webinar, *, embed: bool, **extra) -> dict:
     state = webinar.registration_state()
     return {

@@ -16,7 +16,7 @@ from webinars.views.common import (
     first_source_url,
     page_context,
     result_page,
-    submit,
+    submit_page_form,
     viewable_webinar,
 )
 
@@ -37,23 +37,15 @@ def webinar_embed(request: HttpRequest, slug: str) -> HttpResponse:
             form = RegistrationForm(request.POST, webinar=webinar, questions=questions)
             status, error = 400, str(exc)
         else:
-            outcome = submit(
-                request,
-                webinar,
-                request.POST,
-                channel=Channel.EMBED,
-                source_url=source,
-                questions=questions,
+            outcome = submit_page_form(
+                request, webinar, channel=Channel.EMBED, source_url=source, questions=questions
             )
             if outcome.result is not None:
                 return allow_framing_by(
                     result_page(request, webinar, outcome, embed=True),
                     webinar.customer.allowed_origins,
                 )
-            form = outcome.form or RegistrationForm(
-                request.POST, webinar=webinar, questions=questions
-            )
-            status, error = outcome.http_status, outcome.reason
+            form, status, error = outcome.form, outcome.http_status, outcome.reason
     else:
         # Loaded in an iframe, the Referer is the customer's page (as much of it
         # as that page's referrer policy reveals).

@@ -22,7 +22,7 @@ from webinars.views.common import (
     first_source_url,
     page_context,
     result_page,
-    submit,
+    submit_page_form,
     viewable_webinar,
 )
 
@@ -37,13 +37,8 @@ def webinar_page(request: HttpRequest, slug: str) -> HttpResponse:
     status, error = 200, ""
     if request.method == "POST" and not preview:
         source = first_source_url(request.POST.get("source_url", ""), page_url)
-        outcome = submit(
-            request,
-            webinar,
-            request.POST,
-            channel=Channel.PAGE,
-            source_url=source,
-            questions=questions,
+        outcome = submit_page_form(
+            request, webinar, channel=Channel.PAGE, source_url=source, questions=questions
         )
         if outcome.result is not None:
             return result_page(request, webinar, outcome, embed=False)
@@ -51,8 +46,6 @@ def webinar_page(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         source = first_source_url(request.META.get("HTTP_REFERER", ""), page_url)
         form = RegistrationForm(webinar=webinar, questions=questions)
-    if form is None:
-        form = RegistrationForm(request.POST, webinar=webinar, questions=questions)
     context = page_context(
         webinar, form=form, error=error, preview=preview, source_url=source, embed=False
     )

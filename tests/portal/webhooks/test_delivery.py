@@ -9,8 +9,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from meetings import polling
-from meetings import services as meetings
+from meetings import polling, services as meetings
 from portal.webhooks import services
 from portal.webhooks.events import EVENT_NAMES
 from portal.webhooks.models import Delivery, Endpoint
