@@ -121,7 +121,8 @@ def _utc_iso(value: dt.datetime | None) -> str | None:
 class Listing:
     """The selected meetings of one customer, and the request they are shown for.
 
-    For a paged format, ``meetings`` are one page's, and ``page`` says which.
+    For a paged format, ``meetings`` are one page's, and ``page`` says which;
+    ``page_gone``: the page asked for is past the last (the list is shorter now).
     """
 
     customer: Publisher
@@ -129,6 +130,7 @@ class Listing:
     request: HttpRequest
     options: dict[str, str]
     page: Page | None = None
+    page_gone: bool = False
     schema_version: ClassVar[str] = SCHEMA_VERSION
 
     @cached_property
@@ -272,6 +274,8 @@ class HtmlPage(FeedFormat):
             "customer": listing.customer,
             "entries": listing.entries,
             "page": page,
+            "page_gone": listing.page_gone,
+            "first_url": listing.page_url(1),
             "earlier_url": listing.page_url(earlier) if earlier else "",
             "later_url": listing.page_url(later) if later else "",
             "recordings": listing.recordings,

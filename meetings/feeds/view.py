@@ -66,7 +66,10 @@ def published_meetings(
     response = get_conditional_response(request, etag=etag, last_modified=last_modified)
     if response is None:
         key = f"{slug}:{fmt.identifier}:{digest}"
-        body = _body(fmt, snapshot, request, options, number, key=key)
+        try:
+            body = _body(fmt, snapshot, request, options, number, key=key)
+        except EmptyPage:
+            return _page_gone(fmt, snapshot, request, options)
         response = HttpResponse(body, content_type=fmt.content_type)
     response["ETag"] = etag
     response["Last-Modified"] = http_date(last_modified)
@@ -107,23 +110,34 @@ def _body(
 
     Themed variants (?accent=, ?compact=) are rendered each time and not kept:
     a visitor can ask for millions of colours. A paged format reads only its page's
-    meetings (and their count); a page past the last is a 404, and nothing is kept.
+    meetings (and their count); past the last page it raises EmptyPage, and nothing is kept.
     """
 
     def render() -> bytes:
         meetings = listed_meetings(snapshot.customer.pk, snapshot.now)
         page = None
         if fmt.per_page:
-            try:
-                page = Paginator(meetings, fmt.per_page).page(number)
-            except EmptyPage:
-                raise Http404("No such page.") from None
+            page = Paginator(meetings, fmt.per_page).page(number)  # EmptyPage past the last
             meetings = page.object_list
         return fmt.render(Listing(snapshot.customer, list(meetings), request, options, page))
 
     if options:
         return render()
     return cache.get_or_set(f"published-meetings:body:{key}", render, BODY_CACHE_SECONDS)
+
+
+def _page_gone(
+    fmt: FeedFormat, snapshot: Snapshot, request: HttpRequest, options: dict[str, str]
+) -> HttpResponse:
+    """A page past the last: not found (404), but said in the page itself, in the frame it
+    was linked from, with the way back to the first page. A link to it was right when it
+    was shown: meetings have ended since. Not kept: any number past the last lands here."""
+    listing = Listing(snapshot.customer, [], request, options, page_gone=True)
+    response = HttpResponse(fmt.render(listing), content_type=fmt.content_type, status=404)
+    response["Cache-Control"] = "no-cache"
+    if fmt.embeddable:
+        allow_framing_by(response, snapshot.customer.allowed_origins)
+    return response
 
 
 @receiver(check_request_enabled, dispatch_uid="published-meetings-cors")

@@ -193,7 +193,7 @@ def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, h
     """Past one page, "Later meetings" shows the next ones in the frame, sized to them, and the
     customer's page stays where it is (test_accessibility checks both pages with axe)."""
     start = timezone.now() + dt.timedelta(days=1)
-    for n in range(1, HTML_PAGE_SIZE + 4):
+    briefings = [
         MeetingFactory(
             host=host,
             topic=f"Briefing {n:03d}",
@@ -201,6 +201,9 @@ def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, h
             starts_at=start + dt.timedelta(hours=n),
             ends_at=start + dt.timedelta(hours=n + 1),
         )
+        for n in range(1, HTML_PAGE_SIZE + 4)
+    ]
+    later_ones = briefings[HTML_PAGE_SIZE:]
     other_site.html = customer_page(selectors.publishing(customer)["snippet"])
     page.goto(other_site.url)
     frame = page.frame_locator("#embed")
@@ -222,6 +225,18 @@ def test_a_visitor_pages_through_the_meetings_inside_the_frame(page, customer, h
 
     pages.get_by_role("link", name="Earlier meetings").click()
     frame.get_by_text(last_of_first, exact=True).wait_for()
+    assert page.url.rstrip("/") == other_site.origin
+
+    # The last three are taken off the list while the visitor reads the first page: the
+    # link they hold leads past the last page, and they read why in the frame.
+    for later in later_ones:
+        later.is_published = False
+        later.save()
+    pages.get_by_role("link", name="Later meetings").click()
+    frame.get_by_text("This page of the list is gone").wait_for()
+    frame.get_by_role("link", name="See the first page").click()
+    frame.get_by_text(last_of_first, exact=True).wait_for()
+    assert frame.get_by_role("navigation", name="Pages of meetings").count() == 0
     assert page.url.rstrip("/") == other_site.origin
 
 

@@ -450,6 +450,29 @@ def test_a_page_that_is_not_there_is_not_found(client, host, page):
     assert client.get(url(), {"page": page}).status_code == 404
 
 
+@pytest.mark.parametrize(
+    ("language", "gone", "first"),
+    [
+        ("en", "This page of the list is gone", "See the first page"),
+        ("de", "Diese Seite der Liste gibt es nicht mehr", "Zur ersten Seite"),
+    ],
+)
+def test_a_page_past_the_last_says_so_inside_the_customers_frame(
+    client, host, language, gone, first
+):
+    """A link to page 3 was right when it was shown; meetings have ended since. The visitor
+    reads why in the frame (not the browser's refusal to frame a bare 404) and goes back."""
+    publish_series(host, HTML_PAGE_SIZE + 1)
+    query = {"page": "3", "accent": "#FF6600"}
+    response = client.get(url(), query, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert gone in text and f'<a href="/p/acme/meetings/?accent=ff6600">{first}</a>' in text
+    assert "X-Frame-Options" not in response
+    assert "https://www.acme.example" in csp(response)["frame-ancestors"]
+    assert "ETag" not in response
+
+
 def test_an_empty_list_has_its_first_page_only(client, host):
     assert client.get(url(), {"page": "1"}).status_code == 200
     assert client.get(url(), {"page": "2"}).status_code == 404
