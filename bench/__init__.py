@@ -13,6 +13,53 @@ def server_row(base_url: str = "http://127.0.0.1:8900", **credentials: str):
     return server
 
 
+def published_meetings(count: int, *, slug: str, hours_apart: int):
+    """A customer with ``count`` published meetings: ten in progress with people in them,
+    the rest to come, ``hours_apart`` apart. Its customer."""
+    import datetime as dt
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from meetings.models import LiveState, Meeting
+    from portal.accounts.models import Customer, Host, SyncState
+
+    customer = Customer.objects.create(
+        server=server_row(),
+        name="Bench Ltd",
+        slug=slug,
+        contact_email="it@bench.example",
+        time_zone="Europe/Berlin",
+        embed_origins="https://www.bench.example",
+        sync_state=SyncState.SYNCED,
+    )
+    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
+    host = Host.objects.create(user=user, customer=customer)
+    now = timezone.now().replace(second=0, microsecond=0)
+    meetings = []
+    for n in range(count):
+        live = n < 10
+        starts_at = (
+            now - dt.timedelta(minutes=30) if live else now + dt.timedelta(hours=hours_apart * n)
+        )
+        meeting = Meeting(
+            customer=customer,
+            host=host,
+            topic=f"Product training & Q&A, session {n + 1}",
+            server_meeting_id=str(200000 + n),
+            starts_at=starts_at,
+            ends_at=starts_at + dt.timedelta(hours=1),
+            is_published=True,
+            live_state=LiveState.LIVE if live else LiveState.SCHEDULED,
+            attendees=7 + n if live else 0,
+            sync_state=SyncState.SYNCED,
+        )
+        meeting.password = f"pw{n:04d}"
+        meetings.append(meeting)
+    Meeting.objects.bulk_create(meetings, batch_size=500)
+    return customer
+
+
 def full() -> bool:
     """Whether the large sizes run (``make bench-full``, ``python -m bench --full``)."""
     import os

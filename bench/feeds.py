@@ -91,51 +91,15 @@ def wsgi() -> WSGIHandler:
 
 def seed() -> None:
     """Migrate the empty database and publish MEETINGS meetings for one customer."""
-    import datetime as dt
-
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from django.utils import timezone
 
-    from bench import server_row
-    from meetings.models import LiveState, Meeting
-    from portal.accounts.models import Customer, Host, SyncState
+    from bench import published_meetings
 
     call_command("migrate", verbosity=0, interactive=False)
-    customer = Customer.objects.create(
-        server=server_row(),
-        name="Bench Ltd",
-        slug=SLUG,
-        contact_email="it@bench.example",
-        time_zone="Europe/Berlin",
-        embed_origins="https://www.bench.example",
-        sync_state=SyncState.SYNCED,
-    )
-    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
-    host = Host.objects.create(user=user, customer=customer)
-    now = timezone.now().replace(second=0, microsecond=0)
-    meetings = []
-    for n in range(MEETINGS):
-        live = n < 10  # in progress, with people in them; the rest to come, every 3 hours
-        starts_at = now - dt.timedelta(minutes=30) if live else now + dt.timedelta(hours=3 * n)
-        meeting = Meeting(
-            customer=customer,
-            host=host,
-            topic=f"Product training & Q&A, session {n + 1}",
-            server_meeting_id=str(200000 + n),
-            starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(hours=1),
-            is_published=True,
-            live_state=LiveState.LIVE if live else LiveState.SCHEDULED,
-            attendees=7 + n if live else 0,
-            sync_state=SyncState.SYNCED,
-        )
-        meeting.password = f"pw{n:04d}"
-        meetings.append(meeting)
-    Meeting.objects.bulk_create(meetings)
+    published_meetings(MEETINGS, slug=SLUG, hours_apart=3)
 
 
 # --- the server --------------------------------------------------------------------

@@ -23,7 +23,6 @@ the default (local-memory) cache emptied before each cold request.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import statistics
@@ -71,45 +70,9 @@ def run() -> None:
 
 
 def _seed() -> int:
-    from django.contrib.auth import get_user_model
-    from django.utils import timezone
+    from bench import published_meetings
 
-    from bench import server_row
-    from meetings.models import LiveState, Meeting
-    from portal.accounts.models import Customer, Host, SyncState
-
-    customer = Customer.objects.create(
-        server=server_row(),
-        name="Bench Ltd",
-        slug=SLUG,
-        contact_email="it@bench.example",
-        time_zone="Europe/Berlin",
-        embed_origins="https://www.bench.example",
-        sync_state=SyncState.SYNCED,
-    )
-    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
-    host = Host.objects.create(user=user, customer=customer)
-    now = timezone.now().replace(second=0, microsecond=0)
-    meetings = []
-    for n in range(MEETINGS):
-        live = n < 10
-        starts_at = now - dt.timedelta(minutes=30) if live else now + dt.timedelta(hours=n)
-        meeting = Meeting(
-            customer=customer,
-            host=host,
-            topic=f"Product training & Q&A, session {n + 1}",
-            server_meeting_id=str(200000 + n),
-            starts_at=starts_at,
-            ends_at=starts_at + dt.timedelta(hours=1),
-            is_published=True,
-            live_state=LiveState.LIVE if live else LiveState.SCHEDULED,
-            attendees=7 + n if live else 0,
-            sync_state=SyncState.SYNCED,
-        )
-        meeting.password = f"pw{n:04d}"
-        meetings.append(meeting)
-    Meeting.objects.bulk_create(meetings, batch_size=500)
-    return customer.pk
+    return published_meetings(MEETINGS, slug=SLUG, hours_apart=1).pk
 
 
 # --- the bare query, serialised by each format's library ------------------------------------
