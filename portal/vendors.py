@@ -93,6 +93,11 @@ class VendorHooks:
         there); ValidationError when another customer has it."""
         raise Unsupported("this meeting server's vendor keeps no account IDs")
 
+    def credential_problems(self, values: Mapping[str, str]) -> dict[str, str]:
+        """What is wrong with a server's credential values beyond a missing required one or
+        a value outside a field's choices: field name -> what to tell the person."""
+        return {}
+
     def server_callbacks(self, server: MeetingServer) -> list[tuple[str, str]]:
         """What a configured server of its backend calls the portal at, for its admin page:
         (what it is, the URL to enter in the server's console)."""

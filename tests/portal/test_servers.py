@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from cryptography.fernet import Fernet
 from django.core.management import call_command
@@ -671,6 +673,46 @@ def test_api_refuses_a_field_its_kind_does_not_take(staff_api):
     assert response.json()["errors"]["credentials"] == {
         "admin_password": ["A trueconf server takes no admin_password."]
     }
+
+
+@pytest.mark.parametrize(
+    ("addresses", "reason"),
+    [
+        ("203.0.113.7, 10.0.0.0/8", "These include a trusted proxy (TRUSTED_PROXIES): 10.0.0.5"),
+        ("203.0.113.7, meeting.example", "Not an IP address or network: meeting.example."),
+    ],
+)
+def test_a_servers_callback_addresses_must_be_addresses_and_no_trusted_proxy(
+    staff_api, fake_tm, admin_client, settings, addresses, reason
+):
+    """A trusted proxy is believed about who its client is: listed as the meeting server's
+    address, anything behind it could sign in as the server's users. The system check
+    covered only the environment's server (TM_CALLBACK_ALLOWED_IPS), not a server row's."""
+    settings.TRUSTED_PROXIES = ["10.0.0.5"]
+    credentials = {
+        "service_company_uid": "test-partner",
+        "integration_code": "osaka-code",
+        "admin_email": "root@osaka.example",
+        "admin_password": "osaka-secret",
+        "callback_allowed_ips": addresses,
+    }
+    body = {"name": "Osaka", "kind": "turbomeeting", "base_url": fake_tm.url}
+    response = staff_api.post(
+        "/api/v1/servers/", {**body, "credentials": credentials}, format="json"
+    )
+    assert response.status_code == 400
+    assert reason in str(response.json())
+    assert not MeetingServer.objects.filter(name="Osaka").exists()
+    form = admin_client.post(
+        "/admin/accounts/meetingserver/add/?backend=turbomeeting",
+        {"name": "Osaka", "backend": "turbomeeting", "base_url": fake_tm.url, "time_zone": "UTC"}
+        | credentials,
+    )
+    assert form.status_code == 200 and reason in html.unescape(form.content.decode())
+    assert not MeetingServer.objects.filter(name="Osaka").exists()
+    credentials["callback_allowed_ips"] = "203.0.113.7, 2001:db8::/32"
+    saved = staff_api.post("/api/v1/servers/", {**body, "credentials": credentials}, format="json")
+    assert saved.status_code == 201, saved.json()
 
 
 def test_a_password_encoding_the_server_cannot_use_is_refused_with_the_choices(

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -53,6 +55,28 @@ class TurboMeetingApp(VendorApp):
             profile_save(customer, self.label, {"company_uid": account_id})
         except ValidationError as exc:
             raise ValidationError({"account_id": exc.messages}) from None
+
+    def credential_problems(self, values: Mapping[str, str]) -> dict[str, str]:
+        """The addresses the server calls from must be addresses, and none a trusted proxy:
+        a proxy is believed about who its client is (X-Forwarded-For), so anything behind
+        it could then claim to be the meeting server."""
+        from vendors.turbomeeting.callers import address_list
+        from vendors.turbomeeting.checks import proxy_overlaps
+
+        entries = address_list(values.get("callback_allowed_ips", ""))
+        wrong = [entry for entry in entries if not _network(entry)]
+        if wrong:
+            return {
+                "callback_allowed_ips": "Not an IP address or network: " + ", ".join(wrong) + "."
+            }
+        overlaps = proxy_overlaps(entries)
+        if overlaps:
+            return {
+                "callback_allowed_ips": "These include a trusted proxy (TRUSTED_PROXIES): "
+                + "; ".join(overlaps)
+                + ". List only the meeting server's own addresses."
+            }
+        return {}
 
     def server_callbacks(self, server: MeetingServer) -> list[tuple[str, str]]:
         site = settings.PORTAL_URL.rstrip("/") or settings.SITE_URL.rstrip("/")
@@ -128,3 +152,10 @@ class TurboMeetingApp(VendorApp):
         return launch.web_viewer_url(
             base_url, meeting_id=meeting_id, name=who.name, password=password
         )
+
+
+def _network(entry: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(entry, strict=False)
+    except ValueError:
+        return None

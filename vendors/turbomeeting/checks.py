@@ -3,6 +3,7 @@ identity, the passwords it sends to /tm/auth, and the addresses it calls from.""
 
 import ipaddress
 import os
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
@@ -77,18 +78,7 @@ def no_demo_credentials(app_configs, **kwargs) -> list[Error]:
 def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
     """A trusted proxy is believed about who its client is; if it may also be a caller of
     /tm/*, anything at that address can claim to be the meeting server (X-Forwarded-For)."""
-    proxies, callers = (
-        _networks(settings.TRUSTED_PROXIES),
-        _networks(settings.TM_CALLBACK_ALLOWED_IPS),
-    )
-    overlaps = sorted(
-        {
-            f"{p_entry} and {c_entry}"
-            for p_entry, p in proxies
-            for c_entry, c in callers
-            if p.version == c.version and p.overlaps(c)
-        }
-    )
+    overlaps = proxy_overlaps(settings.TM_CALLBACK_ALLOWED_IPS)
     return [
         Error(
             f"TRUSTED_PROXIES overlaps TM_CALLBACK_ALLOWED_IPS ({'; '.join(overlaps)}).",
@@ -97,6 +87,21 @@ def proxies_are_not_callers(app_configs, **kwargs) -> list[CheckMessage]:
             id="portal.E002",
         )
     ] if overlaps else []  # fmt: skip
+
+
+def proxy_overlaps(callers: Sequence[str]) -> list[str]:
+    """Where the addresses a meeting server calls from meet TRUSTED_PROXIES: ``"proxy and
+    caller"`` for each such pair (the environment's server here, a server row's in
+    ``TurboMeetingApp.credential_problems``)."""
+    proxies, networks = _networks(settings.TRUSTED_PROXIES), _networks(callers)
+    return sorted(
+        {
+            f"{p_entry} and {c_entry}"
+            for p_entry, p in proxies
+            for c_entry, c in networks
+            if p.version == c.version and p.overlaps(c)
+        }
+    )
 
 
 # ::ffff:a.b.c.d is the IPv4 address a.b.c.d reaching a dual-stack socket.

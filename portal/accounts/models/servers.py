@@ -150,7 +150,9 @@ class MeetingServer(models.Model):
         for f in self.credential_fields:
             if f.choices and values.get(f.name) and values[f.name] not in f.choices:
                 problems[f.name] = f"Choose one of: {', '.join(f.choices)}."
-        return problems
+        from portal.vendors import vendor_app  # the vendors' apps know the models
+
+        return vendor_app(self.backend).credential_problems(values) | problems
 
     def _saved_credential_fields(self) -> tuple[CredentialField, ...]:
         saved = type(self).objects.filter(pk=self.pk).values_list("backend", flat=True).first()
