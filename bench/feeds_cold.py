@@ -92,7 +92,7 @@ def _bare_rows(customer_id: int, limit: int | None = None):
 def _bare_html(customer_id: int) -> bytes:
     from django.template import engines
 
-    from meetings.feeds.formats import HTML_PAGE_SIZE
+    from meetings.feeds.listing import HTML_PAGE_SIZE
 
     template = engines["django"].from_string(
         "<table>{% for id, topic, start, end, sid, state, n in rows %}<tr><td>{{ topic }}</td>"
@@ -217,7 +217,7 @@ def _measure(customer_id: int) -> list[tuple[str, float, float, int, int, int]]:
 
 
 def _report(rows: list[tuple[str, float, float, int, int, int]]) -> None:
-    from meetings.feeds.formats import HTML_PAGE_SIZE
+    from meetings.feeds.listing import HTML_PAGE_SIZE
 
     print(
         f"feeds, cold: {MEETINGS:,} published meetings of one customer, each format through "

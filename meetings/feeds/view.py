@@ -16,7 +16,8 @@ from django.utils.http import http_date
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_safe
 
-from meetings.feeds.formats import DEFAULT_FORMAT, FeedFormat, Listing, format_for
+from meetings.feeds.formats import FeedFormat, format_for
+from meetings.feeds.listing import DEFAULT_FORMAT, Listing
 from meetings.feeds.selection import Snapshot, current_snapshot, listed_meetings
 from portal import i18n
 from portal.framing import allow_framing_by

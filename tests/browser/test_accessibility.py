@@ -14,7 +14,7 @@ from django.conf import settings
 from django.utils import timezone, translation
 
 from meetings import launch
-from meetings.feeds.formats import HTML_PAGE_SIZE
+from meetings.feeds.listing import HTML_PAGE_SIZE
 from portal.accounts.services import customer_create, customer_push, host_create
 from portal.webhooks.models import Endpoint
 from tests.factories import MeetingFactory

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from conferencing.fakes.server import serve
 from meetings import selectors
-from meetings.feeds.formats import HTML_PAGE_SIZE
+from meetings.feeds.listing import HTML_PAGE_SIZE
 from portal.accounts.services import customer_create, customer_update
 from tests.browser.conftest import OtherSite
 from tests.factories import HostFactory, MeetingFactory

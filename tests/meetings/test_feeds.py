@@ -12,7 +12,7 @@ from lxml import etree
 
 from meetings import polling
 from meetings.feeds import FORMATS
-from meetings.feeds.formats import HTML_PAGE_SIZE
+from meetings.feeds.listing import HTML_PAGE_SIZE
 from meetings.feeds.record import (
     SCHEMA_VERSION,
     PublishedMeetingSerializer,
