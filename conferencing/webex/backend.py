@@ -26,8 +26,6 @@ from typing import ClassVar, Unpack
 from conferencing.base import (
     REQUEST_FIELDS,
     BaseBackend,
-    BrowserForm,
-    BrowserScheduling,
     Capability,
     CredentialCheck,
     CredentialField,
@@ -38,6 +36,7 @@ from conferencing.base import (
     ServerRefused,
     gettext_noop,
 )
+from conferencing.browser import BrowserForm, BrowserScheduling
 from conferencing.http import Endpoint, HTTPOptions, Transport
 from conferencing.webex import launch
 from conferencing.webex.results import REASONS, WebexResult, parse_back_url

@@ -7,7 +7,8 @@ import logging
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from conferencing.base import BrowserForm, BrowserScheduling, Capability, Unsupported
+from conferencing.base import Capability, Unsupported
+from conferencing.browser import BrowserForm, BrowserScheduling
 from meetings.models import Meeting
 from meetings.services.scheduling import _queue_push, meeting_request
 from portal import servers, sync

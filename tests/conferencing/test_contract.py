@@ -22,7 +22,6 @@ from conferencing.base import (
     Account,
     Backend,
     BadServerResponse,
-    BrowserScheduling,
     Capability,
     ConferencingError,
     CredentialField,
@@ -38,6 +37,7 @@ from conferencing.base import (
     for_host,
     make_backend,
 )
+from conferencing.browser import BrowserScheduling
 from conferencing.fakes.server import serve
 
 #: Every installed backend, each with its fake (conferencing/fakes/__init__.py).

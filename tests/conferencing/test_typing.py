@@ -12,7 +12,8 @@ mypy_api = pytest.importorskip("mypy.api", reason="mypy comes with the dev extra
 ROOT = Path(__file__).resolve().parents[2]
 
 BROKEN = """
-from conferencing.base import BaseBackend, BrowserScheduling, MeetingRequest, MeetingStatus
+from conferencing.base import BaseBackend, MeetingRequest, MeetingStatus
+from conferencing.browser import BrowserScheduling
 
 
 class Wrong(BaseBackend):
