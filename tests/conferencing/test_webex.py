@@ -78,14 +78,14 @@ def webex(site: FakeWebex, site_server: RunningServer, back_url: str) -> Iterato
 
 
 @pytest.fixture
-def browser() -> Iterator[requests.Session]:
+def session() -> Iterator[requests.Session]:
     with requests.Session() as session:
         yield session
 
 
-def open_link(browser: requests.Session, url: str, portal: RunningServer) -> WebexResult:
+def open_link(session: requests.Session, url: str, portal: RunningServer) -> WebexResult:
     """Open a Webex link and read the answer off the back URL the browser ends up on."""
-    response = browser.get(url, timeout=2)
+    response = session.get(url, timeout=2)
     assert response.status_code == 200, response.text
     assert response.url.startswith(portal.url + "/webex/back?"), response.url
     return parse_back_url(dict(parse_qsl(urlsplit(response.url).query)))
@@ -103,16 +103,16 @@ def meeting(**changes) -> MeetingRequest:
     return MeetingRequest(**(values | changes))
 
 
-def log_in(webex, site, browser, portal, back_url) -> None:
+def log_in(webex, site, session, portal, back_url) -> None:
     ticket = site.issue_ticket(DEMO_USER)
     result = open_link(
-        browser, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
+        session, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
     )
     assert (result.command, result.ok) == ("LI", True)
 
 
-def schedule(webex, browser, portal, back_url, **changes) -> str:
-    result = open_link(browser, webex.schedule_url(meeting(**changes), back_url), portal)
+def schedule(webex, session, portal, back_url, **changes) -> str:
+    result = open_link(session, webex.schedule_url(meeting(**changes), back_url), portal)
     assert (result.command, result.ok) == ("SM", True), result
     return result.meeting_key
 
@@ -175,10 +175,10 @@ def test_importing_the_backend_and_its_fake_imports_no_django():
 # --- a host's and an attendee's round trip ------------------------------------------
 
 
-def test_login_schedule_host_and_join_round_trip(site, webex, browser, portal, back_url):
-    log_in(webex, site, browser, portal, back_url)
+def test_login_schedule_host_and_join_round_trip(site, webex, session, portal, back_url):
+    log_in(webex, site, session, portal, back_url)
 
-    key = schedule(webex, browser, portal, back_url)
+    key = schedule(webex, session, portal, back_url)
     assert key.isdigit() and 9 <= len(key) <= 10
     scheduled = site.meetings[key]
     assert (scheduled.topic, scheduled.start, scheduled.minutes) == ("Quarterly review", START, 45)
@@ -186,12 +186,12 @@ def test_login_schedule_host_and_join_round_trip(site, webex, browser, portal, b
 
     ada = Participant(name="Ada Lovelace", email="ada@example.com")
     join = webex.join_url(key, ada, password="s3cret")
-    with requests.Session() as attendee:  # another person's browser, not logged in to Webex
+    with requests.Session() as attendee:  # another person's session, not logged in to Webex
         early = open_link(attendee, join, portal)
         assert (early.command, early.ok, early.reason) == ("JM", False, "MeetingNotInProgress")
         assert early.message == "The meeting has not started yet."
 
-        started = open_link(browser, webex.start_url(key, Participant(host=True)), portal)
+        started = open_link(session, webex.start_url(key, Participant(host=True)), portal)
         assert (started.command, started.ok, started.meeting_key) == ("HM", True, key)
 
         no_password = open_link(attendee, webex.join_url(key, ada), portal)
@@ -207,17 +207,17 @@ def test_login_schedule_host_and_join_round_trip(site, webex, browser, portal, b
     )
 
 
-def test_the_back_url_keeps_its_own_query(site, webex, browser, portal, back_url):
-    log_in(webex, site, browser, portal, back_url)
-    response = browser.get(webex.schedule_url(meeting(), back_url), timeout=2)
+def test_the_back_url_keeps_its_own_query(site, webex, session, portal, back_url):
+    log_in(webex, site, session, portal, back_url)
+    response = session.get(webex.schedule_url(meeting(), back_url), timeout=2)
     query = parse_qs(urlsplit(response.url).query)
     assert query["next"] == ["/dashboard/"]
     assert query["AT"] == ["SM"] and query["ST"] == ["SUCCESS"] and len(query["MK"]) == 1
 
 
-def test_scheduled_meeting_from_the_back_url(site, webex, browser, portal, back_url):
-    log_in(webex, site, browser, portal, back_url)
-    result = open_link(browser, webex.schedule_url(meeting(), back_url), portal)
+def test_scheduled_meeting_from_the_back_url(site, webex, session, portal, back_url):
+    log_in(webex, site, session, portal, back_url)
+    result = open_link(session, webex.schedule_url(meeting(), back_url), portal)
     scheduled = webex.scheduled_meeting(meeting(), result)
     assert scheduled.meeting_id == result.meeting_key
     assert (scheduled.topic, scheduled.start) == ("Quarterly review", START)
@@ -229,25 +229,25 @@ def test_scheduled_meeting_from_the_back_url(site, webex, browser, portal, back_
 
 def test_times_are_sent_in_the_site_time_zone_and_minutes_round_up(clock, portal, back_url):
     site = FakeWebex(clock=clock, time_zone="America/New_York")
-    with serve(site) as server, requests.Session() as browser:
+    with serve(site) as server, requests.Session() as session:
         webex = Webex(site.site_url(server.url), time_zone="America/New_York")
-        log_in(webex, site, browser, portal, back_url)
+        log_in(webex, site, session, portal, back_url)
         request = meeting(end=START + dt.timedelta(minutes=90, seconds=1))
         url = webex.schedule_url(request, back_url)
         query = parse_qs(urlsplit(url).query)
         assert (query["HO"], query["MI"], query["DU"]) == (["10"], ["0"], ["91"])  # EST, UTC-5
-        key = open_link(browser, url, portal).meeting_key
+        key = open_link(session, url, portal).meeting_key
         assert site.meetings[key].start == START
 
 
-def test_a_login_can_lead_straight_to_starting_the_meeting(site, webex, browser, portal, back_url):
-    log_in(webex, site, browser, portal, back_url)
-    key = schedule(webex, browser, portal, back_url)
-    assert open_link(browser, webex.logout_url(back_url), portal).ok
+def test_a_login_can_lead_straight_to_starting_the_meeting(site, webex, session, portal, back_url):
+    log_in(webex, site, session, portal, back_url)
+    key = schedule(webex, session, portal, back_url)
+    assert open_link(session, webex.logout_url(back_url), portal).ok
 
     ticket = site.issue_ticket(DEMO_USER)
     url = webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url, then=webex.host_url(key))
-    result = open_link(browser, url, portal)
+    result = open_link(session, url, portal)
     assert (result.command, result.ok, result.meeting_key) == ("HM", True, key)
     assert site.meetings[key].live
 
@@ -255,22 +255,22 @@ def test_a_login_can_lead_straight_to_starting_the_meeting(site, webex, browser,
 # --- logging in ----------------------------------------------------------------------
 
 
-def test_an_expired_or_reused_ticket_is_refused(site, webex, browser, portal, back_url, clock):
+def test_an_expired_or_reused_ticket_is_refused(site, webex, session, portal, back_url, clock):
     ticket = site.issue_ticket(DEMO_USER)
     clock.advance(minutes=5)
     expired = open_link(
-        browser, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
+        session, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
     )
     assert (expired.command, expired.ok, expired.reason) == ("LI", False, "InvalidTicket")
     assert "expired" in expired.message
 
     ticket = site.issue_ticket(DEMO_USER)
     assert open_link(
-        browser, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
+        session, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
     ).ok
-    assert open_link(browser, webex.logout_url(back_url), portal).ok
+    assert open_link(session, webex.logout_url(back_url), portal).ok
     reused = open_link(
-        browser, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
+        session, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
     )
     assert reused.reason == "InvalidTicket"
 
@@ -285,25 +285,25 @@ def test_a_ticket_wins_over_a_password_and_passwords_are_redacted(webex, back_ur
         webex.login_url(DEMO_USER, back_url=back_url)
 
 
-def test_a_password_login_by_post_keeps_it_out_of_the_url(site, webex, browser, portal, back_url):
+def test_a_password_login_by_post_keeps_it_out_of_the_url(site, webex, session, portal, back_url):
     form = webex.login_form(DEMO_USER, password="wrong", back_url=back_url)
-    denied = browser.post(form.action, data=form.fields, timeout=2)
+    denied = session.post(form.action, data=form.fields, timeout=2)
     result = parse_back_url(dict(parse_qsl(urlsplit(denied.url).query)))
     assert (result.command, result.ok, result.reason) == ("LI", False, "AccessDenied")
     assert result.message == "Webex did not accept that Webex ID or password."
 
     form = webex.login_form(DEMO_USER, password=DEMO_PASSWORD, back_url=back_url)
-    response = browser.post(form.action, data=form.fields, timeout=2)
+    response = session.post(form.action, data=form.fields, timeout=2)
     assert parse_back_url(dict(parse_qsl(urlsplit(response.url).query))).ok
     sent = site.requests[-1]
     assert sent.method == "POST" and "PW" not in sent.query and sent.form["PW"] == DEMO_PASSWORD
     assert DEMO_PASSWORD not in response.url
 
 
-def test_locked_accounts_and_second_logins(site, webex, browser, portal, back_url):
+def test_locked_accounts_and_second_logins(site, webex, session, portal, back_url):
     site.add_user("locked-host", "pw", locked=True)
     locked = open_link(
-        browser,
+        session,
         webex.login_url("locked-host", ticket=site.issue_ticket("locked-host"), back_url=back_url),
         portal,
     )
@@ -311,20 +311,20 @@ def test_locked_accounts_and_second_logins(site, webex, browser, portal, back_ur
         "AccountLocked",
         "Your Webex account is locked; ask your Webex site administrator.",
     )
-    log_in(webex, site, browser, portal, back_url)
+    log_in(webex, site, session, portal, back_url)
     again = webex.login_url(DEMO_USER, ticket=site.issue_ticket(DEMO_USER), back_url=back_url)
-    assert open_link(browser, again, portal).reason == "AlreadyLogon"
+    assert open_link(session, again, portal).reason == "AlreadyLogon"
 
 
-def test_scheduling_or_hosting_without_a_login_is_denied(site, webex, browser, portal, back_url):
-    result = open_link(browser, webex.schedule_url(meeting(), back_url), portal)
+def test_scheduling_or_hosting_without_a_login_is_denied(site, webex, session, portal, back_url):
+    result = open_link(session, webex.schedule_url(meeting(), back_url), portal)
     assert (result.command, result.ok, result.reason) == ("SM", False, "AccessDenied")
     assert "sign in to Webex" in result.message and not site.meetings
 
-    log_in(webex, site, browser, portal, back_url)
-    key = schedule(webex, browser, portal, back_url)
-    assert open_link(browser, webex.logout_url(back_url), portal).ok
-    hosted = open_link(browser, webex.host_url(key, back_url), portal)
+    log_in(webex, site, session, portal, back_url)
+    key = schedule(webex, session, portal, back_url)
+    assert open_link(session, webex.logout_url(back_url), portal).ok
+    hosted = open_link(session, webex.host_url(key, back_url), portal)
     assert (hosted.command, hosted.reason) == ("HM", "AccessDenied")
     assert not site.meetings[key].live
 
@@ -332,29 +332,29 @@ def test_scheduling_or_hosting_without_a_login_is_denied(site, webex, browser, p
 # --- joining ---------------------------------------------------------------------------
 
 
-def test_join_failures_in_words(site, webex, browser, portal, back_url):
-    log_in(webex, site, browser, portal, back_url)
-    key = schedule(webex, browser, portal, back_url, password="")
+def test_join_failures_in_words(site, webex, session, portal, back_url):
+    log_in(webex, site, session, portal, back_url)
+    key = schedule(webex, session, portal, back_url, password="")
     guest = Participant(name="Guest")
-    unknown = open_link(browser, webex.join_url("999 999 999", guest), portal)
+    unknown = open_link(session, webex.join_url("999 999 999", guest), portal)
     assert (unknown.reason, unknown.message) == (
         "InvalidMeetingKey",
         "There is no meeting with that number.",
     )
     site.set_live(key)
     site.set_locked(key)
-    assert open_link(browser, webex.join_url(key, guest), portal).reason == "MeetingLocked"
+    assert open_link(session, webex.join_url(key, guest), portal).reason == "MeetingLocked"
     site.set_locked(key, False)
-    assert open_link(browser, webex.join_url(key, guest), portal).ok
+    assert open_link(session, webex.join_url(key, guest), portal).ok
     site.set_ended(key)
-    ended = open_link(browser, webex.join_url(key, guest), portal)
+    ended = open_link(session, webex.join_url(key, guest), portal)
     assert ended.reason == "MeetingNotInProgress"
 
 
 # --- nothing a person types escapes its parameter -----------------------------------
 
 
-def test_topic_and_names_stay_inside_their_parameters(site, webex, browser, portal, back_url):
+def test_topic_and_names_stay_inside_their_parameters(site, webex, session, portal, back_url):
     topic = "Q&A\r\nSet-Cookie: x=1&PW=stolen&BU=https://evil.example/#"
     url = webex.schedule_url(meeting(topic=topic, password="pw&MK=1"), back_url)
     assert "\r" not in url and "\n" not in url and "evil.example" not in urlsplit(url).netloc
@@ -363,8 +363,8 @@ def test_topic_and_names_stay_inside_their_parameters(site, webex, browser, port
     assert query["PW"] == ["pw&MK=1"] and query["BU"] == [back_url]
     assert all(len(values) == 1 for values in query.values())
 
-    log_in(webex, site, browser, portal, back_url)
-    key = open_link(browser, url, portal).meeting_key
+    log_in(webex, site, session, portal, back_url)
+    key = open_link(session, url, portal).meeting_key
     assert site.meetings[key].topic == query["MN"][0]
 
     site.set_live(key)
@@ -373,7 +373,7 @@ def test_topic_and_names_stay_inside_their_parameters(site, webex, browser, port
     query = parse_qs(urlsplit(join).query)
     assert query["AE"] == ["eve@example.com"] and query["MK"] == [key]
     assert query["AN"] == ["Eve&AE=boss@example.com X-Evil: 1"] and query["PW"] == ["pw&MK=1"]
-    assert open_link(browser, join, portal).ok
+    assert open_link(session, join, portal).ok
     assert site.joins(key) == [("Eve&AE=boss@example.com X-Evil: 1", "eve@example.com")]
 
 
@@ -453,14 +453,14 @@ def test_ping_a_closed_port(closed_port):
         Webex(f"http://127.0.0.1:{closed_port}/demo", connect_timeout=0.5).ping()
 
 
-def test_control_endpoints(site, site_server, webex, browser, portal, back_url):
+def test_control_endpoints(site, site_server, webex, session, portal, back_url):
     ticket = requests.post(
         site_server.url + "/_fake/tickets", json={"webex_id": DEMO_USER}, timeout=2
     ).json()["ticket"]
     assert open_link(
-        browser, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
+        session, webex.login_url(DEMO_USER, ticket=ticket, back_url=back_url), portal
     ).ok
-    key = schedule(webex, browser, portal, back_url)
+    key = schedule(webex, session, portal, back_url)
     live = requests.post(f"{site_server.url}/_fake/meetings/{key}/live", timeout=2).json()
     assert live["state"] == "live"
     end = requests.post(f"{site_server.url}/_fake/meetings/{key}/end", timeout=2).json()
@@ -469,7 +469,7 @@ def test_control_endpoints(site, site_server, webex, browser, portal, back_url):
 
     mode = requests.post(site_server.url + "/_fake/mode", json={"mode": "garbage"}, timeout=2)
     assert mode.json()["mode"] == "garbage"
-    page = browser.get(webex.schedule_url(meeting(), back_url), timeout=2)
+    page = session.get(webex.schedule_url(meeting(), back_url), timeout=2)
     assert page.status_code == 200 and page.url.startswith(site_server.url)  # no way back
     bad = requests.post(site_server.url + "/_fake/mode", json={"mode": "sideways"}, timeout=2)
     assert bad.status_code == 400
