@@ -173,6 +173,7 @@ def site(db):
         "export-download": f"/api/v1/exports/{export.uid}/download/",
         "webinar-list": "/api/v1/webinars/",
         "webinar-detail": f"{api_w}/",
+        "webinar-cancel": f"{api_w}/cancel/",
         "webinar-export-detail": f"{api_w}/exports/{export.uid}/",
         "webinar-export-download": f"{api_w}/exports/{export.uid}/download/",
         "webinar-question-list": f"{api_w}/questions/",
