@@ -13,28 +13,39 @@ def server_row(base_url: str = "http://127.0.0.1:8900", **credentials: str):
     return server
 
 
+def bench_host(slug: str = "bench", *, name: str = "Bench Ltd"):
+    """A synced customer on the bench server (Berlin time, embedded on www.bench.example)
+    and its host, host@<slug>.example. The host."""
+    from django.contrib.auth import get_user_model
+
+    from portal.accounts.models import Customer, Host, SyncState
+
+    customer = Customer.objects.create(
+        server=server_row(),
+        name=name,
+        slug=slug,
+        contact_email=f"it@{slug}.example",
+        time_zone="Europe/Berlin",
+        embed_origins="https://www.bench.example",
+        sync_state=SyncState.SYNCED,
+    )
+    email = f"host@{slug}.example"
+    user = get_user_model().objects.create_user(email, email)
+    return Host.objects.create(user=user, customer=customer)
+
+
 def published_meetings(count: int, *, slug: str, hours_apart: int):
     """A customer with ``count`` published meetings: ten in progress with people in them,
     the rest to come, ``hours_apart`` apart. Its customer."""
     import datetime as dt
 
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
     from meetings.models import LiveState, Meeting
-    from portal.accounts.models import Customer, Host, SyncState
+    from portal.accounts.models import SyncState
 
-    customer = Customer.objects.create(
-        server=server_row(),
-        name="Bench Ltd",
-        slug=slug,
-        contact_email="it@bench.example",
-        time_zone="Europe/Berlin",
-        embed_origins="https://www.bench.example",
-        sync_state=SyncState.SYNCED,
-    )
-    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
-    host = Host.objects.create(user=user, customer=customer)
+    host = bench_host(slug)
+    customer = host.customer
     now = timezone.now().replace(second=0, microsecond=0)
     meetings = []
     for n in range(count):

@@ -54,7 +54,6 @@ CSV_ROUNDS = 9 if full() else 7
 CSV_TARGET = 1.3
 XLSX_TARGET = 1.25
 MEMORY_TARGET = 1.2
-TIME_ZONE = "Europe/Berlin"
 SEED_BATCH = 5_000
 
 Write = Callable[[BinaryIO], int]
@@ -89,26 +88,16 @@ def _setup_django(folder: Path) -> Callable[[], None]:
 
 def _seed_webinar(slug: str, count: int):
     """A webinar with five questions (text, choice, multiple choice, date, checkbox)."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from bench import server_row
+    from bench import bench_host
     from conferencing.base import MeetingKind
     from meetings.models import Meeting
-    from portal.accounts.models import Customer, Host, SyncState
+    from portal.accounts.models import SyncState
     from webinars.models import Question, Registration, Webinar
 
-    customer = Customer.objects.create(
-        server=server_row(),
-        name=f"Bench {slug}",
-        slug=f"bench-{slug}",
-        contact_email=f"it@{slug}.example",
-        time_zone=TIME_ZONE,
-        sync_state=SyncState.SYNCED,
-    )
-    email = f"host@{slug}.example"
-    user = get_user_model().objects.create_user(email, email)
-    host = Host.objects.create(user=user, customer=customer)
+    host = bench_host(f"bench-{slug}", name=f"Bench {slug}")
+    customer = host.customer
     start = timezone.now() + dt.timedelta(days=30)
     meeting = Meeting.objects.create(
         customer=customer,

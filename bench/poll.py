@@ -125,22 +125,14 @@ def _shared_round() -> tuple[list, float]:
 
 def _open_meetings(count: int) -> list[tuple[str, dt.datetime, dt.datetime]]:
     """Synced meetings running now (so live on the fake): (server ID, start, end)."""
-    from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from bench import server_row
+    from bench import bench_host
     from meetings.models import Meeting
-    from portal.accounts.models import Customer, Host, SyncState
+    from portal.accounts.models import SyncState
 
-    customer = Customer.objects.create(
-        server=server_row(),
-        name="Bench",
-        slug="bench",
-        contact_email="it@bench.example",
-        sync_state=SyncState.SYNCED,
-    )
-    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
-    host = Host.objects.create(user=user, customer=customer)
+    host = bench_host()
+    customer = host.customer
     start = timezone.now() - dt.timedelta(minutes=10)
     end = start + dt.timedelta(hours=1)
     meetings = Meeting.objects.bulk_create(

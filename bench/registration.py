@@ -71,7 +71,7 @@ from django.views.decorators.http import require_POST
 if TYPE_CHECKING:
     from django.core.handlers.wsgi import WSGIHandler
 
-from bench import HEADER, figure, full
+from bench import HEADER, bench_host, figure, full
 from bench.served import beside_the_portal, free_port, start_gunicorn, wait_until_up, wsgi_with_urls
 
 PEOPLE = 200
@@ -176,25 +176,6 @@ def _redis():
     except redis.RedisError as exc:
         raise RuntimeError(f"the bench needs Redis at {REDIS_URL} ({exc})") from None
     return client
-
-
-def _seed_host():
-    from django.contrib.auth import get_user_model
-
-    from bench import server_row
-    from portal.accounts.models import Customer, Host, SyncState
-
-    customer = Customer.objects.create(
-        server=server_row(),
-        name="Bench Ltd",
-        slug="bench",
-        contact_email="it@bench.example",
-        time_zone="Europe/Berlin",
-        embed_origins="https://www.bench.example",
-        sync_state=SyncState.SYNCED,
-    )
-    user = get_user_model().objects.create_user("host@bench.example", "host@bench.example")
-    return Host.objects.create(user=user, customer=customer)
 
 
 def _seed_webinar(host, slug: str, capacity: int | None):
@@ -686,7 +667,7 @@ def run() -> None:
             from django.db import connection
 
             vendor = connection.vendor
-            host = _seed_host()
+            host = bench_host()
             server = start_gunicorn(
                 "bench.registration:wsgi()", port=(port := free_port()), workers=WORKERS, env=env
             )
