@@ -123,12 +123,17 @@ MANAGED_MEETING = gettext_lazy(
 )
 
 
+def _to_its_manager(request: HttpRequest, meeting) -> HttpResponse:
+    """A meeting another page manages (a webinar's) is changed there: sent to it, told why."""
+    messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
+    return redirect(meeting.managed_page)
+
+
 @host_required
 def meeting_edit(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = host_meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
-        return redirect(meeting.managed_page)
+        return _to_its_manager(request, meeting)
     if meeting.cancelled_at:
         messages.error(request, _("A cancelled meeting cannot be edited."))
         return redirect("dashboard-meeting", pk=pk)
@@ -231,8 +236,7 @@ def meeting_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "are you sure?" (no script needed); POST cancels."""
     meeting = host_meeting(request, pk)
     if meeting.managed_by:
-        messages.info(request, MANAGED_MEETING % {"by": meeting.managed_by, "topic": meeting.topic})
-        return redirect(meeting.managed_page)
+        return _to_its_manager(request, meeting)
     if meeting.cancelled_at:
         return redirect("dashboard-meeting", pk=pk)
     if request.method == "GET":
